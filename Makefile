@@ -1,0 +1,168 @@
+# Makefile -- the workbook's one flat build: tools, gallery scenarios, tests
+# and docs, all into build/. `make help` lists the targets; V=1 shows the
+# full commands.
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+B       := build
+CC      ?= cc
+CLANG   ?= clang
+PKGS    := libuv criterion jansson
+DEBPKGS := libuv1-dev libcriterion-dev libjansson-dev pkg-config
+
+# Library flags are looked up when a recipe runs (=, not :=), so that a fresh
+# machine gets them right after `make deps` has installed the packages.
+UV_LIBS  = $(or $(shell pkg-config --libs libuv 2>/dev/null),-luv)
+CR_LIBS  = $(or $(shell pkg-config --libs criterion 2>/dev/null),-lcriterion)
+JS_LIBS  = $(or $(shell pkg-config --libs jansson 2>/dev/null),-ljansson)
+
+OPT      ?= -O2
+SAN      ?=
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -g $(OPT)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
+             -MMD -MP -Itools/corrlog -Itools/sched -Itools/hunt -Itools/trace
+LDLIBS   = $(UV_LIBS) $(JS_LIBS) -lpthread -ldl -lm
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+# ---------------------------------------------------------------- tools
+# Every tools/X/main.c is the program build/X; every other tools/X/*.c goes
+# into the library build/lib/libX.a. tools/bench holds benchmarks (below) and
+# tools/preload the LD_PRELOAD shim; neither is a library.
+TOOL_DIRS := $(filter-out bench preload,$(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))))
+TOOL_DIRS := $(sort $(TOOL_DIRS))
+TOOL_PROGS := $(patsubst tools/%/main.c,$(B)/%,$(wildcard tools/*/main.c))
+TOOL_LIBS_DIRS := $(sort $(foreach d,$(TOOL_DIRS),$(if $(filter-out tools/$(d)/main.c,$(wildcard tools/$(d)/*.c)),$(d))))
+TOOL_LIBS := $(foreach d,$(TOOL_LIBS_DIRS),$(B)/lib/lib$(d).a)
+# Link order: higher-level libraries first.
+LINK_LIBS := $(filter $(B)/lib/libgallery.a,$(TOOL_LIBS)) \
+             $(filter-out $(B)/lib/libgallery.a $(B)/lib/libcorrlog.a,$(TOOL_LIBS)) \
+             $(filter $(B)/lib/libcorrlog.a,$(TOOL_LIBS))
+
+define tool_lib
+$(B)/lib/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(filter-out tools/$(1)/main.c,$(wildcard tools/$(1)/*.c)))
+	$$(call say,AR,$$@)mkdir -p $$(@D) && rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach d,$(TOOL_LIBS_DIRS),$(eval $(call tool_lib,$(d))))
+
+$(B)/%: $(B)/obj/tools/%/main.o $(LINK_LIBS)
+	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+
+$(B)/obj/%.o: %.c
+	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Gallery code (bugs/, fixes/, scenario tests) is plain libuv; the scheduler
+# wraps the calls it can reorder at compile time.
+GALLERY_CFLAGS = -include tools/sched/sched_wrap.h -Ibugs/$(word 2,$(subst /, ,$<))
+$(B)/obj/bugs/%.o: bugs/%.c
+	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) $(GALLERY_CFLAGS) -c -o $@ $<
+$(B)/obj/fixes/%.o: fixes/%.c
+	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) $(GALLERY_CFLAGS) -c -o $@ $<
+
+# ---------------------------------------------------------------- gallery
+# A scenario is bugs/NN-slug/ with main.c (the driver and invariant), sync.c
+# (the synchronous twin) and async.c (the bug), plus fixes/NN-slug/async.c.
+# Other .c files in bugs/NN-slug/ are shared by all three. Each variant is
+# the program build/bin/NN-slug-{sync,bug,fix} and the Criterion test
+# build/tests/NN-slug-{sync,bug,fix} built from tests/test_NN_slug.c.
+SCENARIOS := $(sort $(patsubst bugs/%/main.c,%,$(wildcard bugs/[0-9][0-9]-*/main.c)))
+
+define scenario
+$(1)_SHARED := $$(patsubst %.c,$(B)/obj/%.o,$$(filter-out %/main.c %/sync.c %/async.c,$$(wildcard bugs/$(1)/*.c)))
+$(1)_TEST := $(B)/obj/tests/test_$(subst -,_,$(1)).o
+$(B)/bin/$(1)-sync: $(B)/obj/bugs/$(1)/main.o $(B)/obj/bugs/$(1)/sync.o $$($(1)_SHARED) $(LINK_LIBS)
+$(B)/bin/$(1)-bug:  $(B)/obj/bugs/$(1)/main.o $(B)/obj/bugs/$(1)/async.o $$($(1)_SHARED) $(LINK_LIBS)
+$(B)/bin/$(1)-fix:  $(B)/obj/bugs/$(1)/main.o $(B)/obj/fixes/$(1)/async.o $$($(1)_SHARED) $(LINK_LIBS)
+$(B)/tests/$(1)-sync: $$($(1)_TEST) $(B)/obj/bugs/$(1)/sync.o $$($(1)_SHARED) $(LINK_LIBS)
+$(B)/tests/$(1)-bug:  $$($(1)_TEST) $(B)/obj/bugs/$(1)/async.o $$($(1)_SHARED) $(LINK_LIBS)
+$(B)/tests/$(1)-fix:  $$($(1)_TEST) $(B)/obj/fixes/$(1)/async.o $$($(1)_SHARED) $(LINK_LIBS)
+$$($(1)_TEST): GALLERY_CFLAGS = -include tools/sched/sched_wrap.h -Ibugs/$(1)
+endef
+$(foreach s,$(SCENARIOS),$(eval $(call scenario,$(s))))
+
+SCENARIO_BINS  := $(foreach s,$(SCENARIOS),$(foreach v,sync bug fix,$(B)/bin/$(s)-$(v)))
+SCENARIO_TESTS := $(foreach s,$(SCENARIOS),$(foreach v,sync bug fix,$(B)/tests/$(s)-$(v)))
+
+$(B)/obj/tests/%.o: tests/%.c
+	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) $(GALLERY_CFLAGS) -c -o $@ $<
+$(B)/obj/tests/test_tool_%.o: GALLERY_CFLAGS =
+
+$(SCENARIO_BINS):
+	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LDLIBS)
+$(SCENARIO_TESTS):
+	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(CR_LIBS) $(LDLIBS)
+
+# Tool tests: tests/test_tool_X.c is the Criterion program build/tests/tool-X.
+TOOL_TESTS := $(patsubst tests/test_tool_%.c,$(B)/tests/tool-%,$(wildcard tests/test_tool_*.c))
+$(B)/tests/tool-%: $(B)/obj/tests/test_tool_%.o $(LINK_LIBS)
+	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(CR_LIBS) $(LDLIBS)
+
+# Plain helper programs for tests (tests/progs/X.c -> build/tests/progs/X),
+# built without any of the workbook's headers.
+TEST_PROGS := $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(wildcard tests/progs/*.c))
+$(B)/tests/progs/%: tests/progs/%.c
+	$(call say,CC,$<)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -pthread -o $@ $< -lm
+
+# Benchmarks: tools/bench/X.c -> build/bench/X.
+BENCH_PROGS := $(patsubst tools/bench/%.c,$(B)/bench/%,$(wildcard tools/bench/*.c))
+$(B)/bench/%: $(B)/obj/tools/bench/%.o $(LINK_LIBS)
+	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+
+# The LD_PRELOAD scheduler shim (tools/preload/*.c).
+PRELOAD_SRC := $(wildcard tools/preload/*.c)
+PRELOAD := $(if $(PRELOAD_SRC),$(B)/libsched-preload.so)
+$(B)/libsched-preload.so: $(PRELOAD_SRC)
+	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $^ -ldl -lpthread
+
+# ---------------------------------------------------------------- targets
+ALL := $(TOOL_PROGS) $(SCENARIO_BINS) $(SCENARIO_TESTS) $(TOOL_TESTS) \
+       $(TEST_PROGS) $(BENCH_PROGS) $(PRELOAD)
+
+all: $(ALL) ## build everything into build/
+
+deps: ## install missing Debian packages (libuv, criterion, jansson, pkg-config)
+	@tools/deps.sh $(DEBPKGS)
+
+run: deps ## install what is missing, build, then run the guided tour
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(B)/gallery tour
+
+test: deps ## build, then run every test: scenarios both ways, tools, doc checks
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/run-tests.sh
+
+check: ## sanitizers, valgrind, stress runs of the fixes, fuzz smoke
+	@echo "make check: no reliability gates yet (sanitizers, valgrind, stress and fuzz are still to come)"
+
+bench: all ## benchmarks, printed as ratios measured in the same run
+	$(Q)if [ -z "$(BENCH_PROGS)" ]; then echo "make bench: no benchmarks yet"; fi
+	$(Q)for b in $(BENCH_PROGS); do echo "== $$b"; $$b || exit $$?; done
+
+book: ## the workbook as static HTML in build/book/
+	@echo "make book: the HTML workbook is not built yet; read chapters/*.md"
+
+snippets: $(B)/doccheck ## refresh code excerpts in chapters from the source
+	$(Q)$(B)/doccheck snippets --refresh chapters/*.md
+
+format: ## apply .clang-format to the workbook's C sources
+	clang-format -i $(wildcard tools/*/*.c tools/*/*.h bugs/*/*.c bugs/*/*.h fixes/*/*.c tests/*.c)
+
+clean: ## remove build/
+	rm -rf $(B)
+
+help: ## list every target with one line each
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
+	  awk -F'\t' '{ printf "  make %-9s %s\n", $$1, $$2 }'
+
+.PHONY: all deps run test check bench book snippets format clean help
+.SECONDARY:
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
