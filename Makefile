@@ -22,7 +22,8 @@ SAN      ?=
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -g $(OPT)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
-             -MMD -MP -Itools/corrlog -Itools/sched -Itools/hunt -Itools/trace
+             -MMD -MP -iquote tools/corrlog -iquote tools/sched -iquote tools/hunt \
+             -iquote tools/trace
 LDLIBS   = $(UV_LIBS) $(JS_LIBS) -lpthread -ldl -lm
 
 ifeq ($(V),1)
@@ -61,7 +62,7 @@ $(B)/obj/%.o: %.c
 
 # Gallery code (bugs/, fixes/, scenario tests) is plain libuv; the scheduler
 # wraps the calls it can reorder at compile time.
-GALLERY_CFLAGS = -include tools/sched/sched_wrap.h -Ibugs/$(word 2,$(subst /, ,$<))
+GALLERY_CFLAGS = -include tools/sched/sched_wrap.h -iquote bugs -iquote bugs/$(word 2,$(subst /, ,$<))
 $(B)/obj/bugs/%.o: bugs/%.c
 	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) $(GALLERY_CFLAGS) -c -o $@ $<
 $(B)/obj/fixes/%.o: fixes/%.c
@@ -84,7 +85,7 @@ $(B)/bin/$(1)-fix:  $(B)/obj/bugs/$(1)/main.o $(B)/obj/fixes/$(1)/async.o $$($(1
 $(B)/tests/$(1)-sync: $$($(1)_TEST) $(B)/obj/bugs/$(1)/sync.o $$($(1)_SHARED) $(LINK_LIBS)
 $(B)/tests/$(1)-bug:  $$($(1)_TEST) $(B)/obj/bugs/$(1)/async.o $$($(1)_SHARED) $(LINK_LIBS)
 $(B)/tests/$(1)-fix:  $$($(1)_TEST) $(B)/obj/fixes/$(1)/async.o $$($(1)_SHARED) $(LINK_LIBS)
-$$($(1)_TEST): GALLERY_CFLAGS = -include tools/sched/sched_wrap.h -Ibugs/$(1)
+$$($(1)_TEST): GALLERY_CFLAGS = -include tools/sched/sched_wrap.h -iquote bugs -iquote bugs/$(1)
 endef
 $(foreach s,$(SCENARIOS),$(eval $(call scenario,$(s))))
 

@@ -1,6 +1,8 @@
 /* corrlog.c -- the correlation logger: formats events as JSON Lines and
  * writes them to one process-wide sink. See corrlog.h for the model. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr */
+#endif
 #include "corrlog.h"
 
 #include <dlfcn.h>

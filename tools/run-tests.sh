@@ -1,0 +1,92 @@
+#!/bin/sh
+# run-tests.sh -- the runner behind `make test`: every scenario test both
+# ways (the bug build must FAIL naming its invariant; the sync and fix builds
+# must pass), the tools' tests, and the doc checks. Prints one line per check
+# and ends with "N passed, M failed". Run from the repository root after
+# `make all`.
+set -u
+B=${B:-build}
+pass=0
+fail=0
+out=$(mktemp "${TMPDIR:-/tmp}/run-tests.XXXXXX")
+trap 'rm -f "$out"' EXIT INT TERM
+
+ok() {
+  pass=$((pass + 1))
+  printf 'PASS  %s\n' "$1"
+}
+bad() {
+  fail=$((fail + 1))
+  printf 'FAIL  %s: %s\n' "$1" "$2"
+  tail -n 25 "$out" | sed 's/^/      | /'
+}
+# run CMD...: runs it with its output in $out; sets rc.
+run() {
+  "$@" >"$out" 2>&1
+  rc=$?
+}
+
+for t in "$B"/tests/[0-9][0-9]-*-bug; do
+  [ -x "$t" ] || continue
+  scen=${t##*/}
+  scen=${scen%-bug}
+  slug=${scen#[0-9][0-9]-}
+  for v in sync fix; do
+    run "$B/tests/$scen-$v"
+    if [ "$rc" -eq 0 ]; then ok "$scen $v: invariant holds"; else bad "$scen $v" "exit $rc, want 0"; fi
+  done
+  # The bug build must fail, and fail for the right reason: a passing bug
+  # build means the test cannot see the bug, which is itself a failure.
+  run "$t"
+  if [ "$rc" -eq 0 ]; then
+    bad "$scen bug" "the test PASSED against the bug: it does not expose it"
+  elif ! grep -q "$slug invariant violated" "$out"; then
+    bad "$scen bug" "failed (exit $rc) without naming the '$slug' invariant"
+  elif grep -q "Crashing: [1-9]" "$out"; then
+    bad "$scen bug" "a test crashed instead of reporting the invariant"
+  else
+    ok "$scen bug: fails as it must ($(grep -c '^\[FAIL\]' "$out") failing, '$slug invariant violated')"
+  fi
+done
+
+for t in "$B"/tests/tool-*; do
+  [ -x "$t" ] || continue
+  run "$t"
+  if [ "$rc" -eq 0 ]; then ok "${t##*/}"; else bad "${t##*/}" "exit $rc"; fi
+done
+
+for t in tests/*.sh; do
+  [ -x "$t" ] || continue
+  case ${t##*/} in check-*) continue ;; esac
+  run "$t"
+  if [ "$rc" -eq 0 ]; then ok "$t"; else bad "$t" "exit $rc"; fi
+done
+
+# Doc checks count every excerpt and every command as one check each.
+if [ -x "$B/doccheck" ]; then
+  for mode in snippets commands; do
+    run "$B/doccheck" "$mode" chapters/*.md
+    line=$(grep '^doccheck: ' "$out" | tail -n 1)
+    p=$(echo "$line" | sed -n 's/^doccheck: \([0-9]*\) passed.*/\1/p')
+    f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+    if [ -z "$p" ] || [ -z "$f" ]; then
+      bad "doccheck $mode" "no summary line (exit $rc)"
+      continue
+    fi
+    pass=$((pass + p))
+    fail=$((fail + f))
+    if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]; then
+      printf 'PASS  doccheck %s: %s\n' "$mode" "$line"
+    else
+      printf 'FAIL  doccheck %s: %s (exit %s)\n' "$mode" "$line" "$rc"
+      grep -v '^doccheck: ' "$out" | tail -n 25 | sed 's/^/      | /'
+      [ "$f" -eq 0 ] && fail=$((fail + 1))
+    fi
+  done
+else
+  fail=$((fail + 1))
+  echo "FAIL  doccheck: $B/doccheck was not built"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
