@@ -1,0 +1,790 @@
+/* main.c -- doccheck keeps the chapters true to the code: code excerpts must
+ * equal the labelled source regions they name, and every command in a ```sh
+ * block must run and exit as the chapter says. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Check counters for the summary line; bad_input turns the exit status into
+ * 2 because a chapter could not be read or parsed at all. */
+static int verbose, npass, nfail, nskip, bad_input;
+
+/* A growable NUL-terminated string. */
+struct str {
+  char *s;
+  size_t len, cap;
+};
+
+static void str_add(struct str *b, const char *p, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    b->cap = (b->len + n + 1) * 2;
+    b->s = realloc(b->s, b->cap);
+    if (!b->s) {
+      fprintf(stderr, "doccheck: out of memory\n");
+      exit(3);
+    }
+  }
+  memcpy(b->s + b->len, p, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
+
+static void str_addz(struct str *b, const char *p) { str_add(b, p, strlen(p)); }
+
+static const char *str_get(const struct str *b) { return b->s ? b->s : ""; }
+
+/* A file split into lines: v[i] points into buf, without its newline. */
+struct lines {
+  char *buf;
+  char **v;
+  size_t n;
+};
+
+static void lines_free(struct lines *L) {
+  free(L->buf);
+  free(L->v);
+}
+
+/* Reads PATH into *L; returns 0 or an errno value. */
+static int read_lines(const char *path, struct lines *L) {
+  FILE *f = fopen(path, "r");
+  if (!f) return errno;
+  struct str b = {0};
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) str_add(&b, chunk, n);
+  int err = ferror(f) ? EIO : 0;
+  fclose(f);
+  if (err) {
+    free(b.s);
+    return err;
+  }
+  str_add(&b, "", 0);
+  size_t cap = 1;
+  for (size_t i = 0; i < b.len; i++) cap += b.s[i] == '\n';
+  L->buf = b.s;
+  L->v = malloc(cap * sizeof *L->v);
+  L->n = 0;
+  for (char *p = b.s; *p;) {
+    char *nl = strchr(p, '\n');
+    L->v[L->n++] = p;
+    if (!nl) break;
+    *nl = '\0';
+    p = nl + 1;
+  }
+  return 0;
+}
+
+/* ---------------------------------------------------------------- fences */
+
+/* One fenced block: the opening and closing fence line indexes, its info
+ * string and the indentation of its opening fence (stripped from content). */
+struct block {
+  size_t open, close, indent;
+  const char *info;
+};
+
+/* Returns the length of the fence run (``` or ~~~, at least 3) starting
+ * line after its indentation, or 0 when the line is no fence. */
+static size_t fence_len(const char *line, size_t *indent) {
+  size_t i = strspn(line, " ");
+  char c = line[i];
+  size_t n = 0;
+  if (c != '`' && c != '~') return 0;
+  while (line[i + n] == c) n++;
+  *indent = i;
+  return n >= 3 ? n : 0;
+}
+
+/* Finds every fenced block of FILE. A closing fence uses the opening fence's
+ * character at least as many times and nothing else, as in CommonMark, so a
+ * ```` block can show ``` lines. Returns -1 (reported) on an unterminated
+ * block. */
+static int parse_blocks(const char *file, struct lines *L, struct block **out,
+                        size_t *nout) {
+  *out = NULL;
+  *nout = 0;
+  for (size_t i = 0; i < L->n; i++) {
+    size_t indent, len = fence_len(L->v[i], &indent);
+    if (!len) continue;
+    char c = L->v[i][indent];
+    char *info = L->v[i] + indent + len;
+    info += strspn(info, " \t");
+    size_t j;
+    for (j = i + 1; j < L->n; j++) {
+      size_t ind2, len2 = fence_len(L->v[j], &ind2);
+      const char *rest = L->v[j] + ind2 + len2;
+      if (len2 >= len && L->v[j][ind2] == c && !rest[strspn(rest, " \t")])
+        break;
+    }
+    if (j == L->n) {
+      fprintf(stderr, "%s:%zu: unterminated code block\n", file, i + 1);
+      free(*out);
+      return -1;
+    }
+    *out = realloc(*out, (*nout + 1) * sizeof **out);
+    (*out)[(*nout)++] = (struct block){i, j, indent, info};
+    i = j;
+  }
+  return 0;
+}
+
+/* Copies the value of the info-string word KEY=VALUE into val; returns 1 when
+ * the word is present. */
+static int info_value(const char *info, const char *key, char *val,
+                      size_t cap) {
+  size_t klen = strlen(key);
+  for (const char *p = info; *p;) {
+    p += strspn(p, " \t");
+    size_t n = strcspn(p, " \t");
+    if (n > klen && !strncmp(p, key, klen) && p[klen] == '=') {
+      snprintf(val, cap, "%.*s", (int)(n - klen - 1), p + klen + 1);
+      return 1;
+    }
+    p += n;
+  }
+  return 0;
+}
+
+static int info_word(const char *info, const char *word) {
+  size_t wlen = strlen(word);
+  for (const char *p = info; *p;) {
+    p += strspn(p, " \t");
+    size_t n = strcspn(p, " \t");
+    if (n == wlen && !strncmp(p, word, n)) return 1;
+    p += n;
+  }
+  return 0;
+}
+
+/* The content of block b, with the fence's indentation removed. */
+static void block_text(const struct lines *L, const struct block *b,
+                       struct str *out) {
+  for (size_t i = b->open + 1; i < b->close; i++) {
+    const char *l = L->v[i];
+    for (size_t k = 0; k < b->indent && *l == ' '; k++) l++;
+    str_addz(out, l);
+    str_add(out, "\n", 1);
+  }
+}
+
+/* ---------------------------------------------------------------- snippets */
+
+/* Does LINE open the region called NAME (`@snippet NAME`)? */
+static int opens_region(const char *line, const char *name) {
+  const char *p = strstr(line, "@snippet ");
+  if (!p) return 0;
+  p += strlen("@snippet ");
+  p += strspn(p, " ");
+  size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                       "0123456789_.-");
+  return n == strlen(name) && !strncmp(p, name, n);
+}
+
+/* Does LINE close a region? `@end` must not be the start of a longer word. */
+static int closes_region(const char *line) {
+  for (const char *p = line; (p = strstr(p, "@end")); p += 4)
+    if (!isalnum((unsigned char)p[4]) && p[4] != '_') return 1;
+  return 0;
+}
+
+/* Puts region NAME of source PATH into *want. Marker lines of nested regions
+ * are left out, so an outer excerpt reads as plain code. Returns 0 on
+ * success, -1 after reporting why the region cannot be had (FILE:LINE is the
+ * excerpt that asked for it). */
+static int load_region(const char *file, size_t line, const char *path,
+                       const char *name, struct str *want) {
+  struct lines S;
+  int err = read_lines(path, &S);
+  if (err) {
+    fprintf(stderr, "%s:%zu: cannot read %s: %s\n", file, line, path,
+            strerror(err));
+    return -1;
+  }
+  size_t start = 0;
+  int rc = -1;
+  for (size_t i = 0; i < S.n; i++) {
+    if (!opens_region(S.v[i], name)) continue;
+    if (start) {
+      fprintf(stderr, "%s:%zu: region '%s' is defined twice in %s (lines %zu "
+              "and %zu)\n", file, line, name, path, start, i + 1);
+      goto out;
+    }
+    start = i + 1;
+  }
+  if (!start) {
+    fprintf(stderr, "%s:%zu: no region '%s' in %s\n", file, line, name, path);
+    goto out;
+  }
+  int depth = 1;
+  for (size_t i = start; i < S.n; i++) {
+    if (strstr(S.v[i], "@snippet ")) {
+      depth++;
+    } else if (closes_region(S.v[i])) {
+      if (--depth == 0) {
+        rc = 0;
+        goto out;
+      }
+    } else {
+      str_addz(want, S.v[i]);
+      str_add(want, "\n", 1);
+    }
+  }
+  fprintf(stderr, "%s:%zu: region '%s' in %s has no @end (%s:%zu)\n", file,
+          line, name, path, path, start);
+out:
+  lines_free(&S);
+  return rc;
+}
+
+/* Puts the output of `diff -u --label A --label B A B` into *want. diff exits
+ * 1 when the files differ, which is the normal case for a lesson diff. */
+static int load_diff(const char *file, size_t line, const char *a,
+                     const char *b, struct str *want) {
+  const char *paths[2] = {a, b};
+  for (int i = 0; i < 2; i++) {
+    if (access(paths[i], R_OK) != 0) {
+      fprintf(stderr, "%s:%zu: cannot read %s: %s\n", file, line, paths[i],
+              strerror(errno));
+      return -1;
+    }
+  }
+  int fd[2];
+  if (pipe(fd) != 0) {
+    perror("doccheck: pipe");
+    exit(3);
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("doccheck: fork");
+    exit(3);
+  }
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    close(fd[0]);
+    close(fd[1]);
+    execlp("diff", "diff", "-u", "--label", a, "--label", b, a, b,
+           (char *)NULL);
+    fprintf(stderr, "doccheck: cannot run diff: %s\n", strerror(errno));
+    _exit(127);
+  }
+  close(fd[1]);
+  char chunk[8192];
+  ssize_t n;
+  while ((n = read(fd[0], chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) str_add(want, chunk, (size_t)n);
+  close(fd[0]);
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) {
+    fprintf(stderr, "%s:%zu: diff %s %s failed (status %d)\n", file, line, a,
+            b, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    return -1;
+  }
+  return 0;
+}
+
+/* Shows the first line where the excerpt (have) and the source (want)
+ * part ways: enough to see what changed, short enough to read in a log. */
+static void show_difference(const char *have, const char *want) {
+  size_t lineno = 1;
+  while (*have && *want) {
+    size_t hn = strcspn(have, "\n"), wn = strcspn(want, "\n");
+    if (hn != wn || strncmp(have, want, hn)) break;
+    have += hn + (have[hn] != 0);
+    want += wn + (want[wn] != 0);
+    lineno++;
+  }
+  fprintf(stderr, "  --- excerpt in the chapter\n  +++ source\n"
+          "  @@ excerpt line %zu @@\n", lineno);
+  if (*have)
+    fprintf(stderr, "  -%.*s\n", (int)strcspn(have, "\n"), have);
+  else
+    fprintf(stderr, "  (the excerpt ends here)\n");
+  if (*want)
+    fprintf(stderr, "  +%.*s\n", (int)strcspn(want, "\n"), want);
+  else
+    fprintf(stderr, "  (the source ends here)\n");
+}
+
+/* Replaces PATH by the contents s through a temporary file in the same
+ * directory, so an error never leaves a half-written chapter behind. */
+static int write_atomic(const char *path, const struct str *s) {
+  char tmp[PATH_MAX];
+  struct stat st;
+  if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp ||
+      stat(path, &st) != 0)
+    goto fail;
+  int fd = mkstemp(tmp);
+  if (fd < 0) goto fail;
+  const char *p = str_get(s);
+  size_t left = s->len;
+  while (left > 0) {
+    ssize_t n = write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) goto fail_tmp;
+    p += n;
+    left -= (size_t)n;
+  }
+  if (fchmod(fd, st.st_mode & 07777) != 0 || fsync(fd) != 0 || close(fd) != 0) {
+    fd = -1;
+    goto fail_tmp;
+  }
+  if (rename(tmp, path) != 0) {
+    fd = -1;
+    goto fail_tmp;
+  }
+  return 0;
+fail_tmp:
+  fprintf(stderr, "%s: cannot rewrite: %s\n", path, strerror(errno));
+  if (fd >= 0) close(fd);
+  unlink(tmp);
+  return -1;
+fail:
+  fprintf(stderr, "%s: cannot rewrite: %s\n", path, strerror(errno));
+  return -1;
+}
+
+/* Checks (or, with refresh, rewrites) every snippet= and diff= excerpt of
+ * one chapter. A chapter with an excerpt that cannot be produced is never
+ * rewritten. */
+static void snippets_file(const char *file, int refresh) {
+  struct lines L;
+  struct block *blocks;
+  size_t nb;
+  int err = read_lines(file, &L);
+  if (err) {
+    fprintf(stderr, "doccheck: cannot read %s: %s\n", file, strerror(err));
+    bad_input = 1;
+    return;
+  }
+  if (parse_blocks(file, &L, &blocks, &nb) != 0) {
+    bad_input = 1;
+    lines_free(&L);
+    return;
+  }
+  struct str out = {0};
+  size_t copied = 0; /* lines of L already in out */
+  int refreshed = 0, errors = 0;
+  for (size_t k = 0; k < nb; k++) {
+    const struct block *b = &blocks[k];
+    size_t line = b->open + 1;
+    char spec[PATH_MAX + 256], what[PATH_MAX + 300];
+    struct str want = {0}, have = {0};
+    int rc;
+    if (info_value(b->info, "snippet", spec, sizeof spec)) {
+      char *colon = strrchr(spec, ':');
+      snprintf(what, sizeof what, "snippet %s", spec);
+      if (!colon || colon == spec || !colon[1]) {
+        fprintf(stderr, "%s:%zu: bad snippet=%s (want snippet=PATH:NAME)\n",
+                file, line, spec);
+        bad_input = 1;
+        rc = -1;
+      } else {
+        *colon = '\0';
+        rc = load_region(file, line, spec, colon + 1, &want);
+      }
+    } else if (info_value(b->info, "diff", spec, sizeof spec)) {
+      char *comma = strchr(spec, ',');
+      snprintf(what, sizeof what, "diff %s", spec);
+      if (!comma || comma == spec || !comma[1]) {
+        fprintf(stderr, "%s:%zu: bad diff=%s (want diff=PATH_A,PATH_B)\n", file,
+                line, spec);
+        bad_input = 1;
+        rc = -1;
+      } else {
+        *comma = '\0';
+        rc = load_diff(file, line, spec, comma + 1, &want);
+      }
+    } else {
+      continue;
+    }
+    if (rc != 0) {
+      nfail++;
+      errors++;
+    } else {
+      block_text(&L, b, &have);
+      if (!strcmp(str_get(&have), str_get(&want))) {
+        npass++;
+        if (verbose) printf("%s:%zu: ok %s\n", file, line, what);
+      } else if (refresh) {
+        /* Copy up to and including the opening fence, then the source,
+         * indented like the fence so a block inside a list stays there. */
+        for (; copied <= b->open; copied++) {
+          str_addz(&out, L.v[copied]);
+          str_add(&out, "\n", 1);
+        }
+        for (const char *p = str_get(&want); *p;) {
+          size_t n = strcspn(p, "\n");
+          for (size_t i = 0; n > 0 && i < b->indent; i++) str_add(&out, " ", 1);
+          str_add(&out, p, n);
+          str_add(&out, "\n", 1);
+          p += n + (p[n] != 0);
+        }
+        copied = b->close;
+        refreshed++;
+        printf("%s:%zu: refreshed %s\n", file, line, what);
+      } else {
+        nfail++;
+        fprintf(stderr, "%s:%zu: %s differs from the source (run make snippets)\n",
+                file, line, what);
+        show_difference(str_get(&have), str_get(&want));
+      }
+    }
+    free(want.s);
+    free(have.s);
+  }
+  if (refreshed) {
+    for (; copied < L.n; copied++) {
+      str_addz(&out, L.v[copied]);
+      str_add(&out, "\n", 1);
+    }
+    if (errors) {
+      fprintf(stderr, "%s: not rewritten because of the errors above\n", file);
+      nfail += refreshed;
+    } else if (write_atomic(file, &out) != 0) {
+      nfail += refreshed;
+    } else {
+      npass += refreshed;
+    }
+  }
+  free(out.s);
+  free(blocks);
+  lines_free(&L);
+}
+
+/* ---------------------------------------------------------------- commands */
+
+/* The signals run_command waits for; they stay blocked while commands run so
+ * that sigtimedwait can collect them without races. */
+static sigset_t waitset, oldmask;
+
+static void on_signal(int sig) { (void)sig; }
+
+/* Prints the last n lines of the captured output f, indented. */
+static void show_tail(FILE *f, int n) {
+  char buf[16384];
+  off_t size = lseek(fileno(f), 0, SEEK_END);
+  off_t from = size > (off_t)sizeof buf ? size - (off_t)sizeof buf : 0;
+  ssize_t len = size > 0 ? pread(fileno(f), buf, (size_t)(size - from), from) : 0;
+  if (len <= 0) {
+    fprintf(stderr, "    (no output)\n");
+    return;
+  }
+  ssize_t start = len - (buf[len - 1] == '\n' ? 1 : 0);
+  while (start > 0 && n > 0)
+    if (buf[--start] == '\n') n--;
+  if (n == 0) start++;
+  for (ssize_t i = start; i < len;) {
+    ssize_t j = i;
+    while (j < len && buf[j] != '\n') j++;
+    fprintf(stderr, "    | %.*s\n", (int)(j - i), buf + i);
+    i = j + 1;
+  }
+}
+
+/* Waits for every remaining member of process group pg that has become our
+ * child (we are a subreaper), so nothing a command started outlives it. */
+static void reap_group(pid_t pg) {
+  kill(-pg, SIGKILL);
+  while (waitpid(-pg, NULL, 0) > 0 || errno == EINTR) {
+  }
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs one command with /bin/sh -c in its own process group, output to an
+ * anonymous temporary file, and checks its exit status against expect. */
+static void run_command(const char *file, size_t line, const char *cmd,
+                        int expect, int timeout) {
+  /* The command as shown in messages: continuation lines joined. */
+  struct str shown = {0};
+  for (const char *p = cmd; *p; p++) {
+    if (p[0] == '\\' && p[1] == '\n') {
+      p += 1 + strspn(p + 2, " \t");
+      if (shown.len == 0 || shown.s[shown.len - 1] != ' ') str_add(&shown, " ", 1);
+    } else {
+      str_add(&shown, p, 1);
+    }
+  }
+  if (verbose || isatty(2)) fprintf(stderr, "%s:%zu: $ %s\n", file, line, shown.s);
+  fflush(NULL);
+  FILE *out = tmpfile();
+  if (!out) {
+    fprintf(stderr, "doccheck: cannot create a temporary file: %s\n",
+            strerror(errno));
+    exit(3);
+  }
+  double t0 = now();
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("doccheck: fork");
+    exit(3);
+  }
+  if (pid == 0) {
+    int in = open("/dev/null", O_RDONLY);
+    setpgid(0, 0);
+    sigprocmask(SIG_SETMASK, &oldmask, NULL);
+    if (in < 0 || dup2(in, 0) < 0 || dup2(fileno(out), 1) < 0 ||
+        dup2(fileno(out), 2) < 0)
+      _exit(127);
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  setpgid(pid, pid); /* also here: whichever runs first makes the group */
+  int timed_out = 0;
+  for (;;) {
+    /* WNOWAIT leaves the leader a zombie, so its pid (the group id) cannot
+     * be reused before the rest of the group is killed below. */
+    siginfo_t si = {0};
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        si.si_pid == pid)
+      break;
+    double left = t0 + timeout - now();
+    if (left <= 0) {
+      timed_out = 1;
+      break;
+    }
+    struct timespec ts = {(time_t)left, (long)((left - (time_t)left) * 1e9)};
+    int sig = sigtimedwait(&waitset, NULL, &ts);
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+      reap_group(pid);
+      fprintf(stderr, "%s:%zu: interrupted: %s\n", file, line, shown.s);
+      signal(sig, SIG_DFL);
+      sigprocmask(SIG_SETMASK, &oldmask, NULL);
+      raise(sig);
+      exit(3);
+    }
+  }
+  kill(-pid, SIGKILL);
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+  }
+  reap_group(pid);
+  double secs = now() - t0;
+  int got = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (timed_out) {
+    nfail++;
+    fprintf(stderr, "%s:%zu: timed out after %d s: %s\n", file, line, timeout,
+            shown.s);
+    show_tail(out, 20);
+  } else if (got != expect) {
+    nfail++;
+    fprintf(stderr, "%s:%zu: expected exit %d, got %d%s%s: %s\n", file, line,
+            expect, got, WIFSIGNALED(st) ? ", killed by " : "",
+            WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "", shown.s);
+    show_tail(out, 20);
+  } else {
+    npass++;
+    if (verbose)
+      printf("%s:%zu: ok exit %d in %.2f s: %s\n", file, line, got, secs,
+             shown.s);
+  }
+  fclose(out);
+  free(shown.s);
+}
+
+/* Runs the commands of every ```sh block of one chapter. */
+static void commands_file(const char *file, int timeout) {
+  struct lines L;
+  struct block *blocks;
+  size_t nb;
+  int err = read_lines(file, &L);
+  if (err) {
+    fprintf(stderr, "doccheck: cannot read %s: %s\n", file, strerror(err));
+    bad_input = 1;
+    return;
+  }
+  if (parse_blocks(file, &L, &blocks, &nb) != 0) {
+    bad_input = 1;
+    lines_free(&L);
+    return;
+  }
+  for (size_t k = 0; k < nb; k++) {
+    const struct block *b = &blocks[k];
+    if (strncmp(b->info, "sh", 2) || (b->info[2] && !isspace((unsigned char)b->info[2])))
+      continue;
+    int expect = 0, norun = info_word(b->info, "norun");
+    char val[32];
+    if (info_value(b->info, "exit", val, sizeof val)) {
+      char *end;
+      long v = strtol(val, &end, 10);
+      if (!*val || *end || v < 0 || v > 255) {
+        fprintf(stderr, "%s:%zu: bad exit=%s (want 0..255)\n", file,
+                b->open + 1, val);
+        bad_input = 1;
+        nfail++;
+        continue;
+      }
+      expect = (int)v;
+    }
+    struct str text = {0};
+    block_text(&L, b, &text);
+    size_t line = b->open + 1;
+    for (char *p = text.s; p && *p;) {
+      /* One command: a line, plus the lines a trailing backslash joins. */
+      size_t first = ++line, n;
+      struct str cmd = {0};
+      for (;;) {
+        n = strcspn(p, "\n");
+        str_add(&cmd, p, n);
+        int more = n > 0 && p[n - 1] == '\\' && p[n];
+        p += n + (p[n] != 0);
+        if (!more) break;
+        str_add(&cmd, "\n", 1);
+        line++;
+      }
+      const char *c = str_get(&cmd) + strspn(str_get(&cmd), " \t");
+      if (*c && *c != '#') {
+        if (norun) {
+          nskip++;
+          if (verbose) printf("%s:%zu: skipped (norun): %s\n", file, first, c);
+        } else {
+          run_command(file, first, c, expect, timeout);
+        }
+      }
+      free(cmd.s);
+    }
+    free(text.s);
+  }
+  free(blocks);
+  lines_free(&L);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static const char usage_main[] =
+    "usage: doccheck snippets [--refresh] [-v] FILE.md...\n"
+    "       doccheck commands [--timeout SEC] [-v] FILE.md...\n"
+    "\n"
+    "Keeps the workbook's chapters true to the code.\n"
+    "  snippets  every excerpt ```LANG snippet=PATH:NAME and ```diff diff=A,B\n"
+    "            must equal the source region or the diff it names\n"
+    "  commands  every command in a ```sh block must exit as the block says\n"
+    "\n"
+    "Each run ends with one line 'doccheck: N passed, M failed[, K skipped]'.\n"
+    "Exit status: 0 every check passed, 1 a check failed, 2 usage error or a\n"
+    "chapter that cannot be read or parsed, 3 internal failure.\n"
+    "See 'doccheck snippets --help' and 'doccheck commands --help'.\n";
+
+static const char usage_snippets[] =
+    "usage: doccheck snippets [--refresh] [-v] FILE.md...\n"
+    "\n"
+    "A source file marks a region with a line containing '@snippet NAME' and a\n"
+    "line containing '@end'; the region is the lines in between, without the\n"
+    "marker lines of any region nested inside it. In a chapter, a fenced block\n"
+    "whose info string has snippet=PATH:NAME must hold exactly that region, and\n"
+    "one with diff=PATH_A,PATH_B exactly the output of\n"
+    "'diff -u --label PATH_A --label PATH_B PATH_A PATH_B'. Paths are relative\n"
+    "to the current directory.\n"
+    "\n"
+    "  --refresh  rewrite the excerpts from the source instead of checking;\n"
+    "             a chapter naming a missing region is left untouched\n"
+    "  -v         also list the excerpts that match\n";
+
+static const char usage_commands[] =
+    "usage: doccheck commands [--timeout SEC] [-v] FILE.md...\n"
+    "\n"
+    "Runs every command of every fenced block whose info string starts with\n"
+    "the word 'sh': each non-empty line not starting with '#' is one command\n"
+    "(a trailing backslash continues it on the next line). Each runs with\n"
+    "/bin/sh -c from the current directory, stdin from /dev/null, in its own\n"
+    "process group; whatever it leaves running is killed when it ends. It must\n"
+    "exit 0, or N when the info string says exit=N. Blocks marked 'norun' are\n"
+    "counted as skipped.\n"
+    "\n"
+    "  --timeout SEC  kill a command (and its children) after SEC seconds\n"
+    "                 (default 120)\n"
+    "  -v             show each command as it starts and each that passes\n"
+    "                 (commands are shown anyway when stderr is a terminal)\n";
+
+static int usage_error(const char *fmt, const char *arg, const char *sub) {
+  fprintf(stderr, "doccheck: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, " (see doccheck %s--help)\n", sub);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage_main, stderr);
+    return 2;
+  }
+  const char *sub = argv[1];
+  if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
+    fputs(usage_main, stdout);
+    return 0;
+  }
+  int snippets = !strcmp(sub, "snippets");
+  if (!snippets && strcmp(sub, "commands"))
+    return usage_error("unknown command '%s'", sub, "");
+  const char *subhelp = snippets ? "snippets " : "commands ";
+  int refresh = 0, timeout = 120, nfiles = 0, opts = 1;
+  char **files = calloc((size_t)argc, sizeof *files);
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (!opts || a[0] != '-' || !a[1]) {
+      files[nfiles++] = argv[i];
+    } else if (!strcmp(a, "--")) {
+      opts = 0;
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(snippets ? usage_snippets : usage_commands, stdout);
+      return 0;
+    } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+      verbose = 1;
+    } else if (snippets && !strcmp(a, "--refresh")) {
+      refresh = 1;
+    } else if (!snippets && (!strcmp(a, "--timeout") ||
+                             !strncmp(a, "--timeout=", 10))) {
+      const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+      char *end;
+      long t = v ? strtol(v, &end, 10) : 0;
+      if (!v || !*v || *end || t < 1 || t > 86400)
+        return usage_error("--timeout wants whole seconds from 1 to 86400, "
+                           "not '%s'", v ? v : "", subhelp);
+      timeout = (int)t;
+    } else {
+      return usage_error("unknown option '%s'", a, subhelp);
+    }
+  }
+  if (nfiles == 0) return usage_error("no chapter given%s", "", subhelp);
+
+  if (snippets) {
+    for (int i = 0; i < nfiles; i++) snippets_file(files[i], refresh);
+  } else {
+    /* As a subreaper we inherit whatever a command leaves behind, so the
+     * timeout can wait for the whole group to be gone, not just the shell. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&waitset);
+    int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+      sigaction(sigs[i], &sa, NULL);
+      sigaddset(&waitset, sigs[i]);
+    }
+    sigprocmask(SIG_BLOCK, &waitset, &oldmask);
+    for (int i = 0; i < nfiles; i++) commands_file(files[i], timeout);
+  }
+  printf("doccheck: %d passed, %d failed", npass, nfail);
+  if (nskip) printf(", %d skipped", nskip);
+  printf("\n");
+  free(files);
+  return bad_input ? 2 : nfail ? 1 : 0;
+}
