@@ -1,0 +1,207 @@
+#!/bin/sh
+# doccheck.sh -- exercises build/doccheck on small chapters written into a
+# temporary directory: excerpts that match, drift, get refreshed, name
+# missing regions; diff excerpts; command blocks with exit=N, norun and
+# timeouts; malformed chapters. Run from the repository root after `make`.
+set -u
+# DOCCHECK names another build to test (e.g. a deliberately broken one).
+DC=${DOCCHECK:-$(pwd)/build/doccheck}
+if [ ! -x "$DC" ]; then
+  echo "not ok - $DC is not built (run make first)"
+  exit 1
+fi
+T=$(mktemp -d "${TMPDIR:-/tmp}/doccheck-test.XXXXXX") || exit 3
+trap 'rm -rf "$T"' EXIT
+trap 'exit 3' INT TERM HUP
+cd "$T" || exit 3
+fails=0
+
+ok() { echo "ok - $1"; }
+notok() {
+  echo "not ok - $1"
+  sed 's/^/    | /' out
+  fails=$((fails + 1))
+}
+# check NAME WANT_RC [GREP_PATTERN...]: the last command's exit status must
+# be WANT_RC and its output (stdout and stderr, in file out) must contain
+# every pattern as a fixed string.
+check() {
+  name=$1 want=$2
+  shift 2
+  if [ "$rc" -ne "$want" ]; then
+    notok "$name (exit $rc, want $want)"
+    return
+  fi
+  for pat in "$@"; do
+    if ! grep -qF -- "$pat" out; then
+      notok "$name (no '$pat' in the output)"
+      return
+    fi
+  done
+  ok "$name"
+}
+dc() {
+  "$DC" "$@" >out 2>&1
+  rc=$?
+}
+
+mkdir src
+cat >src/a.c <<'EOF'
+/* a.c -- a source with labelled regions. */
+/* @snippet outer */
+int twice(int x) {
+  /* @snippet inner */
+  return 2 * x;
+  /* @end */
+}
+/* @end */
+EOF
+sed 's/2 \* x/x + x/' src/a.c >src/b.c
+cat >ch.md <<'EOF'
+# A chapter
+
+```c snippet=src/a.c:outer
+int twice(int x) {
+  return 2 * x;
+}
+```
+
+1. The inner region, inside a list item:
+
+   ```c snippet=src/a.c:inner
+     return 2 * x;
+   ```
+EOF
+cp ch.md ch.orig
+
+dc snippets ch.md
+check "matching excerpts pass, nested markers left out" 0 \
+  "doccheck: 2 passed, 0 failed"
+if [ "$(grep -c '^doccheck: ' out)" -ne 1 ]; then
+  notok "exactly one summary line"
+else
+  ok "exactly one summary line"
+fi
+
+sed -i 's/2 \* x/x << 1/' src/a.c
+dc snippets ch.md
+check "an edited source fails the excerpt" 1 \
+  "ch.md:3: snippet src/a.c:outer differs from the source (run make snippets)" \
+  "ch.md:11: snippet src/a.c:inner differs" "+  return x << 1;" \
+  "doccheck: 0 passed, 2 failed"
+
+dc snippets --refresh ch.md
+check "--refresh rewrites both excerpts" 0 "doccheck: 2 passed, 0 failed"
+dc snippets ch.md
+check "after --refresh the check passes" 0 "doccheck: 2 passed, 0 failed"
+if grep -qF '     return x << 1;' ch.md && grep -qF '# A chapter' ch.md; then
+  ok "--refresh kept the prose and the list indentation"
+else
+  notok "--refresh kept the prose and the list indentation"
+fi
+
+inode=$(stat -c %i ch.md)
+dc snippets --refresh ch.md
+if [ "$rc" -eq 0 ] && [ "$(stat -c %i ch.md)" = "$inode" ]; then
+  ok "--refresh leaves an up-to-date chapter untouched"
+else
+  notok "--refresh leaves an up-to-date chapter untouched (exit $rc)"
+fi
+
+printf '\n```c snippet=src/a.c:nope\n```\n' >>ch.md
+sed -i 's/x << 1/x * 2/' src/a.c
+cp ch.md before.md
+dc snippets ch.md
+check "a missing region fails" 1 "ch.md:15: no region 'nope' in src/a.c"
+dc snippets --refresh ch.md
+if [ "$rc" -eq 1 ] && cmp -s ch.md before.md; then
+  ok "--refresh does not rewrite a chapter naming a missing region"
+else
+  notok "--refresh does not rewrite a chapter naming a missing region (exit $rc)"
+fi
+
+printf '```c snippet=src/gone.c:x\n```\n' >gone.md
+dc snippets gone.md
+check "a missing source file fails" 1 \
+  "gone.md:1: cannot read src/gone.c: No such file or directory"
+
+# A diff excerpt is compared with what diff -u prints.
+{
+  echo '```diff diff=src/a.c,src/b.c'
+  diff -u --label src/a.c --label src/b.c src/a.c src/b.c
+  echo '```'
+} >diff.md
+dc snippets diff.md
+check "a diff excerpt equal to diff -u passes" 0 "doccheck: 1 passed, 0 failed"
+echo '/* one more line */' >>src/b.c
+dc snippets diff.md
+check "a diff excerpt fails once a file changes" 1 \
+  "diff.md:1: diff src/a.c,src/b.c differs from the source" \
+  "doccheck: 0 passed, 1 failed"
+
+cat >cmd.md <<'EOF'
+```sh exit=1
+false
+```
+
+```sh
+# a comment is not a command
+echo continued \
+  line
+```
+EOF
+dc commands cmd.md
+check "exit=1 passes on false; continued lines are one command" 0 \
+  "doccheck: 2 passed, 0 failed"
+
+printf '```sh exit=1\ntrue\n```\n' >cmd1.md
+dc commands cmd1.md
+check "exit=1 fails on true" 1 "cmd1.md:2: expected exit 1, got 0: true" \
+  "doccheck: 0 passed, 1 failed"
+
+printf '```sh\necho the last words; exit 7\n```\n```sh norun\nread x\n```\n' \
+  >cmd2.md
+dc commands cmd2.md
+check "a failing command shows its output; norun is skipped" 1 \
+  "cmd2.md:2: expected exit 0, got 7" "| the last words" \
+  "doccheck: 0 passed, 1 failed, 1 skipped"
+
+# The command leaves a background child behind; a timeout must kill both.
+# The sleep length is unique to this run so pgrep cannot see other tests.
+S=$((700000 + $$))
+printf '```sh\nsleep %s & sleep %s\n```\n' "$S" "$S" >slow.md
+dc commands --timeout 1 slow.md
+check "a command over --timeout is reported" 1 \
+  "slow.md:2: timed out after 1 s: sleep $S & sleep $S" \
+  "doccheck: 0 passed, 1 failed"
+if pgrep -f "sleep $S" >/dev/null; then
+  notok "the timed-out command and its background child are gone"
+  kill $(pgrep -f "sleep $S") 2>/dev/null
+else
+  ok "the timed-out command and its background child are gone"
+fi
+
+printf '# t\n\n```c snippet=src/a.c:outer\nint x;\n' >open.md
+dc snippets open.md
+check "an unterminated fence is bad input" 2 \
+  "open.md:3: unterminated code block"
+dc commands open.md
+check "an unterminated fence is bad input for commands too" 2 \
+  "open.md:3: unterminated code block"
+
+dc snippets missing.md
+check "an unreadable chapter is bad input" 2 "cannot read missing.md"
+dc snippets --bogus ch.md
+check "an unknown option is a usage error" 2 "unknown option '--bogus'"
+dc commands --timeout 0 cmd.md
+check "a bad --timeout is a usage error" 2 "--timeout"
+dc commands --help
+check "commands --help" 0 "usage: doccheck commands"
+dc --help
+check "doccheck --help" 0 "usage: doccheck snippets"
+
+if [ "$fails" -ne 0 ]; then
+  echo "doccheck.sh: $fails check(s) failed"
+  exit 1
+fi
+echo "doccheck.sh: all checks passed"
