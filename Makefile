@@ -43,10 +43,14 @@ TOOL_DIRS := $(sort $(TOOL_DIRS))
 TOOL_PROGS := $(patsubst tools/%/main.c,$(B)/%,$(wildcard tools/*/main.c))
 TOOL_LIBS_DIRS := $(sort $(foreach d,$(TOOL_DIRS),$(if $(filter-out tools/$(d)/main.c,$(wildcard tools/$(d)/*.c)),$(d))))
 TOOL_LIBS := $(foreach d,$(TOOL_LIBS_DIRS),$(B)/lib/lib$(d).a)
-# Link order: higher-level libraries first.
-LINK_LIBS := $(filter $(B)/lib/libgallery.a,$(TOOL_LIBS)) \
-             $(filter-out $(B)/lib/libgallery.a $(B)/lib/libcorrlog.a,$(TOOL_LIBS)) \
-             $(filter $(B)/lib/libcorrlog.a,$(TOOL_LIBS))
+# Every program links the libraries it needs and no more, so one tool that
+# does not build does not stop the others: scenarios link corrlog and sched;
+# tool X (and its test) links libX.a first, then those two.
+BASE_LIBS := $(B)/lib/libsched.a $(B)/lib/libcorrlog.a
+LINK_LIBS := $(BASE_LIBS)
+own_lib = $(filter $(B)/lib/lib$(1).a,$(TOOL_LIBS))
+# The gallery, hunt and doccheck run other programs; they link neither.
+base_libs = $(if $(filter gallery hunt doccheck,$(1)),,$(BASE_LIBS))
 
 define tool_lib
 $(B)/lib/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(filter-out tools/$(1)/main.c,$(wildcard tools/$(1)/*.c)))
@@ -54,8 +58,11 @@ $(B)/lib/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(filter-out tools/$(1)/main.c,$
 endef
 $(foreach d,$(TOOL_LIBS_DIRS),$(eval $(call tool_lib,$(d))))
 
-$(B)/%: $(B)/obj/tools/%/main.o $(LINK_LIBS)
-	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+define tool_prog
+$(B)/$(1): $(B)/obj/tools/$(1)/main.o $(call own_lib,$(1)) $(call base_libs,$(1))
+	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LDLIBS)
+endef
+$(foreach p,$(patsubst $(B)/%,%,$(TOOL_PROGS)),$(eval $(call tool_prog,$(p))))
 
 $(B)/obj/%.o: %.c
 	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -103,8 +110,11 @@ $(SCENARIO_TESTS):
 
 # Tool tests: tests/test_tool_X.c is the Criterion program build/tests/tool-X.
 TOOL_TESTS := $(patsubst tests/test_tool_%.c,$(B)/tests/tool-%,$(wildcard tests/test_tool_*.c))
-$(B)/tests/tool-%: $(B)/obj/tests/test_tool_%.o $(LINK_LIBS)
-	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(CR_LIBS) $(LDLIBS)
+define tool_test
+$(B)/tests/tool-$(1): $(B)/obj/tests/test_tool_$(1).o $(call own_lib,$(1)) $(BASE_LIBS)
+	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(CR_LIBS) $$(LDLIBS)
+endef
+$(foreach t,$(patsubst $(B)/tests/tool-%,%,$(TOOL_TESTS)),$(eval $(call tool_test,$(t))))
 
 # Plain helper programs for tests (tests/progs/X.c -> build/tests/progs/X),
 # built without any of the workbook's headers.

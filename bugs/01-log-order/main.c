@@ -18,7 +18,7 @@ static const char usage[] =
     "lines appear as begin < step < end.\n"
     "  --log FILE        keep the request log (JSON Lines) in FILE\n"
     "  --requests N      concurrent requests (default 8, 1..4096)\n"
-    "  --latency-us N    simulated fetch latency in microseconds (default 200)\n"
+    "  --latency-us N    simulated fetch latency in microseconds (default 1000)\n"
     "  --schedule SPEC   hold threadpool requests and release them by SPEC\n"
     "                    (fifo, lifo, random:SEED, order:...; also env SCHED)\n"
     "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
@@ -40,7 +40,7 @@ static int int_arg(const char *prog, const char *opt, const char *s, int lo,
 }
 
 int main(int argc, char **argv) {
-  struct lo_config cfg = {NULL, 8, 200};
+  struct lo_config cfg = {NULL, 8, 1000};
   const char *schedule = NULL;
   char tmp[] = "/tmp/log-order-XXXXXX";
   char msg[512];

@@ -1,0 +1,45 @@
+/* registry.c -- the gallery's scenarios. Adding a scenario is adding one
+ * entry here (ids are permanent: append, never renumber); the Makefile finds
+ * its sources by the NN-slug directory name. */
+#include "registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const struct scenario gallery_scenarios[] = {
+    {
+        .id = 1,
+        .slug = "log-order",
+        .title = "Lost ordering in an async request log",
+        .theme = "lost ordering",
+        .chapter = "chapters/01-log-order.md",
+        .wrong = "concurrent async appends to a log land out of order; the "
+                 "log tells a false story",
+        .look = "the first line of a request that appears before its "
+                "'begin': the pool finished a later write first",
+        .hunt_timeout = "10",
+        .expose_schedule = "lifo",
+        .run_args = "",
+    },
+};
+
+const int gallery_nscenarios =
+    (int)(sizeof gallery_scenarios / sizeof gallery_scenarios[0]);
+
+const struct scenario *gallery_find(const char *arg) {
+  char *end;
+  long n;
+
+  if (arg == NULL || *arg == '\0')
+    return NULL;
+  n = strtol(arg, &end, 10);
+  for (int i = 0; i < gallery_nscenarios; i++) {
+    const struct scenario *s = &gallery_scenarios[i];
+    if (end != arg && n == s->id &&
+        (*end == '\0' || (*end == '-' && strcmp(end + 1, s->slug) == 0)))
+      return s;
+    if (end == arg && strcmp(arg, s->slug) == 0)
+      return s;
+  }
+  return NULL;
+}

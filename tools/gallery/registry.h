@@ -1,0 +1,26 @@
+/* registry.h -- the one list of gallery scenarios: everything the gallery
+ * CLI knows about a scenario comes from its entry in registry.c. */
+#ifndef GALLERY_REGISTRY_H
+#define GALLERY_REGISTRY_H
+
+struct scenario {
+  int id;
+  const char *slug;    /* NN-slug without the number: "log-order" */
+  const char *title;   /* one line */
+  const char *theme;   /* lost ordering, latent race, ... */
+  const char *chapter; /* path of the chapter that teaches it */
+  const char *wrong;   /* what goes wrong, one sentence */
+  const char *look;    /* what to look at when it fails */
+  const char *hunt_timeout; /* hunt's per-run timeout preset, seconds */
+  const char *expose_schedule; /* the scripted schedule compare runs under */
+  const char *run_args;        /* extra program arguments compare uses, or "" */
+};
+
+extern const struct scenario gallery_scenarios[];
+extern const int gallery_nscenarios;
+
+/* Finds a scenario by "5", "05", "05-check-then-act" or "check-then-act".
+ * Returns NULL when none matches. */
+const struct scenario *gallery_find(const char *arg);
+
+#endif
