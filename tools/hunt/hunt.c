@@ -1,0 +1,1214 @@
+/* hunt.c -- the run-until-fail engine behind build/hunt and gallery hunt:
+ * one poll() loop that forks runs, drains their output, reaps them, kills
+ * their process groups and turns the outcomes into statistics. */
+#include "hunt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define Z95 1.959963984540054
+/* --fail-on sees output one line at a time. A line longer than this is
+ * matched in windows of this size that overlap by half, so any match up to
+ * HUNT_LINE_MAX / 2 bytes long is still found wherever it sits. */
+#define HUNT_LINE_MAX (64 * 1024)
+#define READ_CHUNK (64 * 1024)
+/* After a run's leader has exited and its group was killed, the pipe should
+ * reach EOF at once. If it does not, a process outside the group (one that
+ * called setsid) holds it; hunt stops waiting after this long. */
+#define EOF_GRACE_S 2.0
+
+/* ------------------------------------------------------------ statistics */
+
+void hunt_wilson(long k, long n, double z, double *lo, double *hi) {
+  if (n <= 0) {
+    *lo = 0.0;
+    *hi = 1.0;
+    return;
+  }
+  double p = (double)k / (double)n, z2 = z * z, nn = (double)n;
+  double denom = 1.0 + z2 / nn;
+  double center = (p + z2 / (2.0 * nn)) / denom;
+  double half = z * sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn)) / denom;
+  *lo = k == 0 ? 0.0 : fmax(0.0, center - half);
+  *hi = k == n ? 1.0 : fmin(1.0, center + half);
+}
+
+double hunt_zero_fail_bound(long n, double c) {
+  if (n <= 0)
+    return 1.0;
+  return 1.0 - pow(1.0 - c, 1.0 / (double)n);
+}
+
+long hunt_runs_to_claim_fix(double p, double c) {
+  if (!(p > 0.0))
+    return -1;
+  if (p >= 1.0)
+    return 1;
+  /* log1p keeps small p accurate: ln(1-p) for p = 1e-6 loses digits. */
+  return (long)ceil(log(1.0 - c) / log1p(-p));
+}
+
+size_t hunt_shell_quote(char *buf, size_t cap, const char *word) {
+  static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+                             "WXYZ0123456789_-+./:=,@%";
+  size_t need = 0;
+  int bare = word[0] != '\0' && strspn(word, safe) == strlen(word);
+#define PUT(c)                                                                 \
+  do {                                                                         \
+    if (need + 1 < cap)                                                        \
+      buf[need] = (c);                                                         \
+    need++;                                                                    \
+  } while (0)
+  if (bare) {
+    for (const char *s = word; *s; s++)
+      PUT(*s);
+  } else {
+    /* Single quotes keep everything literal; a quote inside becomes '\''. */
+    PUT('\'');
+    for (const char *s = word; *s; s++) {
+      if (*s == '\'') {
+        PUT('\'');
+        PUT('\\');
+        PUT('\'');
+        PUT('\'');
+      } else {
+        PUT(*s);
+      }
+    }
+    PUT('\'');
+  }
+#undef PUT
+  if (cap > 0)
+    buf[need < cap ? need : cap - 1] = '\0';
+  return need;
+}
+
+/* --------------------------------------------------------------- options */
+
+void hunt_opts_default(struct hunt_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->until_fail = 1;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  o->jobs = n > 0 ? (int)n : 1;
+  o->pct_depth = 3;
+  o->progname = "hunt";
+}
+
+void hunt_usage(FILE *f) {
+  fputs(
+      "usage: hunt [options] -- CMD [ARGS...]\n"
+      "Runs CMD again and again until it fails, and reports how often it "
+      "fails.\n"
+      "\n"
+      "A run fails when it exits non-zero, dies by a signal, hangs past\n"
+      "--timeout, or prints a line matching --fail-on.\n"
+      "\n"
+      "options:\n"
+      "  --runs N         stop after N runs (default: no limit)\n"
+      "  --until-fail     stop at the first failure (the default)\n"
+      "  --count-all      keep going after failures, to measure the rate\n"
+      "  --jobs J         runs in parallel (default: the number of cores)\n"
+      "  --timeout SEC    per run; a run still going is killed with its\n"
+      "                   process group and counted as a hang\n"
+      "  --fail-on REGEX  a line of output matching this POSIX extended\n"
+      "                   regex is a failure (the whole output is scanned)\n"
+      "  --perturb MODE   none | random | pct[:DEPTH] (default none): sets\n"
+      "                   SCHED for the run, e.g. SCHED=pct:SEED:3\n"
+      "  --seed S         base seed; run i gets seed S+i (default: from the\n"
+      "                   time and pid, printed in the summary)\n"
+      "  --preload        run under libsched-preload.so (LD_PRELOAD), found\n"
+      "                   next to the hunt program\n"
+      "  --keep DIR       save each failing run's output (last 64 KiB) to\n"
+      "                   DIR/run-N.log, headed by its seed and a replay\n"
+      "                   command\n"
+      "  --json FILE      also write the summary as JSON to FILE\n"
+      "  --bug-rate P     the bug's known failure rate (0<P<1), for the\n"
+      "                   \"clean runs needed to claim a fix\" advice\n"
+      "  --quiet          no progress line\n"
+      "  --help           this text\n"
+      "\n"
+      "Each run sees HUNT_RUN (its index), HUNT_SEED (its seed) and SCHED.\n"
+      "exit status: 0 no failure seen, 1 a failure was seen, 2 usage error,\n"
+      "3 internal failure\n",
+      f);
+}
+
+static int opt_error(const struct hunt_opts *o, const char *fmt,
+                     const char *a, const char *b) {
+  fprintf(stderr, "%s: ", o->progname ? o->progname : "hunt");
+  fprintf(stderr, fmt, a, b);
+  fputc('\n', stderr);
+  return -1;
+}
+
+static int parse_long(const char *s, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end != '\0')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_double(const char *s, double *out) {
+  char *end;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno || end == s || *end != '\0' || !isfinite(v))
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int parse_perturb(const char *s, struct hunt_opts *o) {
+  if (strcmp(s, "none") == 0) {
+    o->perturb = HUNT_PERTURB_NONE;
+  } else if (strcmp(s, "random") == 0) {
+    o->perturb = HUNT_PERTURB_RANDOM;
+  } else if (strcmp(s, "pct") == 0) {
+    o->perturb = HUNT_PERTURB_PCT;
+  } else if (strncmp(s, "pct:", 4) == 0) {
+    long d;
+    if (parse_long(s + 4, &d) < 0 || d < 1 || d > 1000)
+      return -1;
+    o->perturb = HUNT_PERTURB_PCT;
+    o->pct_depth = (int)d;
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+int hunt_parse_args(int argc, char **argv, struct hunt_opts *o) {
+  static const char *const with_value[] = {
+      "--runs", "--jobs",  "--timeout", "--fail-on", "--perturb",
+      "--seed", "--keep", "--json",    "--bug-rate", NULL};
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "--") == 0) {
+      if (i + 1 >= argc || argv[i + 1][0] == '\0')
+        return opt_error(o, "no command after '--'%s%s", "", "");
+      return i + 1;
+    }
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      hunt_usage(stdout);
+      return 0;
+    }
+    if (strncmp(arg, "--", 2) != 0)
+      return opt_error(o,
+                       "'%s': missing '--' before the command (usage: hunt "
+                       "[options] -- CMD [ARGS...])%s",
+                       arg, "");
+    /* Split --name=value; otherwise the value is the next word. */
+    char name[32];
+    const char *val = NULL;
+    const char *eq = strchr(arg, '=');
+    size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (nlen >= sizeof name)
+      return opt_error(o, "unknown option '%s' (see --help)%s", arg, "");
+    memcpy(name, arg, nlen);
+    name[nlen] = '\0';
+    int takes = 0;
+    for (int k = 0; with_value[k]; k++)
+      takes |= strcmp(name, with_value[k]) == 0;
+    if (takes) {
+      if (eq) {
+        val = eq + 1;
+      } else if (i + 1 < argc && strcmp(argv[i + 1], "--") != 0) {
+        val = argv[++i];
+      } else {
+        return opt_error(o, "%s needs a value%s", name, "");
+      }
+    } else if (eq) {
+      return opt_error(o, "%s takes no value (got '%s')", name, eq + 1);
+    }
+
+    long l;
+    double d;
+    if (strcmp(name, "--runs") == 0) {
+      if (parse_long(val, &l) < 0 || l < 1)
+        return opt_error(o, "--runs: '%s' is not a positive integer%s", val,
+                         "");
+      o->runs = l;
+    } else if (strcmp(name, "--jobs") == 0) {
+      if (parse_long(val, &l) < 0 || l < 1 || l > 1024)
+        return opt_error(o, "--jobs: '%s' is not an integer from 1 to 1024%s",
+                         val, "");
+      o->jobs = (int)l;
+    } else if (strcmp(name, "--timeout") == 0) {
+      if (parse_double(val, &d) < 0 || d <= 0 || d > 1e6)
+        return opt_error(o, "--timeout: '%s' is not a positive number of "
+                            "seconds%s",
+                         val, "");
+      o->timeout_s = d;
+    } else if (strcmp(name, "--fail-on") == 0) {
+      regex_t re;
+      int rc = regcomp(&re, val, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
+      if (rc != 0) {
+        char msg[128];
+        regerror(rc, &re, msg, sizeof msg);
+        return opt_error(o, "--fail-on: bad regex '%s': %s", val, msg);
+      }
+      regfree(&re);
+      o->fail_on = val;
+    } else if (strcmp(name, "--perturb") == 0) {
+      if (parse_perturb(val, o) < 0)
+        return opt_error(o, "--perturb: '%s' is not none, random, pct or "
+                            "pct:DEPTH (DEPTH 1..1000)%s",
+                         val, "");
+    } else if (strcmp(name, "--seed") == 0) {
+      char *end;
+      errno = 0;
+      unsigned long long s = strtoull(val, &end, 10);
+      if (errno || end == val || *end != '\0' || val[0] == '-')
+        return opt_error(o, "--seed: '%s' is not a non-negative integer%s",
+                         val, "");
+      o->seed = s;
+      o->seed_set = 1;
+    } else if (strcmp(name, "--keep") == 0) {
+      if (val[0] == '\0')
+        return opt_error(o, "--keep: empty directory name%s%s", "", "");
+      o->keep_dir = val;
+    } else if (strcmp(name, "--json") == 0) {
+      if (val[0] == '\0')
+        return opt_error(o, "--json: empty file name%s%s", "", "");
+      o->json_path = val;
+    } else if (strcmp(name, "--bug-rate") == 0) {
+      if (parse_double(val, &d) < 0 || !(d > 0 && d < 1))
+        return opt_error(o, "--bug-rate: '%s' is not a rate between 0 and 1 "
+                            "(exclusive)%s",
+                         val, "");
+      o->bug_rate = d;
+    } else if (strcmp(name, "--until-fail") == 0) {
+      o->until_fail = 1;
+    } else if (strcmp(name, "--count-all") == 0) {
+      o->until_fail = 0;
+    } else if (strcmp(name, "--preload") == 0) {
+      o->preload = 1;
+    } else if (strcmp(name, "--quiet") == 0) {
+      o->quiet = 1;
+    } else {
+      return opt_error(o, "unknown option '%s' (see --help)%s", arg, "");
+    }
+  }
+  return opt_error(o,
+                   "missing '--' and a command (usage: hunt [options] -- CMD "
+                   "[ARGS...])%s%s",
+                   "", "");
+}
+
+/* ---------------------------------------------------------------- engine */
+
+/* One run in flight. Lifecycle: launched (pid > 0, fd open) -> the leader
+ * has exited and was reaped (exited) and the pipe has reached EOF (fd < 0)
+ * -> finished and counted, and the slot is free again. Buffers are
+ * allocated once per slot and reused, so memory does not grow with runs. */
+struct slot {
+  int active;
+  int abandoned; /* killed because hunt is stopping: not counted */
+  pid_t pid;
+  int fd;
+  int exited;
+  int status;
+  int timed_out;
+  long run;
+  unsigned long long seed;
+  double deadline, eof_deadline;
+  char *tail; /* ring of the last HUNT_TAIL_BYTES of output */
+  size_t tail_pos;
+  unsigned long long total;
+  char *line; /* the current, incomplete line for --fail-on */
+  size_t line_len;
+  int line_split; /* line holds the rest of a longer line */
+  int matched;
+};
+
+struct hunt {
+  const struct hunt_opts *o;
+  char *const *argv;
+  struct hunt_result r;
+  struct slot *slots;
+  regex_t re;
+  int have_re;
+  char **envp;     /* the inherited environment plus the 4 slots below */
+  size_t env_base; /* index of the first per-run entry */
+  char env_run[40], env_seed[48], env_sched[80];
+  char *env_preload;
+  char *preload_path;
+  long launched;
+  int stopping;
+  const char *stop_reason;
+  int fatal; /* exit code to return instead (2 or 3), 0 if none */
+  char first_kind[48];
+  char *first_replay;
+  double t0;
+  int tty;
+  double next_progress;
+  int progress_len;
+  int stray_warned;
+};
+
+static int self_pipe[2] = {-1, -1};
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) {
+  int saved = errno;
+  if (sig != SIGCHLD)
+    stop_signal = sig;
+  if (self_pipe[1] >= 0) {
+    char c = 0;
+    ssize_t n = write(self_pipe[1], &c, 1);
+    (void)n; /* a full pipe already holds a wake-up */
+  }
+  errno = saved;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *signame(int sig, char *buf, size_t cap) {
+  const char *ab = sigabbrev_np(sig);
+  if (ab)
+    snprintf(buf, cap, "SIG%s", ab);
+  else
+    snprintf(buf, cap, "signal %d", sig);
+  return buf;
+}
+
+static void internal(struct hunt *h, const char *what) {
+  fprintf(stderr, "%s: %s: %s\n", h->o->progname, what, strerror(errno));
+  if (!h->fatal)
+    h->fatal = 3;
+  h->stopping = 1;
+  h->stop_reason = "internal-error";
+}
+
+/* Builds the child's environment once: the inherited one without the
+ * variables hunt sets per run. The per-run entries are fixed buffers. */
+static int build_env(struct hunt *h) {
+  size_t n = 0;
+  for (char **e = environ; *e; e++)
+    n++;
+  h->envp = calloc(n + 5, sizeof *h->envp);
+  if (!h->envp)
+    return -1;
+  size_t k = 0;
+  const char *old_preload = NULL;
+  for (char **e = environ; *e; e++) {
+    if (strncmp(*e, "HUNT_RUN=", 9) == 0 || strncmp(*e, "HUNT_SEED=", 10) == 0 ||
+        strncmp(*e, "SCHED=", 6) == 0)
+      continue;
+    if (h->o->preload && strncmp(*e, "LD_PRELOAD=", 11) == 0) {
+      old_preload = *e + 11;
+      continue;
+    }
+    h->envp[k++] = *e;
+  }
+  h->env_base = k;
+  h->envp[k++] = h->env_run;
+  h->envp[k++] = h->env_seed;
+  if (h->o->preload) {
+    size_t len = strlen(h->preload_path) + 16 +
+                 (old_preload ? strlen(old_preload) : 0);
+    h->env_preload = malloc(len);
+    if (!h->env_preload)
+      return -1;
+    if (old_preload && *old_preload)
+      snprintf(h->env_preload, len, "LD_PRELOAD=%s:%s", h->preload_path,
+               old_preload);
+    else
+      snprintf(h->env_preload, len, "LD_PRELOAD=%s", h->preload_path);
+    h->envp[k++] = h->env_preload;
+  }
+  if (h->o->perturb != HUNT_PERTURB_NONE)
+    h->envp[k++] = h->env_sched;
+  h->envp[k] = NULL;
+  return 0;
+}
+
+static void set_run_env(struct hunt *h, long run, unsigned long long seed) {
+  snprintf(h->env_run, sizeof h->env_run, "HUNT_RUN=%ld", run);
+  snprintf(h->env_seed, sizeof h->env_seed, "HUNT_SEED=%llu", seed);
+  if (h->o->perturb == HUNT_PERTURB_RANDOM)
+    snprintf(h->env_sched, sizeof h->env_sched, "SCHED=random:%llu", seed);
+  else if (h->o->perturb == HUNT_PERTURB_PCT)
+    snprintf(h->env_sched, sizeof h->env_sched, "SCHED=pct:%llu:%d", seed,
+             h->o->pct_depth);
+}
+
+/* The exact command that replays run `run`: its environment assignments and
+ * the quoted command, for a POSIX shell. Returns a malloc'd string. */
+static char *replay_command(struct hunt *h, long run, unsigned long long seed) {
+  set_run_env(h, run, seed);
+  const char *assigns[4];
+  int na = 0;
+  if (h->o->perturb != HUNT_PERTURB_NONE)
+    assigns[na++] = h->env_sched;
+  if (h->o->preload)
+    assigns[na++] = h->env_preload;
+  assigns[na++] = h->env_run;
+  assigns[na++] = h->env_seed;
+  size_t cap = 64, len = 0;
+  for (int i = 0; i < na; i++)
+    cap += 4 * strlen(assigns[i]) + 4;
+  for (char *const *a = h->argv; *a; a++)
+    cap += 4 * strlen(*a) + 4;
+  char *out = malloc(cap);
+  if (!out)
+    return NULL;
+  out[0] = '\0';
+  for (int i = 0; i < na; i++) {
+    /* NAME=value: the name is safe, the value is quoted. */
+    const char *eq = strchr(assigns[i], '=');
+    len += (size_t)snprintf(out + len, cap - len, "%.*s=",
+                            (int)(eq - assigns[i]), assigns[i]);
+    len += hunt_shell_quote(out + len, cap - len, eq + 1);
+    out[len++] = ' ';
+  }
+  for (char *const *a = h->argv; *a; a++) {
+    len += hunt_shell_quote(out + len, cap - len, *a);
+    out[len++] = ' ';
+  }
+  out[len - 1] = '\0';
+  return out;
+}
+
+static void match_window(struct hunt *h, struct slot *s, const char *p,
+                         size_t n, int notbol) {
+  regmatch_t m[1] = {{0, (regoff_t)n}};
+  if (regexec(&h->re, p, 1, m, REG_STARTEND | (notbol ? REG_NOTBOL : 0)) == 0)
+    s->matched = 1;
+}
+
+/* Feeds a chunk of output to --fail-on, one line at a time. */
+static void scan_output(struct hunt *h, struct slot *s, const char *p,
+                        size_t n) {
+  while (n > 0 && !s->matched) {
+    const char *nl = memchr(p, '\n', n);
+    size_t seg = nl ? (size_t)(nl - p) : n;
+    while (seg > 0 && !s->matched) {
+      size_t room = HUNT_LINE_MAX - s->line_len;
+      size_t take = seg < room ? seg : room;
+      memcpy(s->line + s->line_len, p, take);
+      s->line_len += take;
+      p += take;
+      n -= take;
+      seg -= take;
+      if (s->line_len == HUNT_LINE_MAX) {
+        /* A long line: match this window, keep its second half so a match
+         * straddling the cut is seen again in the next window. */
+        match_window(h, s, s->line, s->line_len, s->line_split);
+        memmove(s->line, s->line + HUNT_LINE_MAX / 2, HUNT_LINE_MAX / 2);
+        s->line_len = HUNT_LINE_MAX / 2;
+        s->line_split = 1;
+      }
+    }
+    if (nl && !s->matched) {
+      match_window(h, s, s->line, s->line_len, s->line_split);
+      s->line_len = 0;
+      s->line_split = 0;
+      p++;
+      n--;
+    }
+  }
+}
+
+static void keep_tail(struct slot *s, const char *p, size_t n) {
+  s->total += n;
+  if (n >= HUNT_TAIL_BYTES) {
+    memcpy(s->tail, p + n - HUNT_TAIL_BYTES, HUNT_TAIL_BYTES);
+    s->tail_pos = 0;
+    return;
+  }
+  size_t first = HUNT_TAIL_BYTES - s->tail_pos;
+  if (first > n)
+    first = n;
+  memcpy(s->tail + s->tail_pos, p, first);
+  memcpy(s->tail, p + first, n - first);
+  s->tail_pos = (s->tail_pos + n) % HUNT_TAIL_BYTES;
+}
+
+static void kill_group(struct slot *s) {
+  /* Only while the leader is unreaped (a zombie at worst) is its pid, and
+   * so the group id, guaranteed not to have been reused. */
+  if (s->active && !s->exited)
+    kill(-s->pid, SIGKILL);
+}
+
+static void stop_all(struct hunt *h, const char *reason) {
+  if (!h->stopping) {
+    h->stopping = 1;
+    h->stop_reason = reason;
+  }
+  for (int i = 0; i < h->o->jobs; i++) {
+    struct slot *s = &h->slots[i];
+    if (s->active && !(s->exited && s->fd < 0)) {
+      s->abandoned = 1;
+      kill_group(s);
+    }
+  }
+}
+
+static int launch(struct hunt *h, struct slot *s) {
+  long run = h->launched;
+  unsigned long long seed = h->r.base_seed + (unsigned long long)run;
+  int out[2], err[2];
+  set_run_env(h, run, seed);
+  if (pipe2(out, O_CLOEXEC) < 0) {
+    internal(h, "pipe");
+    return -1;
+  }
+  if (pipe2(err, O_CLOEXEC) < 0) {
+    close(out[0]);
+    close(out[1]);
+    internal(h, "pipe");
+    return -1;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(out[0]);
+    close(out[1]);
+    close(err[0]);
+    close(err[1]);
+    internal(h, "fork");
+    return -1;
+  }
+  if (pid == 0) {
+    /* Child: its own process group, so that a timeout or the end of the
+     * run can kill it together with everything it spawned. Only
+     * async-signal-safe calls until exec. */
+    setpgid(0, 0);
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0 && devnull != 0) {
+      dup2(devnull, 0);
+      close(devnull);
+    }
+    dup2(out[1], 1);
+    dup2(out[1], 2);
+    /* Ignored signals survive exec; hunt ignores SIGPIPE for itself only. */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &dfl, NULL);
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
+    sigaction(SIGCHLD, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execvpe(h->argv[0], h->argv, h->envp);
+    int e = errno;
+    ssize_t w = write(err[1], &e, sizeof e);
+    (void)w;
+    _exit(127);
+  }
+  setpgid(pid, pid); /* also from here: no window where the group is absent */
+  close(out[1]);
+  close(err[1]);
+  /* The error pipe closes on a successful exec and carries errno if exec
+   * failed: a command that cannot run is reported once, not counted as a
+   * failing run. */
+  int e = 0;
+  ssize_t n;
+  do
+    n = read(err[0], &e, sizeof e);
+  while (n < 0 && errno == EINTR);
+  close(err[0]);
+  if (n == (ssize_t)sizeof e) {
+    waitpid(pid, NULL, 0);
+    close(out[0]);
+    fprintf(stderr, "%s: cannot execute '%s': %s\n", h->o->progname,
+            h->argv[0], strerror(e));
+    h->fatal = 2;
+    stop_all(h, "exec-error");
+    return -1;
+  }
+  fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
+  s->active = 1;
+  s->abandoned = 0;
+  s->pid = pid;
+  s->fd = out[0];
+  s->exited = 0;
+  s->status = 0;
+  s->timed_out = 0;
+  s->run = run;
+  s->seed = seed;
+  s->deadline = h->o->timeout_s > 0 ? now_s() + h->o->timeout_s : 0;
+  s->eof_deadline = 0;
+  s->tail_pos = 0;
+  s->total = 0;
+  s->line_len = 0;
+  s->line_split = 0;
+  s->matched = 0;
+  h->launched++;
+  return 0;
+}
+
+static void write_keep(struct hunt *h, struct slot *s, const char *kind) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/run-%ld.log", h->o->keep_dir, s->run);
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    fprintf(stderr, "%s: --keep: cannot write %s: %s\n", h->o->progname, path,
+            strerror(errno));
+    if (!h->fatal)
+      h->fatal = 3;
+    return;
+  }
+  char *replay = replay_command(h, s->run, s->seed);
+  size_t kept = s->total < HUNT_TAIL_BYTES ? (size_t)s->total : HUNT_TAIL_BYTES;
+  fprintf(f, "# hunt: run %ld failed: %s\n", s->run, kind);
+  fprintf(f, "# seed: %llu\n", s->seed);
+  fprintf(f, "# replay: %s\n", replay ? replay : "(out of memory)");
+  fprintf(f, "# output: the last %zu of %llu bytes follow\n", kept, s->total);
+  if (s->total > HUNT_TAIL_BYTES) {
+    fwrite(s->tail + s->tail_pos, 1, HUNT_TAIL_BYTES - s->tail_pos, f);
+    fwrite(s->tail, 1, s->tail_pos, f);
+  } else {
+    fwrite(s->tail, 1, kept, f);
+  }
+  free(replay);
+  if (fclose(f) != 0) {
+    fprintf(stderr, "%s: --keep: cannot write %s: %s\n", h->o->progname, path,
+            strerror(errno));
+    if (!h->fatal)
+      h->fatal = 3;
+  }
+}
+
+/* Counts a completed run; frees its slot. */
+static void finish(struct hunt *h, struct slot *s) {
+  s->active = 0;
+  if (s->abandoned)
+    return;
+  struct hunt_result *r = &h->r;
+  char kind[48] = "";
+  char sn[24];
+  r->runs++;
+  if (s->timed_out) {
+    r->hangs++;
+    snprintf(kind, sizeof kind, "hang (timeout %gs)", h->o->timeout_s);
+  } else if (WIFSIGNALED(s->status)) {
+    int sig = WTERMSIG(s->status);
+    r->signals++;
+    if (sig > 0 && sig < 65)
+      r->by_signal[sig]++;
+    snprintf(kind, sizeof kind, "signal %s", signame(sig, sn, sizeof sn));
+  } else if (WIFEXITED(s->status) && WEXITSTATUS(s->status) != 0) {
+    r->exits++;
+    r->exit_codes[WEXITSTATUS(s->status)]++;
+    snprintf(kind, sizeof kind, "exit %d", WEXITSTATUS(s->status));
+  } else if (s->matched) {
+    r->matches++;
+    snprintf(kind, sizeof kind, "output matched --fail-on");
+  } else {
+    return;
+  }
+  r->failures++;
+  if (r->first_fail_run < 0 || s->run < r->first_fail_run) {
+    r->first_fail_run = s->run;
+    r->first_fail_seed = s->seed;
+    snprintf(h->first_kind, sizeof h->first_kind, "%s", kind);
+    free(h->first_replay);
+    h->first_replay = replay_command(h, s->run, s->seed);
+  }
+  if (h->o->keep_dir)
+    write_keep(h, s, kind);
+  if (h->o->until_fail)
+    stop_all(h, "first-failure");
+}
+
+static void progress(struct hunt *h, double now, int final) {
+  if (h->o->quiet)
+    return;
+  if (final) {
+    if (h->tty && h->progress_len > 0)
+      fprintf(stderr, "\r%*s\r", h->progress_len, "");
+    return;
+  }
+  if (now < h->next_progress)
+    return;
+  h->next_progress = now + (h->tty ? 0.1 : 5.0);
+  double el = now - h->t0;
+  char line[160];
+  int len = snprintf(line, sizeof line,
+                     "%s: %ld runs, %ld failures (%.2f%%), %.1f s, %.1f runs/s",
+                     h->o->progname, h->r.runs, h->r.failures,
+                     h->r.runs ? 100.0 * h->r.failures / h->r.runs : 0.0, el,
+                     el > 0 ? h->r.runs / el : 0.0);
+  if (h->tty) {
+    int pad = h->progress_len > len ? h->progress_len - len : 0;
+    fprintf(stderr, "\r%s%*s", line, pad, "");
+    h->progress_len = len;
+  } else {
+    fprintf(stderr, "%s\n", line);
+  }
+  fflush(stderr);
+}
+
+static void print_summary(struct hunt *h, FILE *f) {
+  const struct hunt_opts *o = h->o;
+  const struct hunt_result *r = &h->r;
+  char sn[24];
+  fprintf(f, "%s: command:", o->progname);
+  for (char *const *a = h->argv; *a; a++) {
+    char q[256];
+    size_t need = hunt_shell_quote(q, sizeof q, *a);
+    fprintf(f, " %s%s", q, need >= sizeof q ? "..." : "");
+  }
+  fprintf(f, "\n");
+  fprintf(f, "runs:          %ld (stopped: %s)\n", r->runs, h->stop_reason);
+  fprintf(f, "failures:      %ld\n", r->failures);
+  fprintf(f, "  exit:        %ld", r->exits);
+  int first = 1;
+  for (int c = 1; c < 256; c++)
+    if (r->exit_codes[c]) {
+      fprintf(f, "%scode %d: %ld", first ? " (" : ", ", c, r->exit_codes[c]);
+      first = 0;
+    }
+  fprintf(f, "%s\n", first ? "" : ")");
+  fprintf(f, "  signal:      %ld", r->signals);
+  first = 1;
+  for (int sig = 1; sig < 65; sig++)
+    if (r->by_signal[sig]) {
+      fprintf(f, "%s%s: %ld", first ? " (" : ", ", signame(sig, sn, sizeof sn),
+              r->by_signal[sig]);
+      first = 0;
+    }
+  fprintf(f, "%s\n", first ? "" : ")");
+  fprintf(f, "  hang:        %ld", r->hangs);
+  if (o->timeout_s > 0)
+    fprintf(f, " (killed after --timeout %g s)", o->timeout_s);
+  fprintf(f, "\n  match:       %ld%s\n", r->matches,
+          o->fail_on ? " (--fail-on)" : "");
+  if (r->runs > 0) {
+    double lo, hi;
+    hunt_wilson(r->failures, r->runs, Z95, &lo, &hi);
+    fprintf(f,
+            "failure rate:  %.2f%% (95%% Wilson interval %.2f%% .. %.2f%%)\n",
+            100.0 * r->failures / r->runs, 100.0 * lo, 100.0 * hi);
+  }
+  if (o->until_fail && r->failures > 0)
+    fprintf(f, "               (stopped at the first failure: run with "
+               "--count-all to measure the rate)\n");
+  if (r->first_fail_run >= 0) {
+    fprintf(f, "first failure: run %ld, seed %llu: %s\n", r->first_fail_run,
+            r->first_fail_seed, h->first_kind);
+    if (h->first_replay)
+      fprintf(f, "replay:        %s\n", h->first_replay);
+  } else if (r->runs > 0) {
+    fprintf(f,
+            "no failure:    the rate is below %.3g%% at 95%% confidence "
+            "(1 - 0.05^(1/%ld); rule of three: 3/N)\n",
+            100.0 * hunt_zero_fail_bound(r->runs, 0.95), r->runs);
+  }
+  fprintf(f, "speed:         %.1f runs/s (%.2f s, %d jobs)\n",
+          r->elapsed_s > 0 ? r->runs / r->elapsed_s : 0.0, r->elapsed_s,
+          o->jobs);
+  fprintf(f, "seed:          %llu (rerun these seeds with --seed %llu)\n",
+          r->base_seed, r->base_seed);
+  double p = o->bug_rate;
+  const char *src = "--bug-rate";
+  if (!(p > 0) && r->failures > 0 && r->runs > 0) {
+    p = (double)r->failures / r->runs;
+    src = "measured";
+  }
+  if (p > 0)
+    fprintf(f,
+            "to claim a fix: %ld consecutive clean runs for 95%% confidence, "
+            "%ld for 99%% (bug rate %.3g%%, %s)\n",
+            hunt_runs_to_claim_fix(p, 0.95), hunt_runs_to_claim_fix(p, 0.99),
+            100.0 * p, src);
+}
+
+static int write_json(struct hunt *h) {
+  const struct hunt_opts *o = h->o;
+  const struct hunt_result *r = &h->r;
+  char sn[24];
+  json_t *j = json_object();
+  json_t *cmd = json_array();
+  for (char *const *a = h->argv; *a; a++)
+    json_array_append_new(cmd, json_string(*a));
+  json_object_set_new(j, "command", cmd);
+  json_object_set_new(j, "runs", json_integer(r->runs));
+  json_object_set_new(j, "failures", json_integer(r->failures));
+  json_object_set_new(j, "stopped", json_string(h->stop_reason));
+  json_object_set_new(j, "interrupted", json_boolean(r->interrupted));
+  json_object_set_new(
+      j, "kinds",
+      json_pack("{s:I,s:I,s:I,s:I}", "exit", (json_int_t)r->exits, "signal",
+                (json_int_t)r->signals, "hang", (json_int_t)r->hangs, "match",
+                (json_int_t)r->matches));
+  json_t *codes = json_object();
+  for (int c = 1; c < 256; c++)
+    if (r->exit_codes[c]) {
+      char k[8];
+      snprintf(k, sizeof k, "%d", c);
+      json_object_set_new(codes, k, json_integer(r->exit_codes[c]));
+    }
+  json_object_set_new(j, "exit_codes", codes);
+  json_t *sigs = json_object();
+  for (int s = 1; s < 65; s++)
+    if (r->by_signal[s])
+      json_object_set_new(sigs, signame(s, sn, sizeof sn),
+                          json_integer(r->by_signal[s]));
+  json_object_set_new(j, "signals", sigs);
+  if (r->runs > 0) {
+    double lo, hi;
+    hunt_wilson(r->failures, r->runs, Z95, &lo, &hi);
+    json_object_set_new(j, "rate",
+                        json_real((double)r->failures / (double)r->runs));
+    json_object_set_new(j, "ci95", json_pack("[f,f]", lo, hi));
+  } else {
+    json_object_set_new(j, "rate", json_null());
+    json_object_set_new(j, "ci95", json_null());
+  }
+  if (r->first_fail_run >= 0)
+    json_object_set_new(
+        j, "first_failure",
+        json_pack("{s:I,s:I,s:s,s:s}", "run", (json_int_t)r->first_fail_run,
+                  "seed", (json_int_t)r->first_fail_seed, "kind",
+                  h->first_kind, "replay",
+                  h->first_replay ? h->first_replay : ""));
+  else
+    json_object_set_new(j, "first_failure", json_null());
+  json_object_set_new(j, "zero_fail_bound95",
+                      r->failures == 0 && r->runs > 0
+                          ? json_real(hunt_zero_fail_bound(r->runs, 0.95))
+                          : json_null());
+  double p = o->bug_rate;
+  const char *src = "bug-rate";
+  if (!(p > 0) && r->failures > 0) {
+    p = (double)r->failures / (double)r->runs;
+    src = "measured";
+  }
+  json_object_set_new(
+      j, "claim_fix",
+      p > 0 ? json_pack("{s:f,s:s,s:I,s:I}", "p", p, "source", src, "runs95",
+                        (json_int_t)hunt_runs_to_claim_fix(p, 0.95), "runs99",
+                        (json_int_t)hunt_runs_to_claim_fix(p, 0.99))
+            : json_null());
+  json_object_set_new(j, "base_seed", json_integer((json_int_t)r->base_seed));
+  json_object_set_new(j, "elapsed_s", json_real(r->elapsed_s));
+  json_object_set_new(
+      j, "runs_per_s",
+      json_real(r->elapsed_s > 0 ? r->runs / r->elapsed_s : 0.0));
+  json_object_set_new(j, "jobs", json_integer(o->jobs));
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  json_object_set_new(j, "max_rss_kib", json_integer(ru.ru_maxrss));
+  int rc = json_dump_file(j, o->json_path, JSON_INDENT(2));
+  json_decref(j);
+  if (rc != 0) {
+    fprintf(stderr, "%s: --json: cannot write %s\n", o->progname, o->json_path);
+    return -1;
+  }
+  return 0;
+}
+
+static unsigned long long default_seed(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  unsigned long long x = (unsigned long long)ts.tv_sec * 1000000007ULL ^
+                         (unsigned long long)ts.tv_nsec ^
+                         ((unsigned long long)getpid() << 32);
+  /* splitmix64 finaliser: nearby times give unrelated seeds. */
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x % 1000000000ULL; /* short enough to type */
+}
+
+static int find_preload(struct hunt *h) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n < 0) {
+    fprintf(stderr, "%s: --preload: cannot read /proc/self/exe: %s\n",
+            h->o->progname, strerror(errno));
+    return -1;
+  }
+  exe[n] = '\0';
+  char *slash = strrchr(exe, '/');
+  if (slash)
+    *slash = '\0';
+  size_t len = strlen(exe) + sizeof "/libsched-preload.so";
+  h->preload_path = malloc(len);
+  if (!h->preload_path)
+    return -1;
+  snprintf(h->preload_path, len, "%s/libsched-preload.so", exe);
+  if (access(h->preload_path, R_OK) != 0) {
+    fprintf(stderr, "%s: --preload: %s not found (build it with make)\n",
+            h->o->progname, h->preload_path);
+    return -1;
+  }
+  return 0;
+}
+
+static void loop(struct hunt *h) {
+  const struct hunt_opts *o = h->o;
+  struct pollfd *pfd = calloc((size_t)o->jobs + 1, sizeof *pfd);
+  int *owner = calloc((size_t)o->jobs + 1, sizeof *owner);
+  char *buf = malloc(READ_CHUNK);
+  if (!pfd || !owner || !buf) {
+    internal(h, "out of memory");
+    free(pfd);
+    free(owner);
+    free(buf);
+    return;
+  }
+  for (;;) {
+    int nactive = 0;
+    for (int i = 0; i < o->jobs; i++) {
+      struct slot *s = &h->slots[i];
+      if (!s->active && !h->stopping && (o->runs == 0 || h->launched < o->runs))
+        launch(h, s);
+      nactive += s->active;
+    }
+    if (nactive == 0)
+      break;
+
+    double now = now_s();
+    double wake = o->quiet ? now + 1.0 : h->next_progress;
+    int n = 0;
+    pfd[n].fd = self_pipe[0];
+    pfd[n].events = POLLIN;
+    owner[n++] = -1;
+    for (int i = 0; i < o->jobs; i++) {
+      struct slot *s = &h->slots[i];
+      if (!s->active)
+        continue;
+      if (s->fd >= 0) {
+        pfd[n].fd = s->fd;
+        pfd[n].events = POLLIN;
+        owner[n++] = i;
+      }
+      if (!s->exited && s->deadline > 0 && s->deadline < wake)
+        wake = s->deadline;
+      if (s->exited && s->fd >= 0 && s->eof_deadline < wake)
+        wake = s->eof_deadline;
+    }
+    /* Exits are also checked on every pass, so a lost wake-up costs at most
+     * one second, never a stuck run. */
+    if (wake > now + 1.0)
+      wake = now + 1.0;
+    int ms = wake > now ? (int)((wake - now) * 1000.0) + 1 : 0;
+    int pr = poll(pfd, (nfds_t)n, ms);
+    if (pr < 0 && errno != EINTR) {
+      internal(h, "poll");
+      stop_all(h, "internal-error");
+    }
+    if (pr > 0 && (pfd[0].revents & POLLIN)) {
+      char drain[64];
+      while (read(self_pipe[0], drain, sizeof drain) > 0)
+        ;
+    }
+    if (stop_signal && !h->r.interrupted) {
+      h->r.interrupted = 1;
+      stop_all(h, "interrupted");
+    }
+    for (int k = 1; pr > 0 && k < n; k++) {
+      if (!pfd[k].revents)
+        continue;
+      struct slot *s = &h->slots[owner[k]];
+      ssize_t got = read(s->fd, buf, READ_CHUNK);
+      if (got > 0) {
+        keep_tail(s, buf, (size_t)got);
+        if (h->have_re)
+          scan_output(h, s, buf, (size_t)got);
+      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+        close(s->fd);
+        s->fd = -1;
+        if (h->have_re && !s->matched && s->line_len > 0)
+          match_window(h, s, s->line, s->line_len, s->line_split);
+      }
+    }
+    now = now_s();
+    for (int i = 0; i < o->jobs; i++) {
+      struct slot *s = &h->slots[i];
+      if (!s->active)
+        continue;
+      if (!s->exited) {
+        siginfo_t si;
+        si.si_pid = 0;
+        if (waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOHANG | WNOWAIT) ==
+                0 &&
+            si.si_pid == s->pid) {
+          /* The leader is a zombie: kill what it left behind in its group
+           * (grandchildren would otherwise hold the pipe and live on), then
+           * reap it. */
+          kill(-s->pid, SIGKILL);
+          while (waitpid(s->pid, &s->status, 0) < 0 && errno == EINTR)
+            ;
+          s->exited = 1;
+          s->eof_deadline = now + EOF_GRACE_S;
+        } else if (s->deadline > 0 && now >= s->deadline && !s->timed_out) {
+          s->timed_out = 1;
+          kill(-s->pid, SIGKILL);
+        }
+      }
+      if (s->exited && s->fd >= 0 && now >= s->eof_deadline) {
+        if (!h->stray_warned) {
+          fprintf(stderr,
+                  "%s: run %ld: its output stayed open after its process "
+                  "group was killed (a process left the group with setsid?); "
+                  "not waiting for it\n",
+                  o->progname, s->run);
+          h->stray_warned = 1;
+        }
+        close(s->fd);
+        s->fd = -1;
+      }
+      if (s->exited && s->fd < 0)
+        finish(h, s);
+    }
+    progress(h, now, 0);
+  }
+  free(pfd);
+  free(owner);
+  free(buf);
+}
+
+int hunt_run(const struct hunt_opts *o, char *const argv[],
+             struct hunt_result *res) {
+  struct hunt hs;
+  struct hunt *h = &hs;
+  memset(h, 0, sizeof *h);
+  h->o = o;
+  h->argv = argv;
+  h->r.first_fail_run = -1;
+  h->stop_reason = o->runs > 0 ? "runs" : "first-failure";
+  if (!argv || !argv[0] || !argv[0][0]) {
+    fprintf(stderr, "%s: no command to run\n", o->progname);
+    return 2;
+  }
+  if (o->jobs < 1 || o->runs < 0) {
+    fprintf(stderr, "%s: jobs must be >= 1 and runs >= 0\n", o->progname);
+    return 2;
+  }
+  h->r.base_seed = o->seed_set ? o->seed : default_seed();
+  if (o->fail_on) {
+    if (regcomp(&h->re, o->fail_on,
+                REG_EXTENDED | REG_NOSUB | REG_NEWLINE) != 0) {
+      fprintf(stderr, "%s: --fail-on: bad regex '%s'\n", o->progname,
+              o->fail_on);
+      return 2;
+    }
+    h->have_re = 1;
+  }
+  int rc = 0;
+  if (o->preload && find_preload(h) < 0) {
+    rc = 2;
+    goto out_re;
+  }
+  if (o->keep_dir && mkdir(o->keep_dir, 0777) < 0 && errno != EEXIST) {
+    fprintf(stderr, "%s: --keep: cannot create %s: %s\n", o->progname,
+            o->keep_dir, strerror(errno));
+    rc = 2;
+    goto out_re;
+  }
+  if (build_env(h) < 0) {
+    fprintf(stderr, "%s: out of memory\n", o->progname);
+    rc = 3;
+    goto out_env;
+  }
+  h->slots = calloc((size_t)o->jobs, sizeof *h->slots);
+  if (!h->slots) {
+    rc = 3;
+    goto out_env;
+  }
+  for (int i = 0; i < o->jobs; i++) {
+    h->slots[i].fd = -1;
+    h->slots[i].tail = malloc(HUNT_TAIL_BYTES);
+    h->slots[i].line = h->have_re ? malloc(HUNT_LINE_MAX) : NULL;
+    if (!h->slots[i].tail || (h->have_re && !h->slots[i].line)) {
+      fprintf(stderr, "%s: out of memory\n", o->progname);
+      rc = 3;
+      goto out_slots;
+    }
+  }
+
+  if (pipe2(self_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+    fprintf(stderr, "%s: pipe: %s\n", o->progname, strerror(errno));
+    rc = 3;
+    goto out_slots;
+  }
+  stop_signal = 0;
+  struct sigaction sa, old_int, old_term, old_chld, old_pipe;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, &old_chld);
+  /* A closed stdout (hunt ... | head) must not kill hunt before it has
+   * killed its runs; writes then fail with EPIPE instead. */
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, &old_pipe);
+
+  h->tty = isatty(STDERR_FILENO);
+  h->t0 = now_s();
+  h->next_progress = h->t0 + (h->tty ? 0.1 : 5.0);
+  loop(h);
+  h->r.elapsed_s = now_s() - h->t0;
+
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  sigaction(SIGCHLD, &old_chld, NULL);
+  sigaction(SIGPIPE, &old_pipe, NULL);
+  close(self_pipe[0]);
+  close(self_pipe[1]);
+  self_pipe[0] = self_pipe[1] = -1;
+
+  progress(h, 0, 1);
+  if (h->fatal != 2) {
+    print_summary(h, stdout);
+    fflush(stdout);
+    if (o->json_path && write_json(h) < 0 && !h->fatal)
+      h->fatal = 3;
+  }
+  rc = h->fatal ? h->fatal : h->r.failures > 0 ? 1 : 0;
+  if (res)
+    *res = h->r;
+
+out_slots:
+  for (int i = 0; h->slots && i < o->jobs; i++) {
+    free(h->slots[i].tail);
+    free(h->slots[i].line);
+  }
+  free(h->slots);
+out_env:
+  free(h->envp);
+  free(h->env_preload);
+  free(h->first_replay);
+out_re:
+  free(h->preload_path);
+  if (h->have_re)
+    regfree(&h->re);
+  return rc;
+}
