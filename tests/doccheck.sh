@@ -150,9 +150,21 @@ echo continued \
   line
 ```
 EOF
+cat >>cmd.md <<'EOF'
+
+```sh snippet=src/a.c:outer
+exit 9
+```
+
+```inline``` code at the start of a prose line opens no block.
+
+```sh
+true
+```
+EOF
 dc commands cmd.md
-check "exit=1 passes on false; continued lines are one command" 0 \
-  "doccheck: 2 passed, 0 failed"
+check "exit=1 passes on false; a continued line is one command; excerpts are not run; inline code is no fence" 0 \
+  "doccheck: 3 passed, 0 failed"
 
 printf '```sh exit=1\ntrue\n```\n' >cmd1.md
 dc commands cmd1.md

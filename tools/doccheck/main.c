@@ -40,9 +40,13 @@ static void str_add(struct str *b, const char *p, size_t n) {
   b->s[b->len] = '\0';
 }
 
-static void str_addz(struct str *b, const char *p) { str_add(b, p, strlen(p)); }
+static void str_addz(struct str *b, const char *p) {
+  str_add(b, p, strlen(p));
+}
 
-static const char *str_get(const struct str *b) { return b->s ? b->s : ""; }
+static const char *str_get(const struct str *b) {
+  return b->s ? b->s : "";
+}
 
 /* A file split into lines: v[i] points into buf, without its newline. */
 struct lines {
@@ -59,11 +63,13 @@ static void lines_free(struct lines *L) {
 /* Reads PATH into *L; returns 0 or an errno value. */
 static int read_lines(const char *path, struct lines *L) {
   FILE *f = fopen(path, "r");
-  if (!f) return errno;
+  if (!f)
+    return errno;
   struct str b = {0};
   char chunk[8192];
   size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) str_add(&b, chunk, n);
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    str_add(&b, chunk, n);
   int err = ferror(f) ? EIO : 0;
   fclose(f);
   if (err) {
@@ -72,14 +78,16 @@ static int read_lines(const char *path, struct lines *L) {
   }
   str_add(&b, "", 0);
   size_t cap = 1;
-  for (size_t i = 0; i < b.len; i++) cap += b.s[i] == '\n';
+  for (size_t i = 0; i < b.len; i++)
+    cap += b.s[i] == '\n';
   L->buf = b.s;
   L->v = malloc(cap * sizeof *L->v);
   L->n = 0;
   for (char *p = b.s; *p;) {
     char *nl = strchr(p, '\n');
     L->v[L->n++] = p;
-    if (!nl) break;
+    if (!nl)
+      break;
     *nl = '\0';
     p = nl + 1;
   }
@@ -101,8 +109,10 @@ static size_t fence_len(const char *line, size_t *indent) {
   size_t i = strspn(line, " ");
   char c = line[i];
   size_t n = 0;
-  if (c != '`' && c != '~') return 0;
-  while (line[i + n] == c) n++;
+  if (c != '`' && c != '~')
+    return 0;
+  while (line[i + n] == c)
+    n++;
   *indent = i;
   return n >= 3 ? n : 0;
 }
@@ -117,10 +127,13 @@ static int parse_blocks(const char *file, struct lines *L, struct block **out,
   *nout = 0;
   for (size_t i = 0; i < L->n; i++) {
     size_t indent, len = fence_len(L->v[i], &indent);
-    if (!len) continue;
+    if (!len)
+      continue;
     char c = L->v[i][indent];
     char *info = L->v[i] + indent + len;
     info += strspn(info, " \t");
+    if (c == '`' && strchr(info, '`'))
+      continue; /* inline code, not a fence */
     size_t j;
     for (j = i + 1; j < L->n; j++) {
       size_t ind2, len2 = fence_len(L->v[j], &ind2);
@@ -162,7 +175,8 @@ static int info_word(const char *info, const char *word) {
   for (const char *p = info; *p;) {
     p += strspn(p, " \t");
     size_t n = strcspn(p, " \t");
-    if (n == wlen && !strncmp(p, word, n)) return 1;
+    if (n == wlen && !strncmp(p, word, n))
+      return 1;
     p += n;
   }
   return 0;
@@ -173,7 +187,8 @@ static void block_text(const struct lines *L, const struct block *b,
                        struct str *out) {
   for (size_t i = b->open + 1; i < b->close; i++) {
     const char *l = L->v[i];
-    for (size_t k = 0; k < b->indent && *l == ' '; k++) l++;
+    for (size_t k = 0; k < b->indent && *l == ' '; k++)
+      l++;
     str_addz(out, l);
     str_add(out, "\n", 1);
   }
@@ -184,7 +199,8 @@ static void block_text(const struct lines *L, const struct block *b,
 /* Does LINE open the region called NAME (`@snippet NAME`)? */
 static int opens_region(const char *line, const char *name) {
   const char *p = strstr(line, "@snippet ");
-  if (!p) return 0;
+  if (!p)
+    return 0;
   p += strlen("@snippet ");
   p += strspn(p, " ");
   size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -195,7 +211,8 @@ static int opens_region(const char *line, const char *name) {
 /* Does LINE close a region? `@end` must not be the start of a longer word. */
 static int closes_region(const char *line) {
   for (const char *p = line; (p = strstr(p, "@end")); p += 4)
-    if (!isalnum((unsigned char)p[4]) && p[4] != '_') return 1;
+    if (!isalnum((unsigned char)p[4]) && p[4] != '_')
+      return 1;
   return 0;
 }
 
@@ -215,10 +232,13 @@ static int load_region(const char *file, size_t line, const char *path,
   size_t start = 0;
   int rc = -1;
   for (size_t i = 0; i < S.n; i++) {
-    if (!opens_region(S.v[i], name)) continue;
+    if (!opens_region(S.v[i], name))
+      continue;
     if (start) {
-      fprintf(stderr, "%s:%zu: region '%s' is defined twice in %s (lines %zu "
-              "and %zu)\n", file, line, name, path, start, i + 1);
+      fprintf(stderr,
+              "%s:%zu: region '%s' is defined twice in %s (lines %zu "
+              "and %zu)\n",
+              file, line, name, path, start, i + 1);
       goto out;
     }
     start = i + 1;
@@ -282,15 +302,17 @@ static int load_diff(const char *file, size_t line, const char *a,
   close(fd[1]);
   char chunk[8192];
   ssize_t n;
-  while ((n = read(fd[0], chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR))
-    if (n > 0) str_add(want, chunk, (size_t)n);
+  while ((n = read(fd[0], chunk, sizeof chunk)) > 0 ||
+         (n < 0 && errno == EINTR))
+    if (n > 0)
+      str_add(want, chunk, (size_t)n);
   close(fd[0]);
   int st;
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) {
-    fprintf(stderr, "%s:%zu: diff %s %s failed (status %d)\n", file, line, a,
-            b, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    fprintf(stderr, "%s:%zu: diff %s %s failed (status %d)\n", file, line, a, b,
+            WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     return -1;
   }
   return 0;
@@ -302,13 +324,16 @@ static void show_difference(const char *have, const char *want) {
   size_t lineno = 1;
   while (*have && *want) {
     size_t hn = strcspn(have, "\n"), wn = strcspn(want, "\n");
-    if (hn != wn || strncmp(have, want, hn)) break;
+    if (hn != wn || strncmp(have, want, hn))
+      break;
     have += hn + (have[hn] != 0);
     want += wn + (want[wn] != 0);
     lineno++;
   }
-  fprintf(stderr, "  --- excerpt in the chapter\n  +++ source\n"
-          "  @@ excerpt line %zu @@\n", lineno);
+  fprintf(stderr,
+          "  --- excerpt in the chapter\n  +++ source\n"
+          "  @@ excerpt line %zu @@\n",
+          lineno);
   if (*have)
     fprintf(stderr, "  -%.*s\n", (int)strcspn(have, "\n"), have);
   else
@@ -328,13 +353,16 @@ static int write_atomic(const char *path, const struct str *s) {
       stat(path, &st) != 0)
     goto fail;
   int fd = mkstemp(tmp);
-  if (fd < 0) goto fail;
+  if (fd < 0)
+    goto fail;
   const char *p = str_get(s);
   size_t left = s->len;
   while (left > 0) {
     ssize_t n = write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) goto fail_tmp;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      goto fail_tmp;
     p += n;
     left -= (size_t)n;
   }
@@ -349,7 +377,8 @@ static int write_atomic(const char *path, const struct str *s) {
   return 0;
 fail_tmp:
   fprintf(stderr, "%s: cannot rewrite: %s\n", path, strerror(errno));
-  if (fd >= 0) close(fd);
+  if (fd >= 0)
+    close(fd);
   unlink(tmp);
   return -1;
 fail:
@@ -418,7 +447,8 @@ static void snippets_file(const char *file, int refresh) {
       block_text(&L, b, &have);
       if (!strcmp(str_get(&have), str_get(&want))) {
         npass++;
-        if (verbose) printf("%s:%zu: ok %s\n", file, line, what);
+        if (verbose)
+          printf("%s:%zu: ok %s\n", file, line, what);
       } else if (refresh) {
         /* Copy up to and including the opening fence, then the source,
          * indented like the fence so a block inside a list stays there. */
@@ -428,7 +458,8 @@ static void snippets_file(const char *file, int refresh) {
         }
         for (const char *p = str_get(&want); *p;) {
           size_t n = strcspn(p, "\n");
-          for (size_t i = 0; n > 0 && i < b->indent; i++) str_add(&out, " ", 1);
+          for (size_t i = 0; n > 0 && i < b->indent; i++)
+            str_add(&out, " ", 1);
           str_add(&out, p, n);
           str_add(&out, "\n", 1);
           p += n + (p[n] != 0);
@@ -438,7 +469,8 @@ static void snippets_file(const char *file, int refresh) {
         printf("%s:%zu: refreshed %s\n", file, line, what);
       } else {
         nfail++;
-        fprintf(stderr, "%s:%zu: %s differs from the source (run make snippets)\n",
+        fprintf(stderr,
+                "%s:%zu: %s differs from the source (run make snippets)\n",
                 file, line, what);
         show_difference(str_get(&have), str_get(&want));
       }
@@ -471,25 +503,31 @@ static void snippets_file(const char *file, int refresh) {
  * that sigtimedwait can collect them without races. */
 static sigset_t waitset, oldmask;
 
-static void on_signal(int sig) { (void)sig; }
+static void on_signal(int sig) {
+  (void)sig;
+}
 
 /* Prints the last n lines of the captured output f, indented. */
 static void show_tail(FILE *f, int n) {
   char buf[16384];
   off_t size = lseek(fileno(f), 0, SEEK_END);
   off_t from = size > (off_t)sizeof buf ? size - (off_t)sizeof buf : 0;
-  ssize_t len = size > 0 ? pread(fileno(f), buf, (size_t)(size - from), from) : 0;
+  ssize_t len =
+      size > 0 ? pread(fileno(f), buf, (size_t)(size - from), from) : 0;
   if (len <= 0) {
     fprintf(stderr, "    (no output)\n");
     return;
   }
   ssize_t start = len - (buf[len - 1] == '\n' ? 1 : 0);
   while (start > 0 && n > 0)
-    if (buf[--start] == '\n') n--;
-  if (n == 0) start++;
+    if (buf[--start] == '\n')
+      n--;
+  if (n == 0)
+    start++;
   for (ssize_t i = start; i < len;) {
     ssize_t j = i;
-    while (j < len && buf[j] != '\n') j++;
+    while (j < len && buf[j] != '\n')
+      j++;
     fprintf(stderr, "    | %.*s\n", (int)(j - i), buf + i);
     i = j + 1;
   }
@@ -518,12 +556,14 @@ static void run_command(const char *file, size_t line, const char *cmd,
   for (const char *p = cmd; *p; p++) {
     if (p[0] == '\\' && p[1] == '\n') {
       p += 1 + strspn(p + 2, " \t");
-      if (shown.len == 0 || shown.s[shown.len - 1] != ' ') str_add(&shown, " ", 1);
+      if (shown.len == 0 || shown.s[shown.len - 1] != ' ')
+        str_add(&shown, " ", 1);
     } else {
       str_add(&shown, p, 1);
     }
   }
-  if (verbose || isatty(2)) fprintf(stderr, "%s:%zu: $ %s\n", file, line, shown.s);
+  if (verbose || isatty(2))
+    fprintf(stderr, "%s:%zu: $ %s\n", file, line, shown.s);
   fflush(NULL);
   FILE *out = tmpfile();
   if (!out) {
@@ -618,10 +658,13 @@ static void commands_file(const char *file, int timeout) {
   }
   for (size_t k = 0; k < nb; k++) {
     const struct block *b = &blocks[k];
-    if (strncmp(b->info, "sh", 2) || (b->info[2] && !isspace((unsigned char)b->info[2])))
+    /* An excerpt of a shell script is there to be read, not run. */
+    char val[32];
+    if (strncmp(b->info, "sh", 2) ||
+        (b->info[2] && !isspace((unsigned char)b->info[2])) ||
+        strstr(b->info, "snippet=") || strstr(b->info, "diff="))
       continue;
     int expect = 0, norun = info_word(b->info, "norun");
-    char val[32];
     if (info_value(b->info, "exit", val, sizeof val)) {
       char *end;
       long v = strtol(val, &end, 10);
@@ -646,7 +689,8 @@ static void commands_file(const char *file, int timeout) {
         str_add(&cmd, p, n);
         int more = n > 0 && p[n - 1] == '\\' && p[n];
         p += n + (p[n] != 0);
-        if (!more) break;
+        if (!more)
+          break;
         str_add(&cmd, "\n", 1);
         line++;
       }
@@ -654,7 +698,8 @@ static void commands_file(const char *file, int timeout) {
       if (*c && *c != '#') {
         if (norun) {
           nskip++;
-          if (verbose) printf("%s:%zu: skipped (norun): %s\n", file, first, c);
+          if (verbose)
+            printf("%s:%zu: skipped (norun): %s\n", file, first, c);
         } else {
           run_command(file, first, c, expect, timeout);
         }
@@ -686,12 +731,16 @@ static const char usage_main[] =
 static const char usage_snippets[] =
     "usage: doccheck snippets [--refresh] [-v] FILE.md...\n"
     "\n"
-    "A source file marks a region with a line containing '@snippet NAME' and a\n"
+    "A source file marks a region with a line containing '@snippet NAME' and "
+    "a\n"
     "line containing '@end'; the region is the lines in between, without the\n"
-    "marker lines of any region nested inside it. In a chapter, a fenced block\n"
-    "whose info string has snippet=PATH:NAME must hold exactly that region, and\n"
+    "marker lines of any region nested inside it. In a chapter, a fenced "
+    "block\n"
+    "whose info string has snippet=PATH:NAME must hold exactly that region, "
+    "and\n"
     "one with diff=PATH_A,PATH_B exactly the output of\n"
-    "'diff -u --label PATH_A --label PATH_B PATH_A PATH_B'. Paths are relative\n"
+    "'diff -u --label PATH_A --label PATH_B PATH_A PATH_B'. Paths are "
+    "relative\n"
     "to the current directory.\n"
     "\n"
     "  --refresh  rewrite the excerpts from the source instead of checking;\n"
@@ -705,9 +754,10 @@ static const char usage_commands[] =
     "the word 'sh': each non-empty line not starting with '#' is one command\n"
     "(a trailing backslash continues it on the next line). Each runs with\n"
     "/bin/sh -c from the current directory, stdin from /dev/null, in its own\n"
-    "process group; whatever it leaves running is killed when it ends. It must\n"
+    "process group; whatever it leaves running is killed when it ends. It "
+    "must\n"
     "exit 0, or N when the info string says exit=N. Blocks marked 'norun' are\n"
-    "counted as skipped.\n"
+    "counted as skipped; excerpts (snippet=, diff=) are never run.\n"
     "\n"
     "  --timeout SEC  kill a command (and its children) after SEC seconds\n"
     "                 (default 120)\n"
@@ -750,23 +800,26 @@ int main(int argc, char **argv) {
       verbose = 1;
     } else if (snippets && !strcmp(a, "--refresh")) {
       refresh = 1;
-    } else if (!snippets && (!strcmp(a, "--timeout") ||
-                             !strncmp(a, "--timeout=", 10))) {
+    } else if (!snippets &&
+               (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10))) {
       const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
       char *end;
       long t = v ? strtol(v, &end, 10) : 0;
       if (!v || !*v || *end || t < 1 || t > 86400)
         return usage_error("--timeout wants whole seconds from 1 to 86400, "
-                           "not '%s'", v ? v : "", subhelp);
+                           "not '%s'",
+                           v ? v : "", subhelp);
       timeout = (int)t;
     } else {
       return usage_error("unknown option '%s'", a, subhelp);
     }
   }
-  if (nfiles == 0) return usage_error("no chapter given%s", "", subhelp);
+  if (nfiles == 0)
+    return usage_error("no chapter given%s", "", subhelp);
 
   if (snippets) {
-    for (int i = 0; i < nfiles; i++) snippets_file(files[i], refresh);
+    for (int i = 0; i < nfiles; i++)
+      snippets_file(files[i], refresh);
   } else {
     /* As a subreaper we inherit whatever a command leaves behind, so the
      * timeout can wait for the whole group to be gone, not just the shell. */
@@ -780,10 +833,12 @@ int main(int argc, char **argv) {
       sigaddset(&waitset, sigs[i]);
     }
     sigprocmask(SIG_BLOCK, &waitset, &oldmask);
-    for (int i = 0; i < nfiles; i++) commands_file(files[i], timeout);
+    for (int i = 0; i < nfiles; i++)
+      commands_file(files[i], timeout);
   }
   printf("doccheck: %d passed, %d failed", npass, nfail);
-  if (nskip) printf(", %d skipped", nskip);
+  if (nskip)
+    printf(", %d skipped", nskip);
   printf("\n");
   free(files);
   return bad_input ? 2 : nfail ? 1 : 0;
