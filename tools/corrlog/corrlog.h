@@ -12,15 +12,31 @@
  *
  *   {"ts":123456789,"thread":"loop","op":"00000000000000a1",
  *    "parent":"0000000000000000","seq":2,"lc":7,"ev":"step",
- *    "kind":"req","msg":"cache miss","site":"async.c:42:handle_cb",
+ *    "kind":"req","status":0,"msg":"cache miss","site":"async.c:42:handle_cb",
  *    "attrs":{"key":"k1"}}
  *
- * ts is CLOCK_MONOTONIC in nanoseconds; ev is begin|step|end|error.
+ * ts is CLOCK_MONOTONIC in nanoseconds; ev is begin|step|end|error; attrs is
+ * present only for the *_kv variants. The last line of a log is the trailer
+ * {"ev":"trailer","dropped":N,"events":M} (plus "signal":S when a fatal
+ * signal wrote it): M events were written, N were lost and counted.
+ *
+ * Sinks. With a file sink (corrlog_open) each thread appends compact binary
+ * records to its own buffer without taking a lock; the JSON is produced when
+ * a buffer fills, at corrlog_flush()/corrlog_close(), at thread exit, at
+ * normal exit (atexit) and on SIGSEGV, SIGABRT and SIGBUS. Lines of different
+ * threads therefore arrive in per-thread batches: order the file by ts or lc,
+ * not by line number. With a writer (corrlog_set_writer) every event is
+ * formatted and delivered at once, on the logging thread, in order.
  *
  * Threading. Logging calls may be made from any thread. An operation object
  * is owned by one thread at a time; hand it to another thread (or callback)
  * with corrlog_handoff() before the other side logs, so the Lamport clock
  * carries the happens-before edge submit -> work -> after-work.
+ *
+ * Lifetimes. kind, and the file and function names the macros pass, are kept
+ * as pointers until the buffer is flushed: use string literals. Messages and
+ * attributes are copied (messages up to CORRLOG_MSG_MAX bytes, attributes up
+ * to CORRLOG_ATTR_MAX; longer ones are cut, not dropped).
  */
 #ifndef CORRLOG_H
 #define CORRLOG_H
@@ -32,14 +48,22 @@
 extern "C" {
 #endif
 
-/* Where an operation was started: captured cheaply at begin, symbolised only
- * when a report needs it. */
+#define CORRLOG_MSG_MAX 512
+#define CORRLOG_ATTR_MAX 256
+#define CORRLOG_MAX_FRAMES 4
+
+/* @snippet site */
+/* Where an operation was started: captured cheaply at begin (pointers and
+ * raw return addresses only), symbolised only when a report needs it. */
 typedef struct corrlog_site {
   const char *file;
   int line;
   const char *func;
-  void *ret; /* return address of the code that began the operation */
+  void *ret;                          /* return address of the beginner */
+  void *frames[CORRLOG_MAX_FRAMES];   /* raw frames, see set_origin_frames */
+  int nframes;
 } corrlog_site;
+/* @end */
 
 typedef struct corrlog_op {
   uint64_t id;
@@ -52,38 +76,68 @@ typedef struct corrlog_op {
 } corrlog_op;
 
 /* Opens the process-wide sink. path may be "-" for stdout. Returns 0 or a
- * negative errno value. Calling it again closes the previous sink first. */
+ * negative errno value. Calling it again closes the previous sink first.
+ * The first call installs the atexit flush and the fatal-signal handlers
+ * (SIGSEGV, SIGABRT, SIGBUS; the previous handler runs afterwards). */
 int corrlog_open(const char *path);
 
 /* Sends every event line to fn instead of a file: each event is delivered as
  * it is logged, on the logging thread, as one complete line with its newline.
- * The writer does its own buffering and ordering. Pass NULL to go back to the
- * file sink. The trailer line of corrlog_close() goes to the writer too. */
+ * Calls to fn are serialised. Pass NULL to go back to the file sink. The
+ * trailer line of corrlog_close() goes to the writer too. */
 typedef void (*corrlog_writer_fn)(void *arg, const char *line, size_t len);
 void corrlog_set_writer(corrlog_writer_fn fn, void *arg);
 
+/* Writes every thread's buffered events to the file sink now. */
+void corrlog_flush(void);
+
 /* Writes everything buffered, then the trailer line with the drop total, and
- * closes the sink. Safe to call when no sink is open. */
+ * closes the sink. Safe to call when no sink is open. Call it after the
+ * logging threads are done: events logged concurrently with it may miss the
+ * file (they are not written to the next one either). */
 void corrlog_close(void);
 
 /* Names the calling thread in every event it logs (copied, up to 15 bytes). */
 void corrlog_thread_name(const char *name);
 
+/* How many raw frames (0..CORRLOG_MAX_FRAMES, default 0) corrlog_begin records
+ * besides the return address. Frames cost an unwind per begin (see the
+ * benchmark); 0 keeps begin as cheap as a step. */
+void corrlog_set_origin_frames(int n);
+
+/* @snippet macros */
 /* Starts an operation. parent may be NULL. kind must be a string that lives
  * as long as the operation (normally a literal). */
 #define corrlog_begin(op, parent, kind, ...)                                   \
-  corrlog__begin((op), (parent), (kind), __FILE__, __LINE__, __func__,         \
+  corrlog__begin((op), (parent), (kind), NULL, __FILE__, __LINE__, __func__,   \
                  __builtin_return_address(0), __VA_ARGS__)
 
 /* Logs a step, ends the op (status 0 = ok, else a negative errno or any
  * nonzero code), or reports an error on it. The message is printf-style. */
 #define corrlog_step(op, ...)                                                  \
-  corrlog__event((op), "step", 0, __FILE__, __LINE__, __func__, __VA_ARGS__)
+  corrlog__event((op), "step", 0, NULL, __FILE__, __LINE__, __func__,          \
+                 __VA_ARGS__)
 #define corrlog_end(op, status, ...)                                           \
-  corrlog__event((op), "end", (status), __FILE__, __LINE__, __func__,          \
+  corrlog__event((op), "end", (status), NULL, __FILE__, __LINE__, __func__,    \
                  __VA_ARGS__)
 #define corrlog_error(op, status, ...)                                         \
-  corrlog__event((op), "error", (status), __FILE__, __LINE__, __func__,        \
+  corrlog__event((op), "error", (status), NULL, __FILE__, __LINE__, __func__,  \
+                 __VA_ARGS__)
+/* @end */
+
+/* The same four with attributes: kv is "key=value key2=value2" (values
+ * without spaces), printed as "attrs":{"key":"value","key2":"value2"}. */
+#define corrlog_begin_kv(op, parent, kind, kv, ...)                            \
+  corrlog__begin((op), (parent), (kind), (kv), __FILE__, __LINE__, __func__,   \
+                 __builtin_return_address(0), __VA_ARGS__)
+#define corrlog_step_kv(op, kv, ...)                                           \
+  corrlog__event((op), "step", 0, (kv), __FILE__, __LINE__, __func__,          \
+                 __VA_ARGS__)
+#define corrlog_end_kv(op, status, kv, ...)                                    \
+  corrlog__event((op), "end", (status), (kv), __FILE__, __LINE__, __func__,    \
+                 __VA_ARGS__)
+#define corrlog_error_kv(op, status, kv, ...)                                  \
+  corrlog__event((op), "error", (status), (kv), __FILE__, __LINE__, __func__,  \
                  __VA_ARGS__)
 
 /* Records that op crosses to another thread or callback: advances the
@@ -91,30 +145,40 @@ void corrlog_thread_name(const char *name);
  * the receiving side logs with the same op and inherits the clock. */
 void corrlog_handoff(corrlog_op *op);
 
-/* Formats one event as a JSON line (with trailing newline) into buf. Returns
- * the length written, or the length it would need when buf is too small. This
- * is what the sink writes; programs with their own writer may call it. */
+/* Formats one event as a JSON line (with trailing newline) into buf, stamped
+ * with the current time. Returns the length written, or the length it would
+ * need when buf is too small. Programs with their own writer may call it. */
 size_t corrlog_format(char *buf, size_t len, const corrlog_op *op,
                       const char *ev, int status, const char *file, int line,
                       const char *func, const char *msg);
 
-/* Prints to stderr where op was started (file:line:function, and the symbol of
- * the return address when it can be resolved). For error reports from a
+/* Prints to stderr where op was started (file:line:function, the symbol of
+ * the return address and of any raw frames when dladdr can resolve them, else
+ * the object file and offset for addr2line). For error reports from a
  * completion callback, whose own stack shows only the event loop. */
 void corrlog_report_origin(const corrlog_op *op, const char *what);
 
-/* Events dropped so far because a buffer was full (never silent: the trailer
- * line of the log carries the same total). */
+/* Prints both places: where the problem was detected (the caller of this
+ * macro) and where op was started. */
+#define corrlog_report(op, what)                                               \
+  corrlog__report((op), (what), __FILE__, __LINE__, __func__)
+
+/* Events dropped since corrlog_open because they could not be written (a
+ * failed write, or a logging call re-entered from a signal handler on the
+ * same thread). Never silent: the trailer line carries the same total. */
 uint64_t corrlog_dropped(void);
 
 /* Implementation entry points used by the macros. */
 void corrlog__begin(corrlog_op *op, const corrlog_op *parent, const char *kind,
-                    const char *file, int line, const char *func, void *ret,
-                    const char *fmt, ...)
-    __attribute__((format(printf, 8, 9)));
+                    const char *kv, const char *file, int line,
+                    const char *func, void *ret, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
 void corrlog__event(corrlog_op *op, const char *ev, int status,
-                    const char *file, int line, const char *func,
-                    const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+                    const char *kv, const char *file, int line,
+                    const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+void corrlog__report(const corrlog_op *op, const char *what, const char *file,
+                     int line, const char *func);
 
 #ifdef __cplusplus
 }
