@@ -1,6 +1,9 @@
-/* sched.h -- the deterministic scheduler's libuv side: threadpool
- * submissions that can be held and released in a chosen order.
+/* sched.h -- the deterministic scheduler: libuv threadpool submissions
+ * held and released in a chosen order, and registered threads that run one
+ * at a time, passing a token at named schedule points.
  *
+ * libuv side
+ * ----------
  * Without a schedule every sched_uv_* call is the plain libuv call. Under a
  * schedule, uv_fs_write() and uv_queue_work() requests are *held* instead of
  * submitted. sched_uv_run() then drives the loop: whenever no released
@@ -18,21 +21,74 @@
  * Held requests are named by kind and submission number, e.g. "fs_write#3"
  * or "work#0" (numbers count from 0 per kind, in submission order).
  *
+ * Thread side
+ * -----------
+ * Under a schedule, sched_configure() registers the calling thread as
+ * "main"; threads it (or they) create through sched_pthread_create() are
+ * registered too, named t1, t2, ... in creation order (sched_thread_name()
+ * renames the caller). Exactly one registered thread holds the token and
+ * runs; the others are parked at a schedule point. At every point
+ * (SCHED_POINT(name), and the wrapped pthread calls: "create" after a thread
+ * was created, "start" before a new thread's first instruction, "lock",
+ * "trylock", "unlock", "wait", "signal", "broadcast", "join" when the
+ * target is still running) the holder parks and the scheduler gives the
+ * token to one runnable thread. A thread waiting for a mutex another
+ * registered thread holds, for a condition nobody has signalled, or for a
+ * thread to finish, is not runnable. Unregistered threads (libuv's pool)
+ * run freely; their pthread calls are the plain ones.
+ *
+ * A *step* is a decision with at least two runnable threads; it is written
+ * THREAD@POINT (the thread that was given the token and the point it was
+ * parked at). Decisions with one runnable thread are no choice and are not
+ * written down.
+ *
+ * When no registered thread can run, the scheduler prints who waits for
+ * what and who holds it, the waits-for cycle and the schedule taken, and
+ * exits with status 1. A watchdog does the same when the token holder does
+ * not reach a schedule point within SCHED_WATCHDOG_MS milliseconds (default
+ * 2000; 0 turns it off) while other registered threads wait for it.
+ * Limits: normal (non-recursive) mutexes; a condition variable a registered
+ * thread waits on must be signalled by registered threads; at most 64
+ * threads and 256 mutexes per run.
+ *
  * Schedule specs (sched_configure, or the SCHED environment variable):
- *   none            no holding: plain libuv (the default)
- *   fifo            release in submission order
- *   lifo            release the most recently held request first
- *   random:SEED     release a uniformly chosen held request (seeded)
- *   order:N1,N2,... release the named requests in this order whenever they
- *                   are held; when the next named request is not held, the
- *                   schedule no longer matches the program: a warning is
- *                   printed and the run continues as random:0.
- * After a run, sched_taken() returns the order actually taken as an
- * "order:..." spec that replays it.
+ *   none            no holding, no token: plain libuv and pthreads (default)
+ *   fifo            release requests in submission order; threads run
+ *                   without preemption (the running thread goes on while
+ *                   it can, else the oldest runnable thread)
+ *   lifo            release the most recently held request first; threads
+ *                   as in fifo
+ *   random:SEED     release a uniformly chosen held request, and give the
+ *                   token to a uniformly chosen runnable thread (seeded)
+ *   pct:SEED[:D[:K]]
+ *                   PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte, "A
+ *                   Randomized Scheduler with Probabilistic Guarantees of
+ *                   Finding Bugs", ASPLOS 2010), depth D (default 3): each
+ *                   thread gets a random priority, the highest runnable one
+ *                   runs, and at D-1 steps drawn from 1..k its priority
+ *                   drops below all others. k is K, else
+ *                   SCHED_PCT_STEPS, else 8; it should be about the number
+ *                   of steps a run takes (sched_get_stats() counts them).
+ *                   Held requests are released as by random:SEED.
+ *   order:LIST      a script: comma-separated items, each a request
+ *                   (fs_write#N, work#N) or a thread step (THREAD or
+ *                   THREAD@POINT). Requests are released in the listed
+ *                   order; thread steps are taken in the listed order, one
+ *                   per step. When the next item does not fit the program
+ *                   (request not held, thread not runnable there), the
+ *                   schedule no longer matches: a warning is printed and
+ *                   the run continues as random:0. Requests past the end
+ *                   of the list: as random:0, with a warning; thread steps
+ *                   past the end: as fifo (a script may be a prefix).
+ * After a run, sched_taken() returns the requests released and the steps
+ * taken, in order, as an "order:..." spec that replays the run; with the
+ * environment variable SCHED_PRINT=1 it is printed to stderr at exit as
+ * "sched: schedule: order:...".
  */
 #ifndef SCHED_H
 #define SCHED_H
 
+#include <pthread.h>
 #include <uv.h>
 
 #ifdef __cplusplus
@@ -61,6 +117,49 @@ int sched_uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file,
                       int64_t offset, uv_fs_cb cb);
 int sched_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb,
                         uv_after_work_cb after_work_cb);
+
+/* ---- threads ---- */
+
+/* Nonzero while a thread schedule is active; read by SCHED_POINT. */
+extern int sched__on;
+
+/* A named schedule point. Without a schedule it costs one well-predicted
+ * branch. */
+#define SCHED_POINT(name)                                                    \
+  do {                                                                       \
+    if (__builtin_expect(sched__on, 0))                                      \
+      sched_point(name);                                                     \
+  } while (0)
+void sched_point(const char *name);
+
+/* Renames the calling registered thread (used in steps and reports). */
+void sched_thread_name(const char *name);
+/* Names a mutex or condition variable for reports; call after
+ * sched_configure(). */
+void sched_name(const void *obj, const char *name);
+/* The watchdog's limit in milliseconds; 0 turns it off. */
+void sched_set_watchdog_ms(unsigned ms);
+
+struct sched_stats {
+  unsigned threads;   /* registered threads in this run, main included */
+  unsigned steps;     /* decisions with at least two runnable threads */
+  unsigned decisions; /* all decisions */
+  unsigned pct_k;     /* the k PCT drew its change points from */
+  unsigned depth;     /* PCT depth d */
+};
+void sched_get_stats(struct sched_stats *st);
+
+/* The pthread calls as schedule points; the plain calls when no schedule
+ * is active or the caller is not registered. Same contracts as pthreads. */
+int sched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
+                         void *(*fn)(void *), void *arg);
+int sched_pthread_join(pthread_t t, void **ret);
+int sched_mutex_lock(pthread_mutex_t *m);
+int sched_mutex_trylock(pthread_mutex_t *m);
+int sched_mutex_unlock(pthread_mutex_t *m);
+int sched_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
+int sched_cond_signal(pthread_cond_t *c);
+int sched_cond_broadcast(pthread_cond_t *c);
 
 /* uv_run() that also releases held requests; with UV_RUN_DEFAULT it returns
  * only when nothing is held, in flight or active. */

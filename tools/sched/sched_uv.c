@@ -1,6 +1,7 @@
 /* sched_uv.c -- holds libuv threadpool submissions and releases them one at
  * a time in a scripted, seeded or replayed order. See sched.h. */
 #include "sched.h"
+#include "sched_internal.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -42,8 +43,6 @@ static size_t script_len, script_pos;
 static struct item *held; /* singly linked, in submission order */
 static struct item *inflight;
 static unsigned submitted[K_NKINDS];
-static char *taken;
-static size_t taken_len, taken_cap;
 
 static void fatal(const char *what, int err) {
   fprintf(stderr, "sched: %s: %s\n", what, uv_strerror(err));
@@ -83,53 +82,90 @@ static int parse_name(const char *s, size_t n, unsigned *out) {
   return -1;
 }
 
+/* Reads an unsigned decimal number that ends at stop (a ':' or the end). */
+static int parse_num(const char *s, const char **rest, unsigned long long *out) {
+  char *end;
+  if (*s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  *out = strtoull(s, &end, 10);
+  if (errno || (*end != '\0' && *end != ':'))
+    return -1;
+  *rest = end;
+  return 0;
+}
+
 int sched_configure(const char *spec) {
+  enum sched_tstrategy ts = SCHED_T_NONE;
+  unsigned long long seed = 0, d = 3, k = 0;
+
   sched_reset();
   if (spec == NULL || strcmp(spec, "none") == 0 || *spec == '\0') {
     strategy = S_NONE;
   } else if (strcmp(spec, "fifo") == 0) {
     strategy = S_FIFO;
+    ts = SCHED_T_FIFO;
   } else if (strcmp(spec, "lifo") == 0) {
     strategy = S_LIFO;
+    ts = SCHED_T_FIFO;
   } else if (strncmp(spec, "random:", 7) == 0) {
-    char *end;
-    unsigned long long seed;
-    errno = 0;
-    seed = strtoull(spec + 7, &end, 10);
-    if (errno || end == spec + 7 || *end) {
+    const char *rest;
+    if (parse_num(spec + 7, &rest, &seed) != 0 || *rest) {
       fprintf(stderr, "sched: bad seed in schedule '%s' (want random:N)\n",
               spec);
       return -EINVAL;
     }
     strategy = S_RANDOM;
+    ts = SCHED_T_RANDOM;
+    rng_seed(seed);
+  } else if (strncmp(spec, "pct:", 4) == 0) {
+    const char *rest;
+    if (parse_num(spec + 4, &rest, &seed) != 0 ||
+        (*rest && (parse_num(rest + 1, &rest, &d) != 0 || d < 1 || d > 16)) ||
+        (*rest && (parse_num(rest + 1, &rest, &k) != 0 || *rest || k < 1 ||
+                   k > 1000000))) {
+      fprintf(stderr,
+              "sched: bad schedule '%s' (want pct:SEED, pct:SEED:DEPTH or "
+              "pct:SEED:DEPTH:STEPS, DEPTH 1..16)\n",
+              spec);
+      return -EINVAL;
+    }
+    /* Held libuv requests have no priorities: they are released at
+     * random, from the same seed. */
+    strategy = S_RANDOM;
+    ts = SCHED_T_PCT;
     rng_seed(seed);
   } else if (strncmp(spec, "order:", 6) == 0) {
     const char *p = spec + 6;
     while (*p) {
       size_t n = strcspn(p, ",");
       unsigned code;
-      if (parse_name(p, n, &code) != 0) {
+      if (parse_name(p, n, &code) == 0) {
+        script = realloc(script, (script_len + 1) * sizeof *script);
+        if (script == NULL)
+          fatal("realloc", UV_ENOMEM);
+        script[script_len++] = code;
+      } else if (memchr(p, '#', n) != NULL || sched__script_add(p, n) != 0) {
         fprintf(stderr,
-                "sched: bad step '%.*s' in schedule (want fs_write#N or "
-                "work#N)\n",
+                "sched: bad step '%.*s' in schedule (want fs_write#N, "
+                "work#N, THREAD or THREAD@POINT)\n",
                 (int)n, p);
         sched_reset();
         return -EINVAL;
       }
-      script = realloc(script, (script_len + 1) * sizeof *script);
-      if (script == NULL)
-        fatal("realloc", UV_ENOMEM);
-      script[script_len++] = code;
       p += n + (p[n] == ',');
     }
-    strategy = S_ORDER;
+    /* A script of thread steps only leaves libuv requests in FIFO order. */
+    strategy = script_len > 0 ? S_ORDER : S_FIFO;
+    ts = SCHED_T_SCRIPT;
   } else {
     fprintf(stderr,
             "sched: unknown schedule '%s' (want none, fifo, lifo, "
-            "random:SEED or order:LIST)\n",
+            "random:SEED, pct:SEED[:DEPTH] or order:LIST)\n",
             spec);
     return -EINVAL;
   }
+  sched__threads_configure(ts, seed, (unsigned)d, (unsigned)k);
   return 0;
 }
 
@@ -142,41 +178,19 @@ int sched_active(void) {
   return strategy != S_NONE;
 }
 
-const char *sched_taken(void) {
-  return taken ? taken : "order:";
-}
-
 void sched_reset(void) {
   free(script);
   script = NULL;
   script_len = script_pos = 0;
-  free(taken);
-  taken = NULL;
-  taken_len = taken_cap = 0;
   memset(submitted, 0, sizeof submitted);
   strategy = S_NONE;
+  sched__threads_reset();
 }
 
 static void record(const struct item *it) {
   char step[40];
-  int n = snprintf(step, sizeof step, "%s%s#%u", taken_len > 6 ? "," : "",
-                   kind_names[it->kind], it->num);
-  if (taken == NULL) {
-    taken_cap = 256;
-    taken = malloc(taken_cap);
-    if (taken == NULL)
-      fatal("malloc", UV_ENOMEM);
-    strcpy(taken, "order:");
-    taken_len = 6;
-  }
-  while (taken_len + (size_t)n + 1 > taken_cap) {
-    taken_cap *= 2;
-    taken = realloc(taken, taken_cap);
-    if (taken == NULL)
-      fatal("realloc", UV_ENOMEM);
-  }
-  memcpy(taken + taken_len, step, (size_t)n + 1);
-  taken_len += (size_t)n;
+  snprintf(step, sizeof step, "%s#%u", kind_names[it->kind], it->num);
+  sched__record(step);
 }
 
 static struct item *new_item(enum kind kind, uv_loop_t *loop, void *req) {
