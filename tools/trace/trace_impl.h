@@ -1,0 +1,84 @@
+/* trace_impl.h -- internals shared by the trace tool's source files: the
+ * line reader, the per-operation state the checks keep, and the renderers. */
+#ifndef TRACE_IMPL_H
+#define TRACE_IMPL_H
+
+#include "trace.h"
+
+#include <stdio.h>
+
+#define TRACE__CHUNK (256 * 1024)
+
+struct trace_reader {
+  FILE *f;
+  int own, eof, error;
+  char *buf;
+  size_t cap, start, end;
+  long line; /* number of the line last returned */
+};
+
+int trace__reader_open(struct trace_reader *r, const char *path);
+/* Returns 1 with the next line (without '\n') in *line and *len, 2 when the next
+ * line was longer than TRACE_MAX_LINE (skipped; r->line is its number), 0 at
+ * end of input (check r->error). */
+int trace__reader_next(struct trace_reader *r, const char **line, size_t *len);
+void trace__reader_close(struct trace_reader *r);
+void trace__sanitize(char *s);
+
+/* What the tool remembers about one operation. Operations are kept until
+ * the end of the run (about 100 bytes each plus the id), events are not. */
+struct trace_op {
+  char *id;
+  char *kind;
+  struct trace_op *parent;
+  struct trace_op *q_prev, *q_next; /* --expect-order queue */
+  long fork_idx;   /* index of the parent's event just before our begin */
+  long nevents;    /* events seen so far; an event's index in its op */
+  long first_line, begin_line, end_line, last_line;
+  long max_stage_line; /* line of the latest-stage event seen so far */
+  long long last_seq, max_seq, last_lc, last_ts;
+  long exp_line;       /* line where the op reached the first expect spec */
+  int max_stage;       /* 0 begin, 1 step/error, 2 end; -1 none yet */
+  int max_stage_ev;
+  int has_seq, has_lc, has_ts;
+  int last_thread; /* index into the thread table, -1 none */
+  int lane;        /* text view lane, -1 none */
+  int exp_state;   /* 0 not reached, 1 reached first spec, 2 reached second */
+  unsigned long num; /* creation order: a compact id for chrome */
+  long aux;          /* for the renderer: SVG row of the op's last event */
+};
+
+struct trace_ctx; /* defined in trace.c */
+
+/* Renderers: called once per event after the checks have run on it (notes
+ * holds what the checks said about this event, "" when nothing), then once
+ * at the end. */
+struct trace_renderer {
+  int (*start)(struct trace_ctx *c);
+  int (*event)(struct trace_ctx *c, const struct trace_event *e,
+               struct trace_op *op, long line, const char *notes);
+  int (*finish)(struct trace_ctx *c);
+  void (*discard)(struct trace_ctx *c); /* frees the state after an error */
+};
+
+extern const struct trace_renderer trace__text, trace__svg, trace__chrome;
+
+/* Accessors the renderers use. */
+FILE *trace__out(struct trace_ctx *c);
+int trace__color(struct trace_ctx *c);
+int trace__by_thread(struct trace_ctx *c);
+const char *trace__path(struct trace_ctx *c);
+const char *trace__thread_name(struct trace_ctx *c, int idx);
+int trace__thread_count(struct trace_ctx *c);
+long long trace__first_ts(struct trace_ctx *c, int *has);
+void **trace__render_state(struct trace_ctx *c);
+/* Operations that began and never ended, sorted by begin line. */
+struct trace_op **trace__unended(struct trace_ctx *c, size_t *n);
+/* Index in the thread table of the event's thread ("?" when absent). */
+int trace__event_thread(struct trace_ctx *c, const struct trace_event *e);
+
+/* Writes s as a JSON string (with quotes) / as XML text. */
+void trace__json_str(FILE *f, const char *s);
+void trace__xml_str(FILE *f, const char *s, size_t max);
+
+#endif
