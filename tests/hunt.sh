@@ -1,0 +1,289 @@
+#!/bin/sh
+# hunt.sh -- tests build/hunt end to end: bad input, rate statistics, crash,
+# hang, grandchildren, floods, closed output, --keep replay, perturbation
+# variables, Ctrl-C, leftovers (processes, temp files) and bounded memory.
+# Run from the repository root after `make build/hunt build/tests/progs/...`.
+set -u
+
+HUNT=${HUNT:-build/hunt}
+P=build/tests/progs
+for f in "$HUNT" $P/hunt_crash $P/hunt_hang $P/hunt_flood $P/hunt_closeout; do
+  if [ ! -x "$f" ]; then
+    echo "hunt.sh: $f is missing; build it first (make)" >&2
+    exit 3
+  fi
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/hunt-test.XXXXXX") || exit 3
+# A marker no other process carries: every child gets it as an argument so
+# that pgrep can prove none is left behind.
+MARK="hunt-test-marker-$$-$(date +%s)"
+cleanup() {
+  pkill -KILL -f "$MARK" 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+FAILS=0
+N=0
+ok() { N=$((N + 1)); echo "ok $N - $1"; }
+notok() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"; }
+check() { # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
+  d=$1
+  shift
+  if "$@"; then ok "$d"; else notok "$d"; fi
+}
+# jnum KEY FILE: the number after "KEY": in a JSON file (keys used here are
+# unique in hunt's summary).
+jnum() { tr -d ' \n' <"$2" | sed -nE "s/.*\"$1\":(-?[0-9.eE+-]+).*/\1/p"; }
+jstr() { tr -d '\n' <"$2" | sed -nE "s/.*\"$1\": *\"([^\"]*)\".*/\1/p"; }
+# fcmp EXPR: evaluates a floating-point condition with awk.
+fcmp() { awk "BEGIN { exit !($1) }"; }
+no_leftovers() { ! pgrep -f "$MARK" >/dev/null; }
+
+# ---------------------------------------------------------------- bad input
+bad() { # bad DESCRIPTION ARGS...: exit 2 and exactly one line on stderr
+  d=$1
+  shift
+  "$HUNT" "$@" >"$TMP/out" 2>"$TMP/err"
+  rc=$?
+  lines=$(wc -l <"$TMP/err")
+  if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q '^hunt: ' "$TMP/err"; then
+    ok "bad input ($d): exit 2, '$(cat "$TMP/err")'"
+  else
+    notok "bad input ($d): rc=$rc, $lines stderr lines: $(cat "$TMP/err")"
+  fi
+}
+bad "--runs -1" --runs -1 -- true
+bad "--runs x" --runs x -- true
+bad "--jobs 0" --jobs 0 -- true
+bad "missing --" true
+bad "no command" --runs 3 --
+bad "empty command" -- ''
+bad "unknown option" --frobnicate -- true
+bad "--timeout 0" --timeout 0 -- true
+bad "--perturb pct:x" --perturb pct:x -- true
+bad "--fail-on bad regex" --fail-on '(' -- true
+bad "--bug-rate 2" --bug-rate 2 -- true
+bad "missing value" --runs
+bad "command not found" --runs 1 -- "./no-such-program-$MARK"
+
+"$HUNT" --help >"$TMP/out" 2>&1
+rc=$?
+check "--help exits 0 and prints usage" \
+  sh -c "[ $rc -eq 0 ] && grep -q '^usage: hunt' '$TMP/out'"
+
+# ------------------------------------------------------------ statistics
+# Run i fails exactly when i % 4 == 0: the counts are known in advance.
+RUNS=400
+"$HUNT" --quiet --runs $RUNS --count-all --jobs 2 --json "$TMP/q.json" \
+  -- sh -c 'test $((HUNT_RUN % 4)) -ne 0' >"$TMP/out" 2>&1
+rc=$?
+f=$(jnum failures "$TMP/q.json")
+r=$(jnum runs "$TMP/q.json")
+ci=$(tr -d ' \n' <"$TMP/q.json" | sed -nE 's/.*"ci95":\[([^],]*),([^]]*)\].*/\1 \2/p')
+lo=${ci% *}
+hi=${ci#* }
+check "quarter fail by run index: exit 1, $f of $r runs failed (want $((RUNS / 4)) of $RUNS)" \
+  [ "$rc" -eq 1 -a "$f" = $((RUNS / 4)) -a "$r" = $RUNS ]
+check "Wilson interval [$lo, $hi] contains 0.25 and is narrower than 0.1" \
+  fcmp "$lo < 0.25 && 0.25 < $hi && $hi - $lo < 0.1"
+check "exit codes counted: code 1 seen $(jnum 1 "$TMP/q.json") times" \
+  [ "$(jnum 1 "$TMP/q.json")" = $((RUNS / 4)) ]
+check "advice to claim a fix is printed" grep -q '^to claim a fix: ' "$TMP/out"
+
+# Every run index is used exactly once, also with parallel jobs.
+"$HUNT" --quiet --runs 200 --count-all --jobs 2 \
+  -- sh -c 'echo "$HUNT_RUN $HUNT_SEED" >>"$0"' "$TMP/idx" >/dev/null 2>&1
+check "200 runs used run indexes 0..199 once each" \
+  sh -c "[ \$(cut -d' ' -f1 '$TMP/idx' | sort -n | uniq | wc -l) -eq 200 ] &&
+         [ \$(wc -l <'$TMP/idx') -eq 200 ] &&
+         [ \$(cut -d' ' -f1 '$TMP/idx' | sort -n | tail -1) -eq 199 ]"
+
+# The issue's acceptance command: a real 1-in-4 coin. The rate is random;
+# 10%..40% is seven standard deviations wide, so this does not flake.
+"$HUNT" --quiet --runs 400 --count-all --json "$TMP/r.json" \
+  -- sh -c 'test $(( $(od -An -N2 -tu2 /dev/urandom) % 4 )) -ne 0' \
+  >"$TMP/out" 2>&1
+rate=$(jnum rate "$TMP/r.json")
+check "urandom coin: rate $rate is near 0.25 ($(grep '^failure rate' "$TMP/out"))" \
+  fcmp "$rate > 0.10 && $rate < 0.40"
+
+# Stop at the first failure (the default): run 5 fails first.
+"$HUNT" --quiet --jobs 1 --seed 1000 --json "$TMP/u.json" \
+  -- sh -c 'test "$HUNT_RUN" -lt 5' >/dev/null 2>&1
+rc=$?
+check "until-fail: exit 1, stopped after run 5 with seed 1005" \
+  [ $rc -eq 1 -a "$(jnum runs "$TMP/u.json")" = 6 \
+    -a "$(jnum run "$TMP/u.json")" = 5 -a "$(jnum seed "$TMP/u.json")" = 1005 ]
+
+"$HUNT" --quiet --runs 50 --json "$TMP/z.json" -- true >"$TMP/out" 2>&1
+rc=$?
+b=$(jnum zero_fail_bound95 "$TMP/z.json")
+check "no failure: exit 0, bound $b = 1-0.05^(1/50)" \
+  [ $rc -eq 0 -a "$(awk "BEGIN { d = $b - (1 - 0.05^(1/50)); print (d < 1e-9 && d > -1e-9) }")" = 1 ]
+
+# ---------------------------------------------------------------- crashes
+for mode in segv abort; do
+  case $mode in segv) sig=SIGSEGV ;; abort) sig=SIGABRT ;; esac
+  "$HUNT" --quiet --runs 3 --count-all --json "$TMP/c.json" \
+    -- $P/hunt_crash $mode "$MARK" >"$TMP/out" 2>&1
+  rc=$?
+  check "$mode: exit 1, 3 signal failures named $sig" \
+    [ $rc -eq 1 -a "$(jnum signal "$TMP/c.json")" = 3 \
+      -a "$(jnum $sig "$TMP/c.json")" = 3 ]
+done
+
+# ------------------------------------------------------------------ hangs
+start=$(date +%s)
+"$HUNT" --quiet --runs 2 --count-all --timeout 0.5 --json "$TMP/h.json" \
+  -- $P/hunt_hang self "$MARK" >"$TMP/out" 2>&1
+rc=$?
+check "hang: exit 1, 2 hangs after --timeout 0.5 (in $(($(date +%s) - start)) s)" \
+  [ $rc -eq 1 -a "$(jnum hang "$TMP/h.json")" = 2 -a "$(jnum failures "$TMP/h.json")" = 2 ]
+check "hang: summary names the kind" grep -q 'hang (timeout 0.5s)' "$TMP/out"
+check "hang: no process left behind" no_leftovers
+
+# A leader that exits at once and leaves a hanging grandchild holding the
+# output pipe. Without the group kill hunt would wait for EOF each run.
+start=$(date +%s)
+"$HUNT" --quiet --runs 20 --count-all --json "$TMP/g.json" \
+  -- $P/hunt_hang grandchild "$MARK" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+took=$(($(date +%s) - start))
+check "grandchild: 20 clean runs, exit 0, in ${took} s (< 10 s)" \
+  [ $rc -eq 0 -a "$(jnum runs "$TMP/g.json")" = 20 -a $took -lt 10 ]
+check "grandchild: no stray-output warning" [ ! -s "$TMP/err" ]
+check "grandchild: no process left behind" no_leftovers
+
+"$HUNT" --quiet --runs 4 --count-all --jobs 2 --timeout 0.3 \
+  --json "$TMP/b.json" -- $P/hunt_hang both "$MARK" >/dev/null 2>&1
+check "leader and grandchild hang: 4 hangs" [ "$(jnum hang "$TMP/b.json")" = 4 ]
+check "leader and grandchild hang: no process left behind" no_leftovers
+
+# ----------------------------------------------------------------- floods
+# 8 MiB per run with the needle at different places; only the last 64 KiB
+# are kept, so a match at the start proves the whole stream is scanned.
+for where in start mid end longline; do
+  timeout 60 "$HUNT" --quiet --runs 4 --count-all --jobs 2 \
+    --fail-on 'NEEDLE-7f3a' --json "$TMP/f.json" \
+    -- $P/hunt_flood 8 $where "$MARK" >/dev/null 2>&1
+  rc=$?
+  check "flood 8 MiB, needle at $where: exit 1, 4 matches" \
+    [ $rc -eq 1 -a "$(jnum match "$TMP/f.json")" = 4 ]
+done
+timeout 60 "$HUNT" --quiet --runs 4 --count-all --fail-on 'NEEDLE-7f3a' \
+  -- $P/hunt_flood 8 none "$MARK" >/dev/null 2>&1
+rc=$?
+check "flood 8 MiB without needle: exit 0 (no false match)" [ $rc -eq 0 ]
+timeout 60 "$HUNT" --quiet --runs 2 --count-all --fail-on '^NEEDLE' \
+  -- $P/hunt_flood 8 mid "$MARK" >/dev/null 2>&1
+rc=$?
+check "flood: '^NEEDLE' does not match a needle in mid-line (exit 0)" [ $rc -eq 0 ]
+timeout 60 "$HUNT" --quiet --runs 2 --count-all --fail-on '^NEEDLE' \
+  -- $P/hunt_flood 8 start "$MARK" >/dev/null 2>&1
+rc=$?
+check "flood: '^NEEDLE' matches the needle starting the first line (exit 1)" [ $rc -eq 1 ]
+timeout 60 "$HUNT" --quiet --runs 2 --count-all --fail-on 'NEEDLE-7f3a' \
+  --keep "$TMP/fk" -- $P/hunt_flood 8 start "$MARK" >/dev/null 2>&1
+size=$(wc -c <"$TMP/fk/run-0.log")
+check "flood --keep: run-0.log holds a bounded tail ($size bytes <= 64 KiB + header)" \
+  [ "$size" -gt 65536 -a "$size" -lt 70000 ]
+check "flood: no process left behind" no_leftovers
+
+# ---------------------------------------------------------- closed output
+"$HUNT" --quiet --runs 4 --count-all -- $P/hunt_closeout 0 "$MARK" >/dev/null 2>&1
+check "closed stdout/stderr then exit 0: clean (exit 0)" [ $? -eq 0 ]
+"$HUNT" --quiet --runs 4 --count-all --json "$TMP/co.json" \
+  -- $P/hunt_closeout 3 "$MARK" >/dev/null 2>&1
+check "closed stdout/stderr then exit 3: 4 exits with code 3" \
+  [ "$(jnum 3 "$TMP/co.json")" = 4 -a "$(jnum exit "$TMP/co.json")" = 4 ]
+
+# ------------------------------------------------- --keep, replay, SCHED
+SCRIPT='echo "sched=[$SCHED] run=$HUNT_RUN seed=$HUNT_SEED it'\''s"; exit 1'
+SCHED=stale "$HUNT" --quiet --runs 3 --count-all --jobs 2 --seed 1000 \
+  --perturb pct:5 --keep "$TMP/keep" -- sh -c "$SCRIPT" >/dev/null 2>&1
+check "--keep: one file per failing run" \
+  [ -f "$TMP/keep/run-0.log" -a -f "$TMP/keep/run-1.log" -a -f "$TMP/keep/run-2.log" ]
+check "--keep: run 1 saw SCHED=pct:1001:5, HUNT_RUN=1, HUNT_SEED=1001" \
+  grep -qx "sched=\[pct:1001:5\] run=1 seed=1001 it's" "$TMP/keep/run-1.log"
+check "--keep: header has the seed" grep -qx '# seed: 1001' "$TMP/keep/run-1.log"
+replay=$(sed -n 's/^# replay: //p' "$TMP/keep/run-1.log")
+sh -c "$replay" >"$TMP/replayed" 2>&1
+sed '/^# /d' "$TMP/keep/run-1.log" >"$TMP/kept"
+check "--keep: the replay command reproduces the run's output: $replay" \
+  cmp -s "$TMP/replayed" "$TMP/kept"
+
+SCHED=stale "$HUNT" --quiet --runs 1 --seed 7 --perturb random \
+  --keep "$TMP/keep2" -- sh -c "$SCRIPT" >/dev/null 2>&1
+check "--perturb random: SCHED=random:7" \
+  grep -q '^sched=\[random:7\]' "$TMP/keep2/run-0.log"
+SCHED=stale "$HUNT" --quiet --runs 1 --seed 7 --perturb pct \
+  --keep "$TMP/keep3" -- sh -c "$SCRIPT" >/dev/null 2>&1
+check "--perturb pct: SCHED=pct:7:3 (default depth 3)" \
+  grep -q '^sched=\[pct:7:3\]' "$TMP/keep3/run-0.log"
+SCHED=stale "$HUNT" --quiet --runs 1 --seed 7 \
+  --keep "$TMP/keep4" -- sh -c "$SCRIPT" >/dev/null 2>&1
+check "--perturb none: SCHED unset even when hunt's own environment has it" \
+  grep -q '^sched=\[\] ' "$TMP/keep4/run-0.log"
+
+if [ -f "$(dirname "$HUNT")/libsched-preload.so" ]; then
+  "$HUNT" --quiet --runs 1 --preload --keep "$TMP/keep5" \
+    -- sh -c 'echo "preload=$LD_PRELOAD"; exit 1' >/dev/null 2>&1
+  check "--preload: LD_PRELOAD names libsched-preload.so" \
+    grep -q '^preload=.*libsched-preload.so' "$TMP/keep5/run-0.log"
+else
+  "$HUNT" --runs 1 --preload -- true >/dev/null 2>"$TMP/err"
+  rc=$?
+  check "--preload without libsched-preload.so: exit 2, names the file" \
+    [ $rc -eq 2 -a "$(grep -c 'libsched-preload.so not found' "$TMP/err")" = 1 ]
+fi
+
+# ---------------------------------------------------------- interruption
+for sig in INT TERM; do
+  "$HUNT" --count-all --jobs 2 -- $P/hunt_hang both "$MARK" \
+    >"$TMP/int.out" 2>"$TMP/int.err" &
+  hpid=$!
+  # Wait (bounded) until both runs and their grandchildren exist: polling a
+  # condition, not guessing a delay.
+  i=0
+  while [ "$(pgrep -f "$MARK" | wc -l)" -lt 4 ] && [ $i -lt 200 ]; do
+    sleep 0.05
+    i=$((i + 1))
+  done
+  kill -$sig $hpid
+  wait $hpid
+  rc=$?
+  check "SIG$sig: hunt stops (exit $rc = 0: no failure seen) and prints the summary" \
+    sh -c "[ $rc -eq 0 ] && grep -q 'stopped: interrupted' '$TMP/int.out'"
+  check "SIG$sig: no process left behind" no_leftovers
+done
+
+# ------------------------------------------------------ terminal hygiene
+"$HUNT" --runs 30 -- true >"$TMP/out" 2>"$TMP/err"
+check "stdout/stderr not a terminal: no carriage returns or escapes" \
+  sh -c "! grep -q \"\$(printf '[\r\033]')\" '$TMP/out' '$TMP/err'"
+
+# --------------------------------------------------------- no temp files
+mkdir "$TMP/t" "$TMP/cwd"
+ROOT=$(pwd)
+case $HUNT in /*) AHUNT=$HUNT ;; *) AHUNT=$ROOT/$HUNT ;; esac
+(cd "$TMP/cwd" && TMPDIR="$TMP/t" "$AHUNT" --quiet --runs 20 --count-all \
+  --timeout 0.2 --fail-on x -- "$ROOT/$P/hunt_hang" both "$MARK" >/dev/null 2>&1)
+left=$(ls -A "$TMP/t" "$TMP/cwd" | grep -cv -e '^$' -e ':$')
+check "no temp files left in TMPDIR or the working directory ($left found)" \
+  [ "$left" -eq 0 ]
+
+# ------------------------------------------------------ bounded memory
+# The peak RSS after 200 runs and after 4000 runs of `true` must be about
+# the same: nothing is kept per run. (tools/hunt/memcheck.sh does 100,000.)
+"$HUNT" --quiet --runs 200 --json "$TMP/m1.json" -- true >/dev/null 2>&1
+"$HUNT" --quiet --runs 4000 --json "$TMP/m2.json" -- true >/dev/null 2>&1
+m1=$(jnum max_rss_kib "$TMP/m1.json")
+m2=$(jnum max_rss_kib "$TMP/m2.json")
+check "memory: peak RSS $m1 KiB after 200 runs, $m2 KiB after 4000 (growth < 512 KiB)" \
+  [ -n "$m1" -a -n "$m2" -a $((m2 - m1)) -lt 512 ]
+
+echo "hunt.sh: $((N - FAILS)) of $N checks passed"
+[ $FAILS -eq 0 ]
