@@ -77,7 +77,7 @@ static int text_start(struct trace_ctx *c) {
     return -1;
   *trace__render_state(c) = st;
   fprintf(trace__out(c), "%5s %10s  %-*s  %-16s %-5s  %s\n", "line", "ms",
-          LANES, "lanes", trace__by_thread(c) ? "thread/op" : "op", "ev",
+          LANES, "lanes", trace__by_thread(c) ? "thread    op" : "op", "ev",
           "message [thread]");
   return 0;
 }
@@ -128,13 +128,14 @@ static int text_event(struct trace_ctx *c, const struct trace_event *e,
   fputs(" ", f);
   if (color)
     fputs(lane_color[lane % 6], f);
-  if (trace__by_thread(c)) {
-    put_plain(f, trace__thread_name(c, th), 7);
-    putc('/', f);
-    put_plain(f, op->id, 7);
-  } else {
-    char id[40];
-    snprintf(id, sizeof id, "%.16s", op->id);
+  {
+    char id[64];
+    if (trace__by_thread(c))
+      snprintf(id, sizeof id, "%-9.9s %.16s", trace__thread_name(c, th),
+               op->id);
+    else
+      snprintf(id, sizeof id, "%.16s", op->id);
+    trace__sanitize(id);
     fprintf(f, "%-16s", id);
     if (strlen(op->id) > 16)
       fputs("...", f);
