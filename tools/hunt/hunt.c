@@ -1187,8 +1187,9 @@ int hunt_run(const struct hunt_opts *o, char *const argv[],
 
   progress(h, 0, 1);
   if (h->fatal != 2) {
-    print_summary(h, stdout);
-    fflush(stdout);
+    FILE *out = o->out ? o->out : stdout;
+    print_summary(h, out);
+    fflush(out);
     if (o->json_path && write_json(h) < 0 && !h->fatal)
       h->fatal = 3;
   }

@@ -62,6 +62,7 @@ struct hunt_opts {
                              fix" advice; 0 = use the measured one */
   int preload;            /* add libsched-preload.so to LD_PRELOAD */
   int quiet;              /* no progress lines (the summary still prints) */
+  FILE *out;              /* where the summary goes; NULL: stdout */
   const char *progname;   /* prefix of messages; default "hunt" */
 };
 
@@ -100,7 +101,7 @@ void hunt_usage(FILE *f);
 
 /* Runs argv (argv[0] looked up in PATH) repeatedly per o, prints progress
  * to stderr and the summary to stdout, fills *res when res is not NULL.
- * Returns 0 when no failure was seen, 1 when a failure was seen, 2 for bad
+ * (or o->out). Returns 0 when no failure was seen, 1 when a failure was seen, 2 for bad
  * options or a command that cannot be executed, 3 for an internal failure
  * (fork, pipe, poll, writing --keep or --json). When interrupted, the
  * summary covers the runs completed so far and the exit code follows the
