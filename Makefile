@@ -103,10 +103,11 @@ $(B)/obj/tests/%.o: tests/%.c
 	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) $(GALLERY_CFLAGS) -c -o $@ $<
 $(B)/obj/tests/test_tool_%.o: GALLERY_CFLAGS =
 
+# -rdynamic: backtraces and async origins can name the gallery's functions.
 $(SCENARIO_BINS):
-	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LDLIBS)
+	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -rdynamic -o $@ $(filter %.o,$^) $(LINK_LIBS) $(LDLIBS)
 $(SCENARIO_TESTS):
-	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $(filter %.o,$^) $(LINK_LIBS) $(CR_LIBS) $(LDLIBS)
+	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -rdynamic -o $@ $(filter %.o,$^) $(LINK_LIBS) $(CR_LIBS) $(LDLIBS)
 
 # Tool tests: tests/test_tool_X.c is the Criterion program build/tests/tool-X.
 TOOL_TESTS := $(patsubst tests/test_tool_%.c,$(B)/tests/tool-%,$(wildcard tests/test_tool_*.c))
