@@ -65,6 +65,7 @@ static void put_plain(FILE *f, const char *s, size_t max) {
 
 struct text_state {
   const struct trace_op *lane[LANES]; /* op mode: who holds each column */
+  int header_done; /* the header waits for the first good line */
 };
 
 static const char *const lane_color[] = {"\033[36m", "\033[33m", "\033[35m",
@@ -76,9 +77,6 @@ static int text_start(struct trace_ctx *c) {
   if (!st)
     return -1;
   *trace__render_state(c) = st;
-  fprintf(trace__out(c), "%5s %10s  %-*s  %-16s %-5s  %s\n", "line", "ms",
-          LANES, "lanes", trace__by_thread(c) ? "thread    op" : "op", "ev",
-          "message [thread]");
   return 0;
 }
 
@@ -90,6 +88,12 @@ static int text_event(struct trace_ctx *c, const struct trace_event *e,
   long long t0 = trace__first_ts(c, &has);
   int th = trace__event_thread(c, e);
 
+  if (!st->header_done) {
+    st->header_done = 1;
+    fprintf(f, "%5s %10s  %-*s  %-16s %-5s  %s\n", "line", "ms", LANES,
+            "lanes", trace__by_thread(c) ? "thread    op" : "op", "ev",
+            "message [thread]");
+  }
   if (trace__by_thread(c)) {
     lane = th < LANES ? th : LANES;
   } else {
