@@ -173,22 +173,45 @@ static void clock_setup(void) {
 /* Everything from here to the flush functions is async-signal-safe: it
  * writes into caller memory and calls nothing but write(2). */
 
-static char *put_lit(char *p, const char *s) {
-  while (*s)
-    *p++ = *s++;
-  return p;
+/* Literals are inlined so that their length is a constant and the copy a
+ * few moves. */
+static inline __attribute__((always_inline)) char *put_lit(char *p,
+                                                           const char *s) {
+  size_t n = __builtin_strlen(s);
+  memcpy(p, s, n);
+  return p + n;
 }
 
+static const char digits2[201] = "00010203040506070809"
+                                 "10111213141516171819"
+                                 "20212223242526272829"
+                                 "30313233343536373839"
+                                 "40414243444546474849"
+                                 "50515253545556575859"
+                                 "60616263646566676869"
+                                 "70717273747576777879"
+                                 "80818283848586878889"
+                                 "90919293949596979899";
+
+/* Decimal, two digits per division. */
 static char *put_u64(char *p, uint64_t v) {
   char tmp[20];
-  int n = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (n)
-    *p++ = tmp[--n];
-  return p;
+  char *q = tmp + sizeof tmp;
+  while (v >= 100) {
+    unsigned d = (unsigned)(v % 100) * 2;
+    v /= 100;
+    *--q = digits2[d + 1];
+    *--q = digits2[d];
+  }
+  if (v >= 10) {
+    *--q = digits2[v * 2 + 1];
+    *--q = digits2[v * 2];
+  } else {
+    *--q = (char)('0' + v);
+  }
+  size_t n = (size_t)(tmp + sizeof tmp - q);
+  memcpy(p, q, n);
+  return p + n;
 }
 
 static char *put_i64(char *p, int64_t v) {
@@ -201,9 +224,11 @@ static char *put_i64(char *p, int64_t v) {
 
 static char *put_hex16(char *p, uint64_t v) {
   static const char hex[] = "0123456789abcdef";
-  for (int i = 15; i >= 0; i--) {
-    p[i] = hex[v & 15];
-    v >>= 4;
+  for (int i = 15; i >= 0; i -= 2) {
+    unsigned b = (unsigned)(v & 0xff);
+    p[i] = hex[b & 15];
+    p[i - 1] = hex[b >> 4];
+    v >>= 8;
   }
   return p + 16;
 }
@@ -249,8 +274,13 @@ static char *put_esc(char *p, const char *str, size_t n) {
   while (i < n) {
     unsigned c = s[i];
     if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      *p++ = (char)c;
-      i++;
+      size_t j = i + 1;
+      while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' &&
+             s[j] != '\\')
+        j++;
+      memcpy(p, s + i, j - i);
+      p += j - i;
+      i = j;
     } else if (c == '"' || c == '\\') {
       *p++ = '\\';
       *p++ = (char)c;

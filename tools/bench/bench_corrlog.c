@@ -1,0 +1,281 @@
+/* bench_corrlog.c -- measures what a logged event costs the logging thread:
+ * corrlog against fprintf of the same JSON line, two threads logging at once
+ * into a real temporary file, plus the cost of capturing an async origin. */
+#include "corrlog.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define THREADS 2
+#define MAX_REPS 101
+
+static long events = 1000000;
+static int reps = 7;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void die(const char *what) {
+  fprintf(stderr, "bench_corrlog: %s: %s\n", what, strerror(errno));
+  exit(3);
+}
+
+/* Both threads start logging together, so they contend for real. */
+static pthread_barrier_t start;
+static FILE *stdio_file;
+
+struct job {
+  int idx;
+  double secs; /* time inside the logging loop */
+};
+
+/* @snippet bench_corrlog_loop */
+static void *corrlog_thread(void *arg) {
+  struct job *j = arg;
+  corrlog_op op;
+  corrlog_thread_name(j->idx ? "writer-1" : "writer-0");
+  corrlog_begin(&op, NULL, "bench", "start");
+  pthread_barrier_wait(&start);
+  double t0 = now_s();
+  for (long i = 0; i < events; i++)
+    corrlog_step(&op, "item %ld", i);
+  j->secs = now_s() - t0;
+  corrlog_end(&op, 0, "done");
+  return NULL;
+}
+/* @end */
+
+/* The record alone: batches small enough never to fill the thread's buffer,
+ * each written out by corrlog_flush() outside the timed region. This is the
+ * latency of a typical logging call; the loop above adds the formatting and
+ * writing that a full buffer costs its thread. */
+#define BATCH 1000
+static void *record_thread(void *arg) {
+  struct job *j = arg;
+  corrlog_op op;
+  corrlog_thread_name(j->idx ? "writer-1" : "writer-0");
+  corrlog_begin(&op, NULL, "bench", "start");
+  pthread_barrier_wait(&start);
+  j->secs = 0;
+  for (long i = 0; i < events; i += BATCH) {
+    double t0 = now_s();
+    for (long k = i; k < i + BATCH && k < events; k++)
+      corrlog_step(&op, "item %ld", k);
+    j->secs += now_s() - t0;
+    corrlog_flush();
+  }
+  corrlog_end(&op, 0, "done");
+  return NULL;
+}
+
+/* The same line corrlog writes, with the same fields, through stdio (whose
+ * FILE lock the two threads share). It skips JSON escaping, which only
+ * flatters fprintf. */
+static void *fprintf_thread(void *arg) {
+  struct job *j = arg;
+  const char *name = j->idx ? "writer-1" : "writer-0";
+  unsigned long long id = (unsigned long long)j->idx + 1, lc = 0;
+  pthread_barrier_wait(&start);
+  double t0 = now_s();
+  for (long i = 0; i < events; i++) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    fprintf(stdio_file,
+            "{\"ts\":%llu,\"thread\":\"%s\",\"op\":\"%016llx\",\"parent\":"
+            "\"%016llx\",\"seq\":%ld,\"lc\":%llu,\"ev\":\"%s\",\"kind\":\"%s\","
+            "\"status\":%d,\"msg\":\"item %ld\",\"site\":\"%s:%d:%s\"}\n",
+            (unsigned long long)ts.tv_sec * 1000000000ull +
+                (unsigned long long)ts.tv_nsec,
+            name, id, 0ull, i + 1, ++lc, "step", "bench", 0, i,
+            "bench_corrlog.c", __LINE__, __func__);
+  }
+  j->secs = now_s() - t0;
+  return NULL;
+}
+
+/* Runs one repetition; returns mean ns/event per thread inside the loop and
+ * stores the ns/event of the final flush-and-close in *tail_ns. */
+static double run(int use_corrlog, const char *path, double *tail_ns) {
+  pthread_t th[THREADS];
+  struct job jobs[THREADS];
+  if (use_corrlog) {
+    int rc = corrlog_open(path);
+    if (rc < 0) {
+      errno = -rc;
+      die(path);
+    }
+  } else if (!(stdio_file = fopen(path, "w"))) {
+    die(path);
+  }
+  if (pthread_barrier_init(&start, NULL, THREADS) != 0)
+    die("pthread_barrier_init");
+  for (int i = 0; i < THREADS; i++) {
+    jobs[i].idx = i;
+    if (pthread_create(&th[i], NULL,
+                       use_corrlog == 2   ? record_thread
+                       : use_corrlog == 1 ? corrlog_thread
+                                          : fprintf_thread,
+                       &jobs[i]) != 0)
+      die("pthread_create");
+  }
+  for (int i = 0; i < THREADS; i++)
+    if (pthread_join(th[i], NULL) != 0)
+      die("pthread_join");
+  pthread_barrier_destroy(&start);
+  double t0 = now_s();
+  if (use_corrlog) {
+    if (corrlog_dropped() != 0)
+      fprintf(stderr, "bench_corrlog: %llu events dropped\n",
+              (unsigned long long)corrlog_dropped());
+    corrlog_close();
+  } else if (fclose(stdio_file) != 0) {
+    die("fclose");
+  }
+  *tail_ns = (now_s() - t0) * 1e9 / ((double)events * THREADS);
+  double sum = 0;
+  for (int i = 0; i < THREADS; i++)
+    sum += jobs[i].secs;
+  return sum / THREADS * 1e9 / (double)events;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void show(const char *label, double *v, int n) {
+  double m = median(v, n);
+  printf("  %-34s median %7.1f  min %7.1f  max %7.1f ns/event\n", label, m,
+         v[0], v[n - 1]);
+}
+
+/* ns per corrlog_begin+end pair with n raw origin frames (single thread). */
+static double begin_cost(const char *path, int frames, long n) {
+  corrlog_op op;
+  if (corrlog_open(path) < 0)
+    die(path);
+  corrlog_set_origin_frames(frames);
+  double t0 = now_s();
+  for (long i = 0; i < n; i++) {
+    corrlog_begin(&op, NULL, "bench", "begin %ld", i);
+    corrlog_end(&op, 0, "end");
+  }
+  double ns = (now_s() - t0) * 1e9 / (double)n;
+  corrlog_set_origin_frames(0);
+  corrlog_close();
+  return ns;
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: bench_corrlog [--quick] [--events N] [--reps R]\n"
+          "  Two threads log N events each (default 1000000), R times\n"
+          "  (default 7, at least 5), through corrlog and through fprintf of\n"
+          "  the same JSON line into a temporary file; prints medians and\n"
+          "  min-max. --quick: 50000 events, 5 repetitions.\n");
+}
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "--quick")) {
+      events = 50000;
+      reps = 5;
+    } else if (!strcmp(argv[i], "--events") && i + 1 < argc) {
+      events = strtol(argv[++i], NULL, 10);
+    } else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
+      reps = (int)strtol(argv[++i], NULL, 10);
+    } else {
+      fprintf(stderr, "bench_corrlog: unknown argument '%s' (try --help)\n",
+              argv[i]);
+      return 2;
+    }
+  }
+  if (events < 1000 || reps < 5 || reps > MAX_REPS) {
+    fprintf(stderr, "bench_corrlog: need --events >= 1000 and 5 <= --reps "
+                    "<= 101\n");
+    return 2;
+  }
+
+  const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  char path[4096];
+  snprintf(path, sizeof path, "%s/bench_corrlog.XXXXXX", tmp);
+  int fd = mkstemp(path);
+  if (fd < 0)
+    die(path);
+  close(fd);
+
+  double cl[MAX_REPS], fp[MAX_REPS], cl_tail[MAX_REPS], fp_tail[MAX_REPS];
+  double cl_e2e[MAX_REPS], fp_e2e[MAX_REPS], ratio[MAX_REPS];
+  printf("corrlog vs fprintf: %d threads x %ld events, %d repetitions, "
+         "file %s\n",
+         THREADS, events, reps, path);
+  /* Alternate the two so that drifting machine load hits both alike. */
+  for (int r = 0; r < reps; r++) {
+    cl[r] = run(1, path, &cl_tail[r]);
+    fp[r] = run(0, path, &fp_tail[r]);
+    cl_e2e[r] = cl[r] + cl_tail[r];
+    fp_e2e[r] = fp[r] + fp_tail[r];
+    ratio[r] = fp[r] / cl[r];
+  }
+  double rec[MAX_REPS], rec_tail[MAX_REPS];
+  for (int r = 0; r < reps; r++)
+    rec[r] = run(2, path, &rec_tail[r]);
+  double e2e_ratio[MAX_REPS];
+  for (int r = 0; r < reps; r++)
+    e2e_ratio[r] = fp_e2e[r] / cl_e2e[r];
+
+  printf("per thread, inside the logging loop:\n");
+  show("corrlog", cl, reps);
+  show("fprintf", fp, reps);
+  printf("per thread, the record alone (batches of %d, flushed untimed):\n",
+         BATCH);
+  show("corrlog record", rec, reps);
+  printf("final flush and close, per event:\n");
+  show("corrlog_close", cl_tail, reps);
+  show("fclose", fp_tail, reps);
+  printf("end to end (loop + close), per event:\n");
+  show("corrlog", cl_e2e, reps);
+  show("fprintf", fp_e2e, reps);
+  double er = median(e2e_ratio, reps);
+  printf("  end-to-end ratio fprintf/corrlog: median %.1f (min %.1f, max "
+         "%.1f)\n",
+         er, e2e_ratio[0], e2e_ratio[reps - 1]);
+
+  long nb = events / 4;
+  double b0[MAX_REPS], b4[MAX_REPS];
+  for (int r = 0; r < reps; r++) {
+    b0[r] = begin_cost(path, 0, nb);
+    b4[r] = begin_cost(path, CORRLOG_MAX_FRAMES, nb);
+  }
+  printf("origin capture, one thread, begin+end pair:\n");
+  show("return address only", b0, reps);
+  show("plus 4 raw frames", b4, reps);
+  printf("  => 4 raw frames add %.1f ns per begin (medians)\n",
+         median(b4, reps) - median(b0, reps));
+  unlink(path);
+
+  double mc = median(cl, reps), mf = median(fp, reps);
+  double mr = median(ratio, reps);
+  printf("ratio per repetition: median %.1f, min %.1f, max %.1f\n", mr,
+         ratio[0], ratio[reps - 1]);
+  printf("corrlog bench: corrlog %.1f ns/event, fprintf %.1f ns/event, "
+         "ratio %.1f\n",
+         mc, mf, mf / mc);
+  return 0;
+}
