@@ -398,6 +398,7 @@ Test(sched, mismatched_schedule_warns_and_continues) {
                                    "program: step 2 (t7@nowhere)"),
                      "%s", c.err);
   cr_assert_not_null(strstr(c.err, "continuing with random:0"), "%s", c.err);
+  printf("%s", c.err);
 }
 
 Test(sched, points_are_free_without_a_schedule) {
