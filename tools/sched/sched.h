@@ -85,6 +85,11 @@
  * environment variable SCHED_PRINT=1 it is printed to stderr at exit as
  * "sched: schedule: order:...".
  */
+/* This file shadows the C library's <sched.h> for every file built with
+ * -Itools/sched (glibc's <pthread.h> includes <sched.h>), so it brings the
+ * real one in first, whichever way it was reached. */
+#include_next <sched.h>
+
 #ifndef SCHED_H
 #define SCHED_H
 
