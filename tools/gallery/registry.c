@@ -21,6 +21,22 @@ const struct scenario gallery_scenarios[] = {
         .expose_schedule = "lifo",
         .run_args = "",
     },
+    {
+        .id = 6,
+        .slug = "lost-update",
+        .title = "Lost updates from threadpool work",
+        .theme = "latent race",
+        .chapter = "chapters/06-lost-update.md",
+        .wrong = "threadpool work mutates shared counters off the loop "
+                 "thread; updates vanish; TSan sees it",
+        .look = "the totals fall short: two pool threads read the same "
+                "totals and each wrote back its own sum",
+        .hunt_timeout = "10",
+        .expose_schedule = "order:main@create,main@create,main@create,"
+                           "main@create,t1@start,t1@lock,t1@unlock,t2@start,"
+                           "t2@lock,t2@unlock,t1@account,t2@account",
+        .run_args = "",
+    },
 };
 
 const int gallery_nscenarios =
