@@ -53,7 +53,11 @@ void hunt_wilson(long k, long n, double z, double *lo, double *hi) {
 double hunt_zero_fail_bound(long n, double c) {
   if (n <= 0)
     return 1.0;
+  /* @snippet zero_fail_bound */
+  /* n clean runs happen with probability (1-u)^n; the largest rate u that
+   * still makes them at least 1-c likely is the bound. */
   return 1.0 - pow(1.0 - c, 1.0 / (double)n);
+  /* @end */
 }
 
 long hunt_runs_to_claim_fix(double p, double c) {
@@ -61,8 +65,12 @@ long hunt_runs_to_claim_fix(double p, double c) {
     return -1;
   if (p >= 1.0)
     return 1;
-  /* log1p keeps small p accurate: ln(1-p) for p = 1e-6 loses digits. */
-  return (long)ceil(log(1.0 - c) / log1p(-p));
+  /* @snippet runs_to_claim_fix */
+  /* A bug that fails with probability p survives n runs unseen with
+   * probability (1-p)^n; we need that to be at most 1-c. log1p keeps small
+   * p accurate, and the 1e-9 keeps an exact integer from rounding up. */
+  return (long)ceil(log(1.0 - c) / log1p(-p) - 1e-9);
+  /* @end */
 }
 
 size_t hunt_shell_quote(char *buf, size_t cap, const char *word) {
@@ -112,46 +120,45 @@ void hunt_opts_default(struct hunt_opts *o) {
 }
 
 void hunt_usage(FILE *f) {
-  fputs(
-      "usage: hunt [options] -- CMD [ARGS...]\n"
-      "Runs CMD again and again until it fails, and reports how often it "
-      "fails.\n"
-      "\n"
-      "A run fails when it exits non-zero, dies by a signal, hangs past\n"
-      "--timeout, or prints a line matching --fail-on.\n"
-      "\n"
-      "options:\n"
-      "  --runs N         stop after N runs (default: no limit)\n"
-      "  --until-fail     stop at the first failure (the default)\n"
-      "  --count-all      keep going after failures, to measure the rate\n"
-      "  --jobs J         runs in parallel (default: the number of cores)\n"
-      "  --timeout SEC    per run; a run still going is killed with its\n"
-      "                   process group and counted as a hang\n"
-      "  --fail-on REGEX  a line of output matching this POSIX extended\n"
-      "                   regex is a failure (the whole output is scanned)\n"
-      "  --perturb MODE   none | random | pct[:DEPTH] (default none): sets\n"
-      "                   SCHED for the run, e.g. SCHED=pct:SEED:3\n"
-      "  --seed S         base seed; run i gets seed S+i (default: from the\n"
-      "                   time and pid, printed in the summary)\n"
-      "  --preload        run under libsched-preload.so (LD_PRELOAD), found\n"
-      "                   next to the hunt program\n"
-      "  --keep DIR       save each failing run's output (last 64 KiB) to\n"
-      "                   DIR/run-N.log, headed by its seed and a replay\n"
-      "                   command\n"
-      "  --json FILE      also write the summary as JSON to FILE\n"
-      "  --bug-rate P     the bug's known failure rate (0<P<1), for the\n"
-      "                   \"clean runs needed to claim a fix\" advice\n"
-      "  --quiet          no progress line\n"
-      "  --help           this text\n"
-      "\n"
-      "Each run sees HUNT_RUN (its index), HUNT_SEED (its seed) and SCHED.\n"
-      "exit status: 0 no failure seen, 1 a failure was seen, 2 usage error,\n"
-      "3 internal failure\n",
-      f);
+  fputs("usage: hunt [options] -- CMD [ARGS...]\n"
+        "Runs CMD again and again until it fails, and reports how often it "
+        "fails.\n"
+        "\n"
+        "A run fails when it exits non-zero, dies by a signal, hangs past\n"
+        "--timeout, or prints a line matching --fail-on.\n"
+        "\n"
+        "options:\n"
+        "  --runs N         stop after N runs (default: no limit)\n"
+        "  --until-fail     stop at the first failure (the default)\n"
+        "  --count-all      keep going after failures, to measure the rate\n"
+        "  --jobs J         runs in parallel (default: the number of cores)\n"
+        "  --timeout SEC    per run; a run still going is killed with its\n"
+        "                   process group and counted as a hang\n"
+        "  --fail-on REGEX  a line of output matching this POSIX extended\n"
+        "                   regex is a failure (the whole output is scanned)\n"
+        "  --perturb MODE   none | random | pct[:DEPTH] (default none): sets\n"
+        "                   SCHED for the run, e.g. SCHED=pct:SEED:3\n"
+        "  --seed S         base seed; run i gets seed S+i (default: from the\n"
+        "                   time and pid, printed in the summary)\n"
+        "  --preload        run under libsched-preload.so (LD_PRELOAD), found\n"
+        "                   next to the hunt program\n"
+        "  --keep DIR       save each failing run's output (last 64 KiB) to\n"
+        "                   DIR/run-N.log, headed by its seed and a replay\n"
+        "                   command\n"
+        "  --json FILE      also write the summary as JSON to FILE\n"
+        "  --bug-rate P     the bug's known failure rate (0<P<1), for the\n"
+        "                   \"clean runs needed to claim a fix\" advice\n"
+        "  --quiet          no progress line\n"
+        "  --help           this text\n"
+        "\n"
+        "Each run sees HUNT_RUN (its index), HUNT_SEED (its seed) and SCHED.\n"
+        "exit status: 0 no failure seen, 1 a failure was seen, 2 usage error,\n"
+        "3 internal failure\n",
+        f);
 }
 
-static int opt_error(const struct hunt_opts *o, const char *fmt,
-                     const char *a, const char *b) {
+static int opt_error(const struct hunt_opts *o, const char *fmt, const char *a,
+                     const char *b) {
   fprintf(stderr, "%s: ", o->progname ? o->progname : "hunt");
   fprintf(stderr, fmt, a, b);
   fputc('\n', stderr);
@@ -199,7 +206,7 @@ static int parse_perturb(const char *s, struct hunt_opts *o) {
 
 int hunt_parse_args(int argc, char **argv, struct hunt_opts *o) {
   static const char *const with_value[] = {
-      "--runs", "--jobs",  "--timeout", "--fail-on", "--perturb",
+      "--runs", "--jobs", "--timeout", "--fail-on",  "--perturb",
       "--seed", "--keep", "--json",    "--bug-rate", NULL};
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
@@ -255,8 +262,9 @@ int hunt_parse_args(int argc, char **argv, struct hunt_opts *o) {
       o->jobs = (int)l;
     } else if (strcmp(name, "--timeout") == 0) {
       if (parse_double(val, &d) < 0 || d <= 0 || d > 1e6)
-        return opt_error(o, "--timeout: '%s' is not a positive number of "
-                            "seconds%s",
+        return opt_error(o,
+                         "--timeout: '%s' is not a positive number of "
+                         "seconds%s",
                          val, "");
       o->timeout_s = d;
     } else if (strcmp(name, "--fail-on") == 0) {
@@ -271,16 +279,17 @@ int hunt_parse_args(int argc, char **argv, struct hunt_opts *o) {
       o->fail_on = val;
     } else if (strcmp(name, "--perturb") == 0) {
       if (parse_perturb(val, o) < 0)
-        return opt_error(o, "--perturb: '%s' is not none, random, pct or "
-                            "pct:DEPTH (DEPTH 1..1000)%s",
+        return opt_error(o,
+                         "--perturb: '%s' is not none, random, pct or "
+                         "pct:DEPTH (DEPTH 1..1000)%s",
                          val, "");
     } else if (strcmp(name, "--seed") == 0) {
       char *end;
       errno = 0;
       unsigned long long s = strtoull(val, &end, 10);
       if (errno || end == val || *end != '\0' || val[0] == '-')
-        return opt_error(o, "--seed: '%s' is not a non-negative integer%s",
-                         val, "");
+        return opt_error(o, "--seed: '%s' is not a non-negative integer%s", val,
+                         "");
       o->seed = s;
       o->seed_set = 1;
     } else if (strcmp(name, "--keep") == 0) {
@@ -293,8 +302,9 @@ int hunt_parse_args(int argc, char **argv, struct hunt_opts *o) {
       o->json_path = val;
     } else if (strcmp(name, "--bug-rate") == 0) {
       if (parse_double(val, &d) < 0 || !(d > 0 && d < 1))
-        return opt_error(o, "--bug-rate: '%s' is not a rate between 0 and 1 "
-                            "(exclusive)%s",
+        return opt_error(o,
+                         "--bug-rate: '%s' is not a rate between 0 and 1 "
+                         "(exclusive)%s",
                          val, "");
       o->bug_rate = d;
     } else if (strcmp(name, "--until-fail") == 0) {
@@ -416,8 +426,8 @@ static int build_env(struct hunt *h) {
   size_t k = 0;
   const char *old_preload = NULL;
   for (char **e = environ; *e; e++) {
-    if (strncmp(*e, "HUNT_RUN=", 9) == 0 || strncmp(*e, "HUNT_SEED=", 10) == 0 ||
-        strncmp(*e, "SCHED=", 6) == 0)
+    if (strncmp(*e, "HUNT_RUN=", 9) == 0 ||
+        strncmp(*e, "HUNT_SEED=", 10) == 0 || strncmp(*e, "SCHED=", 6) == 0)
       continue;
     if (h->o->preload && strncmp(*e, "LD_PRELOAD=", 11) == 0) {
       old_preload = *e + 11;
@@ -429,8 +439,8 @@ static int build_env(struct hunt *h) {
   h->envp[k++] = h->env_run;
   h->envp[k++] = h->env_seed;
   if (h->o->preload) {
-    size_t len = strlen(h->preload_path) + 16 +
-                 (old_preload ? strlen(old_preload) : 0);
+    size_t len =
+        strlen(h->preload_path) + 16 + (old_preload ? strlen(old_preload) : 0);
     h->env_preload = malloc(len);
     if (!h->env_preload)
       return -1;
@@ -481,8 +491,8 @@ static char *replay_command(struct hunt *h, long run, unsigned long long seed) {
   for (int i = 0; i < na; i++) {
     /* NAME=value: the name is safe, the value is quoted. */
     const char *eq = strchr(assigns[i], '=');
-    len += (size_t)snprintf(out + len, cap - len, "%.*s=",
-                            (int)(eq - assigns[i]), assigns[i]);
+    len += (size_t)snprintf(out + len, cap - len,
+                            "%.*s=", (int)(eq - assigns[i]), assigns[i]);
     len += hunt_shell_quote(out + len, cap - len, eq + 1);
     out[len++] = ' ';
   }
@@ -638,8 +648,8 @@ static int launch(struct hunt *h, struct slot *s) {
   if (n == (ssize_t)sizeof e) {
     waitpid(pid, NULL, 0);
     close(out[0]);
-    fprintf(stderr, "%s: cannot execute '%s': %s\n", h->o->progname,
-            h->argv[0], strerror(e));
+    fprintf(stderr, "%s: cannot execute '%s': %s\n", h->o->progname, h->argv[0],
+            strerror(e));
     h->fatal = 2;
     stop_all(h, "exec-error");
     return -1;
@@ -888,9 +898,8 @@ static int write_json(struct hunt *h) {
     json_object_set_new(
         j, "first_failure",
         json_pack("{s:I,s:I,s:s,s:s}", "run", (json_int_t)r->first_fail_run,
-                  "seed", (json_int_t)r->first_fail_seed, "kind",
-                  h->first_kind, "replay",
-                  h->first_replay ? h->first_replay : ""));
+                  "seed", (json_int_t)r->first_fail_seed, "kind", h->first_kind,
+                  "replay", h->first_replay ? h->first_replay : ""));
   else
     json_object_set_new(j, "first_failure", json_null());
   json_object_set_new(j, "zero_fail_bound95",
@@ -1110,8 +1119,8 @@ int hunt_run(const struct hunt_opts *o, char *const argv[],
   }
   h->r.base_seed = o->seed_set ? o->seed : default_seed();
   if (o->fail_on) {
-    if (regcomp(&h->re, o->fail_on,
-                REG_EXTENDED | REG_NOSUB | REG_NEWLINE) != 0) {
+    if (regcomp(&h->re, o->fail_on, REG_EXTENDED | REG_NOSUB | REG_NEWLINE) !=
+        0) {
       fprintf(stderr, "%s: --fail-on: bad regex '%s'\n", o->progname,
               o->fail_on);
       return 2;

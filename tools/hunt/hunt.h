@@ -47,23 +47,23 @@ extern "C" {
 enum hunt_perturb { HUNT_PERTURB_NONE, HUNT_PERTURB_RANDOM, HUNT_PERTURB_PCT };
 
 struct hunt_opts {
-  long runs;              /* stop after this many runs; 0 = no limit */
-  int until_fail;         /* 1: stop at the first failure; 0: count all */
-  int jobs;               /* runs in parallel (>= 1) */
-  double timeout_s;       /* per run; 0 = none. The whole group is killed */
-  const char *fail_on;    /* POSIX extended regex; a match is a failure */
-  int perturb;            /* enum hunt_perturb */
-  int pct_depth;          /* DEPTH for HUNT_PERTURB_PCT (default 3) */
+  long runs;               /* stop after this many runs; 0 = no limit */
+  int until_fail;          /* 1: stop at the first failure; 0: count all */
+  int jobs;                /* runs in parallel (>= 1) */
+  double timeout_s;        /* per run; 0 = none. The whole group is killed */
+  const char *fail_on;     /* POSIX extended regex; a match is a failure */
+  int perturb;             /* enum hunt_perturb */
+  int pct_depth;           /* DEPTH for HUNT_PERTURB_PCT (default 3) */
   unsigned long long seed; /* base seed, used when seed_set */
-  int seed_set;           /* 0: derive the base seed from time and pid */
-  const char *keep_dir;   /* save failing runs' output here, or NULL */
-  const char *json_path;  /* write the summary as JSON here, or NULL */
-  double bug_rate;        /* known failure rate for the "runs to claim a
-                             fix" advice; 0 = use the measured one */
-  int preload;            /* add libsched-preload.so to LD_PRELOAD */
-  int quiet;              /* no progress lines (the summary still prints) */
-  FILE *out;              /* where the summary goes; NULL: stdout */
-  const char *progname;   /* prefix of messages; default "hunt" */
+  int seed_set;            /* 0: derive the base seed from time and pid */
+  const char *keep_dir;    /* save failing runs' output here, or NULL */
+  const char *json_path;   /* write the summary as JSON here, or NULL */
+  double bug_rate;         /* known failure rate for the "runs to claim a
+                              fix" advice; 0 = use the measured one */
+  int preload;             /* add libsched-preload.so to LD_PRELOAD */
+  int quiet;               /* no progress lines (the summary still prints) */
+  FILE *out;               /* where the summary goes; NULL: stdout */
+  const char *progname;    /* prefix of messages; default "hunt" */
 };
 
 /* What hunt_run() saw; all counts are of completed runs. Runs that were
@@ -72,17 +72,17 @@ struct hunt_opts {
 struct hunt_result {
   long runs;
   long failures;
-  long exits;             /* non-zero exit codes */
-  long signals;           /* death by a signal (not hunt's timeout kill) */
-  long hangs;             /* killed by the timeout */
-  long matches;           /* --fail-on matched, otherwise clean */
-  long exit_codes[256];   /* runs per exit status */
-  long by_signal[65];     /* runs per signal number */
-  long first_fail_run;    /* lowest failing run index, or -1 */
+  long exits;           /* non-zero exit codes */
+  long signals;         /* death by a signal (not hunt's timeout kill) */
+  long hangs;           /* killed by the timeout */
+  long matches;         /* --fail-on matched, otherwise clean */
+  long exit_codes[256]; /* runs per exit status */
+  long by_signal[65];   /* runs per signal number */
+  long first_fail_run;  /* lowest failing run index, or -1 */
   unsigned long long first_fail_seed;
   unsigned long long base_seed;
   double elapsed_s;
-  int interrupted;        /* stopped by SIGINT/SIGTERM */
+  int interrupted; /* stopped by SIGINT/SIGTERM */
 };
 
 /* Fills o with the defaults: no run limit, stop at the first failure, one
@@ -100,12 +100,12 @@ int hunt_parse_args(int argc, char **argv, struct hunt_opts *o);
 void hunt_usage(FILE *f);
 
 /* Runs argv (argv[0] looked up in PATH) repeatedly per o, prints progress
- * to stderr and the summary to stdout, fills *res when res is not NULL.
- * (or o->out). Returns 0 when no failure was seen, 1 when a failure was seen, 2 for bad
- * options or a command that cannot be executed, 3 for an internal failure
- * (fork, pipe, poll, writing --keep or --json). When interrupted, the
- * summary covers the runs completed so far and the exit code follows the
- * same rule. */
+ * to stderr and the summary to o->out (stdout when NULL), fills *res when
+ * res is not NULL. Returns 0 when no failure was seen, 1 when a failure was
+ * seen, 2 for bad options or a command that cannot be executed, 3 for an
+ * internal failure (fork, pipe, poll, writing --keep or --json). When
+ * interrupted, the summary covers the runs completed so far and the exit code
+ * follows the same rule. */
 int hunt_run(const struct hunt_opts *o, char *const argv[],
              struct hunt_result *res);
 
