@@ -46,8 +46,7 @@ Test(hunt_stats, zero_failure_bound) {
   long ns[] = {1, 10, 300, 100000};
   for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
     double u = hunt_zero_fail_bound(ns[i], 0.95);
-    cr_assert_lt(fabs(pow(1 - u, (double)ns[i]) - 0.05), 1e-9, "n=%ld",
-                 ns[i]);
+    cr_assert_lt(fabs(pow(1 - u, (double)ns[i]) - 0.05), 1e-9, "n=%ld", ns[i]);
   }
   double u = hunt_zero_fail_bound(100000, 0.95);
   cr_assert_lt(fabs(u * 100000 / 3.0 - 1.0), 0.01);
@@ -80,10 +79,10 @@ static int parse(struct hunt_opts *o, const char *const *words) {
 
 Test(hunt_args, good_options_are_parsed) {
   struct hunt_opts o;
-  const char *w[] = {"--runs",  "40",      "--count-all", "--jobs=3",
-                     "--timeout", "1.5",   "--perturb",   "pct:7",
-                     "--seed",  "99",      "--fail-on",   "ERR",
-                     "--",      "prog",    "arg",         NULL};
+  const char *w[] = {"--runs",    "40",   "--count-all", "--jobs=3",
+                     "--timeout", "1.5",  "--perturb",   "pct:7",
+                     "--seed",    "99",   "--fail-on",   "ERR",
+                     "--",        "prog", "arg",         NULL};
   int i = parse(&o, w);
   cr_assert_eq(i, 14);
   cr_assert_eq(o.runs, 40);
@@ -99,10 +98,14 @@ Test(hunt_args, good_options_are_parsed) {
 
 Test(hunt_args, bad_options_are_refused) {
   const char *bad[][5] = {
-      {"--runs", "-1", "--", "true", NULL}, {"--jobs", "0", "--", "true", NULL},
-      {"true", NULL},                       {"--", NULL},
-      {"--nope", "--", "true", NULL},       {"--perturb", "pc", "--", "x", NULL},
-      {"--seed", "-3", "--", "true", NULL}, {"--timeout", "-1", "--", "x", NULL},
+      {"--runs", "-1", "--", "true", NULL},
+      {"--jobs", "0", "--", "true", NULL},
+      {"true", NULL},
+      {"--", NULL},
+      {"--nope", "--", "true", NULL},
+      {"--perturb", "pc", "--", "x", NULL},
+      {"--seed", "-3", "--", "true", NULL},
+      {"--timeout", "-1", "--", "x", NULL},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     struct hunt_opts o;
@@ -114,7 +117,7 @@ Test(hunt_args, bad_options_are_refused) {
 /* A quoted word, given to sh, comes back unchanged. */
 Test(hunt_quote, round_trips_through_sh) {
   const char *words[] = {"plain", "two words", "it's", "$HOME `x` \"q\" \\",
-                         "", "*?[a]", NULL};
+                         "",      "*?[a]",     NULL};
   for (int i = 0; words[i]; i++) {
     char q[256], cmd[300], got[256] = "";
     size_t n = hunt_shell_quote(q, sizeof q, words[i]);

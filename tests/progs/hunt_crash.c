@@ -16,8 +16,8 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "segv") == 0) {
     /* A page mapped with no access faults for certain; address 0 may be
      * mapped in some sandboxes. volatile keeps the store. */
-    volatile int *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-                           -1, 0);
+    volatile int *p =
+        mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p != MAP_FAILED)
       *p = 1;
     raise(SIGSEGV);

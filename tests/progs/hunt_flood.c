@@ -39,8 +39,7 @@ int main(int argc, char **argv) {
   if (strcmp(where, "start") == 0)
     put("NEEDLE-7f3a\n", sizeof needle);
   for (size_t done = 0; done < total; done += sizeof block) {
-    if (done == total / 2 &&
-        (strcmp(where, "mid") == 0 || longline)) {
+    if (done == total / 2 && (strcmp(where, "mid") == 0 || longline)) {
       /* Split the needle across two writes, in the middle of a line. */
       put(block, 1000);
       put(needle, 5);
