@@ -22,6 +22,20 @@ const struct scenario gallery_scenarios[] = {
         .run_args = "",
     },
     {
+        .id = 5,
+        .slug = "check-then-act",
+        .title = "Check-then-act: a cache miss checked before an async fetch",
+        .theme = "latent race",
+        .chapter = "chapters/05-check-then-act.md",
+        .wrong = "two lookups both miss while a fetch is in flight: the item "
+                 "is fetched twice and the older reply overwrites the newer",
+        .look = "an item fetched twice, or whose cached version went down: "
+                "a lookup missed while the same item's fetch was in flight",
+        .hunt_timeout = "10",
+        .expose_schedule = "lifo",
+        .run_args = "",
+    },
+    {
         .id = 6,
         .slug = "lost-update",
         .title = "Lost updates from threadpool work",

@@ -1,0 +1,146 @@
+/* async.c -- Scenario 05 (BUG): a cache on one libuv loop that checks for a
+ * miss before an async fetch and stores after it. Symptom: two lookups of
+ * the same item both miss while the first fetch is in flight, so the item
+ * is fetched twice (duplicate fetch), and when the older fetch finishes
+ * last it overwrites the newer version (stale overwrite). One thread, no
+ * data race: TSan is silent. Trigger: build/gallery expose 05 (forced),
+ * build/gallery hunt 05 (natural). See also: fixes/05-check-then-act/async.c,
+ * bugs/05-check-then-act/sync.c, chapters/05-check-then-act.md. */
+#include "gallery.h"
+#include "cta.h"
+#include "corrlog.h"
+
+#include <errno.h>
+#include <time.h>
+
+static const char *const part_names[] = {"header", "footer"};
+
+struct app {
+  uv_loop_t loop;
+  const struct cta_config *cfg;
+};
+
+struct page {
+  struct app *app;
+  int key;        /* the page's item: item-KEY */
+  int served;     /* parts served so far; the page ends at 2 */
+  uv_work_t render;
+  corrlog_op op;
+};
+
+struct fetch {
+  struct page *page;
+  unsigned parts; /* the page's parts waiting for this fetch (1 << part) */
+  int version;    /* the version the origin answered with */
+  uv_work_t work;
+  corrlog_op op;
+};
+
+/* Simulated latency, on a pool thread: the origin's reply or the body's
+ * rendering. */
+static void pause_us(int us) {
+  struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+    ;
+}
+
+static void serve(struct page *p, enum cta_part part, int version) {
+  cta_served(p->key, part, version);
+  corrlog_step(&p->op, "%s served item-%d v%d", part_names[part], p->key,
+               version);
+  if (++p->served == 2) {
+    corrlog_end(&p->op, 0, "200 OK");
+    free(p);
+  }
+}
+
+static void fetch_work(uv_work_t *work) {
+  struct fetch *f = container_of(work, struct fetch, work);
+  pause_us(f->page->app->cfg->fetch_us);
+}
+
+/* @snippet fetch_done */
+static void fetch_done(uv_work_t *work, int status) {
+  struct fetch *f = container_of(work, struct fetch, work);
+  struct page *p = f->page;
+  char kv[64];
+  int old;
+
+  CHECK_UV(status);
+  /* BUG(05): the act. The miss was checked before the fetch was sent; by
+   * now another fetch of the same item may have stored a newer version,
+   * and this store overwrites it without looking. */
+  old = cta_cache_put(p->key, f->version);
+  snprintf(kv, sizeof kv, "res=cache:item-%d access=write", p->key);
+  corrlog_end_kv(&f->op, 0, kv, "store item-%d v%d (replaces v%d)", p->key,
+                 f->version, old);
+  for (int part = CTA_HEADER; part <= CTA_FOOTER; part++)
+    if (f->parts & (1u << part))
+      serve(p, (enum cta_part)part, f->version);
+  free(f);
+}
+/* @end */
+
+static void start_fetch(struct page *p, enum cta_part part) {
+  struct fetch *f = malloc(sizeof *f);
+
+  if (f == NULL)
+    abort();
+  f->page = p;
+  f->parts = 1u << part;
+  f->version = cta_origin_fetch(p->key);
+  corrlog_begin(&f->op, &p->op, "fetch", "GET item-%d from the origin (v%d)",
+                p->key, f->version);
+  CHECK_UV(uv_queue_work(&p->app->loop, &f->work, fetch_work, fetch_done));
+}
+
+/* @snippet lookup */
+static void lookup(struct page *p, enum cta_part part) {
+  int version = cta_cache_get(p->key);
+
+  if (version > 0) {
+    corrlog_step(&p->op, "%s: hit item-%d v%d", part_names[part], p->key,
+                 version);
+    serve(p, part, version);
+    return;
+  }
+  /* BUG(05): the check. A miss here says nothing about a fetch of the same
+   * item already in flight, so a second lookup starts a second fetch. */
+  corrlog_step(&p->op, "%s: miss item-%d, fetching", part_names[part],
+               p->key);
+  start_fetch(p, part);
+}
+/* @end */
+
+static void render_work(uv_work_t *work) {
+  struct page *p = container_of(work, struct page, render);
+  pause_us(p->app->cfg->render_us);
+}
+
+static void render_done(uv_work_t *work, int status) {
+  struct page *p = container_of(work, struct page, render);
+
+  CHECK_UV(status);
+  corrlog_step(&p->op, "body rendered");
+  lookup(p, CTA_FOOTER);
+}
+
+int cta_run(const struct cta_config *cfg) {
+  struct app app = {.cfg = cfg};
+
+  CHECK_UV(uv_loop_init(&app.loop));
+  corrlog_thread_name("loop");
+  for (int key = 0; key < cfg->pages; key++) {
+    struct page *p = calloc(1, sizeof *p);
+    if (p == NULL)
+      abort();
+    p->app = &app;
+    p->key = key;
+    corrlog_begin(&p->op, NULL, "page", "GET /page/%d", key);
+    lookup(p, CTA_HEADER);
+    CHECK_UV(uv_queue_work(&app.loop, &p->render, render_work, render_done));
+  }
+  CHECK_UV(uv_run(&app.loop, UV_RUN_DEFAULT));
+  CHECK_UV(uv_loop_close(&app.loop));
+  return 0;
+}
