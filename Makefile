@@ -19,7 +19,10 @@ JS_LIBS  = $(or $(shell pkg-config --libs jansson 2>/dev/null),-ljansson)
 
 OPT      ?= -O2
 SAN      ?=
-WARN     := -Wall -Wextra -Werror
+# -Werror everywhere but in sanitizer builds, where GCC's extra analysis
+# reports false positives (format truncation at -O1) that the plain build,
+# the one CI holds to -Werror, does not.
+WARN     := -Wall -Wextra $(if $(SAN),,-Werror)
 CFLAGS   ?= -g $(OPT)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
              -MMD -MP -iquote tools/corrlog -iquote tools/sched -iquote tools/hunt \
@@ -130,7 +133,9 @@ $(B)/bench/%: $(B)/obj/tools/bench/%.o $(LINK_LIBS)
 
 # The LD_PRELOAD scheduler shim (tools/preload/*.c).
 PRELOAD_SRC := $(wildcard tools/preload/*.c)
-PRELOAD := $(if $(PRELOAD_SRC),$(B)/libsched-preload.so)
+# Not in sanitizer builds: a sanitized .so cannot be preloaded into plain
+# programs.
+PRELOAD := $(if $(SAN),,$(if $(PRELOAD_SRC),$(B)/libsched-preload.so))
 $(B)/libsched-preload.so: $(PRELOAD_SRC)
 	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $^ -ldl -lpthread
 
@@ -151,8 +156,9 @@ test: deps ## build, then run every test: scenarios both ways, tools, doc checks
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/run-tests.sh
 
-check: ## sanitizers, valgrind, stress runs of the fixes, fuzz smoke
-	@echo "make check: no reliability gates yet (sanitizers, valgrind, stress and fuzz are still to come)"
+check: deps ## sanitizers, valgrind, stress runs of the fixes, fuzz, determinism
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/check.sh
 
 bench: all ## benchmarks, printed as ratios measured in the same run
 	$(Q)if [ -z "$(BENCH_PROGS)" ]; then echo "make bench: no benchmarks yet"; fi

@@ -1,0 +1,268 @@
+#!/bin/sh
+# check.sh -- the reliability gates behind `make check`: ASan+UBSan and TSan
+# builds, valgrind, perturbed stress runs of every fix, fuzzing, and
+# determinism of every forced failure. Ends with a table:
+# check | runs | failures | time. Exit 0 when every gate passed.
+#
+# Knobs (environment): STRESS_RUNS (default 10000 per fix), FUZZ_SECONDS
+# (default 60 per target), DETERMINISM_RUNS (default 100 per scenario and
+# variant), CHECKS (default "asan tsan valgrind stress fuzz determinism",
+# any subset, in that order).
+set -u
+STRESS_RUNS=${STRESS_RUNS:-10000}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+DETERMINISM_RUNS=${DETERMINISM_RUNS:-100}
+CHECKS=${CHECKS:-asan tsan valgrind stress fuzz determinism}
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+# Scenarios whose bug *is* a sanitizer report: there the report is the
+# lesson, and its absence would be the failure.
+ASAN_LESSON="07-use-after-close"
+TSAN_LESSON="06-lost-update"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/check.XXXXXX")
+hog=""
+cleanup() {
+  [ -n "$hog" ] && kill "$hog" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+table="$tmp/table"
+: >"$table"
+total_fail=0
+# record NAME RUNS FAILURES SECONDS
+record() {
+  printf '%-34s %8s %9s %8ss\n' "$1" "$2" "$3" "$4" >>"$table"
+  [ "$3" -eq 0 ] || total_fail=$((total_fail + 1))
+}
+now() { date +%s; }
+scenarios() {
+  for d in bugs/[0-9][0-9]-*/; do
+    [ -f "$d/main.c" ] && basename "$d"
+  done
+}
+# clean FILE: no sanitizer or valgrind complaint in FILE
+clean() {
+  ! grep -qE 'ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|runtime error:' "$1"
+}
+
+check_asan() {
+  t0=$(now)
+  runs=0 fails=0
+  B=build/asan
+  echo "== asan: building with -fsanitize=address,undefined into $B"
+  if ! make --no-print-directory B=$B OPT=-O1 \
+      SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+      all >"$tmp/asan-build" 2>&1; then
+    tail -n 30 "$tmp/asan-build"
+    record "asan+ubsan build" 1 1 $(($(now) - t0))
+    return
+  fi
+  # The whole test suite under the sanitizers (doc checks drive the normal
+  # build, so they are left to make test).
+  export ASAN_OPTIONS="detect_leaks=1:handle_segv=0:abort_on_error=0"
+  export UBSAN_OPTIONS="print_stacktrace=1"
+  runs=$((runs + 1))
+  if ! B=$B SKIP_DOCS=1 SANITIZED=1 tools/run-tests.sh >"$tmp/asan-tests" 2>&1; then
+    fails=$((fails + 1))
+    grep -E '^FAIL|Sanitizer|runtime error' "$tmp/asan-tests" | head -n 30
+  fi
+  tail -n 1 "$tmp/asan-tests"
+  # Every sync twin and fix, run as a program: no report at all.
+  for s in $(scenarios); do
+    for v in sync fix; do
+      runs=$((runs + 1))
+      "$B/bin/$s-$v" >"$tmp/out" 2>&1
+      rc=$?
+      if [ "$rc" -ne 0 ] || ! clean "$tmp/out"; then
+        fails=$((fails + 1))
+        echo "asan: $s-$v: exit $rc"; tail -n 20 "$tmp/out"
+      fi
+    done
+    case " $ASAN_LESSON " in *" $s "*)
+      runs=$((runs + 1))
+      "$B/bin/$s-bug" >"$tmp/out" 2>&1
+      if grep -q 'ERROR: AddressSanitizer' "$tmp/out"; then
+        echo "asan: $s-bug: reports $(grep -o 'AddressSanitizer: [a-z-]*' "$tmp/out" | head -n 1), as it must"
+      else
+        fails=$((fails + 1)); echo "asan: $s-bug: no AddressSanitizer report (the lesson is missing)"
+      fi ;;
+    esac
+  done
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+  record "asan+ubsan (suite, sync, fix)" "$runs" "$fails" $(($(now) - t0))
+}
+
+check_tsan() {
+  t0=$(now)
+  runs=0 fails=0
+  B=build/tsan
+  bins=""
+  for s in $(scenarios); do bins="$bins $B/bin/$s-sync $B/bin/$s-bug $B/bin/$s-fix"; done
+  echo "== tsan: building scenario programs with -fsanitize=thread into $B"
+  if ! make --no-print-directory B=$B OPT=-O1 SAN="-fsanitize=thread" \
+      $bins >"$tmp/tsan-build" 2>&1; then
+    tail -n 30 "$tmp/tsan-build"
+    record "tsan build" 1 1 $(($(now) - t0))
+    return
+  fi
+  export TSAN_OPTIONS="halt_on_error=0 exitcode=66 suppressions=$PWD/tools/tsan.supp"
+  for s in $(scenarios); do
+    for v in sync fix; do
+      for i in 1 2 3; do
+        runs=$((runs + 1))
+        "$B/bin/$s-$v" >"$tmp/out" 2>&1
+        rc=$?
+        if [ "$rc" -ne 0 ] || ! clean "$tmp/out"; then
+          fails=$((fails + 1))
+          echo "tsan: $s-$v: exit $rc"; grep -A12 'WARNING: ThreadSanitizer' "$tmp/out" | head -n 30
+          break
+        fi
+      done
+    done
+    case " $TSAN_LESSON " in *" $s "*)
+      runs=$((runs + 1))
+      "$B/bin/$s-bug" >"$tmp/out" 2>&1
+      if grep -q 'WARNING: ThreadSanitizer: data race' "$tmp/out"; then
+        echo "tsan: $s-bug: reports a data race, as it must"
+      else
+        fails=$((fails + 1)); echo "tsan: $s-bug: no data race reported (the lesson is missing)"
+      fi ;;
+    esac
+  done
+  # The tools' own TSan checks (plain programs: Criterion cannot run under
+  # TSan), each a tests/check-*tsan*.sh script.
+  for t in tests/check-*tsan*.sh; do
+    [ -x "$t" ] || continue
+    runs=$((runs + 1))
+    if ! "$t" >"$tmp/out" 2>&1; then
+      fails=$((fails + 1)); echo "tsan: $t failed"; tail -n 20 "$tmp/out"
+    fi
+  done
+  unset TSAN_OPTIONS
+  record "tsan (sync, fix, tools)" "$runs" "$fails" $(($(now) - t0))
+}
+
+check_valgrind() {
+  t0=$(now)
+  runs=0 fails=0
+  echo "== valgrind: memcheck on every sync twin, fix and tool"
+  vg="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
+  set --
+  for s in $(scenarios); do
+    for v in sync fix; do
+      runs=$((runs + 1))
+      $vg "build/bin/$s-$v" >"$tmp/out" 2>&1
+      rc=$?
+      if [ "$rc" -ne 0 ]; then
+        fails=$((fails + 1)); echo "valgrind: $s-$v: exit $rc"; tail -n 25 "$tmp/out"
+      fi
+    done
+  done
+  for cmd in "build/gallery list" "build/doccheck snippets chapters/01-log-order.md" \
+      "build/hunt --runs 5 --quiet -- true" \
+      "build/trace tests/trace/ok.jsonl"; do
+    set -- $cmd
+    [ -x "$1" ] || continue
+    runs=$((runs + 1))
+    $vg "$@" >"$tmp/out" 2>&1
+    rc=$?
+    if [ "$rc" -eq 99 ]; then
+      fails=$((fails + 1)); echo "valgrind: $cmd: memcheck errors"; tail -n 25 "$tmp/out"
+    fi
+  done
+  record "valgrind memcheck" "$runs" "$fails" $(($(now) - t0))
+}
+
+check_stress() {
+  t0=$(now)
+  runs=0 fails=0
+  echo "== stress: every fix under hunt --perturb pct --runs $STRESS_RUNS"
+  for s in $(scenarios); do
+    build/hunt --perturb pct --runs "$STRESS_RUNS" --count-all --quiet \
+      --timeout 30 --jobs "$JOBS" -- "build/bin/$s-fix" >"$tmp/out" 2>&1
+    rc=$?
+    n=$(sed -n 's/^runs: *\([0-9]*\).*/\1/p' "$tmp/out")
+    f=$(sed -n 's/^failures: *\([0-9]*\).*/\1/p' "$tmp/out")
+    runs=$((runs + ${n:-0}))
+    fails=$((fails + ${f:-1}))
+    echo "stress: $s-fix: ${n:-?} runs, ${f:-?} failures (hunt exit $rc)"
+    grep -iE 'upper bound|95%' "$tmp/out" | head -n 2 | sed 's/^/    /'
+  done
+  record "stress: fixes, pct, $STRESS_RUNS each" "$runs" "$fails" $(($(now) - t0))
+}
+
+check_fuzz() {
+  t0=$(now)
+  runs=0 fails=0
+  echo "== fuzz: libFuzzer targets, $FUZZ_SECONDS s each"
+  for src in tests/fuzz/fuzz_*.c; do
+    [ -f "$src" ] || continue
+    name=$(basename "$src" .c)
+    lib=${name#fuzz_}
+    bin=build/fuzz/$name
+    mkdir -p build/fuzz
+    runs=$((runs + 1))
+    if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+        -iquote "tools/$lib" -iquote tools/corrlog "$src" \
+        $(ls tools/"$lib"/*.c | grep -v '/main\.c$') \
+        -o "$bin" $(pkg-config --libs jansson) -lm >"$tmp/out" 2>&1; then
+      fails=$((fails + 1)); echo "fuzz: $name does not build"; tail -n 20 "$tmp/out"
+      continue
+    fi
+    corpus=tests/fuzz/corpus/$lib
+    mkdir -p "$tmp/corpus-$name"
+    # Every crash ever found is kept in the corpus and replayed first.
+    if ! "$bin" -max_total_time="$FUZZ_SECONDS" -artifact_prefix="$tmp/" \
+        "$tmp/corpus-$name" "$corpus" >"$tmp/out" 2>&1; then
+      fails=$((fails + 1)); echo "fuzz: $name found a crash:"; tail -n 30 "$tmp/out"
+      ls "$tmp"/crash-* 2>/dev/null
+    else
+      echo "fuzz: $name: $(grep -o '#[0-9]*.*DONE.*' "$tmp/out" | tail -n 1)"
+    fi
+  done
+  record "fuzz (${FUZZ_SECONDS}s per target)" "$runs" "$fails" $(($(now) - t0))
+}
+
+check_determinism() {
+  t0=$(now)
+  runs=0 fails=0
+  echo "== determinism: every expose $DETERMINISM_RUNS times, one core busy"
+  sh -c 'while :; do :; done' &
+  hog=$!
+  for s in $(scenarios); do
+    n=${s%%-*}
+    for want in "1 " "0 --fix"; do
+      code=${want%% *}
+      flag=${want#* }
+      bad=0
+      i=0
+      while [ "$i" -lt "$DETERMINISM_RUNS" ]; do
+        build/gallery expose "$n" $flag >/dev/null 2>&1
+        [ $? -eq "$code" ] || bad=$((bad + 1))
+        i=$((i + 1))
+      done
+      runs=$((runs + DETERMINISM_RUNS))
+      fails=$((fails + bad))
+      echo "determinism: expose $s ${flag:---bug}: $((DETERMINISM_RUNS - bad))/$DETERMINISM_RUNS exited $code"
+    done
+  done
+  kill "$hog" 2>/dev/null
+  hog=""
+  record "determinism: expose, core busy" "$runs" "$fails" $(($(now) - t0))
+}
+
+start=$(now)
+for c in $CHECKS; do
+  case $c in
+  asan | tsan | valgrind | stress | fuzz | determinism) "check_$c" ;;
+  *) echo "check.sh: unknown check '$c' in CHECKS" >&2; exit 2 ;;
+  esac
+done
+echo
+printf '%-34s %8s %9s %9s\n' check runs failures time
+cat "$table"
+echo "make check: $(($(now) - start)) s in all; $total_fail of the gates failed"
+[ "$total_fail" -eq 0 ]
