@@ -873,7 +873,7 @@ static int write_json(struct hunt *h) {
   json_t *codes = json_object();
   for (int c = 1; c < 256; c++)
     if (r->exit_codes[c]) {
-      char k[8];
+      char k[16];
       snprintf(k, sizeof k, "%d", c);
       json_object_set_new(codes, k, json_integer(r->exit_codes[c]));
     }
