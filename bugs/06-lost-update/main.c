@@ -100,6 +100,10 @@ int main(int argc, char **argv) {
 
   r = strcmp(pool, "uv") == 0 ? lu_run(&cfg, &totals)
                               : lu_run_threads(&cfg, &totals, workers);
+  /* The schedule first: the verdict is the last line, for readers and for
+   * build/gallery compare. */
+  if (sched_active())
+    printf("lost-update: schedule taken: %s\n", sched_taken());
   if (r < 0) {
     fprintf(stderr, "lost-update: setup failed: %s\n", strerror(-r));
     r = 3;
@@ -107,8 +111,6 @@ int main(int argc, char **argv) {
     r = lu_check(&cfg, &totals, msg, sizeof msg);
     printf("%s (pool: %s)\n", msg, pool);
   }
-  if (sched_active())
-    printf("lost-update: schedule taken: %s\n", sched_taken());
   sched_reset();
   return r;
 }

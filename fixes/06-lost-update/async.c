@@ -7,6 +7,8 @@
 #include "gallery.h"
 #include "lost_update.h"
 
+#include <errno.h>
+
 struct request {
   uv_work_t work;
   struct lu_job job;
@@ -17,6 +19,7 @@ void lu_work(struct lu_job *j) {
   lu_scan(j);
   /* FIX(06): the result stays in the job; the pool thread touches nothing
    * shared. */
+  corrlog_thread_name("pool");
   corrlog_step(&j->op, "scanned %zu bytes", j->bytes);
   corrlog_handoff(&j->op); /* back to the loop thread */
 }
@@ -30,6 +33,12 @@ void lu_done(struct lu_job *j) {
 }
 /* @end */
 
+/* The correlation log's writer: lines arrive one at a time, as they are
+ * logged, from the loop and the pool threads alike. */
+static void log_line(void *arg, const char *line, size_t len) {
+  fwrite(line, 1, len, arg);
+}
+
 static void work_cb(uv_work_t *work) {
   lu_work(&container_of(work, struct request, work)->job);
 }
@@ -41,16 +50,17 @@ static void after_work_cb(uv_work_t *work, int status) {
 
 int lu_run(const struct lu_config *cfg, struct lu_totals *totals) {
   struct request *reqs = calloc((size_t)cfg->jobs, sizeof *reqs);
+  FILE *log = NULL;
   uv_loop_t loop;
 
   if (reqs == NULL)
     abort();
   if (cfg->log_path != NULL) {
-    int r = corrlog_open(cfg->log_path);
-    if (r < 0) {
+    if ((log = fopen(cfg->log_path, "w")) == NULL) {
       free(reqs);
-      return r;
+      return -errno;
     }
+    corrlog_set_writer(log_line, log);
   }
   corrlog_thread_name("loop");
   CHECK_UV(uv_loop_init(&loop));
@@ -64,6 +74,10 @@ int lu_run(const struct lu_config *cfg, struct lu_totals *totals) {
   CHECK_UV(uv_run(&loop, UV_RUN_DEFAULT));
   CHECK_UV(uv_loop_close(&loop));
   corrlog_close();
+  if (log != NULL && fclose(log) != 0) {
+    free(reqs);
+    return -errno;
+  }
   free(reqs);
   return 0;
 }
