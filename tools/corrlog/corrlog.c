@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -27,9 +28,13 @@
 #define CORRLOG__HAVE_TSC 1
 #endif
 
-/* Per-thread buffer size. A record is about 100 bytes, so a buffer holds a
- * few thousand events between flushes. */
-#define BUF_BYTES (256 * 1024)
+/* Default per-thread buffer size. A record is about 100 bytes, so a buffer
+ * holds about ten thousand events; CORRLOG_BUFFER_KB in the environment or
+ * corrlog_set_buffer_kb() changes it for buffers created afterwards. */
+#define BUF_KB_DEFAULT 1024
+/* How often the background flusher looks at the buffers when nobody wakes
+ * it (a buffer passing half full wakes it at once). */
+#define FLUSH_PERIOD_MS 20
 /* Bound on the bytes of a C string (thread, kind, file, function) copied
  * into a line; it keeps the worst-case line size computable. */
 #define STR_MAX 128
@@ -68,10 +73,18 @@ struct tbuf {
    * that flushers touching the fields above do not bounce it. */
   _Alignas(64) _Atomic size_t head;
   volatile sig_atomic_t busy; /* owner is inside a logging call */
-  char data[BUF_BYTES] __attribute__((aligned(64)));
+  size_t cap;                 /* bytes in data, fixed for the buffer's life */
+  char *data;
 };
 
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_size_t buf_kb;
+/* The background flusher: formats and writes buffers so that logging
+ * threads rarely have to. Two states of flusher_pid: 0 = none running in
+ * this process, else the pid that started it (a forked child has none). */
+static sem_t flusher_sem;
+static atomic_int flusher_pid;
+static atomic_int flusher_off; /* CORRLOG_FLUSHER=0 */
 static atomic_int sink_fd = -1;
 static int sink_owned;
 static atomic_int enabled; /* a file sink or a writer is set */
@@ -513,10 +526,17 @@ static struct tbuf *get_buf(void) {
       break;
   }
   if (!b) {
+    size_t kb = atomic_load(&buf_kb);
     b = aligned_alloc(64, sizeof *b);
     if (!b)
       return NULL;
-    memset(b, 0, offsetof(struct tbuf, data));
+    memset(b, 0, sizeof *b);
+    b->cap = (kb ? kb : BUF_KB_DEFAULT) * 1024;
+    b->data = aligned_alloc(64, b->cap);
+    if (!b->data) {
+      free(b);
+      return NULL;
+    }
     atomic_init(&b->in_use, 1);
     pthread_mutex_init(&b->flush_lock, NULL);
     b->next = atomic_load(&registry);
@@ -728,13 +748,17 @@ static void emit(corrlog_op *op, const char *ev, int status, const char *kv,
   }
   b->busy = 1;
   size_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
-  if (h + REC_MAX > sizeof b->data) {
+  if (h + REC_MAX > b->cap) {
     flush_own(b);
     h = 0;
   }
   struct rec *r = (struct rec *)(b->data + h);
   fill_rec(r, op, ev, status, kv, file, line, func, fmt, ap);
-  atomic_store_explicit(&b->head, h + rec_size(r), memory_order_release);
+  size_t nh = h + rec_size(r);
+  atomic_store_explicit(&b->head, nh, memory_order_release);
+  /* Half full: wake the flusher, so the thread itself seldom has to. */
+  if (h < b->cap / 2 && nh >= b->cap / 2)
+    sem_post(&flusher_sem);
   b->busy = 0;
 }
 /* @end */
@@ -864,6 +888,52 @@ static void crash_handler(int sig) {
   raise(sig);
 }
 
+/* The background flusher: every FLUSH_PERIOD_MS, or when a buffer passes
+ * half full, writes out what every thread has logged. It holds sink_lock
+ * while it does, so the sink cannot be closed under it. */
+static void *flusher_main(void *arg) {
+  sigset_t all;
+  (void)arg;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, NULL); /* crashes belong to the app */
+  for (;;) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += FLUSH_PERIOD_MS * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    while (sem_timedwait(&flusher_sem, &ts) != 0 && errno == EINTR)
+      ;
+    lock_or_die(&sink_lock, 0);
+    corrlog_flush();
+    lock_or_die(&sink_lock, 1);
+  }
+  return NULL;
+}
+
+/* Starts the flusher once per process (a forked child starts its own). */
+static void flusher_start(void) {
+  pthread_t t;
+  pthread_attr_t a;
+  int pid = (int)getpid();
+  if (atomic_load(&flusher_off) || atomic_load(&flusher_pid) == pid)
+    return;
+  if (pthread_attr_init(&a) != 0)
+    return;
+  pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+  /* Without a flusher, threads flush their own full buffers: slower, still
+   * correct, so a failure here is not fatal. */
+  if (pthread_create(&t, &a, flusher_main, NULL) == 0)
+    atomic_store(&flusher_pid, pid);
+  pthread_attr_destroy(&a);
+}
+
+void corrlog_set_buffer_kb(size_t kb) {
+  atomic_store(&buf_kb, kb < 16 ? 16 : kb);
+}
+
 static void at_exit(void) {
   if (atomic_load(&enabled) && !atomic_load(&crashing))
     corrlog_close();
@@ -876,6 +946,15 @@ static void init(void) {
     abort();
   }
   clock_choose();
+  if (sem_init(&flusher_sem, 0, 0) != 0) {
+    fprintf(stderr, "corrlog: sem_init failed\n");
+    abort();
+  }
+  const char *e = getenv("CORRLOG_BUFFER_KB");
+  if (e && atol(e) > 0 && atomic_load(&buf_kb) == 0)
+    corrlog_set_buffer_kb((size_t)atol(e));
+  e = getenv("CORRLOG_FLUSHER");
+  atomic_store(&flusher_off, e && strcmp(e, "0") == 0);
   atexit(at_exit);
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = crash_handler;
@@ -911,6 +990,7 @@ int corrlog_open(const char *path) {
   atomic_store(&sink_fd, fd);
   atomic_store(&enabled, 1);
   lock_or_die(&sink_lock, 1);
+  flusher_start();
   return 0;
 }
 

@@ -88,8 +88,16 @@ int corrlog_open(const char *path);
 typedef void (*corrlog_writer_fn)(void *arg, const char *line, size_t len);
 void corrlog_set_writer(corrlog_writer_fn fn, void *arg);
 
-/* Writes every thread's buffered events to the file sink now. */
+/* Writes every thread's buffered events to the file sink now. A background
+ * thread, started by corrlog_open(), does this every 20 ms and whenever a
+ * buffer passes half full, so logging threads seldom format anything
+ * themselves (CORRLOG_FLUSHER=0 in the environment turns it off). */
 void corrlog_flush(void);
+
+/* Size in KiB (at least 16) of the per-thread buffers created from now on;
+ * the default is 1024, or CORRLOG_BUFFER_KB from the environment. A thread
+ * whose buffer fills before the flusher empties it writes it out itself. */
+void corrlog_set_buffer_kb(size_t kb);
 
 /* Writes everything buffered, then the trailer line with the drop total, and
  * closes the sink. Safe to call when no sink is open. Call it after the
