@@ -163,6 +163,8 @@ check: deps ## sanitizers, valgrind, stress runs of the fixes, fuzz, determinism
 bench: all ## benchmarks, printed as ratios measured in the same run
 	$(Q)if [ -z "$(BENCH_PROGS)" ]; then echo "make bench: no benchmarks yet"; fi
 	$(Q)for b in $(BENCH_PROGS); do echo "== $$b"; $$b || exit $$?; done
+	$(Q)echo "== the gallery's failure rates (tools/gallery-table.sh)"
+	$(Q)tools/gallery-table.sh --write
 
 book: ## the workbook as static HTML in build/book/
 	@echo "make book: the HTML workbook is not built yet; read chapters/*.md"

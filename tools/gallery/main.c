@@ -219,7 +219,10 @@ static int cmd_show(int argc, char **argv) {
          "  build/gallery expose %02d             forced, every time\n"
          "  build/gallery compare %02d            bug against fix\n\n",
          s->id, s->id, s->id, s->id, s->id);
-  printf("what to look at:\n  %s\n", s->look);
+  printf("what to look at:\n  %s\n\n", s->look);
+  printf("presets:\n  hunt timeout: %s s per run\n  forced schedule (compare): "
+         "%s\n",
+         s->hunt_timeout, s->expose_schedule);
   return 0;
 }
 
