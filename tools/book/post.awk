@@ -1,0 +1,177 @@
+# post.awk -- rewrites one chapter's cmark-gfm HTML for the static book:
+# heading ids, links between chapters, links to source pages, inline code
+# spans that name a repository file, and the timeline figures.
+#
+# Variables (awk -v):
+#   known    file listing repository paths, "f PATH" or "d PATH" per line
+#   chapters space-separated chapter names (file names without .md)
+#   here     the directory of the Markdown file, relative to the root
+#   refs     file to which every repository path linked to is appended
+#   figfile  HTML to insert after the "Look at the timeline" heading, or
+#            at the end when there is none; empty for no figures
+#   name     the chapter's file name, for warnings
+# The HTML is cmark-gfm's: one heading per line, no attributes on <code>
+# for inline code, attribute values quoted with ", entities escaped.
+
+BEGIN {
+  while ((getline line < known) > 0)
+    kind[substr(line, 3)] = substr(line, 1, 1)
+  close(known)
+  n = split(chapters, cl, " ")
+  for (i = 1; i <= n; i++)
+    ischap[cl[i]] = 1
+  in_a = 0
+  placed = (figfile == "")
+}
+
+# norm(p): p with "." and ".." folded and empty components dropped; ""
+# when ".." would climb above the repository root.
+function norm(p,    parts, n, i, out, m, st) {
+  n = split(p, parts, "/")
+  m = 0
+  for (i = 1; i <= n; i++) {
+    if (parts[i] == "" || parts[i] == ".")
+      continue
+    if (parts[i] == "..") {
+      if (m == 0)
+        return ""
+      m--
+      continue
+    }
+    st[++m] = parts[i]
+  }
+  out = ""
+  for (i = 1; i <= m; i++)
+    out = out (i > 1 ? "/" : "") st[i]
+  return out
+}
+
+function unescape(s) {
+  gsub(/&lt;/, "<", s)
+  gsub(/&gt;/, ">", s)
+  gsub(/&quot;/, "\"", s)
+  gsub(/&amp;/, "\\&", s)
+  return s
+}
+
+function escape(s) {
+  gsub(/&/, "\\&amp;", s)
+  gsub(/</, "\\&lt;", s)
+  gsub(/>/, "\\&gt;", s)
+  gsub(/"/, "\\&quot;", s)
+  return s
+}
+
+# target(p): the book's URL for repository path p (already normalised and
+# known), recording it in refs when it is a source file or directory.
+function target(p,    b) {
+  if (p ~ /^chapters\/[^\/]*\.md$/) {
+    b = substr(p, 10, length(p) - 12)
+    if (b in ischap)
+      return b ".html"
+  }
+  print p >> refs
+  if (kind[p] == "d")
+    return "src/" p "/index.html"
+  return "src/" p ".html"
+}
+
+# resolve(v): the rewritten link for v as written in the chapter. A
+# relative link is read relative to the chapter's directory first (what
+# GitHub does) and then relative to the root (how the README spells them).
+function resolve(v,    frag, i, p) {
+  if (v == "" || v ~ /^#/ || v ~ /^[A-Za-z][A-Za-z0-9+.-]*:/)
+    return v
+  frag = ""
+  i = index(v, "#")
+  if (i) {
+    frag = substr(v, i)
+    v = substr(v, 1, i - 1)
+  }
+  p = norm(here "/" v)
+  if (!(p in kind))
+    p = norm(v)
+  if (p == "" || !(p in kind)) {
+    printf "book: %s: link to %s: no such file in the repository\n", name, v > "/dev/stderr"
+    return v frag
+  }
+  return target(p) frag
+}
+
+function rewrite_attr(tok, attr,    pre, v, post) {
+  if (!match(tok, attr "=\"[^\"]*\""))
+    return tok
+  pre = substr(tok, 1, RSTART - 1)
+  v = substr(tok, RSTART + length(attr) + 2, RLENGTH - length(attr) - 3)
+  post = substr(tok, RSTART + RLENGTH)
+  return pre attr "=\"" escape(resolve(unescape(v))) "\"" post
+}
+
+# links(s): s with hrefs and srcs rewritten and bare code spans that are
+# exactly a repository path turned into links (never inside another link).
+function links(s,    out, tok, x, p) {
+  out = ""
+  while (match(s, /<a [^>]*>|<\/a>|<img [^>]*>|<code>[^<]*<\/code>/)) {
+    out = out substr(s, 1, RSTART - 1)
+    tok = substr(s, RSTART, RLENGTH)
+    s = substr(s, RSTART + RLENGTH)
+    if (tok ~ /^<a /) {
+      in_a++
+      tok = rewrite_attr(tok, "href")
+    } else if (tok == "</a>") {
+      if (in_a > 0)
+        in_a--
+    } else if (tok ~ /^<img /) {
+      tok = rewrite_attr(tok, "src")
+    } else if (in_a == 0) {
+      x = unescape(substr(tok, 7, length(tok) - 13))
+      p = norm(x)
+      if (x !~ /^[.\/]/ && x !~ /[ \t]/ && p != "" && (p in kind) &&
+          (kind[p] == "f" || x ~ /\/$/))
+        tok = "<a class=\"src\" href=\"" escape(target(p)) "\">" tok "</a>"
+    }
+    out = out tok
+  }
+  return out s
+}
+
+# slug(text): GitHub's heading anchor: lower case, punctuation dropped,
+# spaces to hyphens; bytes outside ASCII are dropped too.
+function slug(t,    s) {
+  s = t
+  gsub(/<[^>]*>/, "", s)
+  s = tolower(unescape(s))
+  gsub(/[^a-z0-9 _-]/, "", s)
+  gsub(/ /, "-", s)
+  return s
+}
+
+function figures(    l) {
+  while ((getline l < figfile) > 0)
+    print l
+  close(figfile)
+  placed = 1
+}
+
+/^<h[1-6]>.*<\/h[1-6]>$/ {
+  lvl = substr($0, 3, 1)
+  text = substr($0, 5, length($0) - 9)
+  id = slug(text)
+  if (id in seen)
+    id = id "-" seen[id]++
+  else
+    seen[id] = 1
+  print "<h" lvl " id=\"" id "\">" links(text) "</h" lvl ">"
+  plain = text
+  gsub(/<[^>]*>/, "", plain)
+  if (!placed && plain ~ /^Look at the timeline/)
+    figures()
+  next
+}
+
+{ print links($0) }
+
+END {
+  if (!placed)
+    figures()
+}
