@@ -22,6 +22,22 @@ const struct scenario gallery_scenarios[] = {
         .run_args = "",
     },
     {
+        .id = 4,
+        .slug = "heisenbug",
+        .title = "A race that hides when you log it",
+        .theme = "the debugger lies",
+        .chapter = "chapters/04-heisenbug.md",
+        .wrong = "a race whose window closes when you add printf; failure "
+                 "rate measured with and without logging",
+        .look = "the config loaded twice: both workers checked the flag "
+                "before either set it; compare the rate with --log none, "
+                "printf and corrlog",
+        .hunt_timeout = "10",
+        .expose_schedule = "order:main@create,main@create,t1@start,t2@start,"
+                           "t1@checked,t2@checked",
+        .run_args = "",
+    },
+    {
         .id = 5,
         .slug = "check-then-act",
         .title = "Check-then-act: a cache miss checked before an async fetch",
