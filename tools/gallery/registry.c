@@ -67,6 +67,51 @@ const struct scenario gallery_scenarios[] = {
                            "t2@lock,t2@unlock,t1@account,t2@account",
         .run_args = "",
     },
+    {
+        .id = 7,
+        .slug = "use-after-close",
+        .title = "Use after close: connection memory freed too early",
+        .theme = "latent race",
+        .chapter = "chapters/07-use-after-close.md",
+        .wrong = "memory freed at uv_close while a reply is still in flight; "
+                 "its callback runs on freed memory; ASan sees it",
+        .look = "the callback that found the poison pattern: it was still in "
+                "flight when the connection's memory was freed",
+        .hunt_timeout = "10",
+        .expose_schedule = "fifo",
+        .run_args = "--gate",
+    },
+    {
+        .id = 11,
+        .slug = "stale-buffer",
+        .title = "Stale buffer: one buffer reused before the write reads it",
+        .theme = "lifetime",
+        .chapter = "chapters/11-stale-buffer.md",
+        .wrong = "a shared buffer is reformatted before the queued write "
+                 "reads it; the file holds the last record again and again",
+        .look = "a slot holding a later record than the one submitted for "
+                "it: the pool read the buffer after the loop reused it",
+        .hunt_timeout = "10",
+        .expose_schedule = "fifo",
+        .run_args = "",
+    },
+    {
+        .id = 13,
+        .slug = "lock-order",
+        .title = "Lock-order inversion between the loop thread and a worker",
+        .theme = "deadlock",
+        .chapter = "chapters/13-lock-order.md",
+        .wrong = "the loop thread takes stats then cache, a sweeper thread "
+                 "cache then stats; each ends up holding what the other "
+                 "waits for",
+        .look = "the waits-for cycle in the scheduler's report (loop -> "
+                "mutex cache -> sweeper -> mutex stats -> loop), or a run "
+                "that hangs until hunt's timeout",
+        .hunt_timeout = "5",
+        .expose_schedule = "order:loop@create,loop@lock,t1@start,"
+                           "sweeper@lock",
+        .run_args = "",
+    },
 };
 
 const int gallery_nscenarios =
