@@ -35,9 +35,10 @@ enum {
   TRACE_HAS_STATUS = 8
 };
 
-/* One parsed line. The strings point into the parsed JSON document owned by
- * the event: they stay valid until trace_event_free(). Absent optional
- * strings are NULL; a parent of all zeros ("0000000000000000") or "" is
+/* One parsed line. The strings point into memory owned by the event (a
+ * decoded copy of the line, or the jansson document of a line the fast
+ * parser left to jansson): they stay valid until trace_event_free(). Absent
+ * optional strings are NULL; a parent of all zeros ("0000000000000000") or "" is
  * reported as NULL, meaning "no parent". */
 struct trace_event {
   enum trace_ev ev;
@@ -46,7 +47,8 @@ struct trace_event {
   const char *res;    /* attrs.res: the named resource the event touches */
   const char *access; /* attrs.access: "read" or anything else (a write) */
   long long ts, seq, lc, status, dropped;
-  void *doc; /* the jansson document that owns the strings */
+  void *doc; /* the jansson document that owns the strings, or NULL */
+  void *mem; /* the decoded copy of the line that owns them, or NULL */
 };
 
 /* Parses one line (without its newline; a trailing '\r' is ignored) into

@@ -25,6 +25,15 @@ int trace__reader_next(struct trace_reader *r, const char **line, size_t *len);
 void trace__reader_close(struct trace_reader *r);
 void trace__sanitize(char *s);
 
+/* The fast parser for the flat form corrlog writes (trace_fast.c): returns 1
+ * with *out filled in exactly as the jansson path would fill it (out->mem
+ * set), or 0 -- nothing to free -- when the line is not in that form or is
+ * not valid, and the jansson path must decide. */
+int trace__parse_fast(const char *buf, size_t len, struct trace_event *out);
+/* trace_parse_line() without the fast parser: the reference it must match. */
+int trace__parse_slow(const char *buf, size_t len, struct trace_event *out,
+                      char *err, size_t errlen);
+
 /* What the tool remembers about one operation. Operations are kept until
  * the end of the run (about 100 bytes each plus the id), events are not. */
 struct trace_op {

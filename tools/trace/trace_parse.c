@@ -90,21 +90,28 @@ static int is_no_parent(const char *p) {
   return 1;
 }
 
-int trace_parse_line(const char *buf, size_t len, struct trace_event *out,
-                     char *err, size_t errlen) {
+/* The checks made before either parser sees the line; may shorten *len. */
+static int precheck(const char *buf, size_t *len, char *err, size_t errlen) {
+  if (*len > 0 && buf[*len - 1] == '\r')
+    (*len)--;
+  if (*len > TRACE_MAX_LINE)
+    return fail(err, errlen, "line is longer than %d bytes", TRACE_MAX_LINE);
+  if (*len == 0)
+    return fail(err, errlen, "empty line");
+  if (memchr(buf, '\0', *len))
+    return fail(err, errlen, "NUL byte in line (binary data?)");
+  return 0;
+}
+
+/* The reference parser: jansson builds the document, the checks below give
+ * every error its message. Lines it accepts, and only those, may be taken by
+ * the fast parser instead. */
+static int parse_json(const char *buf, size_t len, struct trace_event *out,
+                      char *err, size_t errlen) {
   json_error_t jerr;
   json_t *root, *attrs;
   const char *ev;
 
-  memset(out, 0, sizeof *out);
-  if (len > 0 && buf[len - 1] == '\r')
-    len--;
-  if (len > TRACE_MAX_LINE)
-    return fail(err, errlen, "line is longer than %d bytes", TRACE_MAX_LINE);
-  if (len == 0)
-    return fail(err, errlen, "empty line");
-  if (memchr(buf, '\0', len))
-    return fail(err, errlen, "NUL byte in line (binary data?)");
   root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!root)
     return fail(err, errlen, "bad JSON at column %d: %s", jerr.column,
@@ -196,10 +203,30 @@ bad:
   return -1;
 }
 
+int trace__parse_slow(const char *buf, size_t len, struct trace_event *out,
+                      char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  if (precheck(buf, &len, err, errlen) < 0)
+    return -1;
+  return parse_json(buf, len, out, err, errlen);
+}
+
+int trace_parse_line(const char *buf, size_t len, struct trace_event *out,
+                     char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  if (precheck(buf, &len, err, errlen) < 0)
+    return -1;
+  if (trace__parse_fast(buf, len, out))
+    return 0;
+  return parse_json(buf, len, out, err, errlen);
+}
+
 void trace_event_free(struct trace_event *ev) {
   if (ev->doc)
     json_decref((json_t *)ev->doc);
+  free(ev->mem);
   ev->doc = NULL;
+  ev->mem = NULL;
 }
 
 /* ------------------------------------------------------------ reader */
