@@ -22,6 +22,20 @@ const struct scenario gallery_scenarios[] = {
         .run_args = "",
     },
     {
+        .id = 2,
+        .slug = "reply-mixup",
+        .title = "Pipelined replies paired with the wrong requests",
+        .theme = "lost ordering",
+        .chapter = "chapters/02-reply-mixup.md",
+        .wrong = "pipelined requests on one TCP connection; replies written "
+                 "in completion order; the client pairs them FIFO",
+        .look = "the first request paired with a reply that answers a later "
+                "one: the pool finished the later request's work first",
+        .hunt_timeout = "10",
+        .expose_schedule = "lifo",
+        .run_args = "",
+    },
+    {
         .id = 4,
         .slug = "heisenbug",
         .title = "A race that hides when you log it",
