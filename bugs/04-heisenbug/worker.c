@@ -77,6 +77,11 @@ void *hb_worker_main(void *arg) {
   /* The first event on a thread sets up its buffer (corrlog) or the
    * stream (stdio); in a long-running program that happened long ago, so it
    * happens here before the start line, not inside the race. */
+  if (w->mode == HB_LOG_CORRLOG) {
+    char name[16];
+    snprintf(name, sizeof name, "worker-%d", w->id);
+    corrlog_thread_name(name);
+  }
   hb_log(w, "started");
   hb_start_together(2);
   hb_log(w, "need the config");
