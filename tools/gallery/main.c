@@ -81,6 +81,11 @@ static int need_file(const char *path) {
 /* Runs argv with SCHED set to sched (or unset when NULL). When out is not
  * NULL the child's stdout and stderr go there (a file), else they are
  * inherited. Returns the exit status, or 128 + signal number. */
+/* Seconds a spawned program may run (0: no limit). The alarm is set in the
+ * child before exec and survives it, so a hanging scenario dies of SIGALRM
+ * and is reported as a hang. */
+static unsigned spawn_timeout;
+
 static int spawn(char *const argv[], const char *sched, const char *out,
                  double *elapsed) {
   double t0;
@@ -106,6 +111,8 @@ static int spawn(char *const argv[], const char *sched, const char *out,
         _exit(127);
       close(fd);
     }
+    if (spawn_timeout)
+      alarm(spawn_timeout);
     execv(argv[0], argv);
     fprintf(stderr, "gallery: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
@@ -134,6 +141,8 @@ static const char *outcome(int rc) {
   case 127:
     return "could not run";
   default:
+    if (rc == 128 + SIGALRM)
+      return "HANG (killed by the time limit)";
     if (rc > 128) {
       snprintf(buf, sizeof buf, "killed by %s", sigabbrev_np(rc - 128)
                                                     ? sigabbrev_np(rc - 128)
@@ -457,19 +466,117 @@ static int compare_row(const struct scenario *s, int variant,
   return other ? -1 : bugs;
 }
 
+/* Runs one variant under sched with its log in log_path (program output
+ * discarded). Returns the program's status. */
+static int run_logged(const struct scenario *s, int variant, const char *sched,
+                      const char *log_path) {
+  char prog[PATH_MAX];
+  char *cargv[4] = {prog, "--log", (char *)log_path, NULL};
+
+  path_of(prog, sizeof prog, "bin", s, variants[variant]);
+  if (need_file(prog) != 0)
+    return 3;
+  return spawn(cargv, sched, "/dev/null", NULL);
+}
+
+/* Copies the SVG in path into out as a nested <svg> placed at y; returns
+ * its height, or -1 when it cannot be read. */
+static int nest_svg(FILE *out, const char *path, int y, int *width) {
+  FILE *f = fopen(path, "r");
+  char *buf, *root, *end, *w, *h;
+  long n;
+  int height = -1;
+
+  if (f == NULL)
+    return -1;
+  fseek(f, 0, SEEK_END);
+  n = ftell(f);
+  rewind(f);
+  buf = malloc((size_t)n + 1);
+  if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+    buf[n] = '\0';
+    root = strstr(buf, "<svg");
+    end = root ? strchr(root, '>') : NULL;
+    w = root ? strstr(root, "width=\"") : NULL;
+    h = root ? strstr(root, "height=\"") : NULL;
+    if (end && w && h && w < end && h < end) {
+      int wi = atoi(w + 7);
+      height = atoi(h + 8);
+      if (wi > *width)
+        *width = wi;
+      fprintf(out, "<svg x=\"0\" y=\"%d\"%.*s", y, (int)(end - root - 4),
+              root + 4);
+      fputs(end, out);
+      fputc('\n', out);
+    }
+  }
+  free(buf);
+  fclose(f);
+  return height;
+}
+
+/* Writes bug above fix as one SVG picture, for a slide. */
+static int write_pair_svg(const char *out_path, const struct scenario *s,
+                          const char *bug_svg, const char *fix_svg) {
+  char body[] = "/tmp/gallery-svg-XXXXXX";
+  FILE *tmp, *out;
+  int width = 600, y = 70, h, fd = mkstemp(body);
+
+  if (fd < 0 || (tmp = fdopen(fd, "w+")) == NULL)
+    return -1;
+  fprintf(tmp, "<text x=\"20\" y=\"%d\" font-size=\"28\" "
+               "font-family=\"sans-serif\">bug</text>\n",
+          y - 20);
+  if ((h = nest_svg(tmp, bug_svg, y, &width)) < 0)
+    goto fail;
+  y += h + 70;
+  fprintf(tmp, "<text x=\"20\" y=\"%d\" font-size=\"28\" "
+               "font-family=\"sans-serif\">fix</text>\n",
+          y - 20);
+  if ((h = nest_svg(tmp, fix_svg, y, &width)) < 0)
+    goto fail;
+  y += h + 10;
+  if ((out = fopen(out_path, "w")) == NULL)
+    goto fail;
+  fprintf(out,
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+          "height=\"%d\" viewBox=\"0 0 %d %d\">\n"
+          "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+          "<text x=\"20\" y=\"30\" font-size=\"22\" "
+          "font-family=\"sans-serif\">%02d-%s under schedule %s</text>\n",
+          width, y, width, y, s->id, s->slug, s->expose_schedule);
+  rewind(tmp);
+  for (int c; (c = fgetc(tmp)) != EOF;)
+    fputc(c, out);
+  fputs("</svg>\n", out);
+  fclose(out);
+  fclose(tmp);
+  unlink(body);
+  return 0;
+fail:
+  fclose(tmp);
+  unlink(body);
+  return -1;
+}
+
 static int cmd_compare(int argc, char **argv) {
   const struct scenario *s;
   char a[PATH_MAX], b[PATH_MAX];
-  char *dargv[12];
+  char logs[2][32] = {"/tmp/gallery-bug-XXXXXX", "/tmp/gallery-fix-XXXXXX"};
+  char svgs[2][32] = {"/tmp/gallery-bsv-XXXXXX", "/tmp/gallery-fsv-XXXXXX"};
+  const char *svg_out = NULL;
+  char *dargv[12], *targv[8];
   int n = 0, reps = 5, bad = 0, rc;
 
   if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-    puts("usage: gallery compare NN [--reps N]\n"
+    puts("usage: gallery compare NN [--reps N] [--svg FILE]\n"
          "Bug against fix: runs sync, bug and fix naturally and under the\n"
          "scenario's scripted schedule (N times each, default 5), prints\n"
-         "outcomes and elapsed times (median, min-max) side by side, then the\n"
-         "fix as a diff.\nExit: 0 when sync and fix held and the bug was "
-         "observed under the schedule, 1 otherwise.");
+         "outcomes and elapsed times (median, min-max) side by side, the\n"
+         "fix as a diff, and the bug's and the fix's timelines under the\n"
+         "same schedule, one above the other. --svg FILE also writes both\n"
+         "timelines as one picture.\nExit: 0 when sync and fix held and "
+         "the bug was observed under the schedule, 1 otherwise.");
     return 0;
   }
   if ((s = scenario_arg(argc, argv, "compare")) == NULL)
@@ -479,10 +586,13 @@ static int cmd_compare(int argc, char **argv) {
       reps = atoi(argv[++i]);
       if (reps < 1 || reps > 15)
         return usage_error("--reps wants 1 to 15, got '%s'", argv[i]);
+    } else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc) {
+      svg_out = argv[++i];
     } else {
       return usage_error("compare: unknown option '%s'", argv[i]);
     }
   }
+  spawn_timeout = (unsigned)atoi(s->hunt_timeout);
   printf("%s== compare %02d-%s: %s%s\n", paint("\033[1m"), s->id, s->slug,
          s->title, paint("\033[0m"));
   printf("  variant schedule  outcomes            elapsed median (min-max)\n");
@@ -500,7 +610,6 @@ static int cmd_compare(int argc, char **argv) {
   snprintf(b, sizeof b, "fixes/%02d-%s/async.c", s->id, s->slug);
   printf("\n%s== the fix: diff -u %s %s%s\n", paint("\033[1m"), a, b,
          paint("\033[0m"));
-  fflush(stdout);
   dargv[n++] = "/usr/bin/diff";
   dargv[n++] = "-u";
   dargv[n++] = "--label";
@@ -515,6 +624,51 @@ static int cmd_compare(int argc, char **argv) {
   rc = spawn(dargv, NULL, NULL, NULL);
   if (rc != 0 && rc != 1)
     fprintf(stderr, "gallery: diff failed: %s\n", outcome(rc));
+
+  /* The timelines: the same schedule, bug above fix. */
+  for (int k = 0; k < 2; k++) {
+    int fd = mkstemp(logs[k]);
+    if (fd < 0) {
+      perror("gallery: mkstemp");
+      return 3;
+    }
+    close(fd);
+    rc = run_logged(s, k + 1, s->expose_schedule, logs[k]);
+    printf("\n%s== timeline of the %s under schedule %s (%s)%s\n",
+           paint("\033[1m"), k ? "fix" : "bug", s->expose_schedule,
+           outcome(rc), paint("\033[0m"));
+    targv[0] = "build/trace";
+    targv[1] = logs[k];
+    targv[2] = NULL;
+    if (need_file(targv[0]) == 0) {
+      rc = spawn(targv, NULL, NULL, NULL);
+      if (rc > 1)
+        printf("  (build/trace could not show this log: %s)\n",
+               outcome(rc));
+    }
+    if (svg_out) {
+      fd = mkstemp(svgs[k]);
+      if (fd >= 0)
+        close(fd);
+      char *sargv[] = {"build/trace", "--format", "svg", "-o", svgs[k],
+                       logs[k], NULL};
+      if (fd < 0 || spawn(sargv, NULL, "/dev/null", NULL) > 1)
+        svg_out = NULL, fprintf(stderr, "gallery: no SVG for the %s\n",
+                                k ? "fix" : "bug");
+    }
+  }
+  if (svg_out) {
+    if (write_pair_svg(svg_out, s, svgs[0], svgs[1]) != 0) {
+      fprintf(stderr, "gallery: cannot write %s\n", svg_out);
+      bad = 1;
+    } else {
+      printf("\ngallery: both timelines in %s\n", svg_out);
+    }
+    unlink(svgs[0]);
+    unlink(svgs[1]);
+  }
+  unlink(logs[0]);
+  unlink(logs[1]);
   return bad;
 }
 
@@ -539,6 +693,8 @@ struct tour_row {
   int sync_rc;
   double sync_ms;
   int bug_fails, bug_runs;
+  int pct_first; /* runs until the first PCT failure, 0 = none seen */
+  int pct_runs;
   int expose_rc;
   int fix_fails, fix_runs;
   double fix_ms;
@@ -560,18 +716,69 @@ static int run_quiet(const struct scenario *s, const char *dir, int variant,
   return rc;
 }
 
+/* Runs build/hunt on one variant and reads its summary: runs done,
+ * failures, and the index of the first failing run (-1 when none). */
+static int tour_hunt(const struct scenario *s, int variant,
+                     const char *perturb, int runs, int count_all,
+                     unsigned timeout, int *done, int *fails, int *first) {
+  char prog[PATH_MAX], runs_s[16], to_s[16], out[] = "/tmp/gallery-hunt-XXXXXX";
+  char line[512];
+  char *hargv[16];
+  int n = 0, fd, rc;
+  FILE *f;
+
+  *done = *fails = 0;
+  *first = -1;
+  path_of(prog, sizeof prog, "bin", s, variants[variant]);
+  if (need_file(prog) != 0 || need_file("build/hunt") != 0)
+    return 3;
+  if ((fd = mkstemp(out)) < 0)
+    return 3;
+  close(fd);
+  snprintf(runs_s, sizeof runs_s, "%d", runs);
+  snprintf(to_s, sizeof to_s, "%u", timeout);
+  hargv[n++] = "build/hunt";
+  hargv[n++] = "--quiet";
+  hargv[n++] = "--runs";
+  hargv[n++] = runs_s;
+  hargv[n++] = "--timeout";
+  hargv[n++] = to_s;
+  hargv[n++] = "--perturb";
+  hargv[n++] = (char *)perturb;
+  if (count_all)
+    hargv[n++] = "--count-all";
+  hargv[n++] = "--";
+  hargv[n++] = prog;
+  hargv[n] = NULL;
+  rc = spawn(hargv, NULL, out, NULL);
+  if ((f = fopen(out, "r")) != NULL) {
+    while (fgets(line, sizeof line, f)) {
+      sscanf(line, "runs: %d", done);
+      sscanf(line, "failures: %d", fails);
+      sscanf(line, "first failure: run %d", first);
+    }
+    fclose(f);
+  }
+  unlink(out);
+  return rc;
+}
+
 static int cmd_tour(int argc, char **argv) {
   struct tour_row rows[64];
   int all = !isatty(0), nrows = 0, bad = 0, runs = 20;
+  double t0 = now_s();
 
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--help") == 0) {
       puts("usage: gallery tour [--all] [--runs N]\n"
-           "A guided walk through every scenario: the sync run, the bug's\n"
-           "natural runs (N, default 20), the forced failure, and the fix.\n"
-           "On a terminal, Enter goes to the next scenario and q stops;\n"
-           "with --all (or when stdin is not a terminal) it runs straight "
-           "through.");
+           "A guided walk through every scenario: the sync twin, the bug's\n"
+           "natural runs (N, default 20), a short PCT hunt (at most 20 "
+           "runs),\nthe forced failure, and the fix (N runs). On a "
+           "terminal, Enter goes\nto the next scenario and q stops; with "
+           "--all (or when stdin is not\na terminal) it runs straight "
+           "through. Ends with a table.\n"
+           "Exit: 0 when every sync twin and fix held and every bug was "
+           "exposed.");
       return 0;
     } else if (strcmp(argv[i], "--all") == 0) {
       all = 1;
@@ -586,32 +793,39 @@ static int cmd_tour(int argc, char **argv) {
   for (int i = 0; i < gallery_nscenarios && nrows < 64; i++) {
     const struct scenario *s = &gallery_scenarios[i];
     struct tour_row *r = &rows[nrows++];
-    double ms;
+    /* A hang costs at most this long: the tour has to stay short. */
+    unsigned to = (unsigned)atoi(s->hunt_timeout);
+    int done, first;
 
+    to = to < 1 ? 1 : to > 2 ? 2 : to;
+    spawn_timeout = 30;
     memset(r, 0, sizeof *r);
     r->s = s;
     printf("\n%s== %02d-%s: %s%s\n   %s.\n", paint("\033[1m"), s->id,
            s->slug, s->title, paint("\033[0m"), s->wrong);
     r->sync_rc = run_quiet(s, "bin", 0, NULL, &r->sync_ms);
-    printf("   sync twin:       %s (%.1f ms)\n", outcome(r->sync_rc),
+    printf("   sync twin:        %s (%.1f ms)\n", outcome(r->sync_rc),
            r->sync_ms);
-    r->bug_runs = runs;
-    for (int k = 0; k < runs; k++)
-      r->bug_fails += run_quiet(s, "bin", 1, NULL, NULL) != 0;
-    printf("   bug, natural:    failed %d of %d runs\n", r->bug_fails, runs);
+    tour_hunt(s, 1, "none", runs, 1, to, &r->bug_runs, &r->bug_fails, &first);
+    printf("   bug, natural:     failed %d of %d runs\n", r->bug_fails,
+           r->bug_runs);
+    tour_hunt(s, 1, "pct", 20, 0, to, &r->pct_runs, &done, &first);
+    r->pct_first = first >= 0 ? first + 1 : 0;
+    if (r->pct_first)
+      printf("   bug, PCT:         failed at run %d\n", r->pct_first);
+    else
+      printf("   bug, PCT:         no failure in %d runs\n", r->pct_runs);
     r->expose_rc = run_quiet(s, "tests", 1, NULL, NULL);
-    printf("   bug, forced:     deterministic test %s\n",
+    printf("   bug, forced:      deterministic test %s\n",
            r->expose_rc == 1 ? "FAILED, as it must" : outcome(r->expose_rc));
-    r->fix_runs = runs;
-    for (int k = 0; k < runs; k++) {
-      r->fix_fails += run_quiet(s, "bin", 2, NULL, &ms) != 0;
-      if (k == 0 || ms < r->fix_ms)
-        r->fix_ms = ms;
-    }
-    printf("   fix:             failed %d of %d runs (fastest %.1f ms)\n",
-           r->fix_fails, runs, r->fix_ms);
-    printf("   next: build/gallery show %02d, then %s\n", s->id, s->chapter);
-    bad |= r->sync_rc != 0 || r->expose_rc != 1 || r->fix_fails != 0;
+    tour_hunt(s, 2, "none", runs, 1, to, &r->fix_runs, &r->fix_fails, &first);
+    run_quiet(s, "bin", 2, NULL, &r->fix_ms);
+    printf("   fix:              failed %d of %d runs (one run %.1f ms)\n",
+           r->fix_fails, r->fix_runs, r->fix_ms);
+    printf("   next: build/gallery compare %02d, then %s\n", s->id,
+           s->chapter);
+    bad |= r->sync_rc != 0 || r->expose_rc != 1 || r->fix_fails != 0 ||
+           r->fix_runs == 0;
     if (!all && i + 1 < gallery_nscenarios) {
       char line[16] = "";
       printf("   [Enter: next scenario, q: stop] ");
@@ -620,21 +834,26 @@ static int cmd_tour(int argc, char **argv) {
         break;
     }
   }
-  printf("\n%-18s %-16s %-14s %-10s %s\n", "scenario", "sync ok/time",
-         "bug natural", "expose", "fix ok/time");
+  printf("\n%-22s %-15s %-13s %-12s %-8s %s\n", "scenario", "sync ok/time",
+         "bug natural", "PCT to fail", "expose", "fix ok/time");
   for (int i = 0; i < nrows; i++) {
     struct tour_row *r = &rows[i];
-    char name[32], sync[32], bugrate[32], fix[32];
+    char name[40], sync[32], bugrate[32], pct[32], fix[40];
     snprintf(name, sizeof name, "%02d-%s", r->s->id, r->s->slug);
     snprintf(sync, sizeof sync, "%s %.1f ms", r->sync_rc ? "FAIL" : "ok",
              r->sync_ms);
-    snprintf(bugrate, sizeof bugrate, "%d/%d failed", r->bug_fails,
-             r->bug_runs);
-    snprintf(fix, sizeof fix, "%s %.1f ms", r->fix_fails ? "FAIL" : "ok",
+    snprintf(bugrate, sizeof bugrate, "%d/%d", r->bug_fails, r->bug_runs);
+    if (r->pct_first)
+      snprintf(pct, sizeof pct, "run %d", r->pct_first);
+    else
+      snprintf(pct, sizeof pct, "none in %d", r->pct_runs);
+    snprintf(fix, sizeof fix, "%s %d/%d, %.1f ms",
+             r->fix_fails ? "FAIL" : "ok", r->fix_fails, r->fix_runs,
              r->fix_ms);
-    printf("%-18s %-16s %-14s %-10s %s\n", name, sync, bugrate,
+    printf("%-22s %-15s %-13s %-12s %-8s %s\n", name, sync, bugrate, pct,
            r->expose_rc == 1 ? "fails" : "PASSES?!", fix);
   }
+  printf("tour: %d scenarios in %.0f s\n", nrows, now_s() - t0);
   return bad ? 1 : 0;
 }
 
