@@ -1,7 +1,9 @@
 /* test_tool_trace.c -- unit tests of the trace tool: the line parser's
- * contract, and the structure of the Chrome trace export (parsed back with
- * jansson). Run from the repository root (reads tests/trace/). */
+ * contract, the fast parser's all-or-nothing rule, and the structure of the
+ * Chrome trace export (parsed back with jansson). Run from the repository
+ * root (reads tests/trace/). */
 #include "trace.h"
+#include "trace_impl.h"
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -97,6 +99,173 @@ Test(trace_parse, nul_byte_is_an_error) {
   cr_assert_eq(trace_parse_line(line, sizeof line - 1, &e, err, sizeof err),
                -1);
   cr_assert_not_null(strstr(err, "NUL"));
+}
+
+static int same_str(const char *a, const char *b) {
+  return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Both events say the same thing, field by field. */
+static void assert_same_event(const struct trace_event *f,
+                              const struct trace_event *j, const char *line) {
+  cr_assert_eq(f->ev, j->ev, "ev of %s", line);
+  cr_assert_eq(f->has, j->has, "has of %s", line);
+  cr_assert(same_str(f->op, j->op), "op of %s", line);
+  cr_assert(same_str(f->parent, j->parent), "parent of %s", line);
+  cr_assert(same_str(f->thread, j->thread), "thread of %s", line);
+  cr_assert(same_str(f->kind, j->kind), "kind of %s", line);
+  cr_assert(same_str(f->msg, j->msg), "msg of %s", line);
+  cr_assert(same_str(f->site, j->site), "site of %s", line);
+  cr_assert(same_str(f->res, j->res), "attrs.res of %s", line);
+  cr_assert(same_str(f->access, j->access), "attrs.access of %s", line);
+  cr_assert_eq(f->ts, j->ts, "ts of %s", line);
+  cr_assert_eq(f->seq, j->seq, "seq of %s", line);
+  cr_assert_eq(f->lc, j->lc, "lc of %s", line);
+  cr_assert_eq(f->status, j->status, "status of %s", line);
+  cr_assert_eq(f->dropped, j->dropped, "dropped of %s", line);
+}
+
+/* Lines in the flat form the fast parser takes, including every escape it
+ * decodes: it must take each one and agree with jansson on every field. */
+Test(trace_fast, takes_flat_lines_and_agrees_with_jansson) {
+  static const char *const lines[] = {
+      "{\"ts\":1000137,\"thread\":\"loop\",\"op\":\"0000000000000001\","
+      "\"seq\":0,\"lc\":1,\"ev\":\"begin\",\"msg\":\"request 0\"}",
+      "{\"ts\":5,\"thread\":\"loop\",\"op\":\"00000000000000a1\","
+      "\"parent\":\"0000000000000000\",\"seq\":2,\"lc\":7,\"ev\":\"step\","
+      "\"kind\":\"req\",\"status\":-5,\"msg\":\"m\",\"site\":\"a.c:1:f\","
+      "\"attrs\":{\"res\":\"cache:k1\",\"access\":\"read\"}}",
+      "{\"op\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\",\"ev\":\"end\","
+      "\"parent\":\"00b\",\"msg\":\"\\u00e9\\u20AC\\ud83d\\ude00\"}",
+      "{\"op\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\",\"ev\":\"error\","
+      "\"status\":-2147483648,\"ts\":9223372036854775807,\"seq\":-0}",
+      " { \"ev\" : \"begin\" , \"op\" : \"x\" , \"attrs\" : { } } ",
+      "{\"ev\":\"trailer\",\"dropped\":7,\"op\":\"not read\",\"ts\":1}",
+      "{\"ev\":\"trailer\"}",
+      "{\"op\":\"a\",\"ev\":\"step\",\"parent\":\"\",\"attrs\":"
+      "{\"x\\u0041\":\"1\",\"res\":\"r\\n\"}}",
+  };
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+    struct trace_event f, j;
+    char err[256];
+
+    cr_assert_eq(trace__parse_fast(lines[i], strlen(lines[i]), &f), 1,
+                 "declined: %s", lines[i]);
+    cr_assert_not_null(f.mem);
+    cr_assert_eq(trace__parse_slow(lines[i], strlen(lines[i]), &j, err,
+                                   sizeof err),
+                 0, "%s: %s", lines[i], err);
+    assert_same_event(&f, &j, lines[i]);
+    trace_event_free(&f);
+    trace_event_free(&j);
+  }
+}
+
+/* Everything else is declined -- nothing to free -- and trace_parse_line
+ * then answers exactly as jansson does: the same event, or the same error.
+ * Some of these lines are valid (an unknown key, an escaped key, many
+ * attributes): declining them costs speed, never meaning. */
+Test(trace_fast, declines_everything_else) {
+  static const char *const lines[] = {
+      /* valid for jansson, outside the fast form */
+      "{\"ev\":\"trailer\",\"dropped\":3,\"events\":10}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"extra\":\"x\"}",
+      "{\"\\u0065v\":\"begin\",\"op\":\"a\"}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"a\":\"1\",\"b\":\"1\","
+      "\"c\":\"1\",\"d\":\"1\",\"e\":\"1\",\"f\":\"1\",\"g\":\"1\",\"h\":\"1\","
+      "\"i\":\"1\",\"j\":\"1\",\"k\":\"1\",\"l\":\"1\",\"m\":\"1\",\"n\":\"1\","
+      "\"o\":\"1\",\"p\":\"1\",\"q\":\"1\"}}",
+      "{\"ev\":\"trailer\",\"ts\":1.5}",
+      /* duplicates, at the top and inside attrs */
+      "{\"op\":\"a\",\"ev\":\"begin\",\"op\":\"b\"}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"res\":\"r\",\"res\":\"s\"}}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"r\\u0065s\":\"r\","
+      "\"res\":\"s\"}}",
+      /* nesting and wrong types */
+      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"res\":{\"x\":\"y\"}}}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"n\":1}}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":[]}",
+      "{\"op\":1,\"ev\":\"begin\"}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":\"1\"}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"msg\":null}",
+      "[1,2]",
+      "\"just a string\"",
+      /* numbers */
+      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":1.0}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":1e3}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":01}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":-1}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"ts\":9223372036854775808}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"ts\":-9223372036854775809}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"status\":2147483648}",
+      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":-}",
+      "{\"ev\":\"trailer\",\"dropped\":-1}",
+      /* strings */
+      "{\"op\":\"a\\u0000b\",\"ev\":\"begin\"}",
+      "{\"op\":\"a\\ud800\",\"ev\":\"begin\"}",
+      "{\"op\":\"a\\udc00\",\"ev\":\"begin\"}",
+      "{\"op\":\"a\\ud800\\u0041\",\"ev\":\"begin\"}",
+      "{\"op\":\"a\\u12g4\",\"ev\":\"begin\"}",
+      "{\"op\":\"a\\x41\",\"ev\":\"begin\"}",
+      "{\"op\":\"a\tb\",\"ev\":\"begin\"}",
+      "{\"op\":\"\xc0\xaf\",\"ev\":\"begin\"}",
+      "{\"op\":\"\xed\xa0\x80\",\"ev\":\"begin\"}",
+      "{\"op\":\"\xf4\x90\x80\x80\",\"ev\":\"begin\"}",
+      "{\"op\":\"\xe2\x82\",\"ev\":\"begin\"}",
+      /* structure and schema */
+      "{\"op\":\"a\",\"ev\":\"begin\"} x",
+      "{\"op\":\"a\",\"ev\":\"begin\",}",
+      "{\"op\":\"a\",\"ev\":\"begin\"",
+      "{\"op\":\"a\" \"ev\":\"begin\"}",
+      "{}",
+      "{\"op\":\"a\"}",
+      "{\"ev\":\"begin\"}",
+      "{\"op\":\"\",\"ev\":\"end\"}",
+      "{\"op\":\"a\",\"ev\":\"halt\"}",
+  };
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+    struct trace_event f, e, j;
+    char err[256] = "", referr[256] = "";
+    size_t len = strlen(lines[i]);
+    int rc, refrc;
+
+    cr_assert_eq(trace__parse_fast(lines[i], len, &f), 0, "took: %s",
+                 lines[i]);
+    cr_assert_null(f.mem, "a declined line leaves nothing to free");
+    rc = trace_parse_line(lines[i], len, &e, err, sizeof err);
+    refrc = trace__parse_slow(lines[i], len, &j, referr, sizeof referr);
+    cr_assert_eq(rc, refrc, "%s", lines[i]);
+    cr_assert_null(e.mem, "jansson parsed %s", lines[i]);
+    if (rc == 0) {
+      assert_same_event(&e, &j, lines[i]);
+      trace_event_free(&e);
+      trace_event_free(&j);
+    } else {
+      cr_assert_str_eq(err, referr, "%s", lines[i]);
+    }
+  }
+}
+
+/* The lines corrlog writes go through the fast parser: the speed of the
+ * tool on a large log depends on it. */
+Test(trace_fast, corrlog_lines_take_the_fast_path) {
+  FILE *f = fopen("tests/trace/ok.jsonl", "r");
+  char line[4096];
+  int n = 0;
+
+  cr_assert_not_null(f);
+  while (fgets(line, sizeof line, f)) {
+    struct trace_event e;
+    char err[256];
+
+    line[strcspn(line, "\n")] = '\0';
+    cr_assert_eq(parse(line, &e, err), 0, "%s", err);
+    cr_assert_not_null(e.mem, "left to jansson: %s", line);
+    trace_event_free(&e);
+    n++;
+  }
+  fclose(f);
+  cr_assert_gt(n, 0);
 }
 
 static json_t *chrome_of(const char *log) {

@@ -1,30 +1,102 @@
 /* fuzz_trace.c -- libFuzzer target for the trace tool's line parser: any
  * bytes must give either an event or an error message, never a crash, a
- * leak or an out-of-bounds read. Build and run (from the repository root):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Itools/trace \
- *     tests/fuzz/fuzz_trace.c tools/trace/trace.c tools/trace/trace_parse.c \
- *     tools/trace/trace_render.c -ljansson -o build/fuzz_trace
- *   build/fuzz_trace -max_total_time=60 tests/fuzz/corpus
+ * leak or an out-of-bounds read; and whenever the fast parser accepts a line
+ * (trace_fast.c), its event must equal the one the jansson path makes of it.
+ * Build and run (from the repository root; tools/check.sh does the same):
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote tools/trace \
+ *     -iquote tools/corrlog tests/fuzz/fuzz_trace.c tools/trace/trace.c \
+ *     tools/trace/trace_fast.c tools/trace/trace_parse.c \
+ *     tools/trace/trace_render.c -ljansson -lm -o build/fuzz/fuzz_trace
+ *   build/fuzz/fuzz_trace -max_total_time=60 tests/fuzz/corpus/trace
  */
-#include "trace.h"
+#include "trace_impl.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  struct trace_event e;
-  char err[256];
+static int same_str(const char *a, const char *b) {
+  return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
 
-  if (trace_parse_line((const char *)data, size, &e, err, sizeof err) == 0) {
+/* Names the first field where the two events differ, or NULL. */
+static const char *first_difference(const struct trace_event *f,
+                                    const struct trace_event *j) {
+  if (f->ev != j->ev)
+    return "ev";
+  if (f->has != j->has)
+    return "has";
+  if (!same_str(f->op, j->op))
+    return "op";
+  if (!same_str(f->parent, j->parent))
+    return "parent";
+  if (!same_str(f->thread, j->thread))
+    return "thread";
+  if (!same_str(f->kind, j->kind))
+    return "kind";
+  if (!same_str(f->msg, j->msg))
+    return "msg";
+  if (!same_str(f->site, j->site))
+    return "site";
+  if (!same_str(f->res, j->res))
+    return "attrs.res";
+  if (!same_str(f->access, j->access))
+    return "attrs.access";
+  if (f->ts != j->ts)
+    return "ts";
+  if (f->seq != j->seq)
+    return "seq";
+  if (f->lc != j->lc)
+    return "lc";
+  if (f->status != j->status)
+    return "status";
+  if (f->dropped != j->dropped)
+    return "dropped";
+  return NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  struct trace_event e, ref;
+  char err[256], referr[256];
+  int rc = trace_parse_line((const char *)data, size, &e, err, sizeof err);
+  int refrc =
+      trace__parse_slow((const char *)data, size, &ref, referr, sizeof referr);
+
+  if (rc == 0) {
     /* Touch every string the parser promised to be valid. */
     size_t n = strlen(e.op ? e.op : "") + strlen(e.msg ? e.msg : "") +
                strlen(e.res ? e.res : "") + strlen(e.thread ? e.thread : "");
     if (e.ev != TRACE_EV_TRAILER && (!e.op || !*e.op))
       __builtin_trap(); /* every event has a non-empty op */
     (void)n;
-    trace_event_free(&e);
   } else if (strlen(err) == 0 || memchr(err, '\n', strlen(err))) {
     __builtin_trap(); /* errors are one non-empty line */
   }
+
+  /* The differential check. e.mem is set only when the fast parser took the
+   * line; otherwise both calls ran the same jansson code and must agree. */
+  if (e.mem) {
+    const char *what;
+
+    if (refrc != 0) {
+      fprintf(stderr, "fast parser accepted a line jansson rejects: %s\n",
+              referr);
+      abort();
+    }
+    what = first_difference(&e, &ref);
+    if (what) {
+      fprintf(stderr, "fast parser and jansson differ in %s\n", what);
+      abort();
+    }
+  } else if (rc != refrc || (rc != 0 && strcmp(err, referr) != 0) ||
+             (rc == 0 && first_difference(&e, &ref))) {
+    fprintf(stderr, "the jansson path is not deterministic\n");
+    abort();
+  }
+  if (rc == 0)
+    trace_event_free(&e);
+  if (refrc == 0)
+    trace_event_free(&ref);
   return 0;
 }
