@@ -96,6 +96,20 @@ const struct scenario gallery_scenarios[] = {
         .run_args = "--gate",
     },
     {
+        .id = 8,
+        .slug = "coalesced-wakeup",
+        .title = "Coalesced wakeups: messages lost in a one-slot handoff",
+        .theme = "lost events",
+        .chapter = "chapters/08-coalesced-wakeup.md",
+        .wrong = "uv_async_send coalesces; one-slot messages are "
+                 "overwritten and lost",
+        .look = "a message id that was sent and never handled: the "
+                "producer sent twice before the loop's async callback ran",
+        .hunt_timeout = "10",
+        .expose_schedule = "fifo",
+        .run_args = "",
+    },
+    {
         .id = 11,
         .slug = "stale-buffer",
         .title = "Stale buffer: one buffer reused before the write reads it",
