@@ -229,7 +229,7 @@ prev=
 while IFS='	' read -r c t; do
   fig=
   [ -s "$tmp/$c.fig" ] && fig=$tmp/$c.fig
-  cmark-gfm -e table -e strikethrough -e autolink "chapters/$c.md" >"$tmp/body" || {
+  cmark-gfm --full-info-string -e table -e strikethrough -e autolink "chapters/$c.md" >"$tmp/body" || {
     echo "book: cmark-gfm failed on chapters/$c.md" >&2
     exit 3
   }
@@ -287,7 +287,9 @@ while read -r f; do
     printf '<h1 class="path">%s</h1>\n' "$f"
     printf '<p class="raw"><a href="%s">%s as a plain file</a></p>\n' "$base" "$base"
     printf '<pre class="source"><code>'
-    sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g' "$f"
+    # Regions the chapters excerpt get anchors: /* @snippet NAME */.
+    sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g
+         s|^\(.*@snippet \([A-Za-z0-9_.-]*\).*\)$|<span id="snippet-\2"></span>\1|' "$f"
     printf '</code></pre>\n'
     page_foot
   } >"$out/src/$f.html"

@@ -169,6 +169,40 @@ function figures(    l) {
   next
 }
 
+# srclink(p, frag): a link to repository path p (from the root) and the
+# fragment frag of its page, or p as code when there is no such file.
+function srclink(p, frag,    q) {
+  q = norm(p)
+  if (q != "" && (q in kind))
+    return "<a class=\"src\" href=\"" escape(target(q) frag) "\"><code>" escape(p) "</code></a>"
+  printf "book: %s: excerpt of %s: no such file in the repository\n", name, p > "/dev/stderr"
+  return "<code>" escape(p) "</code>"
+}
+
+# Excerpts kept true by the doc check say where they come from (the fence's
+# snippet=FILE:REGION or diff=OLD,NEW); the book shows it above the code.
+/^<pre><code class="[^"]*" data-meta="[^"]*">/ {
+  meta = $0
+  sub(/^<pre><code class="[^"]*" data-meta="/, "", meta)
+  sub(/".*/, "", meta)
+  meta = unescape(meta)
+  if (match(meta, /(^| )snippet=[^ ]+/)) {
+    v = substr(meta, RSTART, RLENGTH)
+    sub(/^ ?snippet=/, "", v)
+    region = v
+    sub(/:[^:]*$/, "", v)
+    sub(/^.*:/, "", region)
+    if (region == v)
+      region = ""
+    print "<p class=\"excerpt\">" srclink(v, region != "" ? "#snippet-" region : "") (region != "" ? ", region <code>" escape(region) "</code>" : "") "</p>"
+  } else if (match(meta, /(^| )diff=[^ ,]+,[^ ]+/)) {
+    v = substr(meta, RSTART, RLENGTH)
+    sub(/^ ?diff=/, "", v)
+    i = index(v, ",")
+    print "<p class=\"excerpt\">" srclink(substr(v, 1, i - 1), "") " against " srclink(substr(v, i + 1), "") "</p>"
+  }
+}
+
 { print links($0) }
 
 END {
