@@ -42,7 +42,7 @@ done
 root=$(cd "$(dirname "$0")/../.." && pwd) || exit 3
 cd "$root" || exit 3
 here=tools/book
-B=build
+B=${B:-build}
 
 command -v cmark-gfm >/dev/null 2>&1 || {
   echo "book: cmark-gfm is not installed (apt-get install cmark-gfm)" >&2
@@ -53,6 +53,7 @@ case $out in
 esac
 
 warn() { echo "book: warning: $*" >&2; }
+html() { printf '%s' "$1" | sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g'; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/book.XXXXXX") || exit 3
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -68,6 +69,11 @@ ls chapters/*.md 2>/dev/null | sed 's|^chapters/||; s|\.md$||' |
 } >"$tmp/order"
 [ -s "$tmp/order" ] || { echo "book: no chapters/*.md to render" >&2; exit 3; }
 
+# Only a directory that holds a book (or nothing) is removed and rebuilt.
+if [ -d "$out" ] && [ ! -f "$out/book.css" ] && [ -n "$(ls -A "$out")" ]; then
+  echo "book: $out is not empty and holds no book; not removing it" >&2
+  exit 2
+fi
 rm -rf "$out" && mkdir -p "$out/src" "$out/figures" "$out/logs" || {
   echo "book: cannot create $out" >&2
   exit 3
@@ -154,7 +160,11 @@ figure() {
   log=$out/logs/$1-$2.jsonl
   svg=$out/figures/$1-$2.svg
   rm -f "$log"
-  run="build/gallery run $1 --$2 --schedule '$3' --log $log"
+  case $3 in
+  *[!A-Za-z0-9_.:,-]*) q="'$3'" ;;
+  *) q=$3 ;;
+  esac
+  run="build/gallery run $1 --$2 --schedule $q --log $log"
   timeout 60 "$B/gallery" run "$1" "--$2" --schedule "$3" --log "$log" >"$out/logs/$1-$2.out" 2>&1
   rc=$?
   if [ ! -s "$log" ]; then
@@ -167,6 +177,7 @@ figure() {
   if [ ! -s "$log" ]; then
     warn "no figure for $1 $2: '$run' wrote no log (exit $rc)"
     rm -f "$log"
+    printf '<p class="nofig">No timeline of the %s: <code>%s</code> wrote no log.</p>\n' "$2" "$(html "$run")" >>"$tmp/fig.html"
     return 1
   fi
   # Exit 1 means the checks found violations, which the SVG shows in red.
@@ -175,20 +186,24 @@ figure() {
   if [ "$trc" -gt 1 ] || [ ! -s "$svg" ]; then
     warn "no figure for $1 $2: build/trace cannot render $log: $(head -n 1 "$tmp/trace.out")"
     rm -f "$svg"
+    printf '<p class="nofig">No timeline of the %s: <code>build/trace</code> cannot draw <a href="logs/%s-%s.jsonl">its log</a>: %s</p>\n' \
+      "$2" "$1" "$2" "$(html "$(head -n 1 "$tmp/trace.out")")" >>"$tmp/fig.html"
     return 1
   fi
   case $rc in
-  0) said="the invariant held" ;;
-  1) said="the bug was observed" ;;
-  *) said="exit $rc" ;;
+  0) said="the invariant held on this run" ;;
+  1) said="this run broke the invariant" ;;
+  *) said="the run ended with exit $rc" ;;
   esac
   if [ "$2" = bug ]; then what="The bug"; else what="The fix"; fi
   cat >>"$tmp/fig.html" <<EOF
 <figure class="timeline">
 <a href="figures/$1-$2.svg"><img src="figures/$1-$2.svg" alt="$what of scenario $1 as a timeline: one lane per operation, file order from left to right"></a>
-<figcaption>$what ($said). Produced by <code>$(printf '%s' "$run" | sed 's/&/\&amp;/g; s/</\&lt;/g')</code>
-then <code>build/trace --format svg -o $svg $log</code>.
-The log: <a href="logs/$1-$2.jsonl">logs/$1-$2.jsonl</a>.</figcaption>
+<figcaption><strong>$what</strong>: $said. Click the picture for full size;
+there, hovering over a dot shows its message. Made by these commands
+(the log: <a href="logs/$1-$2.jsonl">logs/$1-$2.jsonl</a>):
+<pre class="cmd"><code>$(html "$run")
+$(html "build/trace --format svg -o $svg $log")</code></pre></figcaption>
 </figure>
 EOF
   return 0
@@ -214,7 +229,7 @@ if [ "$figs" = 1 ]; then
       : >"$tmp/fig.html"
       figure "$nn" bug "$sched"
       figure "$nn" fix "$sched"
-      if [ -s "$tmp/fig.html" ]; then
+      if grep -q '<figure' "$tmp/fig.html"; then
         { printf '<div class="figures">\n'; cat "$tmp/fig.html"; printf '</div>\n'; } >>"$tmp/$ch.fig"
         echo "book: figures for $scen in $ch.html"
       fi
