@@ -154,26 +154,39 @@ expose_schedule() {
       if ($0 ~ /", *$/) { print buf; exit }
     }' tools/gallery/registry.c 2>/dev/null
 }
-# figure NN VARIANT SCHEDULE: runs it, renders the SVG, and appends the
-# <figure> to $tmp/fig.html; warns and returns 1 when it cannot.
+# figure NN VARIANT SCHEDULE ARGS: runs it, renders the SVG, and appends
+# the <figure> to $tmp/fig.html (a note instead when it cannot, with a
+# warning). ARGS come from figures.conf; a --schedule there wins.
 figure() {
   log=$out/logs/$1-$2.jsonl
   svg=$out/figures/$1-$2.svg
+  extra=$4
   rm -f "$log"
   case $3 in
   *[!A-Za-z0-9_.:,-]*) q="'$3'" ;;
   *) q=$3 ;;
   esac
-  run="build/gallery run $1 --$2 --schedule $q --log $log"
-  timeout 60 "$B/gallery" run "$1" "--$2" --schedule "$3" --log "$log" >"$out/logs/$1-$2.out" 2>&1
-  rc=$?
-  if [ ! -s "$log" ]; then
-    # Some variants write no log under a schedule (their scheduled mode
-    # runs on threads that do not log); a natural run is the next best.
-    run="build/gallery run $1 --$2 --log $log"
-    timeout 60 "$B/gallery" run "$1" "--$2" --log "$log" >"$out/logs/$1-$2.out" 2>&1
+  set -f
+  case " $extra " in
+  *" --schedule "*)
+    run="build/gallery run $1 --$2 --log $log $extra"
+    timeout 60 "$B/gallery" run "$1" "--$2" --log "$log" $extra >"$out/logs/$1-$2.out" 2>&1
     rc=$?
-  fi
+    ;;
+  *)
+    run="build/gallery run $1 --$2 --schedule $q --log $log${extra:+ $extra}"
+    timeout 60 "$B/gallery" run "$1" "--$2" --schedule "$3" --log "$log" $extra >"$out/logs/$1-$2.out" 2>&1
+    rc=$?
+    if [ ! -s "$log" ]; then
+      # Some variants write no log under a schedule (their scheduled mode
+      # runs on threads that do not log); a natural run is the next best.
+      run="build/gallery run $1 --$2 --log $log${extra:+ $extra}"
+      timeout 60 "$B/gallery" run "$1" "--$2" --log "$log" $extra >"$out/logs/$1-$2.out" 2>&1
+      rc=$?
+    fi
+    ;;
+  esac
+  set +f
   if [ ! -s "$log" ]; then
     warn "no figure for $1 $2: '$run' wrote no log (exit $rc)"
     rm -f "$log"
@@ -227,8 +240,9 @@ if [ "$figs" = 1 ]; then
       sched=$(expose_schedule "$nn")
       [ -n "$sched" ] || sched=lifo
       : >"$tmp/fig.html"
-      figure "$nn" bug "$sched"
-      figure "$nn" fix "$sched"
+      args=$(awk -v n="$nn" '/^[ \t]*#/ { next } NF && $1 + 0 == n + 0 { $1 = ""; sub(/^ +/, ""); print; exit }' "$here/figures.conf" 2>/dev/null)
+      figure "$nn" bug "$sched" "$args"
+      figure "$nn" fix "$sched" "$args"
       if grep -q '<figure' "$tmp/fig.html"; then
         { printf '<div class="figures">\n'; cat "$tmp/fig.html"; printf '</div>\n'; } >>"$tmp/$ch.fig"
         echo "book: figures for $scen in $ch.html"
