@@ -78,6 +78,16 @@ int main(int argc, char **argv) {
   }
   if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
     return 2;
+  if (cfg.log_path) {
+    /* Bad input is reported here, by name, not as a setup failure later. */
+    FILE *f = fopen(cfg.log_path, "w");
+    if (f == NULL) {
+      fprintf(stderr, "%s: --log %s: %s\n", argv[0], cfg.log_path,
+              strerror(errno));
+      return 2;
+    }
+    fclose(f);
+  }
   res = calloc(1, sizeof *res);
   if (res == NULL) {
     fprintf(stderr, "reply-mixup: out of memory\n");
