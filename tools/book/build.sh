@@ -129,11 +129,12 @@ page_head() {
 <p class="book"><a href="$1index.html">$book_title</a></p>
 <ol>
 EOF
-  while IFS='	' read -r c t; do
-    if [ "$c" = "$2" ]; then
-      printf '<li><a href="%s%s.html" aria-current="page">%s</a></li>\n' "$1" "$c" "$t"
+  # Its own names: callers loop over the chapters with c and t.
+  while IFS='	' read -r nc nt; do
+    if [ "$nc" = "$2" ]; then
+      printf '<li><a href="%s%s.html" aria-current="page">%s</a></li>\n' "$1" "$nc" "$nt"
     else
-      printf '<li><a href="%s%s.html">%s</a></li>\n' "$1" "$c" "$t"
+      printf '<li><a href="%s%s.html">%s</a></li>\n' "$1" "$nc" "$nt"
     fi
   done <"$tmp/titles"
   printf '</ol>\n</nav>\n<main>\n'
