@@ -84,6 +84,8 @@ static atomic_size_t buf_kb;
  * this process, else the pid that started it (a forked child has none). */
 static sem_t flusher_sem;
 static atomic_int flusher_pid;
+static atomic_int flusher_stop;
+static pthread_t flusher_thread;
 static atomic_int flusher_off; /* CORRLOG_FLUSHER=0 */
 static atomic_int sink_fd = -1;
 static int sink_owned;
@@ -906,6 +908,8 @@ static void *flusher_main(void *arg) {
     }
     while (sem_timedwait(&flusher_sem, &ts) != 0 && errno == EINTR)
       ;
+    if (atomic_load(&flusher_stop))
+      break;
     lock_or_die(&sink_lock, 0);
     corrlog_flush();
     lock_or_die(&sink_lock, 1);
@@ -915,19 +919,24 @@ static void *flusher_main(void *arg) {
 
 /* Starts the flusher once per process (a forked child starts its own). */
 static void flusher_start(void) {
-  pthread_t t;
-  pthread_attr_t a;
   int pid = (int)getpid();
   if (atomic_load(&flusher_off) || atomic_load(&flusher_pid) == pid)
     return;
-  if (pthread_attr_init(&a) != 0)
-    return;
-  pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+  atomic_store(&flusher_stop, 0);
   /* Without a flusher, threads flush their own full buffers: slower, still
    * correct, so a failure here is not fatal. */
-  if (pthread_create(&t, &a, flusher_main, NULL) == 0)
+  if (pthread_create(&flusher_thread, NULL, flusher_main, NULL) == 0)
     atomic_store(&flusher_pid, pid);
-  pthread_attr_destroy(&a);
+}
+
+/* Stops and joins this process's flusher, if it has one. */
+static void flusher_join(void) {
+  if (atomic_load(&flusher_pid) != (int)getpid())
+    return;
+  atomic_store(&flusher_stop, 1);
+  sem_post(&flusher_sem);
+  pthread_join(flusher_thread, NULL);
+  atomic_store(&flusher_pid, 0);
 }
 
 void corrlog_set_buffer_kb(size_t kb) {
@@ -1015,6 +1024,7 @@ void corrlog_close(void) {
   char line[128];
   size_t n;
 
+  flusher_join();
   corrlog_flush();
   lock_or_die(&sink_lock, 0);
   int fd = atomic_load(&sink_fd);
