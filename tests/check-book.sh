@@ -149,6 +149,7 @@ for top, dirs, files in os.walk(book):
 
 chapters = sorted(f[:-3] for f in os.listdir(chapdir) if f.endswith(".md"))
 links = figures = 0
+sidebar = {}  # one failure per distinct sidebar problem, not per page
 for path, pg in sorted(pages.items()):
     here = os.path.dirname(path)
     for tag, key, url in pg.refs:
@@ -171,15 +172,21 @@ for path, pg in sorted(pages.items()):
     names = [os.path.basename(h)[:-5] for h in pg.toc]
     if sorted(names) != chapters:
         missing = sorted(set(chapters) - set(names))
-        fail("%s: the sidebar lists %d chapters, chapters/ has %d%s" % (
-            path, len(names), len(chapters),
-            " (missing: %s)" % ", ".join(missing) if missing else ""))
+        extra = sorted(set(names) - set(chapters))
+        why = "the sidebar lists %d chapters, chapters/ has %d%s%s" % (
+            len(names), len(chapters),
+            " (missing: %s)" % ", ".join(missing) if missing else "",
+            " (not in chapters/: %s)" % ", ".join(extra) if extra else "")
+        sidebar.setdefault(why, []).append(path)
     base = os.path.basename(path)[:-5]
     if os.path.dirname(path) == os.path.normpath(book) and base in chapters:
         if [os.path.basename(h)[:-5] for h in pg.current] != [base]:
             fail("%s: the sidebar marks %s as current, not %s" % (path, pg.current or "nothing", base))
 
-print("ok:   %d pages, %d relative links, %d figure references checked" % (len(pages), links, figures))
+for why, where in sorted(sidebar.items()):
+    fail("%s: %s%s" % (where[0], why,
+                       " (and on %d more pages)" % (len(where) - 1) if len(where) > 1 else ""))
+print("checked: %d pages, %d relative links, %d figure references checked" % (len(pages), links, figures))
 
 shots_checked = 0
 for f in sorted(os.listdir(shots)):
@@ -193,7 +200,7 @@ for f in sorted(os.listdir(shots)):
 top = [p for p in pages if os.path.dirname(p) == os.path.normpath(book)]
 if shots_checked != len(top):
     fail("%d screenshots for %d pages" % (shots_checked, len(top)))
-print("ok:   %d screenshots read" % shots_checked)
+print("checked: %d screenshots" % shots_checked)
 sys.exit(1 if failures else 0)
 EOF
 
