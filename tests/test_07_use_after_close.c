@@ -1,8 +1,10 @@
 /* test_07_use_after_close.c -- Scenario 07's deterministic test, built three
- * times: against the sync twin, the buggy async version and the fix. A gate
+ * times: against the sync twin, the buggy async version and the fix. The
+ * clients shut down as soon as they have sent (no think time), and a gate
  * holds every reply's computation on the threadpool until the server has
  * read EOF from every client, so each connection ends while its reply is
- * still in flight, on every run; no sleeps. Connection memory comes from
+ * still in flight, on every run; no sleeps. (The EOFs need no pool thread,
+ * so gated replies holding all the pool's threads cannot deadlock.) Connection memory comes from
  * the scenario's quarantine allocator, which poisons freed blocks and never
  * reuses them, so a callback that reaches freed memory is seen without
  * AddressSanitizer. */
@@ -18,7 +20,7 @@ static void teardown(void) {
 }
 
 static void run(int gated, int clients) {
-  struct uac_config cfg = {clients, 0};
+  struct uac_config cfg = {clients, 0, 0}; /* no computing, no think time */
   char msg[512];
 
   uac_reset();
@@ -41,7 +43,9 @@ Test(use_after_close, four_clients_eof_before_replies, .fini = teardown,
   run(1, 4);
 }
 
-/* Control, ungated with no computing time: every variant must deliver all
- * replies (a variant that drops replies or leaks the loop fails here). A
- * natural run: the bug may or may not fail it, so it is only run against
- * the two variants that must pass. */
+/* More clients than the pool has threads (4 by default): the first gated
+ * replies hold every pool thread until the last EOF, which needs none. */
+Test(use_after_close, more_clients_than_pool_threads, .fini = teardown,
+     .timeout = 10) {
+  run(1, 8);
+}

@@ -1,10 +1,11 @@
 /* async.c -- Scenario 07 (BUG): an echo server on one libuv loop that frees
  * a connection's memory as soon as it closes the connection, while a reply
- * computed on the threadpool (or its write) still points at it. Symptom: a
- * callback runs on freed connection memory (AddressSanitizer: heap-use-
- * after-free; the plain build: the quarantine's poison pattern) and the
- * client never gets its reply. Trigger: build/gallery expose 07 (forced),
- * build/gallery hunt 07 (natural). See also: fixes/07-use-after-close/async.c,
+ * computed on the threadpool (or its write) still points at it. Symptom,
+ * when a client's shutdown overtakes its reply: a callback runs on freed
+ * connection memory (AddressSanitizer: heap-use-after-free; the plain
+ * build: the quarantine's poison pattern) and the client never gets its
+ * reply. Trigger: build/gallery expose 07 (forced), build/gallery hunt 07
+ * (natural). See also: fixes/07-use-after-close/async.c,
  * bugs/07-use-after-close/sync.c, chapters/07-use-after-close.md. */
 #include "gallery.h"
 #include "uac.h"
@@ -49,6 +50,7 @@ struct client {
   uv_connect_t connect;
   uv_write_t write;
   uv_shutdown_t shutdown;
+  uv_work_t think;
   char msg[MSG_MAX];
   char got[2 * MSG_MAX];
   size_t gotlen;
@@ -77,17 +79,21 @@ static void write_done(uv_write_t *req, int status) {
   free(r);
 }
 
+/* Simulated latency, on a pool thread: the server's computing time and the
+ * client's think time (both explicit knobs, see uac.h). */
+static void spend_us(int us) {
+  struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
+
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+    ;
+}
+
 /* The simulated computation of a reply, on a pool thread. */
 static void reply_work(uv_work_t *work) {
   struct reply *r = container_of(work, struct reply, work);
-  struct timespec ts = {0, 0};
-  int us = r->work_us;
 
   uac_gate_wait();
-  ts.tv_sec = us / 1000000;
-  ts.tv_nsec = (us % 1000000) * 1000L;
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-    ;
+  spend_us(r->work_us);
   for (size_t i = 0; i < r->len; i++)
     r->buf[i] = (char)toupper((unsigned char)r->buf[i]);
 }
@@ -182,14 +188,40 @@ static void client_read(uv_stream_t *stream, ssize_t nread,
   free(buf->base);
 }
 
-static void client_wrote(uv_write_t *req, int status) {
+static void client_shut(uv_shutdown_t *req, int status) {
   (void)req;
   CHECK_UV(status);
 }
 
-static void client_shut(uv_shutdown_t *req, int status) {
-  (void)req;
+/* The client's think time, on a pool thread: it decides whether it has
+ * another request (it never has). */
+static void client_think(uv_work_t *work) {
+  struct client *cl = container_of(work, struct client, think);
+
+  spend_us(cl->app->cfg->think_us);
+}
+
+/* Done sending: shut down the sending side; the reply is still read. */
+static void client_thought(uv_work_t *work, int status) {
+  struct client *cl = container_of(work, struct client, think);
+
   CHECK_UV(status);
+  CHECK_UV(uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->tcp, client_shut));
+}
+
+/* The request is sent. The client's shutdown now races the server's reply:
+ * its think time on the pool against the server's computing time there.
+ * With think_us 0 it shuts down at once, before any reply can exist. */
+static void client_wrote(uv_write_t *req, int status) {
+  struct client *cl = container_of(req, struct client, write);
+
+  CHECK_UV(status);
+  if (cl->app->cfg->think_us == 0)
+    CHECK_UV(uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->tcp,
+                         client_shut));
+  else
+    CHECK_UV(uv_queue_work(&cl->app->loop, &cl->think, client_think,
+                           client_thought));
 }
 
 static void client_connected(uv_connect_t *req, int status) {
@@ -199,7 +231,6 @@ static void client_connected(uv_connect_t *req, int status) {
   CHECK_UV(status);
   CHECK_UV(uv_write(&cl->write, (uv_stream_t *)&cl->tcp, &buf, 1,
                     client_wrote));
-  CHECK_UV(uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->tcp, client_shut));
   CHECK_UV(uv_read_start((uv_stream_t *)&cl->tcp, alloc_cb, client_read));
 }
 

@@ -3,10 +3,12 @@
  * invariant the driver and the test check.
  *
  * The workload: `clients` clients connect to an echo server on 127.0.0.1
- * (port chosen by the OS), each sends one message and shuts down its
- * sending side, then reads the reply until EOF. The server computes each
+ * (port chosen by the OS), each sends one message, thinks for `think_us`
+ * microseconds on the threadpool (it has no second message), shuts down
+ * its sending side, and reads the reply until EOF. The server computes each
  * reply (the message in upper case) on the threadpool, taking `work_us`
- * microseconds, and writes it back.
+ * microseconds, and writes it back. So each client's EOF races its reply:
+ * both wait on the pool, for think_us and work_us.
  *
  * The invariant: no callback runs on freed connection memory, and every
  * client receives its reply. */
@@ -17,7 +19,9 @@
 
 struct uac_config {
   int clients; /* concurrent clients, 1..64 */
-  int work_us; /* simulated time to compute a reply */
+  int work_us;  /* simulated time to compute a reply */
+  int think_us; /* simulated client think time after sending; 0: shut down
+                   at once (the sync twin ignores it) */
 };
 
 /* Runs the workload once (implemented by sync.c and each async.c). Returns

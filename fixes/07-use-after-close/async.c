@@ -1,9 +1,12 @@
 /* async.c -- Scenario 07 (FIX): the echo server closes a connection only
  * when its last reply has been written, and frees the connection's memory
  * in the close callback, the last callback libuv makes for it. No callback
- * can reach freed connection memory, and every client gets its reply.
+ * can reach freed connection memory, and every client gets its reply, even
+ * when its shutdown overtakes the reply. Logs each connection and each
+ * reply as correlated operations (--log FILE).
  * Trigger: build/gallery expose 07 --fix. See also:
  * bugs/07-use-after-close/async.c, chapters/07-use-after-close.md. */
+#include "corrlog.h"
 #include "gallery.h"
 #include "uac.h"
 
@@ -29,6 +32,7 @@ struct conn {
   uv_tcp_t *tcp;
   int pending; /* replies being computed or written */
   int eof;     /* the client has shut down its side */
+  corrlog_op op; /* FIX(07): the connection, from accept to close */
 };
 
 struct reply {
@@ -38,6 +42,7 @@ struct reply {
   uv_write_t write;
   size_t len;
   char buf[MSG_MAX];
+  corrlog_op op; /* FIX(07): this reply, from read to written */
 };
 
 struct client {
@@ -47,6 +52,7 @@ struct client {
   uv_connect_t connect;
   uv_write_t write;
   uv_shutdown_t shutdown;
+  uv_work_t think;
   char msg[MSG_MAX];
   char got[2 * MSG_MAX];
   size_t gotlen;
@@ -60,10 +66,15 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
 
 /* ---- server ---- */
 
+/* @snippet fix_closed */
 static void server_closed(uv_handle_t *handle) {
-  uac_free(handle->data); /* FIX(07): no callback for this connection is left */
+  struct conn *c = handle->data;
+
+  corrlog_end(&c->op, 0, "closed, memory freed"); /* FIX(07) */
+  uac_free(c); /* FIX(07): no callback for this connection is left */
   free(handle);
 }
+/* @end */
 
 static void write_done(uv_write_t *req, int status) {
   struct reply *r = container_of(req, struct reply, write);
@@ -72,6 +83,7 @@ static void write_done(uv_write_t *req, int status) {
   (void)status; /* UV_ECANCELED when the connection closed first */
   if (uac_live(c, "write_done")) {
     c->pending--;
+    corrlog_end(&r->op, status, "reply written"); /* FIX(07) */
     /* FIX(07): the last reply is out and the client is done: close now. */
     if (c->eof && c->pending == 0)
       uv_close((uv_handle_t *)c->tcp, server_closed);
@@ -79,17 +91,24 @@ static void write_done(uv_write_t *req, int status) {
   free(r);
 }
 
+/* Simulated latency, on a pool thread: the server's computing time and the
+ * client's think time (both explicit knobs, see uac.h). */
+static void spend_us(int us) {
+  struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
+
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+    ;
+}
+
 /* The simulated computation of a reply, on a pool thread. */
 static void reply_work(uv_work_t *work) {
   struct reply *r = container_of(work, struct reply, work);
-  struct timespec ts = {0, 0};
-  int us = r->work_us;
 
   uac_gate_wait();
-  ts.tv_sec = us / 1000000;
-  ts.tv_nsec = (us % 1000000) * 1000L;
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-    ;
+  corrlog_thread_name("pool");                 /* FIX(07) */
+  corrlog_step(&r->op, "computing the reply"); /* FIX(07) */
+  corrlog_handoff(&r->op);                     /* FIX(07): back to the loop */
+  spend_us(r->work_us);
   for (size_t i = 0; i < r->len; i++)
     r->buf[i] = (char)toupper((unsigned char)r->buf[i]);
 }
@@ -104,6 +123,7 @@ static void reply_done(uv_work_t *work, int status) {
     free(r);
     return;
   }
+  corrlog_step(&r->op, "reply computed, writing it"); /* FIX(07) */
   CHECK_UV(uv_write(&r->write, (uv_stream_t *)c->tcp, &buf, 1, write_done));
 }
 
@@ -121,10 +141,14 @@ static void server_read(uv_stream_t *stream, ssize_t nread,
     r->len = (size_t)nread < MSG_MAX ? (size_t)nread : MSG_MAX;
     memcpy(r->buf, buf->base, r->len);
     c->pending++;
+    /* FIX(07): one operation per reply, a child of its connection's. */
+    corrlog_begin(&r->op, &c->op, "reply", "read %zu bytes", r->len);
+    corrlog_handoff(&r->op); /* FIX(07): on to the pool */
     CHECK_UV(uv_queue_work(&c->app->loop, &r->work, reply_work, reply_done));
   } else if (nread < 0) {
     c->eof = 1;
     uac_saw_eof();
+    corrlog_step(&c->op, "EOF, %d replies pending", c->pending); /* FIX(07) */
     /* FIX(07): a reply still computing or being written will come back to
      * c: close only when none is left (else write_done closes), and free c
      * in the close callback, after libuv's last use of the connection. */
@@ -141,6 +165,7 @@ static void on_connection(uv_stream_t *server, int status) {
 
   CHECK_UV(status);
   c->app = app;
+  corrlog_begin(&c->op, NULL, "conn", "accepted"); /* FIX(07) */
   c->tcp = malloc(sizeof *c->tcp);
   if (c->tcp == NULL)
     abort();
@@ -183,14 +208,40 @@ static void client_read(uv_stream_t *stream, ssize_t nread,
   free(buf->base);
 }
 
-static void client_wrote(uv_write_t *req, int status) {
+static void client_shut(uv_shutdown_t *req, int status) {
   (void)req;
   CHECK_UV(status);
 }
 
-static void client_shut(uv_shutdown_t *req, int status) {
-  (void)req;
+/* The client's think time, on a pool thread: it decides whether it has
+ * another request (it never has). */
+static void client_think(uv_work_t *work) {
+  struct client *cl = container_of(work, struct client, think);
+
+  spend_us(cl->app->cfg->think_us);
+}
+
+/* Done sending: shut down the sending side; the reply is still read. */
+static void client_thought(uv_work_t *work, int status) {
+  struct client *cl = container_of(work, struct client, think);
+
   CHECK_UV(status);
+  CHECK_UV(uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->tcp, client_shut));
+}
+
+/* The request is sent. The client's shutdown now races the server's reply:
+ * its think time on the pool against the server's computing time there.
+ * With think_us 0 it shuts down at once, before any reply can exist. */
+static void client_wrote(uv_write_t *req, int status) {
+  struct client *cl = container_of(req, struct client, write);
+
+  CHECK_UV(status);
+  if (cl->app->cfg->think_us == 0)
+    CHECK_UV(uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->tcp,
+                         client_shut));
+  else
+    CHECK_UV(uv_queue_work(&cl->app->loop, &cl->think, client_think,
+                           client_thought));
 }
 
 static void client_connected(uv_connect_t *req, int status) {
@@ -200,7 +251,6 @@ static void client_connected(uv_connect_t *req, int status) {
   CHECK_UV(status);
   CHECK_UV(uv_write(&cl->write, (uv_stream_t *)&cl->tcp, &buf, 1,
                     client_wrote));
-  CHECK_UV(uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->tcp, client_shut));
   CHECK_UV(uv_read_start((uv_stream_t *)&cl->tcp, alloc_cb, client_read));
 }
 
