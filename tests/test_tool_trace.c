@@ -212,6 +212,11 @@ Test(trace_fast, declines_everything_else) {
       "{\"op\":\"\xed\xa0\x80\",\"ev\":\"begin\"}",
       "{\"op\":\"\xf4\x90\x80\x80\",\"ev\":\"begin\"}",
       "{\"op\":\"\xe2\x82\",\"ev\":\"begin\"}",
+      "{\"op\":\"\xe0\x9f\xbf\",\"ev\":\"begin\"}",     /* overlong */
+      "{\"op\":\"\xf0\x8f\xbf\xbf\",\"ev\":\"begin\"}", /* overlong */
+      "{\"op\":\"\xc1\xbf\",\"ev\":\"begin\"}",         /* overlong */
+      "{\"op\":\"\xf5\x80\x80\x80\",\"ev\":\"begin\"}",
+      "{\"op\":\"\x80\",\"ev\":\"begin\"}",
       /* structure and schema */
       "{\"op\":\"a\",\"ev\":\"begin\"} x",
       "{\"op\":\"a\",\"ev\":\"begin\",}",

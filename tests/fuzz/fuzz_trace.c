@@ -2,6 +2,8 @@
  * bytes must give either an event or an error message, never a crash, a
  * leak or an out-of-bounds read; and whenever the fast parser accepts a line
  * (trace_fast.c), its event must equal the one the jansson path makes of it.
+ * Each input is tried as a whole line and inside a few lines in the fast
+ * form, so mutations reach the string decoder and the number parser.
  * Build and run (from the repository root; tools/check.sh does the same):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote tools/trace \
  *     -iquote tools/corrlog tests/fuzz/fuzz_trace.c tools/trace/trace.c \
@@ -56,7 +58,8 @@ static const char *first_difference(const struct trace_event *f,
   return NULL;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+/* Parses one line both ways and aborts on any disagreement. */
+static void check_line(const uint8_t *data, size_t size) {
   struct trace_event e, ref;
   char err[256], referr[256];
   int rc = trace_parse_line((const char *)data, size, &e, err, sizeof err);
@@ -98,5 +101,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     trace_event_free(&e);
   if (refrc == 0)
     trace_event_free(&ref);
+}
+
+/* Puts the input inside a line in the fast form, where most mutations would
+ * otherwise never reach: as a string's contents (the decoder: escapes,
+ * UTF-8), as a number, and as an attribute key (the duplicate check). */
+static const char *const templates[][2] = {
+    {"{\"op\":\"a\",\"ev\":\"step\",\"msg\":\"", "\"}"},
+    {"{\"op\":\"a\",\"ev\":\"step\",\"seq\":", "}"},
+    {"{\"op\":\"a\",\"ev\":\"step\",\"attrs\":{\"res\":\"r\",\"",
+     "\":\"v\"}}"},
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  check_line(data, size);
+  for (size_t t = 0; t < sizeof templates / sizeof templates[0]; t++) {
+    size_t a = strlen(templates[t][0]), b = strlen(templates[t][1]);
+    /* Exactly as long as the line, so ASan sees any read past its end. */
+    uint8_t *line = malloc(a + size + b);
+
+    if (!line)
+      abort();
+    memcpy(line, templates[t][0], a);
+    memcpy(line + a, data, size);
+    memcpy(line + a + size, templates[t][1], b);
+    check_line(line, a + size + b);
+    free(line);
+  }
   return 0;
 }
