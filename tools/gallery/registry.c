@@ -36,6 +36,20 @@ const struct scenario gallery_scenarios[] = {
         .run_args = "",
     },
     {
+        .id = 3,
+        .slug = "lost-stack",
+        .title = "A crash whose stack shows the event loop, not the caller",
+        .theme = "misleading stack traces",
+        .chapter = "chapters/03-lost-stack.md",
+        .wrong = "an error detected in a completion callback; the crash "
+                 "stack shows uv_run, not the caller who caused it",
+        .look = "the backtrace under 'FATAL': uv_run and libuv frames, and "
+                "no caller; the fix's report adds where the op was started",
+        .hunt_timeout = "10",
+        .expose_schedule = "lifo",
+        .run_args = "",
+    },
+    {
         .id = 4,
         .slug = "heisenbug",
         .title = "A race that hides when you log it",

@@ -1,0 +1,139 @@
+/* main.c -- Scenario 03 (lost-stack) driver: runs one variant's workload in
+ * a child process, shows the crash report it wrote to stderr, and checks
+ * that the report names the caller that passed the bad argument. Linked
+ * with sync.c, the bug's async.c or the fix's async.c into
+ * build/bin/03-lost-stack-{sync,bug,fix}.
+ * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "lost_stack.h"
+#include "sched.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const char usage[] =
+    "usage: %s [--bad CALLER] [--log FILE] [--work-us N] [--schedule SPEC]\n"
+    "Runs scenario 03 (lost-stack) once: three callers submit resizes and\n"
+    "one passes a negative width. The run aborts with a crash report, which\n"
+    "is shown on stderr and must name the caller (function, file:line).\n"
+    "  --bad CALLER      who passes the bad width: avatar, banner (default),\n"
+    "                    gallery, or none (no crash, nothing to report)\n"
+    "  --log FILE        write the correlation log (JSON Lines) to FILE; only\n"
+    "                    the fix logs\n"
+    "  --work-us N       simulated resize time in microseconds (default 1000)\n"
+    "  --schedule SPEC   hold threadpool requests and release them by SPEC\n"
+    "                    (fifo, lifo, random:SEED, order:work#N,...; also env\n"
+    "                    SCHED); the outcome does not depend on it\n"
+    "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
+
+static int caller_arg(const char *s, enum ls_caller *out) {
+  static const struct {
+    const char *name;
+    enum ls_caller c;
+  } names[] = {{"none", LS_NONE},
+               {"avatar", LS_AVATAR},
+               {"banner", LS_BANNER},
+               {"gallery", LS_GALLERY}};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(s, names[i].name) == 0) {
+      *out = names[i].c;
+      return 0;
+    }
+  return -1;
+}
+
+int main(int argc, char **argv) {
+  struct ls_config cfg = {NULL, LS_BANNER, 1000};
+  const char *schedule = NULL;
+  static char report[65536];
+  char msg[512];
+  int i, st, r;
+
+  for (i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      printf(usage, argv[0]);
+      return 0;
+    }
+    if (strcmp(a, "--bad") != 0 && strcmp(a, "--log") != 0 &&
+        strcmp(a, "--work-us") != 0 && strcmp(a, "--schedule") != 0) {
+      fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], a);
+      return 2;
+    }
+    if (v == NULL) {
+      fprintf(stderr, "%s: %s needs a value\n", argv[0], a);
+      return 2;
+    }
+    i++;
+    if (strcmp(a, "--log") == 0) {
+      cfg.log_path = v;
+    } else if (strcmp(a, "--schedule") == 0) {
+      schedule = v;
+    } else if (strcmp(a, "--bad") == 0) {
+      if (caller_arg(v, &cfg.bad) != 0) {
+        fprintf(stderr,
+                "%s: --bad wants avatar, banner, gallery or none, got '%s'\n",
+                argv[0], v);
+        return 2;
+      }
+    } else {
+      char *end;
+      long n;
+      errno = 0;
+      n = strtol(v, &end, 10);
+      if (errno || end == v || *end || n < 0 || n > 1000000) {
+        fprintf(stderr, "%s: --work-us wants a number from 0 to 1000000, "
+                        "got '%s'\n",
+                argv[0], v);
+        return 2;
+      }
+      cfg.work_us = (int)n;
+    }
+  }
+  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+    return 2;
+  if (cfg.log_path) {
+    /* Bad input is reported here, by name, not as a setup failure later. */
+    FILE *f = fopen(cfg.log_path, "w");
+    if (f == NULL) {
+      fprintf(stderr, "%s: --log %s: %s\n", argv[0], cfg.log_path,
+              strerror(errno));
+      return 2;
+    }
+    fclose(f);
+  }
+
+  if (ls_capture(&cfg, report, sizeof report, &st) != 0) {
+    fprintf(stderr, "lost-stack: cannot start the child: %s\n",
+            strerror(errno));
+    return 3;
+  }
+  fputs(report, stderr);
+  if (cfg.bad == LS_NONE && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+    printf("lost-stack: the run failed with no bad argument (status %d)\n",
+           st);
+    r = 3;
+  } else if (cfg.bad != LS_NONE &&
+             !(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT)) {
+    printf("lost-stack: the bad argument did not abort the run (status "
+           "%d)\n",
+           st);
+    r = 3;
+  } else if ((r = ls_check(report, cfg.bad, msg, sizeof msg)) != 0) {
+    printf("%s\n", msg);
+  } else if (cfg.bad == LS_NONE) {
+    printf("lost-stack: no bad argument, no crash, nothing to report\n");
+  } else {
+    printf("lost-stack: the report names %s, the caller that passed the bad "
+           "argument: invariant held\n",
+           ls_caller_name(cfg.bad));
+  }
+  if (sched_active())
+    printf("lost-stack: schedule taken (in the child): see its stderr\n");
+  sched_reset();
+  return r;
+}

@@ -1,0 +1,111 @@
+/* report.c -- Scenario 03's crash report, the child process that captures
+ * it, and the invariant check on it. Shared by the driver and the test for
+ * all three variants. */
+#include "lost_stack.h"
+
+#include <errno.h>
+#include <execinfo.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void ls_fatal(const char *what) {
+  void *frames[64];
+  int n;
+
+  fprintf(stderr, "lost-stack: FATAL: %s\n", what);
+  /* backtrace_symbols_fd writes straight to the descriptor and does not
+   * allocate, so it works from a program that is already in trouble. It
+   * names only exported symbols: global functions of a program linked with
+   * -rdynamic, and the public functions of shared libraries. */
+  n = backtrace(frames, (int)(sizeof frames / sizeof frames[0]));
+  fprintf(stderr, "backtrace (innermost call first):\n");
+  backtrace_symbols_fd(frames, n, STDERR_FILENO);
+  abort();
+}
+
+int ls_capture(const struct ls_config *cfg, char *report, size_t len,
+               int *wstatus) {
+  int fd[2];
+  size_t used = 0;
+  pid_t pid;
+
+  if (pipe(fd) != 0)
+    return -1;
+  fflush(NULL); /* nothing buffered may be written twice */
+  pid = fork();
+  if (pid < 0) {
+    close(fd[0]);
+    close(fd[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    close(fd[0]);
+    if (dup2(fd[1], STDERR_FILENO) < 0)
+      _exit(3);
+    close(fd[1]);
+    _exit(ls_run(cfg) < 0 ? 3 : 0);
+  }
+  close(fd[1]);
+  for (;;) {
+    char buf[4096];
+    ssize_t n = read(fd[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    /* Keep what fits, but drain the pipe so the child never blocks. */
+    if (len > 0 && used < len - 1) {
+      size_t k = (size_t)n < len - 1 - used ? (size_t)n : len - 1 - used;
+      memcpy(report + used, buf, k);
+      used += k;
+    }
+  }
+  close(fd[0]);
+  if (len > 0)
+    report[used] = '\0';
+  while (waitpid(pid, wstatus, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return 0;
+}
+
+/* @snippet check */
+int ls_check(const char *report, enum ls_caller culprit, char *msg,
+             size_t msglen) {
+  const char *name = ls_caller_name(culprit);
+  const char *p = report;
+  regex_t site;
+  int found = 0;
+
+  if (name == NULL) {
+    if (strstr(report, "FATAL") == NULL)
+      return 0;
+    snprintf(msg, msglen,
+             "lost-stack invariant violated: a fatal report, but no caller "
+             "passed a bad argument");
+    return 1;
+  }
+  /* A location is FILE.c:LINE; it must be on the same line as the name. */
+  if (regcomp(&site, "\\.c:[0-9]+", REG_EXTENDED | REG_NOSUB) != 0)
+    abort();
+  while (*p && !found) {
+    size_t n = strcspn(p, "\n");
+    char line[1024];
+    snprintf(line, sizeof line, "%.*s", (int)(n < 1023 ? n : 1023), p);
+    found = strstr(line, name) != NULL && regexec(&site, line, 0, NULL, 0) == 0;
+    p += n + (p[n] == '\n');
+  }
+  regfree(&site);
+  if (found)
+    return 0;
+  snprintf(msg, msglen,
+           "lost-stack invariant violated: the report does not name the "
+           "caller that passed the bad argument (culprit: %s)",
+           name);
+  return 1;
+}
+/* @end */
