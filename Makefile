@@ -166,8 +166,11 @@ bench: all ## benchmarks, printed as ratios measured in the same run
 	$(Q)echo "== the gallery's failure rates (tools/gallery-table.sh)"
 	$(Q)tools/gallery-table.sh --write
 
-book: ## the workbook as static HTML in build/book/
-	@echo "make book: the HTML workbook is not built yet; read chapters/*.md"
+book: all ## the workbook as static HTML in build/book/ (open build/book/index.html)
+	$(Q)tools/book/build.sh
+
+check-book: all ## the HTML book in headless Chromium: non-blank pages, links, figures
+	$(Q)tests/check-book.sh
 
 snippets: $(B)/doccheck ## refresh code excerpts in chapters from the source
 	$(Q)$(B)/doccheck snippets --refresh chapters/*.md
@@ -182,7 +185,7 @@ help: ## list every target with one line each
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  make %-9s %s\n", $$1, $$2 }'
 
-.PHONY: all deps run test check bench book snippets format clean help
+.PHONY: all deps run test check check-book bench book snippets format clean help
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -63,6 +63,7 @@ check_asan() {
   # The whole test suite under the sanitizers (doc checks drive the normal
   # build, so they are left to make test).
   export ASAN_OPTIONS="detect_leaks=1:handle_segv=0:abort_on_error=0"
+  export LSAN_OPTIONS="suppressions=$PWD/tools/lsan.supp:print_suppressions=0"
   export UBSAN_OPTIONS="print_stacktrace=1"
   runs=$((runs + 1))
   if ! B=$B SKIP_DOCS=1 SANITIZED=1 tools/run-tests.sh >"$tmp/asan-tests" 2>&1; then
@@ -91,7 +92,7 @@ check_asan() {
       fi ;;
     esac
   done
-  unset ASAN_OPTIONS UBSAN_OPTIONS
+  unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
   record "asan+ubsan (suite, sync, fix)" "$runs" "$fails" $(($(now) - t0))
 }
 

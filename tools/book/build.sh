@@ -143,17 +143,11 @@ page_foot() { printf '</main>\n</body>\n</html>\n'; }
 
 # The figures: for each scenario built with a bug and a fix, one run of
 # each under the schedule its expose test uses, rendered as swimlanes.
-# expose_schedule NN: the scenario's .expose_schedule from the gallery's
-# registry (C string literals joined), or nothing.
+# expose_schedule NN: the schedule the scenario's comparison runs under,
+# as `build/gallery show NN` prints it, or nothing.
 expose_schedule() {
-  awk -v want="$1" '
-    /\.id *=/ { id = $0; sub(/.*\.id *= */, "", id); sub(/[^0-9].*/, "", id); id += 0 }
-    /\.expose_schedule *=/ { on = (id == want + 0); buf = "" }
-    on {
-      l = $0
-      while (match(l, /"[^"]*"/)) { buf = buf substr(l, RSTART + 1, RLENGTH - 2); l = substr(l, RSTART + RLENGTH) }
-      if ($0 ~ /", *$/) { print buf; exit }
-    }' tools/gallery/registry.c 2>/dev/null
+  "$B/gallery" show "$1" 2>/dev/null |
+    sed -n 's/^  forced schedule (compare): *//p'
 }
 # figure NN VARIANT SCHEDULE ARGS: runs it, renders the SVG, and appends
 # the <figure> to $tmp/fig.html (a note instead when it cannot, with a
