@@ -62,7 +62,7 @@ static void log_line(void *arg, const char *line, size_t len) {
  * server computes, so its EOF usually comes after its reply (measured rates
  * in chapters/07-use-after-close.md). */
 #define DEFAULT_WORK_US 50
-#define DEFAULT_THINK_US 400
+#define DEFAULT_THINK_US 200
 #define DEFAULT_CLIENTS 2
 
 int main(int argc, char **argv) {
