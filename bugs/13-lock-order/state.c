@@ -1,0 +1,192 @@
+/* state.c -- Scenario 13 (lock-order): what the sync twin, the bug and the
+ * fix share: the locked state, the latency knob, the invariant check, and
+ * running a variant in a child process so that a deadlock is an outcome the
+ * driver and the test can report instead of the end of them. */
+#include "gallery.h"
+#include "lock_order.h"
+#include "sched.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+void lk_state_init(struct lk_state *st, const struct lk_config *cfg) {
+  memset(st, 0, sizeof *st);
+  st->hold_us = cfg->hold_us;
+  CHECK_PT(pthread_mutex_init(&st->cache_mu, NULL));
+  CHECK_PT(pthread_mutex_init(&st->stats_mu, NULL));
+  sched_name(&st->cache_mu, "cache");
+  sched_name(&st->stats_mu, "stats");
+}
+
+void lk_state_destroy(struct lk_state *st, struct lk_result *res) {
+  res->requests = st->requests;
+  res->hits = st->hits;
+  res->misses = st->misses;
+  res->evictions = st->evictions;
+  res->sweeps = st->sweeps;
+  res->cached = 0;
+  for (int k = 0; k < LK_KEYS; k++)
+    res->cached += st->present[k];
+  CHECK_PT(pthread_mutex_destroy(&st->cache_mu));
+  CHECK_PT(pthread_mutex_destroy(&st->stats_mu));
+}
+
+int lk_key(int i) { return (i * 7) % LK_KEYS; }
+
+void lk_hold(const struct lk_state *st) {
+  struct timespec ts = {st->hold_us / 1000000,
+                        (st->hold_us % 1000000) * 1000L};
+  if (st->hold_us > 0)
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+      ;
+}
+
+int lk_check(const struct lk_config *cfg, const struct lk_result *r,
+             char *msg, size_t msglen) {
+  if (r->requests == cfg->requests && r->hits + r->misses == r->requests &&
+      r->sweeps == cfg->sweeps && r->misses == r->evictions + r->cached) {
+    snprintf(msg, msglen,
+             "lock-order: %ld requests (%ld hits, %ld misses), %ld sweeps "
+             "evicted %ld, %ld cached: every thread finished, invariant held",
+             r->requests, r->hits, r->misses, r->sweeps, r->evictions,
+             r->cached);
+    return 0;
+  }
+  snprintf(msg, msglen,
+           "lock-order invariant violated: %ld of %d requests counted "
+           "(%ld hits + %ld misses), %ld of %d sweeps, %ld misses but %ld "
+           "evictions + %ld cached",
+           r->requests, cfg->requests, r->hits, r->misses, r->sweeps,
+           cfg->sweeps, r->misses, r->evictions, r->cached);
+  return 1;
+}
+
+/* Copies the rest of line `key...` from the report into dst (up to the
+ * newline); returns 0 when the report has no such line. */
+static int report_line(const char *report, const char *key, char *dst,
+                       size_t n) {
+  const char *p = strstr(report, key), *e;
+  if (p == NULL)
+    return 0;
+  p += strlen(key);
+  e = strchr(p, '\n');
+  snprintf(dst, n, "%.*s", (int)(e ? e - p : (ptrdiff_t)strlen(p)), p);
+  return 1;
+}
+
+/* The child: runs the variant, checks it, and leaves the outcome in the
+ * shared page. It ends with _exit so that nothing the parent registered
+ * (atexit handlers, a test framework's) runs twice. */
+static void child(const struct lk_config *cfg, const char *schedule,
+                  struct lk_outcome *out) {
+  int r;
+
+  if (schedule != NULL && sched_configure(schedule) != 0) {
+    snprintf(out->msg, sizeof out->msg, "lock-order: bad schedule '%s'",
+             schedule);
+    _exit(2);
+  }
+  r = lk_run(cfg, &out->res);
+  if (r < 0) {
+    snprintf(out->msg, sizeof out->msg, "lock-order: setup failed: %s",
+             strerror(-r));
+    r = 3;
+  } else {
+    r = lk_check(cfg, &out->res, out->msg, sizeof out->msg);
+  }
+  if (sched_active())
+    snprintf(out->taken, sizeof out->taken, "%s", sched_taken());
+  sched_reset();
+  fflush(stdout);
+  fflush(stderr);
+  _exit(r);
+}
+
+/* @snippet isolated */
+int lk_run_isolated(const struct lk_config *cfg, const char *schedule,
+                    struct lk_outcome *res) {
+  struct lk_outcome *out;
+  char *report = NULL, buf[4096], cycle[400];
+  size_t len = 0;
+  int fds[2], status;
+  ssize_t n;
+  pid_t pid;
+
+  out = mmap(NULL, sizeof *out, PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (out == MAP_FAILED || pipe(fds) != 0) {
+    snprintf(res->msg, sizeof res->msg, "lock-order: setup failed: %s",
+             strerror(errno));
+    return res->status = 3;
+  }
+  memset(out, 0, sizeof *out);
+  fflush(stdout);
+  fflush(stderr);
+  if ((pid = fork()) < 0) {
+    snprintf(res->msg, sizeof res->msg, "lock-order: fork: %s",
+             strerror(errno));
+    return res->status = 3;
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    dup2(fds[1], 2);
+    close(fds[1]);
+    child(cfg, schedule, out);
+  }
+  close(fds[1]);
+  /* Keep the child's stderr (the scheduler's report goes there) and pass
+   * it on, so the report is both parsed and seen. */
+  while ((n = read(fds[0], buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    if (write(2, buf, (size_t)n) < 0) {
+      /* Our own stderr is gone; the report is still parsed. */
+    }
+    if ((report = realloc(report, len + (size_t)n + 1)) == NULL)
+      abort();
+    memcpy(report + len, buf, (size_t)n);
+    report[len += (size_t)n] = '\0';
+  }
+  close(fds[0]);
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      abort();
+  *res = *out;
+  if (WIFSIGNALED(status)) {
+    snprintf(res->msg, sizeof res->msg, "lock-order: the run died of %s",
+             strsignal(WTERMSIG(status)));
+    res->status = 3;
+  } else if (WEXITSTATUS(status) == 1 && res->msg[0] == '\0') {
+    /* The child never reached its check: the scheduler found that no
+     * thread could run, printed its report and ended the process. */
+    if (report != NULL &&
+        report_line(report, "sched: waits-for cycle: ", cycle, sizeof cycle)) {
+      snprintf(res->msg, sizeof res->msg,
+               "lock-order invariant violated: the threads deadlocked, "
+               "waits-for cycle: %s",
+               cycle);
+      report_line(report, "sched: schedule: ", res->taken, sizeof res->taken);
+      res->status = 1;
+    } else {
+      snprintf(res->msg, sizeof res->msg,
+               "lock-order: the run ended with status 1 without a check or "
+               "a waits-for cycle (see the report above)");
+      res->status = 3;
+    }
+  } else {
+    res->status = WEXITSTATUS(status);
+    if (res->msg[0] == '\0')
+      snprintf(res->msg, sizeof res->msg,
+               "lock-order: the run ended with status %d", res->status);
+  }
+  free(report);
+  munmap(out, sizeof *out);
+  return res->status;
+}
+/* @end */
