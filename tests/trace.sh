@@ -94,6 +94,24 @@ expect_rc 0 "10 MB line skipped with --lenient" -- "$T" --lenient "$tmp/long.jso
 # Reading from stdin.
 NO_COLOR= "$T" - <"$D/ok.jsonl" >"$tmp/stdin" 2>&1
 cmp -s "$tmp/stdin" "$D/golden/ok.txt" && pass "stdin (-)" || fail "stdin output differs"
+# The fast parser and jansson (TRACE_PARSER=jansson) must give the same
+# output, messages and exit status on every committed log, good and bad;
+# escapes.jsonl has escapes, UTF-8, spaces and extra attributes.
+same=0
+for f in "$D"/*.jsonl "$D"/bad/*; do
+  for args in "--check --races" "--format svg" "--format chrome" "--lenient"; do
+    # shellcheck disable=SC2086
+    NO_COLOR= "$T" $args "$f" >"$tmp/fast" 2>&1; rf=$?
+    # shellcheck disable=SC2086
+    NO_COLOR= TRACE_PARSER=jansson "$T" $args "$f" >"$tmp/slow" 2>&1; rs=$?
+    if [ "$rf" -ne "$rs" ] || ! cmp -s "$tmp/fast" "$tmp/slow"; then
+      fail "fast parser and jansson differ: $args $f (exit $rf vs $rs)"
+      diff "$tmp/slow" "$tmp/fast" | head -5; same=1
+    fi
+  done
+done
+[ "$same" -eq 0 ] && pass "fast parser and jansson agree on every log"
+expect_rc 0 "escapes and UTF-8" -- "$T" --check --races "$D/escapes.jsonl"
 # Usage errors.
 expect_rc 2 "no file" -- "$T"
 expect_rc 2 "unknown option" -- "$T" --bogus "$D/ok.jsonl"
