@@ -124,6 +124,34 @@ const struct scenario gallery_scenarios[] = {
         .run_args = "",
     },
     {
+        .id = 9,
+        .slug = "double-callback",
+        .title = "Double callback: a deadline and a reply both complete a call",
+        .theme = "broken contract",
+        .chapter = "chapters/09-double-callback.md",
+        .wrong = "timeout and reply race; the user callback runs twice (or "
+                 "never)",
+        .look = "a call whose callback ran twice, 'timed out' then 'reply': "
+                "the timer completed it and nothing stopped the reply",
+        .hunt_timeout = "10",
+        .expose_schedule = "fifo",
+        .run_args = "",
+    },
+    {
+        .id = 10,
+        .slug = "pool-deadlock",
+        .title = "Pool deadlock: pool work waiting for work queued behind it",
+        .theme = "deadlock under load",
+        .chapter = "chapters/10-pool-deadlock.md",
+        .wrong = "threadpool work blocks on a lookup queued to the same "
+                 "pool; hangs once load reaches the pool size",
+        .look = "the watchdog's table: every pool thread holds a page "
+                "waiting for a lookup that is queued behind it",
+        .hunt_timeout = "10",
+        .expose_schedule = "fifo",
+        .run_args = "",
+    },
+    {
         .id = 11,
         .slug = "stale-buffer",
         .title = "Stale buffer: one buffer reused before the write reads it",
