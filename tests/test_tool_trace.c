@@ -43,9 +43,9 @@ Test(trace_parse, minimal_line_from_scenario_01) {
   struct trace_event e;
   char err[256];
 
-  cr_assert_eq(parse("{\"op\":\"req-3\",\"ev\":\"begin\",\"msg\":\"GET\"}", &e,
-                     err),
-               0, "%s", err);
+  cr_assert_eq(
+      parse("{\"op\":\"req-3\",\"ev\":\"begin\",\"msg\":\"GET\"}", &e, err), 0,
+      "%s", err);
   cr_assert_str_eq(e.op, "req-3");
   cr_assert_eq(e.has, 0u, "no optional numbers were given");
   trace_event_free(&e);
@@ -152,9 +152,9 @@ Test(trace_fast, takes_flat_lines_and_agrees_with_jansson) {
     cr_assert_eq(trace__parse_fast(lines[i], strlen(lines[i]), &f), 1,
                  "declined: %s", lines[i]);
     cr_assert_not_null(f.mem);
-    cr_assert_eq(trace__parse_slow(lines[i], strlen(lines[i]), &j, err,
-                                   sizeof err),
-                 0, "%s: %s", lines[i], err);
+    cr_assert_eq(
+        trace__parse_slow(lines[i], strlen(lines[i]), &j, err, sizeof err), 0,
+        "%s: %s", lines[i], err);
     assert_same_event(&f, &j, lines[i]);
     trace_event_free(&f);
     trace_event_free(&j);
@@ -234,8 +234,7 @@ Test(trace_fast, declines_everything_else) {
     size_t len = strlen(lines[i]);
     int rc, refrc;
 
-    cr_assert_eq(trace__parse_fast(lines[i], len, &f), 0, "took: %s",
-                 lines[i]);
+    cr_assert_eq(trace__parse_fast(lines[i], len, &f), 0, "took: %s", lines[i]);
     cr_assert_null(f.mem, "a declined line leaves nothing to free");
     rc = trace_parse_line(lines[i], len, &e, err, sizeof err);
     refrc = trace__parse_slow(lines[i], len, &j, referr, sizeof referr);
@@ -332,8 +331,8 @@ Test(trace_chrome, structure) {
       cr_assert(found, "no partner for %s %s", ph, id);
     } else if (strcmp(ph, "s") == 0) {
       flow_s++;
-      handoff += strcmp(json_string_value(json_object_get(e, "name")),
-                        "handoff") == 0;
+      handoff +=
+          strcmp(json_string_value(json_object_get(e, "name")), "handoff") == 0;
     } else if (strcmp(ph, "f") == 0) {
       flow_f++;
     }

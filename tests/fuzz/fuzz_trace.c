@@ -109,8 +109,7 @@ static void check_line(const uint8_t *data, size_t size) {
 static const char *const templates[][2] = {
     {"{\"op\":\"a\",\"ev\":\"step\",\"msg\":\"", "\"}"},
     {"{\"op\":\"a\",\"ev\":\"step\",\"seq\":", "}"},
-    {"{\"op\":\"a\",\"ev\":\"step\",\"attrs\":{\"res\":\"r\",\"",
-     "\":\"v\"}}"},
+    {"{\"op\":\"a\",\"ev\":\"step\",\"attrs\":{\"res\":\"r\",\"", "\":\"v\"}}"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

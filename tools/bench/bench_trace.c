@@ -118,17 +118,17 @@ static void report(const char *what, struct series *s, int reps, long lines) {
 }
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: bench_trace [--quick] [--lines N] [--reps R] [--trace PATH]\n"
-          "  Writes a correlation log of N event lines (default 1000000, about\n"
-          "  110 bytes each) to a temporary file and runs `PATH --check` on it\n"
-          "  R times (default 3, at least 3) with the fast parser and R times\n"
-          "  with TRACE_PARSER=jansson, alternating, each in a child process.\n"
-          "  Prints lines/s from CPU time and from wall time, the peak RSS,\n"
-          "  medians with min-max, and the jansson/fast CPU ratio of each\n"
-          "  pair. PATH defaults to the trace program next to build/bench/.\n"
-          "  --quick: 100000 lines.\n"
-          "Target: 1000000 lines in <= 3 s and <= 100 MB.\n");
+  fprintf(
+      f, "usage: bench_trace [--quick] [--lines N] [--reps R] [--trace PATH]\n"
+         "  Writes a correlation log of N event lines (default 1000000, about\n"
+         "  110 bytes each) to a temporary file and runs `PATH --check` on it\n"
+         "  R times (default 3, at least 3) with the fast parser and R times\n"
+         "  with TRACE_PARSER=jansson, alternating, each in a child process.\n"
+         "  Prints lines/s from CPU time and from wall time, the peak RSS,\n"
+         "  medians with min-max, and the jansson/fast CPU ratio of each\n"
+         "  pair. PATH defaults to the trace program next to build/bench/.\n"
+         "  --quick: 100000 lines.\n"
+         "Target: 1000000 lines in <= 3 s and <= 100 MB.\n");
 }
 
 int main(int argc, char **argv) {

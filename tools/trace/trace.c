@@ -64,7 +64,7 @@ struct resource {
     struct trace_op *op;
     long idx, line;
     int read;
-  } *acc;
+  } * acc;
   size_t n, cap;
 };
 
@@ -107,12 +107,24 @@ struct trace_ctx {
   size_t notes_len;
 };
 
-FILE *trace__out(struct trace_ctx *c) { return c->out; }
-int trace__color(struct trace_ctx *c) { return c->color; }
-int trace__by_thread(struct trace_ctx *c) { return c->by_thread; }
-const char *trace__path(struct trace_ctx *c) { return c->path; }
-int trace__thread_count(struct trace_ctx *c) { return c->nthreads; }
-void **trace__render_state(struct trace_ctx *c) { return &c->render_state; }
+FILE *trace__out(struct trace_ctx *c) {
+  return c->out;
+}
+int trace__color(struct trace_ctx *c) {
+  return c->color;
+}
+int trace__by_thread(struct trace_ctx *c) {
+  return c->by_thread;
+}
+const char *trace__path(struct trace_ctx *c) {
+  return c->path;
+}
+int trace__thread_count(struct trace_ctx *c) {
+  return c->nthreads;
+}
+void **trace__render_state(struct trace_ctx *c) {
+  return &c->render_state;
+}
 
 const char *trace__thread_name(struct trace_ctx *c, int idx) {
   return idx >= 0 && idx < c->nthreads ? c->threads[idx] : "?";
@@ -223,7 +235,8 @@ static void note(struct trace_ctx *c, const char *fmt, ...) {
 /* Reports one violation: "FILE:LINE: op X: what". The same text, shorter,
  * goes into the notes the renderers show next to the current event. */
 static void violation(struct trace_ctx *c, long line, const struct trace_op *op,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static void violation(struct trace_ctx *c, long line, const struct trace_op *op,
                       const char *fmt, ...) {
   char msg[512];
@@ -388,8 +401,7 @@ static void check_event(struct trace_ctx *c, const struct trace_event *e,
     if (!op->begin_line)
       op->begin_line = line;
   } else if (e->ev == TRACE_EV_END && op->end_line) {
-    violation(c, line, op, "ended twice (first end at line %ld)",
-              op->end_line);
+    violation(c, line, op, "ended twice (first end at line %ld)", op->end_line);
   } else if (op->end_line) {
     violation(c, line, op, "%s after the op ended (end at line %ld)", name,
               op->end_line);
@@ -418,8 +430,8 @@ static void check_event(struct trace_ctx *c, const struct trace_event *e,
 
   if (e->has & TRACE_HAS_SEQ) {
     if (op->has_seq && e->seq <= op->last_seq)
-      violation(c, line, op, "seq %lld comes after seq %lld (line %ld)",
-                e->seq, op->last_seq, op->last_line);
+      violation(c, line, op, "seq %lld comes after seq %lld (line %ld)", e->seq,
+                op->last_seq, op->last_line);
     else if (op->has_seq && e->seq > op->max_seq + 1)
       violation(c, line, op, "seq gap: %lld follows %lld (line %ld)", e->seq,
                 op->last_seq, op->last_line);
@@ -429,8 +441,8 @@ static void check_event(struct trace_ctx *c, const struct trace_event *e,
   /* Lamport clocks must grow along the op's sequence; compare only with the
    * event that precedes this one in that sequence. */
   if (e->has & TRACE_HAS_LC) {
-    int next_in_seq = !(e->has & TRACE_HAS_SEQ) || !op->has_seq ||
-                      e->seq == op->last_seq + 1;
+    int next_in_seq =
+        !(e->has & TRACE_HAS_SEQ) || !op->has_seq || e->seq == op->last_seq + 1;
     if (op->has_lc && next_in_seq && e->lc <= op->last_lc)
       violation(c, line, op,
                 "Lamport clock %lld does not exceed %lld of the previous event "
@@ -484,8 +496,8 @@ static void check_finish(struct trace_ctx *c) {
   free(v);
   if (c->have_expect && strcmp(ev_names[c->exp[1].ev], "end") != 0)
     for (struct trace_op *op = c->q_head; op; op = op->q_next)
-      violation(c, op->exp_line, op, "reaches %s but never %s",
-                c->exp[0].text, c->exp[1].text);
+      violation(c, op->exp_line, op, "reaches %s but never %s", c->exp[0].text,
+                c->exp[1].text);
   c->notes_len = 0;
   c->notes[0] = '\0';
 }
@@ -499,7 +511,8 @@ static void usage(FILE *f, const char *prog) {
       "Reads a correlation log (JSON Lines from tools/corrlog) and shows its\n"
       "timeline, checks it, or exports it.\n"
       "\n"
-      "  -f, --format text|svg|chrome  text timeline (default), SVG swimlanes,\n"
+      "  -f, --format text|svg|chrome  text timeline (default), SVG "
+      "swimlanes,\n"
       "                         or Chrome trace JSON for ui.perfetto.dev\n"
       "  -o, --output FILE      write the rendering to FILE instead of stdout\n"
       "      --by op|thread     one lane per operation (default) or thread\n"
@@ -608,12 +621,11 @@ static int run(struct trace_ctx *c) {
     int th, rr;
 
     if (k == 2)
-      snprintf(err, sizeof err, "line is longer than %d bytes",
-               TRACE_MAX_LINE);
+      snprintf(err, sizeof err, "line is longer than %d bytes", TRACE_MAX_LINE);
     if (k == 2 ||
-        (c->jansson_only ? trace__parse_slow(line, len, &e, err, sizeof err)
-                         : trace_parse_line(line, len, &e, err, sizeof err)) <
-            0) {
+        (c->jansson_only
+             ? trace__parse_slow(line, len, &e, err, sizeof err)
+             : trace_parse_line(line, len, &e, err, sizeof err)) < 0) {
       if (!c->lenient) {
         fprintf(stderr, "%s: %s:%ld: %s\n", c->prog, c->path, rd.line, err);
         rc = 2;
@@ -737,14 +749,17 @@ int trace_main(int argc, char **argv) {
       c.lenient = 1;
     } else if (strcmp(a, "--expect-order") == 0) {
       if (i + 2 >= argc) {
-        fprintf(stderr, "%s: --expect-order needs two specs, e.g. "
-                        "begin:req end:req\n", prog);
+        fprintf(stderr,
+                "%s: --expect-order needs two specs, e.g. "
+                "begin:req end:req\n",
+                prog);
         goto usage_error;
       }
       if (parse_spec(argv[i + 1], &c.exp[0]) < 0 ||
           parse_spec(argv[i + 2], &c.exp[1]) < 0) {
-        fprintf(stderr, "%s: --expect-order: '%s %s': each spec is EV[:KIND] "
-                        "with EV begin, step, end or error\n",
+        fprintf(stderr,
+                "%s: --expect-order: '%s %s': each spec is EV[:KIND] "
+                "with EV begin, step, end or error\n",
                 prog, argv[i + 1], argv[i + 2]);
         goto usage_error;
       }
@@ -820,8 +835,7 @@ int trace_main(int argc, char **argv) {
         fprintf(c.vout, "note: %ld events have no seq: seq checks skip them\n",
                 c.no_seq);
       if (c.no_lc)
-        fprintf(c.vout,
-                "note: %ld events have no lc: clock checks skip them\n",
+        fprintf(c.vout, "note: %ld events have no lc: clock checks skip them\n",
                 c.no_lc);
       fprintf(c.vout, "%s: %ld events, %lu operations: %ld violation%s\n",
               c.path, c.events, (unsigned long)c.ops.n, c.violations,

@@ -38,8 +38,8 @@ enum {
 /* One parsed line. The strings point into memory owned by the event (a
  * decoded copy of the line, or the jansson document of a line the fast
  * parser left to jansson): they stay valid until trace_event_free(). Absent
- * optional strings are NULL; a parent of all zeros ("0000000000000000") or "" is
- * reported as NULL, meaning "no parent". */
+ * optional strings are NULL; a parent of all zeros ("0000000000000000") or ""
+ * is reported as NULL, meaning "no parent". */
 struct trace_event {
   enum trace_ev ev;
   unsigned has;

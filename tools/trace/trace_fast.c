@@ -133,8 +133,8 @@ static int utf8_len(const unsigned char *p, const unsigned char *end) {
       return 0;
     v = (v << 6) | (p[i] & 0x3F);
   }
-  if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ||
-      (n == 3 && v < 0x800) || (n == 4 && v < 0x10000))
+  if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (n == 3 && v < 0x800) ||
+      (n == 4 && v < 0x10000))
     return 0;
   return n;
 }
@@ -198,14 +198,30 @@ static char *scan_str(char **pp, const char *end) {
     if (end - p < 2)
       return NULL;
     switch (p[1]) {
-    case '"': *w++ = '"'; break;
-    case '\\': *w++ = '\\'; break;
-    case '/': *w++ = '/'; break;
-    case 'b': *w++ = '\b'; break;
-    case 'f': *w++ = '\f'; break;
-    case 'n': *w++ = '\n'; break;
-    case 'r': *w++ = '\r'; break;
-    case 't': *w++ = '\t'; break;
+    case '"':
+      *w++ = '"';
+      break;
+    case '\\':
+      *w++ = '\\';
+      break;
+    case '/':
+      *w++ = '/';
+      break;
+    case 'b':
+      *w++ = '\b';
+      break;
+    case 'f':
+      *w++ = '\f';
+      break;
+    case 'n':
+      *w++ = '\n';
+      break;
+    case 'r':
+      *w++ = '\r';
+      break;
+    case 't':
+      *w++ = '\t';
+      break;
     case 'u': {
       long u, lo;
 
@@ -226,7 +242,8 @@ static char *scan_str(char **pp, const char *end) {
       p += 6;
       continue;
     }
-    default: return NULL;
+    default:
+      return NULL;
     }
     p += 2;
   }
@@ -259,8 +276,8 @@ static int scan_int(char **pp, const char *end, long long *out) {
       p++;
     }
   }
-  if (p < end && (*p == '.' || *p == 'e' || *p == 'E' ||
-                  (*p >= '0' && *p <= '9')))
+  if (p < end &&
+      (*p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9')))
     return -1;
   if (neg)
     *out = v == 0 ? 0 : -(long long)(v - 1) - 1;
@@ -399,8 +416,8 @@ static int parse_obj(char *s, size_t len, struct trace_event *out) {
   if (!str[K_OP] || !*str[K_OP])
     return 0;
   out->op = str[K_OP];
-  out->parent = str[K_PARENT] && !no_parent(str[K_PARENT]) ? str[K_PARENT]
-                                                            : NULL;
+  out->parent =
+      str[K_PARENT] && !no_parent(str[K_PARENT]) ? str[K_PARENT] : NULL;
   out->thread = str[K_THREAD];
   out->kind = str[K_KIND];
   out->msg = str[K_MSG];

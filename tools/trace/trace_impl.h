@@ -18,9 +18,9 @@ struct trace_reader {
 };
 
 int trace__reader_open(struct trace_reader *r, const char *path);
-/* Returns 1 with the next line (without '\n') in *line and *len, 2 when the next
- * line was longer than TRACE_MAX_LINE (skipped; r->line is its number), 0 at
- * end of input (check r->error). */
+/* Returns 1 with the next line (without '\n') in *line and *len, 2 when the
+ * next line was longer than TRACE_MAX_LINE (skipped; r->line is its number), 0
+ * at end of input (check r->error). */
 int trace__reader_next(struct trace_reader *r, const char **line, size_t *len);
 void trace__reader_close(struct trace_reader *r);
 void trace__sanitize(char *s);
@@ -41,18 +41,18 @@ struct trace_op {
   char *kind;
   struct trace_op *parent;
   struct trace_op *q_prev, *q_next; /* --expect-order queue */
-  long fork_idx;   /* index of the parent's event just before our begin */
-  long nevents;    /* events seen so far; an event's index in its op */
+  long fork_idx; /* index of the parent's event just before our begin */
+  long nevents;  /* events seen so far; an event's index in its op */
   long first_line, begin_line, end_line, last_line;
   long max_stage_line; /* line of the latest-stage event seen so far */
   long long last_seq, max_seq, last_lc, last_ts;
-  long exp_line;       /* line where the op reached the first expect spec */
-  int max_stage;       /* 0 begin, 1 step/error, 2 end; -1 none yet */
+  long exp_line; /* line where the op reached the first expect spec */
+  int max_stage; /* 0 begin, 1 step/error, 2 end; -1 none yet */
   int max_stage_ev;
   int has_seq, has_lc, has_ts;
-  int last_thread; /* index into the thread table, -1 none */
-  int lane;        /* text view lane, -1 none */
-  int exp_state;   /* 0 not reached, 1 reached first spec, 2 reached second */
+  int last_thread;   /* index into the thread table, -1 none */
+  int lane;          /* text view lane, -1 none */
+  int exp_state;     /* 0 not reached, 1 reached first spec, 2 reached second */
   unsigned long num; /* creation order: a compact id for chrome */
   long aux;          /* for the renderer: SVG row of the op's last event */
 };

@@ -34,14 +34,21 @@ void trace__sanitize(char *s) {
 
 static const char *type_name(const json_t *v) {
   switch (json_typeof(v)) {
-  case JSON_OBJECT: return "object";
-  case JSON_ARRAY: return "array";
-  case JSON_STRING: return "string";
-  case JSON_INTEGER: return "integer";
-  case JSON_REAL: return "number with a fraction";
+  case JSON_OBJECT:
+    return "object";
+  case JSON_ARRAY:
+    return "array";
+  case JSON_STRING:
+    return "string";
+  case JSON_INTEGER:
+    return "integer";
+  case JSON_REAL:
+    return "number with a fraction";
   case JSON_TRUE:
-  case JSON_FALSE: return "boolean";
-  case JSON_NULL: return "null";
+  case JSON_FALSE:
+    return "boolean";
+  case JSON_NULL:
+    return "null";
   }
   return "value";
 }
@@ -129,8 +136,8 @@ static int parse_json(const char *buf, size_t len, struct trace_event *out,
   }
   if (strcmp(ev, "trailer") == 0) {
     out->ev = TRACE_EV_TRAILER;
-    if (get_int(root, "dropped", 0, LLONG_MAX, &out->dropped, &out->has, 0,
-                err, errlen) < 0)
+    if (get_int(root, "dropped", 0, LLONG_MAX, &out->dropped, &out->has, 0, err,
+                errlen) < 0)
       goto bad;
     return 0;
   } else if (strcmp(ev, "begin") == 0) {
@@ -281,13 +288,12 @@ static size_t fill(struct trace_reader *r) {
   return n;
 }
 
-int trace__reader_next(struct trace_reader *r, const char **line,
-                       size_t *len) {
+int trace__reader_next(struct trace_reader *r, const char **line, size_t *len) {
   size_t scanned = 0;
 
   for (;;) {
-    char *nl = memchr(r->buf + r->start + scanned, '\n',
-                      r->end - r->start - scanned);
+    char *nl =
+        memchr(r->buf + r->start + scanned, '\n', r->end - r->start - scanned);
     if (nl) {
       *line = r->buf + r->start;
       *len = (size_t)(nl - *line);

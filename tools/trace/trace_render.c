@@ -90,8 +90,8 @@ static int text_event(struct trace_ctx *c, const struct trace_event *e,
 
   if (!st->header_done) {
     st->header_done = 1;
-    fprintf(f, "%5s %10s  %-*s  %-16s %-5s  %s\n", "line", "ms", LANES,
-            "lanes", trace__by_thread(c) ? "thread    op" : "op", "ev",
+    fprintf(f, "%5s %10s  %-*s  %-16s %-5s  %s\n", "line", "ms", LANES, "lanes",
+            trace__by_thread(c) ? "thread    op" : "op", "ev",
             "message [thread]");
   }
   if (trace__by_thread(c)) {
@@ -164,8 +164,7 @@ static int text_event(struct trace_ctx *c, const struct trace_event *e,
   /* A lane is free again once its op has both begun and ended (in either
    * order: an end logged above its begin keeps the lane until the begin). */
   if (!trace__by_thread(c) && op->begin_line && op->end_line &&
-      op->lane < LANES &&
-      op->lane >= 0 && st->lane[op->lane] == op)
+      op->lane < LANES && op->lane >= 0 && st->lane[op->lane] == op)
     st->lane[op->lane] = NULL;
   return 0;
 }
@@ -191,8 +190,8 @@ static void text_discard(struct trace_ctx *c) {
   *trace__render_state(c) = NULL;
 }
 
-const struct trace_renderer trace__text = {text_start, text_event,
-                                           text_finish, text_discard};
+const struct trace_renderer trace__text = {text_start, text_event, text_finish,
+                                           text_discard};
 
 /* ------------------------------------------------------------ chrome */
 
@@ -252,8 +251,9 @@ static int chrome_event(struct trace_ctx *c, const struct trace_event *e,
 
   while (st->nthreads_named < trace__thread_count(c)) {
     chrome_sep(f, st);
-    fprintf(f, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":%d,"
-               "\"args\":{\"name\":",
+    fprintf(f,
+            "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":%d,"
+            "\"args\":{\"name\":",
             st->nthreads_named);
     trace__json_str(f, trace__thread_name(c, st->nthreads_named));
     fputs("}}", f);
@@ -262,12 +262,15 @@ static int chrome_event(struct trace_ctx *c, const struct trace_event *e,
   /* The op as an async track (b/n/e share cat, name and id)... */
   chrome_sep(f, st);
   fprintf(f, "{\"ph\":\"%s\",\"cat\":",
-          e->ev == TRACE_EV_BEGIN ? "b" : e->ev == TRACE_EV_END ? "e" : "n");
+          e->ev == TRACE_EV_BEGIN ? "b"
+          : e->ev == TRACE_EV_END ? "e"
+                                  : "n");
   trace__json_str(f, cat);
   fputs(",\"name\":", f);
   trace__json_str(f, op->id);
-  fprintf(f, ",\"id\":\"0x%lx\",\"pid\":1,\"tid\":%d,\"ts\":%.3f,"
-             "\"args\":{\"ev\":\"%s\",\"line\":%ld,\"msg\":",
+  fprintf(f,
+          ",\"id\":\"0x%lx\",\"pid\":1,\"tid\":%d,\"ts\":%.3f,"
+          "\"args\":{\"ev\":\"%s\",\"line\":%ld,\"msg\":",
           op->num, th, us, ev_word[e->ev], line);
   trace__json_str(f, e->msg ? e->msg : "");
   fputs("}}", f);
@@ -279,8 +282,9 @@ static int chrome_event(struct trace_ctx *c, const struct trace_event *e,
     fputs("{\"ph\":\"X\",\"cat\":\"event\",\"name\":", f);
     trace__json_str(f, name);
   }
-  fprintf(f, ",\"pid\":1,\"tid\":%d,\"ts\":%.3f,\"dur\":0,\"args\":{\"op\":",
-          th, us);
+  fprintf(f,
+          ",\"pid\":1,\"tid\":%d,\"ts\":%.3f,\"dur\":0,\"args\":{\"op\":", th,
+          us);
   trace__json_str(f, op->id);
   fprintf(f, ",\"line\":%ld}}", line);
   if (*notes) {
@@ -396,8 +400,12 @@ static int svg_event(struct trace_ctx *c, const struct trace_event *e,
 #define SVG_COL 110
 #define SVG_LANE 90
 
-static int svg_x(size_t i) { return SVG_LEFT + 60 + (int)i * SVG_COL; }
-static int svg_y(int lane) { return SVG_TOP + lane * SVG_LANE + SVG_LANE / 2; }
+static int svg_x(size_t i) {
+  return SVG_LEFT + 60 + (int)i * SVG_COL;
+}
+static int svg_y(int lane) {
+  return SVG_TOP + lane * SVG_LANE + SVG_LANE / 2;
+}
 
 static const char *const svg_fill[] = {"#1f77b4", "#2ca02c", "#9467bd",
                                        "#8c564b", "#17becf", "#bcbd22"};
@@ -439,9 +447,10 @@ static int svg_finish(struct trace_ctx *c) {
   fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", w, h);
   fputs("<text x=\"20\" y=\"44\" font-size=\"30\" font-weight=\"bold\">", f);
   trace__xml_str(f, trace__path(c), 80);
-  fprintf(f, "</text>\n<text x=\"20\" y=\"84\" font-size=\"20\" "
-             "fill=\"#555\">file order left to right; one lane per %s; "
-             "arrows: handoffs%s</text>\n",
+  fprintf(f,
+          "</text>\n<text x=\"20\" y=\"84\" font-size=\"20\" "
+          "fill=\"#555\">file order left to right; one lane per %s; "
+          "arrows: handoffs%s</text>\n",
           trace__by_thread(c) ? "thread" : "operation",
           nnotes ? "; red: violations" : "");
 
@@ -452,8 +461,9 @@ static int svg_finish(struct trace_ctx *c) {
       if (st->rows[i].lane == lane)
         label = trace__by_thread(c) ? trace__thread_name(c, lane)
                                     : st->rows[i].op->id;
-    fprintf(f, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" "
-               "fill=\"%s\"/>\n",
+    fprintf(f,
+            "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" "
+            "fill=\"%s\"/>\n",
             SVG_TOP + lane * SVG_LANE, w, SVG_LANE,
             lane % 2 ? "#ffffff" : "#f2f2f2");
     fprintf(f, "<text x=\"20\" y=\"%d\" font-size=\"24\">", svg_y(lane) + 8);
@@ -479,8 +489,7 @@ static int svg_finish(struct trace_ctx *c) {
               "fill=\"%s\" fill-opacity=\"0.25\" stroke=\"%s\"%s/>\n",
               svg_x(first) - 20, svg_y(r->lane) - 14,
               svg_x(last) - svg_x(first) + 40, svg_fill[r->lane % 6],
-              svg_fill[r->lane % 6],
-              ended ? "" : " stroke-dasharray=\"8 6\"");
+              svg_fill[r->lane % 6], ended ? "" : " stroke-dasharray=\"8 6\"");
     }
   /* Handoffs (same op, another thread) and parent -> child edges. */
   for (i = 0; i < st->n; i++) {
@@ -490,17 +499,20 @@ static int svg_finish(struct trace_ctx *c) {
       int x0 = svg_x((size_t)r->prev), x1 = svg_x(i);
       int y0 = svg_y(p->lane), y1 = svg_y(r->lane);
       if (y0 == y1)
-        fprintf(f, "<path d=\"M%d,%d C%d,%d %d,%d %d,%d\" fill=\"none\" "
-                   "stroke=\"#444\" stroke-width=\"3\" "
-                   "marker-end=\"url(#arrow)\"/>\n",
+        fprintf(f,
+                "<path d=\"M%d,%d C%d,%d %d,%d %d,%d\" fill=\"none\" "
+                "stroke=\"#444\" stroke-width=\"3\" "
+                "marker-end=\"url(#arrow)\"/>\n",
                 x0, y0 - 16, x0, y0 - 50, x1, y1 - 50, x1, y1 - 16);
       else
-        fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-                   "stroke=\"#444\" stroke-width=\"3\" "
-                   "marker-end=\"url(#arrow)\"/>\n",
+        fprintf(f,
+                "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+                "stroke=\"#444\" stroke-width=\"3\" "
+                "marker-end=\"url(#arrow)\"/>\n",
                 x0, y0, x1, y1 + (y1 > y0 ? -16 : 16));
-      fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"16\" fill=\"#444\" "
-                 "text-anchor=\"middle\">&#8594; ",
+      fprintf(f,
+              "<text x=\"%d\" y=\"%d\" font-size=\"16\" fill=\"#444\" "
+              "text-anchor=\"middle\">&#8594; ",
               (x0 + x1) / 2, (y0 < y1 ? y0 : y1) - 40);
       trace__xml_str(f, trace__thread_name(c, r->thread), 15);
       fputs("</text>\n", f);
@@ -508,11 +520,14 @@ static int svg_finish(struct trace_ctx *c) {
     if (r->parent_prev >= 0) {
       struct svg_row *p = &st->rows[r->parent_prev];
       int y0 = svg_y(p->lane), y1 = svg_y(r->lane);
-      fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-                 "stroke=\"#888\" stroke-width=\"2\" stroke-dasharray=\"6 4\" "
-                 "marker-end=\"url(#arrow)\"/>\n",
+      fprintf(f,
+              "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+              "stroke=\"#888\" stroke-width=\"2\" stroke-dasharray=\"6 4\" "
+              "marker-end=\"url(#arrow)\"/>\n",
               svg_x((size_t)r->parent_prev), y0, svg_x(i),
-              y1 + (y1 > y0 ? -16 : y1 < y0 ? 16 : 0));
+              y1 + (y1 > y0   ? -16
+                    : y1 < y0 ? 16
+                              : 0));
     }
   }
   /* Events: a dot with the stage letter, the line number above. */
@@ -528,11 +543,13 @@ static int svg_finish(struct trace_ctx *c) {
     fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"16\" fill=\"%s\"%s/>", x, y,
             r->note ? "#d62728" : svg_fill[r->lane % 6],
             r->note ? " stroke=\"#7f0000\" stroke-width=\"4\"" : "");
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"18\" fill=\"white\" "
-               "text-anchor=\"middle\" font-weight=\"bold\">%c</text>",
+    fprintf(f,
+            "<text x=\"%d\" y=\"%d\" font-size=\"18\" fill=\"white\" "
+            "text-anchor=\"middle\" font-weight=\"bold\">%c</text>",
             x, y + 6, r->ev == TRACE_EV_STEP ? 'S' : ev_letter[r->ev]);
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"16\" fill=\"#555\" "
-               "text-anchor=\"middle\">L%ld%s</text></g>\n",
+    fprintf(f,
+            "<text x=\"%d\" y=\"%d\" font-size=\"16\" fill=\"#555\" "
+            "text-anchor=\"middle\">L%ld%s</text></g>\n",
             x, y + 38, r->line, r->note ? " !" : "");
   }
   /* Violations spelled out under the lanes. */
@@ -540,10 +557,10 @@ static int svg_finish(struct trace_ctx *c) {
     struct svg_row *r = &st->rows[i];
     if (!r->note)
       continue;
-    fprintf(f, "<text x=\"20\" y=\"%d\" font-size=\"22\" fill=\"#d62728\">"
-               "line %ld, op ",
-            SVG_TOP + st->nlanes * SVG_LANE + 40 + (int)nnotes++ * 34,
-            r->line);
+    fprintf(f,
+            "<text x=\"20\" y=\"%d\" font-size=\"22\" fill=\"#d62728\">"
+            "line %ld, op ",
+            SVG_TOP + st->nlanes * SVG_LANE + 40 + (int)nnotes++ * 34, r->line);
     trace__xml_str(f, r->op->id, 40);
     fputs(": ", f);
     trace__xml_str(f, r->note, 160);
