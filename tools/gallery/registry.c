@@ -166,6 +166,20 @@ const struct scenario gallery_scenarios[] = {
         .run_args = "",
     },
     {
+        .id = 12,
+        .slug = "unbounded-fanout",
+        .title = "Unbounded fan-out: every file opened at once",
+        .theme = "under load",
+        .chapter = "chapters/12-unbounded-fanout.md",
+        .wrong = "unlimited concurrent opens hit EMFILE under load; "
+                 "callbacks that ignore their status lose data silently",
+        .look = "records missing with 0 errors reported: opens failed "
+                "with EMFILE and nobody looked at the status",
+        .hunt_timeout = "30",
+        .expose_schedule = "fifo",
+        .run_args = "--files 200 --nofile 64",
+    },
+    {
         .id = 13,
         .slug = "lock-order",
         .title = "Lock-order inversion between the loop thread and a worker",
