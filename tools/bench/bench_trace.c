@@ -107,13 +107,13 @@ static void report(const char *what, struct series *s, int reps, long lines) {
   double mc = median(s->cpu, reps), mw = median(s->wall, reps),
          mr = median(s->rss, reps);
 
-  printf("trace bench: %s: %ld lines in %.2f s CPU, %.0f lines/s, peak RSS "
-         "%.1f MB (median of %d; CPU %.2f-%.2f s, RSS %.1f-%.1f MB)\n",
-         what, lines, mc, (double)lines / mc, mr, reps, s->cpu[0],
+  printf("trace bench: %ld lines in %.2f s CPU, %.0f lines/s, peak RSS "
+         "%.1f MB (%s; median of %d; CPU %.2f-%.2f s, RSS %.1f-%.1f MB)\n",
+         lines, mc, (double)lines / mc, mr, what, reps, s->cpu[0],
          s->cpu[reps - 1], s->rss[0], s->rss[reps - 1]);
-  printf("trace bench: %s: %ld lines in %.2f s wall, %.0f lines/s (median "
-         "of %d; wall %.2f-%.2f s)\n",
-         what, lines, mw, (double)lines / mw, reps, s->wall[0],
+  printf("trace bench: %ld lines in %.2f s wall, %.0f lines/s, peak RSS "
+         "%.1f MB (%s; median of %d; wall %.2f-%.2f s)\n",
+         lines, mw, (double)lines / mw, mr, what, reps, s->wall[0],
          s->wall[reps - 1]);
 }
 
@@ -186,7 +186,7 @@ int main(int argc, char **argv) {
     die(path);
   }
   long lines = events + 1; /* the trailer is a line the tool reads too */
-  printf("trace bench: %ld lines (%.1f MB) of corrlog's short form, "
+  printf("trace bench: a %ld-line log (%.1f MB) of corrlog's short form, "
          "`%s --check`, %d repetitions each way\n",
          lines, (double)st.st_size / 1e6, trace, reps);
   fflush(stdout);
