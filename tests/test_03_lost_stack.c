@@ -10,17 +10,12 @@
 #include <sys/wait.h>
 
 #include "lost_stack.h"
-#include "sched.h"
 
 static char report[65536];
 
-static void teardown(void) {
-  sched_reset();
-}
-
 /* @snippet expect_named */
-static void expect_named(enum ls_caller culprit) {
-  struct ls_config cfg = {NULL, culprit, 0};
+static void expect_named(enum ls_caller culprit, const char *schedule) {
+  struct ls_config cfg = {NULL, culprit, 0, schedule};
   char msg[512];
   int st;
 
@@ -34,29 +29,24 @@ static void expect_named(enum ls_caller culprit) {
 }
 /* @end */
 
-Test(lost_stack, banner_passes_negative_width, .fini = teardown,
-     .timeout = 10) {
-  expect_named(LS_BANNER);
+Test(lost_stack, banner_passes_negative_width, .timeout = 10) {
+  expect_named(LS_BANNER, NULL);
 }
 
-Test(lost_stack, avatar_passes_negative_width, .fini = teardown,
-     .timeout = 10) {
-  expect_named(LS_AVATAR);
+Test(lost_stack, avatar_passes_negative_width, .timeout = 10) {
+  expect_named(LS_AVATAR, NULL);
 }
 
 /* The pool finishes the newest resize first: the culprit is still the one
  * that passed the bad width, whatever order the work runs in. */
-Test(lost_stack, gallery_passes_negative_width_newest_first,
-     .fini = teardown, .timeout = 10) {
-  cr_assert_eq(sched_configure("lifo"), 0);
-  expect_named(LS_GALLERY);
+Test(lost_stack, gallery_passes_negative_width_newest_first, .timeout = 10) {
+  expect_named(LS_GALLERY, "lifo");
 }
 
 /* Control: with no bad argument there is no crash and no report (a
  * variant that reports where nothing is wrong fails here). */
-Test(lost_stack, no_bad_argument_no_report, .fini = teardown,
-     .timeout = 10) {
-  struct ls_config cfg = {NULL, LS_NONE, 0};
+Test(lost_stack, no_bad_argument_no_report, .timeout = 10) {
+  struct ls_config cfg = {NULL, LS_NONE, 0, NULL};
   char msg[512];
   int st;
 

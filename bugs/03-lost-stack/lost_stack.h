@@ -19,6 +19,7 @@ struct ls_config {
   const char *log_path; /* correlation log (the fix writes one), or NULL */
   enum ls_caller bad;   /* which caller passes the negative width */
   int work_us;          /* simulated resize time, microseconds */
+  const char *schedule; /* scheduler spec the child runs under, or NULL */
 };
 
 /* ---- implemented by each variant (sync.c, async.c) ---- */

@@ -2,6 +2,7 @@
  * it, and the invariant check on it. Shared by the driver and the test for
  * all three variants. */
 #include "lost_stack.h"
+#include "sched.h"
 
 #include <errno.h>
 #include <execinfo.h>
@@ -47,6 +48,10 @@ int ls_capture(const struct ls_config *cfg, char *report, size_t len,
     if (dup2(fd[1], STDERR_FILENO) < 0)
       _exit(3);
     close(fd[1]);
+    /* The schedule is set up here, in the child: the scheduler may start
+     * a watchdog thread, and threads do not survive fork. */
+    if (cfg->schedule && sched_configure(cfg->schedule) != 0)
+      _exit(2);
     _exit(ls_run(cfg) < 0 ? 3 : 0);
   }
   close(fd[1]);
