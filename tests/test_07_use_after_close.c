@@ -4,10 +4,10 @@
  * holds every reply's computation on the threadpool until the server has
  * read EOF from every client, so each connection ends while its reply is
  * still in flight, on every run; no sleeps. (The EOFs need no pool thread,
- * so gated replies holding all the pool's threads cannot deadlock.) Connection memory comes from
- * the scenario's quarantine allocator, which poisons freed blocks and never
- * reuses them, so a callback that reaches freed memory is seen without
- * AddressSanitizer. */
+ * so gated replies holding all the pool's threads cannot deadlock.)
+ * Connection memory comes from the scenario's quarantine allocator, which
+ * poisons freed blocks and never reuses them, so a callback that reaches
+ * freed memory is seen without AddressSanitizer. */
 #include <criterion/criterion.h>
 
 #include "sched.h"

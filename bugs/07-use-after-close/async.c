@@ -132,7 +132,7 @@ static void server_read(uv_stream_t *stream, ssize_t nread,
     /* BUG(07): the connection is done, so its memory is freed at once. But
      * a reply may still be computing on the pool or waiting to be written,
      * and its callback will come back to c. The close itself is not done
-     * either: libuv finishes it on a later loop iteration. */
+     * either: libuv finishes it later, in the loop's closing phase. */
     uv_close((uv_handle_t *)c->tcp, server_closed);
     uac_free(c);
   }
@@ -209,6 +209,7 @@ static void client_thought(uv_work_t *work, int status) {
   CHECK_UV(uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->tcp, client_shut));
 }
 
+/* @snippet client_wrote */
 /* The request is sent. The client's shutdown now races the server's reply:
  * its think time on the pool against the server's computing time there.
  * With think_us 0 it shuts down at once, before any reply can exist. */
@@ -223,6 +224,7 @@ static void client_wrote(uv_write_t *req, int status) {
     CHECK_UV(uv_queue_work(&cl->app->loop, &cl->think, client_think,
                            client_thought));
 }
+/* @end */
 
 static void client_connected(uv_connect_t *req, int status) {
   struct client *cl = container_of(req, struct client, connect);

@@ -66,7 +66,6 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
 
 /* ---- server ---- */
 
-/* @snippet fix_closed */
 static void server_closed(uv_handle_t *handle) {
   struct conn *c = handle->data;
 
@@ -74,7 +73,6 @@ static void server_closed(uv_handle_t *handle) {
   uac_free(c); /* FIX(07): no callback for this connection is left */
   free(handle);
 }
-/* @end */
 
 static void write_done(uv_write_t *req, int status) {
   struct reply *r = container_of(req, struct reply, write);
@@ -148,7 +146,8 @@ static void server_read(uv_stream_t *stream, ssize_t nread,
   } else if (nread < 0) {
     c->eof = 1;
     uac_saw_eof();
-    corrlog_step(&c->op, "EOF, %d replies pending", c->pending); /* FIX(07) */
+    /* FIX(07): log the EOF with what is still in flight. */
+    corrlog_step(&c->op, "EOF, replies pending: %d", c->pending);
     /* FIX(07): a reply still computing or being written will come back to
      * c: close only when none is left (else write_done closes), and free c
      * in the close callback, after libuv's last use of the connection. */
@@ -229,6 +228,7 @@ static void client_thought(uv_work_t *work, int status) {
   CHECK_UV(uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->tcp, client_shut));
 }
 
+/* @snippet client_wrote */
 /* The request is sent. The client's shutdown now races the server's reply:
  * its think time on the pool against the server's computing time there.
  * With think_us 0 it shuts down at once, before any reply can exist. */
@@ -243,6 +243,7 @@ static void client_wrote(uv_write_t *req, int status) {
     CHECK_UV(uv_queue_work(&cl->app->loop, &cl->think, client_think,
                            client_thought));
 }
+/* @end */
 
 static void client_connected(uv_connect_t *req, int status) {
   struct client *cl = container_of(req, struct client, connect);
