@@ -11,7 +11,9 @@
 #include "coalesced_wakeup.h"
 #include "sched.h"
 
-static void teardown(void) { sched_reset(); }
+static void teardown(void) {
+  sched_reset();
+}
 
 /* Runs the workload under a schedule and asserts the invariant, naming the
  * schedule taken so a failure can be replayed with the driver. */
@@ -55,7 +57,6 @@ Test(coalesced_wakeup, producer_sends_all_before_the_loop_wakes,
  * producer sends message 1 (the script gives it the token; fifo does the
  * rest). One wakeup per send: every variant must handle both, in order; a
  * variant that loses or repeats messages without any coalescing fails. */
-Test(coalesced_wakeup, one_wakeup_per_send, .fini = teardown,
-     .timeout = 10) {
+Test(coalesced_wakeup, one_wakeup_per_send, .fini = teardown, .timeout = 10) {
   run_under("order:main@create,main@lock,main@wait", 2);
 }

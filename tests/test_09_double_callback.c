@@ -11,7 +11,9 @@
 #include "double_callback.h"
 #include "sched.h"
 
-static void teardown(void) { sched_reset(); }
+static void teardown(void) {
+  sched_reset();
+}
 
 /* Runs the calls under a schedule and asserts the invariant, naming the
  * schedule taken so a failure can be replayed with the driver. */

@@ -29,4 +29,6 @@ void cw_chan_send(struct cw_chan *ch, int id) {
 }
 /* @end */
 
-void cw_chan_free(struct cw_chan *ch) { free(ch); }
+void cw_chan_free(struct cw_chan *ch) {
+  free(ch);
+}

@@ -67,8 +67,8 @@ void dc_call_start(struct dc_client *c, struct dc_call *call, dc_cb cb) {
 
   p->call = call;
   p->cb = cb;
-  CHECK_UV(uv_timer_start(&p->timer, timeout_cb,
-                          (uint64_t)c->cfg->timeout_ms, 0));
+  CHECK_UV(
+      uv_timer_start(&p->timer, timeout_cb, (uint64_t)c->cfg->timeout_ms, 0));
   CHECK_UV(uv_queue_work(p->timer.loop, &p->work, work_cb, reply_cb));
 }
 /* @end */

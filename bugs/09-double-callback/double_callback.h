@@ -27,9 +27,9 @@ struct dc_config {
 /* One call as its caller sees it (owned by the harness). */
 struct dc_call {
   int id;
-  int calls;       /* how many times its callback ran */
-  int status[2];   /* the statuses of the first two runs */
-  corrlog_op op;   /* begun when the call starts, ended by its callback */
+  int calls;     /* how many times its callback ran */
+  int status[2]; /* the statuses of the first two runs */
+  corrlog_op op; /* begun when the call starts, ended by its callback */
 };
 
 typedef void (*dc_cb)(struct dc_call *call, int status);

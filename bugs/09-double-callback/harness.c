@@ -14,9 +14,9 @@ int dc_reply_us(const struct dc_config *cfg, int id) {
   /* A fixed spread per call (Knuth's multiplicative hash), so that a run
    * can be repeated and replies do not all arrive together. */
   unsigned spread = (unsigned)id * 2654435761u;
-  return cfg->reply_us +
-         (cfg->jitter_us > 0 ? (int)(spread % (unsigned)(cfg->jitter_us + 1))
-                             : 0);
+  return cfg->reply_us + (cfg->jitter_us > 0
+                              ? (int)(spread % (unsigned)(cfg->jitter_us + 1))
+                              : 0);
 }
 
 void dc_serve(const struct dc_config *cfg, int id) {
@@ -59,8 +59,8 @@ int dc_run(const struct dc_config *cfg, struct dc_call *calls) {
   for (int i = 0; i < cfg->requests; i++) {
     memset(&calls[i], 0, sizeof calls[i]);
     calls[i].id = i;
-    corrlog_begin(&calls[i].op, NULL, "call", "call %d: deadline %d ms",
-                  i, cfg->timeout_ms);
+    corrlog_begin(&calls[i].op, NULL, "call", "call %d: deadline %d ms", i,
+                  cfg->timeout_ms);
     dc_call_start(c, &calls[i], call_done);
   }
   CHECK_UV(uv_run(&loop, UV_RUN_DEFAULT));

@@ -33,6 +33,10 @@ void dc_call_start(struct dc_client *c, struct dc_call *call, dc_cb cb) {
 }
 /* @end */
 
-void dc_client_close(struct dc_client *c) { (void)c; }
+void dc_client_close(struct dc_client *c) {
+  (void)c;
+}
 
-void dc_client_free(struct dc_client *c) { free(c); }
+void dc_client_free(struct dc_client *c) {
+  free(c);
+}

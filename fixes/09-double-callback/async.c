@@ -80,8 +80,8 @@ void dc_call_start(struct dc_client *c, struct dc_call *call, dc_cb cb) {
 
   p->call = call;
   p->cb = cb;
-  CHECK_UV(uv_timer_start(&p->timer, timeout_cb,
-                          (uint64_t)c->cfg->timeout_ms, 0));
+  CHECK_UV(
+      uv_timer_start(&p->timer, timeout_cb, (uint64_t)c->cfg->timeout_ms, 0));
   corrlog_begin(&p->reply, &call->op, "reply", "ask the server (%d us)",
                 dc_reply_us(c->cfg, call->id));
   corrlog_handoff(&p->reply); /* the reply is read back on the loop */
