@@ -21,10 +21,12 @@ ASAN_LESSON="07-use-after-close"
 TSAN_LESSON="06-lost-update"
 # lesson_args NN-slug: arguments under which the lesson's report is certain
 # (06 races on every run with enough jobs; with the default 64 the threads
-# often do not overlap at all).
+# often do not overlap at all. 07's gate holds every reply until its
+# client has gone).
 lesson_args() {
   case $1 in
   06-lost-update) echo "--jobs 1000" ;;
+  07-use-after-close) echo "--gate" ;;
   esac
 }
 
