@@ -64,12 +64,15 @@ check after-end.jsonl "step after the op ended"
 check log-order-bug.jsonl "op req-2: end appears before begin (line 3)"
 check seq-gap.jsonl "seq gap"
 check seq-reversal.jsonl "seq 1 comes after seq 2"
+# Per-thread batches: another thread's earlier events may come later in the
+# file (read in seq order, no violation); within one thread they may not.
+check thread-reversal.jsonl "seq 1 comes after seq 2 (line 2)"
 check child-first.jsonl "begins before its parent"
 check lamport.jsonl "Lamport clock 3 does not exceed 5"
 check fifo-bug.jsonl "op b: reaches end:req before op a" --expect-order begin:req end:req
 expect_rc 1 "--races race.jsonl" -- "$T" --races "$D/race.jsonl" &&
   { grep -q "race on cache:k1" "$tmp/out" || fail "race.jsonl: no race line"; }
-for f in ok.jsonl log-order-sync.jsonl race-ok.jsonl fifo-ok.jsonl; do
+for f in ok.jsonl log-order-sync.jsonl race-ok.jsonl fifo-ok.jsonl thread-batches.jsonl; do
   expect_rc 0 "clean $f" -- "$T" --check --races "$D/$f"
 done
 for f in log-order-sync.jsonl fifo-ok.jsonl; do

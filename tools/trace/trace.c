@@ -102,6 +102,10 @@ struct trace_ctx {
   long events, violations, race_count, skipped, dropped;
   long no_seq, no_lc, no_ts, no_thread;
   int had_trailer;
+  /* Set by arrive() for the next processed event: its seq went down
+   * against the op's previous event on the same thread (at rev_line). */
+  long long rev_seq;
+  long rev_line;
 
   char notes[1024];
   size_t notes_len;
@@ -176,6 +180,7 @@ static struct trace_op *op_get(struct trace_ctx *c, const char *id) {
   op->lane = -1;
   op->fork_idx = -1;
   op->aux = -1;
+  op->file_thread = -2;
   op->num = ++c->nops;
   *s = op;
   c->ops.n++;
@@ -383,7 +388,8 @@ static void check_event(struct trace_ctx *c, const struct trace_event *e,
   if (e->kind && !op->kind)
     op->kind = strdup(e->kind);
 
-  /* Stages within one op, in file order: begin < step/error < end. */
+  /* Stages within one op, in the op's order (see arrive()): begin <
+   * step/error < end. */
   if (e->ev == TRACE_EV_BEGIN) {
     if (op->begin_line)
       violation(c, line, op, "begun twice (first begin at line %ld)",
@@ -429,7 +435,10 @@ static void check_event(struct trace_ctx *c, const struct trace_event *e,
   }
 
   if (e->has & TRACE_HAS_SEQ) {
-    if (op->has_seq && e->seq <= op->last_seq)
+    if (c->rev_line)
+      violation(c, line, op, "seq %lld comes after seq %lld (line %ld)", e->seq,
+                c->rev_seq, c->rev_line);
+    else if (op->has_seq && e->seq <= op->last_seq)
       violation(c, line, op, "seq %lld comes after seq %lld (line %ld)", e->seq,
                 op->last_seq, op->last_line);
     else if (op->has_seq && e->seq > op->max_seq + 1)
@@ -530,8 +539,12 @@ static void usage(FILE *f, const char *prog) {
       "                         never when NO_COLOR is set)\n"
       "  -h, --help             this text\n"
       "\n"
+      "Order: an op's events are read in file order, except that when they\n"
+      "carry seq, an event that arrives ahead of its op's next seq waits for\n"
+      "the ones before it (per-thread buffers write one thread's batch after\n"
+      "another's); within one thread a seq that goes down is a violation.\n"
       "Rules of --check (each names the op and the lines involved):\n"
-      "  stage order in file order: begin < step, error < end, so an end\n"
+      "  stage order in that order: begin < step, error < end, so an end\n"
       "  line above its begin line is a violation; begun twice; ended twice;\n"
       "  an event after the end; begun but never ended; events but no begin;\n"
       "  a child begun before its parent; seq must go up by one within an op\n"
@@ -598,6 +611,112 @@ static void ctx_free(struct trace_ctx *c) {
   free(c->exp[1].kind);
 }
 
+/* Runs the checks and the renderer on one event, in its op's order. Takes
+ * ownership of e. Returns 0, 2 or 3. */
+static int process(struct trace_ctx *c, struct trace_event *e,
+                   struct trace_op *op, int th, long line) {
+  int rc = 0, rr;
+
+  if ((e->has & TRACE_HAS_TS) && !c->has_first_ts) {
+    c->has_first_ts = 1;
+    c->first_ts = e->ts;
+  }
+  c->notes_len = 0;
+  c->notes[0] = '\0';
+  check_event(c, e, op, line, th);
+  c->rev_line = 0;
+  c->events++;
+  rr = c->r->event(c, e, op, line, c->notes);
+  if (rr < 0)
+    rc = rr == -2 ? 2 : 3;
+  op->nevents++;
+  op->last_line = line;
+  op->last_thread = th;
+  if (e->has & TRACE_HAS_TS) {
+    op->has_ts = 1;
+    op->last_ts = e->ts;
+  }
+  trace_event_free(e);
+  return rc;
+}
+
+/* Processes the op's waiting events whose turn has come: all of them when
+ * all is set (the end of the log), else only the next seq in line. */
+static int drain(struct trace_ctx *c, struct trace_op *op, int all) {
+  char err[256];
+  int rc = 0;
+
+  while (rc == 0 && op->pend &&
+         (all || op->pend->seq == (op->has_seq ? op->last_seq + 1 : 0))) {
+    struct trace_pend *p = op->pend;
+    struct trace_event e;
+    int th;
+    op->pend = p->next;
+    if (trace_parse_line(p->text, p->len, &e, err, sizeof err) < 0 ||
+        (th = trace__event_thread(c, &e)) < 0) {
+      free(p);
+      return 3; /* it parsed when it arrived */
+    }
+    rc = process(c, &e, op, th, p->line);
+    free(p);
+  }
+  return rc;
+}
+
+/* One parsed event in file order. An event whose seq is ahead of its op's
+ * next one waits, so that the checks and the timeline see each op in its
+ * own order: a log written from per-thread buffers holds each thread's
+ * events in order, but not one thread's batch against another's. Within
+ * one thread, file order is the logging order, so a seq that goes down
+ * there is reported. */
+static int arrive(struct trace_ctx *c, struct trace_event *e,
+                  struct trace_op *op, int th, long line, const char *text,
+                  size_t len) {
+  int rc;
+
+  if (e->has & TRACE_HAS_SEQ) {
+    long long next = op->has_seq ? op->last_seq + 1 : 0;
+    int rev = op->file_thread == th && e->seq < op->file_seq;
+    if (rev) {
+      c->rev_seq = op->file_seq;
+      c->rev_line = op->file_line;
+    }
+    op->file_thread = th;
+    op->file_seq = e->seq;
+    op->file_line = line;
+    if (!rev && e->seq > next) {
+      struct trace_pend *p = malloc(sizeof *p + len), **pp;
+      if (!p) {
+        trace_event_free(e);
+        return 3;
+      }
+      p->seq = e->seq;
+      p->line = line;
+      p->len = len;
+      memcpy(p->text, text, len);
+      for (pp = &op->pend; *pp && (*pp)->seq <= p->seq; pp = &(*pp)->next)
+        ;
+      p->next = *pp;
+      *pp = p;
+      trace_event_free(e);
+      return 0;
+    }
+  }
+  rc = process(c, e, op, th, line);
+  return rc ? rc : drain(c, op, 0);
+}
+
+/* At the end of the log: what still waits has a gap before it. */
+static int drain_all(struct trace_ctx *c) {
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < c->ops.cap; i++) {
+    struct trace_op *op = c->ops.slot[i];
+    if (op && op->pend)
+      rc = drain(c, op, 1);
+  }
+  return rc;
+}
+
 /* Processes the whole log. Returns 0, 2 (bad input) or 3 (internal). */
 static int run(struct trace_ctx *c) {
   struct trace_reader rd;
@@ -648,33 +767,19 @@ static int run(struct trace_ctx *c) {
       rc = 3;
       break;
     }
-    if ((e.has & TRACE_HAS_TS) && !c->has_first_ts) {
-      c->has_first_ts = 1;
-      c->first_ts = e.ts;
-    }
-    c->notes_len = 0;
-    c->notes[0] = '\0';
-    check_event(c, &e, op, rd.line, th);
-    c->events++;
-    rr = c->r->event(c, &e, op, rd.line, c->notes);
-    if (rr < 0)
-      rc = rr == -2 ? 2 : 3;
-    op->nevents++;
-    op->last_line = rd.line;
-    op->last_thread = th;
-    if (e.has & TRACE_HAS_TS) {
-      op->has_ts = 1;
-      op->last_ts = e.ts;
-    }
-    trace_event_free(&e);
-    if (rc)
+    rr = arrive(c, &e, op, th, rd.line, line, len);
+    if (rr) {
+      rc = rr;
       break;
+    }
   }
   if (k == 0 && rd.error) {
     fprintf(stderr, "%s: %s: read error: %s\n", c->prog, c->path,
             strerror(rd.error));
     rc = 2;
   }
+  if (rc == 0)
+    rc = drain_all(c);
   if (rc == 0 && c->events == 0) {
     fprintf(stderr, "%s: %s: no events in the log%s\n", c->prog, c->path,
             c->skipped ? " (every line was malformed)" : "");

@@ -36,6 +36,16 @@ int trace__parse_slow(const char *buf, size_t len, struct trace_event *out,
 
 /* What the tool remembers about one operation. Operations are kept until
  * the end of the run (about 100 bytes each plus the id), events are not. */
+/* An event that arrived ahead of its op's sequence: kept as its line and
+ * processed when the events before it have been (see run() in trace.c). */
+struct trace_pend {
+  long long seq;
+  long line;
+  size_t len;
+  struct trace_pend *next; /* by seq */
+  char text[];
+};
+
 struct trace_op {
   char *id;
   char *kind;
@@ -54,6 +64,10 @@ struct trace_op {
   int lane;          /* text view lane, -1 none */
   int exp_state;     /* 0 not reached, 1 reached first spec, 2 reached second */
   unsigned long num; /* creation order: a compact id for chrome */
+  struct trace_pend *pend; /* events waiting for earlier seqs */
+  long long file_seq;      /* seq of the op's last event in file order */
+  long file_line;
+  int file_thread; /* its thread; -2 none yet */
   long aux;          /* for the renderer: SVG row of the op's last event */
 };
 
