@@ -351,7 +351,9 @@ int sched_uv_run(uv_loop_t *loop, uv_run_mode mode) {
       if (it)
         release(it);
     }
-    alive = uv_run(loop, UV_RUN_ONCE);
+    /* NOWAIT stays non-blocking; DEFAULT and ONCE take one iteration at a
+     * time so that the next held request is released between them. */
+    alive = uv_run(loop, mode == UV_RUN_NOWAIT ? UV_RUN_NOWAIT : UV_RUN_ONCE);
     if (mode != UV_RUN_DEFAULT)
       return alive || held || inflight;
     if (!alive && held == NULL && inflight == NULL)
