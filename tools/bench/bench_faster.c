@@ -282,7 +282,9 @@ static void run_libuv(void) {
 
 struct result {
   double wall, p50, p90, p99;
-  int threads; /* peak threads of the measured process */
+  int threads;   /* peak threads of the measured process */
+  long vm_peak;  /* peak virtual memory, KiB (thread stacks are reserved
+                    here long before they are touched) */
 };
 
 static int cmp_double(const void *a, const void *b) {
@@ -290,17 +292,22 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static int threads_now(void) {
+/* One "Key: N" figure from /proc/self/status, 0 when absent. */
+static long status_field(const char *fmt) {
   char line[256];
-  int n = 0;
+  long n = 0;
   FILE *f = fopen("/proc/self/status", "r");
   if (f == NULL)
     return 0;
   while (fgets(line, sizeof line, f))
-    if (sscanf(line, "Threads: %d", &n) == 1)
+    if (sscanf(line, fmt, &n) == 1)
       break;
   fclose(f);
   return n;
+}
+
+static int threads_now(void) {
+  return (int)status_field("Threads: %ld");
 }
 
 /* Samples the thread count while the threads mode runs. */
@@ -344,6 +351,7 @@ static struct result measure(void (*mode)(void), long *rss_kib) {
     sampling = 0;
     pthread_join(s, NULL);
     r.threads = peak_threads;
+    r.vm_peak = status_field("VmPeak: %ld");
     qsort(lat, (size_t)n, sizeof *lat, cmp_double);
     r.p50 = lat[n / 2];
     r.p90 = lat[n * 9 / 10];
@@ -414,14 +422,15 @@ int main(int argc, char **argv) {
   printf("why it feels faster: %d clients x %d round trips, server delay %d "
          "ms, %ld cores\n",
          clients, trips, delay_ms, sysconf(_SC_NPROCESSORS_ONLN));
-  printf("%-18s %9s %10s %8s %8s %8s %10s %8s\n", "mode", "wall s",
-         "req/s", "p50 ms", "p90 ms", "p99 ms", "peak RSS", "threads");
+  printf("%-18s %8s %8s %7s %7s %7s %9s %10s %7s\n", "mode", "wall s",
+         "req/s", "p50 ms", "p90 ms", "p99 ms", "peak RSS", "peak virt",
+         "threads");
   for (int m = 0; m < 3; m++) {
     res[m] = measure(modes[m].fn, &rss[m]);
-    printf("%-18s %9.3f %10.0f %8.2f %8.2f %8.2f %7.1f MB %8d\n",
+    printf("%-18s %8.3f %8.0f %7.2f %7.2f %7.2f %6.1f MB %7.0f MB %7d\n",
            modes[m].name, res[m].wall, clients * trips / res[m].wall,
            res[m].p50 * 1e3, res[m].p90 * 1e3, res[m].p99 * 1e3,
-           rss[m] / 1024.0, res[m].threads);
+           rss[m] / 1024.0, res[m].vm_peak / 1024.0, res[m].threads);
   }
   kill(server, SIGTERM);
   waitpid(server, NULL, 0);
