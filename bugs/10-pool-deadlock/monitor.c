@@ -150,15 +150,24 @@ static void report_hang(void) {
     queued += r->stage == PD_QUEUED;
     done += r->stage == PD_FINISHED;
   }
+  if (first < 0) {
+    /* Nothing waits in the pool: a stall the watchdog cannot tell apart
+     * from a hang, e.g. work slower than the limit. Still no progress. */
+    snprintf(mon.report, sizeof mon.report,
+             "pool-deadlock invariant violated: no progress for %u ms, but no "
+             "request is blocked on work queued behind it (%d of %d done): "
+             "work slower than the watchdog's limit?",
+             mon.watchdog_ms, done, mon.n);
+    return;
+  }
   snprintf(mon.report, sizeof mon.report,
            "pool-deadlock invariant violated: no progress for %u ms: %d "
            "requests blocked on work queued behind them (req %d holds a pool "
            "thread waiting for lookup %d, %s); %d lookups queued behind, %d "
            "pages not started, %d of %d done",
-           mon.watchdog_ms, blocked, first < 0 ? -1 : mon.reqs[first].id,
-           first < 0 ? -1 : mon.reqs[first].id,
-           first < 0 ? "-" : lookup_names[mon.reqs[first].lookup_state],
-           behind, queued, done, mon.n);
+           mon.watchdog_ms, blocked, mon.reqs[first].id, mon.reqs[first].id,
+           lookup_names[mon.reqs[first].lookup_state], behind, queued, done,
+           mon.n);
 }
 
 /* The watchdog. Its bounded wait is not a sleep standing in for
