@@ -3,6 +3,7 @@
 #ifndef GALLERY_H
 #define GALLERY_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,25 @@ static inline void gallery_check_pt(int r, const char *what, const char *file,
     fprintf(stderr, "%s:%d: %s: %s\n", file, line, what, strerror(r));
     abort();
   }
+}
+
+/* Parses option opt's value s as an integer in [lo, hi] into *out. On bad
+ * input prints "PROG: OPT wants a number from LO to HI, got 'S'" and
+ * returns -1 (the driver then exits 2). */
+static inline int gallery_int_arg(const char *prog, const char *opt,
+                                  const char *s, int lo, int hi, int *out) {
+  char *end;
+  long v;
+
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < lo || v > hi) {
+    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
+            opt, lo, hi, s);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
 }
 
 #define container_of(ptr, type, member)                                        \

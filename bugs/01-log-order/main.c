@@ -2,6 +2,7 @@
  * then checks the request log it wrote. Linked with sync.c, the bug's
  * async.c or the fix's async.c into build/bin/01-log-order-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "log_order.h"
 #include "sched.h"
 
@@ -22,22 +23,6 @@ static const char usage[] =
     "  --schedule SPEC   hold threadpool requests and release them by SPEC\n"
     "                    (fifo, lifo, random:SEED, order:...; also env SCHED)\n"
     "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
-static int int_arg(const char *prog, const char *opt, const char *s, int lo,
-                   int hi, int *out) {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
-            opt, lo, hi, s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
 
 int main(int argc, char **argv) {
   struct lo_config cfg = {NULL, 8, 1000};
@@ -68,8 +53,8 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--schedule") == 0)
       schedule = v;
     else if (strcmp(a, "--requests") == 0
-                 ? int_arg(argv[0], a, v, 1, 4096, &cfg.requests)
-                 : int_arg(argv[0], a, v, 0, 1000000, &cfg.latency_us))
+                 ? gallery_int_arg(argv[0], a, v, 1, 4096, &cfg.requests)
+                 : gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.latency_us))
       return 2;
   }
   if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)

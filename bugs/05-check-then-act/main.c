@@ -3,6 +3,7 @@
  * version never went down. Linked with sync.c, the bug's async.c or the
  * fix's async.c into build/bin/05-check-then-act-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "corrlog.h"
 #include "cta.h"
 #include "sched.h"
@@ -29,22 +30,6 @@ static const char usage[] =
     "  --schedule SPEC   hold threadpool work and release it by SPEC\n"
     "                    (fifo, lifo, random:SEED, order:...; also env SCHED)\n"
     "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
-static int int_arg(const char *prog, const char *opt, const char *s, int lo,
-                   int hi, int *out) {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
-            opt, lo, hi, s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
 
 int main(int argc, char **argv) {
   struct cta_config cfg = {4, 1000, 1200};
@@ -75,10 +60,10 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--schedule") == 0)
       schedule = v;
     else if (strcmp(a, "--pages") == 0
-                 ? int_arg(argv[0], a, v, 1, CTA_MAX_PAGES, &cfg.pages)
+                 ? gallery_int_arg(argv[0], a, v, 1, CTA_MAX_PAGES, &cfg.pages)
              : strcmp(a, "--fetch-us") == 0
-                 ? int_arg(argv[0], a, v, 0, 1000000, &cfg.fetch_us)
-                 : int_arg(argv[0], a, v, 0, 1000000, &cfg.render_us))
+                 ? gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.fetch_us)
+                 : gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.render_us))
       return 2;
   }
   if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)

@@ -2,6 +2,7 @@
  * then checks the totals. Linked with sync.c, the bug's async.c or the fix's
  * async.c into build/bin/06-lost-update-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "lost_update.h"
 #include "sched.h"
 
@@ -33,22 +34,6 @@ static const char usage[] =
     "                    time, so under a schedule the jobs run on the plain\n"
     "                    threads unless --pool uv is given.\n"
     "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
-static int int_arg(const char *prog, const char *opt, const char *s, int lo,
-                   int hi, int *out) {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
-            opt, lo, hi, s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
 
 int main(int argc, char **argv) {
   struct lu_config cfg = {NULL, 64, 0};
@@ -87,10 +72,10 @@ int main(int argc, char **argv) {
       }
       pool = v;
     } else if (strcmp(a, "--jobs") == 0
-                   ? int_arg(argv[0], a, v, 1, 4096, &cfg.jobs)
+                   ? gallery_int_arg(argv[0], a, v, 1, 4096, &cfg.jobs)
                : strcmp(a, "--workers") == 0
-                   ? int_arg(argv[0], a, v, 1, 16, &workers)
-                   : int_arg(argv[0], a, v, 0, 10000000, &cfg.spin))
+                   ? gallery_int_arg(argv[0], a, v, 1, 16, &workers)
+                   : gallery_int_arg(argv[0], a, v, 0, 10000000, &cfg.spin))
       return 2;
   }
   if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)

@@ -4,6 +4,7 @@
  * bug's async.c or the fix's async.c into
  * build/bin/07-use-after-close-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "corrlog.h"
 #include "sched.h"
 #include "uac.h"
@@ -34,22 +35,6 @@ static const char usage[] =
     "  --log FILE        write the correlation log (JSON Lines) to FILE;\n"
     "                    only the fix logs (the bug and sync leave it empty)\n"
     "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
-static int int_arg(const char *prog, const char *opt, const char *s, int lo,
-                   int hi, int *out) {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
-            opt, lo, hi, s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
 
 /* The correlation log's writer: each line arrives as it is logged (calls
  * are serialised by corrlog), so the file is in the order events happened
@@ -101,8 +86,8 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--log") == 0)
       log = v;
     else if (strcmp(a, "--clients") == 0
-                 ? int_arg(argv[0], a, v, 1, 64, &cfg.clients)
-                 : int_arg(argv[0], a, v, 0, 1000000,
+                 ? gallery_int_arg(argv[0], a, v, 1, 64, &cfg.clients)
+                 : gallery_int_arg(argv[0], a, v, 0, 1000000,
                            a[2] == 'w' ? &cfg.work_us : &cfg.think_us))
       return 2;
   }

@@ -4,6 +4,7 @@
  * bug's async.c or the fix's async.c into
  * build/bin/08-coalesced-wakeup-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "coalesced_wakeup.h"
 #include "sched.h"
 
@@ -31,22 +32,6 @@ static const char usage[] =
     "                    the producer is a registered thread with a point\n"
     "                    \"sent\" after every send\n"
     "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
-static int int_arg(const char *prog, const char *opt, const char *s, int lo,
-                   int hi, int *out) {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
-            opt, lo, hi, s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
 
 int main(int argc, char **argv) {
   struct cw_config cfg = {NULL, 200, 200, 20};
@@ -78,10 +63,10 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--schedule") == 0)
       schedule = v;
     else if (strcmp(a, "--messages") == 0
-                 ? int_arg(argv[0], a, v, 1, 100000, &cfg.messages)
+                 ? gallery_int_arg(argv[0], a, v, 1, 100000, &cfg.messages)
              : strcmp(a, "--interval-us") == 0
-                 ? int_arg(argv[0], a, v, 0, 1000000, &cfg.interval_us)
-                 : int_arg(argv[0], a, v, 0, 1000000, &cfg.work_us))
+                 ? gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.interval_us)
+                 : gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.work_us))
       return 2;
   }
   if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)

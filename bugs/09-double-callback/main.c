@@ -3,6 +3,7 @@
  * with sync.c, the bug's async.c or the fix's async.c into
  * build/bin/09-double-callback-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "double_callback.h"
 #include "sched.h"
 
@@ -30,22 +31,6 @@ static const char usage[] =
     "                    lifo, random:SEED, order:work#0,...; also env\n"
     "                    SCHED); timers are not held\n"
     "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
-static int int_arg(const char *prog, const char *opt, const char *s, int lo,
-                   int hi, int *out) {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
-            opt, lo, hi, s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
 
 int main(int argc, char **argv) {
   struct dc_config cfg = {NULL, 16, 12, 1000, 1000};
@@ -77,12 +62,12 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--schedule") == 0)
       schedule = v;
     else if (strcmp(a, "--requests") == 0
-                 ? int_arg(argv[0], a, v, 1, 1024, &cfg.requests)
+                 ? gallery_int_arg(argv[0], a, v, 1, 1024, &cfg.requests)
              : strcmp(a, "--timeout-ms") == 0
-                 ? int_arg(argv[0], a, v, 0, 60000, &cfg.timeout_ms)
+                 ? gallery_int_arg(argv[0], a, v, 0, 60000, &cfg.timeout_ms)
              : strcmp(a, "--reply-us") == 0
-                 ? int_arg(argv[0], a, v, 0, 10000000, &cfg.reply_us)
-                 : int_arg(argv[0], a, v, 0, 10000000, &cfg.jitter_us))
+                 ? gallery_int_arg(argv[0], a, v, 0, 10000000, &cfg.reply_us)
+                 : gallery_int_arg(argv[0], a, v, 0, 10000000, &cfg.jitter_us))
       return 2;
   }
   if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)

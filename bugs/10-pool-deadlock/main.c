@@ -4,6 +4,7 @@
  * build/bin/10-pool-deadlock-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated (a hang reported by the watchdog, or a
  * wrong page), 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "pool_deadlock.h"
 #include "sched.h"
 
@@ -30,22 +31,6 @@ static const char usage[] =
     "  --schedule SPEC   hold threadpool requests and release them by SPEC\n"
     "                    (fifo, lifo, random:SEED, order:...; also env SCHED)\n"
     "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
-static int int_arg(const char *prog, const char *opt, const char *s, int lo,
-                   int hi, int *out) {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
-            opt, lo, hi, s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
 
 int main(int argc, char **argv) {
   struct pd_config cfg = {NULL, 4, 1000, 1000};
@@ -77,10 +62,10 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--schedule") == 0)
       schedule = v;
     else if (strcmp(a, "--requests") == 0
-                 ? int_arg(argv[0], a, v, 1, 4096, &cfg.requests)
+                 ? gallery_int_arg(argv[0], a, v, 1, 4096, &cfg.requests)
              : strcmp(a, "--lookup-us") == 0
-                 ? int_arg(argv[0], a, v, 0, 1000000, &cfg.lookup_us)
-                 : int_arg(argv[0], a, v, 0, 3600000, &wd))
+                 ? gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.lookup_us)
+                 : gallery_int_arg(argv[0], a, v, 0, 3600000, &wd))
       return 2;
   }
   cfg.watchdog_ms = (unsigned)wd;

@@ -4,6 +4,7 @@
  * removes the files. Linked with sync.c, the bug's async.c or the fix's
  * async.c into build/bin/12-unbounded-fanout-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "fanout.h"
 #include "sched.h"
 
@@ -26,22 +27,6 @@ static const char usage[] =
     "The files go in a fresh directory under $TMPDIR (default /tmp) and are\n"
     "removed afterwards.\n"
     "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
-static int int_arg(const char *prog, const char *opt, const char *s, int lo,
-                   int hi, int *out) {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
-            opt, lo, hi, s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
 
 int main(int argc, char **argv) {
   struct uf_config cfg = {NULL, NULL, 1000, 32};
@@ -70,11 +55,11 @@ int main(int argc, char **argv) {
     if (strcmp(a, "--log") == 0)
       cfg.log_path = v;
     else if (strcmp(a, "--files") == 0)
-      bad = int_arg(argv[0], a, v, 1, 100000, &cfg.files);
+      bad = gallery_int_arg(argv[0], a, v, 1, 100000, &cfg.files);
     else if (strcmp(a, "--nofile") == 0)
-      bad = int_arg(argv[0], a, v, 16, 1048576, &nofile);
+      bad = gallery_int_arg(argv[0], a, v, 16, 1048576, &nofile);
     else
-      bad = int_arg(argv[0], a, v, 1, 4096, &cfg.limit);
+      bad = gallery_int_arg(argv[0], a, v, 1, 4096, &cfg.limit);
     if (bad)
       return 2;
   }

@@ -4,6 +4,7 @@
  * with sync.c, the bug's async.c or the fix's async.c into
  * build/bin/13-lock-order-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "lock_order.h"
 
 #include <errno.h>
@@ -30,22 +31,6 @@ static const char usage[] =
     "                    use build/gallery hunt 13 (it has a per-run timeout).\n"
     "Exit status: 0 invariant held, 1 violated (deadlock), 2 usage, 3 setup\n"
     "failure.\n";
-
-static int int_arg(const char *prog, const char *opt, const char *s, int lo,
-                   int hi, int *out) {
-  char *end;
-  long v;
-
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
-            opt, lo, hi, s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
 
 int main(int argc, char **argv) {
   struct lk_config cfg = {NULL, 1000, 100, 0};
@@ -77,11 +62,11 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--schedule") == 0)
       schedule = v, bad = 0;
     else if (strcmp(a, "--requests") == 0)
-      bad = int_arg(argv[0], a, v, 1, 1000000, &cfg.requests);
+      bad = gallery_int_arg(argv[0], a, v, 1, 1000000, &cfg.requests);
     else if (strcmp(a, "--sweeps") == 0)
-      bad = int_arg(argv[0], a, v, 0, 1000000, &cfg.sweeps);
+      bad = gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.sweeps);
     else
-      bad = int_arg(argv[0], a, v, 0, 1000000, &cfg.hold_us);
+      bad = gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.hold_us);
     if (bad)
       return 2;
   }
