@@ -49,11 +49,17 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 shots=$book/screenshots
 rm -rf "$shots" && mkdir -p "$shots" || exit 3
 
-# One screenshot per page at the top level of the book (index and chapters).
+# One screenshot per page at the top level of the book (index and chapters),
+# and one of every timeline figure on its own (fig-NAME.png), so that an SVG
+# that renders blank cannot hide below the fold of its page.
 fails=0
-for page in "$book"/*.html; do
+for page in "$book"/*.html "$book"/figures/*.svg; do
+  [ -f "$page" ] || continue
   name=${page##*/}
-  png=$shots/${name%.html}.png
+  case $name in
+  *.svg) png=$shots/fig-${name%.svg}.png ;;
+  *) png=$shots/${name%.html}.png ;;
+  esac
   mkdir -p "$tmp/profile"
   timeout 90 "$browser" --headless --no-sandbox --disable-gpu --disable-quic \
     --no-first-run --disable-background-networking --disable-component-update \
@@ -188,19 +194,22 @@ for why, where in sorted(sidebar.items()):
                        " (and on %d more pages)" % (len(where) - 1) if len(where) > 1 else ""))
 print("checked: %d pages, %d relative links, %d figure references checked" % (len(pages), links, figures))
 
-shots_checked = 0
+shots_checked = figure_shots = 0
 for f in sorted(os.listdir(shots)):
     p = os.path.join(shots, f)
     try:
         if single_colour(p):
-            fail("%s: the page rendered blank (one colour)" % p)
-        shots_checked += 1
+            fail("%s: the %s rendered blank (one colour)" % (p, "figure" if f.startswith("fig-") else "page"))
+        if f.startswith("fig-"):
+            figure_shots += 1
+        else:
+            shots_checked += 1
     except (ValueError, zlib.error, UnboundLocalError) as e:
         fail("%s: cannot read the screenshot: %s" % (p, e))
 top = [p for p in pages if os.path.dirname(p) == os.path.normpath(book)]
 if shots_checked != len(top):
     fail("%d screenshots for %d pages" % (shots_checked, len(top)))
-print("checked: %d screenshots" % shots_checked)
+print("checked: %d page screenshots, %d figure screenshots" % (shots_checked, figure_shots))
 sys.exit(1 if failures else 0)
 EOF
 
