@@ -123,6 +123,20 @@ int sched_uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file,
 int sched_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb,
                         uv_after_work_cb after_work_cb);
 
+/* Timer firings and close callbacks as choices. Only when the schedule asks
+ * for them -- a spec ending in "+timers" and/or "+close" (e.g.
+ * "random:7+timers+close"), or an order: list naming timer#N or close#N --
+ * are they held: when a timer fires, or libuv finishes closing a handle,
+ * the user's callback is held as "timer#N" (the Nth firing) or "close#N"
+ * (the Nth uv_close() call) and runs when the strategy releases it, on
+ * the loop thread. A timer stopped or closed while a firing is held loses
+ * that firing, as it would with plain libuv. Otherwise these are the plain
+ * calls. */
+int sched_uv_timer_start(uv_timer_t *t, uv_timer_cb cb, uint64_t timeout,
+                         uint64_t repeat);
+int sched_uv_timer_stop(uv_timer_t *t);
+void sched_uv_close(uv_handle_t *h, uv_close_cb cb);
+
 /* ---- threads ---- */
 
 /* Nonzero while a thread schedule is active; read by SCHED_POINT. */

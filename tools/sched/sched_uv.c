@@ -10,8 +10,9 @@
 #include <string.h>
 
 enum strategy { S_NONE, S_FIFO, S_LIFO, S_RANDOM, S_ORDER };
-enum kind { K_FS_WRITE, K_WORK, K_NKINDS };
-static const char *const kind_names[K_NKINDS] = {"fs_write", "work"};
+enum kind { K_FS_WRITE, K_WORK, K_TIMER, K_CLOSE, K_NKINDS };
+static const char *const kind_names[K_NKINDS] = {"fs_write", "work", "timer",
+                                                 "close"};
 
 /* One held or in-flight request. The user's callback is kept here because
  * req->data belongs to the user. */
@@ -32,6 +33,8 @@ struct item {
       uv_work_cb work;
       uv_after_work_cb after;
     } work;
+    uv_timer_cb timer;
+    uv_close_cb close;
   } u;
   struct item *next;
 };
@@ -43,6 +46,22 @@ static size_t script_len, script_pos;
 static struct item *held; /* singly linked, in submission order */
 static struct item *inflight;
 static unsigned submitted[K_NKINDS];
+/* Opt-in: timer firings and close callbacks are held too (see sched.h). */
+static int hold_timers, hold_close;
+
+/* The user's callback for each wrapped timer and closing handle, found by
+ * handle: the trampolines libuv calls look them up here. */
+struct cbent {
+  void *h;
+  enum kind kind;
+  void (*cb)(void);
+  unsigned num; /* close: the number of its uv_close() call */
+};
+static struct cbent *cbs;
+static size_t ncbs, cbs_cap;
+/* Close events are named by their uv_close() call (close#N is the Nth
+ * call), not by the order libuv happens to finish them in. */
+static unsigned closes_called;
 
 static void fatal(const char *what, int err) {
   fprintf(stderr, "sched: %s: %s\n", what, uv_strerror(err));
@@ -95,12 +114,30 @@ static int parse_num(const char *s, const char **rest, unsigned long long *out) 
   return 0;
 }
 
-int sched_configure(const char *spec) {
+int sched_configure(const char *spec_in) {
   enum sched_tstrategy ts = SCHED_T_NONE;
   unsigned long long seed = 0, d = 3, k = 0;
+  char spec[1024];
+  int timers = 0, closes = 0;
+  size_t n;
 
   sched_reset();
-  if (spec == NULL || strcmp(spec, "none") == 0 || *spec == '\0') {
+  if (spec_in && strlen(spec_in) >= sizeof spec) {
+    fprintf(stderr, "sched: schedule longer than %zu bytes\n", sizeof spec);
+    return -EINVAL;
+  }
+  snprintf(spec, sizeof spec, "%s", spec_in ? spec_in : "");
+  /* "+timers" and "+close" at the end hold those callbacks too. */
+  for (;;) {
+    n = strlen(spec);
+    if (n > 7 && strcmp(spec + n - 7, "+timers") == 0)
+      spec[n - 7] = '\0', timers = 1;
+    else if (n > 6 && strcmp(spec + n - 6, "+close") == 0)
+      spec[n - 6] = '\0', closes = 1;
+    else
+      break;
+  }
+  if (strcmp(spec, "none") == 0 || *spec == '\0') {
     strategy = S_NONE;
   } else if (strcmp(spec, "fifo") == 0) {
     strategy = S_FIFO;
@@ -141,6 +178,8 @@ int sched_configure(const char *spec) {
       size_t n = strcspn(p, ",");
       unsigned code;
       if (parse_name(p, n, &code) == 0) {
+        timers |= code >> 24 == K_TIMER;
+        closes |= code >> 24 == K_CLOSE;
         script = realloc(script, (script_len + 1) * sizeof *script);
         if (script == NULL)
           fatal("realloc", UV_ENOMEM);
@@ -148,7 +187,7 @@ int sched_configure(const char *spec) {
       } else if (memchr(p, '#', n) != NULL || sched__script_add(p, n) != 0) {
         fprintf(stderr,
                 "sched: bad step '%.*s' in schedule (want fs_write#N, "
-                "work#N, THREAD or THREAD@POINT)\n",
+                "work#N, timer#N, close#N, THREAD or THREAD@POINT)\n",
                 (int)n, p);
         sched_reset();
         return -EINVAL;
@@ -165,6 +204,12 @@ int sched_configure(const char *spec) {
             spec);
     return -EINVAL;
   }
+  if (strategy == S_NONE && (timers || closes)) {
+    fprintf(stderr, "sched: +timers and +close need a strategy\n");
+    return -EINVAL;
+  }
+  hold_timers = timers;
+  hold_close = closes;
   sched__threads_configure(ts, seed, (unsigned)d, (unsigned)k);
   return 0;
 }
@@ -182,6 +227,11 @@ void sched_reset(void) {
   free(script);
   script = NULL;
   script_len = script_pos = 0;
+  free(cbs);
+  cbs = NULL;
+  ncbs = cbs_cap = 0;
+  closes_called = 0;
+  hold_timers = hold_close = 0;
   memset(submitted, 0, sizeof submitted);
   strategy = S_NONE;
   sched__threads_reset();
@@ -205,6 +255,15 @@ static struct item *new_item(enum kind kind, uv_loop_t *loop, void *req) {
     ;
   *tail = it;
   return it;
+}
+
+static void unlink_item(struct item **list, struct item *it) {
+  for (struct item **pp = list; *pp; pp = &(*pp)->next)
+    if (*pp == it) {
+      *pp = it->next;
+      it->next = NULL;
+      return;
+    }
 }
 
 static struct item *unlink_req(struct item **list, void *req) {
@@ -323,10 +382,24 @@ static struct item *pick(void) {
 static void release(struct item *it) {
   int r;
 
-  unlink_req(&held, it->req);
+  unlink_item(&held, it);
+  record(it);
+  if (it->kind == K_TIMER || it->kind == K_CLOSE) {
+    /* The event already happened in libuv; releasing it runs the user's
+     * callback now, on the loop thread. */
+    void *h = it->req;
+    uv_timer_cb tcb = it->u.timer;
+    uv_close_cb ccb = it->u.close;
+    enum kind k = it->kind;
+    free(it);
+    if (k == K_TIMER)
+      tcb(h);
+    else if (ccb)
+      ccb(h);
+    return;
+  }
   it->next = inflight;
   inflight = it;
-  record(it);
   if (it->kind == K_FS_WRITE) {
     r = uv_fs_write(it->loop, it->req, it->u.fs.file, it->u.fs.bufs,
                     it->u.fs.nbufs, it->u.fs.offset, fs_done_cb);
@@ -353,10 +426,108 @@ int sched_uv_run(uv_loop_t *loop, uv_run_mode mode) {
     }
     /* NOWAIT stays non-blocking; DEFAULT and ONCE take one iteration at a
      * time so that the next held request is released between them. */
-    alive = uv_run(loop, mode == UV_RUN_NOWAIT ? UV_RUN_NOWAIT : UV_RUN_ONCE);
+    /* While requests are held and none is in flight, nothing may be left
+     * to wake the loop: look, but do not wait. */
+    alive = uv_run(loop, mode == UV_RUN_NOWAIT || (held && !inflight)
+                             ? UV_RUN_NOWAIT
+                             : UV_RUN_ONCE);
     if (mode != UV_RUN_DEFAULT)
       return alive || held || inflight;
     if (!alive && held == NULL && inflight == NULL)
       return 0;
   }
+}
+
+/* ------------------------------------------------------------ timers and
+ * close callbacks (held only when the schedule asks: +timers, +close, or
+ * timer#N / close#N in an order: list). */
+
+static struct cbent *cb_set(void *h, enum kind k, void (*cb)(void)) {
+  for (size_t i = 0; i < ncbs; i++)
+    if (cbs[i].h == h && cbs[i].kind == k) {
+      cbs[i].cb = cb;
+      return &cbs[i];
+    }
+  if (ncbs == cbs_cap) {
+    cbs_cap = cbs_cap ? 2 * cbs_cap : 16;
+    cbs = realloc(cbs, cbs_cap * sizeof *cbs);
+    if (cbs == NULL)
+      fatal("realloc", UV_ENOMEM);
+  }
+  cbs[ncbs] = (struct cbent){h, k, cb, 0};
+  return &cbs[ncbs++];
+}
+
+/* Returns the callback registered for (h, k) and, when del, forgets it
+ * (its number goes to *num when num is not NULL). */
+static void (*cb_take(void *h, enum kind k, int del, unsigned *num))(void) {
+  for (size_t i = 0; i < ncbs; i++)
+    if (cbs[i].h == h && cbs[i].kind == k) {
+      void (*cb)(void) = cbs[i].cb;
+      if (num)
+        *num = cbs[i].num;
+      if (del)
+        cbs[i] = cbs[--ncbs];
+      return cb;
+    }
+  return NULL;
+}
+
+/* Forgets the held firings of timer h: a stopped or closed timer's
+ * callback must not run, as with plain libuv. */
+static void drop_timer(void *h) {
+  struct item **pp = &held;
+  while (*pp) {
+    struct item *it = *pp;
+    if (it->kind == K_TIMER && it->req == h) {
+      *pp = it->next;
+      free(it);
+    } else {
+      pp = &it->next;
+    }
+  }
+}
+
+static void timer_tramp(uv_timer_t *t) {
+  uv_timer_cb cb = (uv_timer_cb)cb_take(t, K_TIMER, 0, NULL);
+  if (cb)
+    new_item(K_TIMER, t->loop, t)->u.timer = cb;
+}
+
+int sched_uv_timer_start(uv_timer_t *t, uv_timer_cb cb, uint64_t timeout,
+                         uint64_t repeat) {
+  int r;
+  if (!hold_timers || cb == NULL)
+    return uv_timer_start(t, cb, timeout, repeat);
+  r = uv_timer_start(t, timer_tramp, timeout, repeat);
+  if (r == 0)
+    cb_set(t, K_TIMER, (void (*)(void))cb);
+  return r;
+}
+
+int sched_uv_timer_stop(uv_timer_t *t) {
+  if (hold_timers)
+    drop_timer(t);
+  return uv_timer_stop(t);
+}
+
+static void close_tramp(uv_handle_t *h) {
+  unsigned num = 0;
+  uv_close_cb cb = (uv_close_cb)cb_take(h, K_CLOSE, 1, &num);
+  struct item *it = new_item(K_CLOSE, h->loop, h);
+  it->u.close = cb;
+  it->num = num;
+}
+
+void sched_uv_close(uv_handle_t *h, uv_close_cb cb) {
+  if (hold_timers && h->type == UV_TIMER) {
+    drop_timer(h);
+    cb_take(h, K_TIMER, 1, NULL);
+  }
+  if (!hold_close) {
+    uv_close(h, cb);
+    return;
+  }
+  cb_set(h, K_CLOSE, (void (*)(void))cb)->num = closes_called++;
+  uv_close(h, close_tramp);
 }

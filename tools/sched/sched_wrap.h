@@ -13,6 +13,9 @@
 
 #define uv_fs_write sched_uv_fs_write
 #define uv_queue_work sched_uv_queue_work
+#define uv_timer_start sched_uv_timer_start
+#define uv_timer_stop sched_uv_timer_stop
+#define uv_close sched_uv_close
 #define uv_run sched_uv_run
 
 #define pthread_create sched_pthread_create
