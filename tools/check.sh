@@ -89,7 +89,10 @@ check_asan() {
       rc=$?
       if [ "$rc" -ne 0 ] || ! clean "$tmp/out"; then
         fails=$((fails + 1))
-        echo "asan: $s-$v: exit $rc"; tail -n 20 "$tmp/out"
+        echo "asan: $s-$v: exit $rc"
+        # The report's head names the error and where it happened.
+        grep -m1 -A14 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp/out" ||
+          tail -n 20 "$tmp/out"
       fi
     done
     case " $ASAN_LESSON " in *" $s "*)
