@@ -520,7 +520,7 @@ static int write_pair_svg(const char *out_path, const struct scenario *s,
                           const char *bug_svg, const char *fix_svg) {
   char body[] = "/tmp/gallery-svg-XXXXXX";
   FILE *tmp, *out;
-  int width = 600, y = 70, h, fd = mkstemp(body);
+  int width = 600, y = 110, h, fd = mkstemp(body);
 
   if (fd < 0 || (tmp = fdopen(fd, "w+")) == NULL)
     return -1;
@@ -562,8 +562,8 @@ fail:
 static int cmd_compare(int argc, char **argv) {
   const struct scenario *s;
   char a[PATH_MAX], b[PATH_MAX];
-  char logs[2][32] = {"/tmp/gallery-bug-XXXXXX", "/tmp/gallery-fix-XXXXXX"};
-  char svgs[2][32] = {"/tmp/gallery-bsv-XXXXXX", "/tmp/gallery-fsv-XXXXXX"};
+  /* The logs are named for what they are: the timeline shows the name. */
+  char dir[] = "/tmp/gallery-compare-XXXXXX", logs[2][64], svgs[2][64];
   const char *svg_out = NULL;
   char *dargv[12], *targv[8];
   int n = 0, reps = 5, bad = 0, rc;
@@ -626,13 +626,15 @@ static int cmd_compare(int argc, char **argv) {
     fprintf(stderr, "gallery: diff failed: %s\n", outcome(rc));
 
   /* The timelines: the same schedule, bug above fix. */
+  if (mkdtemp(dir) == NULL) {
+    perror("gallery: mkdtemp");
+    return 3;
+  }
   for (int k = 0; k < 2; k++) {
-    int fd = mkstemp(logs[k]);
-    if (fd < 0) {
-      perror("gallery: mkstemp");
-      return 3;
-    }
-    close(fd);
+    snprintf(logs[k], sizeof logs[k], "%s/%02d-%s.jsonl", dir, s->id,
+             k ? "fix" : "bug");
+    snprintf(svgs[k], sizeof svgs[k], "%s/%02d-%s.svg", dir, s->id,
+             k ? "fix" : "bug");
     rc = run_logged(s, k + 1, s->expose_schedule, logs[k]);
     printf("\n%s== timeline of the %s under schedule %s (%s)%s\n",
            paint("\033[1m"), k ? "fix" : "bug", s->expose_schedule,
@@ -647,12 +649,9 @@ static int cmd_compare(int argc, char **argv) {
                outcome(rc));
     }
     if (svg_out) {
-      fd = mkstemp(svgs[k]);
-      if (fd >= 0)
-        close(fd);
       char *sargv[] = {"build/trace", "--format", "svg", "-o", svgs[k],
                        logs[k], NULL};
-      if (fd < 0 || spawn(sargv, NULL, "/dev/null", NULL) > 1)
+      if (spawn(sargv, NULL, "/dev/null", NULL) > 1)
         svg_out = NULL, fprintf(stderr, "gallery: no SVG for the %s\n",
                                 k ? "fix" : "bug");
     }
@@ -664,11 +663,12 @@ static int cmd_compare(int argc, char **argv) {
     } else {
       printf("\ngallery: both timelines in %s\n", svg_out);
     }
-    unlink(svgs[0]);
-    unlink(svgs[1]);
   }
-  unlink(logs[0]);
-  unlink(logs[1]);
+  for (int k = 0; k < 2; k++) {
+    unlink(svgs[k]);
+    unlink(logs[k]);
+  }
+  rmdir(dir);
   return bad;
 }
 
