@@ -19,7 +19,6 @@ const struct scenario gallery_scenarios[] = {
                 "'begin': the pool finished a later write first",
         .hunt_timeout = "10",
         .expose_schedule = "lifo",
-        .run_args = "",
     },
     {
         .id = 2,
@@ -33,7 +32,6 @@ const struct scenario gallery_scenarios[] = {
                 "one: the pool finished the later request's work first",
         .hunt_timeout = "10",
         .expose_schedule = "lifo",
-        .run_args = "",
     },
     {
         .id = 3,
@@ -47,7 +45,6 @@ const struct scenario gallery_scenarios[] = {
                 "no caller; the fix's report adds where the op was started",
         .hunt_timeout = "10",
         .expose_schedule = "lifo",
-        .run_args = "",
     },
     {
         .id = 4,
@@ -63,7 +60,6 @@ const struct scenario gallery_scenarios[] = {
         .hunt_timeout = "10",
         .expose_schedule = "order:main@create,main@create,t1@start,t2@start,"
                            "t1@checked,t2@checked",
-        .run_args = "",
     },
     {
         .id = 5,
@@ -77,7 +73,6 @@ const struct scenario gallery_scenarios[] = {
                 "a lookup missed while the same item's fetch was in flight",
         .hunt_timeout = "10",
         .expose_schedule = "lifo",
-        .run_args = "",
     },
     {
         .id = 6,
@@ -93,7 +88,6 @@ const struct scenario gallery_scenarios[] = {
         .expose_schedule = "order:main@create,main@create,main@create,"
                            "main@create,t1@start,t1@lock,t1@unlock,t2@start,"
                            "t2@lock,t2@unlock,t1@account,t2@account",
-        .run_args = "",
     },
     {
         .id = 7,
@@ -107,7 +101,6 @@ const struct scenario gallery_scenarios[] = {
                 "flight when the connection's memory was freed",
         .hunt_timeout = "10",
         .expose_schedule = "fifo",
-        .run_args = "--gate",
     },
     {
         .id = 8,
@@ -121,7 +114,6 @@ const struct scenario gallery_scenarios[] = {
                 "producer sent twice before the loop's async callback ran",
         .hunt_timeout = "10",
         .expose_schedule = "fifo",
-        .run_args = "",
     },
     {
         .id = 9,
@@ -135,7 +127,6 @@ const struct scenario gallery_scenarios[] = {
                 "the timer completed it and nothing stopped the reply",
         .hunt_timeout = "10",
         .expose_schedule = "fifo",
-        .run_args = "",
     },
     {
         .id = 10,
@@ -149,7 +140,6 @@ const struct scenario gallery_scenarios[] = {
                 "waiting for a lookup that is queued behind it",
         .hunt_timeout = "10",
         .expose_schedule = "fifo",
-        .run_args = "",
     },
     {
         .id = 11,
@@ -163,7 +153,6 @@ const struct scenario gallery_scenarios[] = {
                 "it: the pool read the buffer after the loop reused it",
         .hunt_timeout = "10",
         .expose_schedule = "fifo",
-        .run_args = "",
     },
     {
         .id = 12,
@@ -177,7 +166,6 @@ const struct scenario gallery_scenarios[] = {
                 "with EMFILE and nobody looked at the status",
         .hunt_timeout = "30",
         .expose_schedule = "fifo",
-        .run_args = "--files 200 --nofile 64",
     },
     {
         .id = 13,
@@ -194,7 +182,6 @@ const struct scenario gallery_scenarios[] = {
         .hunt_timeout = "5",
         .expose_schedule = "order:loop@create,loop@lock,t1@start,"
                            "sweeper@lock",
-        .run_args = "",
     },
 };
 

@@ -13,7 +13,6 @@ struct scenario {
   const char *look;    /* what to look at when it fails */
   const char *hunt_timeout; /* hunt's per-run timeout preset, seconds */
   const char *expose_schedule; /* the scripted schedule compare runs under */
-  const char *run_args;        /* extra program arguments compare uses, or "" */
 };
 
 extern const struct scenario gallery_scenarios[];
