@@ -52,8 +52,9 @@ TOOL_LIBS := $(foreach d,$(TOOL_LIBS_DIRS),$(B)/lib/lib$(d).a)
 BASE_LIBS := $(B)/lib/libsched.a $(B)/lib/libcorrlog.a
 LINK_LIBS := $(BASE_LIBS)
 own_lib = $(filter $(B)/lib/lib$(1).a,$(TOOL_LIBS))
-# The gallery, hunt and doccheck run other programs; they link neither.
-base_libs = $(if $(filter gallery hunt doccheck,$(1)),,$(BASE_LIBS))
+# The gallery, hunt and doccheck run other programs; they link neither,
+# only the schedule-spec grammar (spec.o, taken from libsched.a alone).
+base_libs = $(if $(filter gallery hunt doccheck,$(1)),$(B)/lib/libsched.a,$(BASE_LIBS))
 
 define tool_lib
 $(B)/lib/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(filter-out tools/$(1)/main.c,$(wildcard tools/$(1)/*.c)))
@@ -132,7 +133,7 @@ $(B)/bench/%: $(B)/obj/tools/bench/%.o $(LINK_LIBS)
 	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
 
 # The LD_PRELOAD scheduler shim (tools/preload/*.c).
-PRELOAD_SRC := $(wildcard tools/preload/*.c)
+PRELOAD_SRC := $(wildcard tools/preload/*.c) tools/sched/spec.c
 # Not in sanitizer builds: a sanitized .so cannot be preloaded into plain
 # programs.
 PRELOAD := $(if $(SAN),,$(if $(PRELOAD_SRC),$(B)/libsched-preload.so))

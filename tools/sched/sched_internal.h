@@ -18,7 +18,8 @@ enum sched_tstrategy {
 
 void sched__record(const char *step);
 void sched__threads_configure(enum sched_tstrategy s, uint64_t seed,
-                              unsigned depth, unsigned pct_steps);
+                              unsigned depth, unsigned pct_steps,
+                              int lenient);
 void sched__threads_reset(void);
 /* Appends a "NAME" or "NAME@POINT" step to the thread script; -1 when the
  * text is not one. Call before sched__threads_configure(). */

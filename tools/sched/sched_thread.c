@@ -3,6 +3,7 @@
  * PCT choices, deadlock reports and a watchdog. See sched.h. */
 #include "sched.h"
 #include "sched_internal.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -64,8 +65,10 @@ static unsigned steps;      /* decisions with >= 2 runnable threads */
 static unsigned decisions;  /* all decisions */
 static unsigned max_threads;
 static unsigned pct_k;      /* the step count change points are drawn from */
-static unsigned change_at[16];
-static int64_t change_prio[16];
+static unsigned change_at[SPEC_DEPTH_MAX];
+static int64_t change_prio[SPEC_DEPTH_MAX];
+/* +lenient: a script that stops matching goes on as random:0. */
+static int lenient;
 
 static struct timespec token_since;
 static unsigned watchdog_ms = 2000;
@@ -295,12 +298,17 @@ static struct sthread *choose(struct sthread **r, int n,
           return r[i];
         }
       fprintf(stderr,
-              "sched: schedule no longer matches the program: step %zu (%s) "
-              "is not runnable; runnable:",
+              "sched: schedule does not match the program: thread step %zu "
+              "of the script (%s) is not runnable; runnable:",
               script_pos + 1, want);
       for (int i = 0; i < n; i++)
         fprintf(stderr, " %s@%s", r[i]->name, r[i]->point);
-      fprintf(stderr, "; continuing with random:0\n");
+      if (!lenient) {
+        fprintf(stderr, "\n");
+        fflush(NULL);
+        _exit(2);
+      }
+      fprintf(stderr, "; continuing with random:0 (+lenient)\n");
       tstrat = SCHED_T_RANDOM;
       rnd_seed(0);
       return r[rnd() % (uint64_t)n];
@@ -318,7 +326,7 @@ static struct sthread *choose(struct sthread **r, int n,
   case SCHED_T_PCT:
     /* At a change point the thread that would run next is demoted below
      * every initial priority (Burckhardt et al., ASPLOS 2010). */
-    for (unsigned i = 0; i + 1 < depth && i < 16; i++) {
+    for (unsigned i = 0; i + 1 < depth && i < SPEC_DEPTH_MAX; i++) {
       if (change_at[i] != steps)
         continue;
       best = 0;
@@ -483,15 +491,15 @@ static void print_at_exit(void) {
 }
 
 void sched__threads_configure(enum sched_tstrategy s, uint64_t seed,
-                              unsigned d, unsigned k) {
+                              unsigned d, unsigned k, int lenient_script) {
   static int atexit_done;
   const char *e;
 
   pthread_mutex_lock(&S_mu);
   tstrat = s;
+  lenient = lenient_script;
+  /* The spec parser (spec.c) keeps d within 1..SPEC_DEPTH_MAX. */
   depth = d ? d : 3;
-  if (depth > 16)
-    depth = 16;
   rnd_seed(seed);
   e = getenv("SCHED_PCT_STEPS");
   /* k: from the spec, else SCHED_PCT_STEPS, else a guess that suits small

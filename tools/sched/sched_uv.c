@@ -2,6 +2,7 @@
  * a time in a scripted, seeded or replayed order. See sched.h. */
 #include "sched.h"
 #include "sched_internal.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -11,8 +12,8 @@
 
 enum strategy { S_NONE, S_FIFO, S_LIFO, S_RANDOM, S_ORDER };
 enum kind { K_FS_WRITE, K_WORK, K_TIMER, K_CLOSE, K_NKINDS };
-static const char *const kind_names[K_NKINDS] = {"fs_write", "work", "timer",
-                                                 "close"};
+/* Kind names are spec.h's, in the same order. */
+#define kind_names spec_item_kinds
 
 /* One held or in-flight request. The user's callback is kept here because
  * req->data belongs to the user. */
@@ -48,6 +49,8 @@ static struct item *inflight;
 static unsigned submitted[K_NKINDS];
 /* Opt-in: timer firings and close callbacks are held too (see sched.h). */
 static int hold_timers, hold_close;
+/* +lenient: a script that stops matching goes on as random:0. */
+static int lenient;
 
 /* The user's callback for each wrapped timer and closing handle, found by
  * handle: the trampolines libuv calls look them up here. */
@@ -84,133 +87,69 @@ static void rng_seed(uint64_t seed) {
     rng_state = 1;
 }
 
-static int parse_name(const char *s, size_t n, unsigned *out) {
-  for (int k = 0; k < K_NKINDS; k++) {
-    size_t kl = strlen(kind_names[k]);
-    char *end;
-    unsigned long num;
-    if (n <= kl + 1 || strncmp(s, kind_names[k], kl) != 0 || s[kl] != '#')
-      continue;
-    errno = 0;
-    num = strtoul(s + kl + 1, &end, 10);
-    if (errno || end != s + n || num >= (1u << 24))
-      return -1;
-    *out = (unsigned)k << 24 | (unsigned)num;
-    return 0;
-  }
-  return -1;
-}
-
-/* Reads an unsigned decimal number that ends at stop (a ':' or the end). */
-static int parse_num(const char *s, const char **rest, unsigned long long *out) {
-  char *end;
-  if (*s < '0' || *s > '9')
-    return -1;
-  errno = 0;
-  *out = strtoull(s, &end, 10);
-  if (errno || (*end != '\0' && *end != ':'))
-    return -1;
-  *rest = end;
-  return 0;
-}
-
 int sched_configure(const char *spec_in) {
   enum sched_tstrategy ts = SCHED_T_NONE;
-  unsigned long long seed = 0, d = 3, k = 0;
-  char spec[1024];
-  int timers = 0, closes = 0;
-  size_t n;
+  struct spec sp;
+  char err[256], text[SPEC_MAX_LEN + 1];
 
   sched_reset();
-  if (spec_in && strlen(spec_in) >= sizeof spec) {
-    fprintf(stderr, "sched: schedule longer than %zu bytes\n", sizeof spec);
+  if (spec_parse(spec_in, &sp, err, sizeof err) != 0) {
+    fprintf(stderr, "sched: %s\n", err);
     return -EINVAL;
   }
-  snprintf(spec, sizeof spec, "%s", spec_in ? spec_in : "");
-  /* "+timers" and "+close" at the end hold those callbacks too. */
-  for (;;) {
-    n = strlen(spec);
-    if (n > 7 && strcmp(spec + n - 7, "+timers") == 0)
-      spec[n - 7] = '\0', timers = 1;
-    else if (n > 6 && strcmp(spec + n - 6, "+close") == 0)
-      spec[n - 6] = '\0', closes = 1;
-    else
-      break;
-  }
-  if (strcmp(spec, "none") == 0 || *spec == '\0') {
+  switch (sp.kind) {
+  case SPEC_NONE:
     strategy = S_NONE;
-  } else if (strcmp(spec, "fifo") == 0) {
+    break;
+  case SPEC_FIFO:
     strategy = S_FIFO;
     ts = SCHED_T_FIFO;
-  } else if (strcmp(spec, "lifo") == 0) {
+    break;
+  case SPEC_LIFO:
     strategy = S_LIFO;
     ts = SCHED_T_FIFO;
-  } else if (strncmp(spec, "random:", 7) == 0) {
-    const char *rest;
-    if (parse_num(spec + 7, &rest, &seed) != 0 || *rest) {
-      fprintf(stderr, "sched: bad seed in schedule '%s' (want random:N)\n",
-              spec);
-      return -EINVAL;
-    }
+    break;
+  case SPEC_RANDOM:
     strategy = S_RANDOM;
     ts = SCHED_T_RANDOM;
-    rng_seed(seed);
-  } else if (strncmp(spec, "pct:", 4) == 0) {
-    const char *rest;
-    if (parse_num(spec + 4, &rest, &seed) != 0 ||
-        (*rest && (parse_num(rest + 1, &rest, &d) != 0 || d < 1 || d > 16)) ||
-        (*rest && (parse_num(rest + 1, &rest, &k) != 0 || *rest || k < 1 ||
-                   k > 1000000))) {
-      fprintf(stderr,
-              "sched: bad schedule '%s' (want pct:SEED, pct:SEED:DEPTH or "
-              "pct:SEED:DEPTH:STEPS, DEPTH 1..16)\n",
-              spec);
-      return -EINVAL;
-    }
+    rng_seed(sp.seed);
+    break;
+  case SPEC_PCT:
     /* Held libuv requests have no priorities: they are released at
      * random, from the same seed. */
     strategy = S_RANDOM;
     ts = SCHED_T_PCT;
-    rng_seed(seed);
-  } else if (strncmp(spec, "order:", 6) == 0) {
-    const char *p = spec + 6;
-    while (*p) {
-      size_t n = strcspn(p, ",");
-      unsigned code;
-      if (parse_name(p, n, &code) == 0) {
-        timers |= code >> 24 == K_TIMER;
-        closes |= code >> 24 == K_CLOSE;
+    rng_seed(sp.seed);
+    break;
+  case SPEC_ORDER: {
+    size_t pos = 0, n;
+    const char *it;
+    while ((it = spec_next_item(&sp, &pos, &n)) != NULL) {
+      int kind;
+      unsigned num;
+      if (spec_item(it, n, &kind, &num) == 1) {
         script = realloc(script, (script_len + 1) * sizeof *script);
         if (script == NULL)
           fatal("realloc", UV_ENOMEM);
-        script[script_len++] = code;
-      } else if (memchr(p, '#', n) != NULL || sched__script_add(p, n) != 0) {
-        fprintf(stderr,
-                "sched: bad step '%.*s' in schedule (want fs_write#N, "
-                "work#N, timer#N, close#N, THREAD or THREAD@POINT)\n",
-                (int)n, p);
-        sched_reset();
-        return -EINVAL;
+        script[script_len++] = (unsigned)kind << 24 | num;
+      } else if (sched__script_add(it, n) != 0) {
+        fatal("realloc", UV_ENOMEM);
       }
-      p += n + (p[n] == ',');
     }
     /* A script of thread steps only leaves libuv requests in FIFO order. */
     strategy = script_len > 0 ? S_ORDER : S_FIFO;
     ts = SCHED_T_SCRIPT;
-  } else {
-    fprintf(stderr,
-            "sched: unknown schedule '%s' (want none, fifo, lifo, "
-            "random:SEED, pct:SEED[:DEPTH] or order:LIST)\n",
-            spec);
-    return -EINVAL;
+    break;
   }
-  if (strategy == S_NONE && (timers || closes)) {
-    fprintf(stderr, "sched: +timers and +close need a strategy\n");
-    return -EINVAL;
   }
-  hold_timers = timers;
-  hold_close = closes;
-  sched__threads_configure(ts, seed, (unsigned)d, (unsigned)k);
+  lenient = sp.lenient;
+  hold_timers = sp.timers;
+  hold_close = sp.closes;
+  sched__threads_configure(ts, sp.seed, sp.depth, sp.steps, sp.lenient);
+  if (strategy != S_NONE) {
+    spec_format(&sp, text, sizeof text);
+    spec_handshake("sched", "exact", text);
+  }
   return 0;
 }
 
@@ -357,16 +296,25 @@ static struct item *pick(void) {
           return it;
         }
       fprintf(stderr,
-              "sched: schedule no longer matches the program: step %zu "
-              "(%s#%u) is not pending; continuing with random:0\n",
+              "sched: schedule does not match the program: request %zu of "
+              "the script (%s#%u) is not pending; pending:",
               script_pos + 1, kind_names[code >> 24], code & 0xffffff);
+      for (it = held; it; it = it->next)
+        fprintf(stderr, " %s#%u", kind_names[it->kind], it->num);
+      if (!lenient) {
+        fprintf(stderr, "\nsched: schedule taken so far: %s\n",
+                sched_taken());
+        fflush(NULL);
+        exit(2);
+      }
+      fprintf(stderr, "; continuing with random:0 (+lenient)\n");
+      strategy = S_RANDOM;
+      rng_seed(0);
     } else {
-      fprintf(stderr, "sched: schedule ran out after %zu steps; continuing "
-                      "with random:0\n",
-              script_len);
+      /* A script is a prefix: past its end requests are released in
+       * submission order, which is deterministic too. */
+      return held;
     }
-    strategy = S_RANDOM;
-    rng_seed(0);
     /* fall through */
   case S_RANDOM:
     k = (size_t)(rng_next() % n);

@@ -1,0 +1,287 @@
+/* spec.c -- parses and prints schedule specs (the grammar is in spec.h). It
+ * depends on nothing but the C library, so hunt, the gallery and the preload
+ * shim link it without the scheduler. */
+#include "spec.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *const spec_item_kinds[4] = {"fs_write", "work", "timer", "close"};
+
+static int fail(char *err, size_t cap, const char *fmt, ...) {
+  va_list ap;
+  if (cap > 0) {
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+/* Reads a decimal number of s[0..n) that is at most max. */
+static int number(const char *s, size_t n, unsigned long long max,
+                  unsigned long long *out) {
+  unsigned long long v = 0;
+  if (n == 0 || n > 20)
+    return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
+    unsigned d = (unsigned)(s[i] - '0');
+    if (v > (max - d) / 10)
+      return -1;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return 0;
+}
+
+static int name_char(char c) {
+  return c == '_' || c == '-' || c == '.' || (c >= '0' && c <= '9') ||
+         (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int spec_item(const char *s, size_t n, int *kind, unsigned *num) {
+  const char *hash = memchr(s, '#', n);
+  if (hash) {
+    size_t kl = (size_t)(hash - s);
+    unsigned long long v;
+    for (int k = 0; k < 4; k++)
+      if (strlen(spec_item_kinds[k]) == kl &&
+          memcmp(s, spec_item_kinds[k], kl) == 0) {
+        if (number(hash + 1, n - kl - 1, SPEC_ITEM_MAX, &v) != 0)
+          return -1;
+        *kind = k;
+        *num = (unsigned)v;
+        return 1;
+      }
+    return -1;
+  }
+  /* THREAD or THREAD@POINT, both non-empty. */
+  const char *at = memchr(s, '@', n);
+  size_t tl = at ? (size_t)(at - s) : n;
+  if (tl == 0 || (at && at + 1 == s + n))
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if (s + i != at && !name_char(s[i]))
+      return -1;
+  return 0;
+}
+
+const char *spec_next_item(const struct spec *sp, size_t *pos, size_t *n) {
+  if (sp->kind != SPEC_ORDER || *pos >= sp->list_len)
+    return NULL;
+  const char *p = sp->list + *pos;
+  const char *comma = memchr(p, ',', sp->list_len - *pos);
+  *n = comma ? (size_t)(comma - p) : sp->list_len - *pos;
+  *pos += *n + (comma != NULL);
+  return p;
+}
+
+/* Strips the +FLAGs at the end of text[0..*len). */
+static int flags(const char *text, size_t *len, struct spec *sp, char *err,
+                 size_t cap) {
+  static const char *const names[] = {"+timers", "+close", "+lenient"};
+  for (;;) {
+    const char *plus = NULL;
+    for (size_t i = *len; i > 0; i--)
+      if (text[i - 1] == '+') {
+        plus = text + i - 1;
+        break;
+      }
+    if (!plus)
+      return 0;
+    size_t fl = (size_t)(text + *len - plus);
+    int which = -1;
+    for (int k = 0; k < 3; k++)
+      if (strlen(names[k]) == fl && memcmp(plus, names[k], fl) == 0)
+        which = k;
+    if (which < 0)
+      return fail(err, cap,
+                  "unknown flag '%.*s' (want +timers, +close or +lenient)",
+                  (int)fl, plus);
+    if (which == 0)
+      sp->timers = 1;
+    else if (which == 1)
+      sp->closes = 1;
+    else
+      sp->lenient = 1;
+    *len = (size_t)(plus - text);
+  }
+}
+
+/* Splits s[0..n) at ':' into at most 3 fields; returns the field count, or
+ * -1 for more than 3. */
+static int fields(const char *s, size_t n, const char *f[3], size_t fl[3]) {
+  int k = 0;
+  const char *p = s, *end = s + n;
+  for (;;) {
+    const char *c = memchr(p, ':', (size_t)(end - p));
+    if (k == 3)
+      return -1;
+    f[k] = p;
+    fl[k] = c ? (size_t)(c - p) : (size_t)(end - p);
+    k++;
+    if (!c)
+      return k;
+    p = c + 1;
+  }
+}
+
+int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
+  memset(sp, 0, sizeof *sp);
+  sp->kind = SPEC_NONE;
+  sp->depth = 3;
+  if (cap > 0)
+    err[0] = '\0';
+  if (!text)
+    text = "";
+  size_t len = strlen(text);
+  if (len > SPEC_MAX_LEN)
+    return fail(err, cap, "schedule longer than %d bytes", SPEC_MAX_LEN);
+  if (flags(text, &len, sp, err, cap) != 0)
+    return -1;
+#define IS(word) (len == sizeof(word) - 1 && memcmp(text, word, len) == 0)
+#define STARTS(word)                                                         \
+  (len >= sizeof(word) - 1 && memcmp(text, word, sizeof(word) - 1) == 0)
+  if (len == 0 || IS("none")) {
+    sp->kind = SPEC_NONE;
+  } else if (IS("fifo")) {
+    sp->kind = SPEC_FIFO;
+  } else if (IS("lifo")) {
+    sp->kind = SPEC_LIFO;
+  } else if (STARTS("random:")) {
+    sp->kind = SPEC_RANDOM;
+    if (number(text + 7, len - 7, ~0ULL, &sp->seed) != 0)
+      return fail(err, cap, "bad seed in '%.*s' (want random:SEED, SEED a "
+                  "number 0..18446744073709551615)", (int)len, text);
+  } else if (STARTS("pct:")) {
+    const char *f[3];
+    size_t fl[3];
+    unsigned long long v;
+    int k = fields(text + 4, len - 4, f, fl);
+    sp->kind = SPEC_PCT;
+    if (k < 0 || number(f[0], fl[0], ~0ULL, &sp->seed) != 0)
+      return fail(err, cap, "bad '%.*s' (want pct:SEED, pct:SEED:DEPTH or "
+                  "pct:SEED:DEPTH:STEPS)", (int)len, text);
+    if (k >= 2) {
+      if (number(f[1], fl[1], SPEC_DEPTH_MAX, &v) != 0 || v < 1)
+        return fail(err, cap, "bad depth '%.*s' in '%.*s' (want 1..%d)",
+                    (int)fl[1], f[1], (int)len, text, SPEC_DEPTH_MAX);
+      sp->depth = (unsigned)v;
+    }
+    if (k == 3) {
+      if (number(f[2], fl[2], SPEC_STEPS_MAX, &v) != 0 || v < 1)
+        return fail(err, cap, "bad steps '%.*s' in '%.*s' (want 1..%u)",
+                    (int)fl[2], f[2], (int)len, text, SPEC_STEPS_MAX);
+      sp->steps = (unsigned)v;
+    }
+  } else if (STARTS("order:")) {
+    sp->kind = SPEC_ORDER;
+    sp->list = text + 6;
+    sp->list_len = len - 6;
+    if (sp->list_len == 0)
+      return fail(err, cap, "empty order: list");
+    size_t pos = 0, n;
+    const char *it;
+    unsigned idx = 0;
+    while ((it = spec_next_item(sp, &pos, &n)) != NULL) {
+      int kind;
+      unsigned num;
+      int c = spec_item(it, n, &kind, &num);
+      if (c < 0)
+        return fail(err, cap,
+                    "bad step %u '%.*s' in order: list (want fs_write#N, "
+                    "work#N, timer#N, close#N, THREAD or THREAD@POINT)",
+                    idx + 1, (int)n, it);
+      if (c == 1 && kind == 2)
+        sp->timers = 1;
+      if (c == 1 && kind == 3)
+        sp->closes = 1;
+      idx++;
+    }
+    if (sp->list[sp->list_len - 1] == ',')
+      return fail(err, cap, "order: list ends with a comma");
+  } else {
+    return fail(err, cap, "unknown schedule '%.*s' (want none, fifo, lifo, "
+                "random:SEED, pct:SEED[:DEPTH[:STEPS]] or order:LIST)",
+                (int)len, text);
+  }
+#undef IS
+#undef STARTS
+  if (sp->kind == SPEC_NONE && (sp->timers || sp->closes || sp->lenient))
+    return fail(err, cap, "+timers, +close and +lenient need a strategy");
+  if (sp->lenient && sp->kind != SPEC_ORDER)
+    return fail(err, cap, "+lenient applies to order: scripts only");
+  return 0;
+}
+
+int spec_format(const struct spec *sp, char *buf, size_t cap) {
+  int n;
+  switch (sp->kind) {
+  case SPEC_FIFO:
+    n = snprintf(buf, cap, "fifo");
+    break;
+  case SPEC_LIFO:
+    n = snprintf(buf, cap, "lifo");
+    break;
+  case SPEC_RANDOM:
+    n = snprintf(buf, cap, "random:%llu", sp->seed);
+    break;
+  case SPEC_PCT:
+    if (sp->steps)
+      n = snprintf(buf, cap, "pct:%llu:%u:%u", sp->seed, sp->depth, sp->steps);
+    else
+      n = snprintf(buf, cap, "pct:%llu:%u", sp->seed, sp->depth);
+    break;
+  case SPEC_ORDER:
+    n = snprintf(buf, cap, "order:%.*s", (int)sp->list_len, sp->list);
+    break;
+  default:
+    return snprintf(buf, cap, "none");
+  }
+  /* Flags that an order: list already implies are not repeated. */
+  int items_timers = 0, items_closes = 0;
+  size_t pos = 0, len;
+  const char *it;
+  while ((it = spec_next_item(sp, &pos, &len)) != NULL) {
+    int kind;
+    unsigned num;
+    if (spec_item(it, len, &kind, &num) == 1) {
+      items_timers |= kind == 2;
+      items_closes |= kind == 3;
+    }
+  }
+  const char *fl[3] = {sp->timers && !items_timers ? "+timers" : "",
+                       sp->closes && !items_closes ? "+close" : "",
+                       sp->lenient ? "+lenient" : ""};
+  for (int i = 0; i < 3; i++) {
+    size_t at = (size_t)n < cap ? (size_t)n : cap;
+    n += snprintf(buf + at, cap - at, "%s", fl[i]);
+  }
+  return n;
+}
+
+void spec_handshake(const char *via, const char *replay, const char *spec) {
+  const char *e = getenv("SCHED_HANDSHAKE_FD");
+  char line[SPEC_MAX_LEN + 128];
+  unsigned long long fd;
+  if (!e || number(e, strlen(e), 1u << 20, &fd) != 0)
+    return;
+  int n = snprintf(line, sizeof line, "sched-handshake via=%s replay=%s "
+                   "spec=%s\n", via, replay, spec);
+  if (n <= 0 || (size_t)n >= sizeof line)
+    return;
+  /* One write of less than PIPE_BUF bytes: lines from several processes
+   * never interleave. */
+  int saved = errno;
+  ssize_t w;
+  do
+    w = write((int)fd, line, (size_t)n);
+  while (w < 0 && errno == EINTR);
+  errno = saved;
+}
