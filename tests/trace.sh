@@ -3,8 +3,10 @@
 # golden outputs, every check on a log that triggers it and one that does
 # not, and the bad-input corpus (each must give a one-line error and exit 2).
 # Run from the repository root; `tests/trace.sh --update` rewrites goldens.
+# TRACE=PATH tests another build of the tool (an older one, to see a test
+# fail). Scratch files go under $TMPDIR and are removed on exit.
 set -u
-T=build/trace
+T=${TRACE:-build/trace}
 D=tests/trace
 fails=0
 tmp=$(mktemp -d) || exit 3
@@ -70,6 +72,14 @@ check thread-reversal.jsonl "seq 1 comes after seq 2 (line 2)"
 check child-first.jsonl "begins before its parent"
 check lamport.jsonl "Lamport clock 3 does not exceed 5"
 check fifo-bug.jsonl "op b: reaches end:req before op a" --expect-order begin:req end:req
+# A spec that the same event matches twice (A A) compares an op's first and
+# second matching events: a log where every op begins once is clean for
+# `begin begin`, and a second step out of order is still caught.
+check repeat-bug.jsonl "op b: reaches step:req before op a" --expect-order step:req step:req
+expect_rc 0 "--expect-order begin begin on a clean log" -- \
+  "$T" --expect-order begin begin "$D/ok.jsonl"
+expect_rc 0 "--expect-order step:req step:req, repeats in order" -- \
+  "$T" --expect-order step:req step:req "$D/repeat-ok.jsonl"
 expect_rc 1 "--races race.jsonl" -- "$T" --races "$D/race.jsonl" &&
   { grep -q "race on cache:k1" "$tmp/out" || fail "race.jsonl: no race line"; }
 for f in ok.jsonl log-order-sync.jsonl race-ok.jsonl fifo-ok.jsonl thread-batches.jsonl; do
@@ -93,7 +103,20 @@ grep -q "skipped 1 malformed line" "$tmp/err" || fail "--lenient did not count t
 python3 -c 'import sys; sys.stdout.write("{\"op\":\"a\",\"ev\":\"begin\",\"msg\":\"" + "x" * 10000000 + "\"}\n{\"op\":\"a\",\"ev\":\"end\"}\n")' >"$tmp/long.jsonl"
 expect_rc 2 "10 MB line" -- "$T" "$tmp/long.jsonl" &&
   { grep -q "long.jsonl:1: line is longer than" "$tmp/err" || fail "10 MB line: wrong message"; }
-expect_rc 0 "10 MB line skipped with --lenient" -- "$T" --lenient "$tmp/long.jsonl"
+# Even with --lenient: finding the end of an over-long line means reading
+# on without bound, and on a stream the end may never come. The limit is
+# the same for files, pipes and character devices; each must end at once
+# (timeout turns a hang into exit 124) with FILE:LINE and exit 2.
+expect_rc 2 "10 MB line with --lenient" -- "$T" --lenient "$tmp/long.jsonl" &&
+  { grep -q "long.jsonl:1: line is longer than" "$tmp/err" || fail "10 MB line, --lenient: wrong message"; }
+for lenient in "" --lenient; do
+  expect_rc 2 "endless line from /dev/zero${lenient:+ $lenient}" -- \
+    timeout 10 "$T" $lenient /dev/zero &&
+    { grep -q "/dev/zero:1: line is longer than" "$tmp/err" || fail "/dev/zero: wrong message"; }
+  expect_rc 2 "endless line from a pipe${lenient:+ $lenient}" -- \
+    timeout 10 sh -c 'cat /dev/zero | "$1" $2 -' sh "$T" "$lenient" &&
+    { grep -q -- "-:1: line is longer than" "$tmp/err" || fail "pipe: wrong message"; }
+done
 # Reading from stdin.
 NO_COLOR= "$T" - <"$D/ok.jsonl" >"$tmp/stdin" 2>&1
 cmp -s "$tmp/stdin" "$D/golden/ok.txt" && pass "stdin (-)" || fail "stdin output differs"
@@ -115,6 +138,110 @@ for f in "$D"/*.jsonl "$D"/bad/*; do
 done
 [ "$same" -eq 0 ] && pass "fast parser and jansson agree on every log"
 expect_rc 0 "escapes and UTF-8" -- "$T" --check --races "$D/escapes.jsonl"
+# -o never destroys or half-writes its target: the rendering goes to a
+# temporary file beside it, renamed over it only when the run succeeds.
+# no_temp WHAT: nothing but what the test made may be left in $tmp/o.
+signum() { # NAME: the signal's number (dash's kill -l only maps numbers)
+  n=1; while [ "$n" -lt 65 ] && [ "$(kill -l "$n" 2>/dev/null)" != "$1" ]; do
+    n=$((n + 1)); done; echo "$n"
+}
+no_temp() {
+  left=$(find "$tmp/o" -name '*.tmp-*')
+  if [ -n "$left" ]; then fail "$1: temporary file left: $left"; rm -f $left
+  else pass "$1: no temporary file left"; fi
+}
+precious() { # FILE WHAT: FILE must still hold what the test put there
+  if [ "$(cat "$1" 2>/dev/null)" = precious ]; then pass "$2: target untouched"
+  else fail "$2: target destroyed ($(wc -c <"$1" 2>&1) bytes)"; fi
+}
+mkdir "$tmp/o"
+for fmt in text svg chrome; do
+  echo precious >"$tmp/o/o.$fmt"
+  expect_rc 2 "-f $fmt -o with a missing log" -- \
+    "$T" -f "$fmt" -o "$tmp/o/o.$fmt" "$D/does-not-exist.jsonl"
+  precious "$tmp/o/o.$fmt" "-f $fmt -o, missing log"
+done
+# A log that is bad at line 5001, after 5000 good lines, makes no chrome
+# JSON at all: neither over an existing file nor as a new one.
+python3 -c '
+for i in range(2500):
+    print("{\"op\":\"o%d\",\"ev\":\"begin\",\"msg\":\"m\"}" % i)
+    print("{\"op\":\"o%d\",\"ev\":\"end\",\"msg\":\"m\"}" % i)' >"$tmp/big.jsonl"
+{ cat "$tmp/big.jsonl"; echo '{"op":'; } >"$tmp/bad5001.jsonl"
+echo precious >"$tmp/o/bad.json"
+expect_rc 2 "chrome export of a log bad at line 5001" -- \
+  "$T" -f chrome -o "$tmp/o/bad.json" "$tmp/bad5001.jsonl" &&
+  { grep -q "bad5001.jsonl:5001: " "$tmp/err" || fail "line 5001: wrong message"; }
+precious "$tmp/o/bad.json" "bad at line 5001"
+expect_rc 2 "same, to a new file" -- \
+  "$T" -f chrome -o "$tmp/o/new.json" "$tmp/bad5001.jsonl"
+[ -e "$tmp/o/new.json" ] && fail "bad at line 5001: a new target was made"
+no_temp "bad input"
+# Success replaces the target with the whole rendering, with the mode a
+# plain write would give (the target's own, or what the umask allows).
+echo precious >"$tmp/o/ok.json"; chmod 640 "$tmp/o/ok.json"
+expect_rc 0 "chrome export over an existing file" -- \
+  "$T" -f chrome -o "$tmp/o/ok.json" "$D/ok.jsonl"
+cmp -s "$tmp/o/ok.json" "$D/golden/ok.chrome.json" && pass "-o: the complete output" ||
+  fail "-o: output differs from golden ok.chrome.json"
+[ "$(stat -c %a "$tmp/o/ok.json")" = 640 ] && pass "-o: keeps the target's mode" ||
+  fail "-o: mode $(stat -c %a "$tmp/o/ok.json"), wanted 640"
+(umask 027; "$T" -f svg -o "$tmp/o/fresh.svg" "$D/ok.jsonl")
+[ "$(stat -c %a "$tmp/o/fresh.svg")" = 640 ] && pass "-o: new file follows umask" ||
+  fail "-o: new file mode $(stat -c %a "$tmp/o/fresh.svg"), wanted 640 (umask 027)"
+# A symbolic link keeps pointing at the file it names, which gets the data.
+echo precious >"$tmp/o/real.json"; ln -s real.json "$tmp/o/link.json"
+"$T" -f chrome -o "$tmp/o/link.json" "$D/ok.jsonl"
+[ -L "$tmp/o/link.json" ] && cmp -s "$tmp/o/real.json" "$D/golden/ok.chrome.json" &&
+  pass "-o through a symlink writes the file it names" ||
+  fail "-o through a symlink replaced the link or missed the file"
+# A target that is not a regular file (here a FIFO) is written in place.
+mkfifo "$tmp/o/fifo"
+cat "$tmp/o/fifo" >"$tmp/fromfifo" &
+"$T" -f chrome -o "$tmp/o/fifo" "$D/ok.jsonl"; wait $!
+[ -p "$tmp/o/fifo" ] && cmp -s "$tmp/fromfifo" "$D/golden/ok.chrome.json" &&
+  pass "-o to a FIFO writes into it" || fail "-o to a FIFO"
+rm -f "$tmp/o/fifo"
+# A write error (the file size limit, with SIGXFSZ ignored so that write()
+# fails with EFBIG) is exit 3 and leaves the target; with SIGXFSZ at its
+# default the process dies of it and the temporary file goes all the same.
+echo precious >"$tmp/o/big.json"
+expect_rc 3 "-o: write error" -- \
+  sh -c 'trap "" XFSZ; ulimit -f 8; exec "$@"' sh \
+  "$T" -f chrome -o "$tmp/o/big.json" "$tmp/big.jsonl" &&
+  { grep -q "big.json: write error" "$tmp/err" || fail "write error: wrong message"; }
+precious "$tmp/o/big.json" "write error"
+expect_rc $((128 + $(signum XFSZ))) "-o: killed by SIGXFSZ" -- \
+  sh -c 'ulimit -f 8; exec "$@"' sh "$T" -f chrome -o "$tmp/o/big.json" "$tmp/big.jsonl"
+precious "$tmp/o/big.json" "SIGXFSZ"
+no_temp "write error"
+# Killed mid-write: the log is a FIFO that the test holds open, so trace
+# has made its temporary file and is waiting for more of the log when the
+# signal comes (it opens its output before its input: once the test's
+# open of the FIFO for writing returns, the temporary file exists).
+# env --default-signal undoes the SIGINT/SIGQUIT a shell ignores in
+# background jobs, which trace must leave ignored.
+mkfifo "$tmp/log.fifo"
+for sig in INT TERM HUP; do
+  echo precious >"$tmp/o/sig.json"
+  env --default-signal="$sig" "$T" -f chrome -o "$tmp/o/sig.json" "$tmp/log.fifo" \
+    >/dev/null 2>"$tmp/err" &
+  pid=$!
+  exec 3>"$tmp/log.fifo"
+  head -n 3 "$D/ok.jsonl" >&3
+  if [ -n "$(find "$tmp/o" -name 'sig.json.tmp-*')" ]; then
+    pass "SIG$sig: the temporary file exists mid-write"
+  else fail "SIG$sig: no temporary file mid-write"; fi
+  kill -s "$sig" "$pid"
+  exec 3>&- # if the signal did not end trace, the log ends and it exits 0
+  wait "$pid" 2>/dev/null; got=$? # dash reports "Hangup" otherwise
+  [ "$got" -eq $((128 + $(signum "$sig"))) ] && pass "SIG$sig ends trace" ||
+    fail "SIG$sig: exit $got, wanted death by the signal"
+  precious "$tmp/o/sig.json" "SIG$sig mid-write"
+  no_temp "SIG$sig mid-write"
+done
+rm -f "$tmp/log.fifo"
+
 # Usage errors.
 expect_rc 2 "no file" -- "$T"
 expect_rc 2 "unknown option" -- "$T" --bogus "$D/ok.jsonl"

@@ -355,6 +355,10 @@ static void check_expect(struct trace_ctx *c, const struct trace_event *e,
   if (op->exp_state == 0 && expect_match(&c->exp[0], e, op)) {
     op->exp_state = 1;
     op->exp_line = line;
+    /* One event reaches A and never also B: when it matches both (A A,
+     * begin begin:req), B is the op's next event that matches, and an op
+     * with no such event has not broken the order (see the --help). */
+    op->exp_repeat = expect_match(&c->exp[1], e, op);
     op->q_prev = c->q_tail;
     if (c->q_tail)
       c->q_tail->q_next = op;
@@ -505,8 +509,9 @@ static void check_finish(struct trace_ctx *c) {
   free(v);
   if (c->have_expect && strcmp(ev_names[c->exp[1].ev], "end") != 0)
     for (struct trace_op *op = c->q_head; op; op = op->q_next)
-      violation(c, op->exp_line, op, "reaches %s but never %s", c->exp[0].text,
-                c->exp[1].text);
+      if (!op->exp_repeat)
+        violation(c, op->exp_line, op, "reaches %s but never %s",
+                  c->exp[0].text, c->exp[1].text);
   c->notes_len = 0;
   c->notes[0] = '\0';
 }
@@ -523,18 +528,32 @@ static void usage(FILE *f, const char *prog) {
       "  -f, --format text|svg|chrome  text timeline (default), SVG "
       "swimlanes,\n"
       "                         or Chrome trace JSON for ui.perfetto.dev\n"
-      "  -o, --output FILE      write the rendering to FILE instead of stdout\n"
+      "  -o, --output FILE      write the rendering to FILE instead of stdout;\n"
+      "                         FILE is replaced only when the run succeeds\n"
+      "                         (exit 0 or 1): on bad input, an error or a\n"
+      "                         signal it is left as it was\n"
       "      --by op|thread     one lane per operation (default) or thread\n"
       "      --check            check the rules below; exit 1 on a violation\n"
       "      --expect-order A B ops must reach B in the order they reached A;\n"
       "                         A and B are EV[:KIND], e.g. begin:req end:req\n"
       "                         (EV is begin|step|end|error; without KIND, or\n"
-      "                         when the log has no kinds, every op counts)\n"
+      "                         when the log has no kinds, every op counts).\n"
+      "                         An op reaches A at its first event matching\n"
+      "                         A, and B at its next later event matching B\n"
+      "                         (never the same event). Reaching A and never\n"
+      "                         B is a violation, unless B is end (--check\n"
+      "                         reports that) or the event that reached A\n"
+      "                         matches B too: then B is a repeat (A A means\n"
+      "                         an op's first and second A); an op that never\n"
+      "                         repeats is no error, one that repeats ahead\n"
+      "                         of an op that matched A before it still is\n"
       "      --races            report events of different ops that touch the\n"
       "                         same attrs.res with no happens-before between\n"
       "                         them (two attrs.access \"read\" never race);\n"
       "                         exit 1 when there is one\n"
       "      --lenient          skip malformed lines, count and report them\n"
+      "                         (a line over 1 MiB is always an error: its\n"
+      "                         end may never come, as on /dev/zero)\n"
       "      --color auto|always|never   (auto: only on a terminal, and\n"
       "                         never when NO_COLOR is set)\n"
       "  -h, --help             this text\n"
@@ -739,10 +758,15 @@ static int run(struct trace_ctx *c) {
     struct trace_op *op;
     int th, rr;
 
-    if (k == 2)
-      snprintf(err, sizeof err, "line is longer than %d bytes", TRACE_MAX_LINE);
-    if (k == 2 ||
-        (c->jansson_only
+    if (k == 2) {
+      /* Fatal even with --lenient: the reader cannot find where the line
+       * ends without reading on without bound (see trace__reader_next). */
+      fprintf(stderr, "%s: %s:%ld: line is longer than %d bytes\n", c->prog,
+              c->path, rd.line, TRACE_MAX_LINE);
+      rc = 2;
+      break;
+    }
+    if ((c->jansson_only
              ? trace__parse_slow(line, len, &e, err, sizeof err)
              : trace_parse_line(line, len, &e, err, sizeof err)) < 0) {
       if (!c->lenient) {
@@ -809,6 +833,7 @@ int trace_main(int argc, char **argv) {
   struct trace_ctx c;
   const char *prog = argc > 0 && argv[0] ? argv[0] : "trace";
   const char *format = NULL, *output = NULL, *color = "auto";
+  struct trace_output out;
   int i, rc;
 
   memset(&c, 0, sizeof c);
@@ -900,15 +925,6 @@ int trace_main(int argc, char **argv) {
             format);
     goto usage_error;
   }
-  c.out = stdout;
-  if (output) {
-    c.out = fopen(output, "w");
-    if (!c.out) {
-      fprintf(stderr, "%s: %s: %s\n", prog, output, strerror(errno));
-      ctx_free(&c);
-      return 2;
-    }
-  }
   c.vout = format ? stderr : stdout;
   if (strcmp(color, "always") == 0)
     c.color = 1;
@@ -925,6 +941,19 @@ int trace_main(int argc, char **argv) {
   {
     const char *parser = getenv("TRACE_PARSER");
     c.jansson_only = parser && strcmp(parser, "jansson") == 0;
+  }
+  /* Opened before the log is read, so that a log that never ends (a pipe
+   * from a live program) is rendered as it comes; nothing reaches the
+   * target unless the whole run succeeds (see trace_output.c). */
+  c.out = stdout;
+  if (output) {
+    int k = trace__output_open(&out, output);
+    if (k < 0) {
+      fprintf(stderr, "%s: %s: %s\n", prog, output, strerror(-k));
+      ctx_free(&c);
+      return 2;
+    }
+    c.out = out.f;
   }
   rc = run(&c);
   if (rc == 0) {
@@ -952,7 +981,17 @@ int trace_main(int argc, char **argv) {
     if ((c.check && c.violations) || (c.races && c.race_count))
       rc = 1;
   }
-  if (fflush(c.out) != 0 || (output && fclose(c.out) != 0)) {
+  if (output && rc >= 2) {
+    trace__output_abort(&out);
+  } else if (output) {
+    int k = trace__output_commit(&out);
+    if (k < 0) {
+      fprintf(stderr, "%s: %s: write error: %s\n", prog, output,
+              strerror(-k));
+      rc = 3;
+    }
+  }
+  if (fflush(stdout) != 0) {
     fprintf(stderr, "%s: write error: %s\n", prog, strerror(errno));
     rc = 3;
   }

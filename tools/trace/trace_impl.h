@@ -5,6 +5,7 @@
 
 #include "trace.h"
 
+#include <limits.h>
 #include <stdio.h>
 
 #define TRACE__CHUNK (256 * 1024)
@@ -12,18 +13,44 @@
 struct trace_reader {
   FILE *f;
   int own, eof, error;
+  int too_long; /* a line went past TRACE_MAX_LINE: nothing more is read */
   char *buf;
   size_t cap, start, end;
   long line; /* number of the line last returned */
 };
 
 int trace__reader_open(struct trace_reader *r, const char *path);
-/* Returns 1 with the next line (without '\n') in *line and *len, 2 when the
- * next line was longer than TRACE_MAX_LINE (skipped; r->line is its number), 0
- * at end of input (check r->error). */
+/* Returns 1 with the next line (without '\n') in *line and *len, 0 at end of
+ * input (check r->error), 2 when the next line is longer than TRACE_MAX_LINE:
+ * r->line is its number, and the reader stops there (later calls return 0),
+ * the same for files, pipes and character devices, so that no input, not
+ * even an endless line, is read past TRACE_MAX_LINE + TRACE__CHUNK bytes of
+ * one line. */
 int trace__reader_next(struct trace_reader *r, const char **line, size_t *len);
 void trace__reader_close(struct trace_reader *r);
 void trace__sanitize(char *s);
+
+/* An -o output (trace_output.c). Every rendering to a file goes through
+ * it: the bytes go to TARGET.tmp-XXXXXX in the target's directory, which
+ * commit renames over the target once everything is written; abort, a
+ * failed commit, or a terminating signal meanwhile (SIGHUP, SIGINT,
+ * SIGQUIT, SIGPIPE, SIGTERM, SIGXFSZ) removes it, so the target is either
+ * the complete new output or untouched. A target that exists and is not a
+ * regular file (/dev/null, a terminal, a FIFO) is written in place. A
+ * symbolic link is followed: the file it names is replaced, not the link.
+ * One output open at a time per process. */
+struct trace_output {
+  FILE *f; /* write the rendering here */
+  const char *path;
+  int temp; /* f is the temporary file tmp, to be renamed to target */
+  char tmp[PATH_MAX + 16], target[PATH_MAX];
+};
+
+/* Each returns 0 or -errno. After a failed open there is nothing to undo;
+ * after open, exactly one of commit and abort must be called. */
+int trace__output_open(struct trace_output *o, const char *path);
+int trace__output_commit(struct trace_output *o);
+void trace__output_abort(struct trace_output *o);
 
 /* The fast parser for the flat form corrlog writes (trace_fast.c): returns 1
  * with *out filled in exactly as the jansson path would fill it (out->mem
@@ -62,7 +89,9 @@ struct trace_op {
   int has_seq, has_lc, has_ts;
   int last_thread;   /* index into the thread table, -1 none */
   int lane;          /* text view lane, -1 none */
-  int exp_state;     /* 0 not reached, 1 reached first spec, 2 reached second */
+  int exp_state; /* 0 not reached, 1 reached first spec, 2 reached second,
+                    3 reached the second spec before the first */
+  int exp_repeat; /* the event that reached the first spec matched both */
   unsigned long num; /* creation order: a compact id for chrome */
   struct trace_pend *pend; /* events waiting for earlier seqs */
   long long file_seq;      /* seq of the op's last event in file order */

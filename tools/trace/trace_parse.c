@@ -291,6 +291,8 @@ static size_t fill(struct trace_reader *r) {
 int trace__reader_next(struct trace_reader *r, const char **line, size_t *len) {
   size_t scanned = 0;
 
+  if (r->too_long)
+    return 0;
   for (;;) {
     char *nl =
         memchr(r->buf + r->start + scanned, '\n', r->end - r->start - scanned);
@@ -303,20 +305,13 @@ int trace__reader_next(struct trace_reader *r, const char **line, size_t *len) {
     }
     scanned = r->end - r->start;
     if (scanned > TRACE_MAX_LINE) {
-      /* Too long: skip to the next newline without keeping the bytes, so
-       * a 10 GB line costs no more memory than a 1 MiB one. */
+      /* Too long: stop here. Skipping to the next newline would mean
+       * reading without bound, and a stream such as /dev/zero or a pipe
+       * from a runaway writer has none: the limit must end the read
+       * whatever the input is, so the reader is finished after this. */
       r->line++;
+      r->too_long = 1;
       r->start = r->end = 0;
-      for (;;) {
-        if (fill(r) == 0)
-          break;
-        nl = memchr(r->buf, '\n', r->end);
-        if (nl) {
-          r->start = (size_t)(nl - r->buf) + 1;
-          break;
-        }
-        r->start = r->end = 0;
-      }
       *line = NULL;
       *len = 0;
       return 2;
