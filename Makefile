@@ -26,7 +26,7 @@ WARN     := -Wall -Wextra $(if $(SAN),,-Werror)
 CFLAGS   ?= -g $(OPT)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
              -MMD -MP -iquote tools/corrlog -iquote tools/sched -iquote tools/hunt \
-             -iquote tools/trace
+             -iquote tools/trace -iquote tools/proc
 LDLIBS   = $(UV_LIBS) $(JS_LIBS) -lpthread -ldl -lm
 
 ifeq ($(V),1)
@@ -49,12 +49,13 @@ TOOL_LIBS := $(foreach d,$(TOOL_LIBS_DIRS),$(B)/lib/lib$(d).a)
 # Every program links the libraries it needs and no more, so one tool that
 # does not build does not stop the others: scenarios link corrlog and sched;
 # tool X (and its test) links libX.a first, then those two.
-BASE_LIBS := $(B)/lib/libsched.a $(B)/lib/libcorrlog.a
+BASE_LIBS := $(B)/lib/libsched.a $(B)/lib/libcorrlog.a $(B)/lib/libproc.a
 LINK_LIBS := $(BASE_LIBS)
 own_lib = $(filter $(B)/lib/lib$(1).a,$(TOOL_LIBS))
 # The gallery, hunt and doccheck run other programs; they link neither,
-# only the schedule-spec grammar (spec.o, taken from libsched.a alone).
-base_libs = $(if $(filter gallery hunt doccheck,$(1)),$(B)/lib/libsched.a,$(BASE_LIBS))
+# only the process runner and the schedule-spec grammar (spec.o, taken from
+# libsched.a alone).
+base_libs = $(if $(filter gallery hunt doccheck,$(1)),$(B)/lib/libproc.a $(B)/lib/libsched.a,$(BASE_LIBS))
 
 define tool_lib
 $(B)/lib/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(filter-out tools/$(1)/main.c,$(wildcard tools/$(1)/*.c)))
