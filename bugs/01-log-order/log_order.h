@@ -21,8 +21,9 @@ struct lo_config {
 int lo_run(const struct lo_config *cfg);
 
 /* Reads the request log back and checks the invariant. Returns 0 when it
- * holds, 1 when it is violated, -1 when the log cannot be read; on 1 and -1
- * msg says what is wrong, starting with "log-order invariant violated:". */
+ * holds, 1 when it is violated (msg starts with "log-order invariant
+ * violated:"), -1 when the log cannot be read (msg starts with "log-order
+ * check:" and names the file: a setup failure, not the bug). */
 int lo_check(const char *log_path, int requests, char *msg, size_t msglen);
 
 #endif

@@ -48,6 +48,7 @@ int lo_run(const struct lo_config *cfg) {
       r = log_line(fd, req, "end", "200 OK");
   }
   /* @end */
-  close(fd);
+  if (close(fd) != 0 && r == 0)
+    r = -errno; /* a failed close may have lost lines, like a failed write */
   return r;
 }

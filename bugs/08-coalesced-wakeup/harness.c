@@ -82,7 +82,7 @@ static void pump(struct run *r, uv_loop_t *loop) {
     seen = r->sent;
     done = r->done;
     CHECK_PT(pthread_mutex_unlock(&r->gate));
-    uv_run(loop, UV_RUN_NOWAIT);
+    CHECK_UV(uv_run(loop, UV_RUN_NOWAIT));
   }
 }
 

@@ -31,9 +31,10 @@ int sb_format(char *buf, size_t len, int i);
 int sb_run(const struct sb_config *cfg);
 
 /* Reads the record file back and checks the invariant. Returns 0 when it
- * holds, 1 when it is violated, -1 when the file cannot be read; on 1 and
- * -1 msg says what is wrong, starting with "stale-buffer invariant
- * violated:". */
+ * holds, 1 when it is violated (msg starts with "stale-buffer invariant
+ * violated:"), -1 when the file cannot be read (msg starts with
+ * "stale-buffer check:" and names the file: a setup failure, not the
+ * bug). */
 int sb_check(const char *out_path, int records, char *msg, size_t msglen);
 
 #endif

@@ -23,6 +23,7 @@ int sb_run(const struct sb_config *cfg) {
       r = errno ? -errno : -EIO;
   }
   /* @end */
-  close(fd);
+  if (close(fd) != 0 && r == 0)
+    r = -errno; /* a failed close may have lost records, like a failed write */
   return r;
 }

@@ -71,6 +71,7 @@ static void log_line(void *arg, const char *line, size_t len) {
 int sb_run(const struct sb_config *cfg) {
   struct app app = {0};
   uv_fs_t open_req, close_req;
+  int rc;
   FILE *log = NULL;
 
   CHECK_UV(uv_loop_init(&app.loop));
@@ -84,7 +85,7 @@ int sb_run(const struct sb_config *cfg) {
   if (cfg->log_path != NULL) {
     if ((log = fopen(cfg->log_path, "w")) == NULL) {
       int e = -errno;
-      uv_fs_close(NULL, &close_req, app.fd, NULL);
+      CHECK_UV(uv_fs_close(NULL, &close_req, app.fd, NULL));
       uv_fs_req_cleanup(&close_req);
       CHECK_UV(uv_loop_close(&app.loop));
       return e;
@@ -100,10 +101,15 @@ int sb_run(const struct sb_config *cfg) {
   corrlog_close(); /* FIX(11): the trailer: how many events were lost */
   if (log != NULL) {
     corrlog_set_writer(NULL, NULL);
-    fclose(log);
+    if (fclose(log) != 0 && app.err == 0)
+      app.err = -errno; /* the correlation log is incomplete */
   }
-  uv_fs_close(NULL, &close_req, app.fd, NULL);
+  /* A failed close may have lost bytes, like a failed write: the run's
+   * error, reported as a setup failure. */
+  rc = uv_fs_close(NULL, &close_req, app.fd, NULL);
   uv_fs_req_cleanup(&close_req);
+  if (rc < 0 && app.err == 0)
+    app.err = rc;
   CHECK_UV(uv_loop_close(&app.loop));
   return app.err;
 }
