@@ -7,6 +7,8 @@
 
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,9 +274,17 @@ Test(trace_fast, corrlog_lines_take_the_fast_path) {
   cr_assert_gt(n, 0);
 }
 
+/* A scratch file under $TMPDIR (default /tmp), made empty. */
+static int scratch(char *path, size_t size, const char *name) {
+  const char *dir = getenv("TMPDIR");
+
+  snprintf(path, size, "%s/%s-XXXXXX", dir && *dir ? dir : "/tmp", name);
+  return mkstemp(path);
+}
+
 static json_t *chrome_of(const char *log) {
-  char path[] = "/tmp/trace-chrome-XXXXXX";
-  int fd = mkstemp(path);
+  char path[PATH_MAX];
+  int fd = scratch(path, sizeof path, "trace-chrome");
   char *argv[] = {"trace", "--format", "chrome", "-o", path, (char *)log, NULL};
   json_error_t jerr;
   json_t *root;
@@ -358,4 +368,52 @@ Test(trace_main, exit_codes) {
   cr_assert_eq(trace_main(3, bad), 1);
   cr_assert_eq(trace_main(2, input), 2);
   cr_assert_eq(trace_main(4, usage), 2);
+}
+
+static void mark_cb(int sig) {
+  (void)sig;
+}
+
+static char out_path[PATH_MAX];
+
+static void out_fini(void) {
+  if (out_path[0])
+    unlink(out_path);
+  signal(SIGTERM, SIG_DFL);
+}
+
+/* trace_main is a library call too (the tool's test, and any program that
+ * links it): the handlers that remove -o's temporary file on a signal are
+ * there only while it writes, and what the caller had is back afterwards,
+ * after a success and after bad input alike. The bad log leaves the
+ * target as it was. */
+Test(trace_output, signal_handlers_restored, .fini = out_fini) {
+  char buf[16] = "";
+  int fd = scratch(out_path, sizeof out_path, "trace-out");
+  char *good[] = {
+      "trace", "-f", "chrome", "-o", out_path, "tests/trace/ok.jsonl", NULL};
+  char *bad[] = {"trace", "-f",     "chrome",
+                 "-o",    out_path, "tests/trace/bad/truncated.jsonl",
+                 NULL};
+  struct sigaction sa, now;
+  FILE *f;
+
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(write(fd, "precious", 8), 8);
+  close(fd);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = mark_cb;
+  sigemptyset(&sa.sa_mask);
+  cr_assert_eq(sigaction(SIGTERM, &sa, NULL), 0);
+  cr_assert_eq(trace_main(6, bad), 2);
+  f = fopen(out_path, "r");
+  cr_assert_not_null(f);
+  cr_assert_not_null(fgets(buf, sizeof buf, f), "bad input emptied the target");
+  fclose(f);
+  cr_assert_str_eq(buf, "precious", "bad input changed the target");
+  cr_assert_eq(sigaction(SIGTERM, NULL, &now), 0);
+  cr_assert_eq(now.sa_handler, mark_cb, "after bad input");
+  cr_assert_eq(trace_main(6, good), 0);
+  cr_assert_eq(sigaction(SIGTERM, NULL, &now), 0);
+  cr_assert_eq(now.sa_handler, mark_cb, "after a good run");
 }

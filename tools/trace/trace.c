@@ -528,7 +528,7 @@ static void usage(FILE *f, const char *prog) {
       "  -f, --format text|svg|chrome  text timeline (default), SVG "
       "swimlanes,\n"
       "                         or Chrome trace JSON for ui.perfetto.dev\n"
-      "  -o, --output FILE      write the rendering to FILE instead of stdout;\n"
+      "  -o, --output FILE      write the rendering to FILE, not stdout;\n"
       "                         FILE is replaced only when the run succeeds\n"
       "                         (exit 0 or 1): on bad input, an error or a\n"
       "                         signal it is left as it was\n"
@@ -986,8 +986,7 @@ int trace_main(int argc, char **argv) {
   } else if (output) {
     int k = trace__output_commit(&out);
     if (k < 0) {
-      fprintf(stderr, "%s: %s: write error: %s\n", prog, output,
-              strerror(-k));
+      fprintf(stderr, "%s: %s: write error: %s\n", prog, output, strerror(-k));
       rc = 3;
     }
   }

@@ -89,15 +89,15 @@ struct trace_op {
   int has_seq, has_lc, has_ts;
   int last_thread;   /* index into the thread table, -1 none */
   int lane;          /* text view lane, -1 none */
-  int exp_state; /* 0 not reached, 1 reached first spec, 2 reached second,
-                    3 reached the second spec before the first */
-  int exp_repeat; /* the event that reached the first spec matched both */
+  int exp_state;     /* 0 not reached, 1 reached first spec, 2 reached second,
+                        3 reached the second spec before the first */
+  int exp_repeat;    /* the event that reached the first spec matched both */
   unsigned long num; /* creation order: a compact id for chrome */
   struct trace_pend *pend; /* events waiting for earlier seqs */
   long long file_seq;      /* seq of the op's last event in file order */
   long file_line;
   int file_thread; /* its thread; -2 none yet */
-  long aux;          /* for the renderer: SVG row of the op's last event */
+  long aux;        /* for the renderer: SVG row of the op's last event */
 };
 
 struct trace_ctx; /* defined in trace.c */

@@ -104,6 +104,10 @@ static int resolve_target(const char *path, char *real, size_t realsz,
   if (stat(path, &st) == 0) {
     if (!S_ISREG(st.st_mode))
       return 1;
+    /* rename() would replace a file we may not write, which a plain
+     * fopen(path, "w") refuses: refuse it too. */
+    if (access(path, W_OK) < 0)
+      return -errno;
     *mode = st.st_mode & 07777;
     if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
       char *r = realpath(path, NULL);
