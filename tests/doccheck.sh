@@ -193,6 +193,178 @@ else
   ok "the timed-out command and its background child are gone"
 fi
 
+# Output blocks: tied to the ```sh block before them and compared.
+cat >out.md <<'EOF'
+# Outputs
+
+```sh
+printf 'one\ntwo\n'
+```
+
+```text output
+one
+two
+```
+
+```sh exit=3
+echo to stderr >&2; exit 3
+```
+
+```text output
+to stderr
+```
+EOF
+dc commands out.md
+check "output blocks equal to what their commands print pass" 0 \
+  "doccheck: 4 passed, 0 failed"
+
+sed 's/^two$/deux/' out.md >drift.md
+dc commands drift.md
+check "a drifted output block fails, naming the chapter line that differs" 1 \
+  "drift.md:9: output differs from what drift.md:3 prints" "  -deux" \
+  "  +two" "doccheck: 3 passed, 1 failed"
+
+printf '```sh\necho a; echo b\n```\n\n```text output\na\n```\n' >long.md
+dc commands long.md
+check "output longer than the block fails" 1 \
+  "long.md:7: output differs from what long.md:1 prints" \
+  "(the block ends here)" "  +b"
+
+printf '```sh\necho a\n```\n\n```text output\na\nb\n```\n' >short.md
+dc commands short.md
+check "output shorter than the block fails" 1 \
+  "short.md:7: output differs" "  -b" "(the output ends here)"
+
+printf '```sh\necho x\n```\n\n```text\nx\n```\n\n```\nbare\n```\n' >untied.md
+dc commands untied.md
+check "an output block tied to nothing is reported, bare fences too" 1 \
+  "untied.md:5: output block tied to no command" \
+  "untied.md:9: output block tied to no command" \
+  "doccheck: 1 passed, 2 failed"
+
+printf '```text illustration\nA -> B\n```\n' >illus.md
+dc commands illus.md
+check "an illustration is declared, not compared" 0 \
+  "doccheck: 0 passed, 0 failed, 1 skipped"
+
+printf '```c\nint x;\n```\n\n```text output\nx\n```\n' >notsh.md
+dc commands notsh.md
+check "an output block after no sh block fails" 1 \
+  "notsh.md:5: an 'output' block must come right after the"
+
+printf '```sh norun\nslow natural run\n```\n\n```text output\nx\n```\n' \
+  >norun.md
+dc commands norun.md
+check "the output of a norun block cannot be checked silently" 1 \
+  "norun.md:5: the output of a norun block cannot be checked"
+
+cat >sub.md <<'EOF'
+```sh norun
+a slow natural run
+```
+
+<!-- output-of: printf 'rate 23.00%% (seed 9051)\nok\n'; exit 1 -->
+```text output normalize=count,time exit=1
+rate 7.50% (seed 12)
+ok
+```
+EOF
+dc commands sub.md
+check "output-of runs a stand-in for a norun block, with exit=N" 0 \
+  "doccheck: 2 passed, 0 failed, 1 skipped"
+sed -i 's/^ok$/okay/' sub.md
+dc commands sub.md
+check "the stand-in's output is compared too" 1 \
+  "sub.md:8: output differs from what sub.md:5 prints"
+
+# Each normalisation maps run-to-run differences on both sides, and only
+# those: the same block without it fails.
+norm() { # NAME SHOWN PRINTED
+  printf '```sh\nprintf "%%s\\\\n" %s\n```\n\n```text output normalize=%s\n%s\n```\n' \
+    "'$3'" "$1" "$2" >norm.md
+  dc commands norm.md
+  check "normalize=$1: '$2' matches '$3'" 0 "doccheck: 2 passed, 0 failed"
+  sed -i "s/ normalize=$1\$//" norm.md
+  dc commands norm.md
+  check "without normalize=$1, '$2' differs from '$3'" 1 \
+    "norm.md:6: output differs"
+}
+norm tmp "wrote ${TMPDIR:-/tmp}/test-log-order-gGDdei here" \
+  'wrote /tmp/test-log-order-X1 here'
+norm addr 'bug(+0x2b3a)[0x55bc153d5b3a]' 'bug(+0x3b6a)[0x556d47424b6a]'
+norm pid '==17153== ERROR (pid=15205)' '==24488== ERROR (pid=9)'
+norm time '+0.352 ms (4.75-5.76) {"ts":615912316181}' \
+  '+11.597 ms (4.10-15.00) {"ts":1}'
+norm count 'run 8, seed 905899684' 'run 12, seed 7'
+norm ws '  a   b' ' a b  '
+printf '```sh\necho "  1   +0.000  a 0x1f /tmp/x"\n```\n\n' >shape.md
+printf '```text output shape\n 12 +11.597 a 0xab /tmp/yy\n```\n' >>shape.md
+dc commands shape.md
+check "shape: the same words in the same order, any numbers and spacing" 0 \
+  "doccheck: 2 passed, 0 failed"
+sed -i 's/ a 0xab/ b 0xab/' shape.md
+dc commands shape.md
+check "shape still compares the words" 1 "shape.md:6: output differs"
+printf '```text output normalize=colour\nx\n```\n' >badnorm.md
+dc commands badnorm.md
+check "an unknown normalisation is bad input" 2 \
+  "badnorm.md:1: unknown normalisation 'colour'"
+
+# A '...' line stands for any number of lines.
+cat >ell.md <<'EOF'
+```sh
+seq 1 6
+```
+
+```text output
+1
+2
+...
+6
+```
+EOF
+dc commands ell.md
+check "an elision stands for the lines between" 0 \
+  "doccheck: 2 passed, 0 failed"
+sed -i 's/^6$/7/' ell.md
+dc commands ell.md
+check "lines after an elision are still compared" 1 \
+  "ell.md:9: output differs" "  -7"
+
+# --refresh rewrites what differs, keeps an elision's head and tail, and
+# leaves what matches, the prose and the other blocks as they are.
+sed -i 's/seq 1 6/seq 1 9/' ell.md
+{ echo; cat ell.md; } >>drift.md
+dc commands --refresh drift.md
+check "--refresh rewrites the output blocks that differ" 0 \
+  "drift.md:7: refreshed output of drift.md:3" \
+  "drift.md:24: refreshed output of drift.md:20"
+sed -n '/^1$/,/^9$/p' drift.md >got
+if printf '1\n2\n...\n9\n' | cmp -s - got && grep -qx two drift.md &&
+  ! grep -qx deux drift.md && grep -qx '# Outputs' drift.md &&
+  grep -qx 'to stderr' drift.md; then
+  ok "--refresh kept the prose and the elision's head and tail"
+else
+  notok "--refresh kept the prose and the elision's head and tail"
+fi
+dc commands drift.md
+check "after --refresh the chapter passes" 0 "doccheck: 6 passed, 0 failed"
+inode=$(stat -c %i drift.md)
+dc commands --refresh drift.md
+if [ "$rc" -eq 0 ] && [ "$(stat -c %i drift.md)" = "$inode" ]; then
+  ok "--refresh leaves matching output blocks untouched"
+else
+  notok "--refresh leaves matching output blocks untouched (exit $rc)"
+fi
+printf '```sh exit=1\necho new\n```\n\n```text output\nold\n```\n' >failed.md
+cp failed.md failed.orig
+dc commands --refresh failed.md
+if [ "$rc" -eq 1 ] && cmp -s failed.md failed.orig; then
+  ok "--refresh keeps the block of a command that did not exit as expected"
+else
+  notok "--refresh keeps the block of a command that did not exit as expected"
+fi
+
 printf '# t\n\n```c snippet=src/a.c:outer\nint x;\n' >open.md
 dc snippets open.md
 check "an unterminated fence is bad input" 2 \
