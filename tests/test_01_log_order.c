@@ -10,6 +10,7 @@
 
 #include "log_order.h"
 #include "sched.h"
+#include "variant_schedule.h"
 
 static char path[] = "/tmp/test-log-order-XXXXXX";
 
@@ -40,12 +41,33 @@ static void run_under(const char *schedule, int requests) {
                msg, schedule, sched_taken(), requests);
 }
 
+static void probe(void *requests) {
+  struct lo_config cfg = {path, *(int *)requests, 0};
+  cr_assert_eq(lo_run(&cfg), 0, "log-order setup failed");
+}
+
 /* @snippet test_scripted */
-/* One request: the pool runs the write of its "step" line before the write
- * of its "begin" line -- a legal order, since both are in flight at once. */
+/* One request; the pool finishes what is in flight newest first, wherever
+ * the variant lets it choose. One script per structure (the scripts are
+ * strict, see tests/variant_schedule.h):
+ * - bug: the "begin" and "step" lines are two writes in flight at once; the
+ *   pool runs the step's (fs_write#1) before the begin's (fs_write#0).
+ * - fix: one write is in flight at a time, so no two lines can swap; the
+ *   only choice is the fetch (work#0) against the begin line's write, and
+ *   the fetch goes first: "end" is logged while "begin" is still queued.
+ * - sync: every write is synchronous; nothing is held, nothing to order. */
+static const struct variant_schedule newest_first[] = {
+    {"order:fs_write#0,fs_write#1",
+     "order:fs_write#1,fs_write#0,work#0,fs_write#2"},
+    {"order:fs_write#0,work#0",
+     "order:work#0,fs_write#0,fs_write#1,fs_write#2,fs_write#3"},
+    {"order:", "fifo"},
+};
+
 Test(log_order, step_write_finishes_before_begin_write, .init = setup,
      .fini = teardown, .timeout = 10) {
-  run_under("order:fs_write#1,fs_write#0,work#0,fs_write#2", 1);
+  int requests = 1;
+  run_under(variant_schedule(newest_first, 3, probe, &requests), requests);
 }
 /* @end */
 
