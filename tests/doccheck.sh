@@ -356,6 +356,21 @@ if [ "$rc" -eq 0 ] && [ "$(stat -c %i drift.md)" = "$inode" ]; then
 else
   notok "--refresh leaves matching output blocks untouched (exit $rc)"
 fi
+printf '```sh\necho 2 threads x 50000 events\n```\n\n' >measured.md
+printf '```text output shape measured\n2 threads x 1000000 events\n```\n' \
+  >>measured.md
+dc commands measured.md
+check "measured figures are compared by their declared shape" 0 \
+  "doccheck: 2 passed, 0 failed"
+sed -i '6s/threads x/threads of/' measured.md
+cp measured.md measured.orig
+dc commands --refresh measured.md
+if [ "$rc" -eq 1 ] && cmp -s measured.md measured.orig &&
+  grep -qF 'measured.md:6: not refreshed: the block holds measured figures' out; then
+  ok "--refresh never rewrites measured figures"
+else
+  notok "--refresh never rewrites measured figures (exit $rc)"
+fi
 printf '```sh exit=1\necho new\n```\n\n```text output\nold\n```\n' >failed.md
 cp failed.md failed.orig
 dc commands --refresh failed.md

@@ -1064,6 +1064,16 @@ static void compare_output(const char *file, const struct lines *L,
     npass++;
     if (verbose)
       printf("%s:%zu: ok output of %s:%zu\n", file, line, file, cmdline);
+  } else if (refresh && info_word(b->info, "measured")) {
+    /* The figures come from another, longer run; a quick run's would
+     * silently replace them. */
+    nfail++;
+    fprintf(stderr,
+            "%s:%zu: not refreshed: the block holds measured figures and "
+            "no longer has the shape of what %s:%zu prints; measure again "
+            "and edit it by hand\n",
+            file, line + 1 + bad_e, file, cmdline);
+    show_output_difference(L, b, bad_e, got, bad_a);
   } else if (refresh) {
     struct str text = {0};
     refreshed_text(str_get(&have), got, &text);
@@ -1281,6 +1291,9 @@ static const char usage_commands[] =
     "  count  every other number                  -> <n>\n"
     "  ws     runs of blanks -> one, trailing blanks dropped\n"
     "'shape' is all of them: the same lines in the same order, any numbers.\n"
+    "'measured' marks figures recorded from another run (a full benchmark\n"
+    "the check runs in its quick form): compared as declared, never\n"
+    "rewritten by --refresh.\n"
     "\n"
     "  --refresh      rewrite each output block that differs from what its\n"
     "                 command printed (after a tool's output changed); a\n"
