@@ -384,21 +384,194 @@ Test(sched, watchdog_reports_a_stuck_schedule) {
   cr_assert_lt(c.seconds, 2.0);
 }
 
-static void mismatched(void *arg) {
-  (void)arg;
-  printf("count %d\n", run_lost_update("order:main@create,t7@nowhere", 0));
+/* ---- strict scripts ---- */
+
+/* t7 does not exist: step 2 of the script cannot be taken. */
+#define MISFIT "order:main@create,t7@nowhere"
+
+static void mismatched(void *spec) {
+  printf("count %d\n", run_lost_update(spec, 0));
 }
 
-Test(sched, mismatched_schedule_warns_and_continues) {
+Test(sched, mismatched_thread_step_exits_2, .exit_code = 2) {
+  run_lost_update(MISFIT, 0);
+}
+
+Test(sched, mismatched_thread_step_names_the_step) {
   struct child c;
-  run_child(mismatched, NULL, 5000, &c);
+  run_child(mismatched, MISFIT, 5000, &c);
+  cr_assert_neq(c.status, -1, "hung; stderr:\n%s", c.err);
+  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 2,
+            "want exit 2, status %d; stderr:\n%s", c.status, c.err);
+  cr_assert_not_null(strstr(c.err, "sched: schedule does not match the "
+                                   "program: step 2 of the script "
+                                   "(t7@nowhere) is not runnable; runnable: "
+                                   "main@after_load t1@start\n"),
+                     "%s", c.err);
+  cr_assert_not_null(strstr(c.err, "sched: schedule taken so far: "
+                                   "order:main@create\n"),
+                     "%s", c.err);
+  cr_assert_null(strstr(c.err, "continuing"), "%s", c.err);
+}
+
+Test(sched, mismatched_lenient_script_warns_and_continues) {
+  struct child c;
+  run_child(mismatched, MISFIT "+lenient", 5000, &c);
   cr_assert_neq(c.status, -1, "hung; stderr:\n%s", c.err);
   cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "%s", c.err);
-  cr_assert_not_null(strstr(c.err, "sched: schedule no longer matches the "
-                                   "program: step 2 (t7@nowhere)"),
+  cr_assert_not_null(strstr(c.err, "step 2 of the script (t7@nowhere) is "
+                                   "not runnable"),
                      "%s", c.err);
-  cr_assert_not_null(strstr(c.err, "continuing with random:0"), "%s", c.err);
-  printf("%s", c.err);
+  cr_assert_not_null(strstr(c.err, "; continuing with random:0 (+lenient)"),
+                     "%s", c.err);
+}
+
+static void noop_work(uv_work_t *req) {
+  (void)req;
+}
+
+/* Queues two work requests on a fresh loop under spec and runs it. */
+static void two_requests(void *spec) {
+  uv_loop_t loop;
+  uv_work_t w[2];
+  cr_assert_eq(uv_loop_init(&loop), 0);
+  cr_assert_eq(sched_configure(spec), 0, "bad schedule %s", (char *)spec);
+  for (int i = 0; i < 2; i++)
+    cr_assert_eq(sched_uv_queue_work(&loop, &w[i], noop_work, NULL), 0);
+  cr_assert_eq(sched_uv_run(&loop, UV_RUN_DEFAULT), 0);
+  cr_assert_eq(uv_loop_close(&loop), 0);
+  printf("taken %s\n", sched_taken());
+  sched_reset();
+}
+
+/* Step 1 fits; step 3 names a request that is never made. */
+Test(sched, mismatched_request_exits_2, .exit_code = 2) {
+  two_requests("order:work#1,main,work#5");
+}
+
+Test(sched, mismatched_request_names_the_step) {
+  struct child c;
+  run_child(two_requests, "order:work#1,main,work#5", 5000, &c);
+  cr_assert_neq(c.status, -1, "hung; stderr:\n%s", c.err);
+  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 2,
+            "want exit 2, status %d; stderr:\n%s", c.status, c.err);
+  cr_assert_not_null(strstr(c.err, "sched: schedule does not match the "
+                                   "program: step 3 of the script (work#5) "
+                                   "is not pending; pending: work#0\n"),
+                     "%s", c.err);
+  cr_assert_not_null(strstr(c.err, "sched: schedule taken so far: "
+                                   "order:work#1\n"),
+                     "%s", c.err);
+}
+
+Test(sched, mismatched_lenient_request_continues) {
+  struct child c;
+  run_child(two_requests, "order:work#1,work#5+lenient", 5000, &c);
+  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "%s", c.err);
+  cr_assert_not_null(strstr(c.err, "step 2 of the script (work#5) is not "
+                                   "pending; pending: work#0; continuing "
+                                   "with random:0 (+lenient)\n"),
+                     "%s", c.err);
+}
+
+/* A script is a prefix: past its end the run goes on deterministically
+ * (requests in submission order), without a word. */
+Test(sched, script_prefix_runs_on_in_submission_order) {
+  struct child c;
+  run_child(two_requests, "order:work#1", 5000, &c);
+  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "%s", c.err);
+  cr_assert_str_eq(c.err, "");
+}
+
+/* ---- the handshake (spec.h): one line per process that takes one ---- */
+
+/* Runs fn(spec) in a child whose SCHED_HANDSHAKE_FD is a pipe, and returns
+ * what came through the pipe. */
+static void handshake_of(void (*fn)(void *), void *spec, char *out,
+                         size_t cap) {
+  int hs[2];
+  char fdtext[16];
+  struct child c;
+  size_t len = 0;
+  ssize_t n;
+
+  cr_assert_eq(pipe(hs), 0);
+  snprintf(fdtext, sizeof fdtext, "%d", hs[1]);
+  cr_assert_eq(setenv("SCHED_HANDSHAKE_FD", fdtext, 1), 0);
+  run_child(fn, spec, 5000, &c);
+  cr_assert_eq(unsetenv("SCHED_HANDSHAKE_FD"), 0);
+  close(hs[1]);
+  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "%s", c.err);
+  while (len + 1 < cap && (n = read(hs[0], out + len, cap - 1 - len)) > 0)
+    len += (size_t)n;
+  out[len] = '\0';
+  close(hs[0]);
+}
+
+static void configure_only(void *spec) {
+  cr_assert_eq(sched_configure(spec), 0);
+  sched_reset();
+}
+
+Test(sched, handshake_names_the_canonical_spec) {
+  char got[512];
+  handshake_of(configure_only, "pct:5", got, sizeof got);
+  cr_assert_str_eq(got, "sched-handshake via=sched replay=exact "
+                        "spec=pct:5:3\n");
+  handshake_of(configure_only, "order:work#1,t1@start,timer#0", got,
+               sizeof got);
+  cr_assert_str_eq(got, "sched-handshake via=sched replay=exact "
+                        "spec=order:work#1,t1@start,timer#0\n");
+}
+
+Test(sched, no_handshake_without_a_schedule) {
+  char got[512];
+  handshake_of(configure_only, "none", got, sizeof got);
+  cr_assert_str_eq(got, "");
+  handshake_of(configure_only, "", got, sizeof got);
+  cr_assert_str_eq(got, "");
+}
+
+/* A program that configures again and again (a test per schedule, a
+ * driver that resets) announces once: the first schedule it took. */
+static void configure_thrice(void *arg) {
+  (void)arg;
+  cr_assert_eq(sched_configure("none"), 0);
+  cr_assert_eq(sched_configure("random:7"), 0);
+  cr_assert_eq(sched_configure("fifo"), 0);
+  sched_reset();
+}
+
+Test(sched, handshake_once_per_process) {
+  char got[512];
+  handshake_of(configure_thrice, NULL, got, sizeof got);
+  cr_assert_str_eq(got, "sched-handshake via=sched replay=exact "
+                        "spec=random:7\n");
+}
+
+/* Scenarios 03 and 13 run the variant in a forked child that configures
+ * its own schedule: that child is a process taking a schedule and says so;
+ * a child that only inherits its parent's configuration says nothing. */
+static void fork_children(void *arg) {
+  pid_t a, b;
+  int st;
+  (void)arg;
+  cr_assert_eq(sched_configure("lifo"), 0);
+  if ((a = fork()) == 0)
+    _exit(0); /* inherits lifo, configures nothing */
+  if ((b = fork()) == 0)
+    _exit(sched_configure("fifo") == 0 ? 0 : 3);
+  cr_assert_eq(waitpid(a, &st, 0), a);
+  cr_assert_eq(waitpid(b, &st, 0), b);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  sched_reset();
+}
+
+Test(sched, forked_child_announces_only_its_own_schedule) {
+  char got[512];
+  handshake_of(fork_children, NULL, got, sizeof got);
+  cr_assert_str_eq(got, "sched-handshake via=sched replay=exact spec=lifo\n"
+                        "sched-handshake via=sched replay=exact spec=fifo\n");
 }
 
 Test(sched, points_are_free_without_a_schedule) {

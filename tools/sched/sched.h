@@ -51,7 +51,9 @@
  * thread waits on must be signalled by registered threads; at most 64
  * threads and 256 mutexes per run.
  *
- * Schedule specs (sched_configure, or the SCHED environment variable):
+ * Schedule specs (sched_configure, or the SCHED environment variable) are
+ * parsed by spec.h, the one grammar the scheduler, the preload shim, hunt
+ * and the gallery share (same syntax, same limits). What each does here:
  *   none            no holding, no token: plain libuv and pthreads (default)
  *   fifo            release requests in submission order; threads run
  *                   without preemption (the running thread goes on while
@@ -65,21 +67,36 @@
  *                   Randomized Scheduler with Probabilistic Guarantees of
  *                   Finding Bugs", ASPLOS 2010), depth D (default 3): each
  *                   thread gets a random priority, the highest runnable one
- *                   runs, and at D-1 steps drawn from 1..k its priority
- *                   drops below all others. k is K, else
- *                   SCHED_PCT_STEPS, else 8; it should be about the number
- *                   of steps a run takes (sched_get_stats() counts them).
- *                   Held requests are released as by random:SEED.
- *   order:LIST      a script: comma-separated items, each a request
- *                   (fs_write#N, work#N) or a thread step (THREAD or
- *                   THREAD@POINT). Requests are released in the listed
- *                   order; thread steps are taken in the listed order, one
- *                   per step. When the next item does not fit the program
- *                   (request not held, thread not runnable there), the
- *                   schedule no longer matches: a warning is printed and
- *                   the run continues as random:0. Requests past the end
- *                   of the list: as random:0, with a warning; thread steps
- *                   past the end: as fifo (a script may be a prefix).
+ *                   runs, and at D-1 steps drawn from 1..K (default 8) its
+ *                   priority drops below all others. K should be about the
+ *                   number of steps a run takes (sched_get_stats() counts
+ *                   them). Held requests are released as by random:SEED.
+ *   order:LIST      a script: comma-separated items, each a held request
+ *                   (fs_write#N, work#N, timer#N, close#N) or a thread step
+ *                   (THREAD or THREAD@POINT). Requests are released in the
+ *                   listed order; thread steps are taken in the listed
+ *                   order, one per step.
+ *   +timers, +close hold timer firings and close callbacks too (below).
+ *
+ * Scripts are strict. When the next item does not fit the program (the
+ * request is not held, the thread is not runnable at that step), the run
+ * stops: "sched: schedule does not match the program: step K of the script
+ * (ITEM) is not pending|runnable; ..." with what was pending or runnable and
+ * the schedule taken so far, and exit status 2 -- a schedule that does not
+ * fit is bad input, never a verdict about the program. K counts the items
+ * of the whole list from 1. A script ending in "+lenient" warns instead
+ * and goes on as random:0 (for exploring, never for tests). Past the end of
+ * a script, requests are released in submission order and threads run
+ * without preemption: a script may be a prefix, and the rest of the run is
+ * still deterministic.
+ *
+ * The handshake (spec.h): when SCHED_HANDSHAKE_FD is set, the first
+ * sched_configure() with a schedule other than none in a process writes
+ * "sched-handshake via=sched replay=exact spec=CANONICAL-SPEC" to that fd;
+ * later calls in the same process write nothing. A forked child that
+ * configures its own schedule is a process of its own and writes its own
+ * line, so a reader counts runs with at least one line, not lines.
+ *
  * After a run, sched_taken() returns the requests released and the steps
  * taken, in order, as an "order:..." spec that replays the run; with the
  * environment variable SCHED_PRINT=1 it is printed to stderr at exit as

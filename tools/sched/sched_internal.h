@@ -21,9 +21,10 @@ void sched__threads_configure(enum sched_tstrategy s, uint64_t seed,
                               unsigned depth, unsigned pct_steps,
                               int lenient);
 void sched__threads_reset(void);
-/* Appends a "NAME" or "NAME@POINT" step to the thread script; -1 when the
- * text is not one. Call before sched__threads_configure(). */
-int sched__script_add(const char *s, size_t n);
+/* Appends a "NAME" or "NAME@POINT" step (checked by spec_parse()) to the
+ * thread script; step is its place in the whole order: list, counted from
+ * 1, for messages. Call before sched__threads_configure(). */
+void sched__script_add(const char *s, size_t n, unsigned step);
 void sched__script_clear(void);
 
 #endif

@@ -60,6 +60,7 @@ static enum sched_tstrategy tstrat;
 static uint64_t trng;
 static unsigned depth = 3;
 static char **script;
+static unsigned *script_step; /* each step's place in the order: list */
 static size_t script_len, script_pos;
 static unsigned steps;      /* decisions with >= 2 runnable threads */
 static unsigned decisions;  /* all decisions */
@@ -298,13 +299,20 @@ static struct sthread *choose(struct sthread **r, int n,
           return r[i];
         }
       fprintf(stderr,
-              "sched: schedule does not match the program: thread step %zu "
-              "of the script (%s) is not runnable; runnable:",
-              script_pos + 1, want);
+              "sched: schedule does not match the program: step %u of the "
+              "script (%s) is not runnable; runnable:",
+              script_step[script_pos], want);
       for (int i = 0; i < n; i++)
         fprintf(stderr, " %s@%s", r[i]->name, r[i]->point);
       if (!lenient) {
-        fprintf(stderr, "\n");
+        /* A script that does not fit is bad input (exit 2), never a
+         * verdict. _exit, as in deadlock(): this thread holds S_mu and the
+         * other registered threads are parked for good, so atexit handlers
+         * that reach a schedule point would wait forever. stdio is flushed
+         * first; no registered thread is inside it (they park only in the
+         * scheduler), so the flush cannot block on one. */
+        fprintf(stderr, "\nsched: schedule taken so far: %s\n",
+                sched_taken());
         fflush(NULL);
         _exit(2);
       }
@@ -445,23 +453,20 @@ void sched__script_clear(void) {
   for (size_t i = 0; i < script_len; i++)
     free(script[i]);
   free(script);
+  free(script_step);
   script = NULL;
+  script_step = NULL;
   script_len = script_pos = 0;
 }
 
-int sched__script_add(const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!(s[i] == '_' || s[i] == '-' || s[i] == '.' || s[i] == '@' ||
-          (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
-          (s[i] >= 'A' && s[i] <= 'Z')))
-      return -1;
-  if (n == 0 || s[0] == '@')
-    return -1;
+void sched__script_add(const char *s, size_t n, unsigned step) {
+  /* The spec parser (spec.c) has checked the item's syntax. */
   script = realloc(script, (script_len + 1) * sizeof *script);
-  if (script == NULL || (script[script_len] = strndup(s, n)) == NULL)
+  script_step = realloc(script_step, (script_len + 1) * sizeof *script_step);
+  if (script == NULL || script_step == NULL ||
+      (script[script_len] = strndup(s, n)) == NULL)
     die_oom();
-  script_len++;
-  return 0;
+  script_step[script_len++] = step;
 }
 
 void sched__threads_reset(void) {
@@ -501,11 +506,10 @@ void sched__threads_configure(enum sched_tstrategy s, uint64_t seed,
   /* The spec parser (spec.c) keeps d within 1..SPEC_DEPTH_MAX. */
   depth = d ? d : 3;
   rnd_seed(seed);
-  e = getenv("SCHED_PCT_STEPS");
-  /* k: from the spec, else SCHED_PCT_STEPS, else a guess that suits small
-   * programs. It is never learnt from earlier runs: the same spec must
-   * give the same schedule. */
-  pct_k = k ? k : e && atoi(e) > 0 ? (unsigned)atoi(e) : 8;
+  /* k: from the spec (pct:SEED:D:K), else a guess that suits small
+   * programs. Never from the environment or earlier runs: the spec alone
+   * must give the schedule, so that the spec a run prints replays it. */
+  pct_k = k ? k : 8;
   for (unsigned i = 0; i + 1 < depth; i++) {
     unsigned c;
     int dup;

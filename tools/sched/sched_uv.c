@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum strategy { S_NONE, S_FIFO, S_LIFO, S_RANDOM, S_ORDER };
 enum kind { K_FS_WRITE, K_WORK, K_TIMER, K_CLOSE, K_NKINDS };
@@ -43,6 +44,7 @@ struct item {
 static enum strategy strategy = S_NONE;
 static uint64_t rng_state;
 static unsigned *script;  /* S_ORDER: encoded (kind << 24 | num) */
+static unsigned *script_step; /* each one's place in the order: list, from 1 */
 static size_t script_len, script_pos;
 static struct item *held; /* singly linked, in submission order */
 static struct item *inflight;
@@ -87,10 +89,29 @@ static void rng_seed(uint64_t seed) {
     rng_state = 1;
 }
 
+/* The handshake (spec.h): one line per process that takes a schedule. A
+ * program may configure several times (a test per schedule, a driver that
+ * resets and runs again); only its first schedule other than none is
+ * announced, since the line answers "was a scheduler in effect in this
+ * process", not "how many runs". A forked child that configures a schedule
+ * of its own (scenarios 03 and 13 run the variant in a child) is another
+ * process and writes its own line; a child that merely inherits its
+ * parent's configuration writes none. A reader such as hunt therefore
+ * counts runs with at least one line, never lines. */
+static void announce(const struct spec *sp) {
+  static pid_t announced;
+  char text[SPEC_MAX_LEN + 64];
+  if (announced == getpid())
+    return;
+  announced = getpid();
+  spec_format(sp, text, sizeof text);
+  spec_handshake("sched", "exact", text);
+}
+
 int sched_configure(const char *spec_in) {
   enum sched_tstrategy ts = SCHED_T_NONE;
   struct spec sp;
-  char err[256], text[SPEC_MAX_LEN + 1];
+  char err[256];
 
   sched_reset();
   if (spec_parse(spec_in, &sp, err, sizeof err) != 0) {
@@ -124,16 +145,24 @@ int sched_configure(const char *spec_in) {
   case SPEC_ORDER: {
     size_t pos = 0, n;
     const char *it;
+    unsigned step = 0;
+    /* Requests and thread steps go to two queues (this side's and the
+     * thread side's); each item keeps its place in the whole list, so that
+     * a mismatch names the step as the user wrote it. */
     while ((it = spec_next_item(&sp, &pos, &n)) != NULL) {
       int kind;
       unsigned num;
+      step++;
       if (spec_item(it, n, &kind, &num) == 1) {
         script = realloc(script, (script_len + 1) * sizeof *script);
-        if (script == NULL)
+        script_step =
+            realloc(script_step, (script_len + 1) * sizeof *script_step);
+        if (script == NULL || script_step == NULL)
           fatal("realloc", UV_ENOMEM);
+        script_step[script_len] = step;
         script[script_len++] = (unsigned)kind << 24 | num;
-      } else if (sched__script_add(it, n) != 0) {
-        fatal("realloc", UV_ENOMEM);
+      } else {
+        sched__script_add(it, n, step);
       }
     }
     /* A script of thread steps only leaves libuv requests in FIFO order. */
@@ -146,10 +175,8 @@ int sched_configure(const char *spec_in) {
   hold_timers = sp.timers;
   hold_close = sp.closes;
   sched__threads_configure(ts, sp.seed, sp.depth, sp.steps, sp.lenient);
-  if (strategy != S_NONE) {
-    spec_format(&sp, text, sizeof text);
-    spec_handshake("sched", "exact", text);
-  }
+  if (strategy != S_NONE)
+    announce(&sp);
   return 0;
 }
 
@@ -164,7 +191,9 @@ int sched_active(void) {
 
 void sched_reset(void) {
   free(script);
+  free(script_step);
   script = NULL;
+  script_step = NULL;
   script_len = script_pos = 0;
   free(cbs);
   cbs = NULL;
@@ -296,15 +325,19 @@ static struct item *pick(void) {
           return it;
         }
       fprintf(stderr,
-              "sched: schedule does not match the program: request %zu of "
-              "the script (%s#%u) is not pending; pending:",
-              script_pos + 1, kind_names[code >> 24], code & 0xffffff);
+              "sched: schedule does not match the program: step %u of the "
+              "script (%s#%u) is not pending; pending:",
+              script_step[script_pos], kind_names[code >> 24],
+              code & 0xffffff);
       for (it = held; it; it = it->next)
         fprintf(stderr, " %s#%u", kind_names[it->kind], it->num);
       if (!lenient) {
+        /* A script that does not fit is bad input (exit 2), never a
+         * verdict: the interleaving it names was not run. exit(), not
+         * _exit(): this is the loop thread between callbacks, so the
+         * program's atexit handlers (a correlation log's flush) can run. */
         fprintf(stderr, "\nsched: schedule taken so far: %s\n",
                 sched_taken());
-        fflush(NULL);
         exit(2);
       }
       fprintf(stderr, "; continuing with random:0 (+lenient)\n");

@@ -9,7 +9,8 @@
  *   FLAG  := +timers | +close | +lenient
  *   ITEM  := fs_write#N | work#N | timer#N | close#N | THREAD[@POINT]
  *
- * SEED is an unsigned 64-bit decimal; DEPTH is 1..SPEC_DEPTH_MAX; STEPS is
+ * SEED is a decimal 0..SPEC_SEED_MAX (2^63 - 1: every tool that prints
+ * a seed, JSON included, prints it as a non-negative integer); DEPTH is 1..SPEC_DEPTH_MAX; STEPS is
  * 1..SPEC_STEPS_MAX; N is 0..SPEC_ITEM_MAX; THREAD and POINT are made of
  * letters, digits, '_', '-' and '.'. What each strategy does is described in
  * sched.h.
@@ -31,6 +32,14 @@
  * spec reproduces a failure only sometimes). A program that reads SCHED but
  * cannot carry it out says replay=none. hunt reads these lines to know
  * whether a perturbation was in effect in each run.
+ *
+ * Each way of taking a schedule writes at most one line per process: the
+ * scheduler at its first sched_configure() with a schedule other than none,
+ * the shim in its constructor. One run may still give several lines -- a
+ * program linked with the scheduler and run under the shim gives one of
+ * each, a forked child that configures its own schedule gives its own -- so
+ * a reader counts runs with at least one line that is not replay=none, never
+ * lines. SCHED unset or none: no line.
  */
 #ifndef SCHED_SPEC_H
 #define SCHED_SPEC_H
@@ -41,6 +50,7 @@
 extern "C" {
 #endif
 
+#define SPEC_SEED_MAX 9223372036854775807ULL
 #define SPEC_DEPTH_MAX 16
 #define SPEC_STEPS_MAX 1000000u
 #define SPEC_ITEM_MAX ((1u << 24) - 1)
