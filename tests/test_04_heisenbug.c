@@ -8,6 +8,7 @@
 
 #include "heisenbug.h"
 #include "sched.h"
+#include "variant_schedule.h"
 
 static void teardown(void) { sched_reset(); }
 
@@ -26,11 +27,36 @@ static void run_under(const char *schedule, enum hb_log_mode mode) {
                msg, schedule, sched_taken());
 }
 
+static void probe(void *arg) {
+  struct hb_cache c;
+  struct hb_worker w[2];
+  (void)arg;
+  hb_init(&c, w, HB_LOG_NONE, 1000);
+  hb_run(w);
+  hb_fini(&c, w);
+}
+
 /* @snippet test_scripted */
-/* Both workers check the flag before either has loaded the config. */
+/* Both workers start; the first stops right after it has found the config
+ * missing, and the second is given the token as soon as it can run. One
+ * script per structure (the scripts are strict, tests/variant_schedule.h):
+ * - bug: the check is not guarded, so t2 can run at once and check too
+ *   (t1@checked, t2@checked): both load.
+ * - fix: the check and the load sit under a mutex; t2 waits at the lock
+ *   until t1 has loaded and unlocked (t1@lock, then t2@lock): one load.
+ * - sync: one thread does both lookups; there is no second thread to run. */
+static const struct variant_schedule check_then_switch[] = {
+    {"order:main@create,main@create,t1@start,t1@checked",
+     "order:main@create,main@create,t1@start,t2@start,t1@checked,t2@checked"},
+    {"order:main@create,main@create,t1@start,t1@lock",
+     "order:main@create,main@create,t1@start,t2@start,t1@lock,t2@lock"},
+    {"order:", "fifo"},
+};
+
 Test(heisenbug, both_check_before_either_loads, .fini = teardown,
      .timeout = 10) {
-  run_under("order:main@create,main@create,t1@start,t2@start,t1@checked,t2@checked", HB_LOG_NONE);
+  run_under(variant_schedule(check_then_switch, 3, probe, NULL),
+            HB_LOG_NONE);
 }
 /* @end */
 
@@ -38,7 +64,8 @@ Test(heisenbug, both_check_before_either_loads, .fini = teardown,
  * natural timing, not what the scheduler forces. */
 Test(heisenbug, printf_does_not_hide_it_when_forced, .fini = teardown,
      .timeout = 10) {
-  run_under("order:main@create,main@create,t1@start,t2@start,t1@checked,t2@checked", HB_LOG_PRINTF);
+  run_under(variant_schedule(check_then_switch, 3, probe, NULL),
+            HB_LOG_PRINTF);
 }
 
 /* Control: one worker finishes before the other starts. */
