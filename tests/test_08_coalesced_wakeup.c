@@ -10,6 +10,7 @@
 
 #include "coalesced_wakeup.h"
 #include "sched.h"
+#include "variant_schedule.h"
 
 static void teardown(void) {
   sched_reset();
@@ -33,16 +34,39 @@ static void run_under(const char *schedule, int messages) {
                msg, schedule, sched_taken(), messages);
 }
 
+static void probe(void *messages) {
+  struct cw_config cfg = {NULL, *(int *)messages, 0, 0};
+  struct cw_sink sink = {0};
+  cr_assert_eq(cw_run(&cfg, &sink), 0, "coalesced-wakeup setup failed");
+  free(sink.ids);
+}
+
 /* @snippet test_scripted */
 /* Three messages. The loop thread wakes for message 0 and handles it
  * (main@wait ... main@lock); then, when the producer has sent message 1,
  * the producer goes on (producer@unlock, producer@sent) and sends message 2
- * before the loop thread runs again. */
+ * before the loop thread runs again. One script per structure (the scripts
+ * are strict, tests/variant_schedule.h):
+ * - bug and fix: a send takes the channel's lock (the main@lock and
+ *   main@unlock steps between the wakeup and the producer's turn).
+ * - sync: a send calls the handler on the producer itself, with no lock,
+ *   so the producer's turn comes right after the loop thread's wakeup. */
+static const struct variant_schedule send_twice_first[] = {
+    {"order:main@create,main@lock,producer@unlock,producer@sent,"
+     "producer@lock,producer@unlock,producer@lock",
+     "order:main@create,main@lock,main@wait,main@unlock,main@lock,"
+     "main@unlock,main@lock,producer@unlock,producer@sent"},
+    {"order:main@create,main@lock,producer@unlock,producer@sent,"
+     "producer@lock,producer@unlock,producer@sent",
+     "order:main@create,main@lock,main@wait,main@unlock,main@lock,"
+     "producer@unlock,producer@sent"},
+};
+
 Test(coalesced_wakeup, producer_sends_twice_before_the_loop_wakes,
      .fini = teardown, .timeout = 10) {
-  run_under("order:main@create,main@lock,main@wait,main@unlock,main@lock,"
-            "main@unlock,main@lock,producer@unlock,producer@sent",
-            3);
+  int messages = 3;
+  run_under(variant_schedule(send_twice_first, 2, probe, &messages),
+            messages);
 }
 /* @end */
 
