@@ -140,6 +140,8 @@ const struct scenario gallery_scenarios[] = {
                 "waiting for a lookup that is queued behind it",
         .hunt_timeout = "10",
         .expose_schedule = "fifo",
+        .hang = "this is the pool deadlock chapter 10 is about: every pool "
+                "thread waits for work queued behind it",
     },
     {
         .id = 11,
@@ -182,6 +184,8 @@ const struct scenario gallery_scenarios[] = {
         .hunt_timeout = "5",
         .expose_schedule = "order:loop@create,loop@lock,t1@start,"
                            "sweeper@lock",
+        .hang = "this is the deadlock chapter 13 is about: each thread "
+                "holds the lock the other waits for",
     },
 };
 

@@ -13,6 +13,9 @@ struct scenario {
   const char *look;    /* what to look at when it fails */
   const char *hunt_timeout; /* hunt's per-run timeout preset, seconds */
   const char *expose_schedule; /* the scripted schedule compare runs under */
+  /* What it means when the bug's run makes no progress (a deadlock this
+   * scenario teaches), or NULL: its bug is not a hang. */
+  const char *hang;
 };
 
 extern const struct scenario gallery_scenarios[];
