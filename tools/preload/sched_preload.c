@@ -5,30 +5,42 @@
  * It perturbs; it does not replay. The same seed gives the same sequence of
  * decisions in each thread, but what the other threads do meanwhile is up
  * to the kernel, so a seed that made a run fail makes the next run fail
- * more often, not always. The deterministic scheduler (tools/sched) is the
- * tool for exact replay; it needs the program to be built against it.
+ * more often, not always -- and every line the shim prints that names a
+ * seed says so ("perturbation, not replay"). The deterministic scheduler
+ * (tools/sched) is the tool for exact replay; it needs the program to be
+ * built against it.
  *
  * Configuration (environment):
- *   SCHED=random:SEED | pct:SEED | pct:SEED:D   strategy, seed and depth
- *   SCHED_STRATEGY=random|pct, SCHED_SEED=N, SCHED_DEPTH=D   the same, apart
+ *   SCHED=SPEC          a schedule spec in the one grammar (tools/sched/
+ *                       spec.h), parsed by spec_parse(). The shim carries
+ *                       out random:SEED and pct:SEED[:D[:STEPS]]; STEPS
+ *                       (default 1000) is how many interposed calls, over
+ *                       all threads, the change points are drawn from.
+ *                       fifo, lifo and order: scripts need the scheduler
+ *                       linked into the program: the shim does nothing
+ *                       for them (a program that is linked with it takes
+ *                       them itself). Unset or none: nothing at all. A
+ *                       spec that does not parse: one message, exit 2.
  *   SCHED_DELAY_US=N    longest delay in microseconds (default 1000)
- *   SCHED_PCT_STEPS=K   pct: change points are drawn from calls 1..K
  *   SCHED_VERBOSE=1     print the configuration to stderr at start
- * Without a seed one is drawn from the clock and the process id. When the
- * program exits with a nonzero status or dies of SIGABRT, SIGSEGV, SIGBUS,
- * SIGFPE or SIGILL, the seed is printed to stderr:
+ * When the program exits with a nonzero status or dies of SIGABRT, SIGSEGV,
+ * SIGBUS, SIGFPE or SIGILL, the spec is printed to stderr:
  *   sched-preload: failed under SCHED=random:1234 (perturbation, not replay)
+ *
+ * The handshake (spec.h): the constructor writes one line to the fd in
+ * SCHED_HANDSHAKE_FD, "sched-handshake via=preload replay=perturb
+ * spec=CANONICAL" when it perturbs, "... replay=none spec=SPEC" for a spec
+ * it cannot carry out, and none when SCHED is unset or none.
  *
  * random: at every interposed call, with probability 1/4 sched_yield(),
  * with 1/8 a short sleep (0..50 us), with 1/8 a long one (0..SCHED_DELAY_US).
  * pct: a coarse imitation of PCT's priorities: every thread gets a random
  * priority; at each interposed call a thread sleeps in proportion to the
  * number of live threads above it (lowest priority: longest), and at D-1
- * interposed calls (counted over all threads) chosen from the first
- * SCHED_PCT_STEPS (default 1000) the calling thread's priority drops below
- * all others. Real
- * PCT needs a scheduler that runs one thread at a time; this one only
- * makes the lower-priority threads slower.
+ * interposed calls (counted over all threads) chosen from the first STEPS
+ * the calling thread's priority drops below all others. Real PCT needs a
+ * scheduler that runs one thread at a time; this one only makes the
+ * lower-priority threads slower.
  *
  * Interposed (dlsym(RTLD_NEXT)): pthread_create, pthread_join,
  * pthread_mutex_lock, pthread_mutex_trylock, pthread_mutex_unlock,
@@ -36,6 +48,7 @@
  * uses no locks of its own, only atomics, so it cannot deadlock the program.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -46,6 +59,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../sched/spec.h"
 
 #define MAXT 256
 
@@ -74,7 +89,7 @@ static atomic_uint next_index = 1; /* main is 0 */
 static atomic_uint calls;          /* interposed calls, all threads */
 static _Atomic int64_t prio[MAXT];
 static atomic_int live[MAXT];
-static unsigned change_at[16];
+static unsigned change_at[SPEC_DEPTH_MAX];
 
 static __thread uint64_t rng;
 static __thread unsigned my_index;
@@ -133,7 +148,7 @@ static void perturb(void) {
 
 /* Written at start: the handlers below may run in a signal handler, where
  * only write() is safe. */
-static char spec_text[64];
+static char spec_text[SPEC_MAX_LEN + 64];
 
 static void say(const char *a, const char *b, const char *c) {
   (void)!write(2, a, strlen(a));
@@ -158,24 +173,21 @@ static void on_exit_cb(int status, void *arg) {
     say_seed("failed");
 }
 
-static int parse_u64(const char *s, uint64_t *out) {
+/* Reads a decimal number of at most max; -1 for anything else. */
+static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
   char *end;
   if (s == NULL || *s < '0' || *s > '9')
     return -1;
+  errno = 0;
   *out = strtoull(s, &end, 10);
-  return *end == '\0' || *end == ':' ? 0 : -1;
-}
-
-static void bad(const char *what, const char *value) {
-  fprintf(stderr, "sched-preload: bad %s '%s' (see tools/preload/"
-                  "sched_preload.c)\n", what, value);
-  _exit(2);
+  return *end == '\0' && errno == 0 && *out <= max ? 0 : -1;
 }
 
 __attribute__((constructor)) static void init(void) {
   const char *s = getenv("SCHED"), *e;
+  struct spec sp;
+  char err[256];
   uint64_t v;
-  int have_seed = 0;
 
   real_create = (create_fn)dlsym(RTLD_NEXT, "pthread_create");
   real_join = (join_fn)dlsym(RTLD_NEXT, "pthread_join");
@@ -191,74 +203,42 @@ __attribute__((constructor)) static void init(void) {
                     dlerror());
     _exit(3);
   }
-  if (s && *s) {
-    const char *rest;
-    if (strncmp(s, "random:", 7) == 0) {
-      strategy = P_RANDOM;
-      rest = s + 7;
-    } else if (strncmp(s, "pct:", 4) == 0) {
-      strategy = P_PCT;
-      rest = s + 4;
-    } else {
-      bad("SCHED", s);
-    }
-    if (parse_u64(rest, &seed) != 0)
-      bad("SCHED", s);
-    have_seed = 1;
-    rest = strchr(rest, ':');
-    if (rest && strategy == P_PCT) {
-      if (parse_u64(rest + 1, &v) != 0 || v < 1 || v > 9 ||
-          strchr(rest + 1, ':'))
-        bad("SCHED", s);
-      depth = (unsigned)v;
-    } else if (rest) {
-      bad("SCHED", s);
-    }
+  if (spec_parse(s, &sp, err, sizeof err) != 0) {
+    fprintf(stderr, "sched-preload: SCHED='%s': %s\n", s, err);
+    _exit(2);
   }
-  if ((e = getenv("SCHED_STRATEGY")) != NULL) {
-    if (strcmp(e, "random") == 0)
-      strategy = P_RANDOM;
-    else if (strcmp(e, "pct") == 0)
-      strategy = P_PCT;
-    else
-      bad("SCHED_STRATEGY", e);
+  if (sp.kind == SPEC_NONE)
+    return;
+  spec_format(&sp, spec_text, sizeof spec_text);
+  if (sp.kind != SPEC_RANDOM && sp.kind != SPEC_PCT) {
+    /* fifo, lifo and order: decide every choice: only the scheduler linked
+     * into the program can, and it announces itself when it does. The shim
+     * stays out of the way, silently, and says so to hunt alone. */
+    spec_handshake("preload", "none", spec_text);
+    return;
   }
-  if ((e = getenv("SCHED_SEED")) != NULL) {
-    if (parse_u64(e, &seed) != 0 || strchr(e, ':'))
-      bad("SCHED_SEED", e);
-    have_seed = 1;
+  /* +timers and +close name libuv events only the linked scheduler can
+   * hold; the spec the shim carries out, and prints, is the rest. */
+  sp.timers = sp.closes = 0;
+  spec_format(&sp, spec_text, sizeof spec_text);
+  strategy = sp.kind == SPEC_PCT ? P_PCT : P_RANDOM;
+  seed = sp.seed;
+  depth = sp.depth;
+  if (sp.steps)
+    pct_steps = sp.steps;
+  if ((e = getenv("SCHED_DELAY_US")) != NULL &&
+      parse_u64(e, 1000000, &v) != 0) {
+    fprintf(stderr, "sched-preload: SCHED_DELAY_US='%s': want a number of "
+                    "microseconds, 0..1000000\n", e);
+    _exit(2);
   }
-  if ((e = getenv("SCHED_DEPTH")) != NULL) {
-    if (parse_u64(e, &v) != 0 || v < 1 || v > 9 || strchr(e, ':'))
-      bad("SCHED_DEPTH", e);
-    depth = (unsigned)v;
-  }
-  if ((e = getenv("SCHED_PCT_STEPS")) != NULL) {
-    if (parse_u64(e, &v) != 0 || v < 1 || v > 100000000 || strchr(e, ':'))
-      bad("SCHED_PCT_STEPS", e);
-    pct_steps = (unsigned)v;
-  }
-  if ((e = getenv("SCHED_DELAY_US")) != NULL) {
-    if (parse_u64(e, &v) != 0 || v > 1000000 || strchr(e, ':'))
-      bad("SCHED_DELAY_US", e);
+  if (e != NULL)
     delay_us = (unsigned)v;
-  }
-  if (!have_seed) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    seed = mix((uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32)) % 1000000;
-  }
   my_index = 0;
   atomic_store(&live[0], 1);
   atomic_store(&prio[0], (int64_t)(rnd() >> 2));
   for (unsigned i = 0; i + 1 < depth; i++)
     change_at[i] = 1 + (unsigned)(rnd() % pct_steps);
-  if (strategy == P_PCT)
-    snprintf(spec_text, sizeof spec_text, "pct:%llu:%u",
-             (unsigned long long)seed, depth);
-  else
-    snprintf(spec_text, sizeof spec_text, "random:%llu",
-             (unsigned long long)seed);
   on_exit(on_exit_cb, NULL);
   signal(SIGABRT, on_fatal);
   signal(SIGSEGV, on_fatal);
@@ -268,6 +248,7 @@ __attribute__((constructor)) static void init(void) {
   e = getenv("SCHED_VERBOSE");
   if (e && *e && strcmp(e, "0") != 0)
     say_seed("running");
+  spec_handshake("preload", "perturb", spec_text);
   ready = 1;
 }
 
