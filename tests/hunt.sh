@@ -201,44 +201,152 @@ check "closed stdout/stderr then exit 3: 4 exits with code 3" \
   [ "$(jnum 3 "$TMP/co.json")" = 4 -a "$(jnum exit "$TMP/co.json")" = 4 ]
 
 # ------------------------------------------------- --keep, replay, SCHED
-SCRIPT='echo "sched=[$SCHED] run=$HUNT_RUN seed=$HUNT_SEED it'\''s"; exit 1'
+# The script announces a scheduler on the handshake descriptor, as a
+# program built with tools/sched does (hunt refuses perturbed runs in which
+# nothing does).
+SCRIPT='[ -n "${SCHED_HANDSHAKE_FD:-}" ] && [ -n "${SCHED:-}" ] && echo "sched-handshake via=sched replay=exact spec=$SCHED" >&"$SCHED_HANDSHAKE_FD"; echo "sched=[${SCHED:-}] run=$HUNT_RUN seed=$HUNT_SEED it'\''s"; exit 1'
 SCHED=stale "$HUNT" --quiet --runs 3 --count-all --jobs 2 --seed 1000 \
-  --perturb pct:5 --keep "$TMP/keep" -- sh -c "$SCRIPT" >/dev/null 2>&1
+  --perturb pct:5 --keep "$TMP/keep" -- bash -c "$SCRIPT" >/dev/null 2>&1
 check "--keep: one file per failing run" \
   [ -f "$TMP/keep/run-0.log" -a -f "$TMP/keep/run-1.log" -a -f "$TMP/keep/run-2.log" ]
 check "--keep: run 1 saw SCHED=pct:1001:5, HUNT_RUN=1, HUNT_SEED=1001" \
   grep -qx "sched=\[pct:1001:5\] run=1 seed=1001 it's" "$TMP/keep/run-1.log"
 check "--keep: header has the seed" grep -qx '# seed: 1001' "$TMP/keep/run-1.log"
 replay=$(sed -n 's/^# replay: //p' "$TMP/keep/run-1.log")
+check "--keep: the replay line says it is exact when the scheduler announced it" \
+  grep -q '^# replay: .* # exact: ' "$TMP/keep/run-1.log"
 sh -c "$replay" >"$TMP/replayed" 2>&1
 sed '/^# /d' "$TMP/keep/run-1.log" >"$TMP/kept"
 check "--keep: the replay command reproduces the run's output: $replay" \
   cmp -s "$TMP/replayed" "$TMP/kept"
 
 SCHED=stale "$HUNT" --quiet --runs 1 --seed 7 --perturb random \
-  --keep "$TMP/keep2" -- sh -c "$SCRIPT" >/dev/null 2>&1
+  --keep "$TMP/keep2" -- bash -c "$SCRIPT" >/dev/null 2>&1
 check "--perturb random: SCHED=random:7" \
   grep -q '^sched=\[random:7\]' "$TMP/keep2/run-0.log"
 SCHED=stale "$HUNT" --quiet --runs 1 --seed 7 --perturb pct \
-  --keep "$TMP/keep3" -- sh -c "$SCRIPT" >/dev/null 2>&1
+  --keep "$TMP/keep3" -- bash -c "$SCRIPT" >/dev/null 2>&1
 check "--perturb pct: SCHED=pct:7:3 (default depth 3)" \
   grep -q '^sched=\[pct:7:3\]' "$TMP/keep3/run-0.log"
 SCHED=stale "$HUNT" --quiet --runs 1 --seed 7 \
-  --keep "$TMP/keep4" -- sh -c "$SCRIPT" >/dev/null 2>&1
+  --keep "$TMP/keep4" -- bash -c "$SCRIPT" >/dev/null 2>&1
 check "--perturb none: SCHED unset even when hunt's own environment has it" \
   grep -q '^sched=\[\] ' "$TMP/keep4/run-0.log"
+check "--perturb none: the replay line says a natural run reproduces sometimes" \
+  grep -q '^# replay: .* # no schedule, a natural run: reproduces sometimes' \
+  "$TMP/keep4/run-0.log"
 
 if [ -f "$(dirname "$HUNT")/libsched-preload.so" ]; then
-  "$HUNT" --quiet --runs 1 --preload --keep "$TMP/keep5" \
+  "$HUNT" --quiet --runs 1 --preload --perturb random --keep "$TMP/keep5" \
     -- sh -c 'echo "preload=$LD_PRELOAD"; exit 1' >/dev/null 2>&1
   check "--preload: LD_PRELOAD names libsched-preload.so" \
     grep -q '^preload=.*libsched-preload.so' "$TMP/keep5/run-0.log"
 else
-  "$HUNT" --runs 1 --preload -- true >/dev/null 2>"$TMP/err"
+  "$HUNT" --runs 1 --preload --perturb random -- true >/dev/null 2>"$TMP/err"
   rc=$?
   check "--preload without libsched-preload.so: exit 2, names the file" \
     [ $rc -eq 2 -a "$(grep -c 'libsched-preload.so not found' "$TMP/err")" = 1 ]
 fi
+
+# ------------------------------------------- truthful verdicts (no no-ops)
+G=build/bin/06-lost-update-fix
+# One grammar, checked before the first run: a depth the scheduler refuses
+# is refused by hunt at once, not reported as 100% failures.
+"$HUNT" --quiet --runs 5 --perturb pct:20 -- sh -c "touch $TMP/ran" \
+  >/dev/null 2>"$TMP/err"
+rc=$?
+check "--perturb pct:20: exit 2 before any run ($(cat "$TMP/err"))" \
+  [ $rc -eq 2 -a ! -e "$TMP/ran" ]
+"$HUNT" --quiet --runs 1 --schedule 'order:t1,,t2' -- sh -c "touch $TMP/ran" \
+  >/dev/null 2>"$TMP/err"
+rc=$?
+check "--schedule with a malformed order: list: exit 2 before any run" \
+  [ $rc -eq 2 -a ! -e "$TMP/ran" ]
+"$HUNT" --quiet --runs 5 --perturb pct:16 --json "$TMP/g.json" -- "$G" \
+  >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "--perturb pct:16 on a correct gallery fix: exit 0, 5 runs, 0 failures" \
+  [ $rc -eq 0 -a "$(jnum runs "$TMP/g.json")" = 5 -a \
+    "$(jnum failures "$TMP/g.json")" = 0 ]
+check "the summary says what was in effect: pct via the workbook's scheduler, active in 5 of 5" \
+  grep -q "^schedule: *pct:SEED:16 via the workbook's scheduler, active in 5 of 5 runs" "$TMP/out"
+check "JSON: perturbation.active_runs = 5" [ "$(jnum active_runs "$TMP/g.json")" = 5 ]
+
+# A perturbation nothing takes is refused, naming --preload.
+"$HUNT" --quiet --runs 20 --perturb pct -- true >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "--perturb pct on a program without a scheduler: exit 2, names --preload, no verdict" \
+  sh -c "[ $rc -eq 2 ] && grep -q -- '--preload' '$TMP/err' &&
+    ! grep -q 'rate is below' '$TMP/out'"
+if [ -f "$(dirname "$HUNT")/libsched-preload.so" ]; then
+  "$HUNT" --quiet --runs 20 --preload --perturb pct:10 --json "$TMP/p.json" \
+    -- true >"$TMP/out" 2>"$TMP/err"
+  rc=$?
+  check "--preload --perturb pct:10 on /bin/true: exit 0, the shim active in 20 of 20 runs" \
+    sh -c "[ $rc -eq 0 ] && grep -q 'via preload shim, active in 20 of 20 runs' '$TMP/out'"
+  "$HUNT" --quiet --runs 3 --count-all --preload --perturb random --seed 5 \
+    -- sh -c 'exit 1' >"$TMP/out" 2>&1
+  check "a failure under the shim: the replay line says perturbation only" \
+    grep -q '^replay: .* # same seed, perturbation only: reproduces sometimes' "$TMP/out"
+fi
+
+# Setup failures are never a bug verdict.
+"$HUNT" --quiet --runs 10 --count-all --jobs 1 --setup-codes 2,3 \
+  -- sh -c 'echo "usage: no such option" >&2; exit 2' >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "--setup-codes 2,3 and a child that exits 2: exit 3 at once, its stderr line shown" \
+  sh -c "[ $rc -eq 3 ] && grep -q 'usage: no such option' '$TMP/err' &&
+    ! grep -q '^failure rate' '$TMP/out'"
+"$HUNT" --quiet --runs 4 --count-all \
+  -- sh -c 'echo "cannot open config" >&2; exit 2' >"$TMP/out" 2>"$TMP/err"
+check "a foreign command failing identically every run: a loud setup warning" \
+  grep -q 'every run failed identically (exit 2: cannot open config)' "$TMP/out"
+"$HUNT" --quiet --runs 4 --count-all --seed 3 \
+  -- sh -c '[ $((HUNT_SEED % 2)) = 0 ] && exit 1; exit 0' >"$TMP/out" 2>&1
+check "failures that differ from successes: no setup warning" \
+  sh -c "! grep -q 'failed identically' '$TMP/out'"
+
+# Results' targets are checked before the first run.
+"$HUNT" --quiet --runs 1 --json "$TMP/no/such/dir/x.json" \
+  -- sh -c "touch $TMP/ran" >/dev/null 2>"$TMP/err"
+rc=$?
+check "--json into a missing directory: exit 2 before any run" \
+  [ $rc -eq 2 -a ! -e "$TMP/ran" ]
+: >"$TMP/file"
+"$HUNT" --quiet --runs 1 --keep "$TMP/file/sub" \
+  -- sh -c "touch $TMP/ran" >/dev/null 2>"$TMP/err"
+rc=$?
+check "--keep under a regular file: exit 2 before any run" \
+  [ $rc -eq 2 -a ! -e "$TMP/ran" ]
+bad "--seed 2^63" --seed 9223372036854775808 -- true
+"$HUNT" --quiet --runs 3 --count-all --seed 9223372036854775807 --json "$TMP/s.json" \
+  -- sh -c 'exit 1' >/dev/null 2>&1
+check "seeds are non-negative in JSON (base 2^63-1, the next one wraps to 0)" \
+  sh -c "[ '$(jnum base_seed "$TMP/s.json")' = 9223372036854775807 ] &&
+    ! grep -q '\"seed\": -' '$TMP/s.json'"
+
+# A time budget: hunt stops by itself with a summary; zero runs is no verdict.
+"$HUNT" --quiet --max-time 0.5 --jobs 2 -- $P/hunt_hang both "$MARK" \
+  >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "--max-time with no run completed: exit 3, stopped: max-time, no verdict" \
+  sh -c "[ $rc -eq 3 ] && grep -q 'stopped: max-time' '$TMP/out' &&
+    grep -q 'no verdict' '$TMP/out'"
+check "--max-time: no process left behind" no_leftovers
+"$HUNT" --quiet --max-time 0.5 --count-all -- true >"$TMP/out" 2>&1
+rc=$?
+check "--max-time with runs completed: exit 0 and a rate" \
+  sh -c "[ $rc -eq 0 ] && grep -q 'stopped: max-time' '$TMP/out' &&
+    grep -q '^failure rate' '$TMP/out'"
+
+# A stopped run gets SIGTERM and a grace before SIGKILL, so it can remove
+# its temporary files.
+mkdir "$TMP/gt"
+TMPDIR="$TMP/gt" "$HUNT" --quiet --runs 2 --timeout 0.3 --count-all -- bash -c \
+  'f=$(mktemp); trap "rm -f $f; exit 1" TERM; sleep 100 & wait' \
+  >/dev/null 2>&1
+check "--timeout: the run removed its temp file on SIGTERM ($(ls "$TMP/gt" | wc -l) left)" \
+  [ -z "$(ls -A "$TMP/gt")" ]
 
 # ---------------------------------------------------------- interruption
 for sig in INT TERM; do
@@ -255,8 +363,9 @@ for sig in INT TERM; do
   kill -$sig $hpid
   wait $hpid
   rc=$?
-  check "SIG$sig: hunt stops (exit $rc = 0: no failure seen) and prints the summary" \
-    sh -c "[ $rc -eq 0 ] && grep -q 'stopped: interrupted' '$TMP/int.out'"
+  check "SIG$sig before any run completed: no verdict (exit $rc = 3), a summary that says so" \
+    sh -c "[ $rc -eq 3 ] && grep -q 'stopped: interrupted' '$TMP/int.out' &&
+      grep -q 'no run completed' '$TMP/int.out'"
   check "SIG$sig: no process left behind" no_leftovers
 done
 

@@ -11,9 +11,11 @@
  *   if (cmd < 0) return 2;
  *   return hunt_run(&o, argv + cmd, NULL);
  *
- * Each run is a child process in its own process group, with stdin from
- * /dev/null and stdout+stderr on one pipe that hunt drains continuously, so
- * a child that prints megabytes never blocks. Only a bounded tail of each
+ * Each run is a child process in its own process group (tools/proc), with
+ * stdin from /dev/null and stdout and stderr on pipes that hunt drains
+ * continuously, so a child that prints megabytes never blocks. A run that
+ * is stopped (timeout, first failure elsewhere, --max-time, Ctrl-C) gets
+ * SIGTERM, a grace to clean up, then SIGKILL, with its whole group. Only a bounded tail of each
  * run's output (HUNT_TAIL_BYTES) is kept, for --keep. --fail-on is matched
  * against the whole output stream, line by line as it arrives (see
  * hunt_run), never only against the kept tail.
@@ -22,7 +24,11 @@
  *   HUNT_RUN   the run's index, 0, 1, 2, ...
  *   HUNT_SEED  the run's seed: the base seed plus the run index
  *   SCHED      the schedule for tools/sched (and the preload shim):
- *              unset for --perturb none, "random:SEED", or "pct:SEED:DEPTH"
+ *              unset for --perturb none, "random:SEED", "pct:SEED:DEPTH",
+ *              or the --schedule SPEC (grammar: tools/sched/spec.h)
+ *   SCHED_HANDSHAKE_FD  where a scheduler announces that it took the
+ *              schedule (spec.h); hunt counts the runs it was active in
+ *              and refuses to report a perturbed verdict without one
  *   LD_PRELOAD with <dir of the hunt program>/libsched-preload.so
  *              prepended, when --preload is given
  *
@@ -60,7 +66,11 @@ struct hunt_opts {
   const char *json_path;   /* write the summary as JSON here, or NULL */
   double bug_rate;         /* known failure rate for the "runs to claim a
                               fix" advice; 0 = use the measured one */
+  const char *schedule;    /* --schedule: the same spec every run, or NULL */
   int preload;             /* add libsched-preload.so to LD_PRELOAD */
+  unsigned char setup_code[256]; /* 1: this exit code is a setup failure */
+  double max_time_s;       /* stop after this long; 0 = no limit */
+  double grace_s;          /* SIGTERM to SIGKILL; 0 = the runner's default */
   int quiet;               /* no progress lines (the summary still prints) */
   FILE *out;               /* where the summary goes; NULL: stdout */
   const char *progname;    /* prefix of messages; default "hunt" */
@@ -79,6 +89,12 @@ struct hunt_result {
   long exit_codes[256]; /* runs per exit status */
   long by_signal[65];   /* runs per signal number */
   long first_fail_run;  /* lowest failing run index, or -1 */
+  int first_fail_exact; /* its replay decides every choice (the in-tree
+                           scheduler was active in it) */
+  long active_runs;     /* runs in which a scheduler announced itself */
+  long exact_runs;      /* ... and it was the deterministic one */
+  int setup_error;      /* stopped on a --setup-codes exit; its code */
+  int identical;        /* every completed run failed the same way (>= 2) */
   unsigned long long first_fail_seed;
   unsigned long long base_seed;
   double elapsed_s;
@@ -101,11 +117,13 @@ void hunt_usage(FILE *f);
 
 /* Runs argv (argv[0] looked up in PATH) repeatedly per o, prints progress
  * to stderr and the summary to o->out (stdout when NULL), fills *res when
- * res is not NULL. Returns 0 when no failure was seen, 1 when a failure was
- * seen, 2 for bad options or a command that cannot be executed, 3 for an
- * internal failure (fork, pipe, poll, writing --keep or --json). When
- * interrupted, the summary covers the runs completed so far and the exit code
- * follows the same rule. */
+ * res is not NULL. Returns 0 when runs completed and no failure was seen, 1
+ * when a failure was seen, 2 for bad options, a command that cannot be
+ * executed, or a perturbation that no scheduler in the command took, 3 for
+ * a setup failure (an exit code in --setup-codes), no completed run (no
+ * verdict), or an internal failure (fork, pipe, poll, writing --keep or
+ * --json). When interrupted, the summary covers the runs completed so far
+ * and the exit code follows the same rule. */
 int hunt_run(const struct hunt_opts *o, char *const argv[],
              struct hunt_result *res);
 

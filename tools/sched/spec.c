@@ -156,7 +156,7 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
     sp->kind = SPEC_LIFO;
   } else if (STARTS("random:")) {
     sp->kind = SPEC_RANDOM;
-    if (number(text + 7, len - 7, ~0ULL, &sp->seed) != 0)
+    if (number(text + 7, len - 7, SPEC_SEED_MAX, &sp->seed) != 0)
       return fail(err, cap, "bad seed in '%.*s' (want random:SEED, SEED a "
                   "number 0..18446744073709551615)", (int)len, text);
   } else if (STARTS("pct:")) {
@@ -165,7 +165,7 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
     unsigned long long v;
     int k = fields(text + 4, len - 4, f, fl);
     sp->kind = SPEC_PCT;
-    if (k < 0 || number(f[0], fl[0], ~0ULL, &sp->seed) != 0)
+    if (k < 0 || number(f[0], fl[0], SPEC_SEED_MAX, &sp->seed) != 0)
       return fail(err, cap, "bad '%.*s' (want pct:SEED, pct:SEED:DEPTH or "
                   "pct:SEED:DEPTH:STEPS)", (int)len, text);
     if (k >= 2) {
