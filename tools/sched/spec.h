@@ -10,10 +10,10 @@
  *   ITEM  := fs_write#N | work#N | timer#N | close#N | THREAD[@POINT]
  *
  * SEED is a decimal 0..SPEC_SEED_MAX (2^63 - 1: every tool that prints
- * a seed, JSON included, prints it as a non-negative integer); DEPTH is 1..SPEC_DEPTH_MAX; STEPS is
- * 1..SPEC_STEPS_MAX; N is 0..SPEC_ITEM_MAX; THREAD and POINT are made of
- * letters, digits, '_', '-' and '.'. What each strategy does is described in
- * sched.h.
+ * a seed, JSON included, prints it as a non-negative integer); DEPTH is
+ * 1..SPEC_DEPTH_MAX; STEPS is 1..SPEC_STEPS_MAX; N is 0..SPEC_ITEM_MAX;
+ * THREAD and POINT are made of letters, digits, '_', '-' and '.'. What each
+ * strategy does is described in sched.h.
  *
  * An order: script is strict: when its next item does not fit the program,
  * the run stops with exit status 2 and names the step (a schedule that does

@@ -1,0 +1,54 @@
+#!/bin/sh
+# spec-grammar.sh -- one schedule grammar: every spec in tests/spec-table.txt
+# gets the same answer from a scenario program (linked with the scheduler)
+# and from the LD_PRELOAD shim as from spec_parse() (build/tests/tool-spec
+# reads the same table). Accepted: the program runs (exit 0) and so does
+# /bin/true under the shim; rejected: both exit 2 with one line saying why.
+set -u
+cd "$(dirname "$0")/.." || exit 3
+B=${B:-build}
+SHIM=$PWD/$B/libsched-preload.so
+PROG=$B/bin/06-lost-update-fix
+TABLE=tests/spec-table.txt
+for f in "$SHIM" "$PROG" "$TABLE"; do
+  [ -f "$f" ] || { echo "spec-grammar.sh: $f is missing (make all first)" >&2; exit 3; }
+done
+err=$(mktemp "${TMPDIR:-/tmp}/spec-grammar.XXXXXX") || exit 3
+trap 'rm -f "$err"' EXIT INT TERM
+
+status=0 rows=0
+# check WHAT WANT SPEC CMD...: runs CMD with SCHED=SPEC; WANT is accept or
+# reject.
+check() {
+  what=$1 want=$2 spec=$3
+  shift 3
+  SCHED=$spec "$@" >/dev/null 2>"$err"
+  rc=$?
+  lines=$(wc -l <"$err")
+  if [ "$want" = accept ] && [ "$rc" -ne 0 ]; then
+    echo "FAIL $what: SCHED='$spec' should be accepted, exit $rc: $(head -n 1 "$err")"
+    status=1
+  elif [ "$want" = reject ] && { [ "$rc" -ne 2 ] || [ "$lines" -ne 1 ]; }; then
+    echo "FAIL $what: SCHED='$spec' should be rejected with exit 2 and one line, got exit $rc and $lines line(s): $(head -n 1 "$err")"
+    status=1
+  elif [ "$want" = reject ] && grep -q "does not match" "$err"; then
+    echo "FAIL $what: SCHED='$spec' was parsed, then did not fit: $(head -n 1 "$err")"
+    status=1
+  fi
+}
+
+while IFS= read -r line; do
+  case $line in
+  '#'* | '') continue ;;
+  accept) want=accept spec= ;;
+  'accept '*) want=accept spec=${line#accept } ;;
+  'reject '*) want=reject spec=${line#reject } ;;
+  *) echo "spec-grammar.sh: $TABLE: bad row: $line" >&2; exit 3 ;;
+  esac
+  rows=$((rows + 1))
+  check "06-lost-update-fix" "$want" "$spec" "$PROG" --jobs 1 --workers 1
+  check "shim on /bin/true" "$want" "$spec" env LD_PRELOAD="$SHIM" /bin/true
+done <"$TABLE"
+[ "$rows" -gt 0 ] || { echo "spec-grammar.sh: no rows in $TABLE" >&2; exit 3; }
+[ "$status" -eq 0 ] && echo "spec-grammar.sh: $rows specs, the scenario program and the shim agree with the table"
+exit $status
