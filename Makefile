@@ -4,12 +4,22 @@
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+# This file's own name, before any include adds to the list (make help).
+SELF := $(lastword $(MAKEFILE_LIST))
+
+# Parallel by default, one job per core (at least two), so that no core
+# idles through a build. A -j on the command line wins over this; a sub-make
+# shares its parent's jobs; and when several goals are named (`make clean
+# all`) they would run at once, so that build stays serial.
+ifeq ($(MAKELEVEL),0)
+ifeq ($(filter-out 0 1,$(words $(MAKECMDGOALS))),)
+MAKEFLAGS += -j$(shell n=$$(nproc 2>/dev/null || echo 1); echo $$((n < 2 ? 2 : n)))
+endif
+endif
 
 B       := build
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := libuv criterion jansson
-DEBPKGS := libuv1-dev libcriterion-dev libjansson-dev pkg-config
 
 # Library flags are looked up when a recipe runs (=, not :=), so that a fresh
 # machine gets them right after `make deps` has installed the packages.
@@ -147,8 +157,8 @@ ALL := $(TOOL_PROGS) $(SCENARIO_BINS) $(SCENARIO_TESTS) $(TOOL_TESTS) \
 
 all: $(ALL) ## build everything into build/
 
-deps: ## install missing Debian packages (libuv, criterion, jansson, pkg-config)
-	@tools/deps.sh $(DEBPKGS)
+deps: ## install the packages the targets need (tools/deps.list)
+	@tools/deps.sh
 
 run: deps ## install what is missing, build, then run the guided tour
 	$(Q)$(MAKE) --no-print-directory all
@@ -168,7 +178,8 @@ bench: all ## benchmarks, printed as ratios measured in the same run
 	$(Q)echo "== the gallery's failure rates (tools/gallery-table.sh)"
 	$(Q)tools/gallery-table.sh --write
 
-book: all ## the workbook as static HTML in build/book/ (open build/book/index.html)
+book: deps ## the workbook as static HTML in build/book/ (open build/book/index.html)
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/book/build.sh
 
 check-book: all ## the HTML book in headless Chromium: non-blank pages, links, figures
@@ -184,8 +195,8 @@ clean: ## remove build/
 	rm -rf $(B)
 
 help: ## list every target with one line each
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | \
-	  awk -F'\t' '{ printf "  make %-9s %s\n", $$1, $$2 }'
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(SELF) | sed 's/:.*## /\t/' | \
+	  awk -F'\t' '{ printf "  make %-11s %s\n", $$1, $$2 }'
 
 .PHONY: all deps run test check check-book bench book snippets format clean help
 .SECONDARY:

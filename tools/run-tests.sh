@@ -69,9 +69,17 @@ for t in "$B"/tests/tool-*; do
   if [ "$rc" -eq 0 ]; then ok "${t##*/}"; else bad "${t##*/}" "exit $rc"; fi
 done
 
+# Every tests/*.sh but check-* (make check and make check-book run those)
+# is a test. One that is not executable is a failure, not a skip: a script
+# that lost its mode bit would otherwise drop out of the suite unnoticed.
 for t in tests/*.sh; do
-  [ -x "$t" ] && [ "$SANITIZED" != 1 ] || continue
+  [ -e "$t" ] && [ "$SANITIZED" != 1 ] || continue
   case ${t##*/} in check-*) continue ;; esac
+  if [ ! -x "$t" ]; then
+    : >"$out"
+    bad "$t" "not executable, so it did not run (chmod +x $t)"
+    continue
+  fi
   run "$t"
   if [ "$rc" -eq 0 ]; then ok "$t"; else bad "$t" "exit $rc"; fi
 done

@@ -1,0 +1,272 @@
+#!/bin/sh
+# make-promises.sh -- the promises of the build and of its test runners,
+# checked: `make help` lists every target, even once build/ holds dependency
+# files; a plain `make` builds in parallel; `make deps` (tools/deps.list)
+# covers every program the README's make targets run; run-tests.sh fails a
+# test script it cannot run; sched-determinism.sh fails a run that takes no
+# scheduled step; a scenario's check that cannot read its file is a setup
+# failure (exit 3), never the invariant. Run from the repository root after
+# `make all`.
+set -u
+B=${B:-build}
+root=$(pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/make-promises.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fails=0
+
+ok() { echo "ok - $1"; }
+notok() {
+  echo "not ok - $1"
+  fails=$((fails + 1))
+}
+# mk ARGS...: make as a user types it, not as a child of `make test`, whose
+# MAKEFLAGS (jobs, jobserver) and MAKELEVEL would change what is measured.
+mk() {
+  env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory "$@"
+}
+
+# ---------------------------------------------------------------- make help
+# A build leaves .d files that the Makefile includes. An empty build
+# directory with one stands in for a built tree, whatever state build/ is in.
+mkdir -p "$tmp/b/obj"
+echo 'x.o: x.c' >"$tmp/b/obj/x.d"
+mk -pn B="$tmp/b" help >"$tmp/db" 2>&1
+phony=$(sed -n 's/^\.PHONY: //p' "$tmp/db" | tr ' ' '\n' | sort -u | tr '\n' ' ')
+if ! grep -q "^MAKEFILE_LIST := .*$tmp/b/obj/x.d" "$tmp/db"; then
+  notok "make help: the Makefile did not include $tmp/b/obj/x.d, so this test proves nothing"
+elif [ -z "$phony" ]; then
+  notok "make help: no .PHONY targets in make's database"
+else
+  mk -s B="$tmp/b" help >"$tmp/help" 2>&1
+  bad=$(grep -vE '^  make [a-z][a-z-]* +[^ ]' "$tmp/help" | head -n 3)
+  listed=$(sed -n 's/^  make \([a-z][a-z-]*\) .*/\1/p' "$tmp/help" | sort -u | tr '\n' ' ')
+  missing=""
+  for t in $phony; do
+    case " $listed " in *" $t "*) ;; *) missing="$missing $t" ;; esac
+  done
+  if [ -n "$bad" ]; then
+    notok "make help: lines not of the form 'make TARGET  what it does': $bad"
+  elif [ -n "$missing" ]; then
+    notok "make help: leaves out$missing"
+  else
+    ok "make help: every target ($phony) on a 'make TARGET' line, with .d files included"
+  fi
+fi
+
+# ---------------------------------------------------------------- parallel
+# Two recipes that can only finish together: one writes into a FIFO, which
+# blocks until the other opens it to read. A serial build runs the writer
+# alone and blocks until the timeout; a parallel one finishes at once.
+mkfifo "$tmp/fifo"
+cat >"$tmp/rendezvous.mk" <<EOF
+.DEFAULT_GOAL := rendezvous
+rendezvous: rv-writer rv-reader
+rv-writer: ; @echo meet >"$tmp/fifo"
+rv-reader: ; @cat "$tmp/fifo" >/dev/null
+.PHONY: rendezvous rv-writer rv-reader
+EOF
+if timeout 20 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+    make --no-print-directory -f Makefile -f "$tmp/rendezvous.mk" B="$tmp/b" >"$tmp/par" 2>&1; then
+  ok "make: two recipes run at the same time by default"
+else
+  notok "make: the default build is serial (two recipes that must run together did not): $(head -n 2 "$tmp/par")"
+  # A writer still blocked in open() is released by a reader: on Linux,
+  # opening a FIFO read-write does not block.
+  exec 3<>"$tmp/fifo"
+  exec 3>&-
+fi
+
+# ---------------------------------------------------------------- make deps
+# The programs each make target the README names would run: the commands of
+# its recipes (make -n -B), and of every repository script they run, and
+# scripts those run. Each must be on a line of tools/deps.list, or come from
+# a Debian package that every Debian has (Essential or Priority: required),
+# or from a package such a line installs (through its dependencies).
+# tools/deps.sh itself is the installer: what it runs cannot be installed
+# by it.
+tools/deps.sh --list >"$tmp/list" && [ -s "$tmp/list" ] ||
+  notok "tools/deps.sh --list failed or listed nothing"
+targets=$(tr '\n' ' ' <README.md | grep -oE '\bmake +[a-z][a-z-]*' |
+  awk '{print $2}' | sort -u)
+: >"$tmp/cmds"
+run_targets=""
+for t in $targets; do
+  case " $phony " in *" $t "*) ;; *) continue ;; esac
+  [ "$t" = deps ] && continue
+  run_targets="$run_targets $t"
+  mk -n -B B="$tmp/b" "$t" >>"$tmp/cmds" 2>/dev/null
+done
+# cmdwords: the words in command position of shell text on stdin, with
+# heredoc bodies and comments left out.
+cmdwords() {
+  awk '
+    skip != "" { t = $0; gsub(/^[ \t]+|[ \t]+$/, "", t); if (t == skip) skip = ""; next }
+    {
+      line = $0
+      if (match(line, /<<-?[ \t]*["'\'']?[A-Za-z_]+/)) {
+        skip = substr(line, RSTART, RLENGTH); gsub(/^<<-?[ \t]*["'\'']?/, "", skip)
+      }
+      sub(/(^|[ \t])#.*/, "", line)
+      gsub(/\$\(\(/, " ", line)
+      gsub(/&&|\|\||[;|`(){}!]|\$\(/, "\n", line)
+      n = split(line, seg, "\n")
+      for (i = 1; i <= n; i++) {
+        m = split(seg[i], w, /[ \t]+/)
+        for (j = 1; j <= m; j++) {
+          if (w[j] == "" || w[j] ~ /^[A-Za-z_][A-Za-z_0-9]*=/ || w[j] ~ /^-/ ||
+              w[j] ~ /^[0-9]+$/ || w[j] ~ /^(if|then|do|else|elif|while|until|time|exec|command|env|timeout|nohup|xargs|sudo)$/)
+            continue
+          print w[j]; break
+        }
+      }
+    }'
+}
+# Scripts: every repository path a command or script names that is a file
+# starting with #!; each is read once.
+: >"$tmp/seen"
+queue="$tmp/cmds"
+while [ -n "$queue" ]; do
+  next=""
+  for f in $queue; do
+    cmdwords <"$f" >>"$tmp/words"
+    for s in $(grep -oE '(tools|tests)/[A-Za-z0-9_.*/-]+' "$f" | sort -u); do
+      for p in $s; do # a glob such as tests/*.sh expands here
+        [ -f "$p" ] && [ "$p" != tools/deps.sh ] || continue
+        head -c 2 "$p" | grep -q '^#!' || continue
+        grep -qxF "$p" "$tmp/seen" && continue
+        echo "$p" >>"$tmp/seen"
+        next="$next $p"
+      done
+    done
+  done
+  queue=$next
+done
+# Shell functions the scripts define are not programs.
+funcs=$(xargs cat <"$tmp/seen" 2>/dev/null |
+  sed -n 's/^[ \t]*\([A-Za-z_][A-Za-z_0-9]*\)()[ \t]*{*.*/\1/p' | sort -u | tr '\n' ' ')
+# Installed packages: name, whether every Debian has it, and what it needs.
+dpkg-query -W -f '${Package}\t${Essential}\t${Priority}\t${Pre-Depends}, ${Depends}\n' \
+  >"$tmp/pkgs" 2>/dev/null
+cut -d' ' -f2 "$tmp/list" >"$tmp/roots"
+# The closure of the list's packages over their dependencies.
+awk -F'\t' '
+  FILENAME == ARGV[1] { root[$1] = 1; next }
+  { n = split($4, d, /[,|]/); deps[$1] = ""
+    for (i = 1; i <= n; i++) { x = d[i]; sub(/\(.*\)/, "", x); sub(/:.*/, "", x)
+      gsub(/[ \t]/, "", x); if (x != "") deps[$1] = deps[$1] " " x } }
+  END { for (r in root) stack[++sp] = r
+    while (sp > 0) { p = stack[sp--]; if (p in got) continue; got[p] = 1; print p
+      n = split(deps[p], d, " "); for (i = 1; i <= n; i++) if (!(d[i] in got)) stack[++sp] = d[i] } }
+' "$tmp/roots" "$tmp/pkgs" >"$tmp/closure"
+awk -F'\t' '$2 == "yes" || $3 == "required" { print $1 }' "$tmp/pkgs" >"$tmp/base"
+checked="" uncovered=""
+: >"$tmp/paths"
+for w in $(sort -u "$tmp/words"); do
+  case $w in */* | \$* | \"* | \'* | *\\*) continue ;; esac
+  case " $funcs " in *" $w "*) continue ;; esac
+  p=$(command -v "$w" 2>/dev/null) || continue
+  case $p in /*) ;; *) continue ;; esac # a builtin or keyword
+  checked="$checked $w"
+  awk -v w="$w" '$1 == w { f = 1 } END { exit !f }' "$tmp/list" && continue
+  # dpkg knows a file by the path its package installed: with /usr merged,
+  # /usr/bin/cat is /bin/cat; an alternative is known by its target.
+  printf '%s\t%s\t%s\t%s\n' "$w" "$p" "$(readlink -f "$p")" "${p#/usr}" >>"$tmp/paths"
+done
+# One dpkg query for every candidate path ("package: path" lines).
+cut -f2- "$tmp/paths" | tr '\t' '\n' | sort -u | xargs -r dpkg -S 2>/dev/null |
+  awk '/^diversion / { next }
+    { i = index($0, ": "); pkg = substr($0, 1, i - 1); sub(/[:,].*/, "", pkg)
+      print pkg "\t" substr($0, i + 2) }' >"$tmp/owners"
+while IFS="$(printf '\t')" read -r w p real short; do
+  pkg=$(awk -F'\t' -v a="$p" -v b="$real" -v c="$short" \
+    '$2 == a || $2 == b || $2 == c { print $1; exit }' "$tmp/owners")
+  if [ -z "$pkg" ]; then
+    uncovered="$uncovered $w($p: no Debian package owns it)"
+  elif ! grep -qxF "$pkg" "$tmp/base" && ! grep -qxF "$pkg" "$tmp/closure"; then
+    uncovered="$uncovered $w($pkg)"
+  fi
+done <"$tmp/paths"
+if [ -z "$checked" ]; then
+  notok "make deps: found no program that the README's targets run (targets:$run_targets)"
+elif [ -n "$uncovered" ]; then
+  notok "make deps: tools/deps.list does not cover what these targets run:$uncovered"
+else
+  ok "make deps: tools/deps.list covers the$checked that make$run_targets run, through $(wc -l <"$tmp/seen") scripts"
+fi
+# One list: CI and the Makefile install through tools/deps.sh, not by
+# naming packages of their own.
+if grep -q 'apt-get' .ci/run Makefile; then
+  notok "one list: .ci/run or the Makefile runs apt-get itself: $(grep -n 'apt-get' .ci/run Makefile | head -n 2)"
+elif ! grep -q 'tools/deps.sh' .ci/run || ! grep -q 'tools/deps.sh' Makefile; then
+  notok "one list: .ci/run and the Makefile must install through tools/deps.sh"
+else
+  ok "one list: .ci/run and make deps both install through tools/deps.sh"
+fi
+# deps.sh reads the list it is given: a required line whose program is
+# missing is reported with its package; an optional one is said so.
+mkdir "$tmp/deps"
+cp tools/deps.sh "$tmp/deps/"
+printf 'sh dash\nno-such-program-mp nosuch-pkg-mp\nno-such-opt-mp opt-pkg-mp optional\n' >"$tmp/deps/deps.list"
+sh "$tmp/deps/deps.sh" --check >"$tmp/deps/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'missing Debian packages: nosuch-pkg-mp$' "$tmp/deps/out" &&
+  grep -q 'optional, not installed: opt-pkg-mp' "$tmp/deps/out"; then
+  ok "tools/deps.sh --check: names the missing package, and the optional one as optional"
+else
+  notok "tools/deps.sh --check: exit $rc: $(tr '\n' ' ' <"$tmp/deps/out")"
+fi
+
+# ---------------------------------------------------------------- run-tests
+# A test script that is not executable is a failure, named, not a skip.
+mkdir -p "$tmp/rt/tests" "$tmp/rt/build"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/rt/tests/runs.sh"
+cp "$tmp/rt/tests/runs.sh" "$tmp/rt/tests/lost-mode.sh"
+chmod +x "$tmp/rt/tests/runs.sh"
+(cd "$tmp/rt" && B=build SKIP_DOCS=1 sh "$root/tools/run-tests.sh") >"$tmp/rt/out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q '^PASS  tests/runs.sh' "$tmp/rt/out" &&
+  grep -q '^FAIL  tests/lost-mode.sh: not executable' "$tmp/rt/out"; then
+  ok "run-tests.sh: a test script without the x bit fails, by name"
+else
+  notok "run-tests.sh: exit $rc with a non-executable test script: $(tail -n 3 "$tmp/rt/out" | tr '\n' ' ')"
+fi
+
+# ---------------------------------------------------------------- sched-determinism
+# Runs under schedule "none" take no step: the self-check must fail them,
+# and pass the same programs under a real schedule.
+mkdir -p "$tmp/sd/bin"
+for p in 01-log-order-bug 12-unbounded-fanout-bug; do
+  ln -s "$root/$B/bin/$p" "$tmp/sd/bin/$p"
+done
+B="$tmp/sd" SEEDS=none NO_STEPS=12-unbounded-fanout tests/sched-determinism.sh >"$tmp/sd/none" 2>&1
+rc_none=$?
+B="$tmp/sd" SEEDS=random:11 NO_STEPS=12-unbounded-fanout tests/sched-determinism.sh >"$tmp/sd/rand" 2>&1
+rc_rand=$?
+if [ "$rc_none" -ne 0 ] && grep -q 'not ok - 01-log-order-bug under none: took no scheduled step' "$tmp/sd/none" &&
+  [ "$rc_rand" -eq 0 ]; then
+  ok "sched-determinism.sh: a run that takes no scheduled step fails unless NO_STEPS names it"
+else
+  notok "sched-determinism.sh: exit $rc_none under none, $rc_rand under random:11: $(grep -h 'not ok' "$tmp/sd/none" "$tmp/sd/rand" | head -n 2)"
+fi
+
+# ---------------------------------------------------------------- check I/O errors
+# A check that cannot read its file is a setup failure: exit 3, the file
+# named, and not a word of the invariant (that would count as the bug).
+for spec in "01-log-order --log" "11-stale-buffer --out"; do
+  scen=${spec% *}
+  opt=${spec#* }
+  for v in sync bug fix; do
+    for path in / "$tmp/no-such-dir/file"; do
+      "$B/bin/$scen-$v" "$opt" "$path" --check-only >"$tmp/io" 2>&1
+      rc=$?
+      if [ "$rc" -eq 3 ] && grep -qF "$path" "$tmp/io" && ! grep -q 'invariant violated' "$tmp/io"; then
+        ok "$scen-$v: cannot read $path: exit 3, the file named, no invariant"
+      else
+        notok "$scen-$v $opt $path --check-only: exit $rc (want 3): $(head -n 2 "$tmp/io" | tr '\n' ' ')"
+      fi
+    done
+  done
+done
+
+echo "make-promises: $fails failed"
+[ "$fails" -eq 0 ]
