@@ -4,9 +4,11 @@
  * driver and the test can report instead of the end of them. */
 #include "gallery.h"
 #include "lock_order.h"
+#include "proc.h"
 #include "sched.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -106,44 +108,61 @@ static void child(const struct lk_config *cfg, const char *schedule,
   _exit(r);
 }
 
+/* The forked child's arguments (proc_spawn runs child_main in it). */
+struct child_args {
+  const struct lk_config *cfg;
+  const char *schedule;
+  struct lk_outcome *out;
+};
+
+static int child_main(void *arg) {
+  struct child_args *a = arg;
+  child(a->cfg, a->schedule, a->out);
+  return 3; /* not reached: child() ends the process */
+}
+
 /* @snippet isolated */
 int lk_run_isolated(const struct lk_config *cfg, const char *schedule,
                     struct lk_outcome *res) {
   struct lk_outcome *out;
   char *report = NULL, buf[4096], cycle[400];
   size_t len = 0;
-  int fds[2], status;
+  int status;
   ssize_t n;
-  pid_t pid;
+  struct proc p;
 
   out = mmap(NULL, sizeof *out, PROT_READ | PROT_WRITE,
              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (out == MAP_FAILED || pipe(fds) != 0) {
+  if (out == MAP_FAILED) {
     snprintf(res->msg, sizeof res->msg, "lock-order: setup failed: %s",
              strerror(errno));
     return res->status = 3;
   }
   memset(out, 0, sizeof *out);
-  fflush(stdout);
-  fflush(stderr);
-  if ((pid = fork()) < 0) {
+  /* The workbook's process runner: the run in our process group (a Ctrl-C
+   * ends both), its stderr, where the scheduler's report goes, on a pipe. */
+  struct child_args args = {cfg, schedule, out};
+  struct proc_opts po = {
+      .err = PROC_PIPE, .keep_group = 1, .fn = child_main, .arg = &args};
+  if (proc_spawn(&p, NULL, &po) < 0) {
     snprintf(res->msg, sizeof res->msg, "lock-order: fork: %s",
              strerror(errno));
+    munmap(out, sizeof *out);
     return res->status = 3;
   }
-  if (pid == 0) {
-    close(fds[0]);
-    dup2(fds[1], 2);
-    close(fds[1]);
-    child(cfg, schedule, out);
-  }
-  close(fds[1]);
-  /* Keep the child's stderr (the scheduler's report goes there) and pass
-   * it on, so the report is both parsed and seen. */
-  while ((n = read(fds[0], buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR)
+  /* Keep the child's stderr and pass it on, so the report is both parsed
+   * and seen. The pipe is non-blocking: wait for data with poll. */
+  for (;;) {
+    struct pollfd pfd = {p.err_fd, POLLIN, 0};
+    if (poll(&pfd, 1, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    n = read(p.err_fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
       continue;
-    if (n < 0)
+    if (n <= 0)
       break;
     if (write(2, buf, (size_t)n) < 0) {
       /* Our own stderr is gone; the report is still parsed. */
@@ -153,10 +172,8 @@ int lk_run_isolated(const struct lk_config *cfg, const char *schedule,
     memcpy(report + len, buf, (size_t)n);
     report[len += (size_t)n] = '\0';
   }
-  close(fds[0]);
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      abort();
+  proc_close(&p);
+  status = proc_reap(&p);
   *res = *out;
   if (WIFSIGNALED(status)) {
     snprintf(res->msg, sizeof res->msg, "lock-order: the run died of %s",

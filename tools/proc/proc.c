@@ -88,7 +88,8 @@ int proc_spawn(struct proc *p, char *const argv[], const struct proc_opts *o) {
   if (pid == 0) {
     /* Only async-signal-safe calls from here to exec. Its own group, so
      * that a stop reaches everything it starts. */
-    setpgid(0, 0);
+    if (!o->keep_group)
+      setpgid(0, 0);
     /* Lift every source above the targets first, so that no dup2 below
      * overwrites a descriptor still to be moved. */
     int src_out = o->out == PROC_PIPE ? out[1]
@@ -139,7 +140,9 @@ int proc_spawn(struct proc *p, char *const argv[], const struct proc_opts *o) {
     (void)w;
     _exit(127);
   }
-  setpgid(pid, pid); /* also here: no window where the group is absent */
+  if (!o->keep_group)
+    setpgid(pid, pid); /* also here: no window where the group is absent */
+  p->own_group = !o->keep_group;
   if (envp && envp != (char **)(o->envp ? o->envp : environ))
     free(envp);
   p->pid = pid;
@@ -200,7 +203,7 @@ int proc_exited(struct proc *p) {
 
 void proc_kill(struct proc *p, int sig) {
   if (p->pid > 0 && !p->reaped)
-    kill(-p->pid, sig);
+    kill(p->own_group ? -p->pid : p->pid, sig);
 }
 
 int proc_reap(struct proc *p) {

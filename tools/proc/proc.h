@@ -49,6 +49,10 @@ struct proc_opts {
   int out, err;      /* enum proc_io; err may also be PROC_MERGE */
   int out_target, err_target; /* for PROC_FD */
   int handshake;     /* 1: a handshake pipe, read end in proc.hs_fd */
+  /* 1: stay in the caller's process group, for a helper process that must
+   * go with its parent when a terminal's Ctrl-C reaches the group;
+   * proc_kill then signals the leader alone. */
+  int keep_group;
   /* Instead of exec'ing argv, run fn(arg) in the forked child and _exit
    * with its result (argv may then be NULL). */
   int (*fn)(void *arg);
@@ -63,6 +67,7 @@ struct proc {
   int err_fd;
   int hs_fd;
   int reaped; /* the leader has been waited for; status is valid */
+  int own_group; /* pid is also a process group id */
   int status; /* its wait status */
 };
 
