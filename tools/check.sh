@@ -216,6 +216,7 @@ check_stress() {
   echo "== stress: every fix under hunt --perturb pct --runs $STRESS_RUNS"
   for s in $(scenarios); do
     build/hunt --perturb pct --runs "$STRESS_RUNS" --count-all --quiet \
+      --setup-codes 2,3 \
       --timeout 30 --jobs "$JOBS" -- "build/bin/$s-fix" $(stress_args "$s") \
       >"$tmp/out" 2>&1
     rc=$?
