@@ -145,9 +145,10 @@ static void server_read(uv_stream_t *stream, ssize_t nread,
     CHECK_UV(uv_queue_work(&c->app->loop, &r->work, reply_work, reply_done));
   } else if (nread < 0) {
     c->eof = 1;
-    uac_saw_eof();
-    /* FIX(07): log the EOF with what is still in flight. */
+    /* FIX(07): log the EOF with what is still in flight, before the gate
+     * lets a held reply run, so the log shows the order that happened. */
     corrlog_step(&c->op, "EOF, replies pending: %d", c->pending);
+    uac_saw_eof();
     /* FIX(07): a reply still computing or being written will come back to
      * c: close only when none is left (else write_done closes), and free c
      * in the close callback, after libuv's last use of the connection. */
