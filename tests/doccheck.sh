@@ -356,14 +356,6 @@ if [ "$rc" -eq 0 ] && [ "$(stat -c %i drift.md)" = "$inode" ]; then
 else
   notok "--refresh leaves matching output blocks untouched (exit $rc)"
 fi
-printf '```sh\nprintf "took 2.7 ms\\nnew\\n"\n```\n\n' >merge.md
-printf '```text output normalize=time\ntook 1.5 ms\nold\n```\n' >>merge.md
-dc commands --refresh merge.md
-if [ "$rc" -eq 0 ] && [ "$(sed -n 6,7p merge.md)" = "$(printf 'took 1.5 ms\nnew')" ]; then
-  ok "--refresh keeps the old text of lines that still match"
-else
-  notok "--refresh keeps the old text of lines that still match (exit $rc)"
-fi
 printf '```sh\necho 2 threads x 50000 events\n```\n\n' >measured.md
 printf '```text output shape measured\n2 threads x 1000000 events\n```\n' \
   >>measured.md

@@ -605,7 +605,7 @@ static int is_elision(const char *line) {
 }
 
 /* Splits text into its lines (without newlines, trailing empty lines
- * dropped), each normalised by flags (-1: kept raw); *buf owns them. */
+ * dropped), each normalised by flags; *buf owns the strings. */
 static char **split_norm(const char *text, int flags, struct str *buf,
                          size_t *n) {
   size_t cap = 1, *off = NULL;
@@ -621,9 +621,7 @@ static char **split_norm(const char *text, int flags, struct str *buf,
       exit(3);
     }
     off[(*n)++] = buf->len;
-    if (flags < 0)
-      str_addz(buf, str_get(&line));
-    else if (is_elision(str_get(&line)))
+    if (is_elision(str_get(&line)))
       str_addz(buf, "...");
     else
       normalize_line(str_get(&line), flags, buf);
@@ -731,63 +729,6 @@ static void refreshed_text(const char *old, const char *got, struct str *out) {
     }
     p += n + (p[n] != 0);
   }
-}
-
-/* Splits text into raw lines (no normalisation, trailing empty lines
- * kept as they are); *buf owns them. */
-static char **split_raw(const char *text, struct str *buf, size_t *n) {
-  return split_norm(text, -1, buf, n);
-}
-
-/* Appends to out the lines of neu, except that a line which matches a line
- * of old under flags (paired by a longest common subsequence) keeps old's
- * text. So a refresh changes only what really changed: figures the prose
- * quotes from the shown run stay while they still match. */
-static void merge_lines(const char *old, const char *neu, int flags,
-                        struct str *out) {
-  struct str ob = {0}, nb = {0}, orb = {0}, nrb = {0};
-  size_t no, nn, nor, nnr;
-  char **O = split_norm(old, flags, &ob, &no);
-  char **N = split_norm(neu, flags, &nb, &nn);
-  char **Or = split_raw(old, &orb, &nor);
-  char **Nr = split_raw(neu, &nrb, &nnr);
-  size_t w = nn + 1;
-  unsigned *lcs = calloc((no + 1) * w, sizeof *lcs);
-  if (!lcs) {
-    fprintf(stderr, "doccheck: out of memory\n");
-    exit(3);
-  }
-  for (size_t i = no; i-- > 0;)
-    for (size_t j = nn; j-- > 0;)
-      lcs[i * w + j] = !strcmp(O[i], N[j]) ? lcs[(i + 1) * w + j + 1] + 1
-                       : lcs[(i + 1) * w + j] > lcs[i * w + j + 1]
-                           ? lcs[(i + 1) * w + j]
-                           : lcs[i * w + j + 1];
-  /* Raw and normalised splits agree line for line; only trailing lines
-   * that normalise to nothing may be missing from the normalised ones. */
-  (void)nor;
-  (void)nnr;
-  for (size_t i = 0, j = 0; j < nn;) {
-    if (i < no && !strcmp(O[i], N[j])) {
-      str_addz(out, Or[i++]);
-      j++;
-      str_add(out, "\n", 1);
-    } else if (i < no && lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
-      i++;
-    } else {
-      str_addz(out, Nr[j++]);
-      str_add(out, "\n", 1);
-    }
-  }
-  free(lcs);
-  free(O);
-  free(N);
-  free(Or);
-  free(Nr);
-  free(ob.s);
-  free(nb.s);
-  free(orb.s);
-  free(nrb.s);
 }
 
 /* Is this fenced block one that shows what a program printed? ```text,
@@ -1135,10 +1076,9 @@ static void compare_output(const char *file, const struct lines *L,
     show_output_difference(L, b, bad_e, got, bad_a);
   } else if (refresh) {
     struct str text = {0};
-    struct str fresh = {0};
-    refreshed_text(str_get(&have), got, &fresh);
-    merge_lines(str_get(&have), str_get(&fresh), flags, &text);
-    free(fresh.s);
+    /* The whole block from this one run: lines kept from an older run
+     * would make a timeline no run ever printed. */
+    refreshed_text(str_get(&have), got, &text);
     /* Output that holds a fence line would end the block early. */
     int fenced = 0;
     for (const char *p = str_get(&text); *p && !fenced;) {
@@ -1359,8 +1299,7 @@ static const char usage_commands[] =
     "rewritten by --refresh.\n"
     "\n"
     "  --refresh      rewrite each output block that differs from what its\n"
-    "                 command printed (after a tool's output changed),\n"
-    "                 keeping each old line that still matches; a\n"
+    "                 command printed (after a tool's output changed); a\n"
     "                 block with '...' keeps as many leading and trailing\n"
     "                 lines as it had, around one '...'; a command that\n"
     "                 fails leaves its block as it is\n"
