@@ -1,19 +1,32 @@
 /* test_tool_corrlog.c -- the correlation logger's contract: every line
  * parses and follows the schema, sequence numbers and Lamport clocks order
- * events across threads, nothing is lost silently, crashes and exits leave
- * the events on disk, and hostile strings still make valid JSON. */
-#include "corrlog.h"
+ * events across threads, every event is in the file once or counted as
+ * dropped (normal path, crash, fork, full disk), crashes and exits leave the
+ * events on disk, hostile strings still make valid JSON, and the message
+ * formatter agrees with snprintf. */
+
+/* The logger is compiled into this test rather than linked from
+ * libcorrlog.a, so that the test can call its static message formatter
+ * (fmt_msg) directly: no test-only symbol in the library's API and no
+ * third file beside corrlog.c and corrlog.h for users to copy. The archive's
+ * copy is never pulled in, because the linker takes an archive member only
+ * to resolve a symbol that is still undefined. */
+#include "corrlog.c"
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wchar.h>
 
 static char path[64];
 
@@ -36,18 +49,18 @@ struct lines {
   size_t n;
 };
 
-static struct lines read_log(void) {
+static struct lines read_log_file(const char *file) {
   struct lines l = {NULL, 0};
   size_t cap = 0;
-  FILE *f = fopen(path, "r");
-  cr_assert_not_null(f, "cannot open %s", path);
+  FILE *f = fopen(file, "r");
+  cr_assert_not_null(f, "cannot open %s", file);
   char *buf = NULL;
   size_t bcap = 0;
   ssize_t len;
   while ((len = getline(&buf, &bcap, f)) > 0) {
     json_error_t err;
     json_t *j = json_loadb(buf, (size_t)len, 0, &err);
-    cr_assert_not_null(j, "%s:%zu: not JSON (%s): %.200s", path, l.n + 1,
+    cr_assert_not_null(j, "%s:%zu: not JSON (%s): %.200s", file, l.n + 1,
                        err.text, buf);
     if (l.n == cap) {
       cap = cap ? cap * 2 : 1024;
@@ -59,6 +72,10 @@ static struct lines read_log(void) {
   free(buf);
   fclose(f);
   return l;
+}
+
+static struct lines read_log(void) {
+  return read_log_file(path);
 }
 
 static void free_log(struct lines *l) {
@@ -96,6 +113,10 @@ static long long check_schema(struct lines *l) {
   for (size_t i = 0; i + 1 < l->n; i++) {
     json_t *o = l->v[i];
     cr_assert(json_is_object(o), "line %zu is not an object", i + 1);
+    cr_assert(!json_is_string(json_object_get(o, "ev")) ||
+                  strcmp(str(o, "ev"), "trailer") != 0,
+              "line %zu of %zu: a trailer before the end of the log", i + 1,
+              l->n);
     cr_assert_geq(num(o, "ts"), 0);
     str(o, "thread");
     cr_assert(is_hex16(str(o, "op")), "line %zu: op is not 16 hex", i + 1);
@@ -200,8 +221,7 @@ Test(corrlog, lamport_clock_follows_handoffs) {
   }
   cr_assert_gt(submit, 0, "submit event missing");
   cr_assert_gt(work, submit, "work lc %lld <= submit lc %lld", work, submit);
-  cr_assert_gt(after, work, "after-work lc %lld <= work lc %lld", after,
-               work);
+  cr_assert_gt(after, work, "after-work lc %lld <= work lc %lld", after, work);
   free_log(&l);
 }
 
@@ -267,8 +287,8 @@ static void run_writers(long n) {
   }
   long long expect = WRITERS * (n + 6);
   cr_assert_eq((long long)l.n - 1 + dropped, expect,
-               "%zu events in the file + %lld dropped != %lld logged",
-               l.n - 1, dropped, expect);
+               "%zu events in the file + %lld dropped != %lld logged", l.n - 1,
+               dropped, expect);
   if (dropped == 0)
     for (int i = 0; i < WRITERS; i++)
       cr_assert_eq(per_thread[i], n + 6, "thread w%d: %lld events", i,
@@ -428,4 +448,385 @@ Test(corrlog, report_names_detection_and_origin) {
   cr_assert_neq(strstr(buf, "detected at"), NULL, "%s", buf);
   cr_assert_neq(strstr(buf, "in start_here()"), NULL, "%s", buf);
   cr_assert_neq(strstr(buf, "#0"), NULL, "raw frames missing: %s", buf);
+}
+
+/* ------------------------------------------------ each event exactly once */
+
+/* Runs build/trace --check on log (trace is found beside this program,
+ * build/tests/tool-corrlog) and returns its exit code; its verdict goes to
+ * stderr with the rest of the test's diagnostics. */
+static int trace_check(const char *log) {
+  char exe[PATH_MAX], trace[PATH_MAX + 16];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  cr_assert_gt(n, 0, "readlink /proc/self/exe failed");
+  exe[n] = '\0';
+  char *slash = strrchr(exe, '/');
+  cr_assert_not_null(slash);
+  *slash = '\0';
+  snprintf(trace, sizeof trace, "%s/../trace", exe);
+  cr_assert_eq(access(trace, X_OK), 0, "%s is not built (make build/trace)",
+               trace);
+  fflush(NULL);
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0, "fork failed");
+  if (pid == 0) {
+    if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+      _exit(3);
+    execl(trace, trace, "--check", log, (char *)NULL);
+    _exit(3);
+  }
+  int st;
+  cr_assert_eq(waitpid(pid, &st, 0), pid);
+  cr_assert(WIFEXITED(st), "%s --check %s died (status %#x)", trace, log, st);
+  return WEXITSTATUS(st);
+}
+
+struct opseq {
+  unsigned long long op;
+  long long seq;
+  size_t line;
+};
+
+static int cmp_opseq(const void *a, const void *b) {
+  const struct opseq *x = a, *y = b;
+  if (x->op != y->op)
+    return x->op < y->op ? -1 : 1;
+  if (x->seq != y->seq)
+    return x->seq < y->seq ? -1 : 1;
+  return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Asserts that no event (op, seq) is in the log twice and, when complete is
+ * set, that every op's events are all there: seq 0, 1, 2, ... with no gap.
+ * Returns the number of event lines (the trailer is not one). */
+static size_t check_once(struct lines *l, int complete) {
+  struct opseq *v = malloc((l->n + 1) * sizeof *v);
+  size_t n = 0;
+  cr_assert_not_null(v);
+  for (size_t i = 0; i < l->n; i++) {
+    if (strcmp(str(l->v[i], "ev"), "trailer") == 0)
+      continue;
+    v[n].op = strtoull(str(l->v[i], "op"), NULL, 16);
+    v[n].seq = num(l->v[i], "seq");
+    v[n].line = i + 1;
+    n++;
+  }
+  qsort(v, n, sizeof *v, cmp_opseq);
+  for (size_t i = 0; i < n; i++) {
+    int same_op = i > 0 && v[i - 1].op == v[i].op;
+    if (same_op)
+      cr_assert_neq(v[i].seq, v[i - 1].seq,
+                    "op %016llx seq %lld is in the file twice: lines %zu "
+                    "and %zu",
+                    v[i].op, v[i].seq, v[i - 1].line, v[i].line);
+    if (complete)
+      cr_assert_eq(v[i].seq, same_op ? v[i - 1].seq + 1 : 0,
+                   "op %016llx: seq %lld at line %zu follows seq %lld: "
+                   "events are missing",
+                   v[i].op, v[i].seq, v[i].line, same_op ? v[i - 1].seq : -1);
+  }
+  free(v);
+  return n;
+}
+
+/* One complete operation of four events. */
+static void log_op(const char *kind, int i) {
+  corrlog_op op;
+  corrlog_begin(&op, NULL, kind, "op %d", i);
+  corrlog_step(&op, "first step of %d", i);
+  corrlog_step_kv(&op, "i=x", "second step");
+  corrlog_end(&op, 0, "done");
+}
+
+/* Normal path: small buffers that wrap hundreds of times, the background
+ * flusher, a thread that calls corrlog_flush() without pause, renames
+ * (which flush the renamed thread's buffer) and the flush at thread exit,
+ * all on the same buffers at once. */
+#define NP_THREADS 4
+#define NP_OPS 5000
+
+static atomic_int np_done;
+
+static void *np_logger(void *arg) {
+  char name[16];
+  snprintf(name, sizeof name, "np%d", (int)(intptr_t)arg);
+  corrlog_thread_name(name);
+  for (int i = 0; i < NP_OPS; i++) {
+    log_op("np", i);
+    if (i % 1000 == 999)
+      corrlog_thread_name(name);
+  }
+  return NULL;
+}
+
+static void *np_flusher(void *arg) {
+  (void)arg;
+  while (!atomic_load(&np_done))
+    corrlog_flush();
+  return NULL;
+}
+
+Test(corrlog, normal_path_writes_each_event_once) {
+  pthread_t th[NP_THREADS], fl;
+  corrlog_set_buffer_kb(16);
+  cr_assert_eq(corrlog_open(path), 0);
+  cr_assert_eq(pthread_create(&fl, NULL, np_flusher, NULL), 0);
+  for (int i = 0; i < NP_THREADS; i++)
+    cr_assert_eq(pthread_create(&th[i], NULL, np_logger, (void *)(intptr_t)i),
+                 0);
+  for (int i = 0; i < NP_THREADS; i++)
+    cr_assert_eq(pthread_join(th[i], NULL), 0);
+  atomic_store(&np_done, 1);
+  cr_assert_eq(pthread_join(fl, NULL), 0);
+  corrlog_close();
+
+  struct lines l = read_log();
+  cr_assert_eq(check_schema(&l), 0, "events dropped on a healthy disk");
+  cr_assert_eq(check_once(&l, 1), (size_t)NP_THREADS * NP_OPS * 4);
+  cr_assert_eq(trace_check(path), 0, "build/trace --check %s failed", path);
+  free_log(&l);
+}
+
+/* Crash flush: eight threads fill 1 MiB buffers, so the background flusher
+ * is busy writing them when one of the threads faults; the crash handler
+ * must write what the flusher has not, and nothing it has. Every op is
+ * complete before the fault (the threads meet at a barrier first), so the
+ * file must hold every event exactly once. */
+#define CR_THREADS 8
+#define CR_OPS 3000
+#define CR_BURST 1000
+
+static pthread_barrier_t cr_barrier;
+
+__attribute__((no_sanitize_undefined)) static void *cr_logger(void *arg) {
+  int idx = (int)(intptr_t)arg;
+  char name[16];
+  snprintf(name, sizeof name, "cr%d", idx);
+  corrlog_thread_name(name);
+  for (int i = 0; i < CR_OPS; i++)
+    log_op("cr", i);
+  /* A fresh burst from all the threads at once, so that the fault finds
+   * the buffers full of events the flusher has only started on. */
+  pthread_barrier_wait(&cr_barrier);
+  for (int i = 0; i < CR_BURST; i++)
+    log_op("cr", CR_OPS + i);
+  pthread_barrier_wait(&cr_barrier);
+  if (idx == 0) {
+    volatile int *nowhere = NULL;
+    __asm__ volatile("" : "+r"(nowhere));
+    *nowhere = 1;
+  }
+  for (;;)
+    pause();
+  return NULL;
+}
+
+static void crash_flush_body(void) {
+  pthread_t th;
+  signal(SIGSEGV, SIG_DFL);
+  corrlog_set_buffer_kb(1024);
+  if (corrlog_open(path) != 0 ||
+      pthread_barrier_init(&cr_barrier, NULL, CR_THREADS) != 0)
+    _exit(3);
+  for (int i = 0; i < CR_THREADS; i++)
+    if (pthread_create(&th, NULL, cr_logger, (void *)(intptr_t)i) != 0)
+      _exit(3);
+  for (;;)
+    pause();
+}
+
+Test(corrlog, crash_flush_writes_each_event_once) {
+  int st = run_child(crash_flush_body);
+  cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+            "child did not die of SIGSEGV (status %#x)", st);
+  struct lines l = read_log();
+  cr_assert_eq(check_schema(&l), 0);
+  cr_assert_eq(num(l.v[l.n - 1], "signal"), SIGSEGV);
+  cr_assert_eq(check_once(&l, 1), (size_t)CR_THREADS * (CR_OPS + CR_BURST) * 4);
+  cr_assert_eq(trace_check(path), 0, "build/trace --check %s failed", path);
+  free_log(&l);
+}
+
+/* fork(): the child must not write the parent's buffered events again, nor
+ * a trailer into the parent's file. It has no sink until it opens its own:
+ * what it logs before that is neither written nor counted. */
+#define FK_ROUNDS 3
+#define FK_OPS 100
+
+static void fork_child(int round, const char *own) {
+  corrlog_op op;
+  corrlog_begin(&op, NULL, "orphan", "no sink in a forked child");
+  corrlog_end(&op, 0, "not logged");
+  if (corrlog_dropped() != 0)
+    _exit(4);
+  if (round == 0) {
+    if (corrlog_open(own) != 0)
+      _exit(3);
+    for (int i = 0; i < 5; i++)
+      log_op("child", i);
+  }
+  exit(0); /* atexit closes the child's own log, and touches no other */
+}
+
+Test(corrlog, fork_child_starts_with_empty_buffers) {
+  char own[64];
+  snprintf(own, sizeof own, "/tmp/corrlog-test.XXXXXX");
+  int fd = mkstemp(own);
+  cr_assert_geq(fd, 0, "mkstemp failed");
+  close(fd);
+  cr_assert_eq(corrlog_open(path), 0);
+  for (int round = 0; round < FK_ROUNDS; round++) {
+    for (int i = 0; i < FK_OPS; i++)
+      log_op("parent", i);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0, "fork failed");
+    if (pid == 0)
+      fork_child(round, own);
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "round %d: child status %#x", round, st);
+  }
+  for (int i = 0; i < FK_OPS; i++)
+    log_op("parent", i);
+  corrlog_close();
+
+  struct lines l = read_log();
+  cr_assert_eq(check_schema(&l), 0);
+  cr_assert_eq(check_once(&l, 1), (size_t)(FK_ROUNDS + 1) * FK_OPS * 4);
+  for (size_t i = 0; i + 1 < l.n; i++)
+    cr_assert_str_eq(str(l.v[i], "kind"), "parent", "line %zu", i + 1);
+  cr_assert_eq(trace_check(path), 0, "build/trace --check %s failed", path);
+  free_log(&l);
+
+  struct lines c = read_log_file(own);
+  cr_assert_eq(check_schema(&c), 0);
+  cr_assert_eq(check_once(&c, 1), 5 * 4);
+  for (size_t i = 0; i + 1 < c.n; i++)
+    cr_assert_str_eq(str(c.v[i], "kind"), "child", "line %zu", i + 1);
+  cr_assert_eq(trace_check(own), 0, "build/trace --check %s failed", own);
+  free_log(&c);
+  unlink(own);
+}
+
+/* A full disk, made hermetic with RLIMIT_FSIZE: the file may grow to
+ * FULL_LIMIT bytes, then write(2) stops short and fails (EFBIG, as ENOSPC
+ * would), usually in the middle of a line. Every event must be in the file
+ * as a whole line or counted as dropped, never both; the count travels back
+ * through a pipe because the trailer itself may not fit. */
+#define FULL_LIMIT 40000
+#define FULL_OPS 1000
+
+static int full_pipe[2];
+
+static void full_disk_body(void) {
+  struct rlimit rl = {FULL_LIMIT, FULL_LIMIT};
+  signal(SIGXFSZ, SIG_IGN);
+  if (setrlimit(RLIMIT_FSIZE, &rl) != 0 || corrlog_open(path) != 0)
+    _exit(3);
+  for (int i = 0; i < FULL_OPS; i++)
+    log_op("full", i);
+  corrlog_close();
+  uint64_t d = corrlog_dropped();
+  _exit(write(full_pipe[1], &d, sizeof d) == sizeof d ? 0 : 3);
+}
+
+Test(corrlog, full_disk_counts_only_what_missed_the_file) {
+  uint64_t dropped_n = 0;
+  cr_assert_eq(pipe(full_pipe), 0);
+  int st = run_child(full_disk_body);
+  close(full_pipe[1]);
+  cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x", st);
+  cr_assert_eq(read(full_pipe[0], &dropped_n, sizeof dropped_n),
+               sizeof dropped_n);
+  close(full_pipe[0]);
+
+  struct lines l = read_log(); /* fails on a half-written line */
+  size_t n = check_once(&l, 0);
+  cr_assert_gt(n, 0, "nothing reached the file");
+  cr_assert_gt(dropped_n, 0, "the size limit did not bite");
+  cr_assert_eq(n + dropped_n, (uint64_t)FULL_OPS * 4,
+               "%zu events in the file + %llu counted dropped != %d logged", n,
+               (unsigned long long)dropped_n, FULL_OPS * 4);
+  /* The trailer, when it fitted, is the last line and agrees. */
+  for (size_t i = 0; i < l.n; i++)
+    if (strcmp(str(l.v[i], "ev"), "trailer") == 0) {
+      cr_assert_eq(i, l.n - 1, "trailer at line %zu of %zu", i + 1, l.n);
+      cr_assert_eq(num(l.v[i], "events"), (long long)n);
+      cr_assert_eq(num(l.v[i], "dropped"), (long long)dropped_n);
+    }
+  free_log(&l);
+}
+
+/* ------------------------------------------------ message formatting */
+
+/* fmt_msg must produce what vsnprintf produces, byte for byte, and cut it
+ * at cap the same way. */
+static void fmt_same(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static void fmt_same(const char *fmt, ...) {
+  static const size_t caps[] = {CORRLOG_MSG_MAX, 7, 1, 0};
+  char want[4 * CORRLOG_MSG_MAX], got[CORRLOG_MSG_MAX + 1];
+  va_list ap, cp;
+  va_start(ap, fmt);
+  va_copy(cp, ap);
+  int n = vsnprintf(want, sizeof want, fmt, cp);
+  va_end(cp);
+  cr_assert_geq(n, 0, "vsnprintf failed on \"%s\"", fmt);
+  for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+    size_t cap = caps[i], expect = (size_t)n < cap ? (size_t)n : cap;
+    memset(got, '#', sizeof got);
+    va_copy(cp, ap);
+    size_t k = fmt_msg(got, cap, fmt, cp);
+    va_end(cp);
+    cr_assert_eq(k, expect, "\"%s\", cap %zu: %zu bytes, snprintf gives %zu",
+                 fmt, cap, k, expect);
+    cr_assert(memcmp(got, want, k) == 0,
+              "\"%s\", cap %zu: got \"%.*s\", snprintf gives \"%.*s\"", fmt,
+              cap, (int)k, got, (int)k, want);
+    cr_assert_eq(got[k], '#', "\"%s\": wrote past its length", fmt);
+  }
+  va_end(ap);
+}
+
+Test(corrlog, fmt_msg_matches_snprintf) {
+  char longs[CORRLOG_MSG_MAX + 100];
+  const char *volatile null_str = NULL;
+  int x;
+  memset(longs, 'L', sizeof longs - 1);
+  longs[sizeof longs - 1] = '\0';
+
+  fmt_same("plain text, no conversion");
+  fmt_same("100%% sure, %%d is not a conversion here");
+  fmt_same("%d %d %d %d %d", 0, 7, -1, INT_MAX, INT_MIN);
+  fmt_same("%i %i", 42, -42);
+  fmt_same("%u %u %u", 0u, 1u, UINT_MAX);
+  fmt_same("%x %X %x %X", 0u, 0xabcdefu, UINT_MAX, 0xABCDEFu);
+  fmt_same("%hhd %hhd %hhi %hhu %hhx %hhX", (signed char)SCHAR_MIN,
+           (signed char)SCHAR_MAX, (signed char)-1, (unsigned char)UCHAR_MAX,
+           (unsigned char)0xab, (unsigned char)0xcd);
+  fmt_same("%hd %hd %hi %hu %hx %hX", (short)SHRT_MIN, (short)SHRT_MAX,
+           (short)-1, (unsigned short)USHRT_MAX, (unsigned short)0xbeef,
+           (unsigned short)0xBEEF);
+  fmt_same("%ld %ld %li %lu %lx %lX", LONG_MIN, LONG_MAX, -1L, ULONG_MAX,
+           0xfeedfaceUL, 0xFEEDFACEUL);
+  fmt_same("%lld %lld %lli %llu %llx %llX", LLONG_MIN, LLONG_MAX, -1LL,
+           ULLONG_MAX, 0x123456789abcULL, 0x123456789ABCULL);
+  fmt_same("%zd %zd %zi %zu %zx %zX", (ssize_t)-5, (ssize_t)SSIZE_MAX,
+           (ssize_t)0, SIZE_MAX, (size_t)0x1234, (size_t)0xABC);
+  fmt_same("%jd %jd %ji %ju %jx %jX", INTMAX_MIN, INTMAX_MAX, (intmax_t)-3,
+           UINTMAX_MAX, (uintmax_t)0xff, (uintmax_t)0xFF);
+  fmt_same("%td %td %ti %tu %tx %tX", PTRDIFF_MIN, PTRDIFF_MAX, (ptrdiff_t)-9,
+           (size_t)PTRDIFF_MAX, (size_t)0x77, (size_t)0x77);
+  fmt_same("%c%c%c|%c", 'a', '"', '\n', 0);
+  fmt_same("%s|%s|%s|%s", "", "hello", "\xc3\xa9", null_str);
+  fmt_same("%p %p", (void *)&x, (void *)NULL);
+  fmt_same("cut: %s", longs);
+  fmt_same("%lc %ls", (wint_t)L'A', L"wide");
+  /* Conversions it leaves to libc, after ones it has consumed itself: the
+   * fallback must start again from the first argument. */
+  fmt_same("%d %s then %5.2f and %-4d|%05x|%.3s|%+d|% d|%#x|%e", 7, "x", 1.5, 3,
+           0x2a, "abcdef", 5, 6, 255, 1e-3);
+  fmt_same("%s %d %lld %hhd %Lf", "mixed", -1, -2LL, (signed char)-3, 1.25L);
 }

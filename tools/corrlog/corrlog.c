@@ -56,28 +56,45 @@ struct rec {
 #define REC_MAX                                                                \
   ((sizeof(struct rec) + CORRLOG_MSG_MAX + CORRLOG_ATTR_MAX + 8) & ~(size_t)7)
 
-/* A thread's buffer. Protocol: only the owner thread writes records, at
- * [head, cap), and publishes them by a release store of head. Flushers
- * (the owner when full, any thread in corrlog_flush/close) hold flush_lock
- * and write out [tail, head), then advance tail. Only the owner resets
- * head and tail to 0, and only under flush_lock once tail == head. The crash
- * handler reads [tail, head) without the lock: at worst a line is written
- * twice, never a half-written record (head is published after the record). */
+/* A thread's buffer: a ring of records. Positions only grow (byte offsets
+ * since the buffer was made, wrapping only at SIZE_MAX); a record at
+ * position p is at data[p & (cap - 1)] and never straddles the end (the
+ * owner pads to the start instead, see pad_at()). Three cursors,
+ * tail <= claim <= head, head - tail <= cap:
+ *   [tail, claim)  claimed by a flusher: being written right now;
+ *   [claim, head)  logged, not yet claimed;
+ *   before tail    in the file, or counted in `dropped` -- never both.
+ * Only the owner thread writes records, at [head, tail + cap), and
+ * publishes them by a release store of head. A flusher holds flush_lock,
+ * formats a chunk from claim, takes it by a compare-and-swap of claim, then
+ * writes it and advances tail (release, so the owner may reuse the space).
+ * The crash handler holds no lock: it takes everything unclaimed with the
+ * same compare-and-swap, so a range is written by one of them only, then
+ * waits for the ranges already claimed to reach tail. A flusher that loses
+ * the swap writes nothing. */
 struct tbuf {
   struct tbuf *next; /* registry link, immutable once published */
   atomic_int in_use;
   pthread_mutex_t flush_lock;
-  _Atomic size_t tail;
+  atomic_size_t tail, claim;
+  size_t crash_from, crash_to; /* the crash handler's range, its own use */
   char name[16];
   /* The owner writes these on every event: a cache line of their own, so
    * that flushers touching the fields above do not bounce it. */
-  _Alignas(64) _Atomic size_t head;
+  _Alignas(64) atomic_size_t head;
+  size_t room;                /* owner's copy of tail + cap, may be stale */
   volatile sig_atomic_t busy; /* owner is inside a logging call */
-  size_t cap;                 /* bytes in data, fixed for the buffer's life */
+  size_t cap;                 /* bytes in data, a power of two */
+  unsigned half_shift;        /* log2(cap / 2) */
   char *data;
 };
 
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Serialises writes to the file sink, so that a write cut short by a full
+ * disk can cut its partial line off again (see write_lines) without cutting
+ * another thread's line. The crash handler does not take it: by the time it
+ * writes, no other flusher can (see struct tbuf). */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_size_t buf_kb;
 /* The background flusher: formats and writes buffers so that logging
  * threads rarely have to. Two states of flusher_pid: 0 = none running in
@@ -427,58 +444,6 @@ static size_t rec_size(const struct rec *r) {
   return (sizeof *r + r->msglen + r->attrlen + 7) & ~(size_t)7;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
-/* Formats the records in [from, to) of b and writes them to fd in chunks
- * of whole lines. Counts written and dropped events. */
-static void write_range(struct tbuf *b, size_t from, size_t to, int fd,
-                        const struct clockconv *cc) {
-  char out[CHUNK];
-  char *p = out;
-  uint64_t nrec = 0;
-  int ok = 1;
-  while (from < to) {
-    const struct rec *r = (const struct rec *)(b->data + from);
-    if ((size_t)(out + sizeof out - p) < LINE_MAX_FOR(r)) {
-      if (fd < 0 || write_all(fd, out, (size_t)(p - out)) != 0)
-        ok = 0;
-      atomic_fetch_add(ok ? &written : &dropped, nrec);
-      p = out;
-      nrec = 0;
-    }
-    p = format_rec(p, r, clockconv_ns(cc, r->t), b->name);
-    nrec++;
-    from += rec_size(r);
-  }
-  if (nrec) {
-    if (fd < 0 || write_all(fd, out, (size_t)(p - out)) != 0)
-      ok = 0;
-    atomic_fetch_add(ok ? &written : &dropped, nrec);
-  }
-}
-
-/* Writes out b's unflushed records. Caller holds b->flush_lock. */
-static void flush_locked(struct tbuf *b, int fd, const struct clockconv *cc) {
-  size_t h = atomic_load_explicit(&b->head, memory_order_acquire);
-  size_t t = atomic_load_explicit(&b->tail, memory_order_relaxed);
-  if (h > t)
-    write_range(b, t, h, fd, cc);
-  atomic_store_explicit(&b->tail, h, memory_order_relaxed);
-}
-
-/* ------------------------------------------------------------ buffers */
-
 static void lock_or_die(pthread_mutex_t *m, int unlock) {
   int rc = unlock ? pthread_mutex_unlock(m) : pthread_mutex_lock(m);
   if (rc != 0) {
@@ -488,25 +453,156 @@ static void lock_or_die(pthread_mutex_t *m, int unlock) {
   }
 }
 
+/* Writes n bytes holding nlines whole lines to fd; returns how many of
+ * the lines are in the file. A write cut short (a full disk, a file size
+ * limit) leaves part of a line: it is cut off again, so that the file holds
+ * whole lines only and that line is counted as dropped, not as written.
+ * Async-signal-safe. */
+static uint64_t write_lines(int fd, const char *p, size_t n, uint64_t nlines) {
+  size_t done = 0, whole;
+  uint64_t k = 0;
+  while (done < n) {
+    ssize_t w = write(fd, p + done, n - done);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      break;
+    done += (size_t)w;
+  }
+  if (done == n)
+    return nlines;
+  for (whole = done; whole > 0 && p[whole - 1] != '\n'; whole--)
+    ;
+  if (whole < done) {
+    off_t end = lseek(fd, 0, SEEK_END);
+    if (end >= (off_t)(done - whole) &&
+        ftruncate(fd, end - (off_t)(done - whole)) != 0) {
+      /* Not a regular file: the partial line stays, still counted as
+       * dropped. */
+    }
+  }
+  for (size_t i = 0; i < whole; i++)
+    k += p[i] == '\n';
+  return k;
+}
+
+/* The record at position pos of b, or NULL when pos starts the padding
+ * the owner leaves when a record might not fit before the end of the ring
+ * (a record whose ev is NULL, or too few bytes for one). *next is the
+ * position after it. */
+static const struct rec *rec_at(const struct tbuf *b, size_t pos,
+                                size_t *next) {
+  size_t off = pos & (b->cap - 1);
+  const struct rec *r = (const struct rec *)(b->data + off);
+  if (b->cap - off < sizeof *r || !r->ev) {
+    *next = pos + (b->cap - off);
+    return NULL;
+  }
+  *next = pos + rec_size(r);
+  return r;
+}
+
+/* Formats records of b from position from, up to to or until out (CHUNK
+ * bytes) is full; *end is where it stopped, *nrec how many lines it made.
+ * Returns the end of the text. */
+static char *format_chunk(const struct tbuf *b, size_t from, size_t to,
+                          char *out, size_t *end, uint64_t *nrec,
+                          const struct clockconv *cc) {
+  char *p = out;
+  *nrec = 0;
+  while (from != to) {
+    size_t next;
+    const struct rec *r = rec_at(b, from, &next);
+    if (r) {
+      if ((size_t)(out + CHUNK - p) < LINE_MAX_FOR(r))
+        break;
+      p = format_rec(p, r, clockconv_ns(cc, r->t), b->name);
+      (*nrec)++;
+    }
+    from = next;
+  }
+  *end = from;
+  return p;
+}
+
+/* The signals whose handler is the crash flush. */
+static void fatal_sigset(sigset_t *set) {
+  sigemptyset(set);
+  for (int i = 0; i < 3; i++)
+    sigaddset(set, fatal_sigs[i]);
+}
+
+/* Writes out b's unclaimed records, one chunk per claim. Caller holds
+ * b->flush_lock, so no other flusher has a claim in flight. Returns 0, or
+ * -1 when the crash handler has taken the rest (then nothing more is
+ * written here). The fatal signals are blocked from the claim to the
+ * advance of tail: a crash handler on this thread could not wait for this
+ * thread's own claim. */
+static int flush_locked(struct tbuf *b, int fd, const struct clockconv *cc) {
+  char out[CHUNK];
+  for (;;) {
+    size_t t = atomic_load_explicit(&b->claim, memory_order_relaxed), e;
+    size_t h = atomic_load_explicit(&b->head, memory_order_acquire);
+    uint64_t nrec, k;
+    sigset_t fatal, old;
+    if (t & 1)
+      return -1; /* taken by the crash handler */
+    if (t == h)
+      return 0;
+    char *p = format_chunk(b, t, h, out, &e, &nrec, cc);
+    fatal_sigset(&fatal);
+    pthread_sigmask(SIG_BLOCK, &fatal, &old);
+    if (!atomic_compare_exchange_strong(&b->claim, &t, e)) {
+      pthread_sigmask(SIG_SETMASK, &old, NULL);
+      return -1;
+    }
+    lock_or_die(&write_lock, 0);
+    k = write_lines(fd, out, (size_t)(p - out), nrec);
+    lock_or_die(&write_lock, 1);
+    atomic_fetch_add(&written, k);
+    atomic_fetch_add(&dropped, nrec - k);
+    atomic_store_explicit(&b->tail, e, memory_order_release);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+  }
+}
+
+/* ------------------------------------------------------------ buffers */
+
 static void flush_one(struct tbuf *b, int fd) {
   struct clockconv cc;
   lock_or_die(&b->flush_lock, 0);
-  if (atomic_load(&b->head) > atomic_load(&b->tail)) {
+  if (atomic_load(&b->head) != atomic_load(&b->claim)) {
     clockconv_init(&cc);
     flush_locked(b, fd, &cc);
   }
   lock_or_die(&b->flush_lock, 1);
 }
 
-/* The owner makes room: writes everything out and rewinds the buffer. */
-static void flush_own(struct tbuf *b) {
+/* Slow path of emit: as far as the owner's copy of tail knows, the ring has
+ * no room for need bytes at h. Refreshes the copy, and when the flusher has
+ * fallen a whole buffer behind, writes the buffer out itself. Returns 0 when
+ * there is still no room (a crash is being handled). */
+static __attribute__((noinline)) int make_room(struct tbuf *b, size_t h,
+                                               size_t need) {
   struct clockconv cc;
+  b->room = atomic_load_explicit(&b->tail, memory_order_acquire) + b->cap;
+  if (need <= b->room - h)
+    return 1;
   lock_or_die(&b->flush_lock, 0);
   clockconv_init(&cc);
   flush_locked(b, atomic_load(&sink_fd), &cc);
-  atomic_store(&b->tail, 0);
-  atomic_store_explicit(&b->head, 0, memory_order_release);
   lock_or_die(&b->flush_lock, 1);
+  b->room = atomic_load_explicit(&b->tail, memory_order_acquire) + b->cap;
+  return need <= b->room - h;
+}
+
+/* Forgets what b holds: events logged while no sink was open, or those of
+ * another process (fork), belong to no log. Caller holds b->flush_lock or
+ * is the only thread. */
+static void discard(struct tbuf *b) {
+  size_t h = atomic_load(&b->head);
+  atomic_store(&b->claim, h);
+  atomic_store(&b->tail, h);
 }
 
 /* Thread exit: write the thread's events out and free the buffer for the
@@ -528,12 +624,14 @@ static struct tbuf *get_buf(void) {
       break;
   }
   if (!b) {
-    size_t kb = atomic_load(&buf_kb);
+    size_t kb = atomic_load(&buf_kb), want = (kb ? kb : BUF_KB_DEFAULT) * 1024;
     b = aligned_alloc(64, sizeof *b);
     if (!b)
       return NULL;
     memset(b, 0, sizeof *b);
-    b->cap = (kb ? kb : BUF_KB_DEFAULT) * 1024;
+    /* A power of two, so that a position's place in the ring is a mask. */
+    for (b->cap = 16384, b->half_shift = 13; b->cap < want; b->half_shift++)
+      b->cap <<= 1;
     b->data = aligned_alloc(64, b->cap);
     if (!b->data) {
       free(b);
@@ -548,10 +646,10 @@ static struct tbuf *get_buf(void) {
   /* A recycled buffer may hold events its last owner logged after the sink
    * closed; they belong to no log. */
   lock_or_die(&b->flush_lock, 0);
-  atomic_store(&b->tail, 0);
-  atomic_store(&b->head, 0);
+  discard(b);
   memcpy(b->name, thread_name, sizeof b->name);
   lock_or_die(&b->flush_lock, 1);
+  b->room = atomic_load(&b->tail) + b->cap;
   pthread_setspecific(exit_key, b);
   my_buf = b;
   return b;
@@ -559,15 +657,63 @@ static struct tbuf *get_buf(void) {
 
 /* ------------------------------------------------------------ messages */
 
-/* printf for the conversions log messages use (%d %i %u %x %X %c %s %p %%
- * with h, l, ll, z, j, t), without locale or stdio. Anything else (flags,
- * width, precision, floating point) falls back to vsnprintf for the whole
- * message. Writes at most cap bytes (no terminator); returns the length. */
-static size_t fmt_msg(char *dst, size_t cap, const char *fmt, va_list ap) {
-  va_list ap2;
+/* Length modifiers: each is read as the type it names. */
+enum { L_INT, L_CHAR, L_SHORT, L_LONG, L_LLONG, L_SIZE, L_MAX, L_PTRDIFF };
+
+static long long arg_signed(va_list *ap, int len) {
+  switch (len) {
+  case L_CHAR:
+    return (signed char)va_arg(*ap, int);
+  case L_SHORT:
+    return (short)va_arg(*ap, int);
+  case L_LONG:
+    return va_arg(*ap, long);
+  case L_LLONG:
+    return va_arg(*ap, long long);
+  case L_SIZE:
+    return va_arg(*ap, ssize_t);
+  case L_MAX:
+    return va_arg(*ap, intmax_t);
+  case L_PTRDIFF:
+    return va_arg(*ap, ptrdiff_t);
+  default:
+    return va_arg(*ap, int);
+  }
+}
+
+static unsigned long long arg_unsigned(va_list *ap, int len) {
+  switch (len) {
+  case L_CHAR:
+    return (unsigned char)va_arg(*ap, unsigned);
+  case L_SHORT:
+    return (unsigned short)va_arg(*ap, unsigned);
+  case L_LONG:
+    return va_arg(*ap, unsigned long);
+  case L_LLONG:
+    return va_arg(*ap, unsigned long long);
+  case L_SIZE:
+    return va_arg(*ap, size_t);
+  case L_MAX:
+    return va_arg(*ap, uintmax_t);
+  case L_PTRDIFF:
+    return (size_t)va_arg(*ap, ptrdiff_t);
+  default:
+    return va_arg(*ap, unsigned);
+  }
+}
+
+/* printf for the conversions log messages use (%d %i %u %x %X with hh, h,
+ * l, ll, z, j, t; %c %s %p %% without), without locale or stdio. Anything
+ * else (flags, width, precision, floating point, wide characters) falls
+ * back to vsnprintf for the whole message. Writes at most cap bytes (no
+ * terminator); returns the length. tests/test_tool_corrlog.c compares it
+ * with snprintf for every conversion it accepts. */
+static size_t fmt_msg(char *dst, size_t cap, const char *fmt, va_list in) {
+  va_list ap, ap2; /* a local ap, whose address is a va_list pointer */
   char *p = dst, *end = dst + cap;
   const char *f = fmt;
-  va_copy(ap2, ap);
+  va_copy(ap, in);
+  va_copy(ap2, in); /* for the fallback, which starts again from the top */
   while (*f) {
     if (*f != '%') {
       if (p < end)
@@ -576,30 +722,30 @@ static size_t fmt_msg(char *dst, size_t cap, const char *fmt, va_list ap) {
       continue;
     }
     f++;
-    int lng = 0;
     if (*f == '%') {
       if (p < end)
         *p++ = '%';
       f++;
       continue;
     }
-    /* lng: 0 = int, 1 = long, 2 = long long (also size_t, intmax_t and
-     * ptrdiff_t, which have that width on LP64 and are read as such). */
-    while (*f == 'l' || *f == 'z' || *f == 'j' || *f == 't') {
-      lng = *f == 'l' ? lng + 1 : 2;
-      f++;
-    }
-    if (lng > 2 || (lng == 2 && sizeof(size_t) != sizeof(long long)))
-      lng = 3; /* not handled here: fall back below */
+    int len = L_INT;
+    if (*f == 'h')
+      len = *++f == 'h' ? (f++, L_CHAR) : L_SHORT;
+    else if (*f == 'l')
+      len = *++f == 'l' ? (f++, L_LLONG) : L_LONG;
+    else if (*f == 'z' || *f == 'j' || *f == 't')
+      len = *f++ == 'z' ? L_SIZE : f[-1] == 'j' ? L_MAX : L_PTRDIFF;
     char num[24], *q = num + sizeof num;
     const char *s = NULL;
     size_t sn = 0;
-    switch (lng == 3 ? '?' : *f) {
+    /* Wider than long long (no LP64 or ILP32 system): libc's job. */
+    int conv = len == L_MAX && sizeof(intmax_t) > sizeof(long long)    ? '?'
+               : len != L_INT && (*f == 'c' || *f == 's' || *f == 'p') ? '?'
+                                                                       : *f;
+    switch (conv) {
     case 'd':
     case 'i': {
-      long long v = lng == 2   ? va_arg(ap, long long)
-                    : lng == 1 ? va_arg(ap, long)
-                               : va_arg(ap, int);
+      long long v = arg_signed(&ap, len);
       unsigned long long u =
           v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
       do {
@@ -615,8 +761,7 @@ static size_t fmt_msg(char *dst, size_t cap, const char *fmt, va_list ap) {
     case 'X':
     case 'p': {
       unsigned long long u;
-      const char *dig =
-          *f == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+      const char *dig = *f == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
       unsigned base = *f == 'u' ? 10 : 16;
       if (*f == 'p') {
         void *ptr = va_arg(ap, void *);
@@ -627,9 +772,7 @@ static size_t fmt_msg(char *dst, size_t cap, const char *fmt, va_list ap) {
         }
         u = (unsigned long long)(uintptr_t)ptr;
       } else
-        u = lng == 2   ? va_arg(ap, unsigned long long)
-            : lng == 1 ? va_arg(ap, unsigned long)
-                       : va_arg(ap, unsigned);
+        u = arg_unsigned(&ap, len);
       do {
         *--q = dig[u % base];
         u /= base;
@@ -649,16 +792,16 @@ static size_t fmt_msg(char *dst, size_t cap, const char *fmt, va_list ap) {
         s = "(null)";
       sn = strlen(s);
       break;
-    default:
+    default: {
       /* Not handled here: let libc format the whole message. */
+      char tmp[CORRLOG_MSG_MAX + 1];
+      int n = vsnprintf(tmp, sizeof tmp, fmt, ap2);
+      size_t k = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
+      va_end(ap);
       va_end(ap2);
-      {
-        char tmp[CORRLOG_MSG_MAX + 1];
-        int n = vsnprintf(tmp, sizeof tmp, fmt, ap2);
-        size_t k = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap;
-        memcpy(dst, tmp, k);
-        return k;
-      }
+      memcpy(dst, tmp, k);
+      return k;
+    }
     }
     if (!s) {
       s = q;
@@ -670,6 +813,7 @@ static size_t fmt_msg(char *dst, size_t cap, const char *fmt, va_list ap) {
     p += sn;
     f++;
   }
+  va_end(ap);
   va_end(ap2);
   return (size_t)(p - dst);
 }
@@ -684,8 +828,8 @@ static void tick(corrlog_op *op) {
   op->lc = ++thread_clock;
 }
 
-static void fill_rec(struct rec *r, corrlog_op *op, const char *ev,
-                     int status, const char *kv, const char *file, int line,
+static void fill_rec(struct rec *r, corrlog_op *op, const char *ev, int status,
+                     const char *kv, const char *file, int line,
                      const char *func, const char *fmt, va_list ap) {
   char *msg = (char *)(r + 1);
   r->t = now_raw();
@@ -731,8 +875,8 @@ static void emit_writer(corrlog_op *op, const char *ev, int status,
 
 /* @snippet hotpath */
 static void emit(corrlog_op *op, const char *ev, int status, const char *kv,
-                 const char *file, int line, const char *func,
-                 const char *fmt, va_list ap) {
+                 const char *file, int line, const char *func, const char *fmt,
+                 va_list ap) {
   struct tbuf *b = my_buf;
   if (!atomic_load_explicit(&enabled, memory_order_relaxed))
     return;
@@ -749,17 +893,26 @@ static void emit(corrlog_op *op, const char *ev, int status, const char *kv,
     return;
   }
   b->busy = 1;
-  size_t h = atomic_load_explicit(&b->head, memory_order_relaxed);
-  if (h + REC_MAX > b->cap) {
-    flush_own(b);
-    h = 0;
+  size_t h0 = atomic_load_explicit(&b->head, memory_order_relaxed);
+  size_t off = h0 & (b->cap - 1);
+  /* A record never straddles the end of the ring: skip to its start when
+   * the longest one might not fit. */
+  size_t skip = b->cap - off < REC_MAX ? b->cap - off : 0;
+  if (skip + REC_MAX > b->room - h0 && !make_room(b, h0, skip + REC_MAX)) {
+    b->busy = 0;
+    atomic_fetch_add(&dropped, 1);
+    return;
   }
-  struct rec *r = (struct rec *)(b->data + h);
+  if (skip >= sizeof(struct rec))
+    ((struct rec *)(b->data + off))->ev = NULL; /* padding, see rec_at */
+  size_t h = h0 + skip;
+  struct rec *r = (struct rec *)(b->data + (h & (b->cap - 1)));
   fill_rec(r, op, ev, status, kv, file, line, func, fmt, ap);
   size_t nh = h + rec_size(r);
   atomic_store_explicit(&b->head, nh, memory_order_release);
-  /* Half full: wake the flusher, so the thread itself seldom has to. */
-  if (h < b->cap / 2 && nh >= b->cap / 2)
+  /* Every half buffer logged wakes the flusher, so that the thread itself
+   * seldom has to write. */
+  if ((h0 ^ nh) >> b->half_shift)
     sem_post(&flusher_sem);
   b->busy = 0;
 }
@@ -797,9 +950,9 @@ void corrlog__begin(corrlog_op *op, const corrlog_op *parent, const char *kind,
   va_end(ap);
 }
 
-void corrlog__event(corrlog_op *op, const char *ev, int status,
-                    const char *kv, const char *file, int line,
-                    const char *func, const char *fmt, ...) {
+void corrlog__event(corrlog_op *op, const char *ev, int status, const char *kv,
+                    const char *file, int line, const char *func,
+                    const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);
@@ -867,12 +1020,22 @@ static size_t trailer(char *p, int sig) {
   return (size_t)(p - s);
 }
 
-/* Fatal signal: write every registered buffer with write(2) only, add the
- * trailer, then let the previous disposition (normally the default: die
+/* How long the crash handler waits for a chunk another thread is writing. */
+#define CRASH_WAIT_NS 1000000000u
+
+/* Fatal signal: write what no flusher has claimed, with write(2) only, then
+ * the trailer, then let the previous disposition (normally the default: die
  * with a core) handle the signal. The signal is blocked while this runs, so
- * the re-raised one is delivered when the handler returns. */
+ * the re-raised one is delivered when the handler returns.
+ *
+ * First every buffer's unclaimed range is taken: claim becomes head with the
+ * low bit set (positions are multiples of 8), so that every later claim
+ * fails. Then the handler waits for the chunks other threads had claimed
+ * before: they write them and advance tail (and count them) on their own,
+ * with the fatal signals blocked, so none of them is this thread. Only then
+ * is the file written, so the trailer is the last line and counts them. */
 static void crash_handler(int sig) {
-  int i;
+  int i, saved = errno;
   for (i = 0; i < 3 && fatal_sigs[i] != sig; i++)
     ;
   if (i < 3)
@@ -880,13 +1043,48 @@ static void crash_handler(int sig) {
   int fd = atomic_load(&sink_fd);
   if (fd >= 0 && !atomic_exchange(&crashing, 1)) {
     struct clockconv cc;
-    char line[128];
+    char line[128], out[CHUNK];
+    struct tbuf *b;
+    uint64_t deadline = mono_ns() + CRASH_WAIT_NS;
+    for (b = atomic_load(&registry); b; b = b->next) {
+      size_t c = atomic_load(&b->claim), h;
+      do
+        h = atomic_load_explicit(&b->head, memory_order_acquire);
+      while (!atomic_compare_exchange_weak(&b->claim, &c, h | 1));
+      b->crash_from = c;
+      b->crash_to = h;
+    }
+    for (b = atomic_load(&registry); b; b = b->next) {
+      size_t t;
+      while ((t = atomic_load_explicit(&b->tail, memory_order_acquire)) !=
+             b->crash_from) {
+        struct timespec pause = {0, 100000};
+        if (mono_ns() > deadline) {
+          /* That write is stuck; the process dies before it completes. */
+          uint64_t n = 0;
+          for (size_t next; t != b->crash_from; t = next)
+            n += rec_at(b, t, &next) != NULL;
+          atomic_fetch_add(&dropped, n);
+          break;
+        }
+        nanosleep(&pause, NULL);
+      }
+    }
     clockconv_init(&cc);
-    for (struct tbuf *b = atomic_load(&registry); b; b = b->next)
-      if (atomic_load(&b->in_use))
-        flush_locked(b, fd, &cc);
-    write_all(fd, line, trailer(line, sig));
+    for (b = atomic_load(&registry); b; b = b->next) {
+      size_t from = b->crash_from, e;
+      while (from != b->crash_to) {
+        uint64_t nrec, k;
+        char *p = format_chunk(b, from, b->crash_to, out, &e, &nrec, &cc);
+        k = write_lines(fd, out, (size_t)(p - out), nrec);
+        atomic_fetch_add(&written, k);
+        atomic_fetch_add(&dropped, nrec - k);
+        from = e;
+      }
+    }
+    write_lines(fd, line, trailer(line, sig), 1);
   }
+  errno = saved;
   raise(sig);
 }
 
@@ -948,6 +1146,39 @@ static void at_exit(void) {
     corrlog_close();
 }
 
+/* In the child of fork() only the forking thread is left. The parent's
+ * buffered events are the parent's to write, and so is its log's trailer:
+ * the child starts with empty buffers and no sink (corrlog.h, "Fork"). Locks
+ * that vanished threads held are made anew. */
+static void atfork_child(void) {
+  int fd = atomic_load(&sink_fd);
+  pthread_mutex_init(&sink_lock, NULL);
+  pthread_mutex_init(&write_lock, NULL);
+  sem_destroy(&flusher_sem);
+  if (sem_init(&flusher_sem, 0, 0) != 0)
+    abort(); /* cannot fail: the semaphore existed a moment ago */
+  for (struct tbuf *b = atomic_load(&registry); b; b = b->next) {
+    pthread_mutex_init(&b->flush_lock, NULL);
+    discard(b);
+    if (b == my_buf) {
+      b->room = atomic_load(&b->tail) + b->cap;
+    } else {
+      b->busy = 0;
+      atomic_store(&b->in_use, 0);
+    }
+  }
+  if (fd >= 0 && sink_owned)
+    close(fd);
+  atomic_store(&sink_fd, -1);
+  atomic_store(&enabled, 0);
+  atomic_store(&writer_on, 0);
+  writer = NULL;
+  writer_arg = NULL;
+  atomic_store(&dropped, 0);
+  atomic_store(&written, 0);
+  atomic_store(&flusher_pid, 0);
+}
+
 static void init(void) {
   struct sigaction sa;
   if (pthread_key_create(&exit_key, thread_exit_cb) != 0) {
@@ -965,6 +1196,10 @@ static void init(void) {
   e = getenv("CORRLOG_FLUSHER");
   atomic_store(&flusher_off, e && strcmp(e, "0") == 0);
   atexit(at_exit);
+  if (pthread_atfork(NULL, NULL, atfork_child) != 0) {
+    fprintf(stderr, "corrlog: pthread_atfork failed\n");
+    abort();
+  }
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = crash_handler;
   sigemptyset(&sa.sa_mask);
@@ -988,7 +1223,7 @@ int corrlog_open(const char *path) {
    * no log. */
   for (struct tbuf *b = atomic_load(&registry); b; b = b->next) {
     lock_or_die(&b->flush_lock, 0);
-    atomic_store(&b->tail, atomic_load(&b->head));
+    discard(b);
     lock_or_die(&b->flush_lock, 1);
   }
   lock_or_die(&sink_lock, 0);
@@ -1033,7 +1268,7 @@ void corrlog_close(void) {
     if (writer)
       writer(writer_arg, line, n);
     else
-      write_all(fd, line, n);
+      write_lines(fd, line, n, 1);
   }
   atomic_store(&enabled, 0);
   atomic_store(&writer_on, 0);
@@ -1046,15 +1281,11 @@ void corrlog_close(void) {
 
 void corrlog_thread_name(const char *name) {
   struct tbuf *b = my_buf;
+  int fd = atomic_load(&sink_fd);
   /* Lines take the thread's name at flush time, so events already buffered
    * under the old name go out first. */
-  if (b && atomic_load(&enabled)) {
-    lock_or_die(&b->flush_lock, 0);
-    struct clockconv cc;
-    clockconv_init(&cc);
-    flush_locked(b, atomic_load(&sink_fd), &cc);
-    lock_or_die(&b->flush_lock, 1);
-  }
+  if (b && fd >= 0 && atomic_load(&enabled))
+    flush_one(b, fd);
   snprintf(thread_name, sizeof thread_name, "%s", name);
   if (b) {
     lock_or_die(&b->flush_lock, 0);

@@ -20,6 +20,17 @@
  * {"ev":"trailer","dropped":N,"events":M} (plus "signal":S when a fatal
  * signal wrote it): M events were written, N were lost and counted.
  *
+ * The rule. Every event logged while a sink is open is in the file exactly
+ * once, as a whole line, or counted in `dropped` -- never both, never
+ * neither: on the normal path, in the crash flush, after fork() and when
+ * the disk fills. A flusher claims a range of a buffer before it writes it,
+ * and the crash handler takes only what nobody claimed (then waits for the
+ * claimed ranges), so no range is written twice. A write cut short (a full
+ * disk) has its partial line cut off the file again and counts only the
+ * lines that reached the file. When even the trailer does not fit,
+ * corrlog_dropped() still has the count. tests/test_tool_corrlog.c checks
+ * the rule on each of these paths.
+ *
  * Sinks. With a file sink (corrlog_open) each thread appends compact binary
  * records to its own buffer without taking a lock; the JSON is produced when
  * a buffer fills, at corrlog_flush()/corrlog_close(), at thread exit, at
@@ -27,6 +38,11 @@
  * threads therefore arrive in per-thread batches: order the file by ts or lc,
  * not by line number. With a writer (corrlog_set_writer) every event is
  * formatted and delivered at once, on the logging thread, in order.
+ *
+ * Fork. The child of fork() starts with empty buffers and no sink: the
+ * parent's buffered events and its log's trailer stay the parent's to write.
+ * Events the child logs are neither written nor counted until it calls
+ * corrlog_open() (its own file) or corrlog_set_writer().
  *
  * Threading. Logging calls may be made from any thread. An operation object
  * is owned by one thread at a time; hand it to another thread (or callback)
@@ -94,9 +110,10 @@ void corrlog_set_writer(corrlog_writer_fn fn, void *arg);
  * themselves (CORRLOG_FLUSHER=0 in the environment turns it off). */
 void corrlog_flush(void);
 
-/* Size in KiB (at least 16) of the per-thread buffers created from now on;
- * the default is 1024, or CORRLOG_BUFFER_KB from the environment. A thread
- * whose buffer fills before the flusher empties it writes it out itself. */
+/* Size in KiB (at least 16, rounded up to a power of two) of the per-thread
+ * buffers created from now on; the default is 1024, or CORRLOG_BUFFER_KB
+ * from the environment. A thread whose buffer fills before the flusher
+ * empties it writes it out itself. */
 void corrlog_set_buffer_kb(size_t kb);
 
 /* Writes everything buffered, then the trailer line with the drop total, and
@@ -172,8 +189,9 @@ void corrlog_report_origin(const corrlog_op *op, const char *what);
   corrlog__report((op), (what), __FILE__, __LINE__, __func__)
 
 /* Events dropped since corrlog_open because they could not be written (a
- * failed write, or a logging call re-entered from a signal handler on the
- * same thread). Never silent: the trailer line carries the same total. */
+ * failed or short write, a logging call re-entered from a signal handler on
+ * the same thread, a call made while a crash is being flushed). Never
+ * silent: the trailer line carries the same total. */
 uint64_t corrlog_dropped(void);
 
 /* Implementation entry points used by the macros. */
