@@ -296,9 +296,10 @@ norm pid '==17153== ERROR (pid=15205)' '==24488== ERROR (pid=9)'
 norm time '+0.352 ms (4.75-5.76) {"ts":615912316181}' \
   '+11.597 ms (4.10-15.00) {"ts":1}'
 norm count 'run 8, seed 905899684' 'run 12, seed 7'
+norm count 'bug rate 28.7%' 'bug rate 24%'
 norm ws '  a   b' ' a b  '
-printf '```sh\necho "  1   +0.000  a 0x1f /tmp/x"\n```\n\n' >shape.md
-printf '```text output shape\n 12 +11.597 a 0xab /tmp/yy\n```\n' >>shape.md
+printf '```sh\necho "  1   +0.000  a 0x1f /tmp/x 24%%"\n```\n\n' >shape.md
+printf '```text output shape\n 12 +11.597 a 0xab /tmp/yy 28.7%%\n```\n' >>shape.md
 dc commands shape.md
 check "shape: the same words in the same order, any numbers and spacing" 0 \
   "doccheck: 2 passed, 0 failed"

@@ -520,7 +520,7 @@ enum {
   N_ADDR = 2,   /* 0x55f8cfb20d11                  -> <addr> */
   N_PID = 4,    /* ==17153==, pid=15205            -> ==<pid>==, pid=<pid> */
   N_TIME = 8,   /* 12.05, +0.352, "ts":615912316181 -> <t>, "ts":<t> */
-  N_COUNT = 16, /* every other run of digits      -> <n> */
+  N_COUNT = 16, /* any other number, 7 or 28.7  -> <n> */
   N_WS = 32,    /* runs of blanks -> one; trailing blanks dropped */
 };
 
@@ -583,9 +583,13 @@ static void normalize_line(const char *line, int flags, struct str *out) {
                     strspn(p + (*p == '+' || *p == '-'), "0123456789"),
                 p[n] == '.' && is_digit(p[n + 1]))) {
       p += n + 1 + strspn(p + n + 1, "0123456789");
-      str_addz(out, "<t>");
+      /* With count on, a rate that happens to be whole ("24%") must
+       * still match one that is not ("28.7%"). */
+      str_addz(out, flags & N_COUNT ? "<n>" : "<t>");
     } else if ((flags & N_COUNT) && is_digit(*p)) {
       p += strspn(p, "0123456789");
+      if (p[0] == '.' && is_digit(p[1]))
+        p += 1 + strspn(p + 1, "0123456789");
       str_addz(out, "<n>");
     } else if ((flags & N_WS) && (*p == ' ' || *p == '\t')) {
       p += strspn(p, " \t");
@@ -1291,7 +1295,7 @@ static const char usage_commands[] =
     "  addr   hexadecimal 0x... addresses         -> <addr>\n"
     "  pid    ==1234== and pid=1234               -> ==<pid>==, pid=<pid>\n"
     "  time   decimals (12.05, +0.352), \"ts\":N    -> <t>\n"
-    "  count  every other number                  -> <n>\n"
+    "  count  every number, whole or not (with time too) -> <n>\n"
     "  ws     runs of blanks -> one, trailing blanks dropped\n"
     "'shape' is all of them: the same lines in the same order, any numbers.\n"
     "'measured' marks figures recorded from another run (a full benchmark\n"
