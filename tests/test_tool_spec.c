@@ -141,6 +141,7 @@ Test(spec, reasons_name_the_part) {
       {"pct:7:0", "bad depth '0'"},
       {"pct:7:3:0", "bad steps '0'"},
       {"random:18446744073709551616", "bad seed"},
+      {"random:9223372036854775808", "SEED a number 0..9223372036854775807"},
       {"order:a,,b", "bad step 2 ''"},
       {"order:work#x", "bad step 1 'work#x'"},
       {"order:", "empty order: list"},

@@ -158,7 +158,7 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
     sp->kind = SPEC_RANDOM;
     if (number(text + 7, len - 7, SPEC_SEED_MAX, &sp->seed) != 0)
       return fail(err, cap, "bad seed in '%.*s' (want random:SEED, SEED a "
-                  "number 0..18446744073709551615)", (int)len, text);
+                  "number 0..%llu)", (int)len, text, SPEC_SEED_MAX);
   } else if (STARTS("pct:")) {
     const char *f[3];
     size_t fl[3];
