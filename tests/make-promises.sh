@@ -11,7 +11,10 @@ set -u
 B=${B:-build}
 root=$(pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/make-promises.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT HUP
+trap 'exit 143' TERM
+trap 'exit 141' PIPE
 fails=0
 
 ok() { echo "ok - $1"; }

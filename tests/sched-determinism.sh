@@ -18,7 +18,10 @@ SEEDS=${SEEDS:-"random:11 pct:5:3"}
 #                        scheduler holds, and has no schedule point.
 NO_STEPS=${NO_STEPS:-"03-lost-stack 12-unbounded-fanout"}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sched-determinism.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT HUP
+trap 'exit 143' TERM
+trap 'exit 141' PIPE
 fails=0 checked=0 stepped=0
 
 # no_steps NN-slug: whether NO_STEPS names the scenario.
