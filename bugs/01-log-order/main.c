@@ -31,7 +31,7 @@ int main(int argc, char **argv) {
   struct lo_config cfg = {NULL, 8, 1000};
   const char *schedule = NULL;
   int check_only = 0;
-  char tmp[] = "/tmp/log-order-XXXXXX";
+  char tmp[4096];
   char msg[512];
   int r, i;
 
@@ -72,12 +72,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (cfg.log_path == NULL) {
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-      perror("log-order: mkstemp");
+    int e = gallery_tmpfile(tmp, sizeof tmp, "log-order");
+    if (e < 0) {
+      fprintf(stderr, "log-order: %s: %s\n", tmp, strerror(-e));
       return 3;
     }
-    close(fd);
     cfg.log_path = tmp;
   }
 

@@ -3,6 +3,7 @@
  * with sync.c, the bug's async.c or the fix's async.c into
  * build/bin/04-heisenbug-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "heisenbug.h"
 #include "sched.h"
 
@@ -32,7 +33,7 @@ int main(int argc, char **argv) {
   struct hb_cache c;
   struct hb_worker w[2];
   const char *schedule = NULL;
-  char tmp[] = "/tmp/heisenbug-XXXXXX", msg[512];
+  char tmp[4096], msg[512];
   int r, i;
 
   for (i = 1; i < argc; i++) {
@@ -78,12 +79,11 @@ int main(int argc, char **argv) {
     return 2;
   if (cfg.mode == HB_LOG_CORRLOG) {
     if (cfg.log_path == NULL) {
-      int fd = mkstemp(tmp);
-      if (fd < 0) {
-        perror("heisenbug: mkstemp");
+      int e = gallery_tmpfile(tmp, sizeof tmp, "heisenbug");
+      if (e < 0) {
+        fprintf(stderr, "heisenbug: %s: %s\n", tmp, strerror(-e));
         return 3;
       }
-      close(fd);
     }
     r = corrlog_open(cfg.log_path ? cfg.log_path : tmp);
     if (r < 0) {

@@ -2,6 +2,7 @@
  * then checks the record file it wrote. Linked with sync.c, the bug's
  * async.c or the fix's async.c into build/bin/11-stale-buffer-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "sched.h"
 #include "stale_buffer.h"
 
@@ -31,7 +32,7 @@ int main(int argc, char **argv) {
   struct sb_config cfg = {NULL, NULL, 8};
   const char *schedule = NULL;
   int check_only = 0;
-  char tmp[] = "/tmp/stale-buffer-XXXXXX";
+  char tmp[4096];
   char msg[512];
   int r, i;
 
@@ -82,12 +83,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (cfg.out_path == NULL) {
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-      perror("stale-buffer: mkstemp");
+    int e = gallery_tmpfile(tmp, sizeof tmp, "stale-buffer");
+    if (e < 0) {
+      fprintf(stderr, "stale-buffer: %s: %s\n", tmp, strerror(-e));
       return 3;
     }
-    close(fd);
     cfg.out_path = tmp;
   }
 

@@ -16,16 +16,48 @@ void uf_path(char *buf, size_t len, const char *dir, int i) {
   snprintf(buf, len, "%s/f%06d", dir, i);
 }
 
+/* The files a signal must remove: the directory and how many exist. */
+static char made_dir[4096];
+static volatile sig_atomic_t made_n;
+
+/* uf_path's names built by hand: a signal handler may not call snprintf. */
+static void remove_on_signal(void) {
+  char path[sizeof made_dir + 16];
+  size_t d = strlen(made_dir);
+
+  memcpy(path, made_dir, d);
+  memcpy(path + d, "/f", 2);
+  for (int i = 0; i < made_n; i++) {
+    int digits = 6;
+    for (int v = i / 1000000; v > 0; v /= 10)
+      digits++;
+    for (int k = digits - 1, v = i; k >= 0; k--, v /= 10)
+      path[d + 2 + k] = (char)('0' + v % 10);
+    path[d + 2 + digits] = '\0';
+    unlink(path);
+  }
+  rmdir(made_dir);
+}
+
 int uf_make_files(char *dir, size_t dirlen, int n) {
   char path[4096], line[64];
   const char *tmp = getenv("TMPDIR");
 
   snprintf(dir, dirlen, "%s/fanout-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp(dir) == NULL)
-    return -errno;
+  gallery_tmp_hold(1);
+  if (mkdtemp(dir) == NULL) {
+    int e = errno;
+    gallery_tmp_hold(0);
+    return -e;
+  }
+  snprintf(made_dir, sizeof made_dir, "%s", dir);
+  made_n = 0;
+  gallery_tmp_on_signal(remove_on_signal);
+  gallery_tmp_hold(0);
   for (int i = 0; i < n; i++) {
     int fd, len = 0;
     uf_path(path, sizeof path, dir, i);
+    made_n = i + 1; /* before it exists: a signal may come in between */
     if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0) {
       int e = errno;
       uf_remove_files(dir, i);
@@ -53,6 +85,7 @@ void uf_remove_files(const char *dir, int n) {
     unlink(path);
   }
   rmdir(dir);
+  gallery_tmp_on_signal(NULL);
 }
 
 void uf_parse(struct uf_totals *t, const char *buf, size_t len) {
