@@ -84,7 +84,8 @@ for t in tests/*.sh; do
   if [ "$rc" -eq 0 ]; then ok "$t"; else bad "$t" "exit $rc"; fi
 done
 
-# Doc checks count every excerpt and every command as one check each.
+# Doc checks count every excerpt, every command and every output block as
+# one check each.
 if [ "$SKIP_DOCS" = 1 ]; then
   echo "SKIP  doc checks (SKIP_DOCS=1)"
 elif [ -x "$B/doccheck" ]; then
