@@ -16,7 +16,12 @@ SANITIZED=${SANITIZED:-0}
 pass=0
 fail=0
 out=$(mktemp "${TMPDIR:-/tmp}/run-tests.XXXXXX")
-trap 'rm -f "$out"' EXIT INT TERM
+# A signal ends the run (a trap that only removed the file would let the
+# shell go on to the next test), and the EXIT trap removes the file.
+trap 'rm -f "$out"' EXIT
+trap 'exit 130' INT HUP
+trap 'exit 143' TERM
+trap 'exit 141' PIPE
 
 ok() {
   pass=$((pass + 1))
