@@ -75,7 +75,10 @@ static inline void gallery__tmp_on_signal(int sig) {
     unlink(t->file);
   if (t->remove)
     t->remove();
-  raise(sig); /* SA_RESETHAND: the default action, so the exit says it */
+  /* Dies of the signal, so the exit says it: raised while blocked, it
+   * is delivered, with its default action, when the handler returns. */
+  signal(sig, SIG_DFL);
+  raise(sig);
 }
 
 /* Holds those signals (block = 1) while a file is made and recorded, then
@@ -94,8 +97,11 @@ static inline void gallery__tmp_catch(void) {
   int sigs[] = {SIGTERM, SIGINT, SIGHUP};
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = gallery__tmp_on_signal;
-  sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+  /* A second signal (a SIGTERM after a SIGINT) waits until the files are
+   * gone. */
   sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaddset(&sa.sa_mask, sigs[i]);
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     sigaction(sigs[i], &sa, NULL);
 }

@@ -130,7 +130,10 @@ static int tmp_path(char *buf, size_t len, const char *name) {
  * run_child() re-raises the signal here. */
 static void on_signal(int sig) {
   remove_tmp();
-  raise(sig); /* SA_RESETHAND: the default action now */
+  /* Raised while blocked: delivered, with its default action, when the
+   * handler returns. */
+  signal(sig, SIG_DFL);
+  raise(sig);
 }
 
 static void catch_signals(void) {
@@ -139,8 +142,10 @@ static void catch_signals(void) {
 
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
-  sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+  /* A second signal waits until the files are gone. */
   sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaddset(&sa.sa_mask, sigs[i]);
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     sigaction(sigs[i], &sa, NULL);
   atexit(remove_tmp);
@@ -1206,7 +1211,10 @@ static int cmd_tour(int argc, char **argv) {
     } else if (r->pct.first >= 0) {
       printf("   bug, PCT:         failed at run %ld\n", r->pct.first + 1);
     } else {
-      printf("   bug, PCT:         no failure in %d runs\n", r->pct.runs);
+      printf("   bug, PCT:         no failure in %d runs%s\n", r->pct.runs,
+             strcmp(r->pct.stopped, "max-time") == 0
+                 ? " (its time budget ran out)"
+                 : "");
     }
 
     path_of(prog, sizeof prog, "tests", s, variants[1]);
