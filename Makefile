@@ -188,6 +188,9 @@ check-book: all ## the HTML book in headless Chromium: non-blank pages, links, f
 snippets: $(B)/doccheck ## refresh code excerpts in chapters from the source
 	$(Q)$(B)/doccheck snippets --refresh chapters/*.md
 
+outputs: $(B)/doccheck ## refresh the chapters' sample outputs from their commands
+	$(Q)$(B)/doccheck commands --refresh chapters/*.md
+
 format: ## apply .clang-format to the workbook's C sources
 	clang-format -i $(wildcard tools/*/*.c tools/*/*.h bugs/*/*.c bugs/*/*.h fixes/*/*.c tests/*.c)
 
@@ -198,7 +201,7 @@ help: ## list every target with one line each
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(SELF) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  make %-11s %s\n", $$1, $$2 }'
 
-.PHONY: all deps run test check check-book bench book snippets format clean help
+.PHONY: all deps run test check check-book bench book snippets outputs format clean help
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
