@@ -42,14 +42,19 @@ wait_for() {
 has_file() { ls "$T" 2>/dev/null | grep -q "^$1-"; }
 has_fanout() { has_file fanout; }
 has_child() { [ "$(in_session "$sid" | wc -l)" -gt 1 ]; }
+exited() { ps -o stat= -p "$sid" | grep -qv '^Z' && return 1 || return 0; }
 gone() { [ -z "$(in_session "$sid" | grep -v ' Z')" ]; }
 
 # check DESC EXPECTED-RC: the gallery $sid exited EXPECTED-RC; nothing of
 # it is left in the process table or in $TMPDIR.
 check() {
+  : >"$W/why"
+  if ! wait_for exited; then
+    echo "did not exit within 30 s of the signal: killed" >>"$W/why"
+    in_session "$sid" | awk '{print $2}' | xargs -r kill -KILL 2>/dev/null
+  fi
   wait "$sid"
   rc=$?
-  : >"$W/why"
   # A SIGKILLed grandchild may take a moment to leave the table.
   wait_for gone || { echo "left running:"; in_session "$sid"; } >>"$W/why"
   left=$(ls -A "$T")
@@ -63,9 +68,13 @@ check() {
   fi
   rm -rf "${T:?}"/* "$W/err"
 }
+# A background job of a script starts with SIGINT ignored; Ctrl-C reaches
+# a gallery whose SIGINT is at its default, so the test starts it so.
+DFL=
+env --default-signal=INT true 2>/dev/null && DFL="env --default-signal=INT"
 # start ARGS...: the gallery in a session of its own; its pid is the sid.
 start() {
-  TMPDIR=$T setsid "$G" "$@" >/dev/null 2>"$W/err" </dev/null &
+  TMPDIR=$T setsid $DFL "$G" "$@" >/dev/null 2>"$W/err" </dev/null &
   sid=$!
 }
 
