@@ -6,13 +6,13 @@
 #
 # Knobs (environment): STRESS_RUNS (default 10000 per fix), FUZZ_SECONDS
 # (default 60 per target), DETERMINISM_RUNS (default 100 per scenario and
-# variant), CHECKS (default "asan tsan valgrind stress fuzz determinism",
-# any subset, in that order).
+# variant), CHECKS (default "asan tsan valgrind stress fuzz determinism
+# tourload", any subset, in that order).
 set -u
 STRESS_RUNS=${STRESS_RUNS:-10000}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 DETERMINISM_RUNS=${DETERMINISM_RUNS:-100}
-CHECKS=${CHECKS:-asan tsan valgrind stress fuzz determinism}
+CHECKS=${CHECKS:-asan tsan valgrind stress fuzz determinism tourload}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 # Scenarios whose bug *is* a sanitizer report: there the report is the
@@ -290,10 +290,25 @@ check_determinism() {
   record "determinism: expose, core busy" "$runs" "$fails" $(($(now) - t0))
 }
 
+# The tour (make run) with a busy loop on every core: every hunt stops
+# within its time budget, no row is a verdict from zero runs, nothing is
+# left behind (tests/check-tour-load.sh).
+check_tourload() {
+  t0=$(now)
+  echo "== tour under load: a busy loop on every core"
+  if tests/check-tour-load.sh >"$tmp/tour.out" 2>&1; then
+    f=0
+  else
+    f=1
+    tail -n 25 "$tmp/tour.out" | sed 's/^/    /'
+  fi
+  record "tour, busy loop on every core" 1 "$f" $(($(now) - t0))
+}
+
 start=$(now)
 for c in $CHECKS; do
   case $c in
-  asan | tsan | valgrind | stress | fuzz | determinism) "check_$c" ;;
+  asan | tsan | valgrind | stress | fuzz | determinism | tourload) "check_$c" ;;
   *) echo "check.sh: unknown check '$c' in CHECKS" >&2; exit 2 ;;
   esac
 done

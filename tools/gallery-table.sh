@@ -28,8 +28,8 @@ trap 'exit 130' INT TERM
 
 # hunt_rate MODE RUNS SECONDS TIMEOUT PROGRAM: prints "rate% [lo–hi%] (f/n)".
 hunt_rate() {
-  timeout -s INT "$3" build/hunt --perturb "$1" --runs "$2" --count-all \
-    --quiet --timeout "$4" -- "$5" >"$tmp/out" 2>&1
+  build/hunt --perturb "$1" --runs "$2" --count-all --max-time "$3" \
+    --setup-codes 2,3 --quiet --timeout "$4" -- "$5" >"$tmp/out" 2>&1
   n=$(sed -n 's/^runs: *\([0-9]*\).*/\1/p' "$tmp/out")
   f=$(sed -n 's/^failures: *\([0-9]*\).*/\1/p' "$tmp/out")
   r=$(sed -n 's/^failure rate: *\([0-9.]*%\) (95% Wilson interval \([0-9.]*%\) \.\. \([0-9.]*%\)).*/\1 [\2–\3]/p' "$tmp/out")
