@@ -119,6 +119,9 @@ static atomic_int crashing;
 static _Thread_local char thread_name[16];
 static _Thread_local uint64_t thread_clock;
 static _Thread_local struct tbuf *my_buf;
+/* Set in the background flusher, which blocks every signal for its life:
+ * it need not block the fatal ones around each chunk (flush_locked). */
+static _Thread_local int signals_blocked;
 static pthread_key_t exit_key;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static struct sigaction old_act[3];
@@ -535,26 +538,36 @@ static void fatal_sigset(sigset_t *set) {
 /* Writes out b's unclaimed records, one chunk per claim. Caller holds
  * b->flush_lock, so no other flusher has a claim in flight. Returns 0, or
  * -1 when the crash handler has taken the rest (then nothing more is
- * written here). The fatal signals are blocked from the claim to the
- * advance of tail: a crash handler on this thread could not wait for this
- * thread's own claim. */
+ * written here).
+ *
+ * The fatal signals are blocked while it runs: a crash handler on this
+ * thread could not wait for this thread's own claim, so a claim must never
+ * be interrupted between the swap and the advance of tail. Blocking them
+ * once per call, not per chunk, keeps the two system calls off the cost of
+ * each event. (A fault while formatting then kills without the crash flush;
+ * the flush would fault on the same record anyway.) */
 static int flush_locked(struct tbuf *b, int fd, const struct clockconv *cc) {
   char out[CHUNK];
+  sigset_t fatal, old;
+  int rc = 0;
+  if (!signals_blocked) {
+    fatal_sigset(&fatal);
+    pthread_sigmask(SIG_BLOCK, &fatal, &old);
+  }
   for (;;) {
     size_t t = atomic_load_explicit(&b->claim, memory_order_relaxed), e;
     size_t h = atomic_load_explicit(&b->head, memory_order_acquire);
     uint64_t nrec, k;
-    sigset_t fatal, old;
-    if (t & 1)
-      return -1; /* taken by the crash handler */
+    if (t & 1) {
+      rc = -1; /* taken by the crash handler */
+      break;
+    }
     if (t == h)
-      return 0;
+      break;
     char *p = format_chunk(b, t, h, out, &e, &nrec, cc);
-    fatal_sigset(&fatal);
-    pthread_sigmask(SIG_BLOCK, &fatal, &old);
     if (!atomic_compare_exchange_strong(&b->claim, &t, e)) {
-      pthread_sigmask(SIG_SETMASK, &old, NULL);
-      return -1;
+      rc = -1;
+      break;
     }
     lock_or_die(&write_lock, 0);
     k = write_lines(fd, out, (size_t)(p - out), nrec);
@@ -562,8 +575,10 @@ static int flush_locked(struct tbuf *b, int fd, const struct clockconv *cc) {
     atomic_fetch_add(&written, k);
     atomic_fetch_add(&dropped, nrec - k);
     atomic_store_explicit(&b->tail, e, memory_order_release);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
   }
+  if (!signals_blocked)
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return rc;
 }
 
 /* ------------------------------------------------------------ buffers */
@@ -1096,6 +1111,7 @@ static void *flusher_main(void *arg) {
   (void)arg;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, NULL); /* crashes belong to the app */
+  signals_blocked = 1;
   for (;;) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
