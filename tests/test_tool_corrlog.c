@@ -29,6 +29,7 @@
 #include <wchar.h>
 
 static char path[64];
+static char own[64]; /* a second log, for the fork test's child */
 
 static void setup(void) {
   snprintf(path, sizeof path, "/tmp/corrlog-test.XXXXXX");
@@ -39,6 +40,8 @@ static void setup(void) {
 
 static void teardown(void) {
   unlink(path);
+  if (own[0])
+    unlink(own);
 }
 
 TestSuite(corrlog, .init = setup, .fini = teardown, .timeout = 120);
@@ -653,14 +656,14 @@ Test(corrlog, crash_flush_writes_each_event_once) {
 #define FK_ROUNDS 3
 #define FK_OPS 100
 
-static void fork_child(int round, const char *own) {
+static void fork_child(int round, const char *file) {
   corrlog_op op;
   corrlog_begin(&op, NULL, "orphan", "no sink in a forked child");
   corrlog_end(&op, 0, "not logged");
   if (corrlog_dropped() != 0)
     _exit(4);
   if (round == 0) {
-    if (corrlog_open(own) != 0)
+    if (corrlog_open(file) != 0)
       _exit(3);
     for (int i = 0; i < 5; i++)
       log_op("child", i);
@@ -669,7 +672,6 @@ static void fork_child(int round, const char *own) {
 }
 
 Test(corrlog, fork_child_starts_with_empty_buffers) {
-  char own[64];
   snprintf(own, sizeof own, "/tmp/corrlog-test.XXXXXX");
   int fd = mkstemp(own);
   cr_assert_geq(fd, 0, "mkstemp failed");
@@ -707,7 +709,6 @@ Test(corrlog, fork_child_starts_with_empty_buffers) {
     cr_assert_str_eq(str(c.v[i], "kind"), "child", "line %zu", i + 1);
   cr_assert_eq(trace_check(own), 0, "build/trace --check %s failed", own);
   free_log(&c);
-  unlink(own);
 }
 
 /* A full disk, made hermetic with RLIMIT_FSIZE: the file may grow to
