@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
+
 /* Check counters for the summary line; bad_input turns the exit status into
  * 2 because a chapter could not be read or parsed at all. */
 static int verbose, npass, nfail, nskip, bad_input;
@@ -280,36 +282,20 @@ static int load_diff(const char *file, size_t line, const char *a,
       return -1;
     }
   }
-  int fd[2];
-  if (pipe(fd) != 0) {
-    perror("doccheck: pipe");
+  char *argv[] = {"diff", "-u", "--label", (char *)a, "--label", (char *)b,
+                  (char *)a, (char *)b, NULL};
+  /* diff's stdout is the text; its complaints go to our stderr. */
+  struct proc_opts po = {.in = PROC_NULL, .err = PROC_INHERIT};
+  struct proc_run r = {.capture = 1, .capture_max = (size_t)1 << 30};
+  if (proc_run(argv, &po, &r) < 0) {
+    fprintf(stderr, "doccheck: cannot run diff: %s\n",
+            strerror(r.spawn_errno ? r.spawn_errno : errno));
     exit(3);
   }
-  pid_t pid = fork();
-  if (pid < 0) {
-    perror("doccheck: fork");
-    exit(3);
-  }
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    close(fd[0]);
-    close(fd[1]);
-    execlp("diff", "diff", "-u", "--label", a, "--label", b, a, b,
-           (char *)NULL);
-    fprintf(stderr, "doccheck: cannot run diff: %s\n", strerror(errno));
-    _exit(127);
-  }
-  close(fd[1]);
-  char chunk[8192];
-  ssize_t n;
-  while ((n = read(fd[0], chunk, sizeof chunk)) > 0 ||
-         (n < 0 && errno == EINTR))
-    if (n > 0)
-      str_add(want, chunk, (size_t)n);
-  close(fd[0]);
-  int st;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
+  if (r.out)
+    str_add(want, r.out, r.out_len);
+  free(r.out);
+  int st = r.status;
   if (!WIFEXITED(st) || WEXITSTATUS(st) > 1) {
     fprintf(stderr, "%s:%zu: diff %s %s failed (status %d)\n", file, line, a, b,
             WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
@@ -828,8 +814,13 @@ static void show_output_difference(const struct lines *L, const struct block *b,
  * that sigtimedwait can collect them without races. */
 static sigset_t waitset, oldmask;
 
+/* An interrupt that came while no command ran (signals are blocked then,
+ * and delivered here when the next command starts). */
+static volatile sig_atomic_t pending_sig;
+
 static void on_signal(int sig) {
-  (void)sig;
+  if (sig != SIGCHLD)
+    pending_sig = sig;
 }
 
 /* Prints the last n lines of the captured output f, indented. */
@@ -858,18 +849,12 @@ static void show_tail(FILE *f, int n) {
   }
 }
 
-/* Waits for every remaining member of process group pg that has become our
- * child (we are a subreaper), so nothing a command started outlives it. */
+/* Reaps what a command left that has become our child (we are a
+ * subreaper): the runner has already stopped the command's group. */
 static void reap_group(pid_t pg) {
-  kill(-pg, SIGKILL);
-  while (waitpid(-pg, NULL, 0) > 0 || errno == EINTR) {
+  (void)pg;
+  while (waitpid(-1, NULL, WNOHANG) > 0 || errno == EINTR) {
   }
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Runs one command with /bin/sh -c in its own process group, output to an
@@ -898,53 +883,38 @@ static int run_command(const char *file, size_t line, const char *cmd,
             strerror(errno));
     exit(3);
   }
-  double t0 = now();
-  pid_t pid = fork();
-  if (pid < 0) {
-    perror("doccheck: fork");
+  /* The workbook's process runner (tools/proc): /bin/sh -c in its own
+   * process group, stopped with SIGTERM, a grace and SIGKILL at the time
+   * limit or when doccheck is interrupted. */
+  char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+  struct proc_opts po = {.in = PROC_NULL,
+                         .out = PROC_FD,
+                         .out_target = fileno(out),
+                         .err = PROC_MERGE};
+  struct proc_run r = {.timeout_s = timeout};
+  int st = 0, timed_out = 0;
+  sigprocmask(SIG_SETMASK, &oldmask, NULL);
+  int sig = pending_sig;
+  int rc = sig ? 0 : proc_run(argv, &po, &r);
+  sigprocmask(SIG_BLOCK, &waitset, NULL);
+  if (!sig)
+    sig = r.interrupted ? r.interrupted : pending_sig;
+  reap_group(0);
+  if (rc < 0) {
+    fprintf(stderr, "doccheck: cannot run /bin/sh: %s\n",
+            strerror(r.spawn_errno ? r.spawn_errno : errno));
     exit(3);
   }
-  if (pid == 0) {
-    int in = open("/dev/null", O_RDONLY);
-    setpgid(0, 0);
+  if (sig) {
+    fprintf(stderr, "%s:%zu: interrupted: %s\n", file, line, shown.s);
+    signal(sig, SIG_DFL);
     sigprocmask(SIG_SETMASK, &oldmask, NULL);
-    if (in < 0 || dup2(in, 0) < 0 || dup2(fileno(out), 1) < 0 ||
-        dup2(fileno(out), 2) < 0)
-      _exit(127);
-    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-    _exit(127);
+    raise(sig);
+    exit(3);
   }
-  setpgid(pid, pid); /* also here: whichever runs first makes the group */
-  int timed_out = 0;
-  for (;;) {
-    /* WNOWAIT leaves the leader a zombie, so its pid (the group id) cannot
-     * be reused before the rest of the group is killed below. */
-    siginfo_t si = {0};
-    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-        si.si_pid == pid)
-      break;
-    double left = t0 + timeout - now();
-    if (left <= 0) {
-      timed_out = 1;
-      break;
-    }
-    struct timespec ts = {(time_t)left, (long)((left - (time_t)left) * 1e9)};
-    int sig = sigtimedwait(&waitset, NULL, &ts);
-    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
-      reap_group(pid);
-      fprintf(stderr, "%s:%zu: interrupted: %s\n", file, line, shown.s);
-      signal(sig, SIG_DFL);
-      sigprocmask(SIG_SETMASK, &oldmask, NULL);
-      raise(sig);
-      exit(3);
-    }
-  }
-  kill(-pid, SIGKILL);
-  int st;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-  }
-  reap_group(pid);
-  double secs = now() - t0;
+  st = r.status;
+  timed_out = r.timed_out;
+  double secs = r.elapsed_s;
   int got = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   if (timed_out) {
     nfail++;

@@ -303,7 +303,8 @@ int proc_run(char *const argv[], const struct proc_opts *o_in,
   r->timed_out = r->interrupted = r->spawn_errno = 0;
   if (r->capture) {
     o.out = PROC_PIPE;
-    o.err = PROC_MERGE;
+    if (o.err == PROC_INHERIT)
+      o.err = PROC_MERGE;
   }
   if (pipe2(run_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
     r->spawn_errno = errno;

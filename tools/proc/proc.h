@@ -100,9 +100,9 @@ void proc_close(struct proc *p);
 struct proc_run {
   double timeout_s; /* 0: no limit. Then SIGTERM, the grace, SIGKILL */
   double grace_s;   /* 0: PROC_GRACE_S */
-  int capture;      /* 1: keep the child's stdout+stderr (o->out and o->err
-                       are set to a pipe) in out/out_len; 2: keep it and also
-                       write it through to the caller's stdout */
+  int capture;      /* 1: keep the child's stdout (and its stderr, unless
+                       o->err says otherwise) in out/out_len; 2: keep it and
+                       also write it through to the caller's stdout */
   size_t capture_max; /* bytes kept (the first ones); 0: 1 MiB */
   /* Results. */
   char *out;          /* malloc'd, NUL-terminated, or NULL; caller frees */
