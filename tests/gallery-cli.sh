@@ -45,6 +45,12 @@ expect 2 "--reps .*'5x'" "compare 01 --reps 5x is a usage error" -- \
   $G compare 01 --reps 5x
 expect 2 "$T/no-such-dir/run.jsonl" "run --log names a path it cannot write" \
   -- $G run 01 --log "$T/no-such-dir/run.jsonl"
+# One schedule grammar: the gallery refuses what the scheduler would, up
+# front (the run's own "under schedule" line is never printed).
+expect 2 "bad depth '20'" "run --schedule pct:1:20 is refused by the spec parser" \
+  -- $G run 06 --bug --schedule pct:1:20
+expect 2 "0\\.\\.9223372036854775807" "run --seed 2^63 is refused by the spec parser" \
+  -- $G run 06 --bug --seed 9223372036854775808
 mkdir "$T/adir"
 expect 2 "$T/adir" "run --log names a directory given as the file" -- \
   $G run 01 --log "$T/adir"

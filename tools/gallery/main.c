@@ -6,6 +6,7 @@
  * input, 3 setup or internal failure. */
 #include "proc.h"
 #include "registry.h"
+#include "spec.h"
 
 #include <jansson.h>
 
@@ -524,6 +525,13 @@ static int cmd_run(int argc, char **argv) {
       return usage_error("run: unknown option '%s'", a);
     }
   }
+  if (sched) {
+    /* The one grammar (tools/sched/spec.h): refused here, before a run. */
+    struct spec sp;
+    char err[256];
+    if (spec_parse(sched, &sp, err, sizeof err) != 0)
+      return usage_error("run: %s (see tools/sched/spec.h)", err);
+  }
   path_of(prog, sizeof prog, "bin", s, variants[variant]);
   if ((rc = need_file(prog)) != 0)
     return rc;
@@ -733,14 +741,32 @@ static int compare_row(const struct scenario *s, int variant,
     free(c.out);
   }
   qsort(t, (size_t)reps, sizeof t[0], cmp_double);
-  printf("  %-5s %-9s %s%2d/%d bug%s %s%2d/%d other%s  %8.2f ms "
-         "(%.2f-%.2f)\n",
-         variants[variant], sched ? sched : "natural",
-         bugs ? paint("\033[31m") : "", bugs, reps, bugs ? paint("\033[0m") : "",
-         other ? paint("\033[31m") : "", other, reps, other ? paint("\033[0m") : "",
-         t[reps / 2] * 1e3, t[0] * 1e3, t[reps - 1] * 1e3);
-  if (last[0])
-    printf("        last: %.150s\n", last);
+  {
+    char nb[32], no[32];
+    snprintf(nb, sizeof nb, "%d/%d", bugs, reps);
+    snprintf(no, sizeof no, "%d/%d", other, reps);
+    printf("  %-7s %-9s %s%-6s%s %s%-6s%s %8.2f ms (%.2f-%.2f)\n",
+           variants[variant],
+           sched ? (strlen(sched) > 9 ? "forced" : sched) : "natural",
+           bugs ? paint("\033[31m") : "", nb, bugs ? paint("\033[0m") : "",
+           other ? paint("\033[31m") : "", no, other ? paint("\033[0m") : "",
+           t[reps / 2] * 1e3, t[0] * 1e3, t[reps - 1] * 1e3);
+  }
+  /* The table stays 80 columns wide: a long message wraps at a blank,
+   * under itself. */
+  for (const char *p = last, *tag = "last: "; *p; tag = "      ") {
+    size_t n = strlen(p);
+    if (n > 64) {
+      n = 64;
+      while (n > 20 && p[n] != ' ')
+        n--;
+      if (p[n] != ' ')
+        n = 64;
+    }
+    printf("          %s%.*s\n", tag, (int)n, p);
+    p += n;
+    p += strspn(p, " ");
+  }
   return other ? -1 : bugs;
 }
 
@@ -842,14 +868,123 @@ fail:
   return -1;
 }
 
+/* A child that died of SIGPIPE wrote to a reader that went away (as in
+ * `gallery compare 01 | head`): the gallery ends the same way, quietly,
+ * with its files removed, instead of reporting the child as failed. */
+static void end_if_reader_gone(int rc) {
+  if (rc == 128 + SIGPIPE) {
+    fflush(stdout);
+    raise(SIGPIPE);
+  }
+}
+
+/* Prints one line of a diff, coloured on a terminal. */
+static void diff_line(const char *p, size_t n) {
+  const char *c = *p == '+'   ? "\033[32m"
+                  : *p == '-' ? "\033[31m"
+                  : *p == '@' ? "\033[36m"
+                              : NULL;
+  printf("%s%.*s%s\n", c ? paint(c) : "", (int)n, p, c ? paint("\033[0m") : "");
+}
+
+/* The fix as a diff, lesson first: the hunks that hold a FIX(NN) or
+ * BUG(NN) line, in file order, then the others (the header comment, the
+ * correlation logging) summarised one line each, with the command that
+ * prints them all. The diff is captured and printed here, so that a reader
+ * that goes away ends the gallery, not a child it would have to explain.
+ * Returns 0, or 1 when the diff could not be made. */
+static int print_fix_diff(const struct scenario *s, const char *a,
+                          const char *b) {
+  char *dargv[] = {"diff", "-u", "-p", "--label", (char *)a, "--label",
+                   (char *)b, (char *)a, (char *)b, NULL};
+  char fixtag[16], bugtag[16];
+  struct child c = {0};
+  const char *hunk[256], *end;
+  int nh = 0, lesson = 0, rc;
+
+  c.keep_env = 1;
+  c.quiet = 2;
+  rc = run_child(dargv, &c);
+  if ((rc != 0 && rc != 1) || c.out == NULL) {
+    fprintf(stderr, "gallery: diff -u %s %s failed: %s\n", a, b,
+            outcome(rc));
+    free(c.out);
+    return 1;
+  }
+  snprintf(fixtag, sizeof fixtag, "FIX(%02d)", s->id);
+  snprintf(bugtag, sizeof bugtag, "BUG(%02d)", s->id);
+  /* The hunks: each starts at a line "@@" and ends where the next starts. */
+  for (const char *p = c.out; *p && nh < 255;) {
+    if (strncmp(p, "@@", 2) == 0)
+      hunk[nh++] = p;
+    p = strchr(p, '\n');
+    p = p ? p + 1 : "";
+  }
+  end = c.out + strlen(c.out);
+  hunk[nh] = end;
+  int tagged[256] = {0}, plus[256] = {0}, minus[256] = {0};
+  for (int h = 0; h < nh; h++) {
+    for (const char *p = hunk[h]; p < hunk[h + 1];) {
+      const char *nl = memchr(p, '\n', (size_t)(hunk[h + 1] - p));
+      size_t n = nl ? (size_t)(nl - p) : (size_t)(hunk[h + 1] - p);
+      if ((*p == '+' || *p == '-') &&
+          (memmem(p, n, fixtag, strlen(fixtag)) ||
+           memmem(p, n, bugtag, strlen(bugtag))))
+        tagged[h] = 1;
+      plus[h] += *p == '+';
+      minus[h] += *p == '-';
+      p = nl ? nl + 1 : hunk[h + 1];
+    }
+    lesson += tagged[h];
+  }
+  printf("\n%s== the lesson: the %d of %d hunks of the fix with a %s or %s "
+         "line%s\n",
+         paint("\033[1m"), lesson, nh, fixtag, bugtag, paint("\033[0m"));
+  printf("--- %s\n+++ %s\n", a, b);
+  for (int h = 0; h < nh; h++) {
+    if (!tagged[h])
+      continue;
+    for (const char *p = hunk[h]; p < hunk[h + 1];) {
+      const char *nl = memchr(p, '\n', (size_t)(hunk[h + 1] - p));
+      size_t n = nl ? (size_t)(nl - p) : (size_t)(hunk[h + 1] - p);
+      diff_line(p, n);
+      p = nl ? nl + 1 : hunk[h + 1];
+    }
+  }
+  if (lesson < nh) {
+    int np = 0, nm = 0;
+    for (int h = 0; h < nh; h++)
+      if (!tagged[h])
+        np += plus[h], nm += minus[h];
+    printf("\n%s== the rest: %d untagged hunk%s, +%d -%d lines (header "
+           "comment, logging)%s\n",
+           paint("\033[1m"), nh - lesson, nh - lesson == 1 ? "" : "s", np, nm,
+           paint("\033[0m"));
+    for (int h = 0; h < nh; h++) {
+      if (tagged[h])
+        continue;
+      const char *nl = strchr(hunk[h], '\n');
+      int n = nl ? (int)(nl - hunk[h]) : (int)strlen(hunk[h]);
+      char where[64];
+      snprintf(where, sizeof where, "+%d -%d", plus[h], minus[h]);
+      /* 80 columns: the hunk's header (with its function) is cut. */
+      printf("  %-9s %.*s%s\n", where, n > 66 ? 63 : n, hunk[h],
+             n > 66 ? "..." : "");
+    }
+    printf("  the whole diff: diff -u %s %s\n", a, b);
+  }
+  free(c.out);
+  return 0;
+}
+
 static int cmd_compare(int argc, char **argv) {
   const struct scenario *s;
   char a[PATH_MAX], b[PATH_MAX], svgbuf[PATH_MAX * 2];
   /* The logs are named for what they are: the timeline shows the name. */
   char logs[2][PATH_MAX], svgs[2][PATH_MAX], name[64];
   const char *svg_out = NULL, *svg_arg = NULL;
-  char *dargv[12], *targv[8];
-  int n = 0, reps = 5, bad = 0, rc;
+  char *targv[8];
+  int reps = 5, bad = 0, rc;
 
   if (argc > 1 && strcmp(argv[1], "--help") == 0) {
     puts("usage: gallery compare NN [--reps N] [--svg FILE]\n"
@@ -882,12 +1017,17 @@ static int cmd_compare(int argc, char **argv) {
   }
   printf("%s== compare %02d-%s: %s%s\n", paint("\033[1m"), s->id, s->slug,
          s->title, paint("\033[0m"));
-  printf("  variant schedule  outcomes            elapsed median (min-max)\n");
+  printf("  %-7s %-9s %-6s %-6s %s\n", "variant", "schedule", "bug",
+         "other", "   elapsed median (min-max)");
   for (int v = 0; v < 3; v++) {
     rc = compare_row(s, v, NULL, reps);
     if (rc < 0 || (v != 1 && rc > 0))
       bad = 1;
   }
+  /* A schedule longer than its column is named once, whole, so that it
+   * can be copied, and the rows call it "forced". */
+  if (strlen(s->expose_schedule) > 9)
+    printf("  forced: --schedule %s\n", s->expose_schedule);
   for (int v = 1; v < 3; v++) {
     rc = compare_row(s, v, s->expose_schedule, reps);
     if (rc < 0 || (v == 1 ? rc != reps : rc != 0))
@@ -895,26 +1035,8 @@ static int cmd_compare(int argc, char **argv) {
   }
   snprintf(a, sizeof a, "bugs/%02d-%s/async.c", s->id, s->slug);
   snprintf(b, sizeof b, "fixes/%02d-%s/async.c", s->id, s->slug);
-  printf("\n%s== the fix: diff -u %s %s%s\n", paint("\033[1m"), a, b,
-         paint("\033[0m"));
-  dargv[n++] = "diff";
-  dargv[n++] = "-u";
-  dargv[n++] = "--label";
-  dargv[n++] = a;
-  dargv[n++] = "--label";
-  dargv[n++] = b;
-  if (color)
-    dargv[n++] = "--color=always";
-  dargv[n++] = a;
-  dargv[n++] = b;
-  dargv[n] = NULL;
-  {
-    struct child c = {0};
-    c.keep_env = 1;
-    rc = run_child(dargv, &c);
-  }
-  if (rc != 0 && rc != 1)
-    fprintf(stderr, "gallery: diff failed: %s\n", outcome(rc));
+  if (print_fix_diff(s, a, b) != 0)
+    bad = 1;
 
   /* The timelines: the same schedule, bug above fix. */
   for (int k = 0; k < 2; k++) {
@@ -935,6 +1057,7 @@ static int cmd_compare(int argc, char **argv) {
       struct child c = {0};
       c.keep_env = 1;
       rc = run_child(targv, &c);
+      end_if_reader_gone(rc);
       if (rc > 1)
         printf("  (build/trace could not show this log: %s)\n",
                outcome(rc));
@@ -1147,6 +1270,10 @@ static const char tour_help[] =
     "1 when one did not, 3 when a row has no verdict (0 runs, a setup\n"
     "failure).\n";
 
+/* The tour's PCT hunt per scenario: enough for every bug to fail within
+ * it, short enough for a tour. */
+#define TOUR_PCT_RUNS 20
+
 static int cmd_tour(int argc, char **argv) {
   struct tour_row rows[64];
   int all = !isatty(0), nrows = 0, bad = 0, unknown = 0, runs = 20;
@@ -1171,6 +1298,18 @@ static int cmd_tour(int argc, char **argv) {
       return usage_error("tour: unknown option '%s'", argv[i]);
     }
   }
+  /* The legend first: the rows below use these words without defining
+   * them, and PCT is only explained in chapter 21. */
+  printf("How to read each scenario:\n"
+         "  bug, natural  %d plain run%s, real threads and I/O: "
+         "failures/runs\n"
+         "  bug, PCT      %d runs, the scheduler shuffling who goes next at "
+         "held steps\n"
+         "  bug, forced   the test scripts the bad order; it must fail "
+         "every time\n"
+         "  \"PCT to fail\": the first PCT run that failed (PCT is "
+         "explained in chapter 21)\n",
+         runs, runs == 1 ? "" : "s", TOUR_PCT_RUNS);
   for (int i = 0; i < gallery_nscenarios && nrows < 64; i++) {
     const struct scenario *s = &gallery_scenarios[i];
     struct tour_row *r = &rows[nrows++];
@@ -1204,7 +1343,7 @@ static int cmd_tour(int argc, char **argv) {
     unknown |= !hunt_words(&r->bug, words, sizeof words);
     printf("   bug, natural:     %s\n", words);
 
-    tour_hunt(s, 1, "pct", 20, 0, to, max_bug, &r->pct);
+    tour_hunt(s, 1, "pct", TOUR_PCT_RUNS, 0, to, max_bug, &r->pct);
     if (!hunt_words(&r->pct, words, sizeof words)) {
       unknown = 1;
       printf("   bug, PCT:         %s\n", words);
