@@ -138,5 +138,22 @@ for case in "01 log-order --latency-us 300000" \
   fi
 done
 
+# 7. Hunts of 01's bug that stop at the first failure: the runs still in
+# flight are stopped (SIGTERM, then the grace) and remove their files.
+: >"$W/why"
+for i in 1 2 3 4 5 6; do
+  TMPDIR=$T "$G" hunt 01 >/dev/null 2>"$W/err" </dev/null
+  rc=$?
+  [ "$rc" -eq 1 ] || echo "hunt $i: exit $rc, wanted 1 (a failure)" >>"$W/why"
+done
+left=$(ls -A "$T")
+[ -n "$left" ] && echo "left in \$TMPDIR: $left" >>"$W/why"
+if [ -s "$W/why" ]; then
+  no "6 hunts of 01 stopped at the first failure leave no file"
+else
+  ok "6 hunts of 01 stopped at the first failure leave no file"
+fi
+rm -rf "${T:?}"/*
+
 echo "1..$N"
 [ "$FAILS" -eq 0 ]
