@@ -126,6 +126,9 @@ static pthread_key_t exit_key;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static struct sigaction old_act[3];
 static const int fatal_sigs[3] = {SIGSEGV, SIGABRT, SIGBUS};
+void corrlog__live_add(corrlog_op *op);
+void corrlog__live_remove(const corrlog_op *op);
+const corrlog_op *corrlog__live_parent(const corrlog_op *op);
 
 /* ------------------------------------------------------------ clock */
 
@@ -960,6 +963,11 @@ void corrlog__begin(corrlog_op *op, const corrlog_op *parent, const char *kind,
 #else
   (void)nf;
 #endif
+  op->parent_op = parent;
+  op->begin_ns = mono_ns();
+  op->last_ev = "begin";
+  corrlog__live_add(op);
+  corrlog__current = op;
   va_start(ap, fmt);
   emit(op, "begin", 0, kv, file, line, func, fmt, ap);
   va_end(ap);
@@ -973,12 +981,21 @@ void corrlog__event(corrlog_op *op, const char *ev, int status, const char *kv,
   va_start(ap, fmt);
   emit(op, ev, status, kv, file, line, func, fmt, ap);
   va_end(ap);
-  if (ev[0] == 'e' && ev[1] == 'n' && ev[2] == 'd' && ev[3] == '\0')
+  op->last_ev = ev;
+  if (ev[0] == 'e' && ev[1] == 'n' && ev[2] == 'd' && ev[3] == '\0') {
     op->ended = 1;
+    corrlog__live_remove(op);
+    if (corrlog__current == op)
+      corrlog__current = NULL;
+  }
 }
 
-void corrlog_handoff(corrlog_op *op) {
+void corrlog__handoff(corrlog_op *op, const char *file, int line,
+                      const char *func) {
   tick(op);
+  op->handoff.file = file;
+  op->handoff.line = line;
+  op->handoff.func = func;
 }
 
 size_t corrlog_format(char *buf, size_t len, const corrlog_op *op,
@@ -1330,6 +1347,115 @@ uint64_t corrlog_dropped(void) {
   return atomic_load(&dropped);
 }
 
+/* ------------------------------------------------------------ live ops */
+
+struct corrlog_live corrlog__live_ops;
+_Thread_local corrlog_op *corrlog__current;
+
+#define LIVE_MASK (CORRLOG_LIVE_SLOTS - 1)
+/* Fuller than this, probes grow long: further ops are counted in missed. */
+#define LIVE_LIMIT (CORRLOG_LIVE_SLOTS * 3 / 4)
+
+static void live_lock(void) {
+  while (__atomic_exchange_n(&corrlog__live_ops.lock, 1, __ATOMIC_ACQUIRE))
+    while (__atomic_load_n(&corrlog__live_ops.lock, __ATOMIC_RELAXED))
+      ;
+}
+
+static void live_unlock(void) {
+  __atomic_store_n(&corrlog__live_ops.lock, 0, __ATOMIC_RELEASE);
+}
+
+static size_t live_hash(const void *p) {
+  uint64_t x = (uint64_t)(uintptr_t)p;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  return (size_t)x & LIVE_MASK;
+}
+
+static corrlog_op *live_get(size_t i) {
+  return __atomic_load_n(&corrlog__live_ops.slot[i], __ATOMIC_RELAXED);
+}
+
+static void live_set(size_t i, corrlog_op *op) {
+  __atomic_store_n(&corrlog__live_ops.slot[i], op, __ATOMIC_RELAXED);
+}
+
+/* Linear probing: the slot holding op, or the empty slot where it would
+ * go. Caller holds the lock; the table is never full (LIVE_LIMIT). */
+static size_t live_find(const corrlog_op *op) {
+  size_t i = live_hash(op);
+  while (live_get(i) && live_get(i) != op)
+    i = (i + 1) & LIVE_MASK;
+  return i;
+}
+
+/* Lists op (begun again at the same address: it keeps its slot). */
+void corrlog__live_add(corrlog_op *op) {
+  live_lock();
+  size_t i = live_find(op);
+  if (!live_get(i)) {
+    if (corrlog__live_ops.count >= LIVE_LIMIT) {
+      corrlog__live_ops.missed++;
+    } else {
+      live_set(i, op);
+      corrlog__live_ops.count++;
+    }
+  }
+  live_unlock();
+}
+
+/* Unlists op, shifting back the entries after it that probed past its
+ * slot, so that no lookup meets a hole before its entry. */
+void corrlog__live_remove(const corrlog_op *op) {
+  live_lock();
+  size_t i = live_find(op);
+  if (live_get(i)) {
+    live_set(i, NULL);
+    corrlog__live_ops.count--;
+    for (size_t j = (i + 1) & LIVE_MASK; live_get(j); j = (j + 1) & LIVE_MASK) {
+      size_t k = live_hash(live_get(j));
+      /* The entry at j may move to the hole at i unless its home k lies
+       * cyclically in (i, j]. */
+      int stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+      if (!stays) {
+        live_set(i, live_get(j));
+        live_set(j, NULL);
+        i = j;
+      }
+    }
+  }
+  live_unlock();
+}
+
+/* op's parent when it is live, else NULL. */
+const corrlog_op *corrlog__live_parent(const corrlog_op *op) {
+  const corrlog_op *p = op->parent_op, *found = NULL;
+  if (!p)
+    return NULL;
+  live_lock();
+  size_t i = live_find(p);
+  if (live_get(i) == p && p->id == op->parent)
+    found = p;
+  live_unlock();
+  return found;
+}
+
+corrlog_op *corrlog_current(void) {
+  return corrlog__current;
+}
+
+corrlog_op *corrlog_set_current(corrlog_op *op) {
+  corrlog_op *prev = corrlog__current;
+  corrlog__current = op;
+  return prev;
+}
+
+void corrlog__restore_current(corrlog_op **prev) {
+  corrlog__current = *prev;
+}
+
 /* ------------------------------------------------------------ reports */
 
 /* Prints one code address as well as dladdr allows: the symbol and offset
@@ -1353,9 +1479,10 @@ static void print_addr(const char *label, void *addr) {
   }
 }
 
-void corrlog_report_origin(const corrlog_op *op, const char *what) {
-  fprintf(stderr, "%s\n  operation %016llx (%s) was started at %s:%d in %s()\n",
-          what, (unsigned long long)op->id, op->kind ? op->kind : "op",
+/* One link of a chain: where op was begun and where it was handed off. */
+static void report_one(const corrlog_op *op, const char *role) {
+  fprintf(stderr, "  %s %016llx (%s) was started at %s:%d in %s()\n", role,
+          (unsigned long long)op->id, op->kind ? op->kind : "op",
           op->origin.file ? op->origin.file : "?", op->origin.line,
           op->origin.func ? op->origin.func : "?");
   print_addr("called from", op->origin.ret);
@@ -1363,6 +1490,27 @@ void corrlog_report_origin(const corrlog_op *op, const char *what) {
     char label[16];
     snprintf(label, sizeof label, "#%d", i);
     print_addr(label, op->origin.frames[i]);
+  }
+  if (op->handoff.file)
+    fprintf(stderr, "  handed off at %s:%d in %s()\n", op->handoff.file,
+            op->handoff.line, op->handoff.func ? op->handoff.func : "?");
+}
+
+/* Prints op's chain up to its root: each parent is followed only while it
+ * is live (in corrlog__live_ops with the expected id); an ended parent's
+ * memory may be gone, so its id alone is printed. */
+void corrlog_report_origin(const corrlog_op *op, const char *what) {
+  fprintf(stderr, "%s\n", what);
+  report_one(op, "operation");
+  for (int depth = 0; op->parent && depth < 64; depth++) {
+    const corrlog_op *p = corrlog__live_parent(op);
+    if (!p) {
+      fprintf(stderr, "  parent %016llx has ended (its begin is in the log)\n",
+              (unsigned long long)op->parent);
+      return;
+    }
+    report_one(p, "parent");
+    op = p;
   }
 }
 

@@ -81,6 +81,55 @@ typedef struct corrlog_site {
 } corrlog_site;
 /* @end */
 
+/* Where an operation was last handed off (corrlog_handoff): file NULL
+ * when it never was. */
+typedef struct corrlog_where {
+  const char *file;
+  int line;
+  const char *func;
+} corrlog_where;
+
+/* @snippet live_ops */
+/* The live-operation registry, read by debuggers (the gdb commands
+ * async-bt and async-ops). These names are a stable interface: a debugger
+ * extension reads them by name, so rename nothing here without changing it.
+ *
+ *   corrlog__live_ops            the root (struct corrlog_live), a global.
+ *   corrlog__live_ops.slot[i]    for i in 0..CORRLOG_LIVE_SLOTS-1: a live op
+ *                                (corrlog_op *) or NULL. Unordered (a hash
+ *                                set keyed by the op's address); sort by
+ *                                begin_ns for age order.
+ *   corrlog__live_ops.count      how many slots are non-NULL.
+ *   corrlog__live_ops.missed     ops begun while every slot was taken: live
+ *                                but not listed (never silent).
+ *   corrlog__live_ops.lock       0 = free, 1 = a thread is changing the
+ *                                slots (a debugger that stopped every thread
+ *                                reads a consistent set when it is 0).
+ *   corrlog__current             thread-local (corrlog_op *): the operation
+ *                                the thread is working on now, or NULL.
+ *
+ * A live op is one begun (corrlog_begin) and not yet ended (corrlog_end);
+ * an op that is never ended stays listed until another op is begun at the
+ * same address, so end every op before its memory goes. Fields of each
+ * corrlog_op a debugger may read:
+ *   id, parent        ids (parent 0 = a root); printed as 16 hex digits
+ *   kind              const char *, e.g. "resize"
+ *   origin.file, origin.line, origin.func, origin.ret
+ *                     where it was begun, and the beginner's return address
+ *   handoff.file, handoff.line, handoff.func
+ *                     where it was last handed off (file NULL: never)
+ *   parent_op         the parent's object, NULL for a root. Follow it only
+ *                     while it is itself in a slot and its id is `parent`:
+ *                     an ended parent's memory may be gone.
+ *   begin_ns          CLOCK_MONOTONIC nanoseconds at begin
+ *   last_ev           const char *: the last event logged ("begin", "step",
+ *                     "error"; after "end" the op leaves the set)
+ *   seq               number of events logged so far
+ *
+ * The current op is set by corrlog_begin (until the op ends or the thread
+ * enters another one) and by corrlog_enter at the other side of a handoff
+ * (until the enclosing block returns). */
+#define CORRLOG_LIVE_SLOTS 4096
 typedef struct corrlog_op {
   uint64_t id;
   uint64_t parent;
@@ -89,7 +138,25 @@ typedef struct corrlog_op {
   const char *kind;   /* e.g. "req"; must outlive the op (a literal) */
   corrlog_site origin;
   int ended;
+  const struct corrlog_op *parent_op; /* see above: check before following */
+  corrlog_where handoff;
+  uint64_t begin_ns;
+  const char *last_ev;
 } corrlog_op;
+
+struct corrlog_live {
+  corrlog_op *slot[CORRLOG_LIVE_SLOTS];
+  unsigned long count;
+  unsigned long missed;
+  int lock;
+};
+extern struct corrlog_live corrlog__live_ops;
+#ifdef __cplusplus
+extern thread_local corrlog_op *corrlog__current;
+#else
+extern _Thread_local corrlog_op *corrlog__current;
+#endif
+/* @end */
 
 /* Opens the process-wide sink. path may be "-" for stdout. Returns 0 or a
  * negative errno value. Calling it again closes the previous sink first.
@@ -166,9 +233,31 @@ void corrlog_set_origin_frames(int n);
                  __VA_ARGS__)
 
 /* Records that op crosses to another thread or callback: advances the
- * Lamport clock of the op. Call on the sending side just before the handoff;
- * the receiving side logs with the same op and inherits the clock. */
-void corrlog_handoff(corrlog_op *op);
+ * Lamport clock of the op and remembers where (op->handoff). Call on the
+ * sending side just before the handoff; the receiving side logs with the
+ * same op (after corrlog_enter) and inherits the clock. */
+#define corrlog_handoff(op)                                                    \
+  corrlog__handoff((op), __FILE__, __LINE__, __func__)
+void corrlog__handoff(corrlog_op *op, const char *file, int line,
+                      const char *func);
+
+/* The operation the calling thread is working on (corrlog__current), or
+ * NULL. */
+corrlog_op *corrlog_current(void);
+
+/* Makes op the calling thread's current operation and returns the previous
+ * one; pass that back to restore it. corrlog_enter does both for a block. */
+corrlog_op *corrlog_set_current(corrlog_op *op);
+void corrlog__restore_current(corrlog_op **prev);
+
+/* At the other side of a handoff -- the first line of a pool callback, an
+ * after-work callback, a timer callback -- marks op as the operation this
+ * thread works on until the enclosing block ends (the callback returns).
+ * One per block. */
+#define corrlog_enter(op)                                                      \
+  corrlog_op *corrlog__entered                                                 \
+      __attribute__((cleanup(corrlog__restore_current), unused)) =             \
+          corrlog_set_current(op)
 
 /* Formats one event as a JSON line (with trailing newline) into buf, stamped
  * with the current time. Returns the length written, or the length it would
