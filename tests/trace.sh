@@ -242,6 +242,38 @@ for sig in INT TERM HUP; do
 done
 rm -f "$tmp/log.fifo"
 
+# The text view says what its symbols mean, on its first line, and every
+# symbol in the lanes column of these logs is one it names; lanes are named
+# by kind, number and the end of the id, never by the 16-digit id.
+for f in ok.jsonl log-order-bug.jsonl ended-twice.jsonl never-ended.jsonl; do
+  for by in op thread; do
+    NO_COLOR= "$T" --by "$by" "$D/$f" >"$tmp/key" 2>/dev/null
+    key=$(head -n 1 "$tmp/key")
+    case $key in
+    "key: "*) ;;
+    *) fail "$f --by $by: the first line is no key: $key"; continue ;;
+    esac
+    # The lanes column: 10 characters and one overflow from column 19.
+    bad=$(sed -n '3,$p' "$tmp/key" | grep -E '^ *[0-9]+ ' | cut -c19-29 |
+      fold -w 1 | sort -u | grep -v '^ *$' | while read -r sym; do
+        case $key in *" $sym "*) ;; *) printf '%s ' "$sym" ;; esac
+      done)
+    [ -z "$bad" ] && pass "$f --by $by: the key names every symbol shown" ||
+      fail "$f --by $by: symbols shown but not in the key: $bad"
+  done
+done
+NO_COLOR= "$T" "$D/ok.jsonl" >"$tmp/lab"
+"$T" --format svg "$D/ok.jsonl" >"$tmp/lab.svg"
+if grep -qE '[0-9a-f]{16}' "$tmp/lab" ||
+  grep -E '<text x="20" y="[0-9]+" font-size="24">' "$tmp/lab.svg" | grep -qE '[0-9a-f]{16}'; then
+  fail "a lane is still labelled with a 16-digit id"
+else pass "no lane labelled with a 16-digit id (text, SVG)"; fi
+# ok.jsonl's third op to appear is 00000000000000b1, of kind fetch.
+grep -q '^    4 .*fetch 3 · …b1 *begin  fetch k1' "$tmp/lab" &&
+  grep -q '>fetch 3 · …b1</text>' "$tmp/lab.svg" &&
+  pass "lane label: kind, number, end of id (fetch 3 · …b1)" ||
+  fail "lane label of op 00000000000000b1 is not 'fetch 3 · …b1'"
+
 # Usage errors.
 expect_rc 2 "no file" -- "$T"
 expect_rc 2 "unknown option" -- "$T" --bogus "$D/ok.jsonl"

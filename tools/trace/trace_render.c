@@ -59,6 +59,45 @@ static void put_plain(FILE *f, const char *s, size_t max) {
   }
 }
 
+/* A lane's label: the operation's kind and its number in the log (the
+ * order ops first appear, as in the Chrome view), then the end of its id,
+ * e.g. "req 3 \u00b7 \u202601" for op 0000000000000001, the third op seen.
+ * Sixteen hex digits say nothing a reader can hold in mind, and differ
+ * only at the end; an id that is not such a number (a hand-written log's
+ * "req-7") is its own label. */
+static void op_label(const struct trace_op *op, char *buf, size_t len) {
+  const char *id = op->id;
+  size_t n = strlen(id), lead = 0;
+  char kind[8];
+
+  if (n < 12 || strspn(id, "0123456789abcdefABCDEF") != n) {
+    snprintf(buf, len, "%.16s%s", id, n > 16 ? "..." : "");
+    trace__sanitize(buf);
+    return;
+  }
+  /* Leading zeros dropped, at least two digits kept, at most four. */
+  while (lead + 2 < n && id[lead] == '0')
+    lead++;
+  if (n - lead > 4)
+    lead = n - 4;
+  /* The kind comes from the log: no byte of it reaches a terminal raw. */
+  snprintf(kind, sizeof kind, "%.6s", op->kind ? op->kind : "op");
+  trace__sanitize(kind);
+  snprintf(buf, len, "%s %lu \u00b7 \u2026%s", kind, op->num, id + lead);
+}
+
+/* Writes s padded with blanks to width columns (UTF-8: one column per
+ * character, not per byte). */
+static void put_padded(FILE *f, const char *s, int width) {
+  int cols = 0;
+
+  for (const unsigned char *u = (const unsigned char *)s; *u; u++)
+    cols += (*u & 0xc0) != 0x80;
+  fputs(s, f);
+  for (; cols < width; cols++)
+    putc(' ', f);
+}
+
 /* ------------------------------------------------------------ text */
 
 #define LANES 10
@@ -90,6 +129,11 @@ static int text_event(struct trace_ctx *c, const struct trace_event *e,
 
   if (!st->header_done) {
     st->header_done = 1;
+    /* The symbols are explained where they are used, not only in the
+     * book (chapter 23). */
+    fprintf(f, "key: B begin  . step  E end  X error  ! a check failed (<- "
+               "why)  | %s\n",
+            trace__by_thread(c) ? "a thread" : "op in flight");
     fprintf(f, "%5s %10s  %-*s  %-16s %-5s  %s\n", "line", "ms", LANES, "lanes",
             trace__by_thread(c) ? "thread    op" : "op", "ev",
             "message [thread]");
@@ -133,16 +177,16 @@ static int text_event(struct trace_ctx *c, const struct trace_event *e,
   if (color)
     fputs(lane_color[lane % 6], f);
   {
-    char id[64];
-    if (trace__by_thread(c))
-      snprintf(id, sizeof id, "%-9.9s %.16s", trace__thread_name(c, th),
-               op->id);
-    else
-      snprintf(id, sizeof id, "%.16s", op->id);
-    trace__sanitize(id);
-    fprintf(f, "%-16s", id);
-    if (strlen(op->id) > 16)
-      fputs("...", f);
+    char label[64], id[96];
+    op_label(op, label, sizeof label);
+    if (trace__by_thread(c)) {
+      snprintf(id, sizeof id, "%-9.9s ", trace__thread_name(c, th));
+      trace__sanitize(id);
+      fputs(id, f);
+      put_padded(f, label, 16);
+    } else {
+      put_padded(f, label, 16);
+    }
   }
   if (color)
     fputs("\033[0m", f);
@@ -457,17 +501,20 @@ static int svg_finish(struct trace_ctx *c) {
   /* Lanes and their labels. */
   for (lane = 0; lane < st->nlanes; lane++) {
     const char *label = NULL;
+    char opl[64];
     for (i = 0; i < st->n && !label; i++)
       if (st->rows[i].lane == lane)
         label = trace__by_thread(c) ? trace__thread_name(c, lane)
-                                    : st->rows[i].op->id;
+                                    : (op_label(st->rows[i].op, opl,
+                                                sizeof opl),
+                                       opl);
     fprintf(f,
             "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" "
             "fill=\"%s\"/>\n",
             SVG_TOP + lane * SVG_LANE, w, SVG_LANE,
             lane % 2 ? "#ffffff" : "#f2f2f2");
     fprintf(f, "<text x=\"20\" y=\"%d\" font-size=\"24\">", svg_y(lane) + 8);
-    trace__xml_str(f, label ? label : "", 18);
+    trace__xml_str(f, label ? label : "", 24);
     fputs("</text>\n", f);
   }
   /* Op mode: a bar from begin to end (to the last event when it never
