@@ -97,6 +97,15 @@
  * configures its own schedule is a process of its own and writes its own
  * line, so a reader counts runs with at least one line, not lines.
  *
+ * The recorder: with SCHED_LOG=FILE in the environment (read before
+ * main()), every wrapped call -- threadpool requests submitted, released,
+ * run and completed; timer firings; closes; thread starts, exits, locks,
+ * waits and schedule points -- and every choice the scheduler makes is
+ * appended to FILE as JSON Lines in corrlog's schema, with or without a
+ * schedule, so that build/trace draws a timeline of a program that logs
+ * nothing itself. Its trailer carries "recorder":"sched": the timeline
+ * was recorded by the scheduler, not by the program (sched_rec.c).
+ *
  * After a run, sched_taken() returns the requests released and the steps
  * taken, in order, as an "order:..." spec that replays the run; with the
  * environment variable SCHED_PRINT=1 it is printed to stderr at exit as
@@ -158,12 +167,14 @@ void sched_uv_close(uv_handle_t *h, uv_close_cb cb);
 
 /* Nonzero while a thread schedule is active; read by SCHED_POINT. */
 extern int sched__on;
+/* Nonzero while the recorder writes SCHED_LOG (see below). */
+extern int sched__rec;
 
-/* A named schedule point. Without a schedule it costs one well-predicted
- * branch. */
+/* A named schedule point. Without a schedule or a recorder it costs one
+ * well-predicted branch. */
 #define SCHED_POINT(name)                                                    \
   do {                                                                       \
-    if (__builtin_expect(sched__on, 0))                                      \
+    if (__builtin_expect(sched__on | sched__rec, 0))                         \
       sched_point(name);                                                     \
   } while (0)
 void sched_point(const char *name);

@@ -27,4 +27,22 @@ void sched__threads_reset(void);
 void sched__script_add(const char *s, size_t n, unsigned step);
 void sched__script_clear(void);
 
+/* The recorder (sched_rec.c): with SCHED_LOG=FILE, sched__rec is nonzero
+ * and the wrapped calls and the scheduler's choices are written to FILE in
+ * corrlog's schema. Each call is a no-op while sched__rec is 0. */
+void sched__rec_name(const char *name);
+void sched__rec_thread_named(const char *name);
+void sched__rec_thread(const char *ev, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+unsigned long sched__rec_begin(const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void sched__rec_event(unsigned long op, const char *kind, const char *ev,
+                      int status, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void sched__rec_choice(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+/* Writes the trailer and closes FILE; called at exit and before the
+ * scheduler ends a run with _exit(). */
+void sched__rec_close(void);
+
 #endif

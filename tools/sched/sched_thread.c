@@ -265,6 +265,8 @@ static void deadlock(void) {
       print_waits(&threads[i]);
   print_cycle();
   fprintf(stderr, "sched: schedule: %s\n", sched_taken());
+  sched__rec_choice("deadlock: no thread can run");
+  sched__rec_close();
   fflush(stdout);
   fflush(stderr);
   /* _exit: the other threads are parked for good, and atexit handlers
@@ -313,6 +315,7 @@ static struct sthread *choose(struct sthread **r, int n,
          * scheduler), so the flush cannot block on one. */
         fprintf(stderr, "\nsched: schedule taken so far: %s\n",
                 sched_taken());
+        sched__rec_close();
         fflush(NULL);
         _exit(2);
       }
@@ -378,6 +381,7 @@ static void decide(struct sthread *prev) {
     next = choose(r, n, prev);
     step_name(step, sizeof step, next);
     sched__record(step);
+    sched__rec_choice("%s (of %d runnable)", step, n);
   } else {
     next = r[0];
   }
@@ -427,6 +431,8 @@ static void *watchdog(void *arg) {
           if (threads[i].state != T_DONE)
             print_waits(&threads[i]);
         fprintf(stderr, "sched: schedule: %s\n", sched_taken());
+        sched__rec_choice("stuck: %s holds the token", current->name);
+        sched__rec_close();
         fflush(stdout);
         fflush(stderr);
         _exit(1);
@@ -531,6 +537,7 @@ void sched__threads_configure(enum sched_tstrategy s, uint64_t seed,
   threads[0].state = T_RUNNING;
   threads[0].pt = pthread_self();
   self = &threads[0];
+  sched__rec_name(self->name);
   current = self;
   now(&token_since);
   sched__on = s != SCHED_T_NONE;
@@ -551,7 +558,22 @@ void sched__threads_configure(enum sched_tstrategy s, uint64_t seed,
   }
 }
 
+/* The name of a mutex or condition variable for the recorder, copied
+ * under S_mu (call without it). */
+static const char *rec_obj(const void *o, char *buf, size_t n) {
+  struct obj *r;
+  pthread_mutex_lock(&S_mu);
+  r = obj_find(o, 0);
+  if (r)
+    snprintf(buf, n, "%s", r->name);
+  else
+    snprintf(buf, n, "%p", o);
+  pthread_mutex_unlock(&S_mu);
+  return buf;
+}
+
 void sched_point(const char *name) {
+  sched__rec_thread("step", "at %s", name);
   if (!sched__on || self == NULL)
     return;
   pthread_mutex_lock(&S_mu);
@@ -560,6 +582,7 @@ void sched_point(const char *name) {
 }
 
 void sched_thread_name(const char *name) {
+  sched__rec_name(name);
   if (self == NULL)
     return;
   pthread_mutex_lock(&S_mu);
@@ -568,7 +591,7 @@ void sched_thread_name(const char *name) {
 }
 
 void sched_name(const void *obj, const char *name) {
-  if (!sched__on)
+  if (!sched__on && !sched__rec)
     return;
   pthread_mutex_lock(&S_mu);
   snprintf(obj_find(obj, 1)->name, sizeof objs[0].name, "%s", name);
@@ -596,13 +619,16 @@ static void *trampoline(void *arg) {
   void *ret;
 
   self = me;
+  sched__rec_name(me->name);
   pthread_mutex_lock(&S_mu);
   while (current != me)
     check(pthread_cond_wait(&me->cv, &S_mu), "pthread_cond_wait");
   me->state = T_RUNNING;
   me->wait = W_NONE;
   pthread_mutex_unlock(&S_mu);
+  sched__rec_thread("step", "starts");
   ret = me->fn(me->arg);
+  sched__rec_thread("end", "exits");
   pthread_mutex_lock(&S_mu);
   me->state = T_DONE;
   me->point = "exit";
@@ -611,11 +637,45 @@ static void *trampoline(void *arg) {
   return ret;
 }
 
+/* Without a schedule, a thread the recorder follows: its name, then the
+ * user's start routine. */
+struct rec_start {
+  char name[32];
+  void *(*fn)(void *);
+  void *arg;
+};
+
+static void *rec_trampoline(void *arg) {
+  struct rec_start rs = *(struct rec_start *)arg;
+  void *ret;
+  free(arg);
+  sched__rec_name(rs.name);
+  sched__rec_thread("step", "starts");
+  ret = rs.fn(rs.arg);
+  sched__rec_thread("end", "exits");
+  return ret;
+}
+
 int sched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
                          void *(*fn)(void *), void *arg) {
   struct sthread *nt;
   int r;
 
+  if ((!sched__on || self == NULL) && sched__rec) {
+    static unsigned created;
+    struct rec_start *rs = malloc(sizeof *rs);
+    if (rs == NULL)
+      return EAGAIN;
+    pthread_mutex_lock(&S_mu);
+    snprintf(rs->name, sizeof rs->name, "t%u", ++created);
+    pthread_mutex_unlock(&S_mu);
+    rs->fn = fn;
+    rs->arg = arg;
+    sched__rec_thread("step", "creates %s", rs->name);
+    if ((r = pthread_create(t, attr, rec_trampoline, rs)) != 0)
+      free(rs);
+    return r;
+  }
   if (!sched__on || self == NULL)
     return pthread_create(t, attr, fn, arg);
   pthread_mutex_lock(&S_mu);
@@ -640,6 +700,7 @@ int sched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
   if ((unsigned)nthreads > max_threads)
     max_threads = (unsigned)nthreads;
   *t = nt->pt;
+  sched__rec_thread("step", "creates %s", nt->name);
   /* The point comes after the creation: the child may run first. */
   park("create", W_NONE, NULL);
   pthread_mutex_unlock(&S_mu);
@@ -648,6 +709,7 @@ int sched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
 
 int sched_pthread_join(pthread_t t, void **ret) {
   struct sthread *target = NULL;
+  int r;
 
   if (sched__on && self != NULL) {
     pthread_mutex_lock(&S_mu);
@@ -660,20 +722,33 @@ int sched_pthread_join(pthread_t t, void **ret) {
       park("join", W_JOIN, target);
     pthread_mutex_unlock(&S_mu);
   }
-  return pthread_join(t, ret);
+  sched__rec_thread("step", "join");
+  r = pthread_join(t, ret);
+  sched__rec_thread("step", "joined");
+  return r;
 }
 
 int sched_mutex_lock(pthread_mutex_t *m) {
-  if (!sched__on || self == NULL)
-    return pthread_mutex_lock(m);
-  pthread_mutex_lock(&S_mu);
-  obj_find(m, 1);
-  park("lock", W_MUTEX, m);
-  obj_find(m, 1)->owner = self;
-  pthread_mutex_unlock(&S_mu);
-  /* Free among registered threads; an unregistered holder (a libuv pool
-   * thread) may still make this wait briefly, which is real behaviour. */
-  return pthread_mutex_lock(m);
+  char nm[32];
+  int r;
+  if (sched__rec)
+    sched__rec_thread("step", "lock %s", rec_obj(m, nm, sizeof nm));
+  if (!sched__on || self == NULL) {
+    r = pthread_mutex_lock(m);
+  } else {
+    pthread_mutex_lock(&S_mu);
+    obj_find(m, 1);
+    park("lock", W_MUTEX, m);
+    obj_find(m, 1)->owner = self;
+    pthread_mutex_unlock(&S_mu);
+    /* Free among registered threads; an unregistered holder (a libuv pool
+     * thread) may still make this wait briefly, which is real
+     * behaviour. */
+    r = pthread_mutex_lock(m);
+  }
+  if (sched__rec)
+    sched__rec_thread("step", "holds %s", rec_obj(m, nm, sizeof nm));
+  return r;
 }
 
 int sched_mutex_trylock(pthread_mutex_t *m) {
@@ -694,6 +769,10 @@ int sched_mutex_trylock(pthread_mutex_t *m) {
 int sched_mutex_unlock(pthread_mutex_t *m) {
   struct obj *o;
   int r;
+  if (sched__rec) {
+    char nm[32];
+    sched__rec_thread("step", "unlock %s", rec_obj(m, nm, sizeof nm));
+  }
   if (!sched__on || self == NULL)
     return pthread_mutex_unlock(m);
   pthread_mutex_lock(&S_mu);
@@ -709,6 +788,10 @@ int sched_mutex_unlock(pthread_mutex_t *m) {
 int sched_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
   struct obj *o;
   int r;
+  if (sched__rec) {
+    char nm[32];
+    sched__rec_thread("step", "wait %s", rec_obj(c, nm, sizeof nm));
+  }
   if (!sched__on || self == NULL)
     return pthread_cond_wait(c, m);
   pthread_mutex_lock(&S_mu);
@@ -748,7 +831,13 @@ static void wake(const pthread_cond_t *c, int all) {
 }
 
 static int signal_common(pthread_cond_t *c, int all) {
-  int r = all ? pthread_cond_broadcast(c) : pthread_cond_signal(c);
+  int r;
+  if (sched__rec) {
+    char nm[32];
+    sched__rec_thread("step", "%s %s", all ? "broadcast" : "signal",
+                      rec_obj(c, nm, sizeof nm));
+  }
+  r = all ? pthread_cond_broadcast(c) : pthread_cond_signal(c);
   if (!sched__on || r != 0)
     return r;
   pthread_mutex_lock(&S_mu);

@@ -38,6 +38,8 @@ struct item {
     uv_timer_cb timer;
     uv_close_cb close;
   } u;
+  unsigned long rec; /* its op in the recorder (sched_rec.c), or 0 */
+  int repeat;        /* a repeating timer's firing: its op goes on */
   struct item *next;
 };
 
@@ -61,6 +63,8 @@ struct cbent {
   enum kind kind;
   void (*cb)(void);
   unsigned num; /* close: the number of its uv_close() call */
+  unsigned long rec; /* its op in the recorder, or 0 */
+  int repeat;        /* timer: a repeating one */
 };
 static struct cbent *cbs;
 static size_t ncbs, cbs_cap;
@@ -205,6 +209,8 @@ void sched_reset(void) {
   sched__threads_reset();
 }
 
+static void submit(struct item *it);
+
 static void record(const struct item *it) {
   char step[40];
   snprintf(step, sizeof step, "%s#%u", kind_names[it->kind], it->num);
@@ -249,6 +255,8 @@ static struct item *unlink_req(struct item **list, void *req) {
 static void fs_done_cb(uv_fs_t *req) {
   struct item *it = unlink_req(&inflight, req);
   uv_fs_cb cb = it->u.fs.cb;
+  sched__rec_event(it->rec, "fs_write", "end", req->result < 0 ? (int)req->result : 0,
+                   "fs_write#%u: callback, result %zd", it->num, req->result);
   free(it->u.fs.bufs);
   free(it);
   if (cb)
@@ -256,12 +264,22 @@ static void fs_done_cb(uv_fs_t *req) {
 }
 
 static void work_cb(uv_work_t *req) {
+  /* reserved[1]: the recorder's op, reserved[2]: the request's number
+   * (read here, on a pool thread, without the loop thread's lists). */
+  unsigned long rec = (unsigned long)req->reserved[1];
+  unsigned num = (unsigned)(uintptr_t)req->reserved[2];
+  sched__rec_thread_named("pool");
+  sched__rec_event(rec, "work", "step", 0, "work#%u: work_cb starts on a "
+                   "pool thread", num);
   ((uv_work_cb)req->reserved[0])(req);
+  sched__rec_event(rec, "work", "step", 0, "work#%u: work_cb returns", num);
 }
 
 static void after_work_cb(uv_work_t *req, int status) {
   struct item *it = unlink_req(&inflight, req);
   uv_after_work_cb after = it->u.work.after;
+  sched__rec_event(it->rec, "work", "end", status,
+                   "work#%u: after_work_cb on the loop thread", it->num);
   free(it);
   if (after)
     after(req, status);
@@ -272,11 +290,13 @@ int sched_uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file,
                       int64_t offset, uv_fs_cb cb) {
   struct item *it;
 
-  if (strategy == S_NONE || cb == NULL)
+  if ((strategy == S_NONE && !sched__rec) || cb == NULL)
     return uv_fs_write(loop, req, file, bufs, nbufs, offset, cb);
   if (nbufs == 0 || bufs == NULL)
     return UV_EINVAL;
   it = new_item(K_FS_WRITE, loop, req);
+  it->rec = sched__rec_begin("fs_write", "fs_write#%u: submitted%s", it->num,
+                             strategy == S_NONE ? "" : ", held");
   it->u.fs.file = file;
   it->u.fs.nbufs = nbufs;
   it->u.fs.offset = offset;
@@ -285,6 +305,8 @@ int sched_uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file,
   if (it->u.fs.bufs == NULL)
     fatal("malloc", UV_ENOMEM);
   memcpy(it->u.fs.bufs, bufs, nbufs * sizeof *bufs);
+  if (strategy == S_NONE)
+    submit(it); /* recording only: nothing is held */
   return 0;
 }
 
@@ -292,13 +314,17 @@ int sched_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work,
                         uv_after_work_cb after) {
   struct item *it;
 
-  if (strategy == S_NONE)
+  if (strategy == S_NONE && !sched__rec)
     return uv_queue_work(loop, req, work, after);
   if (work == NULL)
     return UV_EINVAL;
   it = new_item(K_WORK, loop, req);
   it->u.work.work = work;
   it->u.work.after = after;
+  it->rec = sched__rec_begin("work", "work#%u: queued%s", it->num,
+                             strategy == S_NONE ? "" : ", held");
+  if (strategy == S_NONE)
+    submit(it); /* recording only: nothing is held */
   return 0;
 }
 
@@ -360,25 +386,11 @@ static struct item *pick(void) {
   return held;
 }
 
-static void release(struct item *it) {
+/* Submits a request for real: it is in flight until its callback. */
+static void submit(struct item *it) {
   int r;
 
   unlink_item(&held, it);
-  record(it);
-  if (it->kind == K_TIMER || it->kind == K_CLOSE) {
-    /* The event already happened in libuv; releasing it runs the user's
-     * callback now, on the loop thread. */
-    void *h = it->req;
-    uv_timer_cb tcb = it->u.timer;
-    uv_close_cb ccb = it->u.close;
-    enum kind k = it->kind;
-    free(it);
-    if (k == K_TIMER)
-      tcb(h);
-    else if (ccb)
-      ccb(h);
-    return;
-  }
   it->next = inflight;
   inflight = it;
   if (it->kind == K_FS_WRITE) {
@@ -388,10 +400,49 @@ static void release(struct item *it) {
     /* The work callback is passed through reserved[0]: libuv does not use
      * the reserved fields of a uv_work_t. */
     ((uv_work_t *)it->req)->reserved[0] = (void *)it->u.work.work;
+    ((uv_work_t *)it->req)->reserved[1] = (void *)it->rec;
+    ((uv_work_t *)it->req)->reserved[2] = (void *)(uintptr_t)it->num;
     r = uv_queue_work(it->loop, it->req, work_cb, after_work_cb);
   }
   if (r != 0)
     fatal("releasing a held request", r);
+}
+
+static unsigned count_held(void) {
+  unsigned n = 0;
+  for (struct item *it = held; it; it = it->next)
+    n++;
+  return n;
+}
+
+static void release(struct item *it) {
+  unsigned n = count_held();
+
+  record(it);
+  sched__rec_choice("release %s#%u (of %u held)", kind_names[it->kind],
+                    it->num, n);
+  if (it->kind == K_TIMER || it->kind == K_CLOSE) {
+    /* The event already happened in libuv; releasing it runs the user's
+     * callback now, on the loop thread. */
+    void *h = it->req;
+    uv_timer_cb tcb = it->u.timer;
+    uv_close_cb ccb = it->u.close;
+    enum kind k = it->kind;
+    sched__rec_event(it->rec, kind_names[k], it->repeat ? "step" : "end", 0,
+                     "%s#%u: released, its callback runs", kind_names[k],
+                     it->num);
+    unlink_item(&held, it);
+    free(it);
+    if (k == K_TIMER)
+      tcb(h);
+    else if (ccb)
+      ccb(h);
+    return;
+  }
+  sched__rec_event(it->rec, kind_names[it->kind], "step", 0,
+                   "%s#%u: released by the scheduler", kind_names[it->kind],
+                   it->num);
+  submit(it);
 }
 
 int sched_uv_run(uv_loop_t *loop, uv_run_mode mode) {
@@ -435,8 +486,15 @@ static struct cbent *cb_set(void *h, enum kind k, void (*cb)(void)) {
     if (cbs == NULL)
       fatal("realloc", UV_ENOMEM);
   }
-  cbs[ncbs] = (struct cbent){h, k, cb, 0};
+  cbs[ncbs] = (struct cbent){h, k, cb, 0, 0, 0};
   return &cbs[ncbs++];
+}
+
+static struct cbent *cb_find(void *h, enum kind k) {
+  for (size_t i = 0; i < ncbs; i++)
+    if (cbs[i].h == h && cbs[i].kind == k)
+      return &cbs[i];
+  return NULL;
 }
 
 /* Returns the callback registered for (h, k) and, when del, forgets it
@@ -470,45 +528,102 @@ static void drop_timer(void *h) {
 }
 
 static void timer_tramp(uv_timer_t *t) {
-  uv_timer_cb cb = (uv_timer_cb)cb_take(t, K_TIMER, 0, NULL);
-  if (cb)
-    new_item(K_TIMER, t->loop, t)->u.timer = cb;
+  struct cbent *e = cb_find(t, K_TIMER);
+  uv_timer_cb cb = e ? (uv_timer_cb)e->cb : NULL;
+  unsigned long rec = e ? e->rec : 0;
+  int repeat = e ? e->repeat : 0;
+  if (cb == NULL)
+    return;
+  if (!repeat && e)
+    e->rec = 0; /* a one-shot timer's op ends with this firing */
+  if (hold_timers) {
+    struct item *it = new_item(K_TIMER, t->loop, t);
+    it->u.timer = cb;
+    it->rec = rec;
+    it->repeat = repeat;
+    sched__rec_event(rec, "timer", "step", 0, "fires; held as timer#%u",
+                     it->num);
+    return;
+  }
+  /* Recording only: the callback runs now, as libuv would run it. */
+  sched__rec_event(rec, "timer", repeat ? "step" : "end", 0,
+                   "fires, its callback runs");
+  cb(t);
 }
 
 int sched_uv_timer_start(uv_timer_t *t, uv_timer_cb cb, uint64_t timeout,
                          uint64_t repeat) {
   int r;
-  if (!hold_timers || cb == NULL)
+  if ((!hold_timers && !sched__rec) || cb == NULL)
     return uv_timer_start(t, cb, timeout, repeat);
   r = uv_timer_start(t, timer_tramp, timeout, repeat);
-  if (r == 0)
-    cb_set(t, K_TIMER, (void (*)(void))cb);
+  if (r == 0) {
+    struct cbent *e = cb_set(t, K_TIMER, (void (*)(void))cb);
+    if (e->rec)
+      sched__rec_event(e->rec, "timer", "end", 0, "restarted");
+    e->rec = sched__rec_begin("timer", "timer started: %llu ms%s",
+                              (unsigned long long)timeout,
+                              repeat ? ", repeating" : "");
+    e->repeat = repeat != 0;
+  }
   return r;
+}
+
+/* The recorder: a timer stopped or closed before its firing ends its op
+ * here. */
+static void timer_rec_stop(void *h, const char *why) {
+  struct cbent *e = cb_find(h, K_TIMER);
+  if (e && e->rec) {
+    sched__rec_event(e->rec, "timer", "end", 0, "%s", why);
+    e->rec = 0;
+  }
 }
 
 int sched_uv_timer_stop(uv_timer_t *t) {
   if (hold_timers)
     drop_timer(t);
+  if (sched__rec)
+    timer_rec_stop(t, "stopped");
   return uv_timer_stop(t);
 }
 
 static void close_tramp(uv_handle_t *h) {
   unsigned num = 0;
+  struct cbent *e = cb_find(h, K_CLOSE);
+  unsigned long rec = e ? e->rec : 0;
   uv_close_cb cb = (uv_close_cb)cb_take(h, K_CLOSE, 1, &num);
-  struct item *it = new_item(K_CLOSE, h->loop, h);
+  struct item *it;
+  if (!hold_close) {
+    /* Recording only: the callback runs now. */
+    sched__rec_event(rec, "close", "end", 0, "close#%u: closed, %s", num,
+                     cb ? "its callback runs" : "no callback");
+    if (cb)
+      cb(h);
+    return;
+  }
+  it = new_item(K_CLOSE, h->loop, h);
   it->u.close = cb;
   it->num = num;
+  it->rec = rec;
+  sched__rec_event(rec, "close", "step", 0, "close#%u: closed, callback "
+                   "held", num);
 }
 
 void sched_uv_close(uv_handle_t *h, uv_close_cb cb) {
-  if (hold_timers && h->type == UV_TIMER) {
+  struct cbent *e;
+  if ((hold_timers || sched__rec) && h->type == UV_TIMER) {
     drop_timer(h);
+    if (sched__rec)
+      timer_rec_stop(h, "closed");
     cb_take(h, K_TIMER, 1, NULL);
   }
-  if (!hold_close) {
+  if (!hold_close && !sched__rec) {
     uv_close(h, cb);
     return;
   }
-  cb_set(h, K_CLOSE, (void (*)(void))cb)->num = closes_called++;
+  e = cb_set(h, K_CLOSE, (void (*)(void))cb);
+  e->num = closes_called++;
+  e->rec = sched__rec_begin("close", "close#%u: uv_close(%s)", e->num,
+                            uv_handle_type_name(h->type));
   uv_close(h, close_tramp);
 }
