@@ -138,6 +138,17 @@ TEST_PROGS := $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(wildcard tests/pro
 $(B)/tests/progs/%: tests/progs/%.c
 	$(call say,CC,$<)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -pthread -o $@ $< -lm
 
+# The corpus (tests/progs/corpus_X.c, chapter 22): each bug program has
+# its correct twin in the same file, built with -DOK as corpus_X_ok.
+CORPUS_OK := $(patsubst tests/progs/corpus_%.c,$(B)/tests/progs/corpus_%_ok,$(wildcard tests/progs/corpus_*.c))
+$(B)/tests/progs/corpus_%_ok: tests/progs/corpus_%.c
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE -DOK -g -O2 -Wall -Wextra -pthread -o $@ $< -lm
+
+# build/schedcc: rebuilds a program so that its plain loads and stores are
+# schedule points (tools/schedcc/schedcc.sh, runtime build/lib/libschedcc.a).
+$(B)/schedcc: tools/schedcc/schedcc.sh $(B)/lib/libschedcc.a
+	$(call say,INSTALL,$@)mkdir -p $(@D) && cp $< $@ && chmod +x $@
+
 # Benchmarks: tools/bench/X.c -> build/bench/X.
 BENCH_PROGS := $(patsubst tools/bench/%.c,$(B)/bench/%,$(wildcard tools/bench/*.c))
 $(B)/bench/%: $(B)/obj/tools/bench/%.o $(LINK_LIBS)
@@ -153,7 +164,7 @@ $(B)/libsched-preload.so: $(PRELOAD_SRC)
 
 # ---------------------------------------------------------------- targets
 ALL := $(TOOL_PROGS) $(SCENARIO_BINS) $(SCENARIO_TESTS) $(TOOL_TESTS) \
-       $(TEST_PROGS) $(BENCH_PROGS) $(PRELOAD)
+       $(TEST_PROGS) $(CORPUS_OK) $(BENCH_PROGS) $(PRELOAD) $(B)/schedcc
 
 all: $(ALL) ## build everything into build/
 
