@@ -4,6 +4,7 @@
  * build/tests/; the gallery finds them next to itself and runs them.
  * Exit: 0 ran and the invariant held, 1 the bug was observed, 2 usage or bad
  * input, 3 setup or internal failure. */
+#include "gallery_ext.h"
 #include "proc.h"
 #include "registry.h"
 #include "spec.h"
@@ -483,6 +484,8 @@ static int cmd_run(int argc, char **argv) {
   const struct scenario *s;
   const char *log = NULL, *sched = NULL, *given = NULL;
   char prog[PATH_MAX], seedsched[64], logbuf[PATH_MAX * 2], *cargv[64];
+  char schedlog[PATH_MAX];
+  const char *logp = NULL;
   int variant = 1, n = 0, i, rc;
   struct child c = {0};
 
@@ -542,6 +545,11 @@ static int cmd_run(int argc, char **argv) {
       return rc;
     cargv[n++] = "--log";
     cargv[n++] = (char *)path;
+    /* A variant that logs nothing gets the scheduler's record instead. */
+    if ((rc = tmp_path(schedlog, sizeof schedlog, "sched.jsonl")) != 0)
+      return rc;
+    gallery_schedlog_begin(schedlog);
+    logp = path;
   }
   for (; i < argc && n < 62; i++)
     cargv[n++] = argv[i];
@@ -552,6 +560,8 @@ static int cmd_run(int argc, char **argv) {
   c.sched = sched ? sched : getenv("SCHED");
   c.timeout_s = atof(s->hunt_timeout);
   rc = run_child(cargv, &c);
+  if (logp)
+    gallery_schedlog_end(logp, schedlog, log, 0);
   if (rc == RC_HANG)
     explain_hang(s, variant, c.sched, c.timeout_s);
   else if (rc > 128 || rc == RC_NORUN)
@@ -776,15 +786,22 @@ static int run_logged(const struct scenario *s, int variant, const char *sched,
                       const char *log_path) {
   char prog[PATH_MAX];
   char *cargv[4] = {prog, "--log", (char *)log_path, NULL};
+  char schedlog[PATH_MAX];
   struct child c = {0};
+  int rc;
 
   path_of(prog, sizeof prog, "bin", s, variants[variant]);
-  if (need_file(prog) != 0)
+  if (need_file(prog) != 0 ||
+      tmp_path(schedlog, sizeof schedlog, "sched.jsonl") != 0)
     return 3;
   c.sched = sched;
   c.quiet = 1;
   c.timeout_s = atof(s->hunt_timeout);
-  return run_child(cargv, &c);
+  /* The bug logs nothing itself: its timeline is the scheduler's. */
+  gallery_schedlog_begin(schedlog);
+  rc = run_child(cargv, &c);
+  gallery_schedlog_end(log_path, schedlog, log_path, 1);
+  return rc;
 }
 
 /* Copies the SVG in path into out as a nested <svg> placed at y; returns

@@ -163,6 +163,16 @@ int sched_uv_timer_start(uv_timer_t *t, uv_timer_cb cb, uint64_t timeout,
 int sched_uv_timer_stop(uv_timer_t *t);
 void sched_uv_close(uv_handle_t *h, uv_close_cb cb);
 
+/* Recorded, never held: the plain calls, whose begin and completion (with
+ * its result) the recorder writes when SCHED_LOG is set. */
+int sched_uv_fs_open(uv_loop_t *loop, uv_fs_t *req, const char *path,
+                     int flags, int mode, uv_fs_cb cb);
+int sched_uv_fs_read(uv_loop_t *loop, uv_fs_t *req, uv_file file,
+                     const uv_buf_t bufs[], unsigned int nbufs,
+                     int64_t offset, uv_fs_cb cb);
+int sched_uv_fs_close(uv_loop_t *loop, uv_fs_t *req, uv_file file,
+                      uv_fs_cb cb);
+
 /* ---- threads ---- */
 
 /* Nonzero while a thread schedule is active; read by SCHED_POINT. */

@@ -627,3 +627,66 @@ void sched_uv_close(uv_handle_t *h, uv_close_cb cb) {
                             uv_handle_type_name(h->type));
   uv_close(h, close_tramp);
 }
+
+/* ------------------------------------------------------------ recorded
+ * file system calls: never held, only written down. The user's callback
+ * and the recorder's op ride in the request's reserved fields, which
+ * libuv leaves to its users' wrappers. */
+
+static void rec_fs_cb(uv_fs_t *req) {
+  uv_fs_cb cb = (uv_fs_cb)req->reserved[0];
+  unsigned long rec = (unsigned long)req->reserved[1];
+  const char *what = uv_fs_get_type(req) == UV_FS_OPEN    ? "open"
+                     : uv_fs_get_type(req) == UV_FS_READ  ? "read"
+                                                          : "close";
+  if (req->result < 0)
+    sched__rec_event(rec, "fs", "end", (int)req->result, "%s failed: %s",
+                     what, uv_err_name((int)req->result));
+  else
+    sched__rec_event(rec, "fs", "end", 0, "%s done: %zd", what,
+                     req->result);
+  cb(req);
+}
+
+int sched_uv_fs_open(uv_loop_t *loop, uv_fs_t *req, const char *path,
+                     int flags, int mode, uv_fs_cb cb) {
+  int r;
+  if (!sched__rec || cb == NULL)
+    return uv_fs_open(loop, req, path, flags, mode, cb);
+  req->reserved[0] = (void *)cb;
+  req->reserved[1] = (void *)sched__rec_begin("fs", "open %s", path);
+  r = uv_fs_open(loop, req, path, flags, mode, rec_fs_cb);
+  if (r < 0)
+    sched__rec_event((unsigned long)req->reserved[1], "fs", "end", r,
+                     "open refused: %s", uv_err_name(r));
+  return r;
+}
+
+int sched_uv_fs_read(uv_loop_t *loop, uv_fs_t *req, uv_file file,
+                     const uv_buf_t bufs[], unsigned int nbufs,
+                     int64_t offset, uv_fs_cb cb) {
+  int r;
+  if (!sched__rec || cb == NULL)
+    return uv_fs_read(loop, req, file, bufs, nbufs, offset, cb);
+  req->reserved[0] = (void *)cb;
+  req->reserved[1] = (void *)sched__rec_begin("fs", "read fd %d", file);
+  r = uv_fs_read(loop, req, file, bufs, nbufs, offset, rec_fs_cb);
+  if (r < 0)
+    sched__rec_event((unsigned long)req->reserved[1], "fs", "end", r,
+                     "read refused: %s", uv_err_name(r));
+  return r;
+}
+
+int sched_uv_fs_close(uv_loop_t *loop, uv_fs_t *req, uv_file file,
+                      uv_fs_cb cb) {
+  int r;
+  if (!sched__rec || cb == NULL)
+    return uv_fs_close(loop, req, file, cb);
+  req->reserved[0] = (void *)cb;
+  req->reserved[1] = (void *)sched__rec_begin("fs", "close fd %d", file);
+  r = uv_fs_close(loop, req, file, rec_fs_cb);
+  if (r < 0)
+    sched__rec_event((unsigned long)req->reserved[1], "fs", "end", r,
+                     "close refused: %s", uv_err_name(r));
+  return r;
+}

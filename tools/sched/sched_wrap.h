@@ -16,6 +16,9 @@
 #define uv_timer_start sched_uv_timer_start
 #define uv_timer_stop sched_uv_timer_stop
 #define uv_close sched_uv_close
+#define uv_fs_open sched_uv_fs_open
+#define uv_fs_read sched_uv_fs_read
+#define uv_fs_close sched_uv_fs_close
 #define uv_run sched_uv_run
 
 #define pthread_create sched_pthread_create

@@ -102,6 +102,7 @@ struct trace_ctx {
   long events, violations, race_count, skipped, dropped;
   long no_seq, no_lc, no_ts, no_thread;
   int had_trailer;
+  char *recorder; /* the trailer's "recorder", or NULL: the program's log */
   /* Set by arrive() for the next processed event: its seq went down
    * against the op's previous event on the same thread (at rev_line). */
   long long rev_seq;
@@ -119,6 +120,9 @@ int trace__color(struct trace_ctx *c) {
 }
 int trace__by_thread(struct trace_ctx *c) {
   return c->by_thread;
+}
+const char *trace__recorder(struct trace_ctx *c) {
+  return c->recorder;
 }
 const char *trace__path(struct trace_ctx *c) {
   return c->path;
@@ -628,6 +632,7 @@ static void ctx_free(struct trace_ctx *c) {
   free(c->threads);
   free(c->exp[0].kind);
   free(c->exp[1].kind);
+  free(c->recorder);
 }
 
 /* Runs the checks and the renderer on one event, in its op's order. Takes
@@ -779,6 +784,8 @@ static int run(struct trace_ctx *c) {
     }
     if (e.ev == TRACE_EV_TRAILER) {
       c->had_trailer = 1;
+      if (e.recorder && !c->recorder)
+        c->recorder = strdup(e.recorder);
       c->dropped += e.dropped;
       trace_event_free(&e);
       continue;

@@ -46,6 +46,8 @@ struct trace_event {
   const char *op, *parent, *thread, *kind, *msg, *site;
   const char *res;    /* attrs.res: the named resource the event touches */
   const char *access; /* attrs.access: "read" or anything else (a write) */
+  const char *recorder; /* trailer: who recorded the log ("sched": the
+                           scheduler, not the program), or NULL */
   long long ts, seq, lc, status, dropped;
   void *doc; /* the jansson document that owns the strings, or NULL */
   void *mem; /* the decoded copy of the line that owns them, or NULL */

@@ -120,6 +120,12 @@ FILE *trace__out(struct trace_ctx *c);
 int trace__color(struct trace_ctx *c);
 int trace__by_thread(struct trace_ctx *c);
 const char *trace__path(struct trace_ctx *c);
+/* The trailer's "recorder" ("sched": the scheduler recorded the log, not
+ * the program), or NULL. */
+const char *trace__recorder(struct trace_ctx *c);
+/* The caption a timeline of such a log carries. */
+#define TRACE_SCHED_CAPTION "recorded by the scheduler, not by the program"
+
 const char *trace__thread_name(struct trace_ctx *c, int idx);
 int trace__thread_count(struct trace_ctx *c);
 long long trace__first_ts(struct trace_ctx *c, int *has);

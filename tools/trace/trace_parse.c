@@ -137,7 +137,8 @@ static int parse_json(const char *buf, size_t len, struct trace_event *out,
   if (strcmp(ev, "trailer") == 0) {
     out->ev = TRACE_EV_TRAILER;
     if (get_int(root, "dropped", 0, LLONG_MAX, &out->dropped, &out->has, 0, err,
-                errlen) < 0)
+                errlen) < 0 ||
+        get_str(root, "recorder", &out->recorder, err, errlen) < 0)
       goto bad;
     return 0;
   } else if (strcmp(ev, "begin") == 0) {

@@ -223,6 +223,10 @@ static int text_finish(struct trace_ctx *c) {
     put_plain(f, v[i]->id, 64);
     fprintf(f, " (begun at line %ld)\n", v[i]->begin_line);
   }
+  if (trace__recorder(c))
+    fprintf(f, "      (%s: %s)\n", TRACE_SCHED_CAPTION,
+            strcmp(trace__recorder(c), "sched") == 0 ? "SCHED_LOG"
+                                                     : trace__recorder(c));
   free(v);
   free(*trace__render_state(c));
   *trace__render_state(c) = NULL;
@@ -497,6 +501,10 @@ static int svg_finish(struct trace_ctx *c) {
           "arrows: handoffs%s</text>\n",
           trace__by_thread(c) ? "thread" : "operation",
           nnotes ? "; red: violations" : "");
+  if (trace__recorder(c))
+    fprintf(f, "<text class=\"caption\" x=\"20\" y=\"110\" font-size=\"20\" "
+               "font-style=\"italic\" fill=\"#a00\">%s</text>\n",
+            TRACE_SCHED_CAPTION);
 
   /* Lanes and their labels. */
   for (lane = 0; lane < st->nlanes; lane++) {
