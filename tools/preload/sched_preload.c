@@ -1,185 +1,766 @@
-/* sched_preload.c -- LD_PRELOAD shim that perturbs the schedule of an
- * unmodified, dynamically linked pthread program: at each interposed
- * pthread call it may yield or sleep a few microseconds, chosen from a seed.
- *
- * It perturbs; it does not replay. The same seed gives the same sequence of
- * decisions in each thread, but what the other threads do meanwhile is up
- * to the kernel, so a seed that made a run fail makes the next run fail
- * more often, not always -- and every line the shim prints that names a
- * seed says so ("perturbation, not replay"). The deterministic scheduler
- * (tools/sched) is the tool for exact replay; it needs the program to be
- * built against it.
+/* sched_preload.c -- LD_PRELOAD scheduler for unmodified, dynamically
+ * linked pthread programs: the in-tree scheduler's model (tools/sched), one
+ * runnable thread at a time and a token passed at interposed calls, so that
+ * a seed decides every choice and replays the run exactly.
  *
  * Configuration (environment):
  *   SCHED=SPEC          a schedule spec in the one grammar (tools/sched/
  *                       spec.h), parsed by spec_parse(). The shim carries
- *                       out random:SEED and pct:SEED[:D[:STEPS]]; STEPS
- *                       (default 1000) is how many interposed calls, over
- *                       all threads, the change points are drawn from.
- *                       fifo, lifo and order: scripts need the scheduler
- *                       linked into the program: the shim does nothing
- *                       for them (a program that is linked with it takes
- *                       them itself). Unset or none: nothing at all. A
+ *                       out random:SEED and pct:SEED[:D[:K]] (K, default
+ *                       PL_PCT_K, is the step count PCT draws its D-1
+ *                       change points from). fifo, lifo and order: scripts
+ *                       name the in-tree scheduler's points: the shim
+ *                       leaves them to a scheduler linked into the program
+ *                       and does nothing. Unset or none: nothing at all. A
  *                       spec that does not parse: one message, exit 2.
- *   SCHED_DELAY_US=N    longest delay in microseconds (default 1000)
- *   SCHED_VERBOSE=1     print the configuration to stderr at start
- * When the program exits with a nonzero status or dies of SIGABRT, SIGSEGV,
- * SIGBUS, SIGFPE or SIGILL, the spec is printed to stderr:
- *   sched-preload: failed under SCHED=random:1234 (perturbation, not replay)
+ *   SCHED_PRINT=1       print the schedule taken at exit
+ *   SCHED_SLICE_MS=N    the watchdog's bound (default 100; 0: never)
+ *   SCHED_VERBOSE=1     print the configuration at start
  *
- * The handshake (spec.h): the constructor writes one line to the fd in
- * SCHED_HANDSHAKE_FD, "sched-handshake via=preload replay=perturb
- * spec=CANONICAL" when it perturbs, "... replay=none spec=SPEC" for a spec
- * it cannot carry out, and none when SCHED is unset or none.
+ * The model. The main thread and every thread created through
+ * pthread_create are registered; exactly one of them holds the token and
+ * runs, the others are parked in the shim. At each interposed call (a
+ * schedule point) the holder parks and the strategy gives the token to one
+ * runnable thread. The shim is the only blocking: a lock is taken for real
+ * only with a try-operation that succeeds, a thread whose try fails waits
+ * in the shim until someone releases that object; condition variables,
+ * barriers and joins are modelled and never block for real. A *step* is a
+ * decision with two or more runnable threads. Sleeps are schedule points
+ * that do not sleep (time is the schedule's; a lone thread sleeps for
+ * real); a timed wait times out only when no thread can run but threads at
+ * a yield or sleep. A thread is forgotten when it ends, however it ends
+ * (return, pthread_exit, cancellation: a cleanup handler around its start
+ * routine). pthread_cancel makes a target parked at a cancellation point
+ * (condition wait, join, sem_wait, sleep) runnable; inside the wrappers
+ * cancellation is disabled and acted on when the wrapper is done. fork: the
+ * child carries on unscheduled. exit() from any thread stops scheduling;
+ * the other threads stay parked while the process exits.
  *
- * random: at every interposed call, with probability 1/4 sched_yield(),
- * with 1/8 a short sleep (0..50 us), with 1/8 a long one (0..SCHED_DELAY_US).
- * pct: a coarse imitation of PCT's priorities: every thread gets a random
- * priority; at each interposed call a thread sleeps in proportion to the
- * number of live threads above it (lowest priority: longest), and at D-1
- * interposed calls (counted over all threads) chosen from the first STEPS
- * the calling thread's priority drops below all others. Real PCT needs a
- * scheduler that runs one thread at a time; this one only makes the
- * lower-priority threads slower.
+ * Strategies. random:SEED gives the token to a uniformly chosen runnable
+ * thread. pct:SEED:D:K is PCT (Burckhardt et al., ASPLOS 2010): random
+ * priorities, the highest runnable runs, at D-1 steps drawn from 1..K the
+ * running thread drops below all others; a thread at sched_yield or a
+ * sleep drops to the bottom too, and a thread chosen PL_FAIR steps in a row
+ * while others could run is demoted as if it had yielded (a polling loop
+ * without a yield would otherwise starve the thread it waits for).
  *
- * Interposed (dlsym(RTLD_NEXT)): pthread_create, pthread_join,
- * pthread_mutex_lock, pthread_mutex_trylock, pthread_mutex_unlock,
- * pthread_cond_wait, pthread_cond_signal, pthread_cond_broadcast. The shim
- * uses no locks of its own, only atomics, so it cannot deadlock the program.
+ * Deadlock: when no registered thread can run, the shim prints who waits
+ * for what, the waits-for cycle and the schedule, and exits 1 at once.
+ *
+ * Output: on failure (nonzero exit status, or death by SIGABRT, SIGSEGV,
+ * SIGBUS, SIGFPE, SIGILL) and with SCHED_PRINT=1 at exit:
+ *   sched-preload: failed under SCHED=pct:5:3:64 (exact replay)
+ *   sched-preload: schedule: pct:5:3:64 (exact replay; 37 steps, trace H)
+ * H is a hash of the steps taken (who got the token at which point): two
+ * runs that print the same H took the same schedule.
+ *
+ * The handshake (spec.h): "sched-handshake via=preload replay=exact
+ * spec=CANONICAL" when it schedules, "... replay=none spec=SPEC" for a spec
+ * it leaves alone, nothing for none or unset.
+ *
+ * Limits -- what the shim cannot decide, and what it says then:
+ * - A thread that runs SCHED_SLICE_MS without an interposed call (a spin
+ *   on plain memory, a custom futex lock, a blocking read()) keeps the
+ *   others waiting; the watchdog then hands the token on and that thread
+ *   runs outside the model until its next interposed call. The run is no
+ *   longer exact: the shim prints "sched-preload: warning: ... this run is
+ *   not exact replay" and its failure and schedule lines say "not exact".
+ * - Races on plain memory are reached only at the interposed calls around
+ *   them (see build/schedcc for loads and stores as schedule points).
+ * - Only calls through the dynamic symbol table are seen: a static
+ *   program, or a library's internal calls, are not.
+ * - Threads created before the shim's constructor, or not through
+ *   pthread_create, are unregistered: their calls are the plain ones.
+ * - A condition variable waited on by an unregistered thread, clock-based
+ *   variants (pthread_cond_clockwait, pthread_mutex_clocklock), and
+ *   process-shared objects across fork are the plain calls.
+ * - Timeouts are virtual (above); a program that measures time sees sleeps
+ *   return at once.
+ * - A program linked with the in-tree scheduler (tools/sched) and run
+ *   under the shim with random or pct is scheduled twice; use one.
  */
 #include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
+#include <linux/futex.h>
 #include <signal.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../sched/spec.h"
+#include "preload.h"
 
-#define MAXT 256
+#define PL_PCT_K 64 /* pct's default K: about the steps of a small program */
+#define PL_FAIR 1000 /* steps in a row one thread may run while others wait */
 
-typedef int (*create_fn)(pthread_t *, const pthread_attr_t *,
-                         void *(*)(void *), void *);
-typedef int (*join_fn)(pthread_t, void **);
-typedef int (*mutex_fn)(pthread_mutex_t *);
-typedef int (*wait_fn)(pthread_cond_t *, pthread_mutex_t *);
-typedef int (*cond_fn)(pthread_cond_t *);
+int pl_on;
+__thread struct pl_thread *pl_self __attribute__((tls_model("initial-exec")));
+struct pl_real pl_real;
 
-static create_fn real_create;
-static join_fn real_join;
-static mutex_fn real_lock, real_trylock, real_unlock;
-static wait_fn real_wait;
-static cond_fn real_signal, real_broadcast;
+static pthread_mutex_t S = PTHREAD_MUTEX_INITIALIZER;
 
-enum { P_RANDOM, P_PCT };
-static int strategy = P_RANDOM;
-static uint64_t seed;
-static unsigned depth = 3;
-static unsigned delay_us = 1000;
-static unsigned pct_steps = 1000;
-static int ready;
-
-static atomic_uint next_index = 1; /* main is 0 */
-static atomic_uint calls;          /* interposed calls, all threads */
-static _Atomic int64_t prio[MAXT];
-static atomic_int live[MAXT];
+enum { ST_RANDOM, ST_PCT };
+static int strategy;
+static uint64_t rng;
+static unsigned depth = 3, pct_k = PL_PCT_K;
 static unsigned change_at[SPEC_DEPTH_MAX];
+static int64_t lowest; /* PCT: the lowest priority handed out so far */
 
-static __thread uint64_t rng;
-static __thread unsigned my_index;
-static __thread int rng_ready;
+static struct pl_thread **live, **all, **runq;
+static size_t nlive, nall, cap_live, cap_all, cap_runq;
+static unsigned next_id;
+static struct pl_thread *current;
+static unsigned long gen; /* token handoffs and points: the watchdog's clock */
+static unsigned long seqno;
+static unsigned steps, decisions, run_len, nescaped;
+static struct pl_thread *last_chosen;
+static uint64_t trace = 1469598103934665603ULL; /* FNV-1a over the steps */
 
-static uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
+static struct pl_obj *objs;
+static size_t nobjs, cap_objs;
 
-static uint64_t rnd(void) {
-  if (!rng_ready) {
-    rng = mix(seed ^ mix(my_index + 1));
-    rng_ready = 1;
-  }
-  rng = mix(rng);
-  return rng;
-}
-
-static void sleep_us(unsigned us) {
-  struct timespec ts = {0, (long)us * 1000};
-  if (us > 0)
-    nanosleep(&ts, NULL);
-}
-
-/* The perturbation, at every interposed call. */
-static void perturb(void) {
-  if (!ready)
-    return;
-  if (strategy == P_RANDOM) {
-    unsigned r = (unsigned)(rnd() % 8);
-    if (r < 2)
-      sched_yield();
-    else if (r == 2)
-      sleep_us((unsigned)(rnd() % 51));
-    else if (r == 3)
-      sleep_us((unsigned)(rnd() % (delay_us + 1)));
-    return;
-  }
-  unsigned n = atomic_fetch_add(&calls, 1) + 1, above = 0;
-  for (unsigned i = 0; i + 1 < depth; i++)
-    if (change_at[i] == n && my_index < MAXT)
-      atomic_store(&prio[my_index], (int64_t)i - 16);
-  if (my_index >= MAXT)
-    return;
-  int64_t mine = atomic_load(&prio[my_index]);
-  unsigned nt = atomic_load(&next_index);
-  for (unsigned i = 0; i < nt && i < MAXT; i++)
-    if (i != my_index && atomic_load(&live[i]) && atomic_load(&prio[i]) > mine)
-      above++;
-  if (above > 0)
-    sleep_us(above * (delay_us / 4 + (unsigned)(rnd() % (delay_us / 4 + 1))));
-}
-
-/* Written at start: the handlers below may run in a signal handler, where
- * only write() is safe. */
+static unsigned slice_ms = 100;
+static int monitor_started;
+/* Written before any thread exists or with S held; read by the fatal
+ * signal handler, where only write() is safe. */
 static char spec_text[SPEC_MAX_LEN + 64];
+static char left_why[160];
+static volatile int left_model;
+static int forked_child;
 
-static void say(const char *a, const char *b, const char *c) {
-  (void)!write(2, a, strlen(a));
-  (void)!write(2, b, strlen(b));
-  (void)!write(2, c, strlen(c));
+static void say(const char *s) {
+  (void)!write(2, s, strlen(s));
 }
 
-static void say_seed(const char *why) {
-  say("sched-preload: ", why, " under SCHED=");
-  say(spec_text, " (perturbation, not replay)\n", "");
+static void die(const char *what) {
+  fprintf(stderr, "sched-preload: %s\n", what);
+  _exit(3);
+}
+
+void pl_lock(void) {
+  if (pl_real.lock(&S) != 0)
+    die("cannot take the shim's lock");
+}
+
+void pl_unlock(void) {
+  pl_real.unlock(&S);
+}
+
+static void futex_wait(atomic_int *w, int v) {
+  syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+}
+
+static void futex_wake(atomic_int *w) {
+  syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* xorshift64*: the same sequence on every machine. */
+static uint64_t rnd(void) {
+  rng ^= rng >> 12;
+  rng ^= rng << 25;
+  rng ^= rng >> 27;
+  return rng * 0x2545F4914F6CDD1DULL;
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size) {
+  if (need <= *cap)
+    return p;
+  size_t c = *cap ? *cap * 2 : 64;
+  while (c < need)
+    c *= 2;
+  p = realloc(p, c * size);
+  if (p == NULL)
+    die("out of memory");
+  *cap = c;
+  return p;
+}
+
+/* ---- objects: an open-addressing table keyed by address ---- */
+
+static size_t hash_ptr(const void *p) {
+  uint64_t x = (uint64_t)(uintptr_t)p;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  return (size_t)(x ^ (x >> 33));
+}
+
+struct pl_obj *pl_obj(const void *key, enum pl_kind kind, int create) {
+  if (cap_objs) {
+    for (size_t i = hash_ptr(key) & (cap_objs - 1);; i = (i + 1) &
+                                                         (cap_objs - 1)) {
+      if (objs[i].key == key)
+        return &objs[i];
+      if (objs[i].key == NULL)
+        break;
+    }
+  }
+  if (!create)
+    return NULL;
+  if (2 * (nobjs + 1) > cap_objs) {
+    size_t oc = cap_objs, nc = oc ? oc * 2 : 256;
+    struct pl_obj *old = objs;
+    objs = calloc(nc, sizeof *objs);
+    if (objs == NULL)
+      die("out of memory");
+    cap_objs = nc;
+    for (size_t j = 0; j < oc; j++)
+      if (old[j].key) {
+        size_t i = hash_ptr(old[j].key) & (nc - 1);
+        while (objs[i].key)
+          i = (i + 1) & (nc - 1);
+        objs[i] = old[j];
+      }
+    free(old);
+  }
+  size_t i = hash_ptr(key) & (cap_objs - 1);
+  while (objs[i].key)
+    i = (i + 1) & (cap_objs - 1);
+  memset(&objs[i], 0, sizeof objs[i]);
+  objs[i].key = key;
+  objs[i].kind = kind;
+  nobjs++;
+  return &objs[i];
+}
+
+static const char *kind_name(const void *key) {
+  static const char *const names[] = {"mutex",     "rwlock", "spinlock",
+                                      "semaphore", "condition", "barrier"};
+  struct pl_obj *o = pl_obj(key, K_MUTEX, 0);
+  return o ? names[o->kind] : "object";
+}
+
+/* ---- choosing ---- */
+
+static int runnable(const struct pl_thread *t) {
+  if (t->state != T_PARKED)
+    return 0;
+  switch (t->wait) {
+  case W_NONE:
+  case W_YIELD:
+    return 1;
+  case W_JOIN:
+    return ((const struct pl_thread *)t->obj)->state == T_DONE;
+  default:
+    return 0;
+  }
+}
+
+static void demote(struct pl_thread *t) {
+  t->prio = --lowest;
+}
+
+static struct pl_thread *highest(struct pl_thread **r, size_t n) {
+  size_t best = 0;
+  for (size_t j = 1; j < n; j++)
+    if (r[j]->prio > r[best]->prio)
+      best = j;
+  return r[best];
+}
+
+static struct pl_thread *choose(struct pl_thread **r, size_t n) {
+  struct pl_thread *t;
+  if (strategy == ST_RANDOM)
+    return r[rnd() % n];
+  for (unsigned i = 0; i + 1 < depth; i++)
+    if (change_at[i] == steps)
+      highest(r, n)->prio = (int64_t)(i + 1);
+  t = highest(r, n);
+  if (t == last_chosen && ++run_len >= PL_FAIR) {
+    demote(t);
+    t = highest(r, n);
+  }
+  return t;
+}
+
+static void trace_add(const struct pl_thread *t) {
+  const char *p = t->point;
+  uint64_t h = trace;
+  h = (h ^ t->id) * 1099511628211ULL;
+  while (*p)
+    h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
+  trace = h * 1099511628211ULL;
+}
+
+static const char *replay_word(void) {
+  return left_model ? "not exact: the run left the model" : "exact replay";
+}
+
+static void print_schedule(const char *how) {
+  fprintf(stderr, "sched-preload: %s: %s (%s; %u steps, trace %016llx)\n",
+          how, spec_text, replay_word(), steps, (unsigned long long)trace);
+}
+
+/* ---- reports ---- */
+
+static struct pl_thread *waits_for(const struct pl_thread *t,
+                                   const char **via, char *buf, size_t n) {
+  struct pl_obj *o;
+  if (t->state != T_PARKED)
+    return NULL;
+  if (t->wait == W_JOIN) {
+    *via = "join";
+    return (struct pl_thread *)t->obj;
+  }
+  if (t->wait == W_OBJ && (o = pl_obj(t->obj, K_MUTEX, 0)) != NULL &&
+      o->kind == K_MUTEX) {
+    snprintf(buf, n, "mutex %p", t->obj);
+    *via = buf;
+    return o->owner;
+  }
+  return NULL;
+}
+
+static void print_waits(const struct pl_thread *t) {
+  const struct pl_thread *o;
+  const char *via;
+  char buf[64];
+  switch (t->wait) {
+  case W_OBJ:
+    o = waits_for(t, &via, buf, sizeof buf);
+    if (o != NULL)
+      fprintf(stderr, "sched-preload:   %s at %s: waits for mutex %p held "
+              "by %s\n", t->name, t->point, t->obj, o->name);
+    else
+      fprintf(stderr, "sched-preload:   %s at %s: waits for %s %p\n",
+              t->name, t->point, kind_name(t->obj), t->obj);
+    break;
+  case W_JOIN:
+    o = t->obj;
+    fprintf(stderr, "sched-preload:   %s at %s: waits for %s to end\n",
+            t->name, t->point, o->name);
+    break;
+  case W_COND:
+    fprintf(stderr, "sched-preload:   %s at %s: waits for condition %p; no "
+            "thread that can run is left to signal it\n", t->name, t->point,
+            t->obj);
+    break;
+  case W_BARRIER: {
+    struct pl_obj *b = pl_obj(t->obj, K_BARRIER, 0);
+    fprintf(stderr, "sched-preload:   %s at %s: waits at barrier %p (%u of "
+            "%u arrived)\n", t->name, t->point, t->obj, b ? b->arrived : 0,
+            b ? b->count : 0);
+    break;
+  }
+  default:
+    fprintf(stderr, "sched-preload:   %s at %s: runnable\n", t->name,
+            t->point);
+  }
+}
+
+static void print_cycle(void) {
+  for (size_t s = 0; s < nlive; s++) {
+    struct pl_thread *t = live[s], *u;
+    const char *via = "";
+    char buf[64];
+    /* Walk the waits-for edges: at most nlive steps before a repeat. */
+    for (size_t k = 0; t && k <= nlive; k++)
+      t = waits_for(t, &via, buf, sizeof buf);
+    if (t == NULL)
+      continue;
+    fprintf(stderr, "sched-preload: waits-for cycle: %s", t->name);
+    u = t;
+    do {
+      struct pl_thread *n = waits_for(u, &via, buf, sizeof buf);
+      fprintf(stderr, " -> %s -> %s", via, n->name);
+      u = n;
+    } while (u != t);
+    fputc('\n', stderr);
+    return;
+  }
+  fprintf(stderr, "sched-preload: no waits-for cycle: a thread waits for "
+          "something no thread that can run will give\n");
+}
+
+/* With S held, when no registered thread can run and none runs outside
+ * the model: the run can never go on. */
+static void deadlock(void) {
+  pl_on = 0;
+  fprintf(stderr, "sched-preload: deadlock: no thread can run\n");
+  for (size_t i = 0; i < nlive; i++)
+    print_waits(live[i]);
+  print_cycle();
+  print_schedule("schedule");
+  fflush(stdout);
+  /* _exit: the other threads are parked for good; atexit handlers that
+   * reach an interposed call would wait for them. */
+  _exit(1);
+}
+
+/* Gives the token to the next thread, with S held, after the caller
+ * (prev, or NULL) parked, ended or was moved aside. */
+static void decide(struct pl_thread *prev) {
+  size_t n = 0, busy = 0;
+  struct pl_thread *next, *timed = NULL;
+
+  for (size_t i = 0; i < nlive; i++) {
+    struct pl_thread *t = live[i];
+    if (runnable(t)) {
+      runq[n++] = t;
+      busy += t->wait != W_YIELD;
+    } else if (t->state == T_PARKED && t->timed &&
+               (timed == NULL || t->seq < timed->seq)) {
+      timed = t;
+    }
+  }
+  /* Time passes only when nothing but yields and sleeps could run: then
+   * the oldest timed wait times out. */
+  if (busy == 0 && timed != NULL) {
+    timed->wait = W_NONE;
+    timed->timed_out = 1;
+    runq[n++] = timed;
+  }
+  if (n == 0) {
+    current = NULL;
+    if (nlive > 0 && nescaped == 0)
+      deadlock();
+    return;
+  }
+  decisions++;
+  if (n >= 2) {
+    steps++;
+    next = choose(runq, n);
+    trace_add(next);
+  } else {
+    next = runq[0];
+  }
+  if (next != last_chosen)
+    run_len = 0;
+  last_chosen = next;
+  current = next;
+  gen++;
+  if (next != prev) {
+    atomic_store_explicit(&next->go, 1, memory_order_release);
+    futex_wake(&next->go);
+  }
+}
+
+void pl_wait_token(struct pl_thread *me) {
+  while (current != me) {
+    pl_unlock();
+    while (atomic_load_explicit(&me->go, memory_order_acquire) == 0)
+      futex_wait(&me->go, 0);
+    pl_lock();
+    atomic_store_explicit(&me->go, 0, memory_order_relaxed);
+  }
+  me->state = T_RUNNING;
+  gen++;
+}
+
+int pl_park(const char *point, enum pl_wait w, const void *obj, int timed) {
+  struct pl_thread *me = pl_self;
+  int escaped = me->state == T_ESCAPED;
+  me->state = T_PARKED;
+  me->point = point;
+  me->wait = w;
+  me->obj = obj;
+  me->timed = timed;
+  me->timed_out = 0;
+  if (timed || w == W_COND)
+    me->seq = ++seqno;
+  if (w == W_YIELD && strategy == ST_PCT)
+    demote(me);
+  atomic_store_explicit(&me->go, 0, memory_order_relaxed);
+  if (escaped) {
+    /* Back from outside the model: wait for the token like any parked
+     * thread; decide only if nobody holds it. */
+    nescaped--;
+    if (current == NULL)
+      decide(NULL);
+  } else {
+    decide(me);
+  }
+  pl_wait_token(me);
+  me->wait = W_NONE;
+  me->timed = 0;
+  return me->timed_out;
+}
+
+void pl_release(const void *obj) {
+  for (size_t i = 0; i < nlive; i++)
+    if (live[i]->wait == W_OBJ && live[i]->obj == obj)
+      live[i]->wait = W_NONE;
+}
+
+void pl_cond_wake(const void *c, int all_waiters) {
+  for (;;) {
+    struct pl_thread *w = NULL;
+    for (size_t i = 0; i < nlive; i++) {
+      struct pl_thread *t = live[i];
+      if (t->wait == W_COND && t->obj == c && (w == NULL || t->seq < w->seq))
+        w = t;
+    }
+    if (w == NULL)
+      return;
+    w->wait = W_NONE;
+    w->woken = 1;
+    if (!all_waiters)
+      return;
+  }
+}
+
+void pl_barrier_open(const void *b) {
+  for (size_t i = 0; i < nlive; i++)
+    if (live[i]->wait == W_BARRIER && live[i]->obj == b)
+      live[i]->wait = W_NONE;
+}
+
+/* ---- threads ---- */
+
+static struct pl_thread *record(void) {
+  struct pl_thread *t = calloc(1, sizeof *t);
+  if (t == NULL)
+    die("out of memory");
+  t->id = next_id++;
+  if (t->id == 0)
+    strcpy(t->name, "main");
+  else
+    snprintf(t->name, sizeof t->name, "t%u", t->id);
+  /* Distinct random priorities above every change point's. */
+  t->prio = (int64_t)depth + 1 + (int64_t)(rnd() >> 2);
+  live = grow(live, &cap_live, nlive + 1, sizeof *live);
+  runq = grow(runq, &cap_runq, cap_live + 1, sizeof *runq);
+  all = grow(all, &cap_all, nall + 1, sizeof *all);
+  live[nlive++] = t;
+  all[nall++] = t;
+  return t;
+}
+
+struct pl_thread *pl_thread_new(void *(*fn)(void *), void *arg) {
+  struct pl_thread *t = record();
+  t->state = T_PARKED;
+  t->point = "start";
+  t->wait = W_NONE;
+  t->fn = fn;
+  t->arg = arg;
+  return t;
+}
+
+static void unlive(struct pl_thread *t) {
+  for (size_t i = 0; i < nlive; i++)
+    if (live[i] == t) {
+      memmove(&live[i], &live[i + 1], (nlive - i - 1) * sizeof *live);
+      nlive--;
+      return;
+    }
+}
+
+/* A thread that could not be created: forget it (S held). */
+void pl_thread_drop(struct pl_thread *t) {
+  unlive(t);
+  t->state = T_DONE;
+  t->joined = 1;
+}
+
+void pl_thread_end(struct pl_thread *t) {
+  pl_lock();
+  if (t->state != T_DONE) {
+    int had = current == t || current == NULL;
+    if (t->state == T_ESCAPED)
+      nescaped--;
+    t->state = T_DONE;
+    t->point = "end";
+    unlive(t);
+    if (current == t)
+      current = NULL;
+    if (had && pl_on)
+      decide(t);
+  }
+  pl_unlock();
+  pl_self = NULL;
+}
+
+struct pl_thread *pl_find(pthread_t pt) {
+  for (size_t i = nall; i > 0; i--)
+    if (!all[i - 1]->joined && all[i - 1]->id != 0 &&
+        pthread_equal(all[i - 1]->pt, pt))
+      return all[i - 1];
+  return NULL;
+}
+
+/* ---- the watchdog: a thread that keeps the token too long ---- */
+
+static void *monitor(void *arg) {
+  unsigned long seen = 0;
+  int stale = 0;
+  (void)arg;
+  for (;;) {
+    struct timespec ts = {(time_t)(slice_ms / 2000),
+                          (long)(slice_ms / 2 % 1000) * 1000000L};
+    pl_real.nanosleep(&ts, NULL);
+    pl_lock();
+    int waiting = 0;
+    for (size_t i = 0; i < nlive; i++)
+      waiting += live[i]->state == T_PARKED && runnable(live[i]);
+    if (!pl_on || current == NULL || current->state != T_RUNNING ||
+        gen != seen || waiting == 0) {
+      seen = gen;
+      stale = 0;
+    } else if (++stale >= 2) {
+      struct pl_thread *t = current;
+      if (!left_model)
+        snprintf(left_why, sizeof left_why,
+                 "%s ran %u ms without an interposed call", t->name,
+                 slice_ms);
+      left_model = 1;
+      fprintf(stderr, "sched-preload: warning: %s ran %u ms without an "
+              "interposed call (a spin on plain memory, or a call the shim "
+              "does not see); the token was handed on: this run is not "
+              "exact replay\n", t->name, slice_ms);
+      t->state = T_ESCAPED;
+      nescaped++;
+      current = NULL;
+      decide(NULL);
+      seen = gen;
+      stale = 0;
+    }
+    pl_unlock();
+  }
+  return NULL;
+}
+
+void pl_monitor_start(void) {
+  pthread_t m;
+  pthread_attr_t a;
+  if (monitor_started || slice_ms == 0)
+    return;
+  monitor_started = 1;
+  if (pthread_attr_init(&a) != 0 ||
+      pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED) != 0 ||
+      pl_real.create(&m, &a, monitor, NULL) != 0)
+    die("cannot start the watchdog thread");
+  pthread_attr_destroy(&a);
+}
+
+int pl_alone(void) {
+  return nlive == 1;
+}
+
+void pl_stop(void) {
+  if (!pl_on)
+    return;
+  pl_lock();
+  pl_on = 0;
+  pl_unlock();
+}
+
+/* ---- process events ---- */
+
+static void say_failed(const char *why) {
+  say("sched-preload: ");
+  say(why);
+  say(" under SCHED=");
+  say(spec_text);
+  say(" (");
+  say(replay_word());
+  if (left_model) {
+    say(": ");
+    say(left_why);
+  }
+  say(")\n");
 }
 
 static void on_fatal(int sig) {
-  say_seed("died of a signal");
+  say_failed("died of a signal");
   signal(sig, SIG_DFL);
   raise(sig);
 }
 
 static void on_exit_cb(int status, void *arg) {
+  const char *p = getenv("SCHED_PRINT");
   (void)arg;
+  if (forked_child)
+    return; /* it carried on unscheduled: nothing to replay */
+  pl_on = 0;
   if (status != 0)
-    say_seed("failed");
+    say_failed("failed");
+  if (p && *p && strcmp(p, "0") != 0)
+    print_schedule("schedule");
+}
+
+static void atfork_prepare(void) {
+  pl_lock();
+}
+
+static void atfork_parent(void) {
+  pl_unlock();
+}
+
+static void atfork_child(void) {
+  /* The child has one thread: it carries on unscheduled. */
+  pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+  S = fresh;
+  pl_on = 0;
+  pl_self = NULL;
+  forked_child = 1;
+}
+
+static void *sym(const char *name) {
+  void *p = dlsym(RTLD_NEXT, name);
+  if (p == NULL) {
+    fprintf(stderr, "sched-preload: cannot find %s: %s\n", name, dlerror());
+    _exit(3);
+  }
+  return p;
+}
+
+static void *symv(const char *name, const char *version) {
+  void *p = dlvsym(RTLD_NEXT, name, version);
+  return p ? p : sym(name);
+}
+
+static void find_real(void) {
+  struct pl_real *r = &pl_real;
+  *(void **)&r->create = sym("pthread_create");
+  *(void **)&r->join = sym("pthread_join");
+  *(void **)&r->detach = sym("pthread_detach");
+  *(void **)&r->exit = sym("pthread_exit");
+  *(void **)&r->cancel = sym("pthread_cancel");
+  *(void **)&r->mutex_init = sym("pthread_mutex_init");
+  *(void **)&r->mutex_destroy = sym("pthread_mutex_destroy");
+  *(void **)&r->lock = sym("pthread_mutex_lock");
+  *(void **)&r->trylock = sym("pthread_mutex_trylock");
+  *(void **)&r->unlock = sym("pthread_mutex_unlock");
+  *(void **)&r->timedlock = sym("pthread_mutex_timedlock");
+  *(void **)&r->cond_wait = symv("pthread_cond_wait", "GLIBC_2.3.2");
+  *(void **)&r->cond_timedwait = symv("pthread_cond_timedwait",
+                                      "GLIBC_2.3.2");
+  *(void **)&r->cond_signal = symv("pthread_cond_signal", "GLIBC_2.3.2");
+  *(void **)&r->cond_broadcast = symv("pthread_cond_broadcast",
+                                      "GLIBC_2.3.2");
+  *(void **)&r->rd = sym("pthread_rwlock_rdlock");
+  *(void **)&r->wr = sym("pthread_rwlock_wrlock");
+  *(void **)&r->tryrd = sym("pthread_rwlock_tryrdlock");
+  *(void **)&r->trywr = sym("pthread_rwlock_trywrlock");
+  *(void **)&r->timedrd = sym("pthread_rwlock_timedrdlock");
+  *(void **)&r->timedwr = sym("pthread_rwlock_timedwrlock");
+  *(void **)&r->rwunlock = sym("pthread_rwlock_unlock");
+  *(void **)&r->spin_lock = sym("pthread_spin_lock");
+  *(void **)&r->spin_trylock = sym("pthread_spin_trylock");
+  *(void **)&r->spin_unlock = sym("pthread_spin_unlock");
+  *(void **)&r->barrier_init = sym("pthread_barrier_init");
+  *(void **)&r->barrier_wait = sym("pthread_barrier_wait");
+  *(void **)&r->barrier_destroy = sym("pthread_barrier_destroy");
+  *(void **)&r->sem_wait = sym("sem_wait");
+  *(void **)&r->sem_trywait = sym("sem_trywait");
+  *(void **)&r->sem_timedwait = sym("sem_timedwait");
+  *(void **)&r->sem_post = sym("sem_post");
+  *(void **)&r->yield = sym("sched_yield");
+  *(void **)&r->nanosleep = sym("nanosleep");
+  *(void **)&r->clock_nanosleep = sym("clock_nanosleep");
+  *(void **)&r->usleep = sym("usleep");
+  *(void **)&r->sleep = sym("sleep");
+  *(void **)&r->exit_process = sym("exit");
 }
 
 /* Reads a decimal number of at most max; -1 for anything else. */
-static int parse_u64(const char *s, uint64_t max, uint64_t *out) {
+static int parse_u(const char *s, unsigned long max, unsigned long *out) {
   char *end;
   if (s == NULL || *s < '0' || *s > '9')
     return -1;
   errno = 0;
-  *out = strtoull(s, &end, 10);
+  *out = strtoul(s, &end, 10);
   return *end == '\0' && errno == 0 && *out <= max ? 0 : -1;
 }
 
@@ -187,22 +768,9 @@ __attribute__((constructor)) static void init(void) {
   const char *s = getenv("SCHED"), *e;
   struct spec sp;
   char err[256];
-  uint64_t v;
+  unsigned long v;
 
-  real_create = (create_fn)dlsym(RTLD_NEXT, "pthread_create");
-  real_join = (join_fn)dlsym(RTLD_NEXT, "pthread_join");
-  real_lock = (mutex_fn)dlsym(RTLD_NEXT, "pthread_mutex_lock");
-  real_trylock = (mutex_fn)dlsym(RTLD_NEXT, "pthread_mutex_trylock");
-  real_unlock = (mutex_fn)dlsym(RTLD_NEXT, "pthread_mutex_unlock");
-  real_wait = (wait_fn)dlsym(RTLD_NEXT, "pthread_cond_wait");
-  real_signal = (cond_fn)dlsym(RTLD_NEXT, "pthread_cond_signal");
-  real_broadcast = (cond_fn)dlsym(RTLD_NEXT, "pthread_cond_broadcast");
-  if (!real_create || !real_join || !real_lock || !real_trylock ||
-      !real_unlock || !real_wait || !real_signal || !real_broadcast) {
-    fprintf(stderr, "sched-preload: cannot find the pthread functions: %s\n",
-                    dlerror());
-    _exit(3);
-  }
+  find_real();
   if (spec_parse(s, &sp, err, sizeof err) != 0) {
     fprintf(stderr, "sched-preload: SCHED='%s': %s\n", s, err);
     _exit(2);
@@ -211,125 +779,67 @@ __attribute__((constructor)) static void init(void) {
     return;
   spec_format(&sp, spec_text, sizeof spec_text);
   if (sp.kind != SPEC_RANDOM && sp.kind != SPEC_PCT) {
-    /* fifo, lifo and order: decide every choice: only the scheduler linked
-     * into the program can, and it announces itself when it does. The shim
-     * stays out of the way, silently, and says so to hunt alone. */
+    /* fifo, lifo and order: name the in-tree scheduler's points: only a
+     * scheduler linked into the program can carry them out, and it
+     * announces itself when it does. The shim stays out of the way,
+     * silently, and says so to hunt alone. */
     spec_handshake("preload", "none", spec_text);
     return;
   }
-  /* +timers and +close name libuv events only the linked scheduler can
-   * hold; the spec the shim carries out, and prints, is the rest. */
-  sp.timers = sp.closes = 0;
-  spec_format(&sp, spec_text, sizeof spec_text);
-  strategy = sp.kind == SPEC_PCT ? P_PCT : P_RANDOM;
-  seed = sp.seed;
-  depth = sp.depth;
-  if (sp.steps)
-    pct_steps = sp.steps;
-  if ((e = getenv("SCHED_DELAY_US")) != NULL &&
-      parse_u64(e, 1000000, &v) != 0) {
-    fprintf(stderr, "sched-preload: SCHED_DELAY_US='%s': want a number of "
-                    "microseconds, 0..1000000\n", e);
-    _exit(2);
+  if ((e = getenv("SCHED_SLICE_MS")) != NULL) {
+    if (parse_u(e, 600000, &v) != 0) {
+      fprintf(stderr, "sched-preload: SCHED_SLICE_MS='%s': want a number of "
+              "milliseconds, 0..600000 (0: no watchdog)\n", e);
+      _exit(2);
+    }
+    slice_ms = (unsigned)v;
   }
-  if (e != NULL)
-    delay_us = (unsigned)v;
-  my_index = 0;
-  atomic_store(&live[0], 1);
-  atomic_store(&prio[0], (int64_t)(rnd() >> 2));
-  for (unsigned i = 0; i + 1 < depth; i++)
-    change_at[i] = 1 + (unsigned)(rnd() % pct_steps);
+  /* +timers and +close name libuv events only the linked scheduler can
+   * hold; the spec the shim carries out, and announces, is the rest. */
+  sp.timers = sp.closes = 0;
+  spec_format(&sp, err, sizeof err);
+  spec_handshake("preload", "exact", err);
+  strategy = sp.kind == SPEC_PCT ? ST_PCT : ST_RANDOM;
+  rng = sp.seed * 0x9E3779B97F4A7C15ULL + 7;
+  if (rng == 0)
+    rng = 1;
+  if (strategy == ST_PCT) {
+    depth = sp.depth;
+    if (sp.steps)
+      pct_k = sp.steps;
+    /* The printed spec names K, so that it replays whatever the default
+     * becomes. */
+    snprintf(spec_text, sizeof spec_text, "pct:%llu:%u:%u", sp.seed, depth,
+             pct_k);
+    for (unsigned i = 0; i + 1 < depth; i++) {
+      unsigned c;
+      int dup;
+      do { /* d-1 distinct change points, uniform in 1..k */
+        c = 1 + (unsigned)(rnd() % pct_k);
+        dup = 0;
+        for (unsigned j = 0; j < i; j++)
+          dup |= change_at[j] == c;
+      } while (dup && pct_k >= depth - 1);
+      change_at[i] = c;
+    }
+  } else {
+    snprintf(spec_text, sizeof spec_text, "random:%llu", sp.seed);
+  }
+  pl_self = record();
+  pl_self->state = T_RUNNING;
+  pl_self->pt = pthread_self();
+  current = pl_self;
   on_exit(on_exit_cb, NULL);
   signal(SIGABRT, on_fatal);
   signal(SIGSEGV, on_fatal);
   signal(SIGBUS, on_fatal);
   signal(SIGFPE, on_fatal);
   signal(SIGILL, on_fatal);
+  if (pthread_atfork(atfork_prepare, atfork_parent, atfork_child) != 0)
+    die("pthread_atfork failed");
   e = getenv("SCHED_VERBOSE");
   if (e && *e && strcmp(e, "0") != 0)
-    say_seed("running");
-  spec_handshake("preload", "perturb", spec_text);
-  ready = 1;
-}
-
-struct start {
-  void *(*fn)(void *);
-  void *arg;
-  unsigned index;
-};
-
-static void *start(void *p) {
-  struct start st = *(struct start *)p;
-  void *ret;
-  free(p);
-  my_index = st.index;
-  perturb(); /* a late start is the commonest surprise */
-  ret = st.fn(st.arg);
-  if (my_index < MAXT)
-    atomic_store(&live[my_index], 0);
-  return ret;
-}
-
-int pthread_create(pthread_t *t, const pthread_attr_t *attr,
-                   void *(*fn)(void *), void *arg) {
-  struct start *st = malloc(sizeof *st);
-  int r;
-  if (st == NULL)
-    return real_create(t, attr, fn, arg);
-  st->fn = fn;
-  st->arg = arg;
-  st->index = atomic_fetch_add(&next_index, 1);
-  if (st->index < MAXT) {
-    /* Each new thread's priority comes from the creator's stream, so it
-     * depends on the seed and the creation order only. */
-    atomic_store(&prio[st->index], (int64_t)(rnd() >> 2));
-    atomic_store(&live[st->index], 1);
-  }
-  r = real_create(t, attr, start, st);
-  if (r != 0) {
-    if (st->index < MAXT)
-      atomic_store(&live[st->index], 0);
-    free(st);
-  }
-  perturb();
-  return r;
-}
-
-int pthread_join(pthread_t t, void **ret) {
-  perturb();
-  return real_join(t, ret);
-}
-
-int pthread_mutex_lock(pthread_mutex_t *m) {
-  perturb();
-  return real_lock(m);
-}
-
-int pthread_mutex_trylock(pthread_mutex_t *m) {
-  perturb();
-  return real_trylock(m);
-}
-
-int pthread_mutex_unlock(pthread_mutex_t *m) {
-  int r = real_unlock(m);
-  /* After the unlock: the window a waiter can now slip into. */
-  perturb();
-  return r;
-}
-
-int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
-  perturb();
-  return real_wait(c, m);
-}
-
-int pthread_cond_signal(pthread_cond_t *c) {
-  int r = real_signal(c);
-  perturb();
-  return r;
-}
-
-int pthread_cond_broadcast(pthread_cond_t *c) {
-  int r = real_broadcast(c);
-  perturb();
-  return r;
+    fprintf(stderr, "sched-preload: scheduling under SCHED=%s (slice %u "
+            "ms)\n", spec_text, slice_ms);
+  pl_on = 1;
 }
