@@ -189,6 +189,9 @@ bench: all ## benchmarks, printed as ratios measured in the same run
 	$(Q)echo "== the gallery's failure rates (tools/gallery-table.sh)"
 	$(Q)tools/gallery-table.sh --write
 
+corrlog-amalgamation: ## corrlog as build/corrlog.c + build/corrlog.h, to copy into any program
+	$(Q)tools/corrlog/amalgamate.sh $(B)
+
 book: deps ## the workbook as static HTML in build/book/ (open build/book/index.html)
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/book/build.sh
@@ -212,7 +215,7 @@ help: ## list every target with one line each
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(SELF) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  make %-11s %s\n", $$1, $$2 }'
 
-.PHONY: all deps run test check check-book bench book snippets outputs format clean help
+.PHONY: all deps run test check check-book bench corrlog-amalgamation book snippets outputs format clean help
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -69,7 +69,7 @@ DRIVER
 echo "check-corrlog-tsan: building $out/corrlog-tsan with -fsanitize=thread"
 $CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -pthread \
   -fsanitize=thread -Itools/corrlog -o "$out/corrlog-tsan" \
-  "$out/corrlog_tsan_main.c" tools/corrlog/corrlog.c -ldl
+  "$out/corrlog_tsan_main.c" tools/corrlog/*.c -ldl
 log=$out/corrlog-tsan.jsonl
 rep=$out/corrlog-tsan.report
 if ! TSAN_OPTIONS="halt_on_error=0 exitcode=66" "$out/corrlog-tsan" "$log" \

@@ -5,13 +5,11 @@
  * events on disk, hostile strings still make valid JSON, and the message
  * formatter agrees with snprintf. */
 
-/* The logger is compiled into this test rather than linked from
- * libcorrlog.a, so that the test can call its static message formatter
- * (fmt_msg) directly: no test-only symbol in the library's API and no
- * third file beside corrlog.c and corrlog.h for users to copy. The archive's
- * copy is never pulled in, because the linker takes an archive member only
- * to resolve a symbol that is still undefined. */
-#include "corrlog.c"
+/* The test links libcorrlog.a like any program and includes corrlog's
+ * internal header, for the message formatter (corrlog__fmt_msg), which is
+ * internal: no test-only symbol in the public API. */
+#include "corrlog.h"
+#include "internal.h"
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -779,7 +777,7 @@ static void fmt_same(const char *fmt, ...) {
     size_t cap = caps[i], expect = (size_t)n < cap ? (size_t)n : cap;
     memset(got, '#', sizeof got);
     va_copy(cp, ap);
-    size_t k = fmt_msg(got, cap, fmt, cp);
+    size_t k = corrlog__fmt_msg(got, cap, fmt, cp);
     va_end(cp);
     cr_assert_eq(k, expect, "\"%s\", cap %zu: %zu bytes, snprintf gives %zu",
                  fmt, cap, k, expect);

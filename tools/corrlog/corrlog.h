@@ -1,8 +1,12 @@
 /* corrlog.h -- correlation logging: operations with ids, per-operation
  * sequence numbers, Lamport clocks and async origins, written as JSON Lines.
  *
- * One header, one source file (corrlog.c), no dependencies beyond libc and
- * pthreads. Copy both into your own program to use it outside the workbook.
+ * No dependencies beyond libc and pthreads. The source is split by concern
+ * (clock.c, json.c, utf8.c, printf.c, buffer.c, flush.c, crash.c, log.c,
+ * current.c, report.c, sink.c, sharing internal.h); `make
+ * corrlog-amalgamation` writes it as two files, build/corrlog.c and
+ * build/corrlog.h: copy those into your own program to use it outside the
+ * workbook.
  *
  * Model. An *operation* is one logical piece of work (a request, a fetch, a
  * write) that may hop across callbacks and threads. Each operation has a

@@ -1,0 +1,52 @@
+#!/bin/sh
+# corrlog-amalgamation.sh -- "copy these two files into your program" stays
+# true: tools/corrlog/amalgamate.sh writes corrlog.c and corrlog.h, a
+# program that uses nothing else is compiled against them with the
+# workbook's warnings as errors, and its log holds every event and a clean
+# trailer.
+set -eu
+CC=${CC:-cc}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/corrlog-amalg.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 141' PIPE
+tools/corrlog/amalgamate.sh "$dir" || { echo "corrlog-amalgamation: FAIL: amalgamate.sh"; exit 1; }
+cat >"$dir/prog.c" <<'PROG'
+#include "corrlog.h"
+#include <pthread.h>
+#include <stdio.h>
+#define N 20000
+static corrlog_op job;
+static void *worker(void *arg) {
+  corrlog_enter(&job);
+  for (int i = 0; i < N; i++)
+    corrlog_step(&job, "item %d of %s", i, (const char *)arg);
+  return corrlog_current() == &job ? NULL : (void *)1;
+}
+int main(int argc, char **argv) {
+  pthread_t t;
+  void *bad;
+  if (argc < 2 || corrlog_open(argv[1]) != 0)
+    return 3;
+  corrlog_begin(&job, NULL, "job", "start");
+  corrlog_handoff(&job);
+  if (pthread_create(&t, NULL, worker, "w") != 0 || pthread_join(t, &bad))
+    return 3;
+  corrlog_end(&job, 0, "done");
+  corrlog_close();
+  return bad != NULL || corrlog_current() != NULL;
+}
+PROG
+$CC -std=c11 -Wall -Wextra -Werror -O2 -pthread -I"$dir" -o "$dir/prog" \
+  "$dir/prog.c" "$dir/corrlog.c" -ldl ||
+  { echo "corrlog-amalgamation: FAIL: a program does not build against it"; exit 1; }
+"$dir/prog" "$dir/log.jsonl" ||
+  { echo "corrlog-amalgamation: FAIL: the program failed ($?)"; exit 1; }
+want=20002
+got=$(grep -c '"op":' "$dir/log.jsonl" || true)
+[ "$got" -eq "$want" ] ||
+  { echo "corrlog-amalgamation: FAIL: $got events, want $want"; exit 1; }
+tail -n 1 "$dir/log.jsonl" | grep -q "^{\"ev\":\"trailer\",\"dropped\":0,\"events\":$want}\$" ||
+  { echo "corrlog-amalgamation: FAIL: trailer: $(tail -n 1 "$dir/log.jsonl")"; exit 1; }
+echo "corrlog-amalgamation: ok: build/corrlog.c + corrlog.h alone make a working logger ($got events)"

@@ -1,0 +1,88 @@
+/* buffer.c -- the per-thread ring buffers: creation and
+ * reuse (the registry), room for the owner, discarding, thread exit. */
+#include "internal.h"
+
+/* Every buffer ever made, newest first. Buffers are never freed, so the
+ * crash handler and flushers walk this list without locks. */
+_Atomic(struct tbuf *) corrlog__registry;
+
+/* Slow path of emit: as far as the owner's copy of tail knows, the ring has
+ * no room for need bytes at h. Refreshes the copy, and when the flusher has
+ * fallen a whole buffer behind, writes the buffer out itself. Returns 0 when
+ * there is still no room (a crash is being handled). */
+__attribute__((noinline)) int corrlog__make_room(struct tbuf *b, size_t h,
+                                               size_t need) {
+  struct corrlog__clockconv cc;
+  b->room = atomic_load_explicit(&b->tail, memory_order_acquire) + b->cap;
+  if (need <= b->room - h)
+    return 1;
+  corrlog__lock_or_die(&b->flush_lock, 0);
+  corrlog__clockconv_init(&cc);
+  corrlog__flush_locked(b, atomic_load(&corrlog__sink_fd), &cc);
+  corrlog__lock_or_die(&b->flush_lock, 1);
+  b->room = atomic_load_explicit(&b->tail, memory_order_acquire) + b->cap;
+  return need <= b->room - h;
+}
+
+/* Forgets what b holds: events logged while no sink was open, or those of
+ * another process (fork), belong to no log. Caller holds b->flush_lock or
+ * is the only thread. */
+void corrlog__discard(struct tbuf *b) {
+  size_t h = atomic_load(&b->head);
+  atomic_store(&b->claim, h);
+  atomic_store(&b->tail, h);
+}
+
+/* Thread exit: write the thread's events out and free the buffer for the
+ * next thread (buffers are never freed, so the crash handler and flushers
+ * can walk the registry without locks). */
+void corrlog__thread_exit_cb(void *arg) {
+  struct tbuf *b = arg;
+  if (atomic_load(&corrlog__enabled))
+    corrlog__flush_one(b, atomic_load(&corrlog__sink_fd));
+  corrlog__my_buf = NULL;
+  atomic_store(&b->in_use, 0);
+}
+
+struct tbuf *corrlog__get_buf(void) {
+  struct tbuf *b;
+  for (b = atomic_load(&corrlog__registry); b; b = b->next) {
+    int expect = 0;
+    if (atomic_compare_exchange_strong(&b->in_use, &expect, 1))
+      break;
+  }
+  if (!b) {
+    size_t kb = atomic_load(&corrlog__buf_kb), want = (kb ? kb : BUF_KB_DEFAULT) * 1024;
+    b = aligned_alloc(64, sizeof *b);
+    if (!b)
+      return NULL;
+    memset(b, 0, sizeof *b);
+    /* A power of two, so that a position's place in the ring is a mask. */
+    for (b->cap = 16384, b->half_shift = 13; b->cap < want; b->half_shift++)
+      b->cap <<= 1;
+    b->data = aligned_alloc(64, b->cap);
+    if (!b->data) {
+      free(b);
+      return NULL;
+    }
+    atomic_init(&b->in_use, 1);
+    pthread_mutex_init(&b->flush_lock, NULL);
+    b->next = atomic_load(&corrlog__registry);
+    while (!atomic_compare_exchange_weak(&corrlog__registry, &b->next, b))
+      ;
+  }
+  /* A recycled buffer may hold events its last owner logged after the sink
+   * closed; they belong to no log. */
+  corrlog__lock_or_die(&b->flush_lock, 0);
+  corrlog__discard(b);
+  memcpy(b->name, corrlog__thread_name, sizeof b->name);
+  corrlog__lock_or_die(&b->flush_lock, 1);
+  b->room = atomic_load(&b->tail) + b->cap;
+  pthread_setspecific(corrlog__exit_key, b);
+  corrlog__my_buf = b;
+  return b;
+}
+
+void corrlog_set_buffer_kb(size_t kb) {
+  atomic_store(&corrlog__buf_kb, kb < 16 ? 16 : kb);
+}

@@ -1,0 +1,66 @@
+/* clock.c -- the event clock: the TSC where it is invariant,
+ * else CLOCK_MONOTONIC, and the conversion of raw ticks to nanoseconds at
+ * flush time. */
+#include "internal.h"
+
+/* The hot path reads the TSC where it is invariant (11 ns here against
+ * 30 ns for clock_gettime); flushes convert ticks to CLOCK_MONOTONIC
+ * nanoseconds by interpolating between the pair taken at open and a pair
+ * taken at flush time, so every converted event lies inside the calibration
+ * span. CORRLOG_CLOCK=mono in the environment forces clock_gettime. */
+int corrlog__use_tsc;
+uint64_t corrlog__cal_tsc0, corrlog__cal_ns0;
+
+uint64_t corrlog__mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void corrlog__clockconv_init(struct corrlog__clockconv *cc) {
+  cc->tsc0 = corrlog__cal_tsc0;
+  cc->ns0 = corrlog__cal_ns0;
+  cc->ns_per_tick = 1.0;
+#ifdef CORRLOG__HAVE_TSC
+  if (corrlog__use_tsc) {
+    uint64_t t1, n1;
+    /* A span under a millisecond would make the rate noisy: wait it out
+     * (only a flush right after open ever does). */
+    do {
+      n1 = corrlog__mono_ns();
+      t1 = __rdtsc();
+    } while (n1 - corrlog__cal_ns0 < 1000000u || t1 == corrlog__cal_tsc0);
+    cc->ns_per_tick = (double)(n1 - corrlog__cal_ns0) / (double)(t1 - corrlog__cal_tsc0);
+  }
+#endif
+}
+
+uint64_t corrlog__clockconv_ns(const struct corrlog__clockconv *cc, uint64_t raw) {
+  if (!corrlog__use_tsc)
+    return raw;
+  if (raw < cc->tsc0)
+    return cc->ns0;
+  return cc->ns0 + (uint64_t)((double)(raw - cc->tsc0) * cc->ns_per_tick);
+}
+
+/* Decides once, before any event, which clock the hot path reads. */
+void corrlog__clock_choose(void) {
+  const char *e = getenv("CORRLOG_CLOCK");
+  corrlog__use_tsc = 0;
+#ifdef CORRLOG__HAVE_TSC
+  unsigned a, b, c, d;
+  /* CPUID 0x80000007 EDX bit 8: the TSC runs at a constant rate in all
+   * power states, so ticks measure time on every core. */
+  if (__get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8)) &&
+      !(e && strcmp(e, "mono") == 0))
+    corrlog__use_tsc = 1;
+#endif
+  (void)e;
+}
+
+void corrlog__clock_setup(void) {
+  corrlog__cal_ns0 = corrlog__mono_ns();
+#ifdef CORRLOG__HAVE_TSC
+  corrlog__cal_tsc0 = corrlog__use_tsc ? __rdtsc() : 0;
+#endif
+}

@@ -1,0 +1,229 @@
+/* internal.h -- what the files of corrlog share and its users do not see:
+ * the record and ring-buffer layouts, the process-wide state, and the
+ * functions one concern calls in another. Every name here that has linkage
+ * starts with corrlog__ (as libuv's uv__), so the files can be copied into
+ * any program. */
+#ifndef CORRLOG_INTERNAL_H
+#define CORRLOG_INTERNAL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "corrlog.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__GLIBC__)
+#include <execinfo.h>
+#endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#define CORRLOG__HAVE_TSC 1
+#endif
+
+/* Default per-thread buffer size. A record is about 100 bytes, so a buffer
+ * holds about ten thousand events; CORRLOG_BUFFER_KB in the environment or
+ * corrlog_set_buffer_kb() changes it for buffers created afterwards. */
+#define BUF_KB_DEFAULT 1024
+/* How often the background flusher looks at the buffers when nobody wakes
+ * it (a buffer passing half full wakes it at once). */
+#define FLUSH_PERIOD_MS 20
+/* Bound on the bytes of a C string (thread, kind, file, function) copied
+ * into a line; it keeps the worst-case line size computable. */
+#define STR_MAX 128
+/* Output chunk of a flush, on the flushing thread's stack. */
+#define CHUNK 16384
+
+/* One event as stored in a thread buffer: fixed part, then msglen bytes of
+ * message and attrlen bytes of attributes, padded to 8 bytes. The strings
+ * pointed to are literals (see corrlog.h, "Lifetimes"). */
+struct rec {
+  uint64_t t; /* raw clock: TSC ticks or nanoseconds, see now_raw() */
+  uint64_t id, parent, lc;
+  const char *ev, *kind, *file, *func;
+  uint32_t seq;
+  int32_t status;
+  int32_t line;
+  uint16_t msglen, attrlen;
+};
+#define REC_MAX                                                                \
+  ((sizeof(struct rec) + CORRLOG_MSG_MAX + CORRLOG_ATTR_MAX + 8) & ~(size_t)7)
+
+/* A thread's buffer: a ring of records. Positions only grow (byte offsets
+ * since the buffer was made, wrapping only at SIZE_MAX); a record at
+ * position p is at data[p & (cap - 1)] and never straddles the end (the
+ * owner pads to the start instead, see pad_at()). Three cursors,
+ * tail <= claim <= head, head - tail <= cap:
+ *   [tail, claim)  claimed by a flusher: being written right now;
+ *   [claim, head)  logged, not yet claimed;
+ *   before tail    in the file, or counted in `dropped` -- never both.
+ * Only the owner thread writes records, at [head, tail + cap), and
+ * publishes them by a release store of head. A flusher holds flush_lock,
+ * formats a chunk from claim, takes it by a compare-and-swap of claim, then
+ * writes it and advances tail (release, so the owner may reuse the space).
+ * The crash handler holds no lock: it takes everything unclaimed with the
+ * same compare-and-swap, so a range is written by one of them only, then
+ * waits for the ranges already claimed to reach tail. A flusher that loses
+ * the swap writes nothing. */
+struct tbuf {
+  struct tbuf *next; /* registry link, immutable once published */
+  atomic_int in_use;
+  pthread_mutex_t flush_lock;
+  atomic_size_t tail, claim;
+  size_t crash_from, crash_to; /* the crash handler's range, its own use */
+  char name[16];
+  /* The owner writes these on every event: a cache line of their own, so
+   * that flushers touching the fields above do not bounce it. */
+  _Alignas(64) atomic_size_t head;
+  size_t room;                /* owner's copy of tail + cap, may be stale */
+  volatile sig_atomic_t busy; /* owner is inside a logging call */
+  size_t cap;                 /* bytes in data, a power of two */
+  unsigned half_shift;        /* log2(cap / 2) */
+  char *data;
+};
+
+
+/* Converts raw clock values to nanoseconds for one flush (clock.c). */
+struct corrlog__clockconv {
+  uint64_t tsc0, ns0;
+  double ns_per_tick;
+};
+
+/* ---------------------------------------------------------------- state
+ * Defined in sink.c unless noted. */
+extern pthread_mutex_t corrlog__sink_lock;
+/* Serialises writes to the file sink, so that a write cut short by a full
+ * disk can cut its partial line off again (see write_lines) without cutting
+ * another thread's line. The crash handler does not take it: by the time it
+ * writes, no other flusher can (see struct tbuf). */
+extern pthread_mutex_t corrlog__write_lock;
+extern atomic_size_t corrlog__buf_kb;
+/* The background flusher (flush.c): formats and writes buffers so that
+ * logging threads rarely have to. Two states of flusher_pid: 0 = none
+ * running in this process, else the pid that started it (a forked child
+ * has none). */
+extern sem_t corrlog__flusher_sem;
+extern atomic_int corrlog__flusher_pid;
+extern atomic_int corrlog__flusher_stop;
+extern pthread_t corrlog__flusher_thread;
+extern atomic_int corrlog__flusher_off; /* CORRLOG_FLUSHER=0 */
+extern atomic_int corrlog__sink_fd;
+extern int corrlog__sink_owned;
+extern atomic_int corrlog__enabled; /* a file sink or a writer is set */
+extern atomic_int corrlog__writer_on;
+extern corrlog_writer_fn corrlog__writer;
+extern void *corrlog__writer_arg;
+extern _Atomic uint64_t corrlog__next_id;
+extern _Atomic uint64_t corrlog__dropped;
+extern _Atomic uint64_t corrlog__written;
+extern _Atomic(struct tbuf *) corrlog__registry; /* buffer.c */
+extern atomic_int corrlog__origin_frames;
+extern atomic_int corrlog__crashing;
+extern _Thread_local char corrlog__thread_name[16];
+extern _Thread_local uint64_t corrlog__thread_clock;
+extern _Thread_local struct tbuf *corrlog__my_buf;
+/* Set in the background flusher, which blocks every signal for its life:
+ * it need not block the fatal ones around each chunk (flush_locked). */
+extern _Thread_local int corrlog__signals_blocked;
+extern pthread_key_t corrlog__exit_key;
+extern pthread_once_t corrlog__init_once;
+extern struct sigaction corrlog__old_act[3];
+extern const int corrlog__fatal_sigs[3];
+extern int corrlog__use_tsc; /* clock.c */
+extern uint64_t corrlog__cal_tsc0, corrlog__cal_ns0;
+
+/* ---------------------------------------------------------------- clock.c */
+uint64_t corrlog__mono_ns(void);
+void corrlog__clockconv_init(struct corrlog__clockconv *cc);
+uint64_t corrlog__clockconv_ns(const struct corrlog__clockconv *cc,
+                               uint64_t raw);
+void corrlog__clock_choose(void);
+void corrlog__clock_setup(void);
+
+/* The hot path's clock read: raw TSC ticks, or nanoseconds. */
+static inline uint64_t corrlog__now_raw(void) {
+#ifdef CORRLOG__HAVE_TSC
+  if (corrlog__use_tsc)
+    return __rdtsc();
+#endif
+  return corrlog__mono_ns();
+}
+
+/* ---------------------------------------------------------------- json.c */
+/* Literals are inlined so that their length is a constant and the copy a
+ * few moves. */
+static inline __attribute__((always_inline)) char *
+corrlog__put_lit(char *p, const char *s) {
+  size_t n = __builtin_strlen(s);
+  memcpy(p, s, n);
+  return p + n;
+}
+char *corrlog__put_u64(char *p, uint64_t v);
+char *corrlog__put_i64(char *p, int64_t v);
+char *corrlog__put_hex16(char *p, uint64_t v);
+char *corrlog__put_esc(char *p, const char *str, size_t n);
+char *corrlog__format_rec(char *p, const struct rec *r, uint64_t ts_ns,
+                          const char *thread);
+/* utf8.c */
+size_t corrlog__utf8_len(const unsigned char *s, size_t n);
+
+/* Upper bound of the JSON line for a record: fixed text and numbers, plus
+ * 6 output bytes per input byte of every string. */
+#define LINE_MAX_FOR(r)                                                        \
+  (320 + 6 * ((size_t)(r)->msglen + 2 * (size_t)(r)->attrlen + 5 * STR_MAX))
+#define LINE_MAX_ALL                                                           \
+  (320 + 6 * (CORRLOG_MSG_MAX + 2 * CORRLOG_ATTR_MAX + 5 * STR_MAX))
+
+static inline size_t corrlog__rec_size(const struct rec *r) {
+  return (sizeof *r + r->msglen + r->attrlen + 7) & ~(size_t)7;
+}
+
+/* ---------------------------------------------------------------- printf.c */
+size_t corrlog__fmt_msg(char *dst, size_t cap, const char *fmt, va_list in);
+
+/* ---------------------------------------------------------------- flush.c */
+uint64_t corrlog__write_lines(int fd, const char *p, size_t n,
+                              uint64_t nlines);
+const struct rec *corrlog__rec_at(const struct tbuf *b, size_t pos,
+                                  size_t *next);
+char *corrlog__format_chunk(const struct tbuf *b, size_t from, size_t to,
+                            char *out, size_t *end, uint64_t *nrec,
+                            const struct corrlog__clockconv *cc);
+int corrlog__flush_locked(struct tbuf *b, int fd,
+                          const struct corrlog__clockconv *cc);
+void corrlog__flush_one(struct tbuf *b, int fd);
+void corrlog__flusher_start(void);
+void corrlog__flusher_join(void);
+
+/* ---------------------------------------------------------------- buffer.c */
+int corrlog__make_room(struct tbuf *b, size_t h, size_t need);
+void corrlog__discard(struct tbuf *b);
+void corrlog__thread_exit_cb(void *arg);
+struct tbuf *corrlog__get_buf(void);
+
+/* ---------------------------------------------------------------- crash.c */
+void corrlog__crash_handler(int sig);
+
+/* ---------------------------------------------------------------- sink.c */
+size_t corrlog__trailer(char *p, int sig);
+void corrlog__lock_or_die(pthread_mutex_t *m, int unlock);
+void corrlog__init(void);
+
+/* ---------------------------------------------------------------- current.c */
+void corrlog__live_add(corrlog_op *op);
+void corrlog__live_remove(const corrlog_op *op);
+const corrlog_op *corrlog__live_parent(const corrlog_op *op);
+
+#endif
