@@ -167,6 +167,8 @@ void hunt_usage(FILE *f) {
         "                   \"clean runs needed to claim a fix\" advice\n"
         "  --quiet          no progress line\n"
         "  --help           this text\n"
+        "or: hunt --merge [--force] [--json OUT] A.json B.json ...: one rate\n"
+        "and interval from many hunts' --json summaries (hunt --merge --help)\n"
         "\n"
         "Each run sees HUNT_RUN (its index), HUNT_SEED (its seed), SCHED and\n"
         "SCHED_HANDSHAKE_FD. A scheduler that takes SCHED announces itself\n"

@@ -132,6 +132,10 @@ int hunt_run(const struct hunt_opts *o, char *const argv[],
 /* 95% (or any z) Wilson score interval for k failures in n runs. */
 void hunt_wilson(long k, long n, double z, double *lo, double *hi);
 
+/* `hunt --merge A.json B.json ...` (merge.c): argv[0] is "--merge".
+ * Returns the exit status. */
+int hunt_merge_main(int argc, char **argv);
+
 /* Upper bound on the failure rate after n clean runs at confidence c:
  * 1 - (1-c)^(1/n); about 3/n at c = 0.95 (the "rule of three"). */
 double hunt_zero_fail_bound(long n, double c);
