@@ -149,6 +149,19 @@ $(B)/tests/progs/corpus_%_ok: tests/progs/corpus_%.c
 $(B)/schedcc: tools/schedcc/schedcc.sh $(B)/lib/libschedcc.a
 	$(call say,INSTALL,$@)mkdir -p $(@D) && cp $< $@ && chmod +x $@
 
+# The event-loop primer's programs (chapters/primer/X.c -> build/primer/X):
+# plain libuv, as a learner would write them, none of the workbook's headers.
+PRIMER_PROGS := $(patsubst chapters/primer/%.c,$(B)/primer/%,$(wildcard chapters/primer/*.c))
+$(B)/primer/%: chapters/primer/%.c
+	$(call say,CC,$<)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread -o $@ $< $(UV_LIBS)
+
+# Exercise programs (chapters/exercises/X.c -> build/exercises/X): built
+# against the scheduler like the gallery's code, so that SCHED=order:...
+# decides their interleavings.
+EXERCISE_PROGS := $(patsubst chapters/exercises/%.c,$(B)/exercises/%,$(wildcard chapters/exercises/*.c))
+$(B)/exercises/%: chapters/exercises/%.c $(LINK_LIBS)
+	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -include tools/sched/sched_wrap.h -o $@ $< $(LINK_LIBS) $(LDLIBS)
+
 # Benchmarks: tools/bench/X.c -> build/bench/X.
 BENCH_PROGS := $(patsubst tools/bench/%.c,$(B)/bench/%,$(wildcard tools/bench/*.c))
 $(B)/bench/%: $(B)/obj/tools/bench/%.o $(LINK_LIBS)
@@ -165,6 +178,7 @@ $(B)/libsched-preload.so: $(PRELOAD_SRC)
 # ---------------------------------------------------------------- targets
 ALL := $(TOOL_PROGS) $(SCENARIO_BINS) $(SCENARIO_TESTS) $(TOOL_TESTS) \
        $(TEST_PROGS) $(CORPUS_OK) $(BENCH_PROGS) $(PRELOAD) $(B)/schedcc
+ALL += $(PRIMER_PROGS) $(EXERCISE_PROGS)
 
 all: $(ALL) ## build everything into build/
 
