@@ -47,6 +47,7 @@ struct ls_resizer *ls_open(const struct ls_config *cfg) {
 
 static void resize_work(uv_work_t *work) {
   struct job *j = container_of(work, struct job, work);
+  corrlog_enter(&j->op); /* this pool thread works on the resize */
   j->status = ls_resize_pixels(j->width, j->height, j->r->cfg->work_us);
   corrlog_handoff(&j->op); /* back to the loop */
 }
@@ -54,6 +55,7 @@ static void resize_work(uv_work_t *work) {
 /* @snippet resize_done */
 static void resize_done(uv_work_t *work, int status) {
   struct job *j = container_of(work, struct job, work);
+  corrlog_enter(&j->op); /* and the loop works on it here */
 
   CHECK_UV(status);
   if (j->status < 0) {

@@ -16,6 +16,7 @@ struct request {
 
 /* @snippet work */
 void lu_work(struct lu_job *j) {
+  corrlog_enter(&j->op); /* this thread works on the job until we return */
   lu_scan(j);
   /* FIX(06): the result stays in the job; the pool thread touches nothing
    * shared. */
@@ -25,6 +26,7 @@ void lu_work(struct lu_job *j) {
 }
 
 void lu_done(struct lu_job *j) {
+  corrlog_enter(&j->op);
   /* FIX(06): the totals are updated on the loop thread, in the after-work
    * callback, one job at a time. */
   lu_account(j->totals, j->bytes, j->spin);
