@@ -1,7 +1,10 @@
-/* corpus_trylock_skip.c -- corpus bug (pthread level): a worker that finds
+/* corpus_trylock_skip.c -- corpus bug (memory level): a worker that finds
  * the lock busy (trylock fails) assumes someone else is doing its job and
- * skips it. Each worker has its own job, so a collision loses one. Exit 1
- * when a job was skipped. Twin: -DOK (a busy lock is waited for). */
+ * skips it. Each worker has its own job, so a collision loses one. The
+ * critical section holds no pthread call, only a load and a store: a
+ * scheduler that switches threads at pthread calls alone never finds the
+ * lock held, so the window needs the build/schedcc rebuild. Exit 1 when a
+ * job was skipped. Twin: -DOK (a busy lock is waited for). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
