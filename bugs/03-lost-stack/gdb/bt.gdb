@@ -1,7 +1,7 @@
 # bt.gdb -- Scenario 03 under gdb: stop where the failed resize is reported,
 # in the after-work callback, and ask the debugger how we got there.
 #   gdb -batch -x bugs/03-lost-stack/gdb/bt.gdb --args build/bin/03-lost-stack-bug
-# See chapters/03-lost-stack.md, "The debugger's view".
+# See chapters/03-lost-stack.md, "In the debugger".
 
 # Quiet: no line per thread started or process forked.
 set print thread-events off
