@@ -153,7 +153,43 @@ function figures(    l) {
   placed = 1
 }
 
+# The answers are folded: a reader who works an exercise alone opens its
+# answer when ready, not by scrolling past it. After an "Answers" heading,
+# each item of the list that opens the section becomes a <details>; a
+# section that is not such a list is folded whole. The Markdown keeps the
+# answers at the chapter's end, readable as they are.
+function fold(s,    out, t, v) {
+  out = ""
+  while (match(s, /<\/?(ol|li)( [^>]*)?>/)) {
+    t = substr(s, RSTART, RLENGTH)
+    out = out substr(s, 1, RSTART - 1)
+    s = substr(s, RSTART + RLENGTH)
+    if (t ~ /^<ol/) {
+      if (++ans_depth == 1 && match(t, /start="[0-9]+"/)) {
+        v = substr(t, RSTART + 7, RLENGTH - 8)
+        ans_n = v - 1
+      }
+    } else if (t == "</ol>") {
+      ans_depth--
+    } else if (ans_depth == 1 && t ~ /^<li/) {
+      t = t "<details class=\"answer\"><summary>Answer " ++ans_n "</summary>"
+    } else if (ans_depth == 1) {
+      t = "</details>" t
+    }
+    out = out t
+  }
+  return out s
+}
+
+function end_answers() {
+  if (ans_mode == "whole")
+    print "</details>"
+  ans_mode = ""
+}
+
 /^<h[1-6]>.*<\/h[1-6]>$/ {
+  if (substr($0, 3, 1) <= 2)
+    end_answers()
   lvl = substr($0, 3, 1)
   text = substr($0, 5, length($0) - 9)
   id = slug(text)
@@ -166,8 +202,22 @@ function figures(    l) {
   gsub(/<[^>]*>/, "", plain)
   if (!placed && plain ~ /^Look at the timeline/)
     figures()
+  if (lvl <= 2 && plain ~ /^Answers$/) {
+    ans_mode = "start"
+    ans_depth = ans_n = 0
+  }
   next
 }
+
+ans_mode == "start" && NF {
+  if ($0 ~ /^<ol/) {
+    ans_mode = "items"
+  } else {
+    ans_mode = "whole"
+    print "<details class=\"answers\"><summary>Show the answers</summary>"
+  }
+}
+
 
 # srclink(p, frag): a link to repository path p (from the root) and the
 # fragment frag of its page, or p as code when there is no such file.
@@ -203,9 +253,10 @@ function srclink(p, frag,    q) {
   }
 }
 
-{ print links($0) }
+{ print ans_mode == "items" ? fold(links($0)) : links($0) }
 
 END {
+  end_answers()
   if (!placed)
     figures()
 }
