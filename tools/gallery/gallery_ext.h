@@ -16,6 +16,10 @@ void gallery_schedlog_begin(const char *sched_path);
 int gallery_schedlog_end(const char *log_path, const char *sched_path,
                          const char *shown, int quiet);
 
+/* The directory the gallery was started in (it works from the repository
+ * root): user paths are relative to it. "" when unknown. */
+const char *gallery_start_dir(void);
+
 /* The commands: argc/argv start at the command's name. */
 int gallery_cmd_play(int argc, char **argv);
 int gallery_cmd_try(int argc, char **argv);

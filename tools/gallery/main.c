@@ -299,6 +299,10 @@ static int count_arg(const char *cmd, const char *opt, const char *v, long lo,
  * works from the repository root). */
 static char start_dir[PATH_MAX];
 
+const char *gallery_start_dir(void) {
+  return start_dir;
+}
+
 static const char *user_path(const char *path, char *buf, size_t len) {
   if (path[0] == '/' || !start_dir[0])
     return path;
@@ -1456,7 +1460,9 @@ static const char help[] =
     "every time\n"
     "  compare NN            bug against fix: outcomes, timings, the diff\n"
     "  trace FILE [...]      a run's log as a timeline (see trace --help)\n"
-    "  tour [--all]          a guided walk through every scenario\n\n"
+    "  tour [--all]          a guided walk through every scenario\n"
+    "  try NN [--start [DIR]] [FILE]\n"
+    "                        grade your own fix: a verdict card\n\n"
     "Every command takes --help. Exit: 0 ran and the invariant held, 1 the\n"
     "bug was observed, 2 usage or bad input, 3 setup or internal failure.\n";
 
@@ -1477,7 +1483,8 @@ int main(int argc, char **argv) {
   } cmds[] = {{"list", cmd_list},       {"show", cmd_show},
               {"run", cmd_run},         {"hunt", cmd_hunt},
               {"expose", cmd_expose},   {"compare", cmd_compare},
-              {"trace", cmd_trace},     {"tour", cmd_tour}};
+              {"trace", cmd_trace},     {"tour", cmd_tour},
+              {"try", gallery_cmd_try}};
   const char *nc = getenv("NO_COLOR");
 
   /* A closed stdout would make every report vanish (and the next file

@@ -1,0 +1,72 @@
+#!/bin/sh
+# gallery-try.sh -- `gallery try` grades a learner's fix: --start makes a
+# private copy of the bug (and refuses to overwrite one); the bug itself
+# fails, its card naming a schedule that breaks it, and that schedule
+# replays the failure on the learner's build; the reference fix passes
+# (forced schedules k of k, a PCT hunt without failure); a file that does
+# not compile is bad input (exit 2) with the compiler's file:line; --json
+# writes the card. Sanitizers are left out here (--no-san: their builds
+# take minutes); `gallery try NN` runs them.
+set -u
+cd "$(dirname "$0")/.." || exit 3
+B=${B:-build}
+dir=$(mktemp -d "${TMPDIR:-/tmp}/gallery-try.XXXXXX") || exit 3
+# The builds the test makes (never a learner's copy in build/try/NN-slug/).
+trap 'rm -rf "$dir" build/try/01-log-order/plain build/try/01-log-order/hunt.json build/try/13-lock-order/plain build/try/13-lock-order/hunt.json' EXIT INT TERM HUP PIPE
+status=0
+fail() { echo "FAIL $*"; status=1; }
+
+for nn in 01 13; do
+  slug=$(ls -d bugs/$nn-* | sed 's|bugs/||')
+  w=$dir/$nn
+  "$B"/gallery try "$nn" --start "$w" >"$dir/out" 2>&1 ||
+    fail "$nn --start: exit $?: $(cat "$dir/out")"
+  cmp -s "$w/async.c" "bugs/$slug/async.c" || fail "$nn --start: not a copy of the bug"
+  "$B"/gallery try "$nn" --start "$w" >"$dir/out" 2>&1
+  rc=$?
+  [ "$rc" = 2 ] && grep -q "already exists" "$dir/out" ||
+    fail "$nn --start over a copy: exit $rc, want 2 and a refusal"
+
+  # The bug as a fix: a failing card naming the schedule that breaks it.
+  "$B"/gallery try "$nn" "$w/async.c" --runs 50 --no-san --json "$dir/bug.json" >"$dir/out" 2>&1
+  rc=$?
+  [ "$rc" = 1 ] || fail "$nn: the bug graded with exit $rc, want 1"
+  grep -q "^VERDICT: FAIL: it breaks under order:" "$dir/out" ||
+    fail "$nn: the bug's card names no schedule: $(tail -n 3 "$dir/out")"
+  grep -q '"verdict": "fail"' "$dir/bug.json" || fail "$nn: --json has no failing verdict"
+  # The named schedule, replayed on the learner's build, fails again.
+  replay=$(sed -n 's/^ *replay: \(build\/try\/.*prog --schedule .*\)$/\1/p' "$dir/out" | head -n 1)
+  if [ -z "$replay" ]; then
+    fail "$nn: no replay line for the forced schedule"
+  else
+    sh -c "$replay" >/dev/null 2>&1
+    rc=$?
+    [ "$rc" = 1 ] || fail "$nn: the replay '$replay' exits $rc, want 1"
+  fi
+
+  # The reference fix passes.
+  cp "fixes/$slug/async.c" "$w/async.c"
+  "$B"/gallery try "$nn" "$w/async.c" --runs 200 --no-san >"$dir/out" 2>&1
+  rc=$?
+  [ "$rc" = 0 ] || fail "$nn: the reference fix graded with exit $rc: $(cat "$dir/out")"
+  grep -q "^VERDICT: PASS" "$dir/out" || fail "$nn: the fix's card does not pass"
+  grep -Eq "forced schedules \(strict\) +([0-9]+) of \1 passed" "$dir/out" ||
+    fail "$nn: the fix did not pass k of k forced schedules"
+  bound=$(python3 -c 'print("%.2g" % (100 * (1 - 0.05 ** (1 / 200))))')
+  grep -q "200 runs, 0 failures: rate below $bound% at 95%" "$dir/out" ||
+    fail "$nn: the fix's hunt line: $(grep 'PCT hunt' "$dir/out")"
+  grep -q "against the reference fix  +0 -0 lines" "$dir/out" ||
+    fail "$nn: the reference fix differs from itself"
+done
+
+# A file that does not build: exit 2, with the compiler's file:line.
+printf 'int broken(void) { return }\n' >"$dir/broken.c"
+"$B"/gallery try 01 "$dir/broken.c" --no-san >"$dir/out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q "broken.c:1:" "$dir/out" ||
+  fail "a file that does not compile: exit $rc: $(tail -n 3 "$dir/out")"
+"$B"/gallery try 01 "$dir/missing.c" >"$dir/out" 2>&1
+[ $? = 2 ] || fail "a missing file: want exit 2"
+
+[ "$status" = 0 ] && echo "gallery-try.sh: the bug fails naming its schedule, the fix passes (01, 13)"
+exit "$status"
