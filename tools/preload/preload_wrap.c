@@ -34,6 +34,13 @@ static void cs_on(int old) {
   pthread_setcancelstate(old, &x);
 }
 
+/* A cancellation the thread must act on at its cancellation point: one
+ * is pending and the program had cancellation enabled (cs, the state the
+ * wrapper saved when it disabled it). */
+static int cancelled(const struct pl_thread *me, int cs) {
+  return me->cancel_pending && cs == PTHREAD_CANCEL_ENABLE;
+}
+
 /* A plain schedule point. */
 static void point(const char *name, const void *obj, enum pl_wait w) {
   int cs = cs_off();
@@ -106,13 +113,13 @@ static int acquire(struct pl_thread *me, enum op op, void *obj,
     o->kind = op_kind[op];
     if (op == OP_MUTEX && o->owner == me && errorcheck(obj))
       return EDEADLK;
+    if (cancellable && cancelled(me, cs))
+      return ECANCELED;
     me->cpoint = cancellable;
     r = pl_park(pt, W_OBJ, obj, timed);
     me->cpoint = 0;
     if (r)
       return ETIMEDOUT;
-    if (cancellable && me->cancel_pending && cs == PTHREAD_CANCEL_ENABLE)
-      return ECANCELED;
   }
 }
 
@@ -256,12 +263,10 @@ int pthread_join(pthread_t pt, void **ret) {
   t = pl_find(pt);
   if (t != NULL && t != me) {
     pl_park("join", W_NONE, t, 0);
-    while (t->state != T_DONE) {
+    while (t->state != T_DONE && !cancelled(me, cs)) {
       me->cpoint = 1;
       pl_park("join", W_JOIN, t, 0);
       me->cpoint = 0;
-      if (me->cancel_pending && cs == PTHREAD_CANCEL_ENABLE)
-        break;
     }
     if (t->state == T_DONE)
       t->joined = 1;
@@ -457,16 +462,15 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int timed) {
   /* No real wait: the shim is the condition variable. A signal makes the
    * waiter runnable; it then takes the mutex back like a lock. */
   me->woken = 0;
-  for (;;) {
+  /* One wait: a signal, a broadcast, a timeout or a cancellation ends it.
+   * A cancellation while the program has it disabled ends the wait as a
+   * spurious wakeup would (POSIX allows one): waiting on would miss a
+   * signal sent before the waiter runs again. */
+  if (!cancelled(me, cs)) {
     me->cpoint = 1;
-    int to = pl_park(timed ? "timedwait" : "wait", W_COND, c, timed);
-    me->cpoint = 0;
-    if (to) {
+    if (pl_park(timed ? "timedwait" : "wait", W_COND, c, timed))
       out = ETIMEDOUT;
-      break;
-    }
-    if (me->woken || (me->cancel_pending && cs == PTHREAD_CANCEL_ENABLE))
-      break;
+    me->cpoint = 0;
   }
   r = acquire(me, OP_MUTEX, m, "relock", 0, 0, cs);
   pl_unlock();

@@ -123,6 +123,10 @@ static size_t nobjs, cap_objs;
 
 static unsigned slice_ms = 100;
 static int monitor_started;
+/* Set, and woken, when the last registered thread ends: the watchdog must
+ * end too, or it would keep a process whose main thread called
+ * pthread_exit alive for ever. */
+static atomic_int monitor_quit;
 /* Written before any thread exists or with S held; read by the fatal
  * signal handler, where only write() is safe. */
 static char spec_text[SPEC_MAX_LEN + 64];
@@ -566,6 +570,10 @@ void pl_thread_end(struct pl_thread *t) {
       current = NULL;
     if (had && pl_on)
       decide(t);
+    if (nlive == 0) {
+      atomic_store(&monitor_quit, 1);
+      futex_wake(&monitor_quit);
+    }
   }
   pl_unlock();
   pl_self = NULL;
@@ -588,7 +596,9 @@ static void *monitor(void *arg) {
   for (;;) {
     struct timespec ts = {(time_t)(slice_ms / 2000),
                           (long)(slice_ms / 2 % 1000) * 1000000L};
-    pl_real.nanosleep(&ts, NULL);
+    syscall(SYS_futex, &monitor_quit, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+    if (atomic_load(&monitor_quit))
+      return NULL;
     pl_lock();
     int waiting = 0;
     for (size_t i = 0; i < nlive; i++)
