@@ -19,12 +19,15 @@ usage: tools/corpus-table.py [--runs N] [--replays K] [--max-time SEC]
                   count says how many it took
   --timeout SEC   per run; a run still going is a hang (default 5)
   --rows LIST     only these rows of corpus.list (names, comma-separated)
+  --seed S        hunt's base seed for every cell (default: hunt's own), so
+                  that the scheduled cells are the same runs each time
   --write         also put the table into chapters/22-hunting.md, into
                   the block after the corpus-table marker
 exit status: 0 the table was made and every twin and correct program was
-clean; 1 a twin or correct program failed, or a bug was found by no
-strategy; 2 usage; 3 setup (a program or the shim missing, a build that
-failed, a hunt that could not run)
+clean; 1 a twin or correct program failed (a false alarm; a bug that no
+strategy found is counted in the last lines, not here); 2 usage; 3 setup
+(a program or the shim missing, a build that failed, a hunt that could
+not run)
 """
 import json
 import os
@@ -73,6 +76,8 @@ def hunt(tmp, argv, opts, schedule=None, strategy=None, runs=None):
            "--runs", str(runs or opts["runs"]),
            "--timeout", str(opts["timeout"]),
            "--max-time", str(opts["max_time"])]
+    if opts["seed"] is not None and not schedule:
+        cmd += ["--seed", str(opts["seed"])]
     if schedule:
         cmd += ["--preload", "--schedule", schedule]
     elif strategy != "natural":
@@ -126,7 +131,7 @@ def probe(strategy):
 def main():
     a = sys.argv[1:]
     opts = {"runs": 1000, "replays": 100, "max_time": 120, "timeout": 5,
-            "rows": None, "write": False}
+            "rows": None, "write": False, "seed": None}
     while a:
         o = a.pop(0)
         if o in ("--help", "-h"):
@@ -137,14 +142,15 @@ def main():
             continue
         key = {"--runs": "runs", "--replays": "replays",
                "--max-time": "max_time", "--timeout": "timeout",
-               "--rows": "rows"}.get(o)
+               "--rows": "rows", "--seed": "seed"}.get(o)
         if key is None or not a:
             die(2, "unknown option or missing value: '%s' (try --help)" % o)
         v = a.pop(0)
         if key == "rows":
             opts[key] = v.split(",")
             continue
-        if not v.isdigit() or (int(v) < 1 and key != "replays"):
+        if not v.isdigit() or (int(v) < 1 and key not in ("replays",
+                                                          "seed")):
             die(2, "%s wants a whole number, got '%s'" % (o, v))
         opts[key] = int(v)
 
@@ -222,23 +228,16 @@ def run(opts, rows, strategies, src, point, tmp):
         "failure (@0: none)")
     say("replay: first failures rerun %d times each from their schedule "
         "(hunt --schedule), failing/rerun" % opts["replays"])
-    say("cost: wall time of a cell against the natural cell, same run")
-    head = "%-18s %-7s " % ("bug", "level") + "".join(
-        "%-*s " % (w, s) for s in strategies) + "%-9s %s" % ("replay",
-                                                             "cost")
-    say(head)
-    status = 0
+    say("cost: wall time per run of a twin's cell against its natural "
+        "cell, same run (%s)" % ", ".join(strategies[1:]))
+    say("%-20s %-7s " % ("bug", "level") + "".join(
+        "%-*s " % (w, s) for s in strategies) + "replay")
+    status, nfound, all_f, all_n, alarms = 0, 0, 0, 0, 0
     for r in rows:
-        cells, cost, rep_f, rep_n, found = [], [], 0, 0, False
-        natural_t = None
+        cells, rep_f, rep_n, found = [], 0, 0, False
         for s in strategies:
             j = hunt(tmp, argv(r, "", s), opts, strategy=s)
             cells.append(cell(j))
-            t = j["elapsed_s"] / max(j["runs"], 1)
-            if s == "natural":
-                natural_t = t
-            else:
-                cost.append("%.1fx" % (t / natural_t if natural_t else 0))
             ff = j["first_failure"]
             if ff:
                 found = True
@@ -250,24 +249,35 @@ def run(opts, rows, strategies, src, point, tmp):
                          runs=opts["replays"])
                 rep_f += k["failures"]
                 rep_n += k["runs"]
-        if not found:
-            status = 1
-        say("%-18s %-7s " % (r["name"], r["level"]) + "".join(
-            "%-*s " % (w, c) for c in cells) +
-            "%-9s %s" % ("%d/%d" % (rep_f, rep_n), " ".join(cost)))
-    say("correct twin and program")
+        nfound += found
+        all_f += rep_f
+        all_n += rep_n
+        say("%-20s %-7s " % (r["name"], r["level"]) + "".join(
+            "%-*s " % (w, c) for c in cells) + "%d/%d" % (rep_f, rep_n))
+    say("%-20s %-7s " % ("correct twin", "level") + "".join(
+        "%-*s " % (w, s) for s in strategies) + "cost")
     twins = [(r["name"] + " ok", r, "_ok") for r in rows]
     twins += [(c, {"level": "pthread", "prog": c, "args": []}, "")
               for c in (CORRECT if not opts["rows"] else [])]
     for name, r, twin in twins:
-        cells = []
+        cells, cost, natural_t = [], [], None
         for s in strategies:
             j = hunt(tmp, argv(r, twin, s), opts, strategy=s)
             if j["failures"]:
                 status = 1
+                alarms += 1
             cells.append(cell(j))
-        say("%-18s %-7s " % (name, r["level"]) +
-            "".join("%-*s " % (w, c) for c in cells).rstrip())
+            t = j["elapsed_s"] / max(j["runs"], 1)
+            if s == "natural":
+                natural_t = t
+            else:
+                cost.append("%.1fx" % (t / natural_t))
+        say("%-20s %-7s " % (name, r["level"]) +
+            "".join("%-*s " % (w, c) for c in cells) + " ".join(cost))
+    say("bugs found by some strategy: %d of %d; replays that failed again: "
+        "%d of %d" % (nfound, len(rows), all_f, all_n))
+    say("false alarms (cells where a twin or correct program failed): %d"
+        % alarms)
     if opts["write"]:
         write_chapter(lines)
     return status
