@@ -108,14 +108,17 @@ def shim_facts():
     def git(*a):
         r = subprocess.run(["git"] + list(a), capture_output=True, text=True)
         return r.stdout.strip() if r.returncode == 0 else ""
-    commit = git("log", "-1", "--format=%h", "--", "tools/preload")
+    # As a date and a count, which keep the table's shape from one shim
+    # version to the next (the chapter's block is shape-checked).
+    when = git("log", "-1", "--format=%cd", "--date=format:%Y-%m-%d %H:%M",
+               "--", "tools/preload")
     dirty = git("status", "--porcelain", "--", "tools/preload")
     r = subprocess.run(["nm", "-D", "--defined-only", SHIM],
                        capture_output=True, text=True)
     point = any(l.split()[-1:] == ["sched_preload_point"]
                 for l in r.stdout.splitlines())
-    src = "tools/preload at %s%s" % (commit or "(no git)",
-                                    " + uncommitted changes" if dirty else "")
+    src = "tools/preload committed %s, %d files changed since" % (
+        when or "0000-00-00 00:00", len(dirty.splitlines()))
     return src, point
 
 
@@ -181,6 +184,10 @@ def main():
         return run(opts, rows, strategies, src, point, tmp)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader is gone (a pager, head): no traceback, no flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
