@@ -1,0 +1,46 @@
+/* preload_deadlock.c -- two threads take two mutexes in opposite orders:
+ * a lock-order deadlock that happens only when each takes its first lock
+ * before the other takes its second. Exit 0 when the run got through (it
+ * hangs otherwise; the preload shim reports the cycle and exits 1). Twin:
+ * preload_deadlock_ok.c. Used by tests/preload-replay.sh. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t b = PTHREAD_MUTEX_INITIALIZER;
+
+static void check(int r, const char *what) {
+  if (r != 0) {
+    fprintf(stderr, "preload_deadlock: %s failed (%d)\n", what, r);
+    exit(3);
+  }
+}
+
+static void both(pthread_mutex_t *first, pthread_mutex_t *second) {
+  check(pthread_mutex_lock(first), "lock");
+  check(pthread_mutex_lock(second), "lock");
+  check(pthread_mutex_unlock(second), "unlock");
+  check(pthread_mutex_unlock(first), "unlock");
+}
+
+static void *ab(void *arg) {
+  (void)arg;
+  both(&a, &b);
+  return NULL;
+}
+
+static void *ba(void *arg) {
+  (void)arg;
+  both(&b, &a); /* the bug: the other order */
+  return NULL;
+}
+
+int main(void) {
+  pthread_t t1, t2;
+  check(pthread_create(&t1, NULL, ab, NULL), "pthread_create");
+  check(pthread_create(&t2, NULL, ba, NULL), "pthread_create");
+  check(pthread_join(t1, NULL), "pthread_join");
+  check(pthread_join(t2, NULL), "pthread_join");
+  return 0;
+}
