@@ -206,35 +206,37 @@ void corrlog_set_origin_frames(int n);
  * as long as the operation (normally a literal). */
 #define corrlog_begin(op, parent, kind, ...)                                   \
   corrlog__begin((op), (parent), (kind), NULL, __FILE__, __LINE__, __func__,   \
-                 __builtin_return_address(0), __VA_ARGS__)
+                 __builtin_return_address(0),                                \
+                 CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
 
 /* Logs a step, ends the op (status 0 = ok, else a negative errno or any
  * nonzero code), or reports an error on it. The message is printf-style. */
 #define corrlog_step(op, ...)                                                  \
   corrlog__event((op), "step", 0, NULL, __FILE__, __LINE__, __func__,          \
-                 __VA_ARGS__)
+                 CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
 #define corrlog_end(op, status, ...)                                           \
   corrlog__event((op), "end", (status), NULL, __FILE__, __LINE__, __func__,    \
-                 __VA_ARGS__)
+                 CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
 #define corrlog_error(op, status, ...)                                         \
   corrlog__event((op), "error", (status), NULL, __FILE__, __LINE__, __func__,  \
-                 __VA_ARGS__)
+                 CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
 /* @end */
 
 /* The same four with attributes: kv is "key=value key2=value2" (values
  * without spaces), printed as "attrs":{"key":"value","key2":"value2"}. */
 #define corrlog_begin_kv(op, parent, kind, kv, ...)                            \
   corrlog__begin((op), (parent), (kind), (kv), __FILE__, __LINE__, __func__,   \
-                 __builtin_return_address(0), __VA_ARGS__)
+                 __builtin_return_address(0),                                \
+                 CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
 #define corrlog_step_kv(op, kv, ...)                                           \
   corrlog__event((op), "step", 0, (kv), __FILE__, __LINE__, __func__,          \
-                 __VA_ARGS__)
+                 CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
 #define corrlog_end_kv(op, status, kv, ...)                                    \
   corrlog__event((op), "end", (status), (kv), __FILE__, __LINE__, __func__,    \
-                 __VA_ARGS__)
+                 CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
 #define corrlog_error_kv(op, status, kv, ...)                                  \
   corrlog__event((op), "error", (status), (kv), __FILE__, __LINE__, __func__,  \
-                 __VA_ARGS__)
+                 CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
 
 /* Records that op crosses to another thread or callback: advances the
  * Lamport clock of the op and remembers where (op->handoff). Call on the
@@ -290,12 +292,16 @@ uint64_t corrlog_dropped(void);
 /* Implementation entry points used by the macros. */
 void corrlog__begin(corrlog_op *op, const corrlog_op *parent, const char *kind,
                     const char *kv, const char *file, int line,
-                    const char *func, void *ret, const char *fmt, ...)
-    __attribute__((format(printf, 9, 10)));
+                    const char *func, void *ret, int lit, const char *fmt,
+                    ...) __attribute__((format(printf, 10, 11)));
 void corrlog__event(corrlog_op *op, const char *ev, int status,
                     const char *kv, const char *file, int line,
-                    const char *func, const char *fmt, ...)
-    __attribute__((format(printf, 8, 9)));
+                    const char *func, int lit, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+/* 1 when the format (the first of the arguments) is a string literal: its
+ * text outlives the event, so only the arguments need copying. */
+#define CORRLOG__LIT(...) CORRLOG__LIT_(__VA_ARGS__, 0)
+#define CORRLOG__LIT_(fmt, ...) __builtin_constant_p(fmt)
 void corrlog__report(const corrlog_op *op, const char *what, const char *file,
                      int line, const char *func);
 

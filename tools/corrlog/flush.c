@@ -52,19 +52,20 @@ const struct rec *corrlog__rec_at(const struct tbuf *b, size_t pos,
   return r;
 }
 
-/* Formats records of b from position from, up to to or until out (CHUNK
+/* Formats records of b from position from, up to to or until out (cap
  * bytes) is full; *end is where it stopped, *nrec how many lines it made.
  * Returns the end of the text. */
 char *corrlog__format_chunk(const struct tbuf *b, size_t from, size_t to,
-                          char *out, size_t *end, uint64_t *nrec,
-                          const struct corrlog__clockconv *cc) {
+                            char *out, size_t cap, size_t *end,
+                            uint64_t *nrec,
+                            const struct corrlog__clockconv *cc) {
   char *p = out;
   *nrec = 0;
   while (from != to) {
     size_t next;
     const struct rec *r = corrlog__rec_at(b, from, &next);
     if (r) {
-      if ((size_t)(out + CHUNK - p) < LINE_MAX_FOR(r))
+      if ((size_t)(out + cap - p) < LINE_MAX_FOR(r))
         break;
       p = corrlog__format_rec(p, r, corrlog__clockconv_ns(cc, r->t), b->name);
       (*nrec)++;
@@ -93,10 +94,15 @@ static void fatal_sigset(sigset_t *set) {
  * once per call, not per chunk, keeps the two system calls off the cost of
  * each event. (A fault while formatting then kills without the crash flush;
  * the flush would fault on the same record anyway.) */
-int corrlog__flush_locked(struct tbuf *b, int fd, const struct corrlog__clockconv *cc) {
-  char out[CHUNK];
+int corrlog__flush_locked(struct tbuf *b, int fd,
+                          const struct corrlog__clockconv *cc) {
+  char small[CHUNK];
+  char *out = malloc(BIG_CHUNK);
+  size_t cap = out ? BIG_CHUNK : CHUNK;
   sigset_t fatal, old;
   int rc = 0;
+  if (!out)
+    out = small; /* slower, as correct */
   if (!corrlog__signals_blocked) {
     fatal_sigset(&fatal);
     pthread_sigmask(SIG_BLOCK, &fatal, &old);
@@ -111,7 +117,7 @@ int corrlog__flush_locked(struct tbuf *b, int fd, const struct corrlog__clockcon
     }
     if (t == h)
       break;
-    char *p = corrlog__format_chunk(b, t, h, out, &e, &nrec, cc);
+    char *p = corrlog__format_chunk(b, t, h, out, cap, &e, &nrec, cc);
     if (!atomic_compare_exchange_strong(&b->claim, &t, e)) {
       rc = -1;
       break;
@@ -125,23 +131,45 @@ int corrlog__flush_locked(struct tbuf *b, int fd, const struct corrlog__clockcon
   }
   if (!corrlog__signals_blocked)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (out != small)
+    free(out);
   return rc;
 }
 
-void corrlog__flush_one(struct tbuf *b, int fd) {
+/* Flushes b, whose flush_lock the caller holds. */
+static void flush_held(struct tbuf *b, int fd) {
   struct corrlog__clockconv cc;
-  corrlog__lock_or_die(&b->flush_lock, 0);
   if (atomic_load(&b->head) != atomic_load(&b->claim)) {
     corrlog__clockconv_init(&cc);
     corrlog__flush_locked(b, fd, &cc);
   }
+}
+
+void corrlog__flush_one(struct tbuf *b, int fd) {
+  corrlog__lock_or_die(&b->flush_lock, 0);
+  flush_held(b, fd);
   corrlog__lock_or_die(&b->flush_lock, 1);
 }
 
+/* Two passes: the first skips buffers another thread is flushing, so that
+ * two flushers (the background one and corrlog_close, say) share the
+ * buffers between them instead of queueing on the same one; the second
+ * waits for each, so everything logged before the call is written. */
 void corrlog_flush(void) {
   int fd = atomic_load(&corrlog__sink_fd);
   if (fd < 0)
     return;
+  for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next) {
+    if (!atomic_load(&b->in_use))
+      continue;
+    int rc = pthread_mutex_trylock(&b->flush_lock);
+    if (rc == EBUSY)
+      continue;
+    if (rc != 0)
+      corrlog__lock_or_die(&b->flush_lock, 0); /* reports and aborts */
+    flush_held(b, fd);
+    corrlog__lock_or_die(&b->flush_lock, 1);
+  }
   for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next)
     if (atomic_load(&b->in_use))
       corrlog__flush_one(b, fd);

@@ -43,23 +43,31 @@
 /* Bound on the bytes of a C string (thread, kind, file, function) copied
  * into a line; it keeps the worst-case line size computable. */
 #define STR_MAX 128
-/* Output chunk of a flush, on the flushing thread's stack. */
+/* Output chunk of a flush: on the stack in the crash handler, which may run
+ * on a small signal stack; BIG_CHUNK from the heap elsewhere, so that a
+ * flush makes few system calls. */
 #define CHUNK 16384
+#define BIG_CHUNK (256 * 1024)
 
 /* One event as stored in a thread buffer: fixed part, then msglen bytes of
- * message and attrlen bytes of attributes, padded to 8 bytes. The strings
- * pointed to are literals (see corrlog.h, "Lifetimes"). */
+ * message and attrlen bytes of attributes, padded to 8 bytes. The message
+ * is either the arguments of fmt as corrlog__capture copied them, to be
+ * rendered at flush time (fmt a literal), or, when fmt is NULL, its text.
+ * The strings pointed to are literals (see corrlog.h, "Lifetimes"). */
 struct rec {
   uint64_t t; /* raw clock: TSC ticks or nanoseconds, see now_raw() */
   uint64_t id, parent, lc;
-  const char *ev, *kind, *file, *func;
+  const char *ev, *kind, *file, *func, *fmt;
   uint32_t seq;
   int32_t status;
   int32_t line;
   uint16_t msglen, attrlen;
 };
+/* Most bytes corrlog__capture writes: 15 numbers or string lengths, plus
+ * the strings, cut at CORRLOG_MSG_MAX bytes together. */
+#define CAPTURE_MAX (CORRLOG_MSG_MAX + 15 * 10)
 #define REC_MAX                                                                \
-  ((sizeof(struct rec) + CORRLOG_MSG_MAX + CORRLOG_ATTR_MAX + 8) & ~(size_t)7)
+  ((sizeof(struct rec) + CAPTURE_MAX + CORRLOG_ATTR_MAX + 8) & ~(size_t)7)
 
 /* A thread's buffer: a ring of records. Positions only grow (byte offsets
  * since the buffer was made, wrapping only at SIZE_MAX); a record at
@@ -182,7 +190,8 @@ size_t corrlog__utf8_len(const unsigned char *s, size_t n);
 /* Upper bound of the JSON line for a record: fixed text and numbers, plus
  * 6 output bytes per input byte of every string. */
 #define LINE_MAX_FOR(r)                                                        \
-  (320 + 6 * ((size_t)(r)->msglen + 2 * (size_t)(r)->attrlen + 5 * STR_MAX))
+  (320 + 6 * (((r)->fmt ? CORRLOG_MSG_MAX : (size_t)(r)->msglen) +            \
+              2 * (size_t)(r)->attrlen + 5 * STR_MAX))
 #define LINE_MAX_ALL                                                           \
   (320 + 6 * (CORRLOG_MSG_MAX + 2 * CORRLOG_ATTR_MAX + 5 * STR_MAX))
 
@@ -191,6 +200,11 @@ static inline size_t corrlog__rec_size(const struct rec *r) {
 }
 
 /* ---------------------------------------------------------------- printf.c */
+uint64_t corrlog__compile(const char *fmt);
+#define DESC_LIBC UINT64_MAX
+size_t corrlog__capture(char *dst, uint64_t desc, va_list ap);
+size_t corrlog__render(char *dst, size_t cap, const char *fmt,
+                       const char *args);
 size_t corrlog__fmt_msg(char *dst, size_t cap, const char *fmt, va_list in);
 
 /* ---------------------------------------------------------------- flush.c */
@@ -199,7 +213,8 @@ uint64_t corrlog__write_lines(int fd, const char *p, size_t n,
 const struct rec *corrlog__rec_at(const struct tbuf *b, size_t pos,
                                   size_t *next);
 char *corrlog__format_chunk(const struct tbuf *b, size_t from, size_t to,
-                            char *out, size_t *end, uint64_t *nrec,
+                            char *out, size_t cap, size_t *end,
+                            uint64_t *nrec,
                             const struct corrlog__clockconv *cc);
 int corrlog__flush_locked(struct tbuf *b, int fd,
                           const struct corrlog__clockconv *cc);

@@ -147,9 +147,87 @@ static const char *base_name(const char *f) {
   return b;
 }
 
+/* The constant parts of a line -- `,"ev":"step","kind":"req","status":`
+ * and `","site":"async.c:42:handle_cb"` -- depend only on pointers to
+ * literals and a line number, so each is escaped once and then copied.
+ * Per flushing thread, direct-mapped by the pointers; a part too long for
+ * an entry is escaped every time. */
+#define FRAG_SLOTS 64
+#define FRAG_MAX 232
+struct frag {
+  const void *a, *b;
+  int line;
+  uint16_t len;
+  char text[FRAG_MAX];
+};
+static _Thread_local struct frag ev_frags[FRAG_SLOTS], site_frags[FRAG_SLOTS];
+
+static size_t frag_slot(const void *a, const void *b, int line) {
+  uint64_t x = (uint64_t)(uintptr_t)a * 0x9e3779b97f4a7c15ull ^
+               (uint64_t)(uintptr_t)b * 0xff51afd7ed558ccdull ^
+               (uint64_t)(unsigned)line * 0xc4ceb9fe1a85ec53ull;
+  return (size_t)(x >> 58) & (FRAG_SLOTS - 1);
+}
+
+/* Copies the cached text of f to *p when f is for a, b, line. */
+static inline int frag_hit(const struct frag *f, const void *a,
+                           const void *b, int line, char **p) {
+  if (f->a != a || f->b != b || f->line != line || !f->len)
+    return 0;
+  memcpy(*p, f->text, f->len);
+  *p += f->len;
+  return 1;
+}
+
+/* Keeps [from, to) as f's text when it fits. */
+static void frag_keep(struct frag *f, const void *a, const void *b, int line,
+                      const char *from, const char *to) {
+  size_t n = (size_t)(to - from);
+  f->len = 0;
+  if (n > FRAG_MAX)
+    return;
+  memcpy(f->text, from, n);
+  f->a = a;
+  f->b = b;
+  f->line = line;
+  f->len = (uint16_t)n;
+}
+
+static char *put_ev_kind(char *p, const char *ev, const char *kind) {
+  struct frag *f = &ev_frags[frag_slot(ev, kind, 0)];
+  char *s = p;
+  if (frag_hit(f, ev, kind, 0, &p))
+    return p;
+  p = corrlog__put_lit(p, ",\"ev\":\"");
+  p = put_cstr(p, ev);
+  p = corrlog__put_lit(p, "\",\"kind\":\"");
+  p = put_cstr(p, kind ? kind : "op");
+  p = corrlog__put_lit(p, "\",\"status\":");
+  frag_keep(f, ev, kind, 0, s, p);
+  return p;
+}
+
+static char *put_site(char *p, const char *file, int line, const char *func) {
+  struct frag *f = &site_frags[frag_slot(file, func, line)];
+  char *s = p;
+  if (frag_hit(f, file, func, line, &p))
+    return p;
+  p = corrlog__put_lit(p, "\",\"site\":\"");
+  p = put_cstr(p, base_name(file));
+  *p++ = ':';
+  p = corrlog__put_i64(p, line);
+  *p++ = ':';
+  p = put_cstr(p, func);
+  *p++ = '"';
+  frag_keep(f, file, func, line, s, p);
+  return p;
+}
+
+/* Writes the JSON line of r (with ts_ns and thread name) at p; returns the
+ * end. The caller guarantees LINE_MAX_FOR(r) bytes of room. */
 /* @snippet format */
 char *corrlog__format_rec(char *p, const struct rec *r, uint64_t ts_ns,
-                        const char *thread) {
+                          const char *thread) {
   const char *msg = (const char *)(r + 1);
   p = corrlog__put_lit(p, "{\"ts\":");
   p = corrlog__put_u64(p, ts_ns);
@@ -163,21 +241,18 @@ char *corrlog__format_rec(char *p, const struct rec *r, uint64_t ts_ns,
   p = corrlog__put_u64(p, r->seq);
   p = corrlog__put_lit(p, ",\"lc\":");
   p = corrlog__put_u64(p, r->lc);
-  p = corrlog__put_lit(p, ",\"ev\":\"");
-  p = put_cstr(p, r->ev);
-  p = corrlog__put_lit(p, "\",\"kind\":\"");
-  p = put_cstr(p, r->kind ? r->kind : "op");
-  p = corrlog__put_lit(p, "\",\"status\":");
+  p = put_ev_kind(p, r->ev, r->kind);
   p = corrlog__put_i64(p, r->status);
   p = corrlog__put_lit(p, ",\"msg\":\"");
-  p = corrlog__put_esc(p, msg, r->msglen);
-  p = corrlog__put_lit(p, "\",\"site\":\"");
-  p = put_cstr(p, base_name(r->file));
-  *p++ = ':';
-  p = corrlog__put_i64(p, r->line);
-  *p++ = ':';
-  p = put_cstr(p, r->func);
-  *p++ = '"';
+  if (r->fmt) {
+    /* Rendered now, from the arguments the logging thread copied. */
+    char text[CORRLOG_MSG_MAX];
+    size_t n = corrlog__render(text, sizeof text, r->fmt, msg);
+    p = corrlog__put_esc(p, text, n);
+  } else {
+    p = corrlog__put_esc(p, msg, r->msglen);
+  }
+  p = put_site(p, r->file, r->line, r->func);
   if (r->attrlen) {
     p = corrlog__put_lit(p, ",\"attrs\":");
     p = put_attrs(p, msg + r->msglen, r->attrlen);

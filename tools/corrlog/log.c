@@ -10,9 +10,18 @@ static void tick(corrlog_op *op) {
   op->lc = ++corrlog__thread_clock;
 }
 
-static void fill_rec(struct rec *r, corrlog_op *op, const char *ev, int status,
+/* Formats seen by this thread, by address, with their argument lists
+ * (corrlog__compile). Keyed by pointer, so only literals come here. */
+#define FMT_SLOTS 64
+static _Thread_local struct {
+  const char *fmt;
+  uint64_t desc;
+} fmt_cache[FMT_SLOTS];
+
+static inline __attribute__((always_inline)) void
+fill_rec(struct rec *r, corrlog_op *op, const char *ev, int status,
                      const char *kv, const char *file, int line,
-                     const char *func, const char *fmt, va_list ap) {
+                     const char *func, int lit, const char *fmt, va_list ap) {
   char *msg = (char *)(r + 1);
   r->t = corrlog__now_raw();
   tick(op);
@@ -26,7 +35,22 @@ static void fill_rec(struct rec *r, corrlog_op *op, const char *ev, int status,
   r->func = func;
   r->line = line;
   r->status = status;
-  r->msglen = (uint16_t)corrlog__fmt_msg(msg, CORRLOG_MSG_MAX, fmt, ap);
+  r->fmt = NULL;
+  if (lit) {
+    /* A literal format outlives the record: keep the pointer and copy the
+     * arguments; the flusher renders the text (printf.c). */
+    size_t k = ((uintptr_t)fmt >> 3) & (FMT_SLOTS - 1);
+    if (fmt_cache[k].fmt != fmt) {
+      fmt_cache[k].desc = corrlog__compile(fmt);
+      fmt_cache[k].fmt = fmt;
+    }
+    if (fmt_cache[k].desc != DESC_LIBC) {
+      r->fmt = fmt;
+      r->msglen = (uint16_t)corrlog__capture(msg, fmt_cache[k].desc, ap);
+    }
+  }
+  if (!r->fmt)
+    r->msglen = (uint16_t)corrlog__fmt_msg(msg, CORRLOG_MSG_MAX, fmt, ap);
   r->attrlen = 0;
   if (kv) {
     size_t n = 0;
@@ -39,14 +63,16 @@ static void fill_rec(struct rec *r, corrlog_op *op, const char *ev, int status,
 
 /* Writer sink: format now, deliver under the sink lock so lines arrive
  * whole and in the order they were logged. */
-static void emit_writer(corrlog_op *op, const char *ev, int status,
+static __attribute__((noinline)) void
+emit_writer(corrlog_op *op, const char *ev, int status,
                         const char *kv, const char *file, int line,
-                        const char *func, const char *fmt, va_list ap) {
+                        const char *func, int lit, const char *fmt,
+                        va_list ap) {
   uint64_t rbuf[REC_MAX / 8 + 1];
   struct rec *r = (struct rec *)rbuf;
   char out[LINE_MAX_ALL];
   corrlog__lock_or_die(&corrlog__sink_lock, 0);
-  fill_rec(r, op, ev, status, kv, file, line, func, fmt, ap);
+  fill_rec(r, op, ev, status, kv, file, line, func, lit, fmt, ap);
   if (corrlog__writer) {
     char *end = corrlog__format_rec(out, r, corrlog__mono_ns(), corrlog__thread_name);
     corrlog__writer(corrlog__writer_arg, out, (size_t)(end - out));
@@ -56,14 +82,15 @@ static void emit_writer(corrlog_op *op, const char *ev, int status,
 }
 
 /* @snippet hotpath */
-static void emit(corrlog_op *op, const char *ev, int status, const char *kv,
-                 const char *file, int line, const char *func, const char *fmt,
-                 va_list ap) {
+static inline __attribute__((always_inline)) void
+emit(corrlog_op *op, const char *ev, int status, const char *kv,
+                 const char *file, int line, const char *func, int lit,
+                 const char *fmt, va_list ap) {
   struct tbuf *b = corrlog__my_buf;
   if (!atomic_load_explicit(&corrlog__enabled, memory_order_relaxed))
     return;
   if (atomic_load_explicit(&corrlog__writer_on, memory_order_relaxed)) {
-    emit_writer(op, ev, status, kv, file, line, func, fmt, ap);
+    emit_writer(op, ev, status, kv, file, line, func, lit, fmt, ap);
     return;
   }
   if (!b && !(b = corrlog__get_buf())) {
@@ -89,7 +116,7 @@ static void emit(corrlog_op *op, const char *ev, int status, const char *kv,
     ((struct rec *)(b->data + off))->ev = NULL; /* padding, see rec_at */
   size_t h = h0 + skip;
   struct rec *r = (struct rec *)(b->data + (h & (b->cap - 1)));
-  fill_rec(r, op, ev, status, kv, file, line, func, fmt, ap);
+  fill_rec(r, op, ev, status, kv, file, line, func, lit, fmt, ap);
   size_t nh = h + corrlog__rec_size(r);
   atomic_store_explicit(&b->head, nh, memory_order_release);
   /* Every half buffer logged wakes the flusher, so that the thread itself
@@ -102,7 +129,8 @@ static void emit(corrlog_op *op, const char *ev, int status, const char *kv,
 
 void corrlog__begin(corrlog_op *op, const corrlog_op *parent, const char *kind,
                     const char *kv, const char *file, int line,
-                    const char *func, void *ret, const char *fmt, ...) {
+                    const char *func, void *ret, int lit, const char *fmt,
+                    ...) {
   va_list ap;
   int nf = atomic_load_explicit(&corrlog__origin_frames, memory_order_relaxed);
 
@@ -133,17 +161,17 @@ void corrlog__begin(corrlog_op *op, const corrlog_op *parent, const char *kind,
   corrlog__live_add(op);
   corrlog__current = op;
   va_start(ap, fmt);
-  emit(op, "begin", 0, kv, file, line, func, fmt, ap);
+  emit(op, "begin", 0, kv, file, line, func, lit, fmt, ap);
   va_end(ap);
 }
 
 void corrlog__event(corrlog_op *op, const char *ev, int status, const char *kv,
-                    const char *file, int line, const char *func,
+                    const char *file, int line, const char *func, int lit,
                     const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);
-  emit(op, ev, status, kv, file, line, func, fmt, ap);
+  emit(op, ev, status, kv, file, line, func, lit, fmt, ap);
   va_end(ap);
   op->last_ev = ev;
   if (ev[0] == 'e' && ev[1] == 'n' && ev[2] == 'd' && ev[3] == '\0') {

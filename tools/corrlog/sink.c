@@ -181,6 +181,12 @@ void corrlog_close(void) {
   char line[128];
   size_t n;
 
+  /* The background flusher and this thread write the last buffers
+   * together (corrlog_flush shares them out); the flusher is stopped
+   * before the trailer, which must be the last line. */
+  if (atomic_load(&corrlog__flusher_pid) == (int)getpid())
+    sem_post(&corrlog__flusher_sem);
+  corrlog_flush();
   corrlog__flusher_join();
   corrlog_flush();
   corrlog__lock_or_die(&corrlog__sink_lock, 0);
