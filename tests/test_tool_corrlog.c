@@ -829,3 +829,167 @@ Test(corrlog, fmt_msg_matches_snprintf) {
            0x2a, "abcdef", 5, 6, 255, 1e-3);
   fmt_same("%s %d %lld %hhd %Lf", "mixed", -1, -2LL, (signed char)-3, 1.25L);
 }
+
+/* ------------------------------------------------ messages formatted late */
+
+/* A %s argument is copied when the event is logged: the flusher, which
+ * formats the line later, must not read the caller's memory, gone by
+ * then. A format that is not a literal is copied too. */
+Test(corrlog, late_formatting_copies_what_may_be_gone) {
+  corrlog_op op;
+  char *name = strdup("first-name");
+  char fmt[32];
+  cr_assert_eq(corrlog_open(path), 0);
+  corrlog_begin(&op, NULL, "late", "start");
+  corrlog_step(&op, "hello %s, %d", name, 7);
+  strcpy(name, "XXXXXXXXXX"); /* before any flush */
+  free(name);
+  snprintf(fmt, sizeof fmt, "from a buffer %%d");
+  corrlog_step(&op, fmt, 1);
+  snprintf(fmt, sizeof fmt, "overwritten %%s");
+  corrlog_end(&op, 0, "done");
+  corrlog_close();
+  struct lines l = read_log();
+  cr_assert_eq(l.n, 5, "%zu lines", l.n);
+  cr_assert_str_eq(str(l.v[1], "msg"), "hello first-name, 7");
+  cr_assert_str_eq(str(l.v[2], "msg"), "from a buffer 1");
+  free_log(&l);
+}
+
+/* ------------------------------------------------ current op and chain */
+
+static corrlog_op cur_a, cur_b;
+
+/* A callback at the other side of a handoff. */
+static void callback_for_b(corrlog_op **seen) {
+  corrlog_enter(&cur_b);
+  *seen = corrlog_current();
+}
+
+static void *thread_enters_a(void *arg) {
+  corrlog_op **seen = arg;
+  seen[0] = corrlog_current(); /* a new thread works on nothing */
+  {
+    corrlog_enter(&cur_a);
+    seen[1] = corrlog_current();
+  }
+  seen[2] = corrlog_current();
+  return NULL;
+}
+
+Test(corrlog, current_op_set_at_begin_and_enter_cleared_on_return) {
+  corrlog_op *seen[3] = {&cur_b, &cur_b, &cur_b}, *in_cb = NULL;
+  pthread_t t;
+  cr_assert_eq(corrlog_open(path), 0);
+  corrlog_begin(&cur_a, NULL, "a", "a");
+  cr_assert_eq(corrlog_current(), &cur_a, "begin makes the op current");
+  corrlog_begin(&cur_b, &cur_a, "b", "b");
+  corrlog_set_current(&cur_a);
+  callback_for_b(&in_cb);
+  cr_assert_eq(in_cb, &cur_b, "corrlog_enter makes the op current");
+  cr_assert_eq(corrlog_current(), &cur_a, "returning restores the caller's");
+  cr_assert_eq(pthread_create(&t, NULL, thread_enters_a, seen), 0);
+  cr_assert_eq(pthread_join(t, NULL), 0);
+  cr_assert_null(seen[0]);
+  cr_assert_eq(seen[1], &cur_a);
+  cr_assert_null(seen[2], "the block's end clears it");
+  corrlog_end(&cur_b, 0, "b done");
+  corrlog_end(&cur_a, 0, "a done");
+  cr_assert_null(corrlog_current(), "ending the current op clears it");
+  corrlog_close();
+}
+
+/* Where corrlog__live_ops lists op, or -1: what a debugger does. */
+static long live_slot_of(const corrlog_op *op) {
+  for (long i = 0; i < CORRLOG_LIVE_SLOTS; i++)
+    if (corrlog__live_ops.slot[i] == op)
+      return i;
+  return -1;
+}
+
+static unsigned long live_listed(void) {
+  unsigned long n = 0;
+  for (long i = 0; i < CORRLOG_LIVE_SLOTS; i++)
+    n += corrlog__live_ops.slot[i] != NULL;
+  return n;
+}
+
+Test(corrlog, live_ops_lists_exactly_the_ops_begun_and_not_ended) {
+  enum { N = 3000 };
+  static corrlog_op ops[N];
+  unsigned long base = corrlog__live_ops.count;
+  cr_assert_eq(live_listed(), base);
+  for (int i = 0; i < N; i++)
+    corrlog_begin(&ops[i], i ? &ops[i / 2] : NULL, "live", "op %d", i);
+  cr_assert_eq(corrlog__live_ops.count, base + N);
+  cr_assert_eq(live_listed(), base + N);
+  /* End every other op, in an order unlike the beginning, so that the
+   * set's deletions shift entries around. */
+  for (int i = N - 1; i >= 0; i -= 2)
+    corrlog_end(&ops[i], 0, "end");
+  for (int i = 0; i < N; i++)
+    cr_assert_eq(live_slot_of(&ops[i]) >= 0, i % 2 == 0, "op %d", i);
+  cr_assert_eq(corrlog__live_ops.count, base + N / 2);
+  cr_assert_eq(live_listed(), base + N / 2);
+  corrlog_begin(&ops[0], NULL, "live", "begun again, never ended");
+  cr_assert_eq(corrlog__live_ops.count, base + N / 2, "listed once");
+  for (int i = 0; i < N; i += 2)
+    corrlog_end(&ops[i], 0, "end");
+  cr_assert_eq(live_listed(), base);
+  cr_assert_eq(corrlog__live_ops.lock, 0);
+}
+
+static corrlog_op ch_root, ch_mid, ch_leaf;
+static int handoff_line;
+
+static void root_here(void) {
+  corrlog_begin(&ch_root, NULL, "request", "root");
+}
+
+static void mid_here(void) {
+  corrlog_begin(&ch_mid, &ch_root, "fetch", "mid");
+  handoff_line = __LINE__ + 1;
+  corrlog_handoff(&ch_mid);
+}
+
+static void leaf_here(void) {
+  corrlog_begin(&ch_leaf, &ch_mid, "resize", "leaf");
+}
+
+/* The report read back from stderr. */
+static void report_to(char *buf, size_t cap, const corrlog_op *op) {
+  FILE *f = cr_get_redirected_stderr();
+  corrlog_report(op, "bad size");
+  fflush(stderr);
+  size_t n = fread(buf, 1, cap - 1, f);
+  buf[n] = '\0';
+}
+
+Test(corrlog, report_prints_the_chain_up_to_the_root) {
+  char buf[8192], want[128];
+  cr_redirect_stderr();
+  root_here();
+  mid_here();
+  leaf_here();
+  cr_assert_str_eq(ch_mid.handoff.func, "mid_here");
+  cr_assert_eq(ch_mid.handoff.line, handoff_line);
+  report_to(buf, sizeof buf, &ch_leaf);
+  const char *leaf = strstr(buf, "in leaf_here()");
+  const char *mid = strstr(buf, "in mid_here()");
+  snprintf(want, sizeof want, ":%d in mid_here()", handoff_line);
+  const char *hand = strstr(buf, want);
+  const char *root = strstr(buf, "in root_here()");
+  cr_assert(leaf && mid && hand && root, "chain incomplete:\n%s", buf);
+  cr_assert(leaf < mid && mid < hand && hand < root,
+            "chain out of order:\n%s", buf);
+  cr_assert_neq(strstr(buf, "handed off at"), NULL, "%s", buf);
+  /* An ended parent's memory may be gone: its id only, not its origin. */
+  corrlog_end(&ch_mid, 0, "mid done");
+  report_to(buf, sizeof buf, &ch_leaf);
+  snprintf(want, sizeof want, "parent %016llx has ended",
+           (unsigned long long)ch_mid.id);
+  cr_assert_neq(strstr(buf, want), NULL, "%s", buf);
+  cr_assert_null(strstr(buf, "in root_here()"), "%s", buf);
+  corrlog_end(&ch_leaf, 0, "done");
+  corrlog_end(&ch_root, 0, "done");
+}
