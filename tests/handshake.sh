@@ -2,9 +2,9 @@
 # handshake.sh -- every way a program takes a schedule announces itself
 # once per process through SCHED_HANDSHAKE_FD (tools/sched/spec.h), so that
 # hunt knows whether a perturbation was in effect: the in-tree scheduler
-# (replay=exact), the preload shim when it perturbs (replay=perturb) and
-# when it cannot carry the spec out (replay=none, silently); nothing for
-# SCHED=none or unset. Each case checks the exact lines written.
+# (replay=exact), the preload shim when it schedules (replay=exact: it
+# decides every choice too) and when it cannot carry the spec out
+# (replay=none, silently); nothing for SCHED=none or unset. Each case checks the exact lines written.
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
@@ -54,9 +54,9 @@ expect "scheduler, unset" "" unset "$B/bin/06-lost-update-fix" --jobs 4
 expect "scheduler in a forked child" \
   "sched-handshake via=sched replay=exact spec=fifo" \
   fifo "$B/bin/13-lock-order-fix" --requests 4 --sweeps 1
-expect "shim, random" "sched-handshake via=preload replay=perturb spec=random:7" \
+expect "shim, random" "sched-handshake via=preload replay=exact spec=random:7" \
   random:7 env LD_PRELOAD="$SHIM" /bin/true
-expect "shim, pct" "sched-handshake via=preload replay=perturb spec=pct:5:16:100" \
+expect "shim, pct" "sched-handshake via=preload replay=exact spec=pct:5:16:100" \
   pct:5:16:100 env LD_PRELOAD="$SHIM" /bin/true
 expect "shim, order (cannot carry it out)" \
   "sched-handshake via=preload replay=none spec=order:t1" \

@@ -1,10 +1,12 @@
 #!/bin/sh
 # sched-preload.sh -- measures what the LD_PRELOAD shim is for: on small,
 # unmodified pthread programs whose failure needs a rare interleaving, runs
-# under build/libsched-preload.so must fail at least 10 times as often as
-# plain runs (the same number of each, in the same test run), and the
-# correct twins must never fail under it. RUNS (default 400) sets the runs
-# per program and mode; the twins get 1000 runs each.
+# under build/libsched-preload.so (which decides the schedule from the
+# seed) must fail at least 10 times as often as plain runs (the same number
+# of each, in the same test run), and the correct twins must never fail
+# under it. RUNS (default 400) sets the runs per program and mode; the
+# twins get 1000 runs each. tests/preload-replay.sh checks that the seeds
+# replay.
 set -u
 cd "$(dirname "$0")/.." || exit 3
 SHIM=$PWD/build/libsched-preload.so

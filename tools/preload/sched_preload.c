@@ -7,7 +7,7 @@
  *   SCHED=SPEC          a schedule spec in the one grammar (tools/sched/
  *                       spec.h), parsed by spec_parse(). The shim carries
  *                       out random:SEED and pct:SEED[:D[:K]] (K, default
- *                       PL_PCT_K, is the step count PCT draws its D-1
+ *                       16, is the step count PCT draws its D-1
  *                       change points from). fifo, lifo and order: scripts
  *                       name the in-tree scheduler's points: the shim
  *                       leaves them to a scheduler linked into the program
@@ -49,8 +49,8 @@
  *
  * Output: on failure (nonzero exit status, or death by SIGABRT, SIGSEGV,
  * SIGBUS, SIGFPE, SIGILL) and with SCHED_PRINT=1 at exit:
- *   sched-preload: failed under SCHED=pct:5:3:64 (exact replay)
- *   sched-preload: schedule: pct:5:3:64 (exact replay; 37 steps, trace H)
+ *   sched-preload: failed under SCHED=pct:5:3:16 (exact replay)
+ *   sched-preload: schedule: pct:5:3:16 (exact replay; 37 steps, trace H)
  * H is a hash of the steps taken (who got the token at which point): two
  * runs that print the same H took the same schedule.
  *
@@ -92,7 +92,7 @@
 #include "../sched/spec.h"
 #include "preload.h"
 
-#define PL_PCT_K 64 /* pct's default K: about the steps of a small program */
+#define PL_PCT_K 16 /* pct's default K: about the steps of a small program */
 #define PL_FAIR 1000 /* steps in a row one thread may run while others wait */
 
 int pl_on;
