@@ -15,6 +15,7 @@
 #include <criterion/redirect.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stddef.h>
@@ -992,4 +993,48 @@ Test(corrlog, report_prints_the_chain_up_to_the_root) {
   cr_assert_null(strstr(buf, "in root_here()"), "%s", buf);
   corrlog_end(&ch_leaf, 0, "done");
   corrlog_end(&ch_root, 0, "done");
+}
+
+static char crash_err[64];
+
+__attribute__((no_sanitize_undefined)) static void crash_in_callback(
+    corrlog_op *op) {
+  corrlog_enter(op);
+  volatile int *nowhere = NULL;
+  __asm__ volatile("" : "+r"(nowhere));
+  *nowhere = 1;
+}
+
+static void chain_crash_body(void) {
+  corrlog_op root, job;
+  signal(SIGSEGV, SIG_DFL);
+  int fd = open(crash_err, O_WRONLY | O_TRUNC);
+  if (fd < 0 || dup2(fd, STDERR_FILENO) < 0 || corrlog_open(path) != 0)
+    _exit(3);
+  corrlog_begin(&root, NULL, "request", "root");
+  corrlog_begin(&job, &root, "resize", "job");
+  corrlog_handoff(&job);
+  corrlog_set_current(NULL);
+  crash_in_callback(&job);
+}
+
+/* The fatal-signal report names the operation the thread was in, where it
+ * was handed off, and its parent: the whole chain, not one origin. */
+Test(corrlog, crash_report_prints_the_current_chain) {
+  char buf[4096];
+  snprintf(crash_err, sizeof crash_err, "/tmp/corrlog-err.XXXXXX");
+  int fd = mkstemp(crash_err);
+  cr_assert_geq(fd, 0);
+  int st = run_child(chain_crash_body);
+  cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "status %#x", st);
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  unlink(crash_err);
+  cr_assert_gt(n, 0, "nothing on stderr");
+  buf[n] = '\0';
+  const char *job = strstr(buf, "in operation 0000000000000002 (resize)");
+  const char *hand = strstr(buf, "handed off at");
+  const char *root = strstr(buf, "parent 0000000000000001 (request)");
+  cr_assert(job && hand && root && job < hand && hand < root, "%s", buf);
+  cr_assert_neq(strstr(buf, "in chain_crash_body()"), NULL, "%s", buf);
 }

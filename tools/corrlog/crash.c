@@ -15,7 +15,9 @@
  * fails. Then the handler waits for the chunks other threads had claimed
  * before: they write them and advance tail (and count them) on their own,
  * with the fatal signals blocked, so none of them is this thread. Only then
- * is the file written, so the trailer is the last line and counts them. */
+ * is the file written, so the trailer is the last line and counts them.
+ * Last, the chain of the operation the thread was working on goes to
+ * stderr (current.c). */
 void corrlog__crash_handler(int sig) {
   int i, saved = errno;
   for (i = 0; i < 3 && corrlog__fatal_sigs[i] != sig; i++)
@@ -67,6 +69,10 @@ void corrlog__crash_handler(int sig) {
     }
     corrlog__write_lines(fd, line, corrlog__trailer(line, sig), 1);
   }
+  /* Then what the thread was doing: once, after the log is safe. */
+  static atomic_int chain_printed;
+  if (!atomic_exchange(&chain_printed, 1))
+    corrlog__crash_chain(sig);
   errno = saved;
   raise(sig);
 }

@@ -109,3 +109,81 @@ void corrlog__restore_current(corrlog_op **prev) {
   corrlog__current = *prev;
 }
 
+
+/* op's parent when it is listed, read without the lock: for the crash
+ * handler, which must not wait for a lock the crashed thread may hold. A
+ * racing change can only make it miss the parent. */
+static const corrlog_op *live_parent_unlocked(const corrlog_op *op) {
+  const corrlog_op *p = op->parent_op;
+  if (!p)
+    return NULL;
+  for (size_t i = live_hash(p), n = 0; n < CORRLOG_LIVE_SLOTS;
+       i = (i + 1) & LIVE_MASK, n++) {
+    const corrlog_op *o = live_get(i);
+    if (!o)
+      return NULL;
+    if (o == p)
+      return p->id == op->parent ? p : NULL;
+  }
+  return NULL;
+}
+
+/* Appends s (at most 128 bytes of it) at p. */
+static char *put_str(char *p, const char *s) {
+  for (int n = 0; s && *s && n < 128; n++)
+    *p++ = *s++;
+  return s ? p : corrlog__put_lit(p, "?");
+}
+
+static char *put_where(char *p, const char *file, int line,
+                       const char *func) {
+  p = put_str(p, file);
+  *p++ = ':';
+  p = corrlog__put_i64(p, line);
+  p = corrlog__put_lit(p, " in ");
+  p = put_str(p, func);
+  return corrlog__put_lit(p, "()\n");
+}
+
+/* The fatal-signal report: the chain of the operation the crashing thread
+ * was working on, up to its root, written to stderr with write(2) only
+ * (async-signal-safe). Nothing when the thread had no current op. */
+void corrlog__crash_chain(int sig) {
+  const corrlog_op *op = corrlog__current;
+  char buf[1024];
+  const char *role = "in operation";
+  if (!op)
+    return;
+  for (int depth = 0; op && depth < 16; depth++) {
+    char *p = buf;
+    if (depth == 0) {
+      p = corrlog__put_lit(p, "corrlog: signal ");
+      p = corrlog__put_u64(p, (uint64_t)sig);
+      *p++ = ' ';
+    } else {
+      p = corrlog__put_lit(p, "  ");
+    }
+    p = put_str(p, role);
+    *p++ = ' ';
+    p = corrlog__put_hex16(p, op->id);
+    p = corrlog__put_lit(p, " (");
+    p = put_str(p, op->kind ? op->kind : "op");
+    p = corrlog__put_lit(p, ") begun at ");
+    p = put_where(p, op->origin.file, op->origin.line, op->origin.func);
+    if (op->handoff.file) {
+      p = corrlog__put_lit(p, "    handed off at ");
+      p = put_where(p, op->handoff.file, op->handoff.line,
+                    op->handoff.func);
+    }
+    const corrlog_op *parent = live_parent_unlocked(op);
+    if (op->parent && !parent) {
+      p = corrlog__put_lit(p, "  parent ");
+      p = corrlog__put_hex16(p, op->parent);
+      p = corrlog__put_lit(p, " has ended (its begin is in the log)\n");
+    }
+    if (write(STDERR_FILENO, buf, (size_t)(p - buf)) < 0)
+      return;
+    role = "parent";
+    op = parent;
+  }
+}

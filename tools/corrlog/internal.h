@@ -240,5 +240,6 @@ void corrlog__init(void);
 void corrlog__live_add(corrlog_op *op);
 void corrlog__live_remove(const corrlog_op *op);
 const corrlog_op *corrlog__live_parent(const corrlog_op *op);
+void corrlog__crash_chain(int sig);
 
 #endif
