@@ -143,21 +143,29 @@ static void die(const char *what) {
   _exit(3);
 }
 
-void pl_lock(void) {
-  if (pl_real.lock(&S) != 0)
-    die("cannot take the shim's lock");
-}
-
-void pl_unlock(void) {
-  pl_real.unlock(&S);
-}
-
 static void futex_wait(atomic_int *w, int v) {
   syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
 }
 
 static void futex_wake(atomic_int *w) {
   syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* The thread decide() gave the token to, woken only once S is released:
+ * woken earlier, it would find S still held and sleep a second time. */
+static struct pl_thread *to_wake;
+
+void pl_lock(void) {
+  if (pl_real.lock(&S) != 0)
+    die("cannot take the shim's lock");
+}
+
+void pl_unlock(void) {
+  struct pl_thread *w = to_wake;
+  to_wake = NULL;
+  pl_real.unlock(&S);
+  if (w != NULL)
+    futex_wake(&w->go);
 }
 
 /* xorshift64*: the same sequence on every machine. */
@@ -436,7 +444,9 @@ static void decide(struct pl_thread *prev) {
   gen++;
   if (next != prev) {
     atomic_store_explicit(&next->go, 1, memory_order_release);
-    futex_wake(&next->go);
+    if (to_wake != NULL && to_wake != next)
+      futex_wake(&to_wake->go); /* not expected: one decision per unlock */
+    to_wake = next;
   }
 }
 
@@ -701,6 +711,7 @@ static void atfork_child(void) {
   /* The child has one thread: it carries on unscheduled. */
   pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
   S = fresh;
+  to_wake = NULL;
   pl_on = 0;
   pl_self = NULL;
   forked_child = 1;

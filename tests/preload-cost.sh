@@ -1,0 +1,80 @@
+#!/bin/sh
+# preload-cost.sh -- what the preload shim costs: wall time of
+# tests/progs/preload_bench (THREADS threads taking one mutex ITERS times
+# each, WORK units of arithmetic inside and outside the lock) natively,
+# under SCHED=random:S and under SCHED=pct:S:3, ROUNDS rounds interleaved
+# so that all three meet the same machine; prints each mode's median and
+# min..max, and the ratios of the medians to native. With MAX_RANDOM and
+# MAX_PCT set (ratios, e.g. 3 and 5) it exits 1 when a ratio is above its
+# bound. Not part of make test (timing depends on the machine's load): run
+# it by hand or from make check. Settings: THREADS=13 ITERS=2000 WORK=1000
+# ROUNDS=7.
+set -u
+cd "$(dirname "$0")/.." || exit 3
+B=${B:-build}
+SHIM=$PWD/$B/libsched-preload.so
+PROG=$B/tests/progs/preload_bench
+THREADS=${THREADS:-13} ITERS=${ITERS:-2000} WORK=${WORK:-1000}
+ROUNDS=${ROUNDS:-7}
+for f in "$SHIM" "$PROG"; do
+  [ -f "$f" ] || { echo "preload-cost.sh: $f is missing (make all first)" >&2; exit 3; }
+done
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/preload-cost.XXXXXX") || exit 3
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM HUP PIPE
+
+# now_ns: a monotonic clock in nanoseconds (GNU date).
+now_ns() { date +%s%N; }
+
+# once MODE: runs the program once in MODE, appends its seconds to
+# $TMP/MODE; any failure is a setup failure (exit 3).
+once() {
+  mode=$1
+  t0=$(now_ns)
+  case $mode in
+  native) "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
+  random) SCHED=random:$r LD_PRELOAD=$SHIM "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
+  pct) SCHED=pct:$r:3 LD_PRELOAD=$SHIM "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
+  esac
+  rc=$?
+  t1=$(now_ns)
+  if [ $rc -ne 0 ]; then
+    echo "preload-cost.sh: $PROG failed in mode $mode (exit $rc)" >&2
+    exit 3
+  fi
+  echo "$t0 $t1" | awk '{ printf "%.4f\n", ($2 - $1) / 1e9 }' >>"$TMP/$mode"
+}
+
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+  r=$((r + 1))
+  once native
+  once random
+  once pct
+done
+
+# stats MODE: "median min max" of its times.
+stats() {
+  sort -n "$TMP/$1" | awk '{ v[NR] = $1 } END {
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%.4f %.4f %.4f\n", m, v[1], v[NR] }'
+}
+set -- $(stats native)
+nmed=$1
+echo "preload_bench $THREADS threads x $ITERS lock/unlock, work $WORK; $ROUNDS rounds, interleaved"
+printf '%-7s median %8.4f s  (min %.4f .. max %.4f)\n' native "$1" "$2" "$3"
+status=0
+for mode in random pct; do
+  set -- $(stats $mode)
+  ratio=$(awk -v a="$1" -v b="$nmed" 'BEGIN { printf "%.2f", a / b }')
+  printf '%-7s median %8.4f s  (min %.4f .. max %.4f)  %sx native\n' \
+    "$mode" "$1" "$2" "$3" "$ratio"
+  bound=
+  [ $mode = random ] && bound=${MAX_RANDOM:-}
+  [ $mode = pct ] && bound=${MAX_PCT:-}
+  if [ -n "$bound" ] && awk -v r="$ratio" -v b="$bound" 'BEGIN { exit !(r > b) }'; then
+    echo "$mode: ${ratio}x native is above the bound ${bound}x"
+    status=1
+  fi
+done
+exit $status
