@@ -11,7 +11,7 @@ _Atomic(struct tbuf *) corrlog__registry;
  * fallen a whole buffer behind, writes the buffer out itself. Returns 0 when
  * there is still no room (a crash is being handled). */
 __attribute__((noinline)) int corrlog__make_room(struct tbuf *b, size_t h,
-                                               size_t need) {
+                                                 size_t need) {
   struct corrlog__clockconv cc;
   b->room = atomic_load_explicit(&b->tail, memory_order_acquire) + b->cap;
   if (need <= b->room - h)
@@ -52,7 +52,8 @@ struct tbuf *corrlog__get_buf(void) {
       break;
   }
   if (!b) {
-    size_t kb = atomic_load(&corrlog__buf_kb), want = (kb ? kb : BUF_KB_DEFAULT) * 1024;
+    size_t kb = atomic_load(&corrlog__buf_kb),
+           want = (kb ? kb : BUF_KB_DEFAULT) * 1024;
     b = aligned_alloc(64, sizeof *b);
     if (!b)
       return NULL;

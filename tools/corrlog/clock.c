@@ -30,12 +30,14 @@ void corrlog__clockconv_init(struct corrlog__clockconv *cc) {
       n1 = corrlog__mono_ns();
       t1 = __rdtsc();
     } while (n1 - corrlog__cal_ns0 < 1000000u || t1 == corrlog__cal_tsc0);
-    cc->ns_per_tick = (double)(n1 - corrlog__cal_ns0) / (double)(t1 - corrlog__cal_tsc0);
+    cc->ns_per_tick =
+        (double)(n1 - corrlog__cal_ns0) / (double)(t1 - corrlog__cal_tsc0);
   }
 #endif
 }
 
-uint64_t corrlog__clockconv_ns(const struct corrlog__clockconv *cc, uint64_t raw) {
+uint64_t corrlog__clockconv_ns(const struct corrlog__clockconv *cc,
+                               uint64_t raw) {
   if (!corrlog__use_tsc)
     return raw;
   if (raw < cc->tsc0)

@@ -79,8 +79,8 @@ typedef struct corrlog_site {
   const char *file;
   int line;
   const char *func;
-  void *ret;                          /* return address of the beginner */
-  void *frames[CORRLOG_MAX_FRAMES];   /* raw frames, see set_origin_frames */
+  void *ret;                        /* return address of the beginner */
+  void *frames[CORRLOG_MAX_FRAMES]; /* raw frames, see set_origin_frames */
   int nframes;
 } corrlog_site;
 /* @end */
@@ -137,9 +137,9 @@ typedef struct corrlog_where {
 typedef struct corrlog_op {
   uint64_t id;
   uint64_t parent;
-  uint32_t seq;       /* sequence number of the next event of this op */
-  uint64_t lc;        /* Lamport clock carried by the op */
-  const char *kind;   /* e.g. "req"; must outlive the op (a literal) */
+  uint32_t seq;     /* sequence number of the next event of this op */
+  uint64_t lc;      /* Lamport clock carried by the op */
+  const char *kind; /* e.g. "req"; must outlive the op (a literal) */
   corrlog_site origin;
   int ended;
   const struct corrlog_op *parent_op; /* see above: check before following */
@@ -205,9 +205,9 @@ void corrlog_set_origin_frames(int n);
 /* Starts an operation. parent may be NULL. kind must be a string that lives
  * as long as the operation (normally a literal). */
 #define corrlog_begin(op, parent, kind, ...)                                   \
-  corrlog__begin((op), (parent), (kind), NULL, __FILE__, __LINE__, __func__,   \
-                 __builtin_return_address(0),                                \
-                 CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
+  corrlog__begin_lit((op), (parent), (kind), NULL, __FILE__, __LINE__,         \
+                     __func__, __builtin_return_address(0),                    \
+                     CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
 
 /* Logs a step, ends the op (status 0 = ok, else a negative errno or any
  * nonzero code), or reports an error on it. The message is printf-style. */
@@ -225,9 +225,9 @@ void corrlog_set_origin_frames(int n);
 /* The same four with attributes: kv is "key=value key2=value2" (values
  * without spaces), printed as "attrs":{"key":"value","key2":"value2"}. */
 #define corrlog_begin_kv(op, parent, kind, kv, ...)                            \
-  corrlog__begin((op), (parent), (kind), (kv), __FILE__, __LINE__, __func__,   \
-                 __builtin_return_address(0),                                \
-                 CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
+  corrlog__begin_lit((op), (parent), (kind), (kv), __FILE__, __LINE__,         \
+                     __func__, __builtin_return_address(0),                    \
+                     CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
 #define corrlog_step_kv(op, kv, ...)                                           \
   corrlog__event((op), "step", 0, (kv), __FILE__, __LINE__, __func__,          \
                  CORRLOG__LIT(__VA_ARGS__), __VA_ARGS__)
@@ -242,8 +242,7 @@ void corrlog_set_origin_frames(int n);
  * Lamport clock of the op and remembers where (op->handoff). Call on the
  * sending side just before the handoff; the receiving side logs with the
  * same op (after corrlog_enter) and inherits the clock. */
-#define corrlog_handoff(op)                                                    \
-  corrlog__handoff((op), __FILE__, __LINE__, __func__)
+#define corrlog_handoff(op) corrlog__handoff((op), __FILE__, __LINE__, __func__)
 void corrlog__handoff(corrlog_op *op, const char *file, int line,
                       const char *func);
 
@@ -290,13 +289,20 @@ void corrlog_report_origin(const corrlog_op *op, const char *what);
 uint64_t corrlog_dropped(void);
 
 /* Implementation entry points used by the macros. */
+void corrlog__begin_lit(corrlog_op *op, const corrlog_op *parent,
+                        const char *kind, const char *kv, const char *file,
+                        int line, const char *func, void *ret, int lit,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 10, 11)));
+/* corrlog_begin with the site given: for a function that records its own
+ * caller's site (file, line, func, ret), as scenario 03's fix does. */
 void corrlog__begin(corrlog_op *op, const corrlog_op *parent, const char *kind,
                     const char *kv, const char *file, int line,
-                    const char *func, void *ret, int lit, const char *fmt,
-                    ...) __attribute__((format(printf, 10, 11)));
-void corrlog__event(corrlog_op *op, const char *ev, int status,
-                    const char *kv, const char *file, int line,
-                    const char *func, int lit, const char *fmt, ...)
+                    const char *func, void *ret, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+void corrlog__event(corrlog_op *op, const char *ev, int status, const char *kv,
+                    const char *file, int line, const char *func, int lit,
+                    const char *fmt, ...)
     __attribute__((format(printf, 9, 10)));
 /* 1 when the format (the first of the arguments) is a string literal: its
  * text outlives the event, so only the arguments need copying. */

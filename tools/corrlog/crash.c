@@ -59,8 +59,8 @@ void corrlog__crash_handler(int sig) {
       size_t from = b->crash_from, e;
       while (from != b->crash_to) {
         uint64_t nrec, k;
-        char *p = corrlog__format_chunk(b, from, b->crash_to, out,
-                                      sizeof out, &e, &nrec, &cc);
+        char *p = corrlog__format_chunk(b, from, b->crash_to, out, sizeof out,
+                                        &e, &nrec, &cc);
         k = corrlog__write_lines(fd, out, (size_t)(p - out), nrec);
         atomic_fetch_add(&corrlog__written, k);
         atomic_fetch_add(&corrlog__dropped, nrec - k);

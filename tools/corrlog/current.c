@@ -109,7 +109,6 @@ void corrlog__restore_current(corrlog_op **prev) {
   corrlog__current = *prev;
 }
 
-
 /* op's parent when it is listed, read without the lock: for the crash
  * handler, which must not wait for a lock the crashed thread may hold. A
  * racing change can only make it miss the parent. */
@@ -135,8 +134,7 @@ static char *put_str(char *p, const char *s) {
   return s ? p : corrlog__put_lit(p, "?");
 }
 
-static char *put_where(char *p, const char *file, int line,
-                       const char *func) {
+static char *put_where(char *p, const char *file, int line, const char *func) {
   p = put_str(p, file);
   *p++ = ':';
   p = corrlog__put_i64(p, line);
@@ -172,8 +170,7 @@ void corrlog__crash_chain(int sig) {
     p = put_where(p, op->origin.file, op->origin.line, op->origin.func);
     if (op->handoff.file) {
       p = corrlog__put_lit(p, "    handed off at ");
-      p = put_where(p, op->handoff.file, op->handoff.line,
-                    op->handoff.func);
+      p = put_where(p, op->handoff.file, op->handoff.line, op->handoff.func);
     }
     const corrlog_op *parent = live_parent_unlocked(op);
     if (op->parent && !parent) {

@@ -8,7 +8,8 @@
  * limit) leaves part of a line: it is cut off again, so that the file holds
  * whole lines only and that line is counted as dropped, not as written.
  * Async-signal-safe. */
-uint64_t corrlog__write_lines(int fd, const char *p, size_t n, uint64_t nlines) {
+uint64_t corrlog__write_lines(int fd, const char *p, size_t n,
+                              uint64_t nlines) {
   size_t done = 0, whole;
   uint64_t k = 0;
   while (done < n) {
@@ -41,7 +42,7 @@ uint64_t corrlog__write_lines(int fd, const char *p, size_t n, uint64_t nlines) 
  * (a record whose ev is NULL, or too few bytes for one). *next is the
  * position after it. */
 const struct rec *corrlog__rec_at(const struct tbuf *b, size_t pos,
-                                size_t *next) {
+                                  size_t *next) {
   size_t off = pos & (b->cap - 1);
   const struct rec *r = (const struct rec *)(b->data + off);
   if (b->cap - off < sizeof *r || !r->ev) {
@@ -56,8 +57,7 @@ const struct rec *corrlog__rec_at(const struct tbuf *b, size_t pos,
  * bytes) is full; *end is where it stopped, *nrec how many lines it made.
  * Returns the end of the text. */
 char *corrlog__format_chunk(const struct tbuf *b, size_t from, size_t to,
-                            char *out, size_t cap, size_t *end,
-                            uint64_t *nrec,
+                            char *out, size_t cap, size_t *end, uint64_t *nrec,
                             const struct corrlog__clockconv *cc) {
   char *p = out;
   *nrec = 0;
@@ -206,7 +206,8 @@ static void *flusher_main(void *arg) {
 /* Starts the flusher once per process (a forked child starts its own). */
 void corrlog__flusher_start(void) {
   int pid = (int)getpid();
-  if (atomic_load(&corrlog__flusher_off) || atomic_load(&corrlog__flusher_pid) == pid)
+  if (atomic_load(&corrlog__flusher_off) ||
+      atomic_load(&corrlog__flusher_pid) == pid)
     return;
   atomic_store(&corrlog__flusher_stop, 0);
   /* Without a flusher, threads flush their own full buffers: slower, still

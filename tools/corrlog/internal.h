@@ -102,7 +102,6 @@ struct tbuf {
   char *data;
 };
 
-
 /* Converts raw clock values to nanoseconds for one flush (clock.c). */
 struct corrlog__clockconv {
   uint64_t tsc0, ns0;
@@ -190,7 +189,7 @@ size_t corrlog__utf8_len(const unsigned char *s, size_t n);
 /* Upper bound of the JSON line for a record: fixed text and numbers, plus
  * 6 output bytes per input byte of every string. */
 #define LINE_MAX_FOR(r)                                                        \
-  (320 + 6 * (((r)->fmt ? CORRLOG_MSG_MAX : (size_t)(r)->msglen) +            \
+  (320 + 6 * (((r)->fmt ? CORRLOG_MSG_MAX : (size_t)(r)->msglen) +             \
               2 * (size_t)(r)->attrlen + 5 * STR_MAX))
 #define LINE_MAX_ALL                                                           \
   (320 + 6 * (CORRLOG_MSG_MAX + 2 * CORRLOG_ATTR_MAX + 5 * STR_MAX))
@@ -208,13 +207,11 @@ size_t corrlog__render(char *dst, size_t cap, const char *fmt,
 size_t corrlog__fmt_msg(char *dst, size_t cap, const char *fmt, va_list in);
 
 /* ---------------------------------------------------------------- flush.c */
-uint64_t corrlog__write_lines(int fd, const char *p, size_t n,
-                              uint64_t nlines);
+uint64_t corrlog__write_lines(int fd, const char *p, size_t n, uint64_t nlines);
 const struct rec *corrlog__rec_at(const struct tbuf *b, size_t pos,
                                   size_t *next);
 char *corrlog__format_chunk(const struct tbuf *b, size_t from, size_t to,
-                            char *out, size_t cap, size_t *end,
-                            uint64_t *nrec,
+                            char *out, size_t cap, size_t *end, uint64_t *nrec,
                             const struct corrlog__clockconv *cc);
 int corrlog__flush_locked(struct tbuf *b, int fd,
                           const struct corrlog__clockconv *cc);

@@ -170,8 +170,8 @@ static size_t frag_slot(const void *a, const void *b, int line) {
 }
 
 /* Copies the cached text of f to *p when f is for a, b, line. */
-static inline int frag_hit(const struct frag *f, const void *a,
-                           const void *b, int line, char **p) {
+static inline int frag_hit(const struct frag *f, const void *a, const void *b,
+                           int line, char **p) {
   if (f->a != a || f->b != b || f->line != line || !f->len)
     return 0;
   memcpy(*p, f->text, f->len);

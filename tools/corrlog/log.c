@@ -20,8 +20,8 @@ static _Thread_local struct {
 
 static inline __attribute__((always_inline)) void
 fill_rec(struct rec *r, corrlog_op *op, const char *ev, int status,
-                     const char *kv, const char *file, int line,
-                     const char *func, int lit, const char *fmt, va_list ap) {
+         const char *kv, const char *file, int line, const char *func, int lit,
+         const char *fmt, va_list ap) {
   char *msg = (char *)(r + 1);
   r->t = corrlog__now_raw();
   tick(op);
@@ -64,17 +64,17 @@ fill_rec(struct rec *r, corrlog_op *op, const char *ev, int status,
 /* Writer sink: format now, deliver under the sink lock so lines arrive
  * whole and in the order they were logged. */
 static __attribute__((noinline)) void
-emit_writer(corrlog_op *op, const char *ev, int status,
-                        const char *kv, const char *file, int line,
-                        const char *func, int lit, const char *fmt,
-                        va_list ap) {
+emit_writer(corrlog_op *op, const char *ev, int status, const char *kv,
+            const char *file, int line, const char *func, int lit,
+            const char *fmt, va_list ap) {
   uint64_t rbuf[REC_MAX / 8 + 1];
   struct rec *r = (struct rec *)rbuf;
   char out[LINE_MAX_ALL];
   corrlog__lock_or_die(&corrlog__sink_lock, 0);
   fill_rec(r, op, ev, status, kv, file, line, func, lit, fmt, ap);
   if (corrlog__writer) {
-    char *end = corrlog__format_rec(out, r, corrlog__mono_ns(), corrlog__thread_name);
+    char *end =
+        corrlog__format_rec(out, r, corrlog__mono_ns(), corrlog__thread_name);
     corrlog__writer(corrlog__writer_arg, out, (size_t)(end - out));
     atomic_fetch_add(&corrlog__written, 1);
   }
@@ -84,8 +84,8 @@ emit_writer(corrlog_op *op, const char *ev, int status,
 /* @snippet hotpath */
 static inline __attribute__((always_inline)) void
 emit(corrlog_op *op, const char *ev, int status, const char *kv,
-                 const char *file, int line, const char *func, int lit,
-                 const char *fmt, va_list ap) {
+     const char *file, int line, const char *func, int lit, const char *fmt,
+     va_list ap) {
   struct tbuf *b = corrlog__my_buf;
   if (!atomic_load_explicit(&corrlog__enabled, memory_order_relaxed))
     return;
@@ -107,7 +107,8 @@ emit(corrlog_op *op, const char *ev, int status, const char *kv,
   /* A record never straddles the end of the ring: skip to its start when
    * the longest one might not fit. */
   size_t skip = b->cap - off < REC_MAX ? b->cap - off : 0;
-  if (skip + REC_MAX > b->room - h0 && !corrlog__make_room(b, h0, skip + REC_MAX)) {
+  if (skip + REC_MAX > b->room - h0 &&
+      !corrlog__make_room(b, h0, skip + REC_MAX)) {
     b->busy = 0;
     atomic_fetch_add(&corrlog__dropped, 1);
     return;
@@ -127,15 +128,17 @@ emit(corrlog_op *op, const char *ev, int status, const char *kv,
 }
 /* @end */
 
-void corrlog__begin(corrlog_op *op, const corrlog_op *parent, const char *kind,
-                    const char *kv, const char *file, int line,
-                    const char *func, void *ret, int lit, const char *fmt,
-                    ...) {
-  va_list ap;
+/* The body of both begin entry points, inlined into each so that the raw
+ * frames it records start at the caller's. */
+static inline __attribute__((always_inline)) void
+begin_v(corrlog_op *op, const corrlog_op *parent, const char *kind,
+        const char *kv, const char *file, int line, const char *func, void *ret,
+        int lit, const char *fmt, va_list ap) {
   int nf = atomic_load_explicit(&corrlog__origin_frames, memory_order_relaxed);
 
   memset(op, 0, sizeof *op);
-  op->id = atomic_fetch_add_explicit(&corrlog__next_id, 1, memory_order_relaxed);
+  op->id =
+      atomic_fetch_add_explicit(&corrlog__next_id, 1, memory_order_relaxed);
   op->parent = parent ? parent->id : 0;
   op->lc = parent ? parent->lc : 0;
   op->kind = kind;
@@ -160,8 +163,28 @@ void corrlog__begin(corrlog_op *op, const corrlog_op *parent, const char *kind,
   op->last_ev = "begin";
   corrlog__live_add(op);
   corrlog__current = op;
-  va_start(ap, fmt);
   emit(op, "begin", 0, kv, file, line, func, lit, fmt, ap);
+}
+
+/* What the corrlog_begin macros call: lit says fmt is a literal. */
+void corrlog__begin_lit(corrlog_op *op, const corrlog_op *parent,
+                        const char *kind, const char *kv, const char *file,
+                        int line, const char *func, void *ret, int lit,
+                        const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  begin_v(op, parent, kind, kv, file, line, func, ret, lit, fmt, ap);
+  va_end(ap);
+}
+
+/* For callers that pass their own caller's site (scenario 03's fix): the
+ * format is taken as not a literal, so the message is formatted now. */
+void corrlog__begin(corrlog_op *op, const corrlog_op *parent, const char *kind,
+                    const char *kv, const char *file, int line,
+                    const char *func, void *ret, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  begin_v(op, parent, kind, kv, file, line, func, ret, 0, fmt, ap);
   va_end(ap);
 }
 
@@ -211,7 +234,9 @@ size_t corrlog_format(char *buf, size_t len, const corrlog_op *op,
   r->status = status;
   r->msglen = (uint16_t)(n < CORRLOG_MSG_MAX ? n : CORRLOG_MSG_MAX);
   memcpy(r + 1, msg, r->msglen);
-  n = (size_t)(corrlog__format_rec(out, r, corrlog__mono_ns(), corrlog__thread_name) - out);
+  n = (size_t)(corrlog__format_rec(out, r, corrlog__mono_ns(),
+                                   corrlog__thread_name) -
+               out);
   if (n < len) {
     memcpy(buf, out, n);
     buf[n] = '\0';

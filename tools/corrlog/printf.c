@@ -42,7 +42,7 @@ static int length_mod(const char **f) {
  * else (flags, width, precision, floating point, wide characters, more
  * than MAX_ARGS arguments) is left to vsnprintf, on the logging thread. */
 uint64_t corrlog__compile(const char *fmt) {
-  static const unsigned char cls[] = {A_INT,  A_INT, A_INT, A_LONG,
+  static const unsigned char cls[] = {A_INT,   A_INT,  A_INT, A_LONG,
                                       A_LLONG, A_SIZE, A_MAX, A_PTRD};
   uint64_t desc = 0;
   int n = 0;

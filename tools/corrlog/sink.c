@@ -173,7 +173,8 @@ void corrlog_set_writer(corrlog_writer_fn fn, void *arg) {
   corrlog__writer = fn;
   corrlog__writer_arg = arg;
   atomic_store(&corrlog__writer_on, fn != NULL);
-  atomic_store(&corrlog__enabled, fn != NULL || atomic_load(&corrlog__sink_fd) >= 0);
+  atomic_store(&corrlog__enabled,
+               fn != NULL || atomic_load(&corrlog__sink_fd) >= 0);
   corrlog__lock_or_die(&corrlog__sink_lock, 1);
 }
 
