@@ -13,7 +13,8 @@
  *                       leaves them to a scheduler linked into the program
  *                       and does nothing. Unset or none: nothing at all. A
  *                       spec that does not parse: one message, exit 2.
- *   SCHED_PRINT=1       print the schedule taken at exit
+ *   SCHED_PRINT=1       print the schedule taken at exit; =steps also
+ *                       the steps themselves (THREAD@POINT,...)
  *   SCHED_SLICE_MS=N    the watchdog's bound (default 100; 0: never)
  *   SCHED_VERBOSE=1     print the configuration at start
  *
@@ -50,9 +51,11 @@
  * Output: on failure (nonzero exit status, or death by SIGABRT, SIGSEGV,
  * SIGBUS, SIGFPE, SIGILL) and with SCHED_PRINT=1 at exit:
  *   sched-preload: failed under SCHED=pct:5:3:16 (exact replay)
- *   sched-preload: schedule: pct:5:3:16 (exact replay; 37 steps, trace H)
+ *   sched-preload: schedule: pct:5:3:16 (exact replay; 37 steps,
+ *                  2 preemptions, trace H)
  * H is a hash of the steps taken (who got the token at which point): two
- * runs that print the same H took the same schedule.
+ * runs that print the same H took the same schedule. A preemption is a
+ * step that took the token from a thread that could have gone on.
  *
  * The handshake (spec.h): "sched-handshake via=preload replay=exact
  * spec=CANONICAL" when it schedules, "... replay=none spec=SPEC" for a spec
@@ -117,6 +120,12 @@ static unsigned long seqno;
 static unsigned steps, decisions, run_len, nescaped;
 static struct pl_thread *last_chosen;
 static uint64_t trace = 1469598103934665603ULL; /* FNV-1a over the steps */
+static unsigned preemptions; /* steps that took the token from a thread
+                              * that could have gone on */
+/* SCHED_PRINT=steps: the steps as text, THREAD@POINT,... */
+static int keep_steps;
+static char *steps_buf;
+static size_t steps_len, steps_cap;
 
 static struct pl_obj *objs;
 static size_t nobjs, cap_objs;
@@ -293,6 +302,14 @@ static void trace_add(const struct pl_thread *t) {
   while (*p)
     h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
   trace = h * 1099511628211ULL;
+  if (keep_steps) {
+    char one[64];
+    int n = snprintf(one, sizeof one, "%s%s@%s", steps_len ? "," : "",
+                     t->name, t->point);
+    steps_buf = grow(steps_buf, &steps_cap, steps_len + (size_t)n + 1, 1);
+    memcpy(steps_buf + steps_len, one, (size_t)n + 1);
+    steps_len += (size_t)n;
+  }
 }
 
 static const char *replay_word(void) {
@@ -300,8 +317,14 @@ static const char *replay_word(void) {
 }
 
 static void print_schedule(const char *how) {
-  fprintf(stderr, "sched-preload: %s: %s (%s; %u steps, trace %016llx)\n",
-          how, spec_text, replay_word(), steps, (unsigned long long)trace);
+  fprintf(stderr, "sched-preload: %s: %s (%s; %u step%s, %u preemption%s, "
+          "trace %016llx)\n", how, spec_text, replay_word(), steps,
+          steps == 1 ? "" : "s", preemptions, preemptions == 1 ? "" : "s",
+          (unsigned long long)trace);
+  if (keep_steps)
+    fprintf(stderr, "sched-preload: steps: %s (who got the token at which "
+            "call; for reading: the spec above replays them)\n",
+            steps_len ? steps_buf : "(none)");
 }
 
 /* ---- reports ---- */
@@ -434,6 +457,8 @@ static void decide(struct pl_thread *prev) {
     steps++;
     next = choose(runq, n);
     trace_add(next);
+    if (prev != NULL && next != prev && runnable(prev))
+      preemptions++;
   } else {
     next = runq[0];
   }
@@ -858,6 +883,8 @@ __attribute__((constructor)) static void init(void) {
   signal(SIGILL, on_fatal);
   if (pthread_atfork(atfork_prepare, atfork_parent, atfork_child) != 0)
     die("pthread_atfork failed");
+  e = getenv("SCHED_PRINT");
+  keep_steps = e != NULL && strcmp(e, "steps") == 0;
   e = getenv("SCHED_VERBOSE");
   if (e && *e && strcmp(e, "0") != 0)
     fprintf(stderr, "sched-preload: scheduling under SCHED=%s (slice %u "
