@@ -55,7 +55,8 @@
  *                  2 preemptions, trace H)
  * H is a hash of the steps taken (who got the token at which point): two
  * runs that print the same H took the same schedule. A preemption is a
- * step that took the token from a thread that could have gone on.
+ * step that took the token from a thread that could have gone on (and
+ * had not yielded or slept).
  *
  * The handshake (spec.h): "sched-handshake via=preload replay=exact
  * spec=CANONICAL" when it schedules, "... replay=none spec=SPEC" for a spec
@@ -457,7 +458,8 @@ static void decide(struct pl_thread *prev) {
     steps++;
     next = choose(runq, n);
     trace_add(next);
-    if (prev != NULL && next != prev && runnable(prev))
+    if (prev != NULL && next != prev && runnable(prev) &&
+        prev->wait != W_YIELD)
       preemptions++;
   } else {
     next = runq[0];
