@@ -123,6 +123,8 @@ Test(spec, canonical_forms) {
       {"order:timer#0,close#1", "order:timer#0,close#1"},
       {"order:timer#0+timers", "order:timer#0"},
       {"order:t1+lenient", "order:t1+lenient"},
+      {"interactive", "interactive"},
+      {"interactive+close+timers", "interactive+timers+close"},
   };
   char text[128], err[256];
   struct spec sp;
@@ -149,6 +151,8 @@ Test(spec, reasons_name_the_part) {
       {"none+timers", "need a strategy"},
       {"random:7+lenient", "order: scripts only"},
       {"FIFO", "unknown schedule 'FIFO'"},
+      {"interactive:3", "unknown schedule 'interactive:3'"},
+      {"interactive+lenient", "order: scripts only"},
   };
   char err[256];
   struct spec sp;

@@ -1461,6 +1461,8 @@ static const char help[] =
     "  compare NN            bug against fix: outcomes, timings, the diff\n"
     "  trace FILE [...]      a run's log as a timeline (see trace --help)\n"
     "  tour [--all]          a guided walk through every scenario\n"
+    "  play NN [--fix] [--script F]\n"
+    "                        be the scheduler: pick each choice yourself\n"
     "  try NN [--start [DIR]] [FILE]\n"
     "                        grade your own fix: a verdict card\n\n"
     "Every command takes --help. Exit: 0 ran and the invariant held, 1 the\n"
@@ -1484,7 +1486,7 @@ int main(int argc, char **argv) {
               {"run", cmd_run},         {"hunt", cmd_hunt},
               {"expose", cmd_expose},   {"compare", cmd_compare},
               {"trace", cmd_trace},     {"tour", cmd_tour},
-              {"try", gallery_cmd_try}};
+              {"try", gallery_cmd_try},  {"play", gallery_cmd_play}};
   const char *nc = getenv("NO_COLOR");
 
   /* A closed stdout would make every report vanish (and the next file

@@ -76,6 +76,11 @@
  *                   (THREAD or THREAD@POINT). Requests are released in the
  *                   listed order; thread steps are taken in the listed
  *                   order, one per step.
+ *   interactive     every choice (held requests to release, runnable
+ *                   threads to run) is asked of a player, `gallery play`,
+ *                   through the FIFOs in SCHED_PLAY (sched_play.c), with
+ *                   where each thread stands (file:line); a lone option
+ *                   is no choice and is not asked
  *   +timers, +close hold timer firings and close callbacks too (below).
  *
  * Scripts are strict. When the next item does not fit the program (the
@@ -184,9 +189,21 @@ extern int sched__rec;
  * well-predicted branch. */
 #define SCHED_POINT(name)                                                    \
   do {                                                                       \
-    if (__builtin_expect(sched__on | sched__rec, 0))                         \
+    if (__builtin_expect(sched__on | sched__rec, 0)) {                       \
+      sched__at(__FILE__, __LINE__);                                         \
       sched_point(name);                                                     \
+    }                                                                        \
   } while (0)
+
+/* Where the calling thread last entered the scheduler (a wrapped call or
+ * a schedule point, as sched_wrap.h and SCHED_POINT record it): shown to
+ * the player of `gallery play` next to each choice. */
+extern __thread const char *sched__file;
+extern __thread int sched__line;
+static inline void sched__at(const char *file, int line) {
+  sched__file = file;
+  sched__line = line;
+}
 void sched_point(const char *name);
 
 /* Renames the calling registered thread (used in steps and reports). */

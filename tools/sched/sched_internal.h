@@ -13,8 +13,25 @@ enum sched_tstrategy {
   SCHED_T_FIFO,
   SCHED_T_RANDOM,
   SCHED_T_PCT,
-  SCHED_T_SCRIPT
+  SCHED_T_SCRIPT,
+  SCHED_T_INTERACTIVE
 };
+
+/* interactive (sched_play.c): asks the player which of the n options
+ * (items as an order: list names them, whats: where each stands) to take;
+ * infos: what else is pending. Returns the index chosen; never returns
+ * without a player's answer. */
+/* For the player: one line per live registered thread other than the
+ * token holder (where it stands), into buf[0..max); returns the count.
+ * Takes S_mu: call without it. */
+int sched__thread_infos(char (*buf)[160], int max);
+/* The held requests, one line each, into buf[0..max); returns the count.
+ * Loop thread only. */
+int sched__held_infos(char (*buf)[160], int max);
+
+int sched__ask(const char *kind, int n, const char *const *items,
+               const char *const *whats, int ninfo,
+               const char *const *infos);
 
 void sched__record(const char *step);
 void sched__threads_configure(enum sched_tstrategy s, uint64_t seed,

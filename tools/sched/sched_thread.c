@@ -28,6 +28,8 @@ struct sthread {
   char name[32];
   enum tstate state;
   const char *point; /* the schedule point it is parked at */
+  const char *file;  /* where it entered the scheduler (sched__at), or NULL */
+  int line;
   enum wait wait;
   const void *wait_obj;
   pthread_mutex_t *cond_mutex; /* W_COND: the mutex to take back */
@@ -288,10 +290,83 @@ static int step_matches(const char *step, const struct sthread *t) {
   return step[nl] == '@' && strcmp(step + nl + 1, t->point) == 0;
 }
 
+/* Where a parked thread stands, in words, for the player. */
+static void describe(char *buf, size_t len, const struct sthread *t) {
+  char at[120] = "";
+  const char *f = t->file ? strrchr(t->file, '/') : NULL;
+  if (t->file)
+    snprintf(at, sizeof at, " (%s:%d)", f ? f + 1 : t->file, t->line);
+  switch (t->wait) {
+  case W_MUTEX:
+    snprintf(buf, len, "wants mutex %s, %s%s", obj_name(t->wait_obj),
+             owner_of(t->wait_obj) ? "held" : "free", at);
+    break;
+  case W_JOIN:
+    snprintf(buf, len, "joins %s%s", ((const struct sthread *)t->wait_obj)
+                                         ->name, at);
+    break;
+  case W_COND:
+    snprintf(buf, len, "waits on condition %s%s", obj_name(t->wait_obj), at);
+    break;
+  case W_NONE:
+    if (strcmp(t->point, "start") == 0)
+      snprintf(buf, len, "about to start");
+    else
+      snprintf(buf, len, "at %s%s", t->point, at);
+    break;
+  }
+}
+
+int sched__thread_infos(char (*buf)[160], int max) {
+  int k = 0;
+  pthread_mutex_lock(&S_mu);
+  for (int i = 0; i < nthreads && k < max; i++) {
+    const struct sthread *t = &threads[i];
+    char d[140];
+    if (t->state != T_PARKED)
+      continue;
+    describe(d, sizeof d, t);
+    snprintf(buf[k++], 160, "thread %.31s: %.110s", t->name, d);
+  }
+  pthread_mutex_unlock(&S_mu);
+  return k;
+}
+
+/* interactive: the player picks. Called with S_mu held; the others are
+ * parked, so asking (and waiting for a person) holds nobody up. */
+static struct sthread *ask_player(struct sthread **r, int n) {
+  static char ib[MAXT][80], wb[MAXT][160], nb[MAXT][160];
+  const char *items[MAXT], *whats[MAXT], *infos[MAXT];
+  int ninfo = 0;
+  for (int i = 0; i < n; i++) {
+    snprintf(ib[i], sizeof ib[i], "%s@%s", r[i]->name, r[i]->point);
+    describe(wb[i], sizeof wb[i], r[i]);
+    items[i] = ib[i];
+    whats[i] = wb[i];
+  }
+  for (int i = 0; i < nthreads; i++) {
+    const struct sthread *t = &threads[i];
+    int in = 0;
+    char d[140];
+    for (int j = 0; j < n; j++)
+      in |= r[j] == t;
+    if (in || t->state != T_PARKED)
+      continue;
+    describe(d, sizeof d, t);
+    snprintf(nb[ninfo], sizeof nb[ninfo], "thread %.31s (cannot run now): %.100s",
+             t->name, d);
+    infos[ninfo] = nb[ninfo];
+    ninfo++;
+  }
+  return r[sched__ask("threads", n, items, whats, ninfo, infos)];
+}
+
 static struct sthread *choose(struct sthread **r, int n,
                               struct sthread *prev) {
   int best;
   switch (tstrat) {
+  case SCHED_T_INTERACTIVE:
+    return ask_player(r, n);
   case SCHED_T_SCRIPT:
     if (script_pos < script_len) {
       const char *want = script[script_pos];
@@ -397,6 +472,8 @@ static void park(const char *point, enum wait w, const void *obj) {
   struct sthread *me = self;
   me->state = T_PARKED;
   me->point = point;
+  me->file = sched__file;
+  me->line = sched__line;
   me->wait = w;
   me->wait_obj = obj;
   decide(me);

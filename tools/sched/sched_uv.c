@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum strategy { S_NONE, S_FIFO, S_LIFO, S_RANDOM, S_ORDER };
+enum strategy { S_NONE, S_FIFO, S_LIFO, S_RANDOM, S_ORDER, S_INTERACTIVE };
 enum kind { K_FS_WRITE, K_WORK, K_TIMER, K_CLOSE, K_NKINDS };
 /* Kind names are spec.h's, in the same order. */
 #define kind_names spec_item_kinds
@@ -39,6 +39,8 @@ struct item {
     uv_close_cb close;
   } u;
   unsigned long rec; /* its op in the recorder (sched_rec.c), or 0 */
+  const char *file;  /* where it was submitted (sched__at), for the player */
+  int line;
   int repeat;        /* a repeating timer's firing: its op goes on */
   struct item *next;
 };
@@ -146,6 +148,10 @@ int sched_configure(const char *spec_in) {
     ts = SCHED_T_PCT;
     rng_seed(sp.seed);
     break;
+  case SPEC_INTERACTIVE:
+    strategy = S_INTERACTIVE;
+    ts = SCHED_T_INTERACTIVE;
+    break;
   case SPEC_ORDER: {
     size_t pos = 0, n;
     const char *it;
@@ -223,6 +229,8 @@ static struct item *new_item(enum kind kind, uv_loop_t *loop, void *req) {
     fatal("calloc", UV_ENOMEM);
   it->kind = kind;
   it->num = submitted[kind]++;
+  it->file = sched__file;
+  it->line = sched__line;
   it->loop = loop;
   it->req = req;
   for (tail = &held; *tail; tail = &(*tail)->next)
@@ -328,6 +336,60 @@ int sched_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work,
   return 0;
 }
 
+static void item_what(char *buf, size_t len, const struct item *it) {
+  const char *f = it->file ? strrchr(it->file, '/') : NULL;
+  char at[120] = "";
+  if (it->file)
+    snprintf(at, sizeof at, " (%s:%d)", f ? f + 1 : it->file, it->line);
+  switch (it->kind) {
+  case K_FS_WRITE:
+    snprintf(buf, len, "a file write, submitted%s", at);
+    break;
+  case K_WORK:
+    snprintf(buf, len, "pool work and then its callback, queued%s", at);
+    break;
+  case K_TIMER:
+    snprintf(buf, len, "a timer fired: its callback");
+    break;
+  default:
+    snprintf(buf, len, "a handle closed: its close callback");
+    break;
+  }
+}
+
+int sched__held_infos(char (*buf)[160], int max) {
+  int k = 0;
+  for (struct item *it = held; it && k < max; it = it->next) {
+    char w[140];
+    item_what(w, sizeof w, it);
+    snprintf(buf[k++], 160, "held %s#%u: %.120s", kind_names[it->kind], it->num,
+             w);
+  }
+  return k;
+}
+
+/* interactive: the player picks which held request goes next; the live
+ * registered threads are shown as what else is pending. */
+static struct item *ask_player(size_t n) {
+  enum { MAXQ = 64 };
+  static char ib[MAXQ][40], wb[MAXQ][160], nb[MAXQ][160];
+  const char *items[MAXQ], *whats[MAXQ], *infos[MAXQ];
+  struct item *its[MAXQ], *it;
+  int k = 0, ninfo;
+  for (it = held; it && k < MAXQ; it = it->next, k++) {
+    snprintf(ib[k], sizeof ib[k], "%s#%u", kind_names[it->kind], it->num);
+    item_what(wb[k], sizeof wb[k], it);
+    items[k] = ib[k];
+    whats[k] = wb[k];
+    its[k] = it;
+  }
+  (void)n;
+  ninfo = sched__thread_infos(nb, MAXQ);
+  for (int i = 0; i < ninfo; i++)
+    infos[i] = nb[i];
+  return its[sched__ask("requests", k, items, whats, ninfo, infos)];
+}
+
 /* Chooses the next held request to release, or NULL when none is held. */
 static struct item *pick(void) {
   struct item *it, *last = NULL;
@@ -342,6 +404,8 @@ static struct item *pick(void) {
     return held;
   case S_LIFO:
     return last;
+  case S_INTERACTIVE:
+    return n == 1 ? held : ask_player(n);
   case S_ORDER:
     if (script_pos < script_len) {
       unsigned code = script[script_pos];

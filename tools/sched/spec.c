@@ -154,6 +154,8 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
     sp->kind = SPEC_FIFO;
   } else if (IS("lifo")) {
     sp->kind = SPEC_LIFO;
+  } else if (IS("interactive")) {
+    sp->kind = SPEC_INTERACTIVE;
   } else if (STARTS("random:")) {
     sp->kind = SPEC_RANDOM;
     if (number(text + 7, len - 7, SPEC_SEED_MAX, &sp->seed) != 0)
@@ -208,7 +210,7 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
       return fail(err, cap, "order: list ends with a comma");
   } else {
     return fail(err, cap, "unknown schedule '%.*s' (want none, fifo, lifo, "
-                "random:SEED, pct:SEED[:DEPTH[:STEPS]] or order:LIST)",
+                "random:SEED, pct:SEED[:DEPTH[:STEPS]], order:LIST or interactive)",
                 (int)len, text);
   }
 #undef IS
@@ -240,6 +242,9 @@ int spec_format(const struct spec *sp, char *buf, size_t cap) {
     break;
   case SPEC_ORDER:
     n = snprintf(buf, cap, "order:%.*s", (int)sp->list_len, sp->list);
+    break;
+  case SPEC_INTERACTIVE:
+    n = snprintf(buf, cap, "interactive");
     break;
   default:
     return snprintf(buf, cap, "none");

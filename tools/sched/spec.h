@@ -5,7 +5,7 @@
  *
  *   SPEC  := BASE FLAG*
  *   BASE  := none | fifo | lifo | random:SEED | pct:SEED[:DEPTH[:STEPS]]
- *          | order:ITEM(,ITEM)*
+ *          | order:ITEM(,ITEM)* | interactive
  *   FLAG  := +timers | +close | +lenient
  *   ITEM  := fs_write#N | work#N | timer#N | close#N | THREAD[@POINT]
  *
@@ -14,6 +14,10 @@
  * 1..SPEC_DEPTH_MAX; STEPS is 1..SPEC_STEPS_MAX; N is 0..SPEC_ITEM_MAX;
  * THREAD and POINT are made of letters, digits, '_', '-' and '.'. What each
  * strategy does is described in sched.h.
+ *
+ * interactive asks a player for every choice (gallery play): through the
+ * FIFOs in the directory named by SCHED_PLAY, the program writes each
+ * choice and its options, and reads the one picked (sched.h).
  *
  * An order: script is strict: when its next item does not fit the program,
  * the run stops with exit status 2 and names the step (a schedule that does
@@ -62,7 +66,8 @@ enum spec_kind {
   SPEC_LIFO,
   SPEC_RANDOM,
   SPEC_PCT,
-  SPEC_ORDER
+  SPEC_ORDER,
+  SPEC_INTERACTIVE
 };
 
 struct spec {
