@@ -74,6 +74,18 @@ for who in avatar banner gallery; do
   fi
 done
 
+# async-bt OP: from an operation named by an expression, here the job's.
+gdb_run -ex 'source tools/gdb/async_bt.py' -ex 'set follow-fork-mode child' \
+  -ex 'set detach-on-fork off' -ex 'break ls_fatal' -ex run -ex 'frame 1' \
+  -ex 'echo == op\n' -ex 'async-bt j->op' \
+  --args "$B/bin/03-lost-stack-fix" --bad avatar
+if section op | grep -q '^async-bt: from j->op, operation resize ' &&
+  section op | grep -q 'begun at .* in avatar_thumbnail()$'; then
+  ok "03 async-bt j->op: the job's operation, begun in avatar_thumbnail"
+else
+  fail "03 async-bt j->op"
+fi
+
 # The bug's own session (bt.gdb, the chapter's first one): the loop's
 # stack, the culprit nowhere.
 gdb_run -x bugs/03-lost-stack/gdb/bt.gdb --args "$B/bin/03-lost-stack-bug"

@@ -204,12 +204,13 @@ class AsyncBt(gdb.Command):
 
 Usage: async-bt [OP]
 From the selected thread's current corrlog operation (corrlog__current,
-set by corrlog_begin and corrlog_enter), or from OP, an expression of type
-corrlog_op *, print the chain up to the root: each operation's kind and id,
-where it was begun (file:line function, and the caller of that function
-when gdb can name it), where it was last handed off, and its age and last
-event. A parent that has ended is named by its id only (its memory may be
-gone; its begin is in the log). Compare with `bt`, the machine's stack."""
+set by corrlog_begin and corrlog_enter), or from OP, a corrlog_op or a
+pointer to one (e.g. j->op), print the chain up to the root: each
+operation's kind and id, where it was begun (file:line function, and the
+caller of that function when gdb can name it), where it was last handed
+off, and its age and last event. A parent that has ended is named by its
+id only (its memory may be gone; its begin is in the log). Compare with
+`bt`, the machine's stack."""
 
     def __init__(self):
         super().__init__("async-bt", gdb.COMMAND_STACK)
@@ -220,7 +221,13 @@ gone; its begin is in the log). Compare with `bt`, the machine's stack."""
         reg = Registry(cmd)
         th = gdb.selected_thread()
         if arg.strip():
-            ptr = gdb.parse_and_eval(arg).cast(reg.optr)
+            try:
+                v = gdb.parse_and_eval(arg)
+            except gdb.error as e:
+                _fail(cmd, "%s: %s" % (arg.strip(), e))
+            if v.type.strip_typedefs().code == gdb.TYPE_CODE_STRUCT:
+                v = v.address  # j->op as well as &j->op
+            ptr = v.cast(reg.optr)
             head = "async-bt: from %s" % arg.strip()
         else:
             ptr = _eval(cmd, CURRENT)

@@ -2,13 +2,16 @@
 # that asks for the config stops there, gdb prints a line and lets it go on,
 # the way you would watch a race without stopping for good. gdb's exit
 # status is the program's, so that build/hunt can count failures:
-#   build/hunt --count-all --runs 200 -- gdb -batch -x bugs/04-heisenbug/gdb/trace.gdb --args build/bin/04-heisenbug-bug
+#   build/hunt --count-all --runs 50 --jobs 1 --setup-codes 2,3 --
+#     gdb -batch -x bugs/04-heisenbug/gdb/trace.gdb --args build/bin/04-heisenbug-bug
 # See chapters/04-heisenbug.md, "Under the debugger".
 
+# No line per thread started and ended: only the breakpoint's.
+set print thread-events off
 break hb_get_config
 commands
   silent
-  printf "worker asks for the config: ready=%d loads=%d\n", c->ready, c->loads
+  printf "a worker asks for the config\n"
   continue
 end
 run
