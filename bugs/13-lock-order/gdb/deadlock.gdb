@@ -1,6 +1,6 @@
 # deadlock.gdb -- Scenario 13 under gdb: let the two threads deadlock, then
 # stop the program and look at every thread's stack.
-#   timeout -s INT 3 gdb -batch -x bugs/13-lock-order/gdb/deadlock.gdb --args build/bin/13-lock-order-bug --requests 1 --sweeps 1 --hold-us 300000
+#   timeout -s INT 5 gdb -batch -x bugs/13-lock-order/gdb/deadlock.gdb --args build/bin/13-lock-order-bug --requests 1 --sweeps 1 --hold-us 300000
 # See chapters/13-lock-order.md, "The debugger's view".
 
 # Quiet: no line per thread started or process forked.
