@@ -202,6 +202,7 @@ bench: all ## benchmarks, printed as ratios measured in the same run
 	$(Q)for b in $(BENCH_PROGS); do echo "== $$b"; $$b || exit $$?; done
 	$(Q)echo "== the gallery's failure rates (tools/gallery-table.sh)"
 	$(Q)tools/gallery-table.sh --write
+	$(Q)echo "== chapter 04's table (tools/heisenbug-table.sh)"; tools/heisenbug-table.sh --write
 	$(Q)echo "== the acceptance corpus per strategy (tools/corpus-table.py)"
 	$(Q)tools/corpus-table.py --write
 

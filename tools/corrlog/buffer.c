@@ -66,6 +66,8 @@ struct tbuf *corrlog__get_buf(void) {
       free(b);
       return NULL;
     }
+    /* Touched now, so that no logging call takes the page faults. */
+    memset(b->data, 0, b->cap);
     atomic_init(&b->in_use, 1);
     pthread_mutex_init(&b->flush_lock, NULL);
     b->next = atomic_load(&corrlog__registry);

@@ -193,7 +193,10 @@ void corrlog_set_buffer_kb(size_t kb);
  * file (they are not written to the next one either). */
 void corrlog_close(void);
 
-/* Names the calling thread in every event it logs (copied, up to 15 bytes). */
+/* Names the calling thread in every event it logs (copied, up to 15 bytes).
+ * With a sink open, it also sets up the thread's buffer (allocated and
+ * touched), so that the thread's first event costs no more than the
+ * others: call it when a thread starts. */
 void corrlog_thread_name(const char *name);
 
 /* How many raw frames (0..CORRLOG_MAX_FRAMES, default 0) corrlog_begin records

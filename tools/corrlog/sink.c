@@ -220,6 +220,10 @@ void corrlog_thread_name(const char *name) {
     corrlog__lock_or_die(&b->flush_lock, 0);
     memcpy(b->name, corrlog__thread_name, sizeof b->name);
     corrlog__lock_or_die(&b->flush_lock, 1);
+  } else if (atomic_load(&corrlog__enabled)) {
+    /* Registers the thread now, so that its first event costs what the
+     * others do: naming a thread is its set-up. */
+    corrlog__get_buf();
   }
 }
 
