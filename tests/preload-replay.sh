@@ -49,7 +49,10 @@ replays() {
     i=$((i + 1))
     SCHED_PRINT=1 sh -c "$cmd" >/dev/null 2>"$TMP/err"
     rc=$?
-    [ $rc -eq "$want" ] || bad=$((bad + 1))
+    if [ $rc -ne "$want" ]; then
+      bad=$((bad + 1))
+      [ $bad -gt 1 ] || { echo "  first bad replay: exit $rc"; sed 's/^/  | /' "$TMP/err"; }
+    fi
     grep '^sched-preload: schedule: ' "$TMP/err" >>"$TMP/sched"
   done
   distinct=$(sort -u "$TMP/sched" | wc -l)

@@ -108,6 +108,9 @@ struct pl_real {
   void (*exit_process)(int) __attribute__((noreturn));
 };
 extern struct pl_real pl_real;
+/* Fills pl_real; the constructor does, and so does the first wrapper
+ * called before it (from another library's constructor). */
+void pl_find_real(void);
 
 /* The shim's own lock (a plain mutex taken through pl_real): guards every
  * pl_* structure below. */

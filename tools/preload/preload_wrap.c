@@ -18,8 +18,14 @@
 
 #include "preload.h"
 
+static inline void need_real(void) {
+  if (__builtin_expect(pl_real.exit_process == NULL, 0))
+    pl_find_real(); /* called from a constructor that ran before ours */
+}
+
 /* The calling thread when the shim schedules it, else NULL. */
 static inline struct pl_thread *me_now(void) {
+  need_real();
   return pl_on ? pl_self : NULL;
 }
 
@@ -388,6 +394,7 @@ unsigned sleep(unsigned s) {
 }
 
 void exit(int status) {
+  need_real();
   /* The other threads stay parked while this one runs the exit handlers:
    * no decision is taken after exit() began. */
   pl_stop();
@@ -411,14 +418,18 @@ static void forget_holder(pthread_mutex_t *m) {
 }
 
 int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) {
-  int r = pl_real.mutex_init(m, a);
+  int r;
+  need_real();
+  r = pl_real.mutex_init(m, a);
   if (r == 0)
     forget_holder(m);
   return r;
 }
 
 int pthread_mutex_destroy(pthread_mutex_t *m) {
-  int r = pl_real.mutex_destroy(m);
+  int r;
+  need_real();
+  r = pl_real.mutex_destroy(m);
   if (r == 0)
     forget_holder(m);
   return r;
@@ -579,7 +590,9 @@ int pthread_spin_unlock(pthread_spinlock_t *l) {
 
 int pthread_barrier_init(pthread_barrier_t *b, const pthread_barrierattr_t *a,
                          unsigned n) {
-  int r = pl_real.barrier_init(b, a, n);
+  int r;
+  need_real();
+  r = pl_real.barrier_init(b, a, n);
   if (r == 0 && pl_on) {
     struct pl_obj *o;
     pl_lock();
@@ -623,6 +636,7 @@ int pthread_barrier_wait(pthread_barrier_t *b) {
 }
 
 int pthread_barrier_destroy(pthread_barrier_t *b) {
+  need_real();
   if (pl_on) {
     struct pl_obj *o;
     pl_lock();

@@ -758,7 +758,7 @@ static void *symv(const char *name, const char *version) {
   return p ? p : sym(name);
 }
 
-static void find_real(void) {
+void pl_find_real(void) {
   struct pl_real *r = &pl_real;
   *(void **)&r->create = sym("pthread_create");
   *(void **)&r->join = sym("pthread_join");
@@ -818,7 +818,7 @@ __attribute__((constructor)) static void init(void) {
   char err[256];
   unsigned long v;
 
-  find_real();
+  pl_find_real();
   if (spec_parse(s, &sp, err, sizeof err) != 0) {
     fprintf(stderr, "sched-preload: SCHED='%s': %s\n", s, err);
     _exit(2);
