@@ -4,7 +4,7 @@
 # --preload, strategy random then pct:3, base seed 1, at most $BUDGET runs
 # each; memory rows rebuilt with build/schedcc); each twin and correct
 # program passes a short hunt under both strategies; build/schedcc builds
-# with both routes, without libtsan, the result runs natively without the
+# by both routes, without libtsan, the result runs natively without the
 # shim, and its hooks reach the schedule point for shared accesses only.
 set -u
 cd "$(dirname "$0")/.." || exit 3
@@ -17,107 +17,132 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/corpus.XXXXXX") || exit 3
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM HUP PIPE
-status=0
-bad() { echo "corpus.sh: FAIL: $*"; status=1; }
+echo 0 >"$tmp/status"
+bad() {
+  echo "corpus.sh: FAIL: $*"
+  echo 1 >"$tmp/status"
+}
 
 # Whether the shim exports the schedule point memory rows need.
 has_point=0
-nm -D --defined-only build/libsched-preload.so | grep -q ' sched_preload_point$' && has_point=1
+if nm -D --defined-only build/libsched-preload.so |
+  grep -q ' sched_preload_point$'; then
+  has_point=1
+fi
 
-# hunt_rc STRATEGY RUNS CMD...: hunt's exit status (0 clean, 1 failed).
+# hunt_rc STRATEGY RUNS CMD...: hunt's exit status (0 clean, 1 failed);
+# its summary is left in $tmp/out.
 hunt_rc() {
   s=$1 n=$2
   shift 2
   build/hunt --quiet --preload --perturb "$s" --seed 1 --runs "$n" \
     --timeout 5 -- "$@" >"$tmp/out" 2>&1
 }
+first_failure() { grep -m1 '^first failure:' "$tmp/out"; }
 
 # schedcc PROG [-DOK]: the instrumented build, into $tmp.
 schedcc() {
   build/schedcc -std=c11 -D_GNU_SOURCE -O2 ${2:-} "tests/progs/$1.c" \
-    -o "$tmp/$1${2:+_ok}" 2>"$tmp/cc" || { bad "schedcc $1 ${2:-}: $(head -1 "$tmp/cc")"; return 1; }
+    -o "$tmp/$1${2:+_ok}" 2>"$tmp/cc" ||
+    { bad "schedcc $1 ${2:-}: $(head -1 "$tmp/cc")"; return 1; }
 }
 
-# Every corpus source has a row, every row its two programs.
+# Every corpus source has a row; there are at least 20 rows.
 for f in tests/progs/corpus_*.c; do
   b=$(basename "$f" .c)
-  grep -q "^[^#].* $b\( \|$\)" tests/progs/corpus.list || bad "$f has no row in tests/progs/corpus.list"
+  grep -q "^[^#].* $b\( \|$\)" tests/progs/corpus.list ||
+    bad "$f has no row in tests/progs/corpus.list"
 done
 rows=$(grep -v '^#' tests/progs/corpus.list | grep -c .)
 [ "$rows" -ge 20 ] || bad "only $rows rows in tests/progs/corpus.list"
 
-grep -v '^#' tests/progs/corpus.list | {
-  st=0
-  while read -r name level prog args; do
-    [ -n "$name" ] || continue
-    for x in "$prog" "${prog}_ok"; do
-      [ -x "$P/$x" ] || { echo "corpus.sh: FAIL: $P/$x is not built"; st=1; continue 2; }
-    done
-    bug=$P/$prog twin=$P/${prog}_ok
-    if [ "$level" = memory ]; then
-      if [ $has_point = 0 ]; then
-        echo "$name: not forced: the shim exports no sched_preload_point, so a memory-level window cannot be opened (SKIPPED, not passed)"
-        continue
-      fi
-      schedcc "$prog" && schedcc "$prog" -DOK || { st=1; continue; }
-      bug=$tmp/$prog twin=$tmp/${prog}_ok
+grep -v '^#' tests/progs/corpus.list >"$tmp/rows"
+while read -r name level prog args; do
+  [ -n "$name" ] || continue
+  if [ ! -x "$P/$prog" ] || [ ! -x "$P/${prog}_ok" ]; then
+    bad "$P/$prog or its twin ${prog}_ok is not built"
+    continue
+  fi
+  bug=$P/$prog twin=$P/${prog}_ok
+  if [ "$level" = memory ]; then
+    if [ $has_point = 0 ]; then
+      echo "$name: SKIPPED, not passed: the shim exports no" \
+        "sched_preload_point, so no memory-level window can be opened"
+      continue
     fi
-    found=
-    for s in random pct:3; do
-      # shellcheck disable=SC2086 # args are words
-      hunt_rc "$s" "$BUDGET" "$bug" $args
-      rc=$?
-      if [ $rc = 1 ]; then found=$s; break; fi
-      [ $rc = 0 ] || { echo "corpus.sh: FAIL: $name: hunt exit $rc: $(head -1 "$tmp/out")"; st=1; }
-    done
-    [ -n "$found" ] || { echo "corpus.sh: FAIL: $name: no failure in $BUDGET runs of random or pct:3"; st=1; }
-    for s in random pct:3; do
-      # shellcheck disable=SC2086
-      hunt_rc "$s" "$TWIN_RUNS" "$twin" $args ||
-        { echo "corpus.sh: FAIL: $name twin failed under $s: $(grep -m1 -i 'first failure' "$tmp/out")"; st=1; }
-    done
-    echo "$name ($level): fails under ${found:-nothing}; twin clean in $TWIN_RUNS runs of random and pct:3"
+    schedcc "$prog" && schedcc "$prog" -DOK || continue
+    bug=$tmp/$prog twin=$tmp/${prog}_ok
+  fi
+  found=
+  for s in random pct:3; do
+    # shellcheck disable=SC2086 # $args: the row's words
+    hunt_rc "$s" "$BUDGET" "$bug" $args
+    rc=$?
+    if [ $rc = 1 ]; then found=$s; break; fi
+    [ $rc = 0 ] || bad "$name: hunt exit $rc: $(head -1 "$tmp/out")"
   done
-  exit $st
-} || status=1
+  [ -n "$found" ] ||
+    bad "$name: no failure in $BUDGET runs of random, nor of pct:3"
+  for s in random pct:3; do
+    # shellcheck disable=SC2086
+    hunt_rc "$s" "$TWIN_RUNS" "$twin" $args ||
+      bad "$name: the twin failed under $s: $(first_failure)"
+  done
+  echo "$name ($level): fails under ${found:-nothing};" \
+    "twin clean in $TWIN_RUNS runs of random and of pct:3"
+done <"$tmp/rows"
 
-for c in correct_cancel correct_exit correct_many correct_primitives correct_thread_exit; do
+for c in correct_cancel correct_exit correct_many correct_primitives \
+  correct_thread_exit; do
   [ -x "$P/$c" ] || { bad "$P/$c is not built"; continue; }
   "$P/$c" || bad "$c failed natively"
   for s in random pct:3; do
-    hunt_rc "$s" "$TWIN_RUNS" "$P/$c" || bad "$c failed under $s: $(grep -m1 -i 'first failure' "$tmp/out")"
+    hunt_rc "$s" "$TWIN_RUNS" "$P/$c" ||
+      bad "$c failed under $s: $(first_failure)"
   done
+  echo "$c: run natively and $TWIN_RUNS runs of random and of pct:3"
 done
-echo "correct programs: clean natively and in $TWIN_RUNS runs of random and pct:3 each"
 
-# build/schedcc, both routes: no libtsan, runs natively without the shim.
-for route in "" --tsan; do
-  build/schedcc $route -O2 tests/progs/schedcc_local.c -o "$tmp/local" 2>"$tmp/cc" ||
-    { bad "schedcc $route: $(head -1 "$tmp/cc")"; continue; }
-  if ldd "$tmp/local" | grep -q tsan; then bad "schedcc $route linked libtsan"; fi
-  "$tmp/local" || bad "schedcc $route: the instrumented program failed natively"
-  # A stand-in for the shim that counts schedule points: one per thread's
-  # shared store, none for the 400 stack and TLS accesses per thread.
-  cat >"$tmp/point.c" <<'EOC'
+# A stand-in for the shim that counts schedule points.
+cat >"$tmp/point.c" <<'EOC'
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 static atomic_int n;
 void sched_preload_point(const char *what, const void *addr) {
-  (void)what; (void)addr; atomic_fetch_add(&n, 1);
+  (void)what;
+  (void)addr;
+  atomic_fetch_add(&n, 1);
 }
 __attribute__((destructor)) static void fin(void) {
   FILE *f = fopen(getenv("POINTS_FILE"), "w");
-  if (f) { fprintf(f, "%d\n", atomic_load(&n)); fclose(f); }
+  if (f) {
+    fprintf(f, "%d\n", atomic_load(&n));
+    fclose(f);
+  }
 }
 EOC
-  cc -shared -fPIC -o "$tmp/point.so" "$tmp/point.c" || { bad "cannot build the stand-in"; continue; }
+cc -shared -fPIC -o "$tmp/point.so" "$tmp/point.c" ||
+  bad "cannot build the stand-in point"
+# build/schedcc, both routes: no libtsan, runs natively without the shim,
+# and one point per thread's shared store, none for its 600 stack and TLS
+# accesses (schedcc_local.c).
+for route in "" --tsan; do
+  rm -f "$tmp/points"
+  build/schedcc $route -O2 tests/progs/schedcc_local.c -o "$tmp/local" \
+    2>"$tmp/cc" || { bad "schedcc $route: $(head -1 "$tmp/cc")"; continue; }
+  if ldd "$tmp/local" | grep -q tsan; then bad "schedcc $route linked libtsan"; fi
+  "$tmp/local" || bad "schedcc $route: the instrumented program failed natively"
   POINTS_FILE=$tmp/points LD_PRELOAD=$tmp/point.so "$tmp/local" ||
-    bad "schedcc $route: failed under the stand-in"
+    bad "schedcc $route: the program failed under the stand-in"
   n=$(cat "$tmp/points" 2>/dev/null)
-  [ "${n:-0}" = 4 ] || bad "schedcc $route: ${n:-no} schedule points, want 4 (one shared store per thread)"
-  echo "schedcc ${route:-(coverage route)}: no libtsan, runs natively, ${n:-0} points for 4 shared stores and 3200 private accesses"
+  [ "${n:-0}" = 4 ] ||
+    bad "schedcc $route: ${n:-no} schedule points, want 4 (one per shared store)"
+  echo "schedcc ${route:-(coverage route)}: no libtsan, runs natively," \
+    "${n:-no} points for 4 shared stores, none for 2,400 private accesses"
 done
 # Without the flag, nothing changes: the plain build has no hook.
-if nm "$P/schedcc_local" | grep -q sanitizer_cov; then bad "the plain build has hooks"; fi
-exit $status
+if nm "$P/schedcc_local" | grep -q __sanitizer_cov; then
+  bad "the plain build of schedcc_local has hooks"
+fi
+exit "$(cat "$tmp/status")"

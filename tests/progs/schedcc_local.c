@@ -1,4 +1,4 @@
-/* schedcc_local.c -- a program for tests/corpus.sh: each thread makes 200
+/* schedcc_local.c -- a program for tests/corpus.sh: each thread makes 400
  * accesses to its own stack and 200 to its thread-local storage, and one
  * store to a shared global. Built with build/schedcc, it must reach the
  * shim's schedule point for the shared stores only (one per thread), which
