@@ -157,6 +157,9 @@ def main():
             die(2, "%s wants a whole number, got '%s'" % (o, v))
         opts[key] = int(v)
 
+    if opts["write"] and opts["rows"]:
+        die(2, "--write puts the whole table into the chapter: not with "
+            "--rows")
     os.chdir(ROOT)
     for f in (HUNT, SHIM, SCHEDCC):
         if not os.path.exists(f):
