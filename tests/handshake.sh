@@ -3,8 +3,9 @@
 # once per process through SCHED_HANDSHAKE_FD (tools/sched/spec.h), so that
 # hunt knows whether a perturbation was in effect: the in-tree scheduler
 # (replay=exact), the preload shim when it schedules (replay=exact: it
-# decides every choice too) and when it cannot carry the spec out
-# (replay=none, silently); nothing for SCHED=none or unset. Each case checks the exact lines written.
+# decides every choice too) and when it leaves the spec to a scheduler
+# linked into the program (replay=none, silently); nothing for SCHED=none
+# or unset. Each case checks the exact lines written.
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
@@ -58,17 +59,23 @@ expect "shim, random" "sched-handshake via=preload replay=exact spec=random:7" \
   random:7 env LD_PRELOAD="$SHIM" /bin/true
 expect "shim, pct" "sched-handshake via=preload replay=exact spec=pct:5:16:100" \
   pct:5:16:100 env LD_PRELOAD="$SHIM" /bin/true
-expect "shim, order (cannot carry it out)" \
-  "sched-handshake via=preload replay=none spec=order:t1" \
+expect "shim, order: of thread steps" \
+  "sched-handshake via=preload replay=exact spec=order:t1" \
   order:t1 env LD_PRELOAD="$SHIM" /bin/true
+expect "shim, order: naming a libuv request (cannot carry it out)" \
+  "sched-handshake via=preload replay=none spec=order:t1,work#0" \
+  order:t1,work#0 env LD_PRELOAD="$SHIM" /bin/true
 expect "shim, fifo (cannot carry it out)" \
   "sched-handshake via=preload replay=none spec=fifo" \
   fifo env LD_PRELOAD="$SHIM" /bin/true
 expect "shim, none" "" none env LD_PRELOAD="$SHIM" /bin/true
 expect "shim, unset" "" unset env LD_PRELOAD="$SHIM" /bin/true
 # A program linked with the scheduler, run under the shim: the shim stands
-# aside for the script, the scheduler carries it out.
+# aside, whatever the spec, and the scheduler carries it out.
 expect "shim and scheduler, order" \
   "sched-handshake via=preload replay=none spec=order:t1${nl}sched-handshake via=sched replay=exact spec=order:t1" \
   order:t1 env LD_PRELOAD="$SHIM" "$B/bin/06-lost-update-fix" --jobs 2 --workers 2
+expect "shim and scheduler, random" \
+  "sched-handshake via=preload replay=none spec=random:7${nl}sched-handshake via=sched replay=exact spec=random:7" \
+  random:7 env LD_PRELOAD="$SHIM" "$B/bin/06-lost-update-fix" --jobs 2 --workers 2
 exit $status

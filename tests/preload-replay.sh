@@ -6,6 +6,8 @@
 # with a busy loop on every core, fails every time with the same schedule
 # (the shim's trace hash); the correct twin never fails; a lock-order
 # deadlock is reported at once (exit 1, the waits-for cycle) and replays;
+# the steps a run took, printed as an order: script, replay it (and a
+# script that does not fit is refused, exit 2);
 # a passing run of every primitive replays step for step; and a run that
 # leaves the model (a spin on plain memory) says it is not exact.
 # REPLAYS (default 20; tools/check.sh asks for 100) and TWIN_RUNS (default
@@ -88,6 +90,40 @@ if [ $rc -ne 1 ] || [ -z "$replay" ] ||
 else
   ok "preload_race: hunt found a failure in $(jnum runs "$TMP/h.json") runs, replay marked exact"
   replays "preload_race replay (busy cores)" 1 "$replay"
+  # The steps the run took, printed as an order: script, replay it too:
+  # the same failure, the same trace.
+  SCHED_PRINT=steps sh -c "$replay" >/dev/null 2>"$TMP/err"
+  order=$(sed -n 's/^sched-preload: steps: \(order:[^ ]*\) (replays the run.*/\1/p' "$TMP/err")
+  trace=$(sed -n 's/^sched-preload: schedule: .* trace \([0-9a-f]*\))$/\1/p' "$TMP/err")
+  if [ -z "$order" ] || [ -z "$trace" ]; then
+    fail "preload_race: SCHED_PRINT=steps printed no replayable order: script"
+  else
+    replays "preload_race as its order: script (busy cores)" 1 \
+      "SCHED='$order' LD_PRELOAD='$SHIM' $P/preload_race"
+    if grep -q "trace $trace)\$" "$TMP/sched"; then
+      ok "preload_race: the order: script takes the seed's schedule (trace $trace)"
+    else
+      fail "preload_race: the order: script took another schedule than the seed's ($trace)"
+    fi
+  fi
+fi
+
+# A script that does not fit the program is bad input: exit 2, naming the
+# step; with +lenient it goes on, and says the run is not exact.
+SCHED=order:main@create,t9@lock LD_PRELOAD=$SHIM $P/preload_race >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q '^sched-preload: schedule does not match the program: step 2 of the script (t9@lock) is not runnable; runnable: ' "$TMP/err"; then
+  ok "preload_race: a script that does not fit exits 2 and names its step"
+else
+  fail "preload_race: a script that does not fit: exit $rc, $(head -n 1 "$TMP/err")"
+fi
+SCHED_PRINT=1 SCHED=order:t9+lenient LD_PRELOAD=$SHIM $P/preload_race_ok >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 0 ] && grep -q 'continuing with random:0 (+lenient)' "$TMP/err" &&
+  grep -q '^sched-preload: schedule: .*(not exact: ' "$TMP/err"; then
+  ok "preload_race_ok: a lenient script that does not fit goes on, not exact"
+else
+  fail "preload_race_ok: a lenient script: exit $rc, $(head -n 2 "$TMP/err")"
 fi
 
 # 2. The correct twin never fails, under either strategy.

@@ -6,13 +6,18 @@
  * Configuration (environment):
  *   SCHED=SPEC          a schedule spec in the one grammar (tools/sched/
  *                       spec.h), parsed by spec_parse(). The shim carries
- *                       out random:SEED and pct:SEED[:D[:K]] (K, default
- *                       16, is the step count PCT draws its D-1
- *                       change points from). fifo, lifo and order: scripts
- *                       name the in-tree scheduler's points: the shim
- *                       leaves them to a scheduler linked into the program
- *                       and does nothing. Unset or none: nothing at all. A
- *                       spec that does not parse: one message, exit 2.
+ *                       out random:SEED, pct:SEED[:D[:K]] (K, default 16,
+ *                       is the step count PCT draws its D-1 change points
+ *                       from) and order: scripts of thread steps
+ *                       (THREAD[@POINT], as SCHED_PRINT=steps prints them;
+ *                       strict: a step that does not fit exits 2, unless
+ *                       +lenient; past the end, no preemption). fifo,
+ *                       lifo and order: items naming libuv requests are
+ *                       for the in-tree scheduler; in a program linked
+ *                       with it (it exports sched__on) the shim leaves
+ *                       every spec to it and does nothing. Unset or none:
+ *                       nothing at all. A spec that does not parse: one
+ *                       message, exit 2.
  *   SCHED_PRINT=1       print the schedule taken at exit; =steps also
  *                       the steps themselves (THREAD@POINT,...)
  *   SCHED_SLICE_MS=N    the watchdog's bound (default 100; 0: never)
@@ -80,8 +85,8 @@
  *   process-shared objects across fork are the plain calls.
  * - Timeouts are virtual (above); a program that measures time sees sleeps
  *   return at once.
- * - A program linked with the in-tree scheduler (tools/sched) and run
- *   under the shim with random or pct is scheduled twice; use one.
+ * - An order: script longer than a spec may be (SPEC_MAX_LEN) cannot be
+ *   passed: such a run replays from its seed only.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -105,8 +110,12 @@ struct pl_real pl_real;
 
 static pthread_mutex_t S = PTHREAD_MUTEX_INITIALIZER;
 
-enum { ST_RANDOM, ST_PCT };
+enum { ST_RANDOM, ST_PCT, ST_ORDER };
 static int strategy;
+/* order: the script's thread steps, in order, and the next one. */
+static char **script;
+static size_t script_len, script_pos;
+static int lenient;
 static uint64_t rng;
 static unsigned depth = 3, pct_k = PL_PCT_K;
 static unsigned change_at[SPEC_DEPTH_MAX];
@@ -281,10 +290,64 @@ static struct pl_thread *highest(struct pl_thread **r, size_t n) {
   return r[best];
 }
 
-static struct pl_thread *choose(struct pl_thread **r, size_t n) {
+/* Matches "NAME" or "NAME@POINT" against a parked thread. */
+static int step_matches(const char *step, const struct pl_thread *t) {
+  size_t nl = strlen(t->name);
+  if (strncmp(step, t->name, nl) != 0)
+    return 0;
+  if (step[nl] == '\0')
+    return 1;
+  return step[nl] == '@' && strcmp(step + nl + 1, t->point) == 0;
+}
+
+static void print_schedule(const char *how);
+
+/* order: the script's next step, which must be runnable. */
+static struct pl_thread *scripted(struct pl_thread **r, size_t n,
+                                  struct pl_thread *prev) {
+  if (script_pos < script_len) {
+    const char *want = script[script_pos];
+    for (size_t i = 0; i < n; i++)
+      if (step_matches(want, r[i])) {
+        script_pos++;
+        return r[i];
+      }
+    fprintf(stderr, "sched-preload: schedule does not match the program: "
+            "step %zu of the script (%s) is not runnable; runnable:",
+            script_pos + 1, want);
+    for (size_t i = 0; i < n; i++)
+      fprintf(stderr, " %s@%s", r[i]->name, r[i]->point);
+    if (!lenient) {
+      /* A script that does not fit is bad input (exit 2), never a
+       * verdict; _exit, as for a deadlock: the others are parked. */
+      fputc('\n', stderr);
+      print_schedule("schedule taken so far");
+      fflush(stdout);
+      _exit(2);
+    }
+    fprintf(stderr, "; continuing with random:0 (+lenient)\n");
+    strategy = ST_RANDOM;
+    rng = 7;
+    left_model = 1;
+    snprintf(left_why, sizeof left_why, "the script stopped matching at "
+             "step %zu (+lenient)", script_pos + 1);
+    return r[rnd() % n];
+  }
+  /* A script is a prefix: past its end the run goes on without
+   * preemption, which is deterministic too. */
+  for (size_t i = 0; i < n; i++)
+    if (r[i] == prev)
+      return prev;
+  return r[0];
+}
+
+static struct pl_thread *choose(struct pl_thread **r, size_t n,
+                                struct pl_thread *prev) {
   struct pl_thread *t;
   if (strategy == ST_RANDOM)
     return r[rnd() % n];
+  if (strategy == ST_ORDER)
+    return scripted(r, n, prev);
   for (unsigned i = 0; i + 1 < depth; i++)
     if (change_at[i] == steps)
       highest(r, n)->prio = (int64_t)(i + 1);
@@ -323,9 +386,12 @@ static void print_schedule(const char *how) {
           steps == 1 ? "" : "s", preemptions, preemptions == 1 ? "" : "s",
           (unsigned long long)trace);
   if (keep_steps)
-    fprintf(stderr, "sched-preload: steps: %s (who got the token at which "
-            "call; for reading: the spec above replays them)\n",
-            steps_len ? steps_buf : "(none)");
+    fprintf(stderr, "sched-preload: steps: order:%s (%s)\n",
+            steps_len ? steps_buf : "",
+            steps_len == 0 ? "none: no choice was made"
+            : steps_len + 6 > SPEC_MAX_LEN
+                ? "longer than a spec may be: replay with the spec above"
+                : "replays the run as SCHED=order:...");
 }
 
 /* ---- reports ---- */
@@ -456,7 +522,7 @@ static void decide(struct pl_thread *prev) {
   decisions++;
   if (n >= 2) {
     steps++;
-    next = choose(runq, n);
+    next = choose(runq, n, prev);
     trace_add(next);
     if (prev != NULL && next != prev && runnable(prev) &&
         prev->wait != W_YIELD)
@@ -812,6 +878,20 @@ static int parse_u(const char *s, unsigned long max, unsigned long *out) {
   return *end == '\0' && errno == 0 && *out <= max ? 0 : -1;
 }
 
+/* Whether every item of an order: list is a thread step (the shim
+ * carries those out; libuv requests need the linked scheduler). */
+static int thread_steps_only(const struct spec *sp) {
+  size_t pos = 0, n;
+  const char *it;
+  while ((it = spec_next_item(sp, &pos, &n)) != NULL) {
+    int kind;
+    unsigned num;
+    if (spec_item(it, n, &kind, &num) != 0)
+      return 0;
+  }
+  return 1;
+}
+
 __attribute__((constructor)) static void init(void) {
   const char *s = getenv("SCHED"), *e;
   struct spec sp;
@@ -826,11 +906,14 @@ __attribute__((constructor)) static void init(void) {
   if (sp.kind == SPEC_NONE)
     return;
   spec_format(&sp, spec_text, sizeof spec_text);
-  if (sp.kind != SPEC_RANDOM && sp.kind != SPEC_PCT) {
-    /* fifo, lifo and order: name the in-tree scheduler's points: only a
-     * scheduler linked into the program can carry them out, and it
-     * announces itself when it does. The shim stays out of the way,
-     * silently, and says so to hunt alone. */
+  /* A program linked with the in-tree scheduler (it exports sched__on)
+   * takes SCHED itself; fifo and lifo order libuv requests, and so do
+   * order: items such as work#0: only that scheduler can carry them out,
+   * and it announces itself when it does. The shim stays out of the way,
+   * silently, and says so to hunt alone. */
+  if (dlsym(RTLD_DEFAULT, "sched__on") != NULL ||
+      (sp.kind != SPEC_RANDOM && sp.kind != SPEC_PCT &&
+       (sp.kind != SPEC_ORDER || !thread_steps_only(&sp)))) {
     spec_handshake("preload", "none", spec_text);
     return;
   }
@@ -847,7 +930,20 @@ __attribute__((constructor)) static void init(void) {
   sp.timers = sp.closes = 0;
   spec_format(&sp, err, sizeof err);
   spec_handshake("preload", "exact", err);
-  strategy = sp.kind == SPEC_PCT ? ST_PCT : ST_RANDOM;
+  strategy = sp.kind == SPEC_PCT     ? ST_PCT
+             : sp.kind == SPEC_ORDER ? ST_ORDER
+                                     : ST_RANDOM;
+  if (strategy == ST_ORDER) {
+    size_t pos = 0, n;
+    const char *it;
+    lenient = sp.lenient;
+    while ((it = spec_next_item(&sp, &pos, &n)) != NULL) {
+      script = realloc(script, (script_len + 1) * sizeof *script);
+      if (script == NULL || (script[script_len] = strndup(it, n)) == NULL)
+        die("out of memory");
+      script_len++;
+    }
+  }
   rng = sp.seed * 0x9E3779B97F4A7C15ULL + 7;
   if (rng == 0)
     rng = 1;
@@ -870,7 +966,7 @@ __attribute__((constructor)) static void init(void) {
       } while (dup && pct_k >= depth - 1);
       change_at[i] = c;
     }
-  } else {
+  } else if (strategy == ST_RANDOM) {
     snprintf(spec_text, sizeof spec_text, "random:%llu", sp.seed);
   }
   pl_self = record();
