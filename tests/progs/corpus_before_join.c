@@ -27,7 +27,7 @@ static void *worker(void *arg) {
 
 /* The main thread's own work: no sleep, just arithmetic. */
 static void own_work(void) {
-  for (volatile unsigned i = 0; i < 200000; i++)
+  for (volatile unsigned i = 0; i < 2000000; i++)
     ;
 }
 

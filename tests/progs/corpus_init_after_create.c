@@ -1,7 +1,8 @@
 /* corpus_init_after_create.c -- corpus bug (pthread level): the main
  * thread starts a worker and only then sets up the table the worker
- * uses; thread start-up is slow enough that the table is nearly always
- * there in time. A worker that runs at once finds it missing. Exit 1 when
+ * uses; thread start-up and the worker's own work before it looks are
+ * slow enough that the table is nearly always there in time. A worker
+ * that runs at once finds it missing. Exit 1 when
  * the worker saw no table. Twin: -DOK (set up, then start). */
 #include <pthread.h>
 #include <stdio.h>
@@ -20,8 +21,15 @@
 static int *volatile table;
 static int missing;
 
+/* The worker's own work before it needs the table: arithmetic, no sleep. */
+static void own_work(void) {
+  for (volatile unsigned i = 0; i < 200000; i++)
+    ;
+}
+
 static void *worker(void *arg) {
   (void)arg;
+  own_work();
   int *t = table;
   if (t == NULL)
     missing = 1;
