@@ -108,6 +108,26 @@ else
   fi
 fi
 
+# tools/preload/shrink.sh reduces the lock-order deadlock's schedule to
+# fewer preemptions; its replay line still deadlocks.
+SCHED=random:1 tools/preload/shrink.sh --shim "$SHIM" -- $P/preload_deadlock >"$TMP/shrink" 2>&1
+rc=$?
+was=$(sed -n 's/^shrink: SCHED=random:1 fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$TMP/shrink")
+now=$(sed -n 's/^shrink: SCHED=order:.* fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$TMP/shrink")
+line=$(sed -n 's/^replay: //p' "$TMP/shrink")
+again=none
+if [ -n "$line" ]; then
+  sh -c "$line" >/dev/null 2>&1
+  again=$?
+fi
+if [ $rc -eq 0 ] && [ -n "$was" ] && [ -n "$now" ] && [ "$now" -lt "$was" ] &&
+  [ "$again" = 1 ]; then
+  ok "shrink.sh: the deadlock's schedule went from $was to $now preemptions and still deadlocks"
+else
+  fail "shrink.sh: exit $rc, from '${was:-?}' to '${now:-?}' preemptions"
+  sed 's/^/  | /' "$TMP/shrink"
+fi
+
 # A script that does not fit the program is bad input: exit 2, naming the
 # step; with +lenient it goes on, and says the run is not exact.
 SCHED=order:main@create,t9@lock LD_PRELOAD=$SHIM $P/preload_race >/dev/null 2>"$TMP/err"

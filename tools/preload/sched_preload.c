@@ -19,7 +19,8 @@
  *                       nothing at all. A spec that does not parse: one
  *                       message, exit 2.
  *   SCHED_PRINT=1       print the schedule taken at exit; =steps also
- *                       the steps themselves (THREAD@POINT,...)
+ *                       the steps themselves as an order: script, and the
+ *                       preemptions (STEP:THREAD@POINT>THREAD@POINT)
  *   SCHED_SLICE_MS=N    the watchdog's bound (default 100; 0: never)
  *   SCHED_VERBOSE=1     print the configuration at start
  *
@@ -134,8 +135,8 @@ static unsigned preemptions; /* steps that took the token from a thread
                               * that could have gone on */
 /* SCHED_PRINT=steps: the steps as text, THREAD@POINT,... */
 static int keep_steps;
-static char *steps_buf;
-static size_t steps_len, steps_cap;
+static char *steps_buf, *pre_buf;
+static size_t steps_len, steps_cap, pre_len, pre_cap;
 
 static struct pl_obj *objs;
 static size_t nobjs, cap_objs;
@@ -392,6 +393,10 @@ static void print_schedule(const char *how) {
             : steps_len + 6 > SPEC_MAX_LEN
                 ? "longer than a spec may be: replay with the spec above"
                 : "replays the run as SCHED=order:...");
+  if (keep_steps && pre_len)
+    fprintf(stderr, "sched-preload: preemptions: %s (STEP:THREAD@POINT>"
+            "THREAD@POINT, who was preempted at which call, and who ran)\n",
+            pre_buf);
 }
 
 /* ---- reports ---- */
@@ -525,8 +530,18 @@ static void decide(struct pl_thread *prev) {
     next = choose(runq, n, prev);
     trace_add(next);
     if (prev != NULL && next != prev && runnable(prev) &&
-        prev->wait != W_YIELD)
+        prev->wait != W_YIELD) {
       preemptions++;
+      if (keep_steps) {
+        char one[96];
+        int k = snprintf(one, sizeof one, "%s%u:%s@%s>%s@%s",
+                         pre_len ? "," : "", steps, prev->name, prev->point,
+                         next->name, next->point);
+        pre_buf = grow(pre_buf, &pre_cap, pre_len + (size_t)k + 1, 1);
+        memcpy(pre_buf + pre_len, one, (size_t)k + 1);
+        pre_len += (size_t)k;
+      }
+    }
   } else {
     next = runq[0];
   }
