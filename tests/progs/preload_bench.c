@@ -3,7 +3,7 @@
  * doing WORK units of arithmetic inside the lock and WORK outside
  * (default 1000, about a microsecond). Exit 0 when the count is right.
  * Usage: preload_bench [THREADS [ITERS [WORK]]]. Used by
- * tests/preload-cost.sh. */
+ * tests/check-preload-cost.sh. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

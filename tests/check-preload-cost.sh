@@ -1,5 +1,5 @@
 #!/bin/sh
-# preload-cost.sh -- what the preload shim costs: wall time of
+# check-preload-cost.sh -- what the preload shim costs: wall time of
 # tests/progs/preload_bench (THREADS threads taking one mutex ITERS times
 # each, WORK units of arithmetic inside and outside the lock) natively,
 # under SCHED=random:S and under SCHED=pct:S:3, ROUNDS rounds interleaved
@@ -17,9 +17,9 @@ PROG=$B/tests/progs/preload_bench
 THREADS=${THREADS:-13} ITERS=${ITERS:-2000} WORK=${WORK:-1000}
 ROUNDS=${ROUNDS:-7}
 for f in "$SHIM" "$PROG"; do
-  [ -f "$f" ] || { echo "preload-cost.sh: $f is missing (make all first)" >&2; exit 3; }
+  [ -f "$f" ] || { echo "check-preload-cost.sh: $f is missing (make all first)" >&2; exit 3; }
 done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/preload-cost.XXXXXX") || exit 3
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/check-preload-cost.XXXXXX") || exit 3
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM HUP PIPE
 
@@ -39,7 +39,7 @@ once() {
   rc=$?
   t1=$(now_ns)
   if [ $rc -ne 0 ]; then
-    echo "preload-cost.sh: $PROG failed in mode $mode (exit $rc)" >&2
+    echo "check-preload-cost.sh: $PROG failed in mode $mode (exit $rc)" >&2
     exit 3
   fi
   echo "$t0 $t1" | awk '{ printf "%.4f\n", ($2 - $1) / 1e9 }' >>"$TMP/$mode"
