@@ -26,7 +26,7 @@ if ! gdb -nx -batch -ex 'python import gdb' >/dev/null 2>&1; then
   exit 0
 fi
 for f in 03-lost-stack-bug 03-lost-stack-fix 05-check-then-act-fix \
-  04-heisenbug-fix; do
+  04-heisenbug-fix 06-lost-update-bug; do
   [ -x "$B/bin/$f" ] || {
     echo "gdb-sessions.sh: $B/bin/$f is missing (make all first)" >&2
     exit 3
@@ -95,6 +95,23 @@ elif grep -q 'banner_thumbnail' "$out"; then
   fail "03 bug, bt.gdb: the stack names banner_thumbnail"
 else
   ok "03 bug, bt.gdb: resize_done under uv_run, no banner_thumbnail"
+fi
+
+# Scenario 06's step.gdb (chapter 06): stepping into uv_queue_work comes
+# back to lu_run with the job not run ($1 = 0), and only then does a pool
+# thread run it, on a stack without lu_run.
+gdb_run -x bugs/06-lost-update/gdb/step.gdb \
+  --args "$B/bin/06-lost-update-bug" --jobs 2
+back=$(grep -n '^lu_run (.*) at bugs/06-lost-update/async.c' "$out" | head -n 1)
+zero=$(grep -n '^\$1 = 0$' "$out" | head -n 1)
+hit=$(grep -n 'hit Breakpoint 2.*lu_work' "$out" | head -n 1)
+if [ -z "$back" ] || [ -z "$zero" ] || [ -z "$hit" ] ||
+  [ "${back%%:*}" -gt "${zero%%:*}" ] || [ "${zero%%:*}" -gt "${hit%%:*}" ]; then
+  fail "06 step.gdb: want the return to lu_run, then \$1 = 0, then lu_work"
+elif sed -n "${hit%%:*},\$p" "$out" | grep -q '^#.* lu_run '; then
+  fail "06 step.gdb: lu_run is on the pool thread's stack"
+else
+  ok "06 step.gdb: uv_queue_work returns with the job not run; it runs later on a pool thread"
 fi
 
 # 2. async-ops, exactly the live set. After the three submissions, before

@@ -1,33 +1,33 @@
-# step.gdb -- Scenario 06 under gdb: step over uv_queue_work and into it,
-# then find where the work really runs.
+# step.gdb -- Scenario 06 under gdb: step into uv_queue_work, the way you
+# would follow a synchronous call, then find where the work really runs.
 #   gdb -batch -x bugs/06-lost-update/gdb/step.gdb --args build/bin/06-lost-update-bug --jobs 2
 # See chapters/06-lost-update.md, "The debugger's view".
 
-# The workbook's scheduler wraps uv_queue_work (tools/sched/sched_wrap.h),
-# and CHECK_UV is a helper; neither is the lesson, so step over them.
-skip file tools/sched/sched_uv.c
-skip file bugs/gallery.h
-
-break lu_run
+# The workbook's scheduler wraps uv_queue_work in sched_uv_queue_work
+# (tools/sched/sched_wrap.h), which calls libuv's; stop in the wrapper.
+break sched_uv_queue_work
 run
-# While we step, the threads we are not stepping stay stopped; without
-# this, a pool thread may run a job during the step, and what we print
-# below would depend on the timing.
-set scheduler-locking step
-next
-next
-next
-next
-next
-# The first job: over the call. libuv starts its pool threads, queues the
-# job and returns.
-next
-next
-next
-# The second job: step into the call, the way you would to follow the work.
-step
-print reqs[1].job.bytes
-# The job runs when a pool thread takes it, on that thread's stack.
+# The first job's call starts libuv's pool threads. Go on to the second.
+continue
+delete
+# req is the second job's request (a struct request starts with it).
+set $req = (struct request *) req
+# Catch the second job's work wherever it runs.
 break lu_work if j->id == 1
+# Only this thread runs until we say otherwise: whatever happens before
+# the call returns, happens inside it.
+set scheduler-locking on
+# Step through the wrapper into libuv's uv_queue_work.
+step
+while $_caller_is("sched_uv_queue_work", 0)
+  step
+end
+# In libuv's uv_queue_work, which has no line information, step can go
+# no deeper: finish runs it to its return, back in lu_run.
+if !$_caller_is("lu_run", 0)
+  finish
+end
+print $req->job.bytes
+set scheduler-locking off
 continue
 bt
