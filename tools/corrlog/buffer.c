@@ -44,6 +44,46 @@ void corrlog__thread_exit_cb(void *arg) {
   atomic_store(&b->in_use, 0);
 }
 
+/* Makes a buffer of the size set now, touched, and lists it with in_use as
+ * given. NULL when out of memory. */
+static struct tbuf *new_buf(int in_use) {
+  size_t kb = atomic_load(&corrlog__buf_kb),
+         want = (kb ? kb : BUF_KB_DEFAULT) * 1024;
+  struct tbuf *b = aligned_alloc(64, sizeof *b);
+  if (!b)
+    return NULL;
+  memset(b, 0, sizeof *b);
+  /* A power of two, so that a position's place in the ring is a mask. */
+  for (b->cap = 16384, b->half_shift = 13; b->cap < want; b->half_shift++)
+    b->cap <<= 1;
+  b->data = aligned_alloc(64, b->cap);
+  if (!b->data) {
+    free(b);
+    return NULL;
+  }
+  /* Touched now, so that no logging call takes the page faults. */
+  memset(b->data, 0, b->cap);
+  atomic_init(&b->in_use, in_use);
+  pthread_mutex_init(&b->flush_lock, NULL);
+  b->next = atomic_load(&corrlog__registry);
+  while (!atomic_compare_exchange_weak(&corrlog__registry, &b->next, b))
+    ;
+  return b;
+}
+
+/* Makes sure n buffers are free for threads to come (corrlog_open calls it
+ * on the opening thread): a thread that starts logging then takes one
+ * without a system call or a page fault -- setting a buffer up costs a
+ * large mmap and a page fault per 4 KiB, which, paid by two threads as
+ * they start, changes how they are scheduled. */
+void corrlog__prealloc(int n) {
+  for (struct tbuf *b = atomic_load(&corrlog__registry); b && n > 0;
+       b = b->next)
+    n -= atomic_load(&b->in_use) == 0;
+  while (n-- > 0 && new_buf(0))
+    ;
+}
+
 struct tbuf *corrlog__get_buf(void) {
   struct tbuf *b;
   for (b = atomic_load(&corrlog__registry); b; b = b->next) {
@@ -51,29 +91,8 @@ struct tbuf *corrlog__get_buf(void) {
     if (atomic_compare_exchange_strong(&b->in_use, &expect, 1))
       break;
   }
-  if (!b) {
-    size_t kb = atomic_load(&corrlog__buf_kb),
-           want = (kb ? kb : BUF_KB_DEFAULT) * 1024;
-    b = aligned_alloc(64, sizeof *b);
-    if (!b)
-      return NULL;
-    memset(b, 0, sizeof *b);
-    /* A power of two, so that a position's place in the ring is a mask. */
-    for (b->cap = 16384, b->half_shift = 13; b->cap < want; b->half_shift++)
-      b->cap <<= 1;
-    b->data = aligned_alloc(64, b->cap);
-    if (!b->data) {
-      free(b);
-      return NULL;
-    }
-    /* Touched now, so that no logging call takes the page faults. */
-    memset(b->data, 0, b->cap);
-    atomic_init(&b->in_use, 1);
-    pthread_mutex_init(&b->flush_lock, NULL);
-    b->next = atomic_load(&corrlog__registry);
-    while (!atomic_compare_exchange_weak(&corrlog__registry, &b->next, b))
-      ;
-  }
+  if (!b && !(b = new_buf(1)))
+    return NULL;
   /* A recycled buffer may hold events its last owner logged after the sink
    * closed; they belong to no log. */
   corrlog__lock_or_die(&b->flush_lock, 0);

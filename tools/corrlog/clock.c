@@ -9,6 +9,8 @@
  * taken at flush time, so every converted event lies inside the calibration
  * span. CORRLOG_CLOCK=mono in the environment forces clock_gettime. */
 int corrlog__use_tsc;
+/* Raw clock units per millisecond, measured once (clock_choose). */
+uint64_t corrlog__raw_per_ms = 1000000;
 uint64_t corrlog__cal_tsc0, corrlog__cal_ns0;
 
 uint64_t corrlog__mono_ns(void) {
@@ -56,6 +58,18 @@ void corrlog__clock_choose(void) {
   if (__get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8)) &&
       !(e && strcmp(e, "mono") == 0))
     corrlog__use_tsc = 1;
+  if (corrlog__use_tsc) {
+    /* The tick rate, roughly, for deadlines on the hot path (see
+     * flusher_due); exact conversions interpolate at flush time. */
+    struct timespec ms = {0, 1000000};
+    uint64_t n0 = corrlog__mono_ns(), t0 = __rdtsc(), n1, t1;
+    while (nanosleep(&ms, &ms) != 0 && errno == EINTR)
+      ;
+    n1 = corrlog__mono_ns();
+    t1 = __rdtsc();
+    if (n1 > n0 && t1 > t0)
+      corrlog__raw_per_ms = (t1 - t0) * 1000000 / (n1 - n0);
+  }
 #endif
   (void)e;
 }

@@ -176,9 +176,12 @@ typedef void (*corrlog_writer_fn)(void *arg, const char *line, size_t len);
 void corrlog_set_writer(corrlog_writer_fn fn, void *arg);
 
 /* Writes every thread's buffered events to the file sink now. A background
- * thread, started by corrlog_open(), does this every 20 ms and whenever a
- * buffer passes half full, so logging threads seldom format anything
- * themselves (CORRLOG_FLUSHER=0 in the environment turns it off). */
+ * thread does this every 20 ms and whenever a buffer passes half full, so
+ * logging threads seldom format anything themselves (CORRLOG_FLUSHER=0 in
+ * the environment turns it off). It starts at the first event logged 20 ms
+ * after corrlog_open() (or at the first half-full buffer), not at open:
+ * one more thread starting while the program starts its own would change
+ * the schedule the log is meant to show. */
 void corrlog_flush(void);
 
 /* Size in KiB (at least 16, rounded up to a power of two) of the per-thread

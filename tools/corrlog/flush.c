@@ -225,3 +225,10 @@ void corrlog__flusher_join(void) {
   pthread_join(corrlog__flusher_thread, NULL);
   atomic_store(&corrlog__flusher_pid, 0);
 }
+
+/* Called from a logging call when flusher_due has passed or a buffer
+ * passed half full: starts the flusher, once. */
+__attribute__((noinline, cold)) void corrlog__flusher_start_late(void) {
+  if (atomic_exchange(&corrlog__flusher_due, UINT64_MAX) != UINT64_MAX)
+    corrlog__flusher_start();
+}

@@ -37,9 +37,14 @@
  * holds about ten thousand events; CORRLOG_BUFFER_KB in the environment or
  * corrlog_set_buffer_kb() changes it for buffers created afterwards. */
 #define BUF_KB_DEFAULT 1024
+/* Buffers corrlog_open makes ready for threads to come (CORRLOG_PREALLOC
+ * in the environment changes it). */
+#define PREALLOC_DEFAULT 2
 /* How often the background flusher looks at the buffers when nobody wakes
  * it (a buffer passing half full wakes it at once). */
 #define FLUSH_PERIOD_MS 20
+/* How long after corrlog_open the background flusher starts (sink.c). */
+#define FLUSHER_DELAY_MS FLUSH_PERIOD_MS
 /* Bound on the bytes of a C string (thread, kind, file, function) copied
  * into a line; it keeps the worst-case line size computable. */
 #define STR_MAX 128
@@ -149,6 +154,11 @@ extern pthread_once_t corrlog__init_once;
 extern struct sigaction corrlog__old_act[3];
 extern const int corrlog__fatal_sigs[3];
 extern int corrlog__use_tsc; /* clock.c */
+extern uint64_t corrlog__raw_per_ms;
+/* When (raw clock) the background flusher is to start: UINT64_MAX = not
+ * pending (started, off, or no sink). See corrlog_open in sink.c. */
+extern _Atomic uint64_t corrlog__flusher_due;
+void corrlog__flusher_start_late(void);
 extern uint64_t corrlog__cal_tsc0, corrlog__cal_ns0;
 
 /* ---------------------------------------------------------------- clock.c */
@@ -224,6 +234,7 @@ int corrlog__make_room(struct tbuf *b, size_t h, size_t need);
 void corrlog__discard(struct tbuf *b);
 void corrlog__thread_exit_cb(void *arg);
 struct tbuf *corrlog__get_buf(void);
+void corrlog__prealloc(int n);
 
 /* ---------------------------------------------------------------- crash.c */
 void corrlog__crash_handler(int sig);

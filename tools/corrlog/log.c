@@ -119,11 +119,17 @@ emit(corrlog_op *op, const char *ev, int status, const char *kv,
   struct rec *r = (struct rec *)(b->data + (h & (b->cap - 1)));
   fill_rec(r, op, ev, status, kv, file, line, func, lit, fmt, ap);
   size_t nh = h + corrlog__rec_size(r);
+  uint64_t t = r->t;
   atomic_store_explicit(&b->head, nh, memory_order_release);
-  /* Every half buffer logged wakes the flusher, so that the thread itself
-   * seldom has to write. */
-  if ((h0 ^ nh) >> b->half_shift)
+  /* The flusher starts late (see corrlog_open), on the first event after
+   * its time or at the first half buffer. Every half buffer logged wakes
+   * it, so that the thread itself seldom has to write. */
+  if (t >= atomic_load_explicit(&corrlog__flusher_due, memory_order_relaxed))
+    corrlog__flusher_start_late();
+  if ((h0 ^ nh) >> b->half_shift) {
+    corrlog__flusher_start_late();
     sem_post(&corrlog__flusher_sem);
+  }
   b->busy = 0;
 }
 /* @end */

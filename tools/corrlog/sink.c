@@ -17,6 +17,7 @@ atomic_int corrlog__flusher_pid;
 atomic_int corrlog__flusher_stop;
 pthread_t corrlog__flusher_thread;
 atomic_int corrlog__flusher_off; /* CORRLOG_FLUSHER=0 */
+_Atomic uint64_t corrlog__flusher_due = UINT64_MAX;
 atomic_int corrlog__sink_fd = -1;
 int corrlog__sink_owned;
 atomic_int corrlog__enabled; /* a file sink or a writer is set */
@@ -76,6 +77,7 @@ static void atfork_child(void) {
   int fd = atomic_load(&corrlog__sink_fd);
   pthread_mutex_init(&corrlog__sink_lock, NULL);
   pthread_mutex_init(&corrlog__write_lock, NULL);
+  atomic_store(&corrlog__flusher_due, UINT64_MAX);
   sem_destroy(&corrlog__flusher_sem);
   if (sem_init(&corrlog__flusher_sem, 0, 0) != 0)
     abort(); /* cannot fail: the semaphore existed a moment ago */
@@ -148,6 +150,8 @@ int corrlog_open(const char *path) {
     corrlog__discard(b);
     corrlog__lock_or_die(&b->flush_lock, 1);
   }
+  const char *pre = getenv("CORRLOG_PREALLOC");
+  corrlog__prealloc(pre ? atoi(pre) : PREALLOC_DEFAULT);
   corrlog__lock_or_die(&corrlog__sink_lock, 0);
   corrlog__clock_setup();
   atomic_store(&corrlog__dropped, 0);
@@ -156,7 +160,16 @@ int corrlog_open(const char *path) {
   atomic_store(&corrlog__sink_fd, fd);
   atomic_store(&corrlog__enabled, 1);
   corrlog__lock_or_die(&corrlog__sink_lock, 1);
-  corrlog__flusher_start();
+  /* The flusher thread starts FLUSHER_DELAY_MS after open, at the first
+   * event logged then, not now: a program opens its log as it starts its
+   * own threads, and one more runnable thread at that moment changes
+   * which of them run together -- enough to hide scenario 04's race (see
+   * chapters/04-heisenbug.md). Until it runs, buffers fill and close (or
+   * a half-full buffer, or exit, or a crash) writes them. */
+  if (!atomic_load(&corrlog__flusher_off))
+    atomic_store(&corrlog__flusher_due,
+                 corrlog__now_raw() +
+                     FLUSHER_DELAY_MS * corrlog__raw_per_ms);
   return 0;
 }
 
@@ -185,6 +198,7 @@ void corrlog_close(void) {
   /* The background flusher and this thread write the last buffers
    * together (corrlog_flush shares them out); the flusher is stopped
    * before the trailer, which must be the last line. */
+  atomic_store(&corrlog__flusher_due, UINT64_MAX);
   if (atomic_load(&corrlog__flusher_pid) == (int)getpid())
     sem_post(&corrlog__flusher_sem);
   corrlog_flush();
