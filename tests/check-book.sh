@@ -213,11 +213,102 @@ print("checked: %d page screenshots, %d figure screenshots" % (shots_checked, fi
 sys.exit(1 if failures else 0)
 EOF
 
+# Figures a person can read, measured in the browser at 100% zoom and the
+# screenshots' window width: each figure SVG is placed inline in a page
+# laid out by the book's own stylesheet, as wide as a chapter's figures,
+# and a small script reads from the DOM its rendered scale, the computed
+# font size of every label and message (times that scale: the size on
+# screen), its lanes (data-lanes, or the lane rectangles) and its natural
+# width against the page's. A figure fails with labels under 11 px, more
+# than 20 lanes, or a width the page must shrink. Every scenario's chapter
+# has both figures, bug above fix.
+figs=$(cd "$book" && ls figures/*.svg 2>/dev/null)
+{
+  printf '<!DOCTYPE html><html><head><meta charset="utf-8">'
+  printf '<link rel="stylesheet" href="%s/book.css"></head>' "$(pwd)/$book"
+  # The chapter pages' skeleton: the contents column, then the text.
+  printf '<body><nav class="toc">contents</nav><main id="main"><div class="figures">'
+  printf '<pre id="result">not measured</pre></div></main><script>\n'
+  printf 'var figs = ['
+  for f in $figs; do printf '"%s",' "$f"; done
+  printf '];\n'
+  cat <<'JS'
+var out = [], main = document.getElementById("result").parentNode;
+figs.forEach(function (f) {
+  var x = new XMLHttpRequest(), fig, svg, vb, scale, minf = 1e9, n = 0, lanes;
+  try { x.open("GET", BOOK + "/" + f, false); x.send(); }
+  catch (e) { out.push("ERR " + f + " cannot load: " + e); return; }
+  fig = document.createElement("figure");
+  fig.className = "timeline";
+  fig.innerHTML = x.responseText;
+  main.appendChild(fig);
+  svg = fig.querySelector("svg");
+  if (!svg) { out.push("ERR " + f + " no svg element"); return; }
+  svg.style.maxWidth = "100%"; svg.style.height = "auto"; svg.style.display = "block";
+  vb = svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width ?
+    svg.viewBox.baseVal.width : parseFloat(svg.getAttribute("width"));
+  scale = svg.getBoundingClientRect().width / vb;
+  svg.querySelectorAll("text").forEach(function (t) {
+    if (!t.textContent.trim()) return;
+    var c = t.getAttribute("class") || "";
+    if (svg.querySelector("text.label") && !/label|msg/.test(c)) return;
+    minf = Math.min(minf, parseFloat(getComputedStyle(t).fontSize) * scale);
+    n++;
+  });
+  lanes = svg.getAttribute("data-lanes");
+  if (lanes === null) lanes = svg.querySelectorAll("rect.lane").length ||
+    "unknown";
+  out.push("FIG " + f + " font=" + (n ? minf.toFixed(1) : "none") +
+           " lanes=" + lanes + " width=" + vb + " page=" +
+           fig.getBoundingClientRect().width.toFixed(0) +
+           " msgs=" + svg.querySelectorAll("text.msg").length);
+  main.removeChild(fig);
+});
+document.getElementById("result").textContent = "\n" + out.join("\n") + "\n";
+JS
+  printf '</script></body></html>\n'
+} | sed "s|BOOK + \"/\"|\"file://$(pwd)/$book/\"|" >"$tmp/measure.html"
+mkdir -p "$tmp/profile"
+timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
+  --allow-file-access-from-files --user-data-dir="$tmp/profile" \
+  --window-size=1280,900 --dump-dom "file://$tmp/measure.html" \
+  >"$tmp/measure.out" 2>"$tmp/browser.log"
+rm -rf "$tmp/profile"
+if ! grep -q '^FIG ' "$tmp/measure.out"; then
+  echo "FAIL: the figures could not be measured: $(grep -E '^ERR|not measured' "$tmp/measure.out" | head -n 3)"
+  fails=$((fails + 1))
+else
+  if grep -q '^ERR ' "$tmp/measure.out"; then
+    grep '^ERR ' "$tmp/measure.out" | sed 's/^ERR /FAIL: /'
+    fails=$((fails + 1))
+  fi
+  bad=$(awk '
+    /^FIG / {
+      for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      why = ""
+      if (v["font"] == "none" || v["font"] + 0 < 11) why = why sprintf("; text %s px on screen (want at least 11)", v["font"])
+      if (v["lanes"] == "unknown" || v["lanes"] + 0 > 20) why = why sprintf("; %s lanes (want at most 20)", v["lanes"])
+      if (v["width"] + 0 > v["page"] + 0) why = why sprintf("; %s px wide, the page has %s (shrunk to fit)", v["width"], v["page"])
+      if (v["msgs"] + 0 == 0) why = why "; no message on any bar"
+      if (why != "") printf "FAIL: figure %s%s\n", $2, why
+      else printf "  ok: figure %s: text %s px, %s lanes, %s of %s px\n", $2, v["font"], v["lanes"], v["width"], v["page"]
+    }' "$tmp/measure.out")
+  echo "$bad"
+  n=$(echo "$bad" | grep -c '^FAIL')
+  fails=$((fails + n))
+fi
+for d in bugs/[0-9][0-9]-*/; do
+  nn=$(basename "$d" | cut -c1-2)
+  for v in bug fix; do
+    [ -s "$book/figures/$nn-$v.svg" ] || { echo "FAIL: no figure $nn-$v.svg: scenario $nn's chapter lacks its $v timeline"; fails=$((fails + 1)); }
+  done
+done
+
 echo "screenshots:"
 ls "$shots"/*.png 2>/dev/null | sed 's/^/  /'
 if [ "$fails" -gt 0 ]; then
   echo "check-book.sh: FAILED"
   exit 1
 fi
-echo "check-book.sh: the book renders, every page is non-blank, every link and figure resolves"
+echo "check-book.sh: the book renders, every page is non-blank, every link and figure resolves, every scenario has both timelines and each can be read at 100%"
 exit 0

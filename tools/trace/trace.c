@@ -87,6 +87,7 @@ struct trace_ctx {
   const struct trace_renderer *r;
   void *render_state;
   int check, races, lenient, color, by_thread;
+  int fit_width; /* --width: the SVG drawn to fit this many pixels, or 0 */
   int jansson_only; /* TRACE_PARSER=jansson: no fast parser */
   int have_expect;
   struct expect exp[2];
@@ -120,6 +121,9 @@ int trace__color(struct trace_ctx *c) {
 }
 int trace__by_thread(struct trace_ctx *c) {
   return c->by_thread;
+}
+int trace__fit_width(struct trace_ctx *c) {
+  return c->fit_width;
 }
 const char *trace__recorder(struct trace_ctx *c) {
   return c->recorder;
@@ -537,6 +541,10 @@ static void usage(FILE *f, const char *prog) {
       "                         (exit 0 or 1): on bad input, an error or a\n"
       "                         signal it is left as it was\n"
       "      --by op|thread     one lane per operation (default) or thread\n"
+      "      --width PX         SVG: drawn for a page PX pixels wide, to be\n"
+      "                         read at 100%%: 12 px text, each op's messages\n"
+      "                         on its bar, lanes reused once an op is done\n"
+      "                         and at most 20 of them (the rest share one)\n"
       "      --check            check the rules below; exit 1 on a violation\n"
       "      --expect-order A B ops must reach B in the order they reached A;\n"
       "                         A and B are EV[:KIND], e.g. begin:req end:req\n"
@@ -875,6 +883,17 @@ int trace_main(int argc, char **argv) {
         fprintf(stderr, "%s: --by takes op or thread, not '%s'\n", prog, next);
         goto usage_error;
       }
+    } else if (strcmp(a, "--width") == 0) {
+      char *end;
+      long v;
+      NEEDS_ARG;
+      v = strtol(next, &end, 10);
+      if (*end || end == next || v < 320 || v > 4000) {
+        fprintf(stderr, "%s: --width wants a number of pixels from 320 to "
+                        "4000, got '%s'\n", prog, next);
+        goto usage_error;
+      }
+      c.fit_width = (int)v;
     } else if (strcmp(a, "--color") == 0) {
       NEEDS_ARG;
       color = next;

@@ -123,6 +123,8 @@ const char *trace__path(struct trace_ctx *c);
 /* The trailer's "recorder" ("sched": the scheduler recorded the log, not
  * the program), or NULL. */
 const char *trace__recorder(struct trace_ctx *c);
+/* --width: the SVG is laid out to fit this width at 100%, or 0. */
+int trace__fit_width(struct trace_ctx *c);
 /* The caption a timeline of such a log carries. */
 #define TRACE_SCHED_CAPTION "recorded by the scheduler, not by the program"
 

@@ -472,11 +472,229 @@ static void svg_discard(struct trace_ctx *c) {
   *trace__render_state(c) = NULL;
 }
 
+/* --width W: the picture a page can show at 100%. Everything is drawn at
+ * its final size -- 12 px text, 30 px lanes -- and the events share the
+ * width left of the labels, so the figure is never scaled down to fit.
+ * An operation's lane is free again after its last event, so the lanes
+ * are the most operations in flight at once, at most FIT_LANES; beyond
+ * that the rest share the last lane ("N more"). Each bar carries its
+ * operation's label and messages in the room up to the next bar of its
+ * lane; the dots keep every message as a tooltip too. The classes (label,
+ * msg, lane) and data-lanes are what tests/check-book.sh measures. */
+#define FIT_LANES 20
+#define FIT_LEFT 150
+#define FIT_TOP 66
+#define FIT_LANE 34
+#define FIT_FONT 12
+#define FIT_CHAR 6.6 /* average advance of a 12 px sans-serif character */
+
+static void fit_text(FILE *f, const char *s, double px) {
+  size_t max = px > 0 ? (size_t)(px / FIT_CHAR) : 0;
+  size_t n = strlen(s);
+  if (max < 4)
+    return;
+  if (n <= max) {
+    trace__xml_str(f, s, n);
+    return;
+  }
+  /* Cut on a character boundary, with an ellipsis in the last place. */
+  trace__xml_str(f, s, max - 1);
+}
+
+static int svg_finish_fit(struct trace_ctx *c, int w) {
+  struct svg_state *st = *trace__render_state(c);
+  FILE *f = trace__out(c);
+  size_t n = st->n, i, j, nnotes = 0;
+  int *lane = calloc(n ? n : 1, sizeof *lane);
+  long *last = calloc(n ? n : 1, sizeof *last);
+  long lane_busy[FIT_LANES];
+  int lane_ops[FIT_LANES] = {0}, nl = 0, overflow = 0, h;
+  double colw = n ? (double)(w - FIT_LEFT - 12) / (double)n : 1;
+
+  if (!lane || !last) {
+    free(lane);
+    free(last);
+    return -1;
+  }
+  /* Each op's last row, found from its first. */
+  for (i = 0; i < n; i++) {
+    last[i] = -1;
+    if (st->rows[i].prev >= 0)
+      continue;
+    for (j = i; j < n; j++)
+      if (st->rows[j].op == st->rows[i].op)
+        last[i] = (long)j;
+  }
+  for (i = 0; i < n; i++) {
+    struct svg_row *r = &st->rows[i];
+    int l;
+    nnotes += r->note != NULL;
+    if (trace__by_thread(c)) {
+      l = r->thread < FIT_LANES - 1 ? r->thread : FIT_LANES - 1;
+      overflow |= r->thread >= FIT_LANES - 1 &&
+                  trace__thread_count(c) > FIT_LANES;
+      if (l + 1 > nl)
+        nl = l + 1;
+      lane[i] = l;
+      lane_ops[l]++;
+      continue;
+    }
+    if (r->prev >= 0) {
+      lane[i] = lane[r->prev];
+      continue;
+    }
+    /* The first lane whose op is done; the shared last lane once full. */
+    for (l = 0; l < nl; l++)
+      if (lane_busy[l] < (long)i && !(overflow && l == FIT_LANES - 1))
+        break;
+    if (l == nl) {
+      if (nl < FIT_LANES) {
+        lane_busy[nl++] = -1;
+      } else {
+        l = FIT_LANES - 1;
+        overflow = 1;
+      }
+    }
+    if (lane_busy[l] < last[i])
+      lane_busy[l] = last[i];
+    lane[i] = l;
+    lane_ops[l]++;
+  }
+  h = FIT_TOP + nl * FIT_LANE + 12 + (int)nnotes * 18 + 8;
+  fprintf(f,
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+          "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" "
+          "font-size=\"%d\" data-lanes=\"%d\" data-events=\"%zu\">\n",
+          w, h, w, h, FIT_FONT, nl, n);
+  fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", w, h);
+  fputs("<text class=\"title\" x=\"8\" y=\"18\" font-size=\"14\" "
+        "font-weight=\"bold\">", f);
+  trace__xml_str(f, trace__path(c), 90);
+  fprintf(f,
+          "</text>\n<text class=\"label\" x=\"8\" y=\"36\" "
+          "fill=\"#555\">file order left to right; a lane per %s in flight "
+          "(reused once it is done); dots: begin, step, end%s</text>\n",
+          trace__by_thread(c) ? "thread" : "operation",
+          nnotes ? "; red: a check failed" : "");
+  if (trace__recorder(c))
+    fprintf(f, "<text class=\"label caption\" x=\"8\" y=\"53\" "
+               "font-style=\"italic\" fill=\"#a00\">%s</text>\n",
+            TRACE_SCHED_CAPTION);
+  for (int l = 0; l < nl; l++) {
+    char lab[64] = "";
+    int y = FIT_TOP + l * FIT_LANE;
+    fprintf(f,
+            "<rect class=\"lane\" x=\"0\" y=\"%d\" width=\"%d\" "
+            "height=\"%d\" fill=\"%s\"/>\n",
+            y, w, FIT_LANE, l % 2 ? "#ffffff" : "#f2f2f2");
+    if (overflow && l == FIT_LANES - 1)
+      snprintf(lab, sizeof lab, "%d more", lane_ops[l]);
+    else if (trace__by_thread(c))
+      snprintf(lab, sizeof lab, "%s", trace__thread_name(c, l));
+    else if (lane_ops[l] > 1)
+      snprintf(lab, sizeof lab, "%d ops in turn", lane_ops[l]);
+    else
+      for (i = 0; i < n; i++)
+        if (lane[i] == l) {
+          op_label(st->rows[i].op, lab, sizeof lab);
+          break;
+        }
+    fprintf(f, "<text class=\"label\" x=\"8\" y=\"%d\">", y + 21);
+    fit_text(f, lab, FIT_LEFT - 12);
+    fputs("</text>\n", f);
+  }
+  /* Bars, each with its op's label and messages on it. */
+  for (i = 0; i < n && !trace__by_thread(c); i++) {
+    struct svg_row *r = &st->rows[i];
+    char text[512], opl[64];
+    const char *first = NULL, *endm = NULL;
+    double x0 = FIT_LEFT + colw * (double)i + 1;
+    double x1 = FIT_LEFT + colw * ((double)last[i] + 1) - 1, room;
+    int ended = 0, y = FIT_TOP + lane[i] * FIT_LANE;
+    if (r->prev >= 0)
+      continue;
+    for (j = i; j <= (size_t)last[i]; j++)
+      if (st->rows[j].op == r->op) {
+        if (!first && st->rows[j].msg && *st->rows[j].msg)
+          first = st->rows[j].msg;
+        if (st->rows[j].ev == TRACE_EV_END) {
+          ended = 1;
+          endm = st->rows[j].msg;
+        }
+      }
+    fprintf(f,
+            "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"28\" "
+            "rx=\"4\" fill=\"%s\" fill-opacity=\"0.22\" stroke=\"%s\"%s/>"
+            "\n",
+            x0, y + 3, x1 - x0 > 3 ? x1 - x0 : 3, svg_fill[(int)i % 6],
+            svg_fill[(int)i % 6], ended ? "" : " stroke-dasharray=\"5 3\"");
+    /* The room on the bar and after it, up to the next bar of the lane. */
+    room = (double)(w - 6) - x0;
+    for (j = (size_t)last[i] + 1; j < n; j++)
+      if (lane[j] == lane[i] && st->rows[j].prev < 0) {
+        room = FIT_LEFT + colw * (double)j - x0 - 4;
+        break;
+      }
+    /* The shared lane has no room for words: its dots keep them. */
+    if (overflow && lane[i] == FIT_LANES - 1)
+      continue;
+    op_label(r->op, opl, sizeof opl);
+    snprintf(text, sizeof text, "%s: %s%s%s", opl, first ? first : "",
+             endm && first && strcmp(endm, first) ? " \u2192 " : "",
+             endm && first && strcmp(endm, first) ? endm : "");
+    fprintf(f, "<text class=\"msg\" x=\"%.1f\" y=\"%d\">", x0 + 3,
+            y + 16);
+    fit_text(f, text, room - 6);
+    fputs("</text>\n", f);
+  }
+  /* Events: a dot each, the message as its tooltip. */
+  for (i = 0; i < n; i++) {
+    struct svg_row *r = &st->rows[i];
+    double x = FIT_LEFT + colw * ((double)i + 0.5);
+    int y = FIT_TOP + lane[i] * FIT_LANE + 17;
+    const char *fill = r->note ? "#d62728"
+                       : r->ev == TRACE_EV_END ? "#222"
+                       : r->ev == TRACE_EV_ERROR ? "#d62728"
+                       : r->ev == TRACE_EV_BEGIN ? "#fff"
+                                                 : "#777";
+    fprintf(f, "<g><title>line %ld: %s ", r->line, ev_word[r->ev]);
+    trace__xml_str(f, r->op->id, 64);
+    fputs(": ", f);
+    trace__xml_str(f, r->msg ? r->msg : "", 200);
+    fprintf(f,
+            "</title><circle cx=\"%.1f\" cy=\"%d\" r=\"%.1f\" fill=\"%s\" "
+            "stroke=\"#222\" stroke-width=\"1\"/></g>\n",
+            x, y + (trace__by_thread(c) ? 0 : 8),
+            colw > 10 ? 3.5 : colw / 2.5 + 0.5, fill);
+  }
+  nnotes = 0;
+  for (i = 0; i < n; i++) {
+    struct svg_row *r = &st->rows[i];
+    char opl[64], text[600];
+    if (!r->note)
+      continue;
+    op_label(r->op, opl, sizeof opl);
+    snprintf(text, sizeof text, "line %ld, %s: %s", r->line, opl, r->note);
+    fprintf(f, "<text class=\"msg\" x=\"8\" y=\"%d\" fill=\"#d62728\">",
+            FIT_TOP + nl * FIT_LANE + 24 + (int)nnotes++ * 18);
+    fit_text(f, text, w - 16);
+    fputs("</text>\n", f);
+  }
+  fputs("</svg>\n", f);
+  free(lane);
+  free(last);
+  svg_discard(c);
+  return 0;
+}
+
 static int svg_finish(struct trace_ctx *c) {
   struct svg_state *st = *trace__render_state(c);
   FILE *f = trace__out(c);
   size_t i, nnotes = 0;
   int w, h, lane;
+
+  if (trace__fit_width(c))
+    return svg_finish_fit(c, trace__fit_width(c));
 
   for (i = 0; i < st->n; i++)
     nnotes += st->rows[i].note != NULL;
