@@ -54,9 +54,12 @@
  * carries the happens-before edge submit -> work -> after-work.
  *
  * Lifetimes. kind, and the file and function names the macros pass, are kept
- * as pointers until the buffer is flushed: use string literals. Messages and
- * attributes are copied (messages up to CORRLOG_MSG_MAX bytes, attributes up
- * to CORRLOG_ATTR_MAX; longer ones are cut, not dropped).
+ * as pointers until the buffer is flushed: use string literals. A message
+ * whose format is a string literal is kept as the format's pointer and a
+ * copy of its arguments (%s strings copied, up to CORRLOG_MSG_MAX bytes in
+ * all) and formatted at flush time; any other format is formatted at once.
+ * Attributes are copied (up to CORRLOG_ATTR_MAX). Messages longer than
+ * CORRLOG_MSG_MAX bytes and longer attributes are cut, not dropped.
  */
 #ifndef CORRLOG_H
 #define CORRLOG_H
