@@ -14,7 +14,8 @@ status=0
 fail() { echo "FAIL $*"; status=1; }
 attr() { sed -n "s/.*<svg[^>]* $1=\"\([0-9]*\)\".*/\1/p" "$2" | head -n 1; }
 
-# 30 operations all in flight at once, then 5 one after another.
+# 30 operations all in flight at once, then 5 one after another; one that
+# never ends keeps its lane.
 {
   i=1
   while [ $i -le 30 ]; do
@@ -40,14 +41,23 @@ attr() { sed -n "s/.*<svg[^>]* $1=\"\([0-9]*\)\".*/\1/p" "$2" | head -n 1; }
 lanes=$(attr data-lanes "$dir/wide.svg")
 [ "$lanes" = 20 ] || fail "30 ops in flight: $lanes lanes, want 20 (19 + one shared)"
 grep -q '>11 more<' "$dir/wide.svg" || fail "no shared lane naming the 11 more ops"
-grep -q 'class="msg"[^>]*>req 1 · …01: request 1 → done 1<' "$dir/wide.svg" ||
-  fail "the first op's messages are not on its bar"
+grep -q 'class="msg"[^>]*>req 1 · …01: request 1<' "$dir/wide.svg" ||
+  fail "the first op's label and message are not on its bar"
+
+# An op that never ends keeps its lane: the next one gets another.
+printf '{"op":"%016x","ev":"begin","kind":"t","msg":"stuck"}\n' 90 >"$dir/stuck.jsonl"
+printf '{"op":"%016x","ev":"begin","kind":"t","msg":"next"}\n{"op":"%016x","ev":"end","kind":"t","msg":"ok"}\n' 91 91 >>"$dir/stuck.jsonl"
+"$B"/trace --format svg --width 700 -o "$dir/stuck.svg" "$dir/stuck.jsonl" 2>/dev/null
+[ "$(attr data-lanes "$dir/stuck.svg")" = 2 ] || fail "an op that never ends gave its lane away"
 
 # One after another: one lane.
 tail -n 10 "$dir/wide.jsonl" >"$dir/seq.jsonl"
 "$B"/trace --format svg --width 700 -o "$dir/seq.svg" "$dir/seq.jsonl" || fail "seq: exit $?"
 [ "$(attr data-lanes "$dir/seq.svg")" = 1 ] || fail "5 sequential ops: want 1 lane"
-[ "$(grep -c 'class="msg"' "$dir/seq.svg")" = 5 ] || fail "5 sequential ops: want 5 bars with messages"
+[ "$(grep -c 'class="msg"[^>]*>job [0-9]' "$dir/seq.svg")" = 5 ] ||
+  fail "5 sequential ops: want 5 bars with their label"
+[ "$(grep -c 'class="msg"[^>]*>ok<' "$dir/seq.svg")" = 5 ] ||
+  fail "5 sequential ops: want each end's message at its place"
 
 # The scheduler's log carries its caption.
 cp "$dir/seq.jsonl" "$dir/sched.jsonl"

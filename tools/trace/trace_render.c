@@ -486,7 +486,7 @@ static void svg_discard(struct trace_ctx *c) {
 #define FIT_TOP 66
 #define FIT_LANE 34
 #define FIT_FONT 12
-#define FIT_CHAR 6.6 /* average advance of a 12 px sans-serif character */
+#define FIT_CHAR 7.0 /* a 12 px sans-serif character, a little generous */
 
 static void fit_text(FILE *f, const char *s, double px) {
   size_t max = px > 0 ? (size_t)(px / FIT_CHAR) : 0;
@@ -516,14 +516,26 @@ static int svg_finish_fit(struct trace_ctx *c, int w) {
     free(last);
     return -1;
   }
-  /* Each op's last row, found from its first. */
+  /* Each op's last row, found from its first; until[] is how long it
+   * keeps its lane: to its end, or for good when it never ends (a thread
+   * stuck in a deadlock still holds its place). */
+  long *until = calloc(n ? n : 1, sizeof *until);
+  if (!until) {
+    free(lane);
+    free(last);
+    return -1;
+  }
   for (i = 0; i < n; i++) {
+    int ended = 0;
     last[i] = -1;
     if (st->rows[i].prev >= 0)
       continue;
     for (j = i; j < n; j++)
-      if (st->rows[j].op == st->rows[i].op)
+      if (st->rows[j].op == st->rows[i].op) {
         last[i] = (long)j;
+        ended |= st->rows[j].ev == TRACE_EV_END;
+      }
+    until[i] = ended ? last[i] : (long)n;
   }
   for (i = 0; i < n; i++) {
     struct svg_row *r = &st->rows[i];
@@ -555,8 +567,8 @@ static int svg_finish_fit(struct trace_ctx *c, int w) {
         overflow = 1;
       }
     }
-    if (lane_busy[l] < last[i])
-      lane_busy[l] = last[i];
+    if (lane_busy[l] < until[i])
+      lane_busy[l] = until[i];
     lane[i] = l;
     lane_ops[l]++;
   }
@@ -638,14 +650,34 @@ static int svg_finish_fit(struct trace_ctx *c, int w) {
     /* The shared lane has no room for words: its dots keep them. */
     if (overflow && lane[i] == FIT_LANES - 1)
       continue;
+    /* Each event's message where it happened, up to the op's next
+     * event (the first one after the op's label). */
     op_label(r->op, opl, sizeof opl);
-    snprintf(text, sizeof text, "%s: %s%s%s", opl, first ? first : "",
-             endm && first && strcmp(endm, first) ? " \u2192 " : "",
-             endm && first && strcmp(endm, first) ? endm : "");
-    fprintf(f, "<text class=\"msg\" x=\"%.1f\" y=\"%d\">", x0 + 3,
-            y + 16);
-    fit_text(f, text, room - 6);
-    fputs("</text>\n", f);
+    (void)endm;
+    for (j = i; j <= (size_t)last[i]; j++) {
+      size_t k;
+      double xs, xe;
+      if (st->rows[j].op != r->op)
+        continue;
+      for (k = j + 1; k <= (size_t)last[i]; k++)
+        if (st->rows[k].op == r->op)
+          break;
+      xs = j == i ? x0 + 3 : FIT_LEFT + colw * (double)j + 2;
+      xe = k <= (size_t)last[i] ? FIT_LEFT + colw * (double)k : x0 + room;
+      /* The op's name goes first on its bar, unless its lane's label
+       * already gives it (the lane holds this op alone). */
+      if (j == i && lane_ops[lane[i]] > 1)
+        snprintf(text, sizeof text, "%s: %s", opl,
+                 st->rows[j].msg ? st->rows[j].msg : "");
+      else
+        snprintf(text, sizeof text, "%s",
+                 st->rows[j].msg ? st->rows[j].msg : "");
+      if (!*text || (xe - xs - 4) / FIT_CHAR < 4)
+        continue;
+      fprintf(f, "<text class=\"msg\" x=\"%.1f\" y=\"%d\">", xs, y + 16);
+      fit_text(f, text, xe - xs - 4);
+      fputs("</text>\n", f);
+    }
   }
   /* Events: a dot each, the message as its tooltip. */
   for (i = 0; i < n; i++) {
@@ -683,6 +715,7 @@ static int svg_finish_fit(struct trace_ctx *c, int w) {
   fputs("</svg>\n", f);
   free(lane);
   free(last);
+  free(until);
   svg_discard(c);
   return 0;
 }
