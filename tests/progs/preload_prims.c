@@ -209,6 +209,17 @@ static void *sem_fn(void *a) {
   return NULL;
 }
 
+/* A poster that sleeps a little first. */
+static sem_t napped;
+static void *nap_post(void *a) {
+  struct timespec ts = {0, 1000000};
+  (void)a;
+  usleep(1000);
+  nanosleep(&ts, NULL);
+  check(sem_post(&napped) ? errno : 0, "sem_post");
+  return NULL;
+}
+
 static int detached_done;
 static void *detached_fn(void *a) {
   (void)a;
@@ -264,6 +275,14 @@ int main(void) {
   want(pthread_cond_timedwait(&not_empty, &mu, &ts) == ETIMEDOUT,
        "cond_timedwait nobody signals did not time out");
   check(pthread_mutex_unlock(&mu), "unlock");
+
+  /* A generous limit is not reached while the poster sleeps 2 ms. */
+  check(sem_init(&napped, 0, 0), "sem_init");
+  check(pthread_create(&t, NULL, nap_post, NULL), "pthread_create");
+  ts = in_ms(10000);
+  want(sem_timedwait(&napped, &ts) == 0,
+       "sem_timedwait with a 10 s limit timed out while its poster slept");
+  check(pthread_join(t, NULL), "pthread_join");
 
   run_all(rw_fn);
   want(rw_value == (T / 2) * ROUNDS, "rwlock: a write was lost");

@@ -35,6 +35,7 @@ struct pl_thread {
   int timed, timed_out; /* a timed wait; it timed out */
   int woken;            /* W_COND: signalled (or cancelled) */
   unsigned long seq;    /* W_COND and timed waits: arrival order */
+  uint64_t due;         /* virtual ns: a sleep's end, a timed wait's limit */
   int64_t prio;         /* PCT and POS priority */
   int cancel_pending;   /* pthread_cancel was called on it */
   int cpoint;           /* parked inside a cancellation point */
@@ -122,6 +123,10 @@ void pl_unlock(void);
  * and returns once the caller holds the token again. An ESCAPED caller
  * rejoins the model here. Returns 1 when a timed wait timed out. */
 int pl_park(const char *point, enum pl_wait w, const void *obj, int timed);
+
+/* With the lock held: the caller's sleep ends, or its next timed wait
+ * times out, ns virtual nanoseconds from now. */
+void pl_due_in(uint64_t ns);
 
 /* With the lock held: every thread in a W_OBJ wait on obj may retry. */
 void pl_release(const void *obj);

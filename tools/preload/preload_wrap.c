@@ -47,15 +47,6 @@ static int cancelled(const struct pl_thread *me, int cs) {
   return me->cancel_pending && cs == PTHREAD_CANCEL_ENABLE;
 }
 
-/* A plain schedule point. */
-static void point(const char *name, const void *obj, enum pl_wait w) {
-  int cs = cs_off();
-  pl_lock();
-  pl_park(name, w, obj, 0);
-  pl_unlock();
-  cs_on(cs);
-}
-
 /* The objects a try-operation can take. */
 enum op { OP_MUTEX, OP_RD, OP_WR, OP_SPIN, OP_SEM };
 
@@ -183,11 +174,33 @@ static int release(enum op op, void *obj, const char *pt) {
   return r;
 }
 
-static int take(enum op op, void *obj, const char *pt, int timed) {
+/* How far off an absolute limit is, in ns, rounded to whole
+ * milliseconds so that the microseconds a program spends between reading
+ * the clock and calling do not change the schedule. A limit far in the
+ * past is taken to be on CLOCK_MONOTONIC (a condition variable may use
+ * it). */
+static uint64_t until(const struct timespec *abs) {
+  struct timespec now;
+  int64_t d;
+  clock_gettime(CLOCK_REALTIME, &now);
+  if (abs->tv_sec < now.tv_sec - 86400)
+    clock_gettime(CLOCK_MONOTONIC, &now);
+  d = (int64_t)(abs->tv_sec - now.tv_sec) * 1000000000 +
+      (abs->tv_nsec - now.tv_nsec);
+  if (d <= 0)
+    return 0;
+  return (uint64_t)((d + 500000) / 1000000) * 1000000;
+}
+
+static int take(enum op op, void *obj, const char *pt,
+                const struct timespec *abs) {
   struct pl_thread *me = me_now();
   int cs = cs_off(), r;
+  uint64_t ns = abs ? until(abs) : 0;
   pl_lock();
-  r = acquire(me, op, obj, pt, timed, 0, cs);
+  if (abs)
+    pl_due_in(ns);
+  r = acquire(me, op, obj, pt, abs != NULL, 0, cs);
   pl_unlock();
   cs_on(cs);
   return r;
@@ -335,15 +348,21 @@ int pthread_cancel(pthread_t pt) {
 }
 
 int sched_yield(void) {
+  int cs;
   if (me_now() == NULL)
     return pl_real.yield();
-  point("yield", NULL, W_YIELD);
+  cs = cs_off();
+  pl_lock();
+  pl_due_in(1000); /* a yield is a short sleep: time passes in loops */
+  pl_park("yield", W_YIELD, NULL, 0);
+  pl_unlock();
+  cs_on(cs);
   return 0;
 }
 
 /* A sleep is a point at which the thread lets the others go first; it
  * does not sleep (time is the schedule's), unless the thread is alone. */
-static int sleep_point(void) {
+static int sleep_point(uint64_t ns) {
   struct pl_thread *me = me_now();
   int cs, alone;
   if (me == NULL)
@@ -353,6 +372,7 @@ static int sleep_point(void) {
   pl_lock();
   alone = pl_alone();
   if (!alone) {
+    pl_due_in(ns);
     me->cpoint = 1;
     pl_park("sleep", W_YIELD, NULL, 0);
     me->cpoint = 0;
@@ -364,8 +384,14 @@ static int sleep_point(void) {
   return !alone;
 }
 
+static uint64_t span(const struct timespec *ts) {
+  if (ts == NULL || ts->tv_sec < 0)
+    return 0;
+  return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
 int nanosleep(const struct timespec *req, struct timespec *rem) {
-  if (!sleep_point())
+  if (!sleep_point(span(req)))
     return pl_real.nanosleep(req, rem);
   if (rem) {
     rem->tv_sec = 0;
@@ -376,7 +402,13 @@ int nanosleep(const struct timespec *req, struct timespec *rem) {
 
 int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
                     struct timespec *rem) {
-  if (!sleep_point())
+  uint64_t ns = span(req);
+  if (flags & TIMER_ABSTIME) {
+    struct timespec now;
+    clock_gettime(clk, &now);
+    ns = ns > span(&now) ? ns - span(&now) : 0;
+  }
+  if (!sleep_point(ns))
     return pl_real.clock_nanosleep(clk, flags, req, rem);
   if (rem) {
     rem->tv_sec = 0;
@@ -386,11 +418,11 @@ int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
 }
 
 int usleep(useconds_t us) {
-  return sleep_point() ? 0 : pl_real.usleep(us);
+  return sleep_point((uint64_t)us * 1000) ? 0 : pl_real.usleep(us);
 }
 
 unsigned sleep(unsigned s) {
-  return sleep_point() ? 0 : pl_real.sleep(s);
+  return sleep_point((uint64_t)s * 1000000000u) ? 0 : pl_real.sleep(s);
 }
 
 void exit(int status) {
@@ -438,13 +470,13 @@ int pthread_mutex_destroy(pthread_mutex_t *m) {
 int pthread_mutex_lock(pthread_mutex_t *m) {
   if (me_now() == NULL)
     return pl_real.lock(m);
-  return take(OP_MUTEX, m, "lock", 0);
+  return take(OP_MUTEX, m, "lock", NULL);
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) {
   if (me_now() == NULL)
     return pl_real.timedlock(m, t);
-  return take(OP_MUTEX, m, "timedlock", 1);
+  return take(OP_MUTEX, m, "timedlock", t);
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m) {
@@ -459,12 +491,16 @@ int pthread_mutex_unlock(pthread_mutex_t *m) {
 
 /* ---- condition variables ---- */
 
-static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int timed) {
+static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
+                     const struct timespec *abs) {
   struct pl_thread *me = me_now();
-  int cs, r, out = 0;
+  int cs, r, out = 0, timed = abs != NULL;
+  uint64_t ns = abs ? until(abs) : 0;
   pthread_testcancel();
   cs = cs_off();
   pl_lock();
+  if (timed)
+    pl_due_in(ns);
   if ((r = release_locked(me, OP_MUTEX, m)) != 0) {
     pl_unlock();
     cs_on(cs);
@@ -494,14 +530,14 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, int timed) {
 int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
   if (me_now() == NULL)
     return pl_real.cond_wait(c, m);
-  return cond_wait(c, m, 0);
+  return cond_wait(c, m, NULL);
 }
 
 int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                            const struct timespec *t) {
   if (me_now() == NULL)
     return pl_real.cond_timedwait(c, m, t);
-  return cond_wait(c, m, 1);
+  return cond_wait(c, m, t);
 }
 
 static int cond_wake(pthread_cond_t *c, int all) {
@@ -533,25 +569,25 @@ int pthread_cond_broadcast(pthread_cond_t *c) {
 int pthread_rwlock_rdlock(pthread_rwlock_t *l) {
   if (me_now() == NULL)
     return pl_real.rd(l);
-  return take(OP_RD, l, "rdlock", 0);
+  return take(OP_RD, l, "rdlock", NULL);
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t *l) {
   if (me_now() == NULL)
     return pl_real.wr(l);
-  return take(OP_WR, l, "wrlock", 0);
+  return take(OP_WR, l, "wrlock", NULL);
 }
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t) {
   if (me_now() == NULL)
     return pl_real.timedrd(l, t);
-  return take(OP_RD, l, "timedrdlock", 1);
+  return take(OP_RD, l, "timedrdlock", t);
 }
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t) {
   if (me_now() == NULL)
     return pl_real.timedwr(l, t);
-  return take(OP_WR, l, "timedwrlock", 1);
+  return take(OP_WR, l, "timedwrlock", t);
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t *l) {
@@ -573,7 +609,7 @@ int pthread_rwlock_unlock(pthread_rwlock_t *l) {
 int pthread_spin_lock(pthread_spinlock_t *l) {
   if (me_now() == NULL)
     return pl_real.spin_lock(l);
-  return take(OP_SPIN, (void *)l, "spin_lock", 0);
+  return take(OP_SPIN, (void *)l, "spin_lock", NULL);
 }
 
 int pthread_spin_trylock(pthread_spinlock_t *l) {
@@ -649,14 +685,17 @@ int pthread_barrier_destroy(pthread_barrier_t *b) {
 
 /* ---- semaphores ---- */
 
-static int sem_take(sem_t *s, int timed) {
+static int sem_take(sem_t *s, const struct timespec *abs) {
   struct pl_thread *me = me_now();
   int cs, r;
+  uint64_t ns = abs ? until(abs) : 0;
   pthread_testcancel();
   cs = cs_off();
   pl_lock();
-  r = acquire(me, OP_SEM, s, timed ? "sem_timedwait" : "sem_wait", timed, 1,
-              cs);
+  if (abs)
+    pl_due_in(ns);
+  r = acquire(me, OP_SEM, s, abs ? "sem_timedwait" : "sem_wait", abs != NULL,
+              1, cs);
   pl_unlock();
   cs_on(cs);
   if (me->cancel_pending)
@@ -670,13 +709,13 @@ static int sem_take(sem_t *s, int timed) {
 int sem_wait(sem_t *s) {
   if (me_now() == NULL)
     return pl_real.sem_wait(s);
-  return sem_take(s, 0);
+  return sem_take(s, NULL);
 }
 
 int sem_timedwait(sem_t *s, const struct timespec *t) {
   if (me_now() == NULL)
     return pl_real.sem_timedwait(s, t);
-  return sem_take(s, 1);
+  return sem_take(s, t);
 }
 
 int sem_trywait(sem_t *s) {

@@ -33,9 +33,11 @@
  * in the shim until someone releases that object; condition variables,
  * barriers and joins are modelled and never block for real. A *step* is a
  * decision with two or more runnable threads. Sleeps are schedule points
- * that do not sleep (time is the schedule's; a lone thread sleeps for
- * real); a timed wait times out only when no thread can run but threads at
- * a yield or sleep. A thread is forgotten when it ends, however it ends
+ * that do not sleep: time is virtual, it passes as the schedule lets a
+ * sleep end (a sleeper may be chosen at any step, like any runnable
+ * thread; sched_yield counts as a 1 us sleep) and a timed wait times out
+ * when its limit has passed, or when nothing but sleepers that end later
+ * could run (a lone thread sleeps for real). A thread is forgotten when it ends, however it ends
  * (return, pthread_exit, cancellation: a cleanup handler around its start
  * routine). pthread_cancel makes a target parked at a cancellation point
  * (condition wait, join, sem_wait, sleep) runnable; inside the wrappers
@@ -128,6 +130,9 @@ static unsigned next_id;
 static struct pl_thread *current;
 static unsigned long gen; /* token handoffs and points: the watchdog's clock */
 static unsigned long seqno;
+/* Virtual time, in ns: it passes only as sleeps end and timed waits time
+ * out, in the order the schedule takes them, never with the wall clock. */
+static uint64_t vnow;
 static unsigned steps, decisions, run_len, nescaped;
 static struct pl_thread *last_chosen;
 static uint64_t trace = 1469598103934665603ULL; /* FNV-1a over the steps */
@@ -499,21 +504,31 @@ static void deadlock(void) {
  * (prev, or NULL) parked, ended or was moved aside. */
 static void decide(struct pl_thread *prev) {
   size_t n = 0, busy = 0;
-  struct pl_thread *next, *timed = NULL;
+  struct pl_thread *next, *timed = NULL, *sleeper = NULL;
 
   for (size_t i = 0; i < nlive; i++) {
     struct pl_thread *t = live[i];
+    if (t->state == T_PARKED && t->timed && !runnable(t) && t->due <= vnow) {
+      t->wait = W_NONE; /* its limit has passed */
+      t->timed_out = 1;
+    }
     if (runnable(t)) {
       runq[n++] = t;
-      busy += t->wait != W_YIELD;
+      if (t->wait != W_YIELD || t->due <= vnow)
+        busy++;
+      else if (sleeper == NULL || t->due < sleeper->due)
+        sleeper = t;
     } else if (t->state == T_PARKED && t->timed &&
-               (timed == NULL || t->seq < timed->seq)) {
+               (timed == NULL || t->due < timed->due ||
+                (t->due == timed->due && t->seq < timed->seq))) {
       timed = t;
     }
   }
-  /* Time passes only when nothing but yields and sleeps could run: then
-   * the oldest timed wait times out. */
-  if (busy == 0 && timed != NULL) {
+  /* Nothing can run but sleepers: the first timed wait whose limit comes
+   * before every sleeper's end times out (time passes to it). */
+  if (busy == 0 && timed != NULL &&
+      (sleeper == NULL || timed->due < sleeper->due)) {
+    vnow = timed->due;
     timed->wait = W_NONE;
     timed->timed_out = 1;
     runq[n++] = timed;
@@ -545,6 +560,8 @@ static void decide(struct pl_thread *prev) {
   } else {
     next = runq[0];
   }
+  if (next->wait == W_YIELD && next->due > vnow)
+    vnow = next->due; /* its sleep ended */
   if (next != last_chosen)
     run_len = 0;
   last_chosen = next;
@@ -597,6 +614,10 @@ int pl_park(const char *point, enum pl_wait w, const void *obj, int timed) {
   me->wait = W_NONE;
   me->timed = 0;
   return me->timed_out;
+}
+
+void pl_due_in(uint64_t ns) {
+  pl_self->due = vnow + ns < vnow ? UINT64_MAX : vnow + ns;
 }
 
 void pl_release(const void *obj) {
