@@ -113,6 +113,32 @@ static void *fprintf_thread(void *arg) {
   return NULL;
 }
 
+/* Nothing lost: the trailer of the log at path must count every event
+ * the threads logged (begin, the steps, end) as written, none dropped. */
+static void check_trailer(const char *path, long want) {
+  char tail[256];
+  long long ev = -1, dr = -1;
+  FILE *f = fopen(path, "r");
+  if (!f)
+    die(path);
+  if (fseek(f, -(long)sizeof tail + 1, SEEK_END) != 0)
+    rewind(f);
+  size_t n = fread(tail, 1, sizeof tail - 1, f);
+  fclose(f);
+  tail[n] = '\0';
+  const char *t = strstr(tail, "{\"ev\":\"trailer\"");
+  if (t)
+    sscanf(t, "{\"ev\":\"trailer\",\"dropped\":%lld,\"events\":%lld", &dr,
+           &ev);
+  if (ev != want || dr != 0) {
+    fprintf(stderr,
+            "bench_corrlog: the trailer counts %lld events and %lld "
+            "dropped, want %ld and 0\n",
+            ev, dr, want);
+    exit(1);
+  }
+}
+
 /* Runs one repetition; returns mean wall ns/event per thread inside the
  * loop, stores the mean CPU ns/event per thread in *cpu_ns and the ns/event
  * of the final flush-and-close in *tail_ns. */
@@ -164,6 +190,8 @@ static double run(int use_corrlog, const char *path, double *tail_ns,
   }
   *tail_ns = (now_s() - t0) * 1e9 / ((double)events * THREADS);
   total_cpu_ns = (process_cpu_s() - p0) * 1e9 / ((double)events * THREADS);
+  if (use_corrlog)
+    check_trailer(path, (events + 2) * THREADS);
   double sum = 0, csum = 0;
   for (int i = 0; i < THREADS; i++) {
     sum += jobs[i].secs;
