@@ -43,6 +43,11 @@
  * not by line number. With a writer (corrlog_set_writer) every event is
  * formatted and delivered at once, on the logging thread, in order.
  *
+ * Crashes. After the crash flush, the fatal-signal handler prints to stderr
+ * the chain of the operation the crashing thread was working on
+ * (corrlog__current, below): the op, where it was handed off, its parents
+ * up to the root. corrlog_report prints the same chain on request.
+ *
  * Fork. The child of fork() starts with empty buffers and no sink: the
  * parent's buffered events and its log's trailer stay the parent's to write.
  * Events the child logs are neither written nor counted until it calls
@@ -107,8 +112,9 @@ typedef struct corrlog_where {
  *                                set keyed by the op's address); sort by
  *                                begin_ns for age order.
  *   corrlog__live_ops.count      how many slots are non-NULL.
- *   corrlog__live_ops.missed     ops begun while every slot was taken: live
- *                                but not listed (never silent).
+ *   corrlog__live_ops.missed     ops begun while the set was full (three
+ *                                quarters of the slots, which keeps lookups
+ *                                short): live but not listed, counted.
  *   corrlog__live_ops.lock       0 = free, 1 = a thread is changing the
  *                                slots (a debugger that stopped every thread
  *                                reads a consistent set when it is 0).
