@@ -21,7 +21,8 @@
  *   SCHED_PRINT=1       print the schedule taken at exit; =steps also
  *                       the steps themselves as an order: script, and the
  *                       preemptions (STEP:THREAD@POINT>THREAD@POINT)
- *   SCHED_SLICE_MS=N    the watchdog's bound (default 100; 0: never)
+ *   SCHED_SLICE_MS=N    the watchdog's bound, ms of CPU time (default
+ *                       100; 0: no watchdog; see Limits)
  *   SCHED_VERBOSE=1     print the configuration at start
  *
  * The model. The main thread and every thread created through
@@ -71,10 +72,12 @@
  * it leaves alone, nothing for none or unset.
  *
  * Limits -- what the shim cannot decide, and what it says then:
- * - A thread that runs SCHED_SLICE_MS without an interposed call (a spin
- *   on plain memory, a custom futex lock, a blocking read()) keeps the
- *   others waiting; the watchdog then hands the token on and that thread
- *   runs outside the model until its next interposed call. The run is no
+ * - A thread that uses SCHED_SLICE_MS of CPU time without an interposed
+ *   call (a spin on plain memory, a custom spin lock), or spends ten times
+ *   that in a call the shim does not see (a blocking read(), a futex-based
+ *   lock, waitpid), keeps the others waiting; the watchdog then hands the
+ *   token on and that thread runs outside the model until its next
+ *   interposed call. The run is no
  *   longer exact: the shim prints "sched-preload: warning: ... this run is
  *   not exact replay" and its failure and schedule lines say "not exact".
  * - Races on plain memory are reached only at the interposed calls around
@@ -728,9 +731,29 @@ struct pl_thread *pl_find(pthread_t pt) {
 
 /* ---- the watchdog: a thread that keeps the token too long ---- */
 
+/* The CPU time thread t has used, in ns (0 if it cannot be read). */
+static uint64_t cpu_ns(const struct pl_thread *t) {
+  clockid_t cid;
+  struct timespec ts;
+  if (pthread_getcpuclockid(t->pt, &cid) != 0 || clock_gettime(cid, &ts) != 0)
+    return 0;
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t wall_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Hands the token on from a holder that keeps others waiting: one that
+ * used SCHED_SLICE_MS of CPU time without an interposed call (a spin), or
+ * spent ten times that in wall time (blocked in a call the shim does not
+ * see). CPU time, not wall time, for the first: on a loaded machine a
+ * thread may wait for a CPU far longer than it runs. */
 static void *monitor(void *arg) {
-  unsigned long seen = 0;
-  int stale = 0;
+  unsigned long seen = (unsigned long)-1;
+  uint64_t w0 = 0, c0 = 0, slice = (uint64_t)slice_ms * 1000000u;
   (void)arg;
   for (;;) {
     struct timespec ts = {(time_t)(slice_ms / 2000),
@@ -745,24 +768,34 @@ static void *monitor(void *arg) {
     if (!pl_on || current == NULL || current->state != T_RUNNING ||
         gen != seen || waiting == 0) {
       seen = gen;
-      stale = 0;
-    } else if (++stale >= 2) {
+      w0 = wall_ns();
+      c0 = current ? cpu_ns(current) : 0;
+    } else {
       struct pl_thread *t = current;
-      if (!left_model)
-        snprintf(left_why, sizeof left_why,
-                 "%s ran %u ms without an interposed call", t->name,
-                 slice_ms);
-      left_model = 1;
-      fprintf(stderr, "sched-preload: warning: %s ran %u ms without an "
-              "interposed call (a spin on plain memory, or a call the shim "
-              "does not see); the token was handed on: this run is not "
-              "exact replay\n", t->name, slice_ms);
-      t->state = T_ESCAPED;
-      nescaped++;
-      current = NULL;
-      decide(NULL);
-      seen = gen;
-      stale = 0;
+      uint64_t cpu = cpu_ns(t) - c0, wall = wall_ns() - w0;
+      if (cpu >= slice || wall >= 10 * slice) {
+        char why[128];
+        if (cpu >= slice)
+          snprintf(why, sizeof why, "%s ran %llu ms of CPU time without an "
+                   "interposed call (a spin on plain memory?)", t->name,
+                   (unsigned long long)(cpu / 1000000));
+        else
+          snprintf(why, sizeof why, "%s spent %llu ms in a call the shim "
+                   "does not see", t->name,
+                   (unsigned long long)(wall / 1000000));
+        if (!left_model)
+          snprintf(left_why, sizeof left_why, "%s", why);
+        left_model = 1;
+        fprintf(stderr, "sched-preload: warning: %s; the token was handed "
+                "on: this run is not exact replay\n", why);
+        t->state = T_ESCAPED;
+        nescaped++;
+        current = NULL;
+        decide(NULL);
+        seen = gen;
+        w0 = wall_ns();
+        c0 = current ? cpu_ns(current) : 0;
+      }
     }
     pl_unlock();
   }
