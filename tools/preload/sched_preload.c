@@ -774,15 +774,12 @@ static void *monitor(void *arg) {
       struct pl_thread *t = current;
       uint64_t cpu = cpu_ns(t) - c0, wall = wall_ns() - w0;
       if (cpu >= slice || wall >= 10 * slice) {
-        char why[128];
-        if (cpu >= slice)
-          snprintf(why, sizeof why, "%s ran %llu ms of CPU time without an "
-                   "interposed call (a spin on plain memory?)", t->name,
-                   (unsigned long long)(cpu / 1000000));
-        else
-          snprintf(why, sizeof why, "%s spent %llu ms in a call the shim "
-                   "does not see", t->name,
-                   (unsigned long long)(wall / 1000000));
+        char why[160];
+        snprintf(why, sizeof why, "%s ran without an interposed call for "
+                 "%llu ms (%llu ms of CPU time: a spin on plain memory, or a "
+                 "call the shim does not see)", t->name,
+                 (unsigned long long)(wall / 1000000),
+                 (unsigned long long)(cpu / 1000000));
         if (!left_model)
           snprintf(left_why, sizeof left_why, "%s", why);
         left_model = 1;
