@@ -11,7 +11,8 @@ trap 'rm -rf "$dir"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
-tools/corrlog/amalgamate.sh "$dir" || { echo "corrlog-amalgamation: FAIL: amalgamate.sh"; exit 1; }
+fail() { echo "corrlog-amalgamation: FAIL: $*"; exit 1; }
+tools/corrlog/amalgamate.sh "$dir" || fail "amalgamate.sh"
 cat >"$dir/prog.c" <<'PROG'
 #include "corrlog.h"
 #include <pthread.h>
@@ -40,13 +41,13 @@ int main(int argc, char **argv) {
 PROG
 $CC -std=c11 -Wall -Wextra -Werror -O2 -pthread -I"$dir" -o "$dir/prog" \
   "$dir/prog.c" "$dir/corrlog.c" -ldl ||
-  { echo "corrlog-amalgamation: FAIL: a program does not build against it"; exit 1; }
-"$dir/prog" "$dir/log.jsonl" ||
-  { echo "corrlog-amalgamation: FAIL: the program failed ($?)"; exit 1; }
+  fail "a program does not build against it"
+"$dir/prog" "$dir/log.jsonl" || fail "the program failed ($?)"
 want=20002
 got=$(grep -c '"op":' "$dir/log.jsonl" || true)
-[ "$got" -eq "$want" ] ||
-  { echo "corrlog-amalgamation: FAIL: $got events, want $want"; exit 1; }
-tail -n 1 "$dir/log.jsonl" | grep -q "^{\"ev\":\"trailer\",\"dropped\":0,\"events\":$want}\$" ||
-  { echo "corrlog-amalgamation: FAIL: trailer: $(tail -n 1 "$dir/log.jsonl")"; exit 1; }
-echo "corrlog-amalgamation: ok: build/corrlog.c + corrlog.h alone make a working logger ($got events)"
+[ "$got" -eq "$want" ] || fail "$got events, want $want"
+trailer="{\"ev\":\"trailer\",\"dropped\":0,\"events\":$want}"
+[ "$(tail -n 1 "$dir/log.jsonl")" = "$trailer" ] ||
+  fail "trailer: $(tail -n 1 "$dir/log.jsonl")"
+echo "corrlog-amalgamation: ok: corrlog.c + corrlog.h alone make a working" \
+  "logger ($got events)"

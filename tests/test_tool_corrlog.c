@@ -981,8 +981,8 @@ Test(corrlog, report_prints_the_chain_up_to_the_root) {
   const char *hand = strstr(buf, want);
   const char *root = strstr(buf, "in root_here()");
   cr_assert(leaf && mid && hand && root, "chain incomplete:\n%s", buf);
-  cr_assert(leaf < mid && mid < hand && hand < root,
-            "chain out of order:\n%s", buf);
+  cr_assert(leaf < mid && mid < hand && hand < root, "chain out of order:\n%s",
+            buf);
   cr_assert_neq(strstr(buf, "handed off at"), NULL, "%s", buf);
   /* An ended parent's memory may be gone: its id only, not its origin. */
   corrlog_end(&ch_mid, 0, "mid done");
@@ -997,8 +997,8 @@ Test(corrlog, report_prints_the_chain_up_to_the_root) {
 
 static char crash_err[64];
 
-__attribute__((no_sanitize_undefined)) static void crash_in_callback(
-    corrlog_op *op) {
+__attribute__((no_sanitize_undefined)) static void
+crash_in_callback(corrlog_op *op) {
   corrlog_enter(op);
   volatile int *nowhere = NULL;
   __asm__ volatile("" : "+r"(nowhere));

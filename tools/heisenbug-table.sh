@@ -68,7 +68,8 @@ merged() {
   [ $? -le 1 ] && [ -s "$tmp/$1.json" ] ||
     { echo "heisenbug-table.sh: hunt --merge for $1 failed" >&2; exit 3; }
   tr -d ' \n' <"$tmp/$1.json" |
-    sed 's/.*"runs":\([0-9]*\).*"failures":\([0-9]*\).*"ci95":\[\([^,]*\),\([^]]*\)\].*/\2 \1 \3 \4/'
+    sed -e 's/.*"runs":\([0-9]*\).*"failures":\([0-9]*\)/\2 \1 /' \
+      -e 's/^\([0-9]* [0-9]*\) .*"ci95":\[\([^,]*\),\([^]]*\)\].*/\1 \2 \3/'
 }
 
 res=$(merged none) || exit 3
@@ -90,7 +91,8 @@ row() { # MODE F N LO HI
 }
 
 {
-  echo "| \`--log\` | failures | rate (95 % Wilson interval) | share of no-logging rate |"
+  printf '| `--log` | failures | rate (95 %% Wilson interval) |'
+  echo ' share of no-logging rate |'
   echo "|---|---|---|---|"
   row none "$nf" "$nn" "$nlo" "$nhi"
   row printf "$pf" "$pn" "$plo" "$phi"

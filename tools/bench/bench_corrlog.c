@@ -128,8 +128,7 @@ static void check_trailer(const char *path, long want) {
   tail[n] = '\0';
   const char *t = strstr(tail, "{\"ev\":\"trailer\"");
   if (t)
-    sscanf(t, "{\"ev\":\"trailer\",\"dropped\":%lld,\"events\":%lld", &dr,
-           &ev);
+    sscanf(t, "{\"ev\":\"trailer\",\"dropped\":%lld,\"events\":%lld", &dr, &ev);
   if (ev != want || dr != 0) {
     fprintf(stderr,
             "bench_corrlog: the trailer counts %lld events and %lld "
