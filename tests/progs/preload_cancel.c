@@ -4,8 +4,8 @@
  * nanosleep, one with cancellation disabled that finishes its wait
  * first, and one cancelled while it locks and unlocks (neither is a
  * cancellation point, so the cancellation must act at its
- * pthread_testcancel, never inside them). Exit 0 when every thread ended as it should; 1 otherwise. Used by
- * tests/preload-correct.sh. */
+ * pthread_testcancel, never inside them). Exit 0 when every thread ended
+ * as it should; 1 otherwise. Used by tests/preload-correct.sh. */
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>

@@ -119,7 +119,8 @@ static void *rw_fn(void *a) {
       writers--;
       check(pthread_rwlock_unlock(&rw), "rwlock unlock");
     } else {
-      int r = (i % 2) ? pthread_rwlock_tryrdlock(&rw) : pthread_rwlock_rdlock(&rw);
+      int r = (i % 2) ? pthread_rwlock_tryrdlock(&rw)
+                      : pthread_rwlock_rdlock(&rw);
       if (r == EBUSY)
         continue;
       check(r, "rdlock");

@@ -25,26 +25,26 @@
  *                       100; 0: no watchdog; see Limits)
  *   SCHED_VERBOSE=1     print the configuration at start
  *
- * The model. The main thread and every thread created through
- * pthread_create are registered; exactly one of them holds the token and
- * runs, the others are parked in the shim. At each interposed call (a
- * schedule point) the holder parks and the strategy gives the token to one
- * runnable thread. The shim is the only blocking: a lock is taken for real
- * only with a try-operation that succeeds, a thread whose try fails waits
- * in the shim until someone releases that object; condition variables,
- * barriers and joins are modelled and never block for real. A *step* is a
- * decision with two or more runnable threads. Sleeps are schedule points
- * that do not sleep: time is virtual, it passes as the schedule lets a
- * sleep end (a sleeper may be chosen at any step, like any runnable
- * thread; sched_yield counts as a 1 us sleep) and a timed wait times out
- * when its limit has passed, or when nothing but sleepers that end later
- * could run (a lone thread sleeps for real). A thread is forgotten when it ends, however it ends
- * (return, pthread_exit, cancellation: a cleanup handler around its start
- * routine). pthread_cancel makes a target parked at a cancellation point
- * (condition wait, join, sem_wait, sleep) runnable; inside the wrappers
- * cancellation is disabled and acted on when the wrapper is done. fork: the
- * child carries on unscheduled. exit() from any thread stops scheduling;
- * the other threads stay parked while the process exits.
+ * The model. The main thread and every thread created through pthread_create
+ * are registered; exactly one of them holds the token and runs, the others
+ * are parked in the shim. At each interposed call (a schedule point) the
+ * holder parks and the strategy gives the token to one runnable thread. The
+ * shim is the only blocking: a lock is taken for real only with a
+ * try-operation that succeeds, a thread whose try fails waits in the shim
+ * until someone releases that object; condition variables, barriers and
+ * joins are modelled and never block for real. A *step* is a decision with
+ * two or more runnable threads. Sleeps are schedule points that do not
+ * sleep: time is virtual, it passes as the schedule lets a sleep end (a
+ * sleeper may be chosen at any step, like any runnable thread; sched_yield
+ * counts as a 1 us sleep) and a timed wait times out when its limit has
+ * passed, or when nothing could run but sleepers that end after its limit (a
+ * lone thread sleeps for real). A thread is forgotten when it ends, however
+ * it ends (return, pthread_exit, cancellation: a cleanup handler around its
+ * start routine). pthread_cancel makes a target parked at a cancellation
+ * point (condition wait, join, sem_wait, sleep) runnable; inside the
+ * wrappers cancellation is disabled and acted on when the wrapper is done.
+ * fork: the child carries on unscheduled. exit() from any thread stops
+ * scheduling; the other threads stay parked while the process exits.
  *
  * Strategies. random:SEED gives the token to a uniformly chosen runnable
  * thread. pct:SEED:D:K is PCT (Burckhardt et al., ASPLOS 2010): random
