@@ -283,11 +283,11 @@ if [ -f "$(dirname "$HUNT")/libsched-preload.so" ]; then
     -- true >"$TMP/out" 2>"$TMP/err"
   rc=$?
   check "--preload --perturb pct:10 on /bin/true: exit 0, the shim active in 20 of 20 runs" \
-    sh -c "[ $rc -eq 0 ] && grep -q 'active in 20 of 20 runs' '$TMP/out'"
+    sh -c "[ $rc -eq 0 ] && grep -q 'via preload shim, active in 20 of 20 runs' '$TMP/out'"
   "$HUNT" --quiet --runs 3 --count-all --preload --perturb random --seed 5 \
     -- sh -c 'exit 1' >"$TMP/out" 2>&1
   check "a failure under the shim: the replay line says exact (the shim decides every choice)" \
-    grep -q '^replay: .* # exact: ' "$TMP/out"
+    grep -q '^replay: .* # exact: the preload shim decides every choice' "$TMP/out"
 fi
 
 # Setup failures are never a bug verdict.

@@ -608,7 +608,9 @@ static char *replay_command(struct hunt *h, long run, unsigned long long seed) {
 }
 
 /* What a replay of a failing run can promise, in one phrase. */
-static const char *replay_kind(const struct hunt *h, int exact) {
+static const char *replay_kind(const struct hunt *h, int exact, int via) {
+  if (exact && via == 2)
+    return "exact: the preload shim decides every choice";
   if (exact)
     return "exact: the workbook's scheduler decides every choice";
   if (perturbed(h->o))
@@ -756,7 +758,7 @@ static int launch(struct hunt *h, struct slot *s) {
 }
 
 static void write_keep(struct hunt *h, struct slot *s, const char *kind,
-                       int exact) {
+                       int exact, int via) {
   char path[PATH_MAX];
   snprintf(path, sizeof path, "%s/run-%ld.log", h->o->keep_dir, s->run);
   FILE *f = fopen(path, "w");
@@ -772,7 +774,7 @@ static void write_keep(struct hunt *h, struct slot *s, const char *kind,
   fprintf(f, "# hunt: run %ld failed: %s\n", s->run, kind);
   fprintf(f, "# seed: %llu\n", s->seed);
   fprintf(f, "# replay: %s  # %s\n", replay ? replay : "(out of memory)",
-          replay_kind(h, exact));
+          replay_kind(h, exact, via));
   fprintf(f, "# output: the last %zu of %llu bytes follow\n", kept, s->total);
   if (s->total > HUNT_TAIL_BYTES) {
     fwrite(s->tail + s->tail_pos, 1, HUNT_TAIL_BYTES - s->tail_pos, f);
@@ -789,23 +791,29 @@ static void write_keep(struct hunt *h, struct slot *s, const char *kind,
   }
 }
 
-/* Whether a scheduler announced itself in the run, and whether it was the
- * deterministic one: 0 none, 1 a perturbation, 2 exact. */
-static int handshake_level(const struct slot *s) {
-  int level = 0;
+/* What schedulers announced in a run (spec.h's handshake lines; a line
+ * with replay=none took no part): *level 0 none, 1 a perturbation, 2 exact;
+ * *via bit 1 the scheduler linked into the program, bit 2 the shim. */
+static void handshake_seen(const struct slot *s, int *level, int *via) {
   const char *p = s->hs, *end = s->hs + s->hs_len;
+  *level = *via = 0;
   while (p < end) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    int l = 0;
     if (n > 16 && memcmp(p, "sched-handshake ", 16) == 0) {
       if (memmem(p, n, " replay=exact ", 14))
-        level = 2;
-      else if (memmem(p, n, " replay=perturb ", 16) && level < 1)
-        level = 1;
+        l = 2;
+      else if (memmem(p, n, " replay=perturb ", 16))
+        l = 1;
+    }
+    if (l > 0) {
+      if (l > *level)
+        *level = l;
+      *via |= memmem(p, n, " via=preload ", 13) ? 2 : 1;
     }
     p += n + 1;
   }
-  return level;
 }
 
 /* The run took no schedule although one was asked for: say why, and
@@ -825,8 +833,9 @@ static void no_scheduler(struct hunt *h, struct slot *s) {
             o->progname);
   else if (o->schedule)
     fprintf(stderr,
-            "%s: the preload shim only perturbs (random, pct); '%s' needs "
-            "a program built with the workbook's scheduler.\n",
+            "%s: the preload shim did not take '%s' (it runs random, pct "
+            "and order: scripts of thread steps; fifo and lifo need a "
+            "program built with the workbook's scheduler).\n",
             o->progname, o->schedule);
   else
     fprintf(stderr,
@@ -856,7 +865,8 @@ static void finish(struct hunt *h, struct slot *s) {
   char kind[48] = "";
   char sn[24];
   int status = s->p.status;
-  int level = handshake_level(s);
+  int level, via;
+  handshake_seen(s, &level, &via);
   h->finished++;
   if (!s->timed_out && WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
       o->setup_code[WEXITSTATUS(status)]) {
@@ -882,6 +892,8 @@ static void finish(struct hunt *h, struct slot *s) {
   r->runs++;
   r->active_runs += level > 0;
   r->exact_runs += level == 2;
+  r->sched_runs += (via & 1) != 0;
+  r->preload_runs += (via & 2) != 0;
   if (s->timed_out) {
     r->hangs++;
     snprintf(kind, sizeof kind, "hang (timeout %gs)", o->timeout_s);
@@ -917,13 +929,14 @@ static void finish(struct hunt *h, struct slot *s) {
     r->first_fail_run = s->run;
     r->first_fail_seed = s->seed;
     r->first_fail_exact = level == 2;
+    r->first_fail_via = via & 1 ? 1 : via & 2 ? 2 : 0;
     snprintf(h->first_kind, sizeof h->first_kind, "%s", kind);
     snprintf(h->first_err1, sizeof h->first_err1, "%s", s->err1);
     free(h->first_replay);
     h->first_replay = replay_command(h, s->run, s->seed);
   }
   if (o->keep_dir)
-    write_keep(h, s, kind, level == 2);
+    write_keep(h, s, kind, level == 2, via & 1 ? 1 : via & 2 ? 2 : 0);
   if (o->until_fail)
     stop_all(h, "first-failure");
 }
@@ -970,11 +983,14 @@ static void schedule_text(const struct hunt *h, char *buf, size_t cap) {
 }
 
 static const char *via_text(const struct hunt *h) {
-  if (h->r.exact_runs > 0 && h->r.exact_runs == h->r.active_runs)
-    return "the workbook's scheduler";
-  if (h->r.exact_runs > 0)
+  const struct hunt_result *r = &h->r;
+  if (r->sched_runs > 0 && r->preload_runs > 0)
     return "the workbook's scheduler and the preload shim";
-  return h->o->preload ? "preload shim" : "a perturbing scheduler";
+  if (r->preload_runs > 0)
+    return "preload shim";
+  if (r->sched_runs > 0)
+    return "the workbook's scheduler";
+  return "no scheduler";
 }
 
 static void print_summary(struct hunt *h, FILE *f) {
@@ -1037,7 +1053,7 @@ static void print_summary(struct hunt *h, FILE *f) {
             r->first_fail_seed, h->first_kind);
     if (h->first_replay)
       fprintf(f, "replay:        %s  # %s\n", h->first_replay,
-              replay_kind(h, r->first_fail_exact));
+              replay_kind(h, r->first_fail_exact, r->first_fail_via));
   } else if (r->runs > 0) {
     fprintf(f,
             "no failure:    the rate is below %.3g%% at 95%% confidence "
@@ -1141,10 +1157,12 @@ static int write_json(struct hunt *h) {
   json_object_set_new(
       j, "perturbation",
       perturbed(o)
-          ? json_pack("{s:s,s:s,s:b,s:I,s:I}", "spec", sched, "via",
+          ? json_pack("{s:s,s:s,s:b,s:I,s:I,s:I,s:I}", "spec", sched, "via",
                       via_text(h), "preload", o->preload, "active_runs",
                       (json_int_t)r->active_runs, "exact_runs",
-                      (json_int_t)r->exact_runs)
+                      (json_int_t)r->exact_runs, "sched_runs",
+                      (json_int_t)r->sched_runs, "preload_runs",
+                      (json_int_t)r->preload_runs)
           : json_null());
   if (r->first_fail_run >= 0)
     json_object_set_new(
@@ -1154,7 +1172,7 @@ static int write_json(struct hunt *h) {
                   (json_int_t)r->first_fail_seed, "kind", h->first_kind,
                   "replay", h->first_replay ? h->first_replay : "",
                   "replay_exact", r->first_fail_exact, "replay_kind",
-                  replay_kind(h, r->first_fail_exact), "stderr_first_line",
+                  replay_kind(h, r->first_fail_exact, r->first_fail_via), "stderr_first_line",
                   h->first_err1));
   else
     json_object_set_new(j, "first_failure", json_null());

@@ -92,7 +92,10 @@ struct hunt_result {
   int first_fail_exact; /* its replay decides every choice (the in-tree
                            scheduler was active in it) */
   long active_runs;     /* runs in which a scheduler announced itself */
-  long exact_runs;      /* ... and it was the deterministic one */
+  long exact_runs;      /* ... and it decided every choice (exact replay) */
+  long sched_runs;      /* ... by the scheduler linked into the program */
+  long preload_runs;    /* ... by the preload shim */
+  int first_fail_via;   /* 0 none, 1 the linked scheduler, 2 the shim */
   int setup_error;      /* stopped on a --setup-codes exit; its code */
   int identical;        /* every completed run failed the same way (>= 2) */
   unsigned long long first_fail_seed;
