@@ -311,7 +311,7 @@ static void sanitizer(struct card *c, const char *name, const char *b,
                       const char *flags, const char *env) {
   char *out = NULL, prog[PATH_MAX + 16], sched[600];
   char *argv[4];
-  int rc, bad = 0, runs = 0;
+  int rc, bad = 0, runs = 0, unfit = 0;
   json_t *js = json_object();
 
   rc = build(c, b, flags, name, "try-prog", &out);
@@ -355,12 +355,28 @@ static void sanitizer(struct card *c, const char *name, const char *b,
       free(out);
       break;
     }
-    (void)rc;
     free(out);
+    /* A run that stopped as bad input or a setup failure (the bug's
+     * script need not fit a fix: exit 2) ran nothing to judge. */
+    if (rc == 2 || rc == 3 || rc < 0) {
+      runs--;
+      if (sc) {
+        unfit = 1;
+      } else {
+        row(name, "no verdict: the natural run exited %d", rc);
+        c->noverdict = 1;
+        bad = -1;
+        break;
+      }
+    }
   }
   if (!bad)
-    row(name, "clean (%d run%s: natural%s%s)", runs, runs == 1 ? "" : "s",
-        runs > 1 ? ", under " : "", runs > 1 ? c->s->expose_schedule : "");
+    row(name, "clean (%d run%s: natural%s%s)%s", runs, runs == 1 ? "" : "s",
+        runs > 1 ? ", under " : "", runs > 1 ? c->s->expose_schedule : "",
+        unfit ? "; the forced schedule does not fit your program, so it "
+                "was not run" : "");
+  if (bad < 0)
+    bad = 0;
   c->fail |= bad;
   json_object_set_new(js, "clean", json_boolean(!bad));
   json_object_set_new(js, "runs", json_integer(runs));
