@@ -7,12 +7,12 @@
 # Knobs (environment): STRESS_RUNS (default 10000 per fix), FUZZ_SECONDS
 # (default 60 per target), DETERMINISM_RUNS (default 100 per scenario and
 # variant), CHECKS (default "asan tsan valgrind stress fuzz determinism
-# tourload", any subset, in that order).
+# tourload preload", any subset, in that order).
 set -u
 STRESS_RUNS=${STRESS_RUNS:-10000}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 DETERMINISM_RUNS=${DETERMINISM_RUNS:-100}
-CHECKS=${CHECKS:-asan tsan valgrind stress fuzz determinism tourload}
+CHECKS=${CHECKS:-asan tsan valgrind stress fuzz determinism tourload preload}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 # Scenarios whose bug *is* a sanitizer report: there the report is the
@@ -305,10 +305,31 @@ check_tourload() {
   record "tour, busy loop on every core" 1 "$f" $(($(now) - t0))
 }
 
+# The preload shim at length: exact replay 100 times in 100 with a busy
+# loop on every core, correct programs under every strategy, and its cost
+# against native runs (pct within 5x; tests/check-preload-*.sh).
+check_preload() {
+  t0=$(now)
+  runs=0 fails=0
+  echo "== the preload shim: replay, correct programs, cost"
+  for t in "tests/check-preload-long.sh" "tests/check-preload-cost.sh"; do
+    runs=$((runs + 1))
+    if MAX_PCT=5 "$t" >"$tmp/preload.out" 2>&1; then
+      echo "preload: $t: ok"
+    else
+      fails=$((fails + 1))
+      echo "preload: $t: FAILED"
+      tail -n 25 "$tmp/preload.out" | sed 's/^/    /'
+    fi
+  done
+  record "preload shim: replay, programs, cost" "$runs" "$fails" $(($(now) - t0))
+}
+
 start=$(now)
 for c in $CHECKS; do
   case $c in
-  asan | tsan | valgrind | stress | fuzz | determinism | tourload) "check_$c" ;;
+  asan | tsan | valgrind | stress | fuzz | determinism | tourload | preload)
+    "check_$c" ;;
   *) echo "check.sh: unknown check '$c' in CHECKS" >&2; exit 2 ;;
   esac
 done
