@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gallery-try.XXXXXX") || exit 3
 # The builds the test makes (never a learner's copy in build/try/NN-slug/).
-trap 'rm -rf "$dir" build/try/01-log-order/plain build/try/01-log-order/hunt.json build/try/13-lock-order/plain build/try/13-lock-order/hunt.json' EXIT INT TERM HUP PIPE
+trap 'rm -rf "$dir" build/try/01-log-order/plain build/try/01-log-order/hunt.json build/try/13-lock-order/plain build/try/13-lock-order/hunt.json; rmdir build/try/01-log-order build/try/13-lock-order build/try 2>/dev/null' EXIT INT TERM HUP PIPE
 status=0
 fail() { echo "FAIL $*"; status=1; }
 
