@@ -44,6 +44,16 @@ for dir in bugs/[0-9][0-9]-*/; do
   [ -f "$a" ] && [ -f "$b" ] || continue
   : >"$T/why"
   TMPDIR=$T timeout 120 $G compare "$nn" --reps 1 >"$T/out" 2>"$T/err"
+  # The forced rows ran under a script that fits each variant: the fix
+  # passes it and no schedule was refused (scripts are strict).
+  if grep -q 'does not match the program' "$T/out" "$T/err"; then
+    echo "compare $nn: a forced schedule did not fit a variant" >>"$T/why"
+  fi
+  if ! grep -E '^  fix +[^ ]+ ' "$T/out" | tail -n 1 |
+    grep -qE '^  fix +[^ ]+ +0/1 +0/1 '; then
+    echo "compare $nn: the fix's forced row is not 0/1 0/1:" >>"$T/why"
+    grep -E '^  fix ' "$T/out" >>"$T/why"
+  fi
   # The expected lesson: diff's own tagged hunks, in order, and the count
   # of the others.
   diff -u -p --label "$a" --label "$b" "$a" "$b" >"$T/diff"

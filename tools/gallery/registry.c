@@ -60,6 +60,10 @@ const struct scenario gallery_scenarios[] = {
         .hunt_timeout = "10",
         .expose_schedule = "order:main@create,main@create,t1@start,t2@start,"
                            "t1@checked,t2@checked",
+        /* The fix's workers stop at the mutex, not at "checked": both
+         * started before either finishes, as in the bug. */
+        .fix_schedule = "order:main@create,main@create,t1@start,t2@start,"
+                        "t1@lock,t2@lock",
     },
     {
         .id = 5,
@@ -88,6 +92,11 @@ const struct scenario gallery_scenarios[] = {
         .expose_schedule = "order:main@create,main@create,main@create,"
                            "main@create,t1@start,t1@lock,t1@unlock,t2@start,"
                            "t2@lock,t2@unlock,t1@account,t2@account",
+        /* The fix's threads touch no totals (no "account" point): both
+         * jobs taken and scanned, then each thread asks for the next. */
+        .fix_schedule = "order:main@create,main@create,main@create,"
+                        "main@create,t1@start,t1@lock,t1@unlock,t2@start,"
+                        "t2@lock,t2@unlock,t1@lock,t2@lock",
     },
     {
         .id = 7,

@@ -13,6 +13,10 @@ struct scenario {
   const char *look;    /* what to look at when it fails */
   const char *hunt_timeout; /* hunt's per-run timeout preset, seconds */
   const char *expose_schedule; /* the scripted schedule compare runs under */
+  /* The same interleaving as a script the fix's structure fits, where the
+   * bug's does not (scripts are strict: tests/variant_schedule.h picks the
+   * tests' ones the same way); NULL when expose_schedule fits both. */
+  const char *fix_schedule;
   /* What it means when the bug's run makes no progress (a deadlock this
    * scenario teaches), or NULL: its bug is not a hang. */
   const char *hang;
