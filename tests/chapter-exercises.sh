@@ -32,19 +32,19 @@ lint() {
     /^```/ { fence = !fence }
     !fence && /^#+ / {
       item_end()
-      ex = ($0 ~ /^## Exercises?( |$|:)/)
+      in_ex = ($0 ~ /^## Exercises?( |$|:)/)
       if ($0 ~ /^#+ Answers/) {
         if ($0 !~ /^## Answers$/) print f ": the answers heading is not \"## Answers\": " $0
         answers = NR
       } else if ($0 ~ /^## / && answers) {
         print f ": section after the answers (line " NR "): " $0
       }
-      if (ex) exercises = NR
+      if (in_ex) exercises = NR
       next
     }
     !fence && /^Answers:/ { print f ":" NR ": answers in a paragraph, not a \"## Answers\" section" }
-    ex && !fence && /^[0-9]+\. / { item_end(); num = $1; sub(/\.$/, "", num); hints = 0; text = "" }
-    ex && num != "" { text = text " " $0; if ($0 ~ /\*Hint:\*/) hints++ }
+    in_ex && !fence && /^[0-9]+\. / { item_end(); num = $1; sub(/\.$/, "", num); hints = 0; text = "" }
+    in_ex && num != "" { text = text " " $0; if ($0 ~ /\*Hint:\*/) hints++ }
     END {
       item_end()
       if (exercises && !answers) print f ": exercises but no \"## Answers\" section"
