@@ -59,6 +59,15 @@ for nn in 01 13; do
     fail "$nn: the reference fix differs from itself"
 done
 
+# A file older than the last try's build is built again, not graded by the
+# program left from that try (make's timestamps alone would keep it): a
+# fresh copy of the bug, then the reference fix itself, untouched.
+cp bugs/01-log-order/async.c "$dir/newer.c"
+"$B"/gallery try 01 "$dir/newer.c" --runs 20 --no-san >/dev/null 2>&1
+"$B"/gallery try 01 fixes/01-log-order/async.c --runs 20 --no-san >"$dir/out" 2>&1
+grep -q "^VERDICT: PASS" "$dir/out" ||
+  fail "the reference fix tried after a newer file: $(tail -n 1 "$dir/out")"
+
 # A file that does not build: exit 2, with the compiler's file:line.
 printf 'int broken(void) { return }\n' >"$dir/broken.c"
 "$B"/gallery try 01 "$dir/broken.c" --no-san >"$dir/out" 2>&1

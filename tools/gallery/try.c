@@ -142,6 +142,16 @@ static int build(struct card *c, const char *b, const char *san,
   snprintf(src, sizeof src, "TRY_SRC=%s", c->src);
   snprintf(dir, sizeof dir, "TRY_OUT=%s/%s", c->out, sub);
   snprintf(bb, sizeof bb, "B=%s", b);
+  /* Everything is made from whichever file is tried this time: programs
+   * left from an earlier try of another (newer) file must not stand in for
+   * it, as make's timestamps alone would let them. */
+  static const char *const made[] = {"async.o", "prog", "test"};
+  for (int i = 0; i < 3; i++) {
+    char old[PATH_MAX + 48];
+    snprintf(old, sizeof old, "%s/%s/%s", c->out, sub, made[i]);
+    if (unlink(old) != 0 && errno != ENOENT)
+      return 3;
+  }
   argv[n++] = "make";
   argv[n++] = "--no-print-directory";
   argv[n++] = "-f";
