@@ -81,6 +81,14 @@ int lo_check(const char *log_path, int requests, char *msg, size_t msglen) {
                  "of %s before its 'begin'; the file does not tell the "
                  "order things happened in",
                  lineno, log_path, ev, op);
+      else if (s > ops[i].stage + 1)
+        /* A stage skipped: name the one that is missing here. */
+        snprintf(msg, msglen,
+                 "log-order invariant violated: line %d of %s shows '%s' "
+                 "of %s before its '%s' (its '%s' is line %d); the file "
+                 "does not tell the order things happened in",
+                 lineno, log_path, ev, op, stages[ops[i].stage + 1],
+                 stages[ops[i].stage], ops[i].line);
       else
         snprintf(msg, msglen,
                  "log-order invariant violated: line %d of %s shows '%s' "
