@@ -303,6 +303,15 @@ for d in bugs/[0-9][0-9]-*/; do
     [ -s "$book/figures/$nn-$v.svg" ] || { echo "FAIL: no figure $nn-$v.svg: scenario $nn's chapter lacks its $v timeline"; fails=$((fails + 1)); }
   done
 done
+# A bug's figure shows the bug: its caption (tools/book/build.sh says what
+# the drawn run did) must say the run broke the invariant.
+for page in "$book"/[0-9][0-9]-*.html; do
+  [ -f "$page" ] || continue
+  if grep -q '<strong>The bug</strong>: \(the invariant held\|the run ended\)' "$page"; then
+    echo "FAIL: $page: the bug's timeline is of a run that did not break the invariant"
+    fails=$((fails + 1))
+  fi
+done
 
 echo "screenshots:"
 ls "$shots"/*.png 2>/dev/null | sed 's/^/  /'
