@@ -138,10 +138,13 @@ TEST_PROGS := $(patsubst tests/progs/%.c,$(B)/tests/progs/%,$(wildcard tests/pro
 $(B)/tests/progs/%: tests/progs/%.c
 	$(call say,CC,$<)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -pthread -o $@ $< -lm
 
-# The corpus (tests/progs/corpus_X.c, chapter 22): each bug program has
-# its correct twin in the same file, built with -DOK as corpus_X_ok.
-CORPUS_OK := $(patsubst tests/progs/corpus_%.c,$(B)/tests/progs/corpus_%_ok,$(wildcard tests/progs/corpus_*.c))
-$(B)/tests/progs/corpus_%_ok: tests/progs/corpus_%.c
+# Bug programs with their correct twin in the same file, built with -DOK
+# as X_ok: the corpus (tests/progs/corpus_X.c, chapter 22) and the shim's
+# replay programs.
+TWIN_SRCS := $(wildcard tests/progs/corpus_*.c) tests/progs/preload_race.c \
+             tests/progs/preload_deadlock.c
+CORPUS_OK := $(patsubst tests/progs/%.c,$(B)/tests/progs/%_ok,$(TWIN_SRCS))
+$(CORPUS_OK): $(B)/tests/progs/%_ok: tests/progs/%.c
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE -DOK -g -O2 -Wall -Wextra -pthread -o $@ $< -lm
 
 # build/schedcc: rebuilds a program so that its plain loads and stores are

@@ -2,7 +2,9 @@
  * a lock-order deadlock that happens only when each takes its first lock
  * before the other takes its second. Exit 0 when the run got through (it
  * hangs otherwise; the preload shim reports the cycle and exits 1). Twin:
- * preload_deadlock_ok.c. Used by tests/preload-replay.sh. */
+ * built with -DOK (preload_deadlock_ok), both threads take the mutexes in
+ * the same order, so no schedule deadlocks. Used by
+ * tests/preload-replay.sh. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +34,11 @@ static void *ab(void *arg) {
 
 static void *ba(void *arg) {
   (void)arg;
+#ifdef OK
+  both(&a, &b); /* the same order */
+#else
   both(&b, &a); /* the bug: the other order */
+#endif
   return NULL;
 }
 

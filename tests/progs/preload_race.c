@@ -2,7 +2,9 @@
  * (read under the lock, write back under the lock): an update is lost when
  * the other thread reads between them. Exit 1 when the total is short.
  * Plain pthreads, no project header: a program the preload shim has never
- * seen. Twin: preload_race_ok.c. Used by tests/preload-replay.sh. */
+ * seen. Twin: built with -DOK (preload_race_ok), each addition reads and
+ * writes the counter in one critical section, so no update is lost under
+ * any schedule. Used by tests/preload-replay.sh. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +24,16 @@ static void check(int r, const char *what) {
 static void *adder(void *arg) {
   (void)arg;
   for (int i = 0; i < ROUNDS; i++) {
-    long seen;
     check(pthread_mutex_lock(&mu), "lock");
-    seen = counter;
+#ifdef OK
+    counter = counter + 1;
+#else
+    long seen = counter;
     check(pthread_mutex_unlock(&mu), "unlock");
     /* The bug: another adder may run here and its update is then lost. */
     check(pthread_mutex_lock(&mu), "lock");
     counter = seen + 1;
+#endif
     check(pthread_mutex_unlock(&mu), "unlock");
   }
   return NULL;
