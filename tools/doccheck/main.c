@@ -851,8 +851,7 @@ static void show_tail(FILE *f, int n) {
 
 /* Reaps what a command left that has become our child (we are a
  * subreaper): the runner has already stopped the command's group. */
-static void reap_group(pid_t pg) {
-  (void)pg;
+static void reap_orphans(void) {
   while (waitpid(-1, NULL, WNOHANG) > 0 || errno == EINTR) {
   }
 }
@@ -899,7 +898,7 @@ static int run_command(const char *file, size_t line, const char *cmd,
   sigprocmask(SIG_BLOCK, &waitset, NULL);
   if (!sig)
     sig = r.interrupted ? r.interrupted : pending_sig;
-  reap_group(0);
+  reap_orphans();
   if (rc < 0) {
     fprintf(stderr, "doccheck: cannot run /bin/sh: %s\n",
             strerror(r.spawn_errno ? r.spawn_errno : errno));
