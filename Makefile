@@ -35,8 +35,8 @@ SAN      ?=
 WARN     := -Wall -Wextra $(if $(SAN),,-Werror)
 CFLAGS   ?= -g $(OPT)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
-             -MMD -MP -iquote tools/corrlog -iquote tools/sched -iquote tools/hunt \
-             -iquote tools/trace -iquote tools/proc
+             -MMD -MP -iquote tools/runtime/corrlog -iquote tools/runtime/sched -iquote tools/instruments/hunt \
+             -iquote tools/instruments/trace -iquote tools/runtime/proc
 LDLIBS   = $(UV_LIBS) $(JS_LIBS) -lpthread -ldl -lm
 
 ifeq ($(V),1)
@@ -48,17 +48,23 @@ say = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
 # ---------------------------------------------------------------- tools
-# Every tools/X/main.c is the program build/X; every other tools/X/*.c goes
-# into the library build/lib/libX.a. tools/bench holds benchmarks (below) and
-# tools/preload the LD_PRELOAD shim; neither is a library.
-TOOL_DIRS := $(filter-out bench preload,$(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c)))))
+# tools/ holds two kinds of code, and the one dependency rule between them:
+#   tools/runtime/X      linked into lessons (corrlog, sched, proc, the shim);
+#   tools/instruments/X  run or read lessons (hunt, trace, gallery, doccheck,
+#                        the book, benchmarks) and never link into them.
+# Every tools/*/X/main.c is the program build/X; every other tools/*/X/*.c
+# goes into the library build/lib/libX.a. tools/instruments/bench holds
+# benchmarks (below) and tools/runtime/preload the LD_PRELOAD shim; neither
+# is a library.
+tool_path = $(firstword $(wildcard tools/runtime/$(1) tools/instruments/$(1)))
+TOOL_DIRS := $(filter-out bench preload,$(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*/*.c)))))
 TOOL_DIRS := $(sort $(TOOL_DIRS))
-TOOL_PROGS := $(patsubst tools/%/main.c,$(B)/%,$(wildcard tools/*/main.c))
-TOOL_LIBS_DIRS := $(sort $(foreach d,$(TOOL_DIRS),$(if $(filter-out tools/$(d)/main.c,$(wildcard tools/$(d)/*.c)),$(d))))
+TOOL_PROGS := $(addprefix $(B)/,$(notdir $(patsubst %/main.c,%,$(wildcard tools/*/*/main.c))))
+TOOL_LIBS_DIRS := $(sort $(foreach d,$(TOOL_DIRS),$(if $(filter-out $(call tool_path,$(d))/main.c,$(wildcard $(call tool_path,$(d))/*.c)),$(d))))
 TOOL_LIBS := $(foreach d,$(TOOL_LIBS_DIRS),$(B)/lib/lib$(d).a)
 # Every program links the libraries it needs and no more, so one tool that
-# does not build does not stop the others: scenarios link corrlog and sched;
-# tool X (and its test) links libX.a first, then those two.
+# does not build does not stop the others: scenarios link the runtime
+# (corrlog, sched, proc); tool X (and its test) links libX.a first, then those.
 BASE_LIBS := $(B)/lib/libsched.a $(B)/lib/libcorrlog.a $(B)/lib/libproc.a
 LINK_LIBS := $(BASE_LIBS)
 own_lib = $(filter $(B)/lib/lib$(1).a,$(TOOL_LIBS))
@@ -68,13 +74,13 @@ own_lib = $(filter $(B)/lib/lib$(1).a,$(TOOL_LIBS))
 base_libs = $(if $(filter gallery hunt doccheck,$(1)),$(B)/lib/libproc.a $(B)/lib/libsched.a,$(BASE_LIBS))
 
 define tool_lib
-$(B)/lib/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(filter-out tools/$(1)/main.c,$(wildcard tools/$(1)/*.c)))
+$(B)/lib/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(filter-out $(call tool_path,$(1))/main.c,$(wildcard $(call tool_path,$(1))/*.c)))
 	$$(call say,AR,$$@)mkdir -p $$(@D) && rm -f $$@ && ar rcs $$@ $$^
 endef
 $(foreach d,$(TOOL_LIBS_DIRS),$(eval $(call tool_lib,$(d))))
 
 define tool_prog
-$(B)/$(1): $(B)/obj/tools/$(1)/main.o $(call own_lib,$(1)) $(call base_libs,$(1))
+$(B)/$(1): $(B)/obj/$(call tool_path,$(1))/main.o $(call own_lib,$(1)) $(call base_libs,$(1))
 	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LDLIBS)
 endef
 $(foreach p,$(patsubst $(B)/%,%,$(TOOL_PROGS)),$(eval $(call tool_prog,$(p))))
@@ -84,7 +90,7 @@ $(B)/obj/%.o: %.c
 
 # Gallery code (bugs/, fixes/, scenario tests) is plain libuv; the scheduler
 # wraps the calls it can reorder at compile time.
-GALLERY_CFLAGS = -include tools/sched/sched_wrap.h -iquote bugs -iquote bugs/$(word 2,$(subst /, ,$<))
+GALLERY_CFLAGS = -include tools/runtime/sched/dsched_wrap.h -iquote bugs -iquote bugs/$(word 2,$(subst /, ,$<))
 $(B)/obj/bugs/%.o: bugs/%.c
 	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) $(GALLERY_CFLAGS) -c -o $@ $<
 $(B)/obj/fixes/%.o: fixes/%.c
@@ -107,7 +113,7 @@ $(B)/bin/$(1)-fix:  $(B)/obj/bugs/$(1)/main.o $(B)/obj/fixes/$(1)/async.o $$($(1
 $(B)/tests/$(1)-sync: $$($(1)_TEST) $(B)/obj/bugs/$(1)/sync.o $$($(1)_SHARED) $(LINK_LIBS)
 $(B)/tests/$(1)-bug:  $$($(1)_TEST) $(B)/obj/bugs/$(1)/async.o $$($(1)_SHARED) $(LINK_LIBS)
 $(B)/tests/$(1)-fix:  $$($(1)_TEST) $(B)/obj/fixes/$(1)/async.o $$($(1)_SHARED) $(LINK_LIBS)
-$$($(1)_TEST): GALLERY_CFLAGS = -include tools/sched/sched_wrap.h -iquote bugs -iquote bugs/$(1)
+$$($(1)_TEST): GALLERY_CFLAGS = -include tools/runtime/sched/dsched_wrap.h -iquote bugs -iquote bugs/$(1)
 endef
 $(foreach s,$(SCENARIOS),$(eval $(call scenario,$(s))))
 
@@ -148,8 +154,8 @@ $(CORPUS_OK): $(B)/tests/progs/%_ok: tests/progs/%.c
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE -DOK -g -O2 -Wall -Wextra -pthread -o $@ $< -lm
 
 # build/schedcc: rebuilds a program so that its plain loads and stores are
-# schedule points (tools/schedcc/schedcc.sh, runtime build/lib/libschedcc.a).
-$(B)/schedcc: tools/schedcc/schedcc.sh $(B)/lib/libschedcc.a
+# schedule points (tools/runtime/schedcc/schedcc.sh, runtime build/lib/libschedcc.a).
+$(B)/schedcc: tools/runtime/schedcc/schedcc.sh $(B)/lib/libschedcc.a
 	$(call say,INSTALL,$@)mkdir -p $(@D) && cp $< $@ && chmod +x $@
 
 # The event-loop primer's programs (chapters/primer/X.c -> build/primer/X):
@@ -163,15 +169,15 @@ $(B)/primer/%: chapters/primer/%.c
 # decides their interleavings.
 EXERCISE_PROGS := $(patsubst chapters/exercises/%.c,$(B)/exercises/%,$(wildcard chapters/exercises/*.c))
 $(B)/exercises/%: chapters/exercises/%.c $(LINK_LIBS)
-	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -include tools/sched/sched_wrap.h -o $@ $< $(LINK_LIBS) $(LDLIBS)
+	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -include tools/runtime/sched/dsched_wrap.h -o $@ $< $(LINK_LIBS) $(LDLIBS)
 
-# Benchmarks: tools/bench/X.c -> build/bench/X.
-BENCH_PROGS := $(patsubst tools/bench/%.c,$(B)/bench/%,$(wildcard tools/bench/*.c))
-$(B)/bench/%: $(B)/obj/tools/bench/%.o $(LINK_LIBS)
+# Benchmarks: tools/instruments/bench/X.c -> build/bench/X.
+BENCH_PROGS := $(patsubst tools/instruments/bench/%.c,$(B)/bench/%,$(wildcard tools/instruments/bench/*.c))
+$(B)/bench/%: $(B)/obj/tools/instruments/bench/%.o $(LINK_LIBS)
 	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
 
-# The LD_PRELOAD scheduler shim (tools/preload/*.c).
-PRELOAD_SRC := $(wildcard tools/preload/*.c) tools/sched/spec.c
+# The LD_PRELOAD scheduler shim (tools/runtime/preload/*.c).
+PRELOAD_SRC := $(wildcard tools/runtime/preload/*.c) tools/runtime/sched/spec.c
 # Not in sanitizer builds: a sanitized .so cannot be preloaded into plain
 # programs.
 PRELOAD := $(if $(SAN),,$(if $(PRELOAD_SRC),$(B)/libsched-preload.so))
@@ -203,18 +209,18 @@ check: deps ## sanitizers, valgrind, stress runs of the fixes, fuzz, determinism
 bench: all ## benchmarks, printed as ratios measured in the same run
 	$(Q)if [ -z "$(BENCH_PROGS)" ]; then echo "make bench: no benchmarks yet"; fi
 	$(Q)for b in $(BENCH_PROGS); do echo "== $$b"; $$b || exit $$?; done
-	$(Q)echo "== the gallery's failure rates (tools/gallery-table.sh)"
-	$(Q)tools/gallery-table.sh --write
-	$(Q)echo "== chapter 04's table (tools/heisenbug-table.sh)"; tools/heisenbug-table.sh --write
-	$(Q)echo "== the acceptance corpus per strategy (tools/corpus-table.py)"
-	$(Q)tools/corpus-table.py --write
+	$(Q)echo "== the gallery's failure rates (tools/instruments/gallery-table.sh)"
+	$(Q)tools/instruments/gallery-table.sh --write
+	$(Q)echo "== chapter 04's table (tools/instruments/heisenbug-table.sh)"; tools/instruments/heisenbug-table.sh --write
+	$(Q)echo "== the acceptance corpus per strategy (tools/instruments/corpus-table.py)"
+	$(Q)tools/instruments/corpus-table.py --write
 
 corrlog-amalgamation: ## corrlog as build/corrlog.c + build/corrlog.h, to copy into any program
-	$(Q)tools/corrlog/amalgamate.sh $(B)
+	$(Q)tools/runtime/corrlog/amalgamate.sh $(B)
 
 book: deps ## the workbook as static HTML in build/book/ (open build/book/index.html)
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tools/book/build.sh
+	$(Q)tools/instruments/book/build.sh
 
 check-book: all ## the HTML book in headless Chromium: non-blank pages, links, figures
 	$(Q)tests/check-book.sh
@@ -226,7 +232,7 @@ outputs: $(B)/doccheck ## refresh the chapters' sample outputs from their comman
 	$(Q)$(B)/doccheck commands --refresh chapters/*.md
 
 format: ## apply .clang-format to the workbook's C sources
-	clang-format -i $(wildcard tools/*/*.c tools/*/*.h bugs/*/*.c bugs/*/*.h fixes/*/*.c tests/*.c)
+	clang-format -i $(wildcard tools/*/*/*.c tools/*/*/*.h bugs/*/*.c bugs/*/*.h fixes/*/*.c tests/*.c)
 
 clean: ## remove build/
 	rm -rf $(B)

@@ -72,7 +72,7 @@ if ! command -v cmark-gfm >/dev/null 2>&1; then
   N=$((N + 1))
 else
   : >"$T/why"
-  if ! tools/book/build.sh --no-figures -o "$T/book" >"$T/build.out" 2>&1; then
+  if ! tools/instruments/book/build.sh --no-figures -o "$T/book" >"$T/build.out" 2>&1; then
     cat "$T/build.out" >>"$T/why"
   fi
   for f in chapters/*.md; do

@@ -39,8 +39,8 @@ fi
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: check-book.sh needs python3 to read the screenshots"; exit 0; }
 
 if [ "$build" = 1 ]; then
-  echo "check-book.sh: building the book (tools/book/build.sh)"
-  tools/book/build.sh || { echo "check-book.sh: tools/book/build.sh failed" >&2; exit 3; }
+  echo "check-book.sh: building the book (tools/instruments/book/build.sh)"
+  tools/instruments/book/build.sh || { echo "check-book.sh: tools/instruments/book/build.sh failed" >&2; exit 3; }
 fi
 [ -f "$book/index.html" ] || { echo "check-book.sh: $book/index.html does not exist" >&2; exit 3; }
 
@@ -303,7 +303,7 @@ for d in bugs/[0-9][0-9]-*/; do
     [ -s "$book/figures/$nn-$v.svg" ] || { echo "FAIL: no figure $nn-$v.svg: scenario $nn's chapter lacks its $v timeline"; fails=$((fails + 1)); }
   done
 done
-# A bug's figure shows the bug: its caption (tools/book/build.sh says what
+# A bug's figure shows the bug: its caption (tools/instruments/book/build.sh says what
 # the drawn run did) must say the run broke the invariant.
 for page in "$book"/[0-9][0-9]-*.html; do
   [ -f "$page" ] || continue

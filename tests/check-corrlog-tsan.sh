@@ -68,8 +68,8 @@ int main(int argc, char **argv) {
 DRIVER
 echo "check-corrlog-tsan: building $out/corrlog-tsan with -fsanitize=thread"
 $CC -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -pthread \
-  -fsanitize=thread -Itools/corrlog -o "$out/corrlog-tsan" \
-  "$out/corrlog_tsan_main.c" tools/corrlog/*.c -ldl
+  -fsanitize=thread -Itools/runtime/corrlog -o "$out/corrlog-tsan" \
+  "$out/corrlog_tsan_main.c" tools/runtime/corrlog/*.c -ldl
 log=$out/corrlog-tsan.jsonl
 rep=$out/corrlog-tsan.report
 if ! TSAN_OPTIONS="halt_on_error=0 exitcode=66" "$out/corrlog-tsan" "$log" \

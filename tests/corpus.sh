@@ -26,7 +26,7 @@ bad() {
 # Whether the shim exports the schedule point memory rows need.
 has_point=0
 if nm -D --defined-only build/libsched-preload.so |
-  grep -q ' sched_preload_point$'; then
+  grep -q ' dsched_preload_point$'; then
   has_point=1
 fi
 
@@ -67,7 +67,7 @@ while read -r name level prog args; do
   if [ "$level" = memory ]; then
     if [ $has_point = 0 ]; then
       echo "$name: SKIPPED, not passed: the shim exports no" \
-        "sched_preload_point, so no memory-level window can be opened"
+        "dsched_preload_point, so no memory-level window can be opened"
       continue
     fi
     schedcc "$prog" && schedcc "$prog" -DOK || continue
@@ -109,7 +109,7 @@ cat >"$tmp/point.c" <<'EOC'
 #include <stdio.h>
 #include <stdlib.h>
 static atomic_int n;
-void sched_preload_point(const char *what, const void *addr) {
+void dsched_preload_point(const char *what, const void *addr) {
   (void)what;
   (void)addr;
   atomic_fetch_add(&n, 1);

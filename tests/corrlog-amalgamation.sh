@@ -1,6 +1,6 @@
 #!/bin/sh
 # corrlog-amalgamation.sh -- "copy these two files into your program" stays
-# true: tools/corrlog/amalgamate.sh writes corrlog.c and corrlog.h, a
+# true: tools/runtime/corrlog/amalgamate.sh writes corrlog.c and corrlog.h, a
 # program that uses nothing else is compiled against them with the
 # workbook's warnings as errors, and its log holds every event and a clean
 # trailer.
@@ -12,7 +12,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
 fail() { echo "corrlog-amalgamation: FAIL: $*"; exit 1; }
-tools/corrlog/amalgamate.sh "$dir" || fail "amalgamate.sh"
+tools/runtime/corrlog/amalgamate.sh "$dir" || fail "amalgamate.sh"
 cat >"$dir/prog.c" <<'PROG'
 #include "corrlog.h"
 #include <pthread.h>

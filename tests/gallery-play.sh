@@ -1,6 +1,6 @@
 #!/bin/sh
 # gallery-play.sh -- `gallery play` on every scenario: each recorded game
-# (tools/gallery/games/NN-slug.play) wins against the bug, and its replay
+# (tools/instruments/gallery/games/NN-slug.play) wins against the bug, and its replay
 # line breaks the bug again; against the fix the same script never wins,
 # and a search of the fix's choice tree finds no win. Scenario 12 has no
 # game: its bug is exhaustion under load (EMFILE), and no order of what
@@ -18,7 +18,7 @@ MAX=${PLAY_FIX_MAX:-30}
 for d in bugs/[0-9][0-9]-*/; do
   slug=$(basename "$d")
   nn=$(echo "$slug" | cut -c1-2)
-  game=tools/gallery/games/$slug.play
+  game=tools/instruments/gallery/games/$slug.play
   if [ ! -f "$game" ]; then
     [ "$nn" = 12 ] || fail "$slug: no recorded game in $game"
     continue

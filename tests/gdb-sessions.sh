@@ -1,5 +1,5 @@
 #!/bin/sh
-# gdb-sessions.sh -- the gdb extension (tools/gdb/async_bt.py) and the
+# gdb-sessions.sh -- the gdb extension (tools/instruments/gdb/async_bt.py) and the
 # workbook's gdb scripts, checked in real gdb sessions:
 # - at the breakpoint in scenario 03's failing callback, `bt` never names
 #   the caller that passed the bad width and `async-bt` always does, for
@@ -75,7 +75,7 @@ for who in avatar banner gallery; do
 done
 
 # async-bt OP: from an operation named by an expression, here the job's.
-gdb_run -ex 'source tools/gdb/async_bt.py' -ex 'set follow-fork-mode child' \
+gdb_run -ex 'source tools/instruments/gdb/async_bt.py' -ex 'set follow-fork-mode child' \
   -ex 'set detach-on-fork off' -ex 'break ls_fatal' -ex run -ex 'frame 1' \
   -ex 'echo == op\n' -ex 'async-bt j->op' \
   --args "$B/bin/03-lost-stack-fix" --bad avatar
@@ -117,7 +117,7 @@ fi
 # 2. async-ops, exactly the live set. After the three submissions, before
 # the loop runs (the pool may have started on them, but only the loop ends
 # them), the three resizes are live, oldest first.
-gdb_run -ex 'source tools/gdb/async_bt.py' -ex 'set follow-fork-mode child' \
+gdb_run -ex 'source tools/instruments/gdb/async_bt.py' -ex 'set follow-fork-mode child' \
   -ex 'set detach-on-fork off' -ex 'break ls_finish' -ex run \
   -ex 'echo == ops\n' -ex async-ops --args "$B/bin/03-lost-stack-fix"
 ops=$(section ops)
@@ -140,8 +140,8 @@ fi
 
 # Scenario 05's fix as its first fetch is queued: the page and its fetch,
 # nothing else; async-bt goes fetch -> page -> root.
-gdb_run -ex 'source tools/gdb/async_bt.py' \
-  -ex 'break sched_uv_queue_work if work == fetch_work' -ex run \
+gdb_run -ex 'source tools/instruments/gdb/async_bt.py' \
+  -ex 'break dsched_uv_queue_work if work == fetch_work' -ex run \
   -ex 'echo == ops\n' -ex async-ops -ex 'echo == async-bt\n' -ex async-bt \
   --args "$B/bin/05-check-then-act-fix" --pages 4
 ops=$(section ops)
@@ -162,14 +162,14 @@ else
 fi
 
 # 3. No registry: the bug build of 03 does not log. The commands say so.
-gdb_run -ex 'source tools/gdb/async_bt.py' -ex 'set follow-fork-mode child' \
+gdb_run -ex 'source tools/instruments/gdb/async_bt.py' -ex 'set follow-fork-mode child' \
   -ex 'break ls_finish' -ex run -ex async-bt --args "$B/bin/03-lost-stack-bug"
 if grep -q '^async-bt: the program has no corrlog__live_ops: it does not log with corrlog' "$out"; then
   ok "03 bug: async-bt says the program keeps no registry"
 else
   fail "03 bug: async-bt without a registry"
 fi
-gdb_run -ex 'source tools/gdb/async_bt.py' -ex async-ops \
+gdb_run -ex 'source tools/instruments/gdb/async_bt.py' -ex async-ops \
   --args "$B/bin/03-lost-stack-fix"
 if grep -q '^async-ops: the program is not running' "$out"; then
   ok "async-ops before run: says the program is not running"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # handshake.sh -- every way a program takes a schedule announces itself
-# once per process through SCHED_HANDSHAKE_FD (tools/sched/spec.h), so that
+# once per process through SCHED_HANDSHAKE_FD (tools/runtime/sched/spec.h), so that
 # hunt knows whether a perturbation was in effect: the in-tree scheduler
 # (replay=exact), the preload shim when it schedules (replay=exact: it
 # decides every choice too) and when it leaves the spec to a scheduler

@@ -202,7 +202,7 @@ check "closed stdout/stderr then exit 3: 4 exits with code 3" \
 
 # ------------------------------------------------- --keep, replay, SCHED
 # The script announces a scheduler on the handshake descriptor, as a
-# program built with tools/sched does (hunt refuses perturbed runs in which
+# program built with tools/runtime/sched does (hunt refuses perturbed runs in which
 # nothing does).
 SCRIPT='[ -n "${SCHED_HANDSHAKE_FD:-}" ] && [ -n "${SCHED:-}" ] && echo "sched-handshake via=sched replay=exact spec=$SCHED" >&"$SCHED_HANDSHAKE_FD"; echo "sched=[${SCHED:-}] run=$HUNT_RUN seed=$HUNT_SEED it'\''s"; exit 1'
 SCHED=stale "$HUNT" --quiet --runs 3 --count-all --jobs 2 --seed 1000 \
@@ -386,7 +386,7 @@ check "no temp files left in TMPDIR or the working directory ($left found)" \
 
 # ------------------------------------------------------ bounded memory
 # The peak RSS after 200 runs and after 4000 runs of `true` must be about
-# the same: nothing is kept per run. (tools/hunt/memcheck.sh does 100,000.)
+# the same: nothing is kept per run. (tests/check-hunt-memory.sh does 100,000.)
 "$HUNT" --quiet --runs 200 --json "$TMP/m1.json" -- true >/dev/null 2>&1
 "$HUNT" --quiet --runs 4000 --json "$TMP/m2.json" -- true >/dev/null 2>&1
 m1=$(jnum max_rss_kib "$TMP/m1.json")

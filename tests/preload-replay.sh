@@ -108,9 +108,9 @@ else
   fi
 fi
 
-# tools/preload/shrink.sh reduces the lock-order deadlock's schedule to
+# tools/runtime/preload/shrink.sh reduces the lock-order deadlock's schedule to
 # fewer preemptions; its replay line still deadlocks.
-SCHED=random:1 tools/preload/shrink.sh --shim "$SHIM" -- $P/preload_deadlock >"$TMP/shrink" 2>&1
+SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" -- $P/preload_deadlock >"$TMP/shrink" 2>&1
 rc=$?
 was=$(sed -n 's/^shrink: SCHED=random:1 fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$TMP/shrink")
 now=$(sed -n 's/^shrink: SCHED=order:.* fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$TMP/shrink")

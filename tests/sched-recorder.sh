@@ -2,7 +2,7 @@
 # sched-recorder.sh -- a timeline of every bug: `gallery run NN --bug --log
 # FILE` leaves a log build/trace can draw for every scenario. The bugs log
 # nothing of their own (that is their lesson), so FILE is the scheduler's
-# record (SCHED_LOG, tools/sched/sched_rec.c), whose trailer says
+# record (SCHED_LOG, tools/runtime/sched/dsched_rec.c), whose trailer says
 # "recorder":"sched" and whose timeline carries the caption "recorded by
 # the scheduler, not by the program". A fix's own log stays the program's,
 # without the caption. Runs each under its forced schedule (fast and the

@@ -1,6 +1,6 @@
 #!/bin/sh
 # strict-schedules.sh -- every scenario test runs the interleaving it names.
-# Scripts are strict (tools/sched/sched.h): a script that stops fitting the
+# Scripts are strict (tools/runtime/sched/dsched.h): a script that stops fitting the
 # program ends the run with "schedule does not match the program" (exit 2),
 # and only a "+lenient" one goes on "continuing with random:0". Either line
 # in a scenario test's output means a forced interleaving was not run as

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "log_order.h"
-#include "sched.h"
+#include "dsched.h"
 #include "variant_schedule.h"
 
 static char path[] = "/tmp/test-log-order-XXXXXX";
@@ -22,7 +22,7 @@ static void setup(void) {
 
 static void teardown(void) {
   unlink(path);
-  sched_reset();
+  dsched_reset();
 }
 
 /* Runs the workload under a schedule and asserts the invariant, naming the
@@ -32,13 +32,13 @@ static void run_under(const char *schedule, int requests) {
   char msg[512];
   int r;
 
-  cr_assert_eq(sched_configure(schedule), 0, "bad schedule %s", schedule);
+  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
   cr_assert_eq(lo_run(&cfg), 0, "log-order setup failed");
   r = lo_check(path, requests, msg, sizeof msg);
   cr_assert_eq(r, 0,
                "%s\n  schedule: %s\n  replay: build/gallery run 01 "
                "--schedule '%s' -- --requests %d",
-               msg, schedule, sched_taken(), requests);
+               msg, schedule, dsched_taken(), requests);
 }
 
 static void probe(void *requests) {

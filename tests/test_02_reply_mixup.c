@@ -7,10 +7,10 @@
 #include <stdlib.h>
 
 #include "reply_mixup.h"
-#include "sched.h"
+#include "dsched.h"
 
 static void teardown(void) {
-  sched_reset();
+  dsched_reset();
 }
 
 /* Runs the workload under a schedule and asserts the invariant, naming the
@@ -24,14 +24,14 @@ static void run_under(const char *schedule, int requests) {
   int r;
 
   cr_assert_not_null(res);
-  cr_assert_eq(sched_configure(schedule), 0, "bad schedule %s", schedule);
+  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
   r = rm_run(&cfg, res);
   cr_assert_eq(r, 0, "reply-mixup setup failed: %d", r);
   r = rm_check(&cfg, res, msg, sizeof msg);
   cr_assert_eq(r, 0,
                "%s\n  schedule: %s\n  replay: build/gallery run 02 "
                "--schedule '%s' -- --requests %d",
-               msg, schedule, sched_taken(), requests);
+               msg, schedule, dsched_taken(), requests);
   free(res);
 }
 

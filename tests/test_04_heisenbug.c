@@ -7,24 +7,24 @@
 #include <criterion/criterion.h>
 
 #include "heisenbug.h"
-#include "sched.h"
+#include "dsched.h"
 #include "variant_schedule.h"
 
-static void teardown(void) { sched_reset(); }
+static void teardown(void) { dsched_reset(); }
 
 static void run_under(const char *schedule, enum hb_log_mode mode) {
   struct hb_cache c;
   struct hb_worker w[2];
   char msg[512];
 
-  cr_assert_eq(sched_configure(schedule), 0, "bad schedule %s", schedule);
+  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
   hb_init(&c, w, mode, 1000);
   hb_run(w);
   hb_fini(&c, w);
   cr_assert_eq(hb_check(&c, w, msg, sizeof msg), 0,
                "%s\n  schedule: %s\n  replay: build/gallery run 04 "
                "--schedule '%s'",
-               msg, schedule, sched_taken());
+               msg, schedule, dsched_taken());
 }
 
 static void probe(void *arg) {

@@ -8,9 +8,9 @@
 #include <criterion/criterion.h>
 
 #include "cta.h"
-#include "sched.h"
+#include "dsched.h"
 
-static void teardown(void) { sched_reset(); }
+static void teardown(void) { dsched_reset(); }
 
 /* Runs the workload under a schedule and asserts the invariant, naming the
  * schedule actually taken so a failure can be replayed by hand. */
@@ -19,14 +19,14 @@ static void run_under(const char *schedule, int pages) {
   char msg[512];
   int r;
 
-  cr_assert_eq(sched_configure(schedule), 0, "bad schedule %s", schedule);
+  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
   cta_reset();
   cr_assert_eq(cta_run(&cfg), 0, "check-then-act setup failed");
   r = cta_check(pages, msg, sizeof msg);
   cr_assert_eq(r, 0,
                "%s\n  schedule: %s\n  replay: build/gallery run 05 "
                "--schedule '%s' -- --pages %d",
-               msg, schedule, sched_taken(), pages);
+               msg, schedule, dsched_taken(), pages);
 }
 
 /* @snippet test_scripted */

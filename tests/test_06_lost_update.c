@@ -8,10 +8,10 @@
 #include <criterion/criterion.h>
 
 #include "lost_update.h"
-#include "sched.h"
+#include "dsched.h"
 #include "variant_schedule.h"
 
-static void teardown(void) { sched_reset(); }
+static void teardown(void) { dsched_reset(); }
 
 /* Checks the invariant, naming the schedule taken so a failure can be
  * replayed with the driver. */
@@ -22,7 +22,7 @@ static void check(const struct lu_config *cfg, const struct lu_totals *t,
   cr_assert_eq(lu_check(cfg, t, msg, sizeof msg), 0,
                "%s\n  schedule: %s\n  replay: build/gallery run 06 "
                "--schedule '%s' -- --jobs %d %s",
-               msg, schedule, sched_taken(), cfg->jobs, how);
+               msg, schedule, dsched_taken(), cfg->jobs, how);
 }
 
 static void run_threads(const char *schedule, int jobs, int workers) {
@@ -30,7 +30,7 @@ static void run_threads(const char *schedule, int jobs, int workers) {
   struct lu_totals t = {0, 0};
   char how[64];
 
-  cr_assert_eq(sched_configure(schedule), 0, "bad schedule %s", schedule);
+  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
   lu_run_threads(&cfg, &t, workers);
   snprintf(how, sizeof how, "--pool threads --workers %d", workers);
   check(&cfg, &t, schedule, how);
@@ -85,7 +85,7 @@ Test(lost_update, libuv_pool_one_request_at_a_time, .fini = teardown,
   struct lu_config cfg = {NULL, 16, 0};
   struct lu_totals t = {0, 0};
 
-  cr_assert_eq(sched_configure("lifo"), 0);
+  cr_assert_eq(dsched_configure("lifo"), 0);
   cr_assert_eq(lu_run(&cfg, &t), 0, "lost-update setup failed");
   check(&cfg, &t, "lifo", "--pool uv");
 }

@@ -10,13 +10,13 @@
  * freed memory is seen without AddressSanitizer. */
 #include <criterion/criterion.h>
 
-#include "sched.h"
+#include "dsched.h"
 #include "uac.h"
 
 static void teardown(void) {
   uac_gate(0, 0);
   uac_reset();
-  sched_reset();
+  dsched_reset();
 }
 
 static void run(int gated, int clients) {

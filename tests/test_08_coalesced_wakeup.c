@@ -9,11 +9,11 @@
 #include <stdlib.h>
 
 #include "coalesced_wakeup.h"
-#include "sched.h"
+#include "dsched.h"
 #include "variant_schedule.h"
 
 static void teardown(void) {
-  sched_reset();
+  dsched_reset();
 }
 
 /* Runs the workload under a schedule and asserts the invariant, naming the
@@ -24,14 +24,14 @@ static void run_under(const char *schedule, int messages) {
   char msg[512];
   int r;
 
-  cr_assert_eq(sched_configure(schedule), 0, "bad schedule %s", schedule);
+  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
   cr_assert_eq(cw_run(&cfg, &sink), 0, "coalesced-wakeup setup failed");
   r = cw_check(&sink, msg, sizeof msg);
   free(sink.ids);
   cr_assert_eq(r, 0,
                "%s\n  schedule: %s\n  replay: build/gallery run 08 "
                "--schedule '%s' -- --messages %d --interval-us 0",
-               msg, schedule, sched_taken(), messages);
+               msg, schedule, dsched_taken(), messages);
 }
 
 static void probe(void *messages) {

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 
 #include "double_callback.h"
-#include "sched.h"
+#include "dsched.h"
 
 static void teardown(void) {
-  sched_reset();
+  dsched_reset();
 }
 
 /* Runs the calls under a schedule and asserts the invariant, naming the
@@ -24,7 +24,7 @@ static void run_under(const char *schedule, int requests, int timeout_ms) {
   int r;
 
   cr_assert_not_null(calls);
-  cr_assert_eq(sched_configure(schedule), 0, "bad schedule %s", schedule);
+  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
   cr_assert_eq(dc_run(&cfg, calls), 0, "double-callback setup failed");
   r = dc_check(&cfg, calls, msg, sizeof msg);
   free(calls);
@@ -32,7 +32,7 @@ static void run_under(const char *schedule, int requests, int timeout_ms) {
                "%s\n  schedule: %s\n  replay: build/gallery run 09 "
                "--schedule '%s' -- --requests %d --timeout-ms %d "
                "--reply-us 0 --jitter-us 0",
-               msg, schedule, sched_taken(), requests, timeout_ms);
+               msg, schedule, dsched_taken(), requests, timeout_ms);
 }
 
 /* @snippet test_scripted */

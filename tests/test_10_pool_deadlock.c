@@ -11,9 +11,9 @@
 #include <stdlib.h>
 
 #include "pool_deadlock.h"
-#include "sched.h"
+#include "dsched.h"
 
-static void teardown(void) { sched_reset(); }
+static void teardown(void) { dsched_reset(); }
 
 /* Runs `requests` pages on a pool of `pool` threads and asserts the
  * invariant; the message carries the watchdog's summary on a hang. */

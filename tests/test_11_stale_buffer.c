@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sched.h"
+#include "dsched.h"
 #include "stale_buffer.h"
 
 static char path[] = "/tmp/test-stale-buffer-XXXXXX";
@@ -22,7 +22,7 @@ static void setup(void) {
 
 static void teardown(void) {
   unlink(path);
-  sched_reset();
+  dsched_reset();
 }
 
 /* Runs the workload under a schedule and asserts the invariant, naming the
@@ -32,13 +32,13 @@ static void run_under(const char *schedule, int records) {
   char msg[512];
   int r;
 
-  cr_assert_eq(sched_configure(schedule), 0, "bad schedule %s", schedule);
+  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
   cr_assert_eq(sb_run(&cfg), 0, "stale-buffer setup failed");
   r = sb_check(path, records, msg, sizeof msg);
   cr_assert_eq(r, 0,
                "%s\n  schedule: %s\n  replay: build/gallery run 11 "
                "--schedule '%s' -- --records %d",
-               msg, schedule, sched_taken(), records);
+               msg, schedule, dsched_taken(), records);
 }
 
 /* @snippet test_held */

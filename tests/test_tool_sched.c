@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sched.h"
+#include "dsched.h"
 
 /* ---- the lost update: load, schedule point, store ---- */
 
@@ -24,12 +24,12 @@ static pthread_mutex_t counter_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void increment(void) {
   if (use_lock)
-    cr_assert_eq(sched_mutex_lock(&counter_mu), 0);
+    cr_assert_eq(dsched_mutex_lock(&counter_mu), 0);
   int v = counter;
-  SCHED_POINT("after_load");
+  DSCHED_POINT("after_load");
   counter = v + 1;
   if (use_lock)
-    cr_assert_eq(sched_mutex_unlock(&counter_mu), 0);
+    cr_assert_eq(dsched_mutex_unlock(&counter_mu), 0);
 }
 
 static void *increment_thread(void *arg) {
@@ -44,10 +44,10 @@ static int run_lost_update(const char *spec, int locked) {
   pthread_t t;
   counter = 0;
   use_lock = locked;
-  cr_assert_eq(sched_configure(spec), 0, "bad schedule %s", spec);
-  cr_assert_eq(sched_pthread_create(&t, NULL, increment_thread, NULL), 0);
+  cr_assert_eq(dsched_configure(spec), 0, "bad schedule %s", spec);
+  cr_assert_eq(dsched_pthread_create(&t, NULL, increment_thread, NULL), 0);
   increment();
-  cr_assert_eq(sched_pthread_join(t, NULL), 0);
+  cr_assert_eq(dsched_pthread_join(t, NULL), 0);
   return counter;
 }
 
@@ -60,30 +60,30 @@ Test(sched, scripted_schedule_exposes_lost_update_every_time) {
     int c = run_lost_update(LOST_UPDATE_SCRIPT, 0);
     cr_assert_eq(c, 1, "run %d: count %d under %s, want the lost update (1)",
                  i, c, LOST_UPDATE_SCRIPT);
-    cr_assert_str_eq(sched_taken(), LOST_UPDATE_SCRIPT);
+    cr_assert_str_eq(dsched_taken(), LOST_UPDATE_SCRIPT);
   }
-  sched_reset();
+  dsched_reset();
 }
 
 Test(sched, scripted_schedule_passes_with_the_lock) {
   /* The same first steps with the lock held: t1 cannot get in between. */
   for (int i = 0; i < 100; i++)
     cr_assert_eq(run_lost_update("order:main@create,t1@start", 1), 2);
-  sched_reset();
+  dsched_reset();
 }
 
 /* Runs seeds 0..runs-1 of prefix (e.g. "random:") and returns how many
  * lost the update. */
 static int count_lost(const char *prefix, const char *suffix, int runs,
-                      int locked, struct sched_stats *st) {
+                      int locked, struct dsched_stats *st) {
   int lost = 0;
   memset(st, 0, sizeof *st);
   for (int s = 0; s < runs; s++) {
     char spec[64];
-    struct sched_stats one;
+    struct dsched_stats one;
     snprintf(spec, sizeof spec, "%s%d%s", prefix, s, suffix);
     lost += run_lost_update(spec, locked) != 2;
-    sched_get_stats(&one);
+    dsched_get_stats(&one);
     if (one.threads > st->threads)
       st->threads = one.threads;
     if (one.steps > st->steps)
@@ -91,12 +91,12 @@ static int count_lost(const char *prefix, const char *suffix, int runs,
     st->pct_k = one.pct_k;
     st->depth = one.depth;
   }
-  sched_reset();
+  dsched_reset();
   return lost;
 }
 
 Test(sched, random_schedules_expose_lost_update) {
-  struct sched_stats st;
+  struct dsched_stats st;
   int lost = count_lost("random:", "", 1000, 0, &st);
   printf("sched: random: lost update in %d of 1000 seeded runs (%.1f%%)\n",
          lost, lost / 10.0);
@@ -105,7 +105,7 @@ Test(sched, random_schedules_expose_lost_update) {
 }
 
 Test(sched, pct_depth_2_exposes_lost_update) {
-  struct sched_stats st;
+  struct dsched_stats st;
   char suffix[32];
   /* PCT needs k, the number of steps of a run: measure it first. */
   count_lost("pct:", ":2", 50, 0, &st);
@@ -125,7 +125,7 @@ Test(sched, pct_depth_2_exposes_lost_update) {
 }
 
 Test(sched, locked_version_never_fails) {
-  struct sched_stats st;
+  struct dsched_stats st;
   cr_assert_eq(count_lost("random:", "", 1000, 1, &st), 0);
   cr_assert_eq(count_lost("pct:", ":2", 1000, 1, &st), 0);
   cr_assert_eq(count_lost("pct:", ":3", 1000, 1, &st), 0);
@@ -146,13 +146,13 @@ static void note(const char *what) {
 static void *depositor(void *arg) {
   const char *name = arg;
   for (int i = 0; i < 3; i++) {
-    cr_assert_eq(sched_mutex_lock(&bank_mu), 0);
+    cr_assert_eq(dsched_mutex_lock(&bank_mu), 0);
     bank += 10;
     note(name);
     ready++;
-    cr_assert_eq(sched_cond_signal(&bank_cv), 0);
-    cr_assert_eq(sched_mutex_unlock(&bank_mu), 0);
-    SCHED_POINT("between");
+    cr_assert_eq(dsched_cond_signal(&bank_cv), 0);
+    cr_assert_eq(dsched_mutex_unlock(&bank_mu), 0);
+    DSCHED_POINT("between");
   }
   return NULL;
 }
@@ -164,20 +164,20 @@ static const char *run_bank(const char *spec, char *taken, size_t n) {
   static const char *names[3] = {"a", "b", "c"};
   bank = ready = 0;
   trace[0] = '\0';
-  cr_assert_eq(sched_configure(spec), 0);
+  cr_assert_eq(dsched_configure(spec), 0);
   for (int i = 0; i < 3; i++)
-    cr_assert_eq(sched_pthread_create(&t[i], NULL, depositor,
+    cr_assert_eq(dsched_pthread_create(&t[i], NULL, depositor,
                                       (void *)names[i]),
                  0);
-  cr_assert_eq(sched_mutex_lock(&bank_mu), 0);
+  cr_assert_eq(dsched_mutex_lock(&bank_mu), 0);
   while (ready < 9)
-    cr_assert_eq(sched_cond_wait(&bank_cv, &bank_mu), 0);
+    cr_assert_eq(dsched_cond_wait(&bank_cv, &bank_mu), 0);
   note("main");
-  cr_assert_eq(sched_mutex_unlock(&bank_mu), 0);
+  cr_assert_eq(dsched_mutex_unlock(&bank_mu), 0);
   for (int i = 0; i < 3; i++)
-    cr_assert_eq(sched_pthread_join(t[i], NULL), 0);
+    cr_assert_eq(dsched_pthread_join(t[i], NULL), 0);
   cr_assert_eq(bank, 90);
-  snprintf(taken, n, "%s", sched_taken());
+  snprintf(taken, n, "%s", dsched_taken());
   return trace;
 }
 
@@ -203,26 +203,26 @@ Test(sched, same_schedule_gives_same_steps) {
   snprintf(r2, sizeof r2, "%s", run_bank("random:2", t2, sizeof t2));
   differ |= strcmp(r1, r2) != 0;
   cr_assert(differ, "every seed ran the same order");
-  sched_reset();
+  dsched_reset();
 }
 
 Test(sched, spec_parsing) {
-  cr_assert_eq(sched_configure("pct:5"), 0);
-  cr_assert_eq(sched_configure("pct:5:2"), 0);
-  cr_assert_eq(sched_configure("random:17"), 0);
-  cr_assert_eq(sched_configure("order:t1@start,main,work#0"), 0);
-  cr_assert_eq(sched_configure("lifo"), 0);
-  cr_assert_eq(sched_configure("none"), 0);
-  cr_assert_eq(sched__on, 0);
-  cr_assert_eq(sched_configure("pct:x"), -EINVAL);
-  cr_assert_eq(sched_configure("pct:5:0"), -EINVAL);
-  cr_assert_eq(sched_configure("pct:5:2:4"), 0);
-  cr_assert_eq(sched_configure("pct:5:2:0"), -EINVAL);
-  cr_assert_eq(sched_configure("pct:5:2:1:1"), -EINVAL);
-  cr_assert_eq(sched_configure("random:"), -EINVAL);
-  cr_assert_eq(sched_configure("order:t1@start,bad step"), -EINVAL);
-  cr_assert_eq(sched_configure("order:work#x"), -EINVAL);
-  sched_reset();
+  cr_assert_eq(dsched_configure("pct:5"), 0);
+  cr_assert_eq(dsched_configure("pct:5:2"), 0);
+  cr_assert_eq(dsched_configure("random:17"), 0);
+  cr_assert_eq(dsched_configure("order:t1@start,main,work#0"), 0);
+  cr_assert_eq(dsched_configure("lifo"), 0);
+  cr_assert_eq(dsched_configure("none"), 0);
+  cr_assert_eq(dsched__on, 0);
+  cr_assert_eq(dsched_configure("pct:x"), -EINVAL);
+  cr_assert_eq(dsched_configure("pct:5:0"), -EINVAL);
+  cr_assert_eq(dsched_configure("pct:5:2:4"), 0);
+  cr_assert_eq(dsched_configure("pct:5:2:0"), -EINVAL);
+  cr_assert_eq(dsched_configure("pct:5:2:1:1"), -EINVAL);
+  cr_assert_eq(dsched_configure("random:"), -EINVAL);
+  cr_assert_eq(dsched_configure("order:t1@start,bad step"), -EINVAL);
+  cr_assert_eq(dsched_configure("order:work#x"), -EINVAL);
+  dsched_reset();
 }
 
 /* ---- children: deadlock, watchdog, mismatch ---- */
@@ -284,26 +284,26 @@ static pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
 
 static void *b_then_a(void *arg) {
   (void)arg;
-  sched_mutex_lock(&lock_b);
-  sched_mutex_lock(&lock_a);
-  sched_mutex_unlock(&lock_a);
-  sched_mutex_unlock(&lock_b);
+  dsched_mutex_lock(&lock_b);
+  dsched_mutex_lock(&lock_a);
+  dsched_mutex_unlock(&lock_a);
+  dsched_mutex_unlock(&lock_b);
   return NULL;
 }
 
 /* main takes A then B, t1 takes B then A. */
 static void inversion(void *spec) {
   pthread_t t;
-  if (sched_configure(spec) != 0)
+  if (dsched_configure(spec) != 0)
     _exit(2);
-  sched_name(&lock_a, "A");
-  sched_name(&lock_b, "B");
-  sched_pthread_create(&t, NULL, b_then_a, NULL);
-  sched_mutex_lock(&lock_a);
-  sched_mutex_lock(&lock_b);
-  sched_mutex_unlock(&lock_b);
-  sched_mutex_unlock(&lock_a);
-  sched_pthread_join(t, NULL);
+  dsched_name(&lock_a, "A");
+  dsched_name(&lock_b, "B");
+  dsched_pthread_create(&t, NULL, b_then_a, NULL);
+  dsched_mutex_lock(&lock_a);
+  dsched_mutex_lock(&lock_b);
+  dsched_mutex_unlock(&lock_b);
+  dsched_mutex_unlock(&lock_a);
+  dsched_pthread_join(t, NULL);
 }
 
 Test(sched, lock_order_inversion_is_reported_as_deadlock) {
@@ -363,12 +363,12 @@ static void stuck(void *arg) {
   pthread_t t;
   int fd[2];
   (void)arg;
-  if (pipe(fd) != 0 || sched_configure("fifo") != 0)
+  if (pipe(fd) != 0 || dsched_configure("fifo") != 0)
     _exit(3);
-  sched_set_watchdog_ms(300);
-  sched_pthread_create(&t, NULL, blocks_unwrapped, &fd[0]);
+  dsched_set_watchdog_ms(300);
+  dsched_pthread_create(&t, NULL, blocks_unwrapped, &fd[0]);
   /* fifo: main goes on; it gives the token away only at the join. */
-  sched_pthread_join(t, NULL);
+  dsched_pthread_join(t, NULL);
 }
 
 Test(sched, watchdog_reports_a_stuck_schedule) {
@@ -435,13 +435,13 @@ static void two_requests(void *spec) {
   uv_loop_t loop;
   uv_work_t w[2];
   cr_assert_eq(uv_loop_init(&loop), 0);
-  cr_assert_eq(sched_configure(spec), 0, "bad schedule %s", (char *)spec);
+  cr_assert_eq(dsched_configure(spec), 0, "bad schedule %s", (char *)spec);
   for (int i = 0; i < 2; i++)
-    cr_assert_eq(sched_uv_queue_work(&loop, &w[i], noop_work, NULL), 0);
-  cr_assert_eq(sched_uv_run(&loop, UV_RUN_DEFAULT), 0);
+    cr_assert_eq(dsched_uv_queue_work(&loop, &w[i], noop_work, NULL), 0);
+  cr_assert_eq(dsched_uv_run(&loop, UV_RUN_DEFAULT), 0);
   cr_assert_eq(uv_loop_close(&loop), 0);
-  printf("taken %s\n", sched_taken());
-  sched_reset();
+  printf("taken %s\n", dsched_taken());
+  dsched_reset();
 }
 
 /* Step 1 fits; step 3 names a request that is never made. */
@@ -509,8 +509,8 @@ static void handshake_of(void (*fn)(void *), void *spec, char *out,
 }
 
 static void configure_only(void *spec) {
-  cr_assert_eq(sched_configure(spec), 0);
-  sched_reset();
+  cr_assert_eq(dsched_configure(spec), 0);
+  dsched_reset();
 }
 
 Test(sched, handshake_names_the_canonical_spec) {
@@ -536,10 +536,10 @@ Test(sched, no_handshake_without_a_schedule) {
  * driver that resets) announces once: the first schedule it took. */
 static void configure_thrice(void *arg) {
   (void)arg;
-  cr_assert_eq(sched_configure("none"), 0);
-  cr_assert_eq(sched_configure("random:7"), 0);
-  cr_assert_eq(sched_configure("fifo"), 0);
-  sched_reset();
+  cr_assert_eq(dsched_configure("none"), 0);
+  cr_assert_eq(dsched_configure("random:7"), 0);
+  cr_assert_eq(dsched_configure("fifo"), 0);
+  dsched_reset();
 }
 
 Test(sched, handshake_once_per_process) {
@@ -556,15 +556,15 @@ static void fork_children(void *arg) {
   pid_t a, b;
   int st;
   (void)arg;
-  cr_assert_eq(sched_configure("lifo"), 0);
+  cr_assert_eq(dsched_configure("lifo"), 0);
   if ((a = fork()) == 0)
     _exit(0); /* inherits lifo, configures nothing */
   if ((b = fork()) == 0)
-    _exit(sched_configure("fifo") == 0 ? 0 : 3);
+    _exit(dsched_configure("fifo") == 0 ? 0 : 3);
   cr_assert_eq(waitpid(a, &st, 0), a);
   cr_assert_eq(waitpid(b, &st, 0), b);
   cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-  sched_reset();
+  dsched_reset();
 }
 
 Test(sched, forked_child_announces_only_its_own_schedule) {
@@ -575,15 +575,15 @@ Test(sched, forked_child_announces_only_its_own_schedule) {
 }
 
 Test(sched, points_are_free_without_a_schedule) {
-  sched_reset();
-  cr_assert_eq(sched__on, 0);
+  dsched_reset();
+  cr_assert_eq(dsched__on, 0);
   /* Unscheduled, the wrappers are the plain calls: a self-deadlock is
    * not reported, trylock just fails. */
-  cr_assert_eq(sched_mutex_lock(&lock_a), 0);
-  cr_assert_eq(sched_mutex_trylock(&lock_a), EBUSY);
-  cr_assert_eq(sched_mutex_unlock(&lock_a), 0);
-  SCHED_POINT("nothing");
-  cr_assert_str_eq(sched_taken(), "order:");
+  cr_assert_eq(dsched_mutex_lock(&lock_a), 0);
+  cr_assert_eq(dsched_mutex_trylock(&lock_a), EBUSY);
+  cr_assert_eq(dsched_mutex_unlock(&lock_a), 0);
+  DSCHED_POINT("nothing");
+  cr_assert_str_eq(dsched_taken(), "order:");
 }
 
 /* ---- libuv events as choices: timer firings and close callbacks ---- */
@@ -609,59 +609,59 @@ static const char *run_timers(const char *spec) {
 
   memset(fired, 0, sizeof fired);
   nfired = 0;
-  cr_assert_eq(sched_configure(spec), 0, "bad spec %s", spec);
+  cr_assert_eq(dsched_configure(spec), 0, "bad spec %s", spec);
   cr_assert_eq(uv_loop_init(&loop), 0);
   for (int i = 0; i < 3; i++) {
     cr_assert_eq(uv_timer_init(&loop, &t[i]), 0);
     t[i].data = (void *)&names[i];
-    cr_assert_eq(sched_uv_timer_start(&t[i], note_timer, 1, 0), 0);
+    cr_assert_eq(dsched_uv_timer_start(&t[i], note_timer, 1, 0), 0);
   }
-  cr_assert_eq(sched_uv_run(&loop, UV_RUN_DEFAULT), 0);
+  cr_assert_eq(dsched_uv_run(&loop, UV_RUN_DEFAULT), 0);
   for (int i = 0; i < 3; i++)
-    sched_uv_close((uv_handle_t *)&t[i], note_close);
-  cr_assert_eq(sched_uv_run(&loop, UV_RUN_DEFAULT), 0);
+    dsched_uv_close((uv_handle_t *)&t[i], note_close);
+  cr_assert_eq(dsched_uv_run(&loop, UV_RUN_DEFAULT), 0);
   cr_assert_eq(uv_loop_close(&loop), 0, "the loop did not close");
   return fired;
 }
 
-Test(sched_uv, timers_fire_in_the_scripted_order) {
+Test(dsched_uv, timers_fire_in_the_scripted_order) {
   /* The closes are not held: plain libuv orders them, so only the timers'
    * part of the story is asserted. */
   cr_assert_eq(strncmp(run_timers("order:timer#2,timer#0,timer#1"), "cab", 3),
                0, "fired %s", fired);
-  cr_assert_str_eq(sched_taken(), "order:timer#2,timer#0,timer#1");
-  sched_reset();
+  cr_assert_str_eq(dsched_taken(), "order:timer#2,timer#0,timer#1");
+  dsched_reset();
 }
 
-Test(sched_uv, close_callbacks_in_the_scripted_order) {
+Test(dsched_uv, close_callbacks_in_the_scripted_order) {
   cr_assert_str_eq(run_timers("order:close#1,close#2,close#0"), "abcBCA");
-  sched_reset();
+  dsched_reset();
 }
 
-Test(sched_uv, scripted_timers_and_closes_together) {
+Test(dsched_uv, scripted_timers_and_closes_together) {
   cr_assert_str_eq(
       run_timers("order:timer#1,timer#0,timer#2,close#2,close#0,close#1"),
       "bacCAB");
-  sched_reset();
+  dsched_reset();
 }
 
-Test(sched_uv, timers_are_not_held_unless_asked) {
+Test(dsched_uv, timers_are_not_held_unless_asked) {
   /* Plain libuv decides the order here; all the test can say is that
    * nothing was held, so the schedule taken names no timer. */
   run_timers("lifo");
   cr_assert_eq(nfired, 6);
-  cr_assert_null(strstr(sched_taken(), "timer#"));
-  sched_reset();
+  cr_assert_null(strstr(dsched_taken(), "timer#"));
+  dsched_reset();
 }
 
 static uv_timer_t stop_target;
 static void stop_other(uv_timer_t *t) {
   (void)t;
   fired[nfired++] = 's';
-  cr_assert_eq(sched_uv_timer_stop(&stop_target), 0);
+  cr_assert_eq(dsched_uv_timer_stop(&stop_target), 0);
 }
 
-Test(sched_uv, a_stopped_timer_loses_its_held_firing) {
+Test(dsched_uv, a_stopped_timer_loses_its_held_firing) {
   static const char s = 's';
   uv_loop_t loop;
   uv_timer_t stopper;
@@ -670,19 +670,19 @@ Test(sched_uv, a_stopped_timer_loses_its_held_firing) {
   nfired = 0;
   /* Both fire; the stopper's callback is released first and stops the
    * target, whose firing is already held: it must never run. */
-  cr_assert_eq(sched_configure("order:timer#1,timer#0"), 0);
+  cr_assert_eq(dsched_configure("order:timer#1,timer#0"), 0);
   cr_assert_eq(uv_loop_init(&loop), 0);
   cr_assert_eq(uv_timer_init(&loop, &stop_target), 0);
   cr_assert_eq(uv_timer_init(&loop, &stopper), 0);
   stop_target.data = (void *)"t";
   stopper.data = (void *)&s;
-  cr_assert_eq(sched_uv_timer_start(&stop_target, note_timer, 1, 0), 0);
-  cr_assert_eq(sched_uv_timer_start(&stopper, stop_other, 1, 0), 0);
-  cr_assert_eq(sched_uv_run(&loop, UV_RUN_DEFAULT), 0);
+  cr_assert_eq(dsched_uv_timer_start(&stop_target, note_timer, 1, 0), 0);
+  cr_assert_eq(dsched_uv_timer_start(&stopper, stop_other, 1, 0), 0);
+  cr_assert_eq(dsched_uv_run(&loop, UV_RUN_DEFAULT), 0);
   cr_assert_str_eq(fired, "s", "the stopped timer's callback ran: %s", fired);
-  sched_uv_close((uv_handle_t *)&stop_target, NULL);
-  sched_uv_close((uv_handle_t *)&stopper, NULL);
-  cr_assert_eq(sched_uv_run(&loop, UV_RUN_DEFAULT), 0);
+  dsched_uv_close((uv_handle_t *)&stop_target, NULL);
+  dsched_uv_close((uv_handle_t *)&stopper, NULL);
+  cr_assert_eq(dsched_uv_run(&loop, UV_RUN_DEFAULT), 0);
   cr_assert_eq(uv_loop_close(&loop), 0);
-  sched_reset();
+  dsched_reset();
 }

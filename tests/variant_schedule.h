@@ -2,7 +2,7 @@
  * the variant the test is linked with (the sync twin, the bug or the fix).
  *
  * Each tests/test_NN_slug.c is built three times, and order: scripts are
- * strict (tools/sched/sched.h): a script written for the bug's requests and
+ * strict (tools/runtime/sched/dsched.h): a script written for the bug's requests and
  * schedule points stops a variant whose structure differs, with exit status
  * 2. Such a variant gets its own script for the same interleaving. Which
  * script fits is read off the program itself: the workload runs once under
@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sched.h"
+#include "dsched.h"
 
 struct variant_schedule {
   const char *fifo;     /* the fifo run's schedule taken starts with this,
@@ -32,10 +32,10 @@ variant_schedule(const struct variant_schedule *rows, size_t n,
                  void (*probe)(void *), void *arg) {
   char taken[2048];
 
-  cr_assert_eq(sched_configure("fifo"), 0);
+  cr_assert_eq(dsched_configure("fifo"), 0);
   probe(arg);
-  snprintf(taken, sizeof taken, "%s", sched_taken());
-  sched_reset();
+  snprintf(taken, sizeof taken, "%s", dsched_taken());
+  dsched_reset();
   for (size_t i = 0; i < n; i++) {
     size_t k = strlen(rows[i].fifo);
     if (strncmp(taken, rows[i].fifo, k) == 0 &&

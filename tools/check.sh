@@ -242,7 +242,7 @@ check_fuzz() {
     mkdir -p build/fuzz
     runs=$((runs + 1))
     if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-        -iquote "tools/$lib" -iquote tools/corrlog "$src" \
+        -iquote "tools/$lib" -iquote tools/runtime/corrlog "$src" \
         $(ls tools/"$lib"/*.c | grep -v '/main\.c$') \
         -o "$bin" $(pkg-config --libs jansson) -lm >"$tmp/out" 2>&1; then
       fails=$((fails + 1)); echo "fuzz: $name does not build"; tail -n 20 "$tmp/out"

@@ -4,7 +4,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "log_order.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
                  : gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.latency_us))
       return 2;
   }
-  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
     return 2;
   if (check_only && cfg.log_path == NULL) {
     fprintf(stderr, "%s: --check-only needs --log FILE\n", argv[0]);
@@ -96,9 +96,9 @@ int main(int argc, char **argv) {
       fprintf(stderr, "%s\n", msg); /* a setup failure: exit 3 */
     r = r == 0 ? 0 : r == 1 ? 1 : 3;
   }
-  if (sched_active())
-    printf("log-order: schedule taken: %s\n", sched_taken());
-  sched_reset();
+  if (dsched_active())
+    printf("log-order: schedule taken: %s\n", dsched_taken());
+  dsched_reset();
   if (cfg.log_path == tmp)
     unlink(tmp);
   return r;

@@ -5,7 +5,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "reply_mixup.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -61,7 +61,7 @@ int main(int argc, char **argv) {
                  : gallery_int_arg(argv[0], a, v, 0, 100000, &cfg.unit_us))
       return 2;
   }
-  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
     return 2;
   if (cfg.log_path) {
     /* Bad input is reported here, by name, not as a setup failure later. */
@@ -91,9 +91,9 @@ int main(int argc, char **argv) {
     printf("%s\n", msg);
     r = 1;
   }
-  if (sched_active())
-    printf("reply-mixup: schedule taken: %s\n", sched_taken());
-  sched_reset();
+  if (dsched_active())
+    printf("reply-mixup: schedule taken: %s\n", dsched_taken());
+  dsched_reset();
   free(res);
   return r;
 }

@@ -2,7 +2,7 @@
  * it, and the invariant check on it. Shared by the driver and the test for
  * all three variants. */
 #include "lost_stack.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <execinfo.h>
@@ -50,7 +50,7 @@ int ls_capture(const struct ls_config *cfg, char *report, size_t len,
     close(fd[1]);
     /* The schedule is set up here, in the child: the scheduler may start
      * a watchdog thread, and threads do not survive fork. */
-    if (cfg->schedule && sched_configure(cfg->schedule) != 0)
+    if (cfg->schedule && dsched_configure(cfg->schedule) != 0)
       _exit(2);
     _exit(ls_run(cfg) < 0 ? 3 : 0);
   }

@@ -13,7 +13,7 @@ long hb_get_config(struct hb_cache *c) {
   /* BUG(04): check, then act, with nothing making the pair atomic. Both
    * threads can see ready == 0 before either sets it. */
   if (!c->ready) {
-    SCHED_POINT("checked");
+    DSCHED_POINT("checked");
     c->value = hb_load(c->work);
     c->loads++;
     c->ready = 1;

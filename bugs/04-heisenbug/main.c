@@ -5,7 +5,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "heisenbug.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
       cfg.log_path = strcmp(v, "corrlog") == 0 ? NULL : v;
     }
   }
-  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
     return 2;
   if (cfg.mode == HB_LOG_CORRLOG) {
     if (cfg.log_path == NULL) {
@@ -100,10 +100,10 @@ int main(int argc, char **argv) {
   corrlog_close();
   if (cfg.mode == HB_LOG_CORRLOG && cfg.log_path == NULL)
     unlink(tmp);
-  if (sched_active())
-    printf("heisenbug: schedule taken: %s\n", sched_taken());
+  if (dsched_active())
+    printf("heisenbug: schedule taken: %s\n", dsched_taken());
   r = hb_check(&c, w, msg, sizeof msg);
   printf("%s\n", msg);
-  sched_reset();
+  dsched_reset();
   return r;
 }

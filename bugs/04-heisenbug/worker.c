@@ -3,7 +3,7 @@
  * the invariant check. */
 #include "gallery.h"
 #include "heisenbug.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -63,7 +63,7 @@ void hb_fini(struct hb_cache *c, struct hb_worker w[2]) {
 static atomic_int arrived;
 
 void hb_start_together(int n) {
-  if (sched_active())
+  if (dsched_active())
     return;
   atomic_fetch_add(&arrived, 1);
   while (atomic_load(&arrived) < n)

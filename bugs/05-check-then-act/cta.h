@@ -28,7 +28,7 @@ struct cta_config {
 
 /* Runs the workload once (implemented by sync.c and each async.c). Returns
  * 0, or a negative errno/libuv error for a setup failure. Logs through
- * tools/corrlog when a sink is open. */
+ * tools/runtime/corrlog when a sink is open. */
 int cta_run(const struct cta_config *cfg);
 
 /* ---- shared: record.c ---- */

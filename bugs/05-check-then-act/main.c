@@ -6,7 +6,7 @@
 #include "gallery.h"
 #include "corrlog.h"
 #include "cta.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
                  : gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.render_us))
       return 2;
   }
-  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
     return 2;
   if (log != NULL && (r = corrlog_open(log)) != 0) {
     fprintf(stderr, "check-then-act: cannot write log %s: %s\n", log,
@@ -90,8 +90,8 @@ int main(int argc, char **argv) {
     else
       printf("%s\n", msg);
   }
-  if (sched_active())
-    printf("check-then-act: schedule taken: %s\n", sched_taken());
-  sched_reset();
+  if (dsched_active())
+    printf("check-then-act: schedule taken: %s\n", dsched_taken());
+  dsched_reset();
   return r;
 }

@@ -34,7 +34,7 @@ void lu_account(struct lu_totals *t, size_t n, int spin) {
   /* A thread that stops here holds totals it has read but not yet written
    * back. The schedule point lets a test stop it here on purpose; the spin
    * loop (--spin, 0 by default) widens the window for natural runs. */
-  SCHED_POINT("account");
+  DSCHED_POINT("account");
   for (volatile int i = 0; i < spin; i++)
     ;
   t->files = files + 1;

@@ -4,7 +4,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "lost_update.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -78,17 +78,17 @@ int main(int argc, char **argv) {
                    : gallery_int_arg(argv[0], a, v, 0, 10000000, &cfg.spin))
       return 2;
   }
-  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
     return 2;
   if (pool == NULL)
-    pool = sched_active() ? "threads" : "uv";
+    pool = dsched_active() ? "threads" : "uv";
 
   r = strcmp(pool, "uv") == 0 ? lu_run(&cfg, &totals)
                               : lu_run_threads(&cfg, &totals, workers);
   /* The schedule first: the verdict is the last line, for readers and for
    * build/gallery compare. */
-  if (sched_active())
-    printf("lost-update: schedule taken: %s\n", sched_taken());
+  if (dsched_active())
+    printf("lost-update: schedule taken: %s\n", dsched_taken());
   if (r < 0) {
     fprintf(stderr, "lost-update: setup failed: %s\n", strerror(-r));
     r = 3;
@@ -96,6 +96,6 @@ int main(int argc, char **argv) {
     r = lu_check(&cfg, &totals, msg, sizeof msg);
     printf("%s (pool: %s)\n", msg, pool);
   }
-  sched_reset();
+  dsched_reset();
   return r;
 }

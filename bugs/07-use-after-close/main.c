@@ -6,7 +6,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "corrlog.h"
-#include "sched.h"
+#include "dsched.h"
 #include "uac.h"
 
 #include <errno.h>
@@ -91,7 +91,7 @@ int main(int argc, char **argv) {
                            a[2] == 'w' ? &cfg.work_us : &cfg.think_us))
       return 2;
   }
-  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
     return 2;
   /* Gated replies wait on pool threads for every client's EOF; a client
    * thinking on the pool could then wait for a pool thread forever. */
@@ -122,8 +122,8 @@ int main(int argc, char **argv) {
     else
       printf("%s\n", msg);
   }
-  if (sched_active())
-    printf("use-after-close: schedule taken: %s\n", sched_taken());
+  if (dsched_active())
+    printf("use-after-close: schedule taken: %s\n", dsched_taken());
   if (logf) {
     corrlog_close();
     corrlog_set_writer(NULL, NULL);
@@ -134,6 +134,6 @@ int main(int argc, char **argv) {
     }
   }
   uac_reset();
-  sched_reset();
+  dsched_reset();
   return r;
 }

@@ -4,7 +4,7 @@
 #include "coalesced_wakeup.h"
 #include "corrlog.h"
 #include "gallery.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@
 #include <time.h>
 
 /* Under a schedule the loop is driven with real non-blocking iterations
- * (see pump() below). sched_uv_run would turn UV_RUN_NOWAIT into a blocking
+ * (see pump() below). dsched_uv_run would turn UV_RUN_NOWAIT into a blocking
  * UV_RUN_ONCE, and this file submits no request the scheduler could hold,
  * so it calls libuv's own uv_run. */
 #undef uv_run
@@ -39,22 +39,22 @@ static void pause_us(int us) {
 static void *producer(void *arg) {
   struct run *r = arg;
 
-  sched_thread_name("producer");
+  dsched_thread_name("producer");
   corrlog_thread_name("producer");
   for (int id = 0; id < r->cfg->messages; id++) {
     if (id > 0)
       pause_us(r->cfg->interval_us);
     cw_chan_send(r->ch, id);
-    if (sched_active()) {
+    if (dsched_active()) {
       CHECK_PT(pthread_mutex_lock(&r->gate));
       r->sent++;
       CHECK_PT(pthread_cond_signal(&r->wake));
       CHECK_PT(pthread_mutex_unlock(&r->gate));
     }
-    SCHED_POINT("sent"); /* the loop thread may run here, or not */
+    DSCHED_POINT("sent"); /* the loop thread may run here, or not */
   }
   /* @end */
-  if (sched_active()) {
+  if (dsched_active()) {
     CHECK_PT(pthread_mutex_lock(&r->gate));
     r->done = 1;
     CHECK_PT(pthread_cond_signal(&r->wake));
@@ -114,7 +114,7 @@ int cw_run(const struct cw_config *cfg, struct cw_sink *sink) {
   CHECK_UV(uv_loop_init(&loop));
   r.ch = cw_chan_open(&loop, sink);
   CHECK_PT(pthread_create(&t, NULL, producer, &r));
-  if (sched_active())
+  if (dsched_active())
     pump(&r, &loop);
   /* Without a schedule this is the whole run: the loop thread sleeps in
    * epoll until a wakeup, as any libuv program does. Under a schedule it

@@ -6,7 +6,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "coalesced_wakeup.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,14 +69,14 @@ int main(int argc, char **argv) {
                  : gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.work_us))
       return 2;
   }
-  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
     return 2;
 
   r = cw_run(&cfg, &sink);
   /* The schedule first: the verdict is the last line, for readers and for
    * build/gallery compare. */
-  if (sched_active())
-    printf("coalesced-wakeup: schedule taken: %s\n", sched_taken());
+  if (dsched_active())
+    printf("coalesced-wakeup: schedule taken: %s\n", dsched_taken());
   if (r < 0) {
     fprintf(stderr, "coalesced-wakeup: setup failed: %s: %s\n",
             cfg.log_path ? cfg.log_path : "run", strerror(-r));
@@ -86,6 +86,6 @@ int main(int argc, char **argv) {
     printf("%s\n", msg);
   }
   free(sink.ids);
-  sched_reset();
+  dsched_reset();
   return r;
 }

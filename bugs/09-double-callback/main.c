@@ -5,7 +5,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "double_callback.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -70,7 +70,7 @@ int main(int argc, char **argv) {
                  : gallery_int_arg(argv[0], a, v, 0, 10000000, &cfg.jitter_us))
       return 2;
   }
-  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
     return 2;
   if ((calls = calloc((size_t)cfg.requests, sizeof *calls)) == NULL) {
     fputs("double-callback: out of memory\n", stderr);
@@ -80,8 +80,8 @@ int main(int argc, char **argv) {
   r = dc_run(&cfg, calls);
   /* The schedule first: the verdict is the last line, for readers and for
    * build/gallery compare. */
-  if (sched_active())
-    printf("double-callback: schedule taken: %s\n", sched_taken());
+  if (dsched_active())
+    printf("double-callback: schedule taken: %s\n", dsched_taken());
   if (r < 0) {
     fprintf(stderr, "double-callback: setup failed: %s: %s\n",
             cfg.log_path ? cfg.log_path : "run", strerror(-r));
@@ -91,6 +91,6 @@ int main(int argc, char **argv) {
     printf("%s\n", msg);
   }
   free(calls);
-  sched_reset();
+  dsched_reset();
   return r;
 }

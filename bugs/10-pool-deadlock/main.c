@@ -6,7 +6,7 @@
  * wrong page), 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "pool_deadlock.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,7 +69,7 @@ int main(int argc, char **argv) {
       return 2;
   }
   cfg.watchdog_ms = (unsigned)wd;
-  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
     return 2;
 
   if ((reqs = pd_monitor_start(&cfg)) == NULL) {
@@ -89,8 +89,8 @@ int main(int argc, char **argv) {
     else
       printf("%s\n", msg);
   }
-  if (sched_active())
-    printf("pool-deadlock: schedule taken: %s\n", sched_taken());
-  sched_reset();
+  if (dsched_active())
+    printf("pool-deadlock: schedule taken: %s\n", dsched_taken());
+  dsched_reset();
   return r;
 }

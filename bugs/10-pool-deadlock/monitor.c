@@ -3,7 +3,7 @@
  * Shared by the driver and the Criterion test, for all three variants. */
 #include "gallery.h"
 #include "pool_deadlock.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -14,7 +14,7 @@
 
 /* The monitor observes the program from outside any schedule: its lock,
  * condition and thread are plain pthreads, not the scheduler's points
- * (gallery code is compiled with sched_wrap.h, which renames them). */
+ * (gallery code is compiled with dsched_wrap.h, which renames them). */
 #undef pthread_create
 #undef pthread_join
 #undef pthread_mutex_lock
@@ -135,7 +135,7 @@ static void report_hang(void) {
           "pool-deadlock watchdog: no progress for %u ms; %d requests, "
           "pool of %d threads%s:\n",
           mon.watchdog_ms, mon.n, pool_size(),
-          sched_active() ? " (the scheduler runs one request at a time)"
+          dsched_active() ? " (the scheduler runs one request at a time)"
                          : "");
   for (int i = 0; i < mon.n; i++) {
     struct pd_req *r = &mon.reqs[i];

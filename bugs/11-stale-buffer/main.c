@@ -3,7 +3,7 @@
  * async.c or the fix's async.c into build/bin/11-stale-buffer-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
-#include "sched.h"
+#include "dsched.h"
 #include "stale_buffer.h"
 
 #include <errno.h>
@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
       schedule = v;
     }
   }
-  if ((schedule ? sched_configure(schedule) : sched_configure_from_env()) != 0)
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
     return 2;
   if (check_only && cfg.out_path == NULL) {
     fprintf(stderr, "%s: --check-only needs --out FILE\n", argv[0]);
@@ -106,9 +106,9 @@ int main(int argc, char **argv) {
       fprintf(stderr, "%s\n", msg); /* a setup failure: exit 3 */
     r = r == 0 ? 0 : r == 1 ? 1 : 3;
   }
-  if (sched_active())
-    printf("stale-buffer: schedule taken: %s\n", sched_taken());
-  sched_reset();
+  if (dsched_active())
+    printf("stale-buffer: schedule taken: %s\n", dsched_taken());
+  dsched_reset();
   if (cfg.out_path == tmp)
     unlink(tmp);
   return r;

@@ -6,7 +6,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "fanout.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
     if (bad)
       return 2;
   }
-  if (sched_configure_from_env() != 0)
+  if (dsched_configure_from_env() != 0)
     return 2;
   if ((r = uf_make_files(dir, sizeof dir, cfg.files)) < 0) {
     fprintf(stderr, "unbounded-fanout: cannot create the files: %s\n",
@@ -87,6 +87,6 @@ int main(int argc, char **argv) {
   }
   r = uf_check(&cfg, &t, msg, sizeof msg);
   printf("%s\n", msg);
-  sched_reset();
+  dsched_reset();
   return r;
 }

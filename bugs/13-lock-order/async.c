@@ -50,7 +50,7 @@ static void *sweeper(void *arg) {
   struct app *app = arg;
   struct lk_state *st = &app->st;
 
-  sched_thread_name("sweeper");
+  dsched_thread_name("sweeper");
   for (int s = 0; s < app->sweeps; s++) {
     long n = 0;
     CHECK_PT(pthread_mutex_lock(&st->cache_mu));
@@ -87,7 +87,7 @@ int lk_run(const struct lk_config *cfg, struct lk_result *res) {
   struct app app = {.requests = cfg->requests, .sweeps = cfg->sweeps};
   pthread_t t;
 
-  sched_thread_name("loop");
+  dsched_thread_name("loop");
   lk_state_init(&app.st, cfg);
   CHECK_UV(uv_loop_init(&app.loop));
   CHECK_UV(uv_idle_init(&app.loop, &app.idle));

@@ -5,7 +5,7 @@
 #include "gallery.h"
 #include "lock_order.h"
 #include "proc.h"
-#include "sched.h"
+#include "dsched.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -20,8 +20,8 @@ void lk_state_init(struct lk_state *st, const struct lk_config *cfg) {
   st->hold_us = cfg->hold_us;
   CHECK_PT(pthread_mutex_init(&st->cache_mu, NULL));
   CHECK_PT(pthread_mutex_init(&st->stats_mu, NULL));
-  sched_name(&st->cache_mu, "cache");
-  sched_name(&st->stats_mu, "stats");
+  dsched_name(&st->cache_mu, "cache");
+  dsched_name(&st->stats_mu, "stats");
 }
 
 void lk_state_destroy(struct lk_state *st, struct lk_result *res) {
@@ -87,7 +87,7 @@ static void child(const struct lk_config *cfg, const char *schedule,
                   struct lk_outcome *out) {
   int r;
 
-  if (schedule != NULL && sched_configure(schedule) != 0) {
+  if (schedule != NULL && dsched_configure(schedule) != 0) {
     snprintf(out->msg, sizeof out->msg, "lock-order: bad schedule '%s'",
              schedule);
     _exit(2);
@@ -100,9 +100,9 @@ static void child(const struct lk_config *cfg, const char *schedule,
   } else {
     r = lk_check(cfg, &out->res, out->msg, sizeof out->msg);
   }
-  if (sched_active())
-    snprintf(out->taken, sizeof out->taken, "%s", sched_taken());
-  sched_reset();
+  if (dsched_active())
+    snprintf(out->taken, sizeof out->taken, "%s", dsched_taken());
+  dsched_reset();
   fflush(stdout);
   fflush(stderr);
   _exit(r);

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sched.h"
+#include "dsched.h"
 
 static int counter;
 /* Who stored last, and what each one loaded: enough to say whose
@@ -27,7 +27,7 @@ static void increment(int who) {
   int v = counter;
   loaded[who] = v;
   printf("  %-4s loads  %d\n", name, v);
-  SCHED_POINT("after_load");
+  DSCHED_POINT("after_load");
   counter = v + 1;
   printf("  %-4s stores %d\n", name, v + 1);
   last_store = name;
@@ -44,9 +44,9 @@ int main(void) {
   int rc;
 
   setvbuf(stdout, NULL, _IOLBF, 0);
-  if (sched_configure_from_env() != 0)
+  if (dsched_configure_from_env() != 0)
     return 2; /* the scheduler said what is wrong with SCHED */
-  if (!sched_active())
+  if (!dsched_active())
     printf("(no SCHED set: the threads run freely; set SCHED=order:... to "
            "choose)\n");
   if ((rc = pthread_create(&t, NULL, t1_main, NULL)) != 0) {
@@ -66,7 +66,7 @@ int main(void) {
            "increment is lost\n",
            counter, last_store, loaded[last_store[0] == 'm' ? 0 : 1], other);
   }
-  if (sched_active())
-    printf("schedule taken: %s\n", sched_taken());
+  if (dsched_active())
+    printf("schedule taken: %s\n", dsched_taken());
   return counter == 2 ? 0 : 1;
 }

@@ -14,7 +14,7 @@ long hb_get_config(struct hb_cache *c) {
    * ready == 0 while another thread is between its check and its set. */
   CHECK_PT(pthread_mutex_lock(&c->mu));
   if (!c->ready) {
-    SCHED_POINT("checked");
+    DSCHED_POINT("checked");
     c->value = hb_load(c->work);
     c->loads++;
     c->ready = 1;

@@ -5,10 +5,10 @@
  * Each input is tried as a whole line and inside a few lines in the fast
  * form, so mutations reach the string decoder and the number parser.
  * Build and run (from the repository root; tools/check.sh does the same):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote tools/trace \
- *     -iquote tools/corrlog tests/fuzz/fuzz_trace.c tools/trace/trace.c \
- *     tools/trace/trace_fast.c tools/trace/trace_parse.c \
- *     tools/trace/trace_render.c -ljansson -lm -o build/fuzz/fuzz_trace
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote tools/instruments/trace \
+ *     -iquote tools/runtime/corrlog tests/fuzz/fuzz_trace.c tools/instruments/trace/trace.c \
+ *     tools/instruments/trace/trace_fast.c tools/instruments/trace/trace_parse.c \
+ *     tools/instruments/trace/trace_render.c -ljansson -lm -o build/fuzz/fuzz_trace
  *   build/fuzz/fuzz_trace -max_total_time=60 tests/fuzz/corpus/trace
  */
 #include "trace_impl.h"

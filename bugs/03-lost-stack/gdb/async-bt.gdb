@@ -5,7 +5,7 @@
 #   gdb -batch -x bugs/03-lost-stack/gdb/async-bt.gdb --args build/bin/03-lost-stack-fix
 # See chapters/03-lost-stack.md, "The same breakpoint, with async-bt".
 
-source tools/gdb/async_bt.py
+source tools/instruments/gdb/async_bt.py
 set print thread-events off
 set print inferior-events off
 set follow-fork-mode child

@@ -4,7 +4,7 @@
 #   gdb -batch -x bugs/06-lost-update/gdb/async-bt.gdb --args build/bin/06-lost-update-fix --jobs 2
 # See chapters/06-lost-update.md, "The debugger's view".
 
-source tools/gdb/async_bt.py
+source tools/instruments/gdb/async_bt.py
 set print thread-events off
 
 # lu_scan is the work itself, called by lu_work once it has entered the

@@ -3,9 +3,9 @@
 #   gdb -batch -x bugs/06-lost-update/gdb/step.gdb --args build/bin/06-lost-update-bug --jobs 2
 # See chapters/06-lost-update.md, "The debugger's view".
 
-# The workbook's scheduler wraps uv_queue_work in sched_uv_queue_work
-# (tools/sched/sched_wrap.h), which calls libuv's; stop in the wrapper.
-break sched_uv_queue_work
+# The workbook's scheduler wraps uv_queue_work in dsched_uv_queue_work
+# (tools/runtime/sched/dsched_wrap.h), which calls libuv's; stop in the wrapper.
+break dsched_uv_queue_work
 run
 # The first job's call starts libuv's pool threads. Go on to the second.
 continue
@@ -19,7 +19,7 @@ break lu_work if j->id == 1
 set scheduler-locking on
 # Step through the wrapper into libuv's uv_queue_work.
 step
-while $_caller_is("sched_uv_queue_work", 0)
+while $_caller_is("dsched_uv_queue_work", 0)
   step
 end
 # In libuv's uv_queue_work, which has no line information, step can go

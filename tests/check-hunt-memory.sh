@@ -1,0 +1,20 @@
+#!/bin/sh
+# check-hunt-memory.sh -- the long memory test of build/hunt, not run by `make test`:
+# hunt's peak RSS after 1,000 and after RUNS (default 100,000) runs of
+# `true`, from its --json summary (max_rss_kib = getrusage ru_maxrss).
+# Usage: tests/check-hunt-memory.sh [RUNS]   (from the repository root)
+set -u
+RUNS=${1:-100000}
+HUNT=${HUNT:-build/hunt}
+TMP=$(mktemp -d) || exit 3
+trap 'rm -rf "$TMP"' EXIT
+rss() { tr -d ' \n' <"$1" | sed -nE 's/.*"max_rss_kib":([0-9]+).*/\1/p'; }
+"$HUNT" --quiet --runs 1000 --json "$TMP/a.json" -- true >/dev/null || exit 3
+"$HUNT" --quiet --runs "$RUNS" --json "$TMP/b.json" -- true >"$TMP/b.out" ||
+  exit 3
+a=$(rss "$TMP/a.json")
+b=$(rss "$TMP/b.json")
+grep -E '^(runs|speed):' "$TMP/b.out"
+echo "peak RSS: $a KiB after 1000 runs, $b KiB after $RUNS runs"
+# Bounded means flat: allow 1 MiB for allocator noise, not per-run growth.
+[ $((b - a)) -lt 1024 ]

@@ -1,0 +1,589 @@
+/* try.c -- `gallery try NN`: grade a learner's own fix. --start copies the
+ * bug's async.c to a work place; `try NN [FILE]` builds FILE with the
+ * scenario's driver and deterministic test (tools/instruments/gallery/try.mk: the
+ * Makefile's own flags and objects) and prints a verdict card: the forced
+ * schedules (strict scripts, k of k), a PCT hunt, ASan+UBSan, TSan for
+ * threaded scenarios, and the diff against the bug and the reference fix.
+ * Exit: 0 every check passed, 1 one failed (the card names the schedule
+ * that breaks it), 2 usage or a file that does not build, 3 setup. */
+#include "gallery_ext.h"
+#include "proc.h"
+#include "registry.h"
+
+#include <jansson.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char try_help[] =
+    "usage: gallery try NN --start [DIR]\n"
+    "       gallery try NN [FILE] [--runs N] [--no-san] [--json OUT]\n"
+    "Grade your own fix. --start copies the bug's async.c to DIR/async.c\n"
+    "(default build/try/NN-slug/) for you to edit. Then `try NN [FILE]`\n"
+    "(default: that copy) builds FILE with the scenario's driver and test,\n"
+    "exactly as make builds the fix, and prints a verdict card:\n"
+    "  forced schedules  the deterministic test's scripts (strict): k of k\n"
+    "  PCT hunt          N runs under pct (default 1000; none failing\n"
+    "                    bounds the rate at 1-0.05^(1/N), 0.3% for 1000)\n"
+    "  ASan+UBSan        the program built with both, run naturally and\n"
+    "                    under the scenario's forced schedule\n"
+    "  TSan              for scenarios whose code runs on several threads\n"
+    "  diffs             against the bug and against the reference fix\n"
+    "--no-san skips the sanitizer builds (the verdict then says \"PASS,\n"
+    "sanitizers not run\"). --json OUT also writes the card as JSON, for collection.\n"
+    "Exit: 0 passed, 1 a check failed (the card names the schedule that\n"
+    "breaks it), 2 usage or FILE does not build, 3 setup failure.\n";
+
+struct card {
+  const struct scenario *s;
+  char scen[64];      /* NN-slug */
+  char src[PATH_MAX]; /* the learner's file, absolute */
+  char out[PATH_MAX]; /* build/try/NN-slug */
+  int runs, san;
+  int fail, noverdict;
+  char breaker[600]; /* the schedule that breaks it, or "" */
+  json_t *j;
+};
+
+/* Runs argv with stdout and stderr captured together; SCHED and SCHED_LOG
+ * are taken out of the environment (extra, if not NULL, is added). Returns
+ * the shell-style status, or -1 when it could not start. */
+static int run_capture(char *const argv[], const char *extra,
+                       double timeout_s, char **out) {
+  struct proc_opts o;
+  struct proc_run r;
+  size_t n = 0, k = 0;
+  char **env;
+  int rc;
+
+  for (char **e = environ; *e; e++)
+    n++;
+  if ((env = calloc(n + 2, sizeof *env)) == NULL)
+    return -1;
+  for (char **e = environ; *e; e++)
+    if (strncmp(*e, "SCHED=", 6) != 0 && strncmp(*e, "SCHED_LOG=", 10) != 0)
+      env[k++] = *e;
+  if (extra)
+    env[k++] = (char *)extra;
+  memset(&o, 0, sizeof o);
+  memset(&r, 0, sizeof r);
+  o.envp = env;
+  o.in = PROC_NULL;
+  o.out = PROC_PIPE;
+  o.err = PROC_MERGE;
+  r.capture = 1;
+  r.capture_max = 4 << 20;
+  r.timeout_s = timeout_s;
+  rc = proc_run(argv, &o, &r);
+  free(env);
+  if (r.interrupted) {
+    free(r.out);
+    fflush(stdout);
+    raise(r.interrupted);
+    _exit(128 + r.interrupted);
+  }
+  if (rc < 0) {
+    free(r.out);
+    if (out)
+      *out = NULL;
+    return -1;
+  }
+  if (out)
+    *out = r.out;
+  else
+    free(r.out);
+  if (r.timed_out)
+    return 256;
+  return proc_shell_status(r.status);
+}
+
+static void row(const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void row(const char *what, const char *fmt, ...) {
+  va_list ap;
+  printf("  %-26s ", what);
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  putchar('\n');
+}
+
+/* The value after "key" on the first line of text that has it, up to the
+ * end of that line, into buf. */
+static int find_after(const char *text, const char *key, char *buf,
+                      size_t len) {
+  const char *p = text ? strstr(text, key) : NULL;
+  size_t n;
+  if (p == NULL)
+    return 0;
+  p += strlen(key);
+  n = strcspn(p, "\n");
+  snprintf(buf, len, "%.*s", (int)n, p);
+  return 1;
+}
+
+/* make -f Makefile -f tools/instruments/gallery/try.mk with B, SAN and OPT as given.
+ * Returns the status; the output (the compiler's) in *out. */
+static int build(struct card *c, const char *b, const char *san,
+                 const char *sub, const char *goal, char **out) {
+  char scen[96], src[PATH_MAX + 16], dir[PATH_MAX + 32], bb[64], sv[128];
+  char *argv[16];
+  int n = 0;
+  snprintf(scen, sizeof scen, "TRY_SCEN=%s", c->scen);
+  snprintf(src, sizeof src, "TRY_SRC=%s", c->src);
+  snprintf(dir, sizeof dir, "TRY_OUT=%s/%s", c->out, sub);
+  snprintf(bb, sizeof bb, "B=%s", b);
+  /* Everything is made from whichever file is tried this time: programs
+   * left from an earlier try of another (newer) file must not stand in for
+   * it, as make's timestamps alone would let them. */
+  static const char *const made[] = {"async.o", "prog", "test"};
+  for (int i = 0; i < 3; i++) {
+    char old[PATH_MAX + 48];
+    snprintf(old, sizeof old, "%s/%s/%s", c->out, sub, made[i]);
+    if (unlink(old) != 0 && errno != ENOENT)
+      return 3;
+  }
+  argv[n++] = "make";
+  argv[n++] = "--no-print-directory";
+  argv[n++] = "-f";
+  argv[n++] = "Makefile";
+  argv[n++] = "-f";
+  argv[n++] = "tools/instruments/gallery/try.mk";
+  argv[n++] = bb;
+  argv[n++] = scen;
+  argv[n++] = src;
+  argv[n++] = dir;
+  if (san) {
+    snprintf(sv, sizeof sv, "SAN=%s", san);
+    argv[n++] = sv;
+    argv[n++] = "OPT=-O1";
+  }
+  argv[n++] = (char *)goal;
+  argv[n] = NULL;
+  return run_capture(argv, NULL, 1200, out);
+}
+
+/* Lines added and removed by diff -u a b. */
+static void diff_count(const char *a, const char *b, int *plus, int *minus) {
+  char *argv[] = {"diff", "-u", (char *)a, (char *)b, NULL}, *out = NULL;
+  *plus = *minus = 0;
+  run_capture(argv, NULL, 30, &out);
+  for (char *p = out; p && *p;) {
+    char *nl = strchr(p, '\n');
+    if (p[0] == '+' && strncmp(p, "+++", 3) != 0)
+      (*plus)++;
+    if (p[0] == '-' && strncmp(p, "---", 3) != 0)
+      (*minus)++;
+    p = nl ? nl + 1 : NULL;
+  }
+  free(out);
+}
+
+/* Whether the scenario's code runs on more than the loop thread. */
+static int threaded(const struct card *c) {
+  char cmd[PATH_MAX * 2 + 128];
+  snprintf(cmd, sizeof cmd,
+           "grep -qE 'pthread_create|uv_queue_work|uv_thread_create' "
+           "bugs/%s/*.c '%s' 2>/dev/null",
+           c->scen, c->src);
+  return system(cmd) == 0;
+}
+
+static void forced(struct card *c) {
+  char test[PATH_MAX + 16], *argv[2] = {test, NULL}, *out = NULL, syn[200];
+  int rc, tested = 0, passing = 0;
+
+  snprintf(test, sizeof test, "%s/plain/test", c->out);
+  rc = run_capture(argv, NULL, 300, &out);
+  if (find_after(out, "Synthesis: Tested: ", syn, sizeof syn))
+    sscanf(syn, "%d | Passing: %d", &tested, &passing);
+  json_object_set_new(c->j, "forced",
+                      json_pack("{s:i,s:i,s:i}", "tested", tested, "passed",
+                                passing, "exit", rc));
+  if (out && strstr(out, "does not match the program")) {
+    char why[300] = "";
+    find_after(out, "sched: schedule does not match the program: ", why,
+               sizeof why);
+    row("forced schedules (strict)",
+        "%d of %d passed; a script does not fit your program: %s", passing,
+        tested, why);
+    c->noverdict = 1;
+  } else if (rc == 0 && tested > 0 && passing == tested) {
+    row("forced schedules (strict)", "%d of %d passed", passing, tested);
+  } else {
+    char msg[400] = "", sched[400] = "", replay[600] = "";
+    const char *args;
+    find_after(out, "invariant violated: ", msg, sizeof msg);
+    find_after(out, "schedule: order:", sched, sizeof sched);
+    /* The test's replay line: "build/gallery run NN --schedule 'S' --
+     * ARGS": the same run of the learner's program takes its ARGS. */
+    find_after(out, "replay: build/gallery run ", replay, sizeof replay);
+    args = strstr(replay, " -- ");
+    {
+      /* Schedule and arguments from the same (first) replay line: the
+       * tests' lines of several failures may come in any order. */
+      const char *q = strstr(replay, "--schedule '");
+      if (q) {
+        q += 12;
+        snprintf(sched, sizeof sched, "%.*s", (int)strcspn(q, "'"), q);
+        if (strncmp(sched, "order:", 6) == 0)
+          memmove(sched, sched + 6, strlen(sched + 6) + 1);
+      }
+    }
+    row("forced schedules (strict)", "%d of %d passed%s", passing, tested,
+        tested ? "" : " (the test did not run: see below)");
+    if (sched[0]) {
+      snprintf(c->breaker, sizeof c->breaker, "order:%s", sched);
+      row("", "FAILS under schedule %s", c->breaker);
+      row("", "replay: %s/plain/prog --schedule '%s'%s", c->out,
+          c->breaker, args ? args + 3 : "");
+    }
+    if (msg[0])
+      row("", "invariant violated: %.160s", msg);
+    if (!tested && out)
+      fprintf(stderr, "%s", out);
+    c->fail = 1;
+  }
+  free(out);
+}
+
+static void pct_hunt(struct card *c) {
+  char prog[PATH_MAX + 16], json[PATH_MAX + 16], runs[16];
+  char *argv[24], *out = NULL;
+  json_t *h;
+  int n = 0, rc;
+
+  snprintf(prog, sizeof prog, "%s/plain/prog", c->out);
+  snprintf(json, sizeof json, "%s/hunt.json", c->out);
+  snprintf(runs, sizeof runs, "%d", c->runs);
+  unlink(json);
+  argv[n++] = "build/hunt";
+  argv[n++] = "--quiet";
+  argv[n++] = "--runs";
+  argv[n++] = runs;
+  argv[n++] = "--perturb";
+  argv[n++] = "pct";
+  argv[n++] = "--timeout";
+  argv[n++] = (char *)c->s->hunt_timeout;
+  argv[n++] = "--setup-codes";
+  argv[n++] = "2,3";
+  argv[n++] = "--json";
+  argv[n++] = json;
+  argv[n++] = "--";
+  argv[n++] = prog;
+  argv[n] = NULL;
+  rc = run_capture(argv, NULL, 3600, &out);
+  h = json_load_file(json, 0, NULL);
+  if (h == NULL) {
+    row("PCT hunt", "no verdict: hunt wrote no summary (exit %d): %.200s",
+        rc, out ? out : "");
+    c->noverdict = 1;
+  } else {
+    long r = (long)json_integer_value(json_object_get(h, "runs"));
+    long f = (long)json_integer_value(json_object_get(h, "failures"));
+    json_t *ff = json_object_get(h, "first_failure");
+    json_t *b = json_object_get(h, "zero_fail_bound95");
+    if (f > 0) {
+      const char *rep =
+          json_string_value(json_object_get(ff, "replay"));
+      row("PCT hunt", "FAILED at run %lld of %ld",
+          json_integer_value(json_object_get(ff, "run")) + 1, (long)c->runs);
+      row("", "replay: %s", rep ? rep : "(none)");
+      if (!c->breaker[0] && rep)
+        snprintf(c->breaker, sizeof c->breaker, "%.*s",
+                 (int)strcspn(rep, " "), rep);
+      c->fail = 1;
+    } else if (r > 0 && json_is_real(b)) {
+      row("PCT hunt", "%ld runs, 0 failures: rate below %.2g%% at 95%%", r,
+          100.0 * json_real_value(b));
+    } else {
+      row("PCT hunt", "no verdict: %ld runs", r);
+      c->noverdict = 1;
+    }
+    json_object_set(c->j, "hunt", h);
+    json_decref(h);
+  }
+  free(out);
+}
+
+/* One sanitizer: builds the program with it and runs it naturally and
+ * under the scenario's forced schedule. */
+static void sanitizer(struct card *c, const char *name, const char *b,
+                      const char *flags, const char *env) {
+  char *out = NULL, prog[PATH_MAX + 16], sched[600];
+  char *argv[4];
+  int rc, bad = 0, runs = 0, unfit = 0;
+  json_t *js = json_object();
+
+  rc = build(c, b, flags, name, "try-prog", &out);
+  if (rc != 0) {
+    row(name, "no verdict: the %s build failed (exit %d)", name, rc);
+    if (out)
+      fprintf(stderr, "%s", out);
+    c->noverdict = 1;
+    free(out);
+    json_object_set_new(js, "built", json_false());
+    json_object_set_new(c->j, name, js);
+    return;
+  }
+  free(out);
+  snprintf(prog, sizeof prog, "%s/%s/prog", c->out, name);
+  for (int k = 0; k < 2; k++) {
+    const char *sc = k ? c->s->expose_schedule : NULL;
+    if (k && (sc == NULL || !*sc))
+      continue;
+    argv[0] = prog;
+    argv[1] = NULL;
+    if (sc) {
+      argv[1] = "--schedule";
+      argv[2] = (char *)sc;
+      argv[3] = NULL;
+    }
+    out = NULL;
+    rc = run_capture(argv, env, atof(c->s->hunt_timeout) * 4, &out);
+    runs++;
+    if (out && (strstr(out, "Sanitizer") || strstr(out, "runtime error"))) {
+      char first[300] = "";
+      const char *p = strstr(out, "ERROR: ");
+      if (!p)
+        p = strstr(out, "WARNING: ");
+      if (!p)
+        p = strstr(out, "runtime error");
+      snprintf(first, sizeof first, "%.*s", (int)strcspn(p, "\n"), p);
+      snprintf(sched, sizeof sched, "%s", sc ? sc : "natural");
+      row(name, "REPORTS (%s run): %s", sched, first);
+      bad = 1;
+      free(out);
+      break;
+    }
+    free(out);
+    /* A run that stopped as bad input or a setup failure (the bug's
+     * script need not fit a fix: exit 2) ran nothing to judge. */
+    if (rc == 2 || rc == 3 || rc < 0) {
+      runs--;
+      if (sc) {
+        unfit = 1;
+      } else {
+        row(name, "no verdict: the natural run exited %d", rc);
+        c->noverdict = 1;
+        bad = -1;
+        break;
+      }
+    }
+  }
+  if (!bad)
+    row(name, "clean (%d run%s: natural%s%s)%s", runs, runs == 1 ? "" : "s",
+        runs > 1 ? ", under " : "", runs > 1 ? c->s->expose_schedule : "",
+        unfit ? "; the forced schedule does not fit your program, so it "
+                "was not run" : "");
+  if (bad < 0)
+    bad = 0;
+  c->fail |= bad;
+  json_object_set_new(js, "clean", json_boolean(!bad));
+  json_object_set_new(js, "runs", json_integer(runs));
+  json_object_set_new(c->j, name, js);
+}
+
+static int start(const struct scenario *s, const char *dir_arg) {
+  char dir[PATH_MAX], from[PATH_MAX], to[PATH_MAX + 16], *out = NULL;
+  char *mk[] = {"mkdir", "-p", dir, NULL}, *cp[] = {"cp", from, to, NULL};
+  const char *sd = gallery_start_dir();
+  struct stat st;
+
+  if (dir_arg == NULL)
+    snprintf(dir, sizeof dir, "build/try/%02d-%s", s->id, s->slug);
+  else if (dir_arg[0] == '/' || !sd[0])
+    snprintf(dir, sizeof dir, "%s", dir_arg);
+  else
+    snprintf(dir, sizeof dir, "%s/%s", sd, dir_arg);
+  snprintf(from, sizeof from, "bugs/%02d-%s/async.c", s->id, s->slug);
+  snprintf(to, sizeof to, "%s/async.c", dir);
+  if (stat(to, &st) == 0) {
+    fprintf(stderr,
+            "gallery: try --start: %s already exists: your edits would be "
+            "lost (remove it, or give another DIR)\n",
+            to);
+    return 2;
+  }
+  if (run_capture(mk, NULL, 10, &out) != 0 ||
+      run_capture(cp, NULL, 10, NULL) != 0) {
+    fprintf(stderr, "gallery: try --start: cannot copy %s to %s: %s\n",
+            from, to, out ? out : "");
+    free(out);
+    return 3;
+  }
+  free(out);
+  printf("gallery: your copy of the bug is %s\n"
+         "  edit it (the lesson lines are tagged BUG(%02d)), then grade it:\n"
+         "    build/gallery try %02d%s%s\n"
+         "  undo: copy %s over it again.\n",
+         to, s->id, s->id, dir_arg ? " " : "", dir_arg ? to : "", from);
+  return 0;
+}
+
+int gallery_cmd_try(int argc, char **argv) {
+  const struct scenario *s;
+  const char *file = NULL, *json_out = NULL, *sd = gallery_start_dir();
+  char given[PATH_MAX * 2], bug[PATH_MAX], fix[PATH_MAX];
+  struct card c;
+  int want_start = 0, plus, minus, rc;
+  char *out = NULL;
+  struct stat st;
+
+  memset(&c, 0, sizeof c);
+  c.runs = 1000;
+  c.san = 1;
+  if (argc > 1 && strcmp(argv[1], "--help") == 0)
+    return fputs(try_help, stdout), 0;
+  if (argc < 2 || argv[1][0] == '-' ||
+      (s = gallery_find(argv[1])) == NULL) {
+    fprintf(stderr, "gallery: try needs a scenario (e.g. 01 or log-order), "
+                    "got '%s' (see build/gallery try --help)\n",
+            argc > 1 ? argv[1] : "");
+    return 2;
+  }
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--start") == 0) {
+      want_start = 1;
+      if (i + 1 < argc && argv[i + 1][0] != '-')
+        file = argv[++i];
+    } else if (strcmp(a, "--no-san") == 0) {
+      c.san = 0;
+    } else if (strcmp(a, "--runs") == 0 || strcmp(a, "--json") == 0) {
+      char *end;
+      if (i + 1 >= argc) {
+        fprintf(stderr, "gallery: try: %s needs a value\n", a);
+        return 2;
+      }
+      if (a[2] == 'j') {
+        json_out = argv[++i];
+        continue;
+      }
+      c.runs = (int)strtol(argv[++i], &end, 10);
+      if (*end || end == argv[i] || c.runs < 1 || c.runs > 1000000) {
+        fprintf(stderr, "gallery: try: --runs wants a whole number from 1 "
+                        "to 1000000, got '%s'\n", argv[i]);
+        return 2;
+      }
+    } else if (a[0] == '-') {
+      fprintf(stderr, "gallery: try: unknown option '%s' (see build/gallery "
+                      "try --help)\n", a);
+      return 2;
+    } else if (file) {
+      fprintf(stderr, "gallery: try: one file at a time ('%s' and '%s')\n",
+              file, a);
+      return 2;
+    } else {
+      file = a;
+    }
+  }
+  if (want_start)
+    return start(s, file);
+
+  c.s = s;
+  snprintf(c.scen, sizeof c.scen, "%02d-%s", s->id, s->slug);
+  snprintf(c.out, sizeof c.out, "build/try/%s", c.scen);
+  if (file == NULL)
+    snprintf(given, sizeof given, "%s/async.c", c.out);
+  else if (file[0] == '/' || !sd[0])
+    snprintf(given, sizeof given, "%s", file);
+  else
+    snprintf(given, sizeof given, "%s/%s", sd, file);
+  if (stat(given, &st) != 0 || !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "gallery: try: %s: %s%s\n", file ? file : given,
+            stat(given, &st) != 0 ? strerror(errno) : "not a file",
+            file ? "" : " (build/gallery try NN --start makes your copy)");
+    return 2;
+  }
+  if (realpath(given, c.src) == NULL) {
+    fprintf(stderr, "gallery: try: %s: %s\n", given, strerror(errno));
+    return 2;
+  }
+  c.j = json_object();
+  json_object_set_new(c.j, "scenario", json_string(c.scen));
+  json_object_set_new(c.j, "file", json_string(c.src));
+
+  printf("== try %s: %s\n", c.scen, file ? file : given);
+  rc = build(&c, "build", NULL, "plain", "try-build", &out);
+  if (rc != 0) {
+    row("builds", "NO (make exit %d): the compiler says", rc);
+    fprintf(stderr, "%s", out ? out : "");
+    free(out);
+    json_decref(c.j);
+    return 2;
+  }
+  free(out);
+  row("builds", "yes, with the Makefile's flags (-Wall -Wextra -Werror)");
+  forced(&c);
+  pct_hunt(&c);
+  if (c.san) {
+    sanitizer(&c, "asan",
+              "build/asan",
+              "-fsanitize=address,undefined -fno-sanitize-recover=undefined "
+              "-fno-omit-frame-pointer",
+              "ASAN_OPTIONS=detect_leaks=1:handle_segv=0:abort_on_error=0");
+    if (threaded(&c))
+      sanitizer(&c, "tsan", "build/tsan", "-fsanitize=thread",
+                "TSAN_OPTIONS=halt_on_error=0 exitcode=66 "
+                "suppressions=tools/tsan.supp");
+    else
+      row("tsan", "not run: the scenario's code runs on one thread");
+  } else {
+    row("asan, tsan", "not run (--no-san)");
+  }
+  snprintf(bug, sizeof bug, "bugs/%s/async.c", c.scen);
+  snprintf(fix, sizeof fix, "fixes/%s/async.c", c.scen);
+  diff_count(bug, c.src, &plus, &minus);
+  row("against the bug", "+%d -%d lines (diff -u %s FILE)", plus, minus,
+      bug);
+  json_object_set_new(c.j, "diff_bug",
+                      json_pack("{s:i,s:i}", "plus", plus, "minus", minus));
+  diff_count(fix, c.src, &plus, &minus);
+  row("against the reference fix", "+%d -%d lines (diff -u %s FILE)", plus,
+      minus, fix);
+  json_object_set_new(c.j, "diff_fix",
+                      json_pack("{s:i,s:i}", "plus", plus, "minus", minus));
+
+  if (c.fail) {
+    printf("VERDICT: FAIL%s%s\n", c.breaker[0] ? ": it breaks under " : "",
+           c.breaker);
+    rc = 1;
+  } else if (c.noverdict) {
+    printf("VERDICT: NO VERDICT: a check could not run (see above)\n");
+    rc = 3;
+  } else {
+    printf("VERDICT: PASS%s\n", c.san ? "" : ", sanitizers not run "
+                                            "(--no-san)");
+    rc = 0;
+  }
+  json_object_set_new(c.j, "verdict",
+                      json_string(rc == 1 ? "fail"
+                                  : c.noverdict ? "no verdict"
+                                  : c.san       ? "pass"
+                                                : "pass without sanitizers"));
+  json_object_set_new(c.j, "breaks_under",
+                      c.breaker[0] ? json_string(c.breaker) : json_null());
+  if (json_out) {
+    char path[PATH_MAX * 2];
+    if (json_out[0] == '/' || !sd[0])
+      snprintf(path, sizeof path, "%s", json_out);
+    else
+      snprintf(path, sizeof path, "%s/%s", sd, json_out);
+    if (json_dump_file(c.j, path, JSON_INDENT(2)) != 0) {
+      fprintf(stderr, "gallery: try: cannot write %s\n", json_out);
+      rc = rc ? rc : 3;
+    }
+  }
+  json_decref(c.j);
+  return rc;
+}

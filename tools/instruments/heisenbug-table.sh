@@ -1,0 +1,119 @@
+#!/bin/sh
+# heisenbug-table.sh -- chapter 04's table, measured: how often scenario 04's
+# bug fails with no logging, with printf and with corrlog, each with its 95 %
+# Wilson interval, and corrlog's rate as a share of the no-logging rate.
+# The three hunts run interleaved (ROUNDS rounds of RUNS/ROUNDS runs of each
+# in turn), so that the machine's load weighs on all three alike; each
+# mode's rounds are added up by `hunt --merge`. Prints the table (Markdown)
+# and, with --write, puts it into chapters/04-heisenbug.md between the
+# heisenbug-table markers. Run by `make bench`.
+#
+# Knobs (environment): RUNS per mode (default 2000), ROUNDS (default 4).
+# Exit: 0 measured; 2 usage; 3 a hunt could not run.
+set -u
+RUNS=${RUNS:-2000}
+ROUNDS=${ROUNDS:-4}
+CHAPTER=chapters/04-heisenbug.md
+BIN=build/bin/04-heisenbug-bug
+write=0
+case ${1:-} in
+--write) write=1 ;;
+--help | -h)
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+  exit 0 ;;
+"") ;;
+*) echo "heisenbug-table.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+esac
+case $RUNS$ROUNDS in
+*[!0-9]*) echo "heisenbug-table.sh: RUNS and ROUNDS must be numbers" >&2
+  exit 2 ;;
+esac
+if [ "$ROUNDS" -lt 1 ] || [ "$RUNS" -lt "$ROUNDS" ]; then
+  echo "heisenbug-table.sh: need 1 <= ROUNDS <= RUNS" >&2
+  exit 2
+fi
+[ -x "$BIN" ] && [ -x build/hunt ] || {
+  echo "heisenbug-table.sh: build $BIN and build/hunt first (make)" >&2
+  exit 3
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/heisenbug-table.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 141' PIPE
+
+per=$((RUNS / ROUNDS))
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+  for m in none printf corrlog; do
+    printf 'heisenbug-table: round %d of %d, --log %s (%d runs)\n' \
+      "$r" "$ROUNDS" "$m" "$per" >&2
+    build/hunt --runs "$per" --count-all --setup-codes 2,3 --quiet \
+      --json "$tmp/$m-$r.json" -- "$BIN" --log "$m" >"$tmp/out" 2>&1
+    rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
+      echo "heisenbug-table.sh: hunt --log $m failed (exit $rc):" >&2
+      cat "$tmp/out" >&2
+      exit 3
+    fi
+  done
+  r=$((r + 1))
+done
+
+# merged MODE: "failures runs lo hi" (lo, hi as fractions), from hunt's
+# merged JSON summary.
+merged() {
+  build/hunt --merge --json "$tmp/$1.json" "$tmp/$1"-*.json >/dev/null 2>&1
+  [ $? -le 1 ] && [ -s "$tmp/$1.json" ] ||
+    { echo "heisenbug-table.sh: hunt --merge for $1 failed" >&2; exit 3; }
+  tr -d ' \n' <"$tmp/$1.json" |
+    sed -e 's/.*"runs":\([0-9]*\).*"failures":\([0-9]*\)/\2 \1 /' \
+      -e 's/^\([0-9]* [0-9]*\) .*"ci95":\[\([^,]*\),\([^]]*\)\].*/\1 \2 \3/'
+}
+
+res=$(merged none) || exit 3
+set -- $res
+nf=$1 nn=$2 nlo=$3 nhi=$4
+res=$(merged printf) || exit 3
+set -- $res
+pf=$1 pn=$2 plo=$3 phi=$4
+res=$(merged corrlog) || exit 3
+set -- $res
+cf=$1 cn=$2 clo=$3 chi=$4
+
+row() { # MODE F N LO HI
+  awk -v m="$1" -v f="$2" -v n="$3" -v lo="$4" -v hi="$5" -v nf="$nf" \
+    -v nn="$nn" 'BEGIN {
+      share = nf > 0 ? sprintf("%.0f %%", 100 * (f / n) / (nf / nn)) : "-"
+      printf "| `%s` | %d/%d | %.2f %% (%.2f %% .. %.2f %%) | %s |\n",
+        m, f, n, 100 * f / n, 100 * lo, 100 * hi, share }'
+}
+
+{
+  printf '| `--log` | failures | rate (95 %% Wilson interval) |'
+  echo ' share of no-logging rate |'
+  echo "|---|---|---|---|"
+  row none "$nf" "$nn" "$nlo" "$nhi"
+  row printf "$pf" "$pn" "$plo" "$phi"
+  row corrlog "$cf" "$cn" "$clo" "$chi"
+} >"$tmp/table"
+cat "$tmp/table"
+overlap=$(awk -v a="$clo" -v b="$chi" -v c="$nlo" -v d="$nhi" \
+  'BEGIN { print (a <= d && c <= b) ? "overlap" : "do not overlap" }')
+echo "heisenbug-table: corrlog's and no logging's intervals $overlap" \
+  "($RUNS runs per mode, $ROUNDS interleaved rounds)"
+
+if [ "$write" -eq 1 ]; then
+  begin='<!-- heisenbug-table: tools/instruments/heisenbug-table.sh --write -->'
+  end='<!-- /heisenbug-table -->'
+  grep -qF "$begin" "$CHAPTER" && grep -qF "$end" "$CHAPTER" || {
+    echo "heisenbug-table.sh: $CHAPTER has no heisenbug-table markers" >&2
+    exit 3
+  }
+  awk -v b="$begin" -v e="$end" -v t="$tmp/table" '
+    $0 == b { print; while ((getline l < t) > 0) print l; skip = 1; next }
+    $0 == e { skip = 0 }
+    !skip' "$CHAPTER" >"$tmp/chapter" && cat "$tmp/chapter" >"$CHAPTER"
+  echo "heisenbug-table: wrote the table into $CHAPTER" >&2
+fi

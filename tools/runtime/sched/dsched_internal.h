@@ -1,0 +1,65 @@
+/* dsched_internal.h -- what the scheduler's libuv side and thread side share;
+ * not part of the public API. */
+#ifndef DSCHED_INTERNAL_H
+#define DSCHED_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How the thread side picks among runnable threads. FIFO: no preemption
+ * (the running thread goes on while it can, else the oldest runnable one). */
+enum dsched_tstrategy {
+  DSCHED_T_NONE,
+  DSCHED_T_FIFO,
+  DSCHED_T_RANDOM,
+  DSCHED_T_PCT,
+  DSCHED_T_SCRIPT,
+  DSCHED_T_INTERACTIVE
+};
+
+/* interactive (dsched_play.c): asks the player which of the n options
+ * (items as an order: list names them, whats: where each stands) to take;
+ * infos: what else is pending. Returns the index chosen; never returns
+ * without a player's answer. */
+/* For the player: one line per live registered thread other than the
+ * token holder (where it stands), into buf[0..max); returns the count.
+ * Takes S_mu: call without it. */
+int dsched__thread_infos(char (*buf)[160], int max);
+/* The held requests, one line each, into buf[0..max); returns the count.
+ * Loop thread only. */
+int dsched__held_infos(char (*buf)[160], int max);
+
+int dsched__ask(const char *kind, int n, const char *const *items,
+               const char *const *whats, int ninfo,
+               const char *const *infos);
+
+void dsched__record(const char *step);
+void dsched__threads_configure(enum dsched_tstrategy s, uint64_t seed,
+                              unsigned depth, unsigned pct_steps,
+                              int lenient);
+void dsched__threads_reset(void);
+/* Appends a "NAME" or "NAME@POINT" step (checked by spec_parse()) to the
+ * thread script; step is its place in the whole order: list, counted from
+ * 1, for messages. Call before dsched__threads_configure(). */
+void dsched__script_add(const char *s, size_t n, unsigned step);
+void dsched__script_clear(void);
+
+/* The recorder (dsched_rec.c): with SCHED_LOG=FILE, dsched__rec is nonzero
+ * and the wrapped calls and the scheduler's choices are written to FILE in
+ * corrlog's schema. Each call is a no-op while dsched__rec is 0. */
+void dsched__rec_name(const char *name);
+void dsched__rec_thread_named(const char *name);
+void dsched__rec_thread(const char *ev, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+unsigned long dsched__rec_begin(const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void dsched__rec_event(unsigned long op, const char *kind, const char *ev,
+                      int status, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void dsched__rec_choice(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+/* Writes the trailer and closes FILE; called at exit and before the
+ * scheduler ends a run with _exit(). */
+void dsched__rec_close(void);
+
+#endif
