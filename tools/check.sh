@@ -238,12 +238,13 @@ check_fuzz() {
     [ -f "$src" ] || continue
     name=$(basename "$src" .c)
     lib=${name#fuzz_}
+    dir=$(echo tools/*/"$lib")
     bin=build/fuzz/$name
     mkdir -p build/fuzz
     runs=$((runs + 1))
     if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-        -iquote "tools/$lib" -iquote tools/runtime/corrlog "$src" \
-        $(ls tools/"$lib"/*.c | grep -v '/main\.c$') \
+        -iquote "$dir" -iquote tools/runtime/corrlog "$src" \
+        $(ls "$dir"/*.c | grep -v '/main\.c$') \
         -o "$bin" $(pkg-config --libs jansson) -lm >"$tmp/out" 2>&1; then
       fails=$((fails + 1)); echo "fuzz: $name does not build"; tail -n 20 "$tmp/out"
       continue
