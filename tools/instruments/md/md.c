@@ -191,6 +191,8 @@ const struct md_fence *md_fences(struct md_doc *doc, size_t *n) {
           .close =
               closed(doc, node) ? (size_t)cmark_node_get_end_line(node) : 0,
           .indent = col > 0 ? (size_t)col - 1 : 0,
+          .fence = c,
+          .fence_len = (size_t)len,
           .info = md_strdup(cmark_node_get_fence_info(node)),
           .text = md_strdup(cmark_node_get_literal(node)),
       };

@@ -16,6 +16,8 @@ struct md_fence {
   size_t open;      /* the opening fence's line */
   size_t close;     /* the closing fence's line; 0 when the block has none */
   size_t indent;    /* columns before the opening fence (a list item's too) */
+  char fence;       /* the fence's character: '`' or '~' */
+  size_t fence_len; /* and how many of them open (and close) it */
   const char *info; /* the info string, without the fence's blanks */
   const char *text; /* the content, each line ending in a newline, with the
                        indentation of its container and fence removed */
