@@ -184,8 +184,10 @@ static void label_excerpt(struct md_site *site, cmark_node *block,
     const char *region = colon ? colon + 1 : "";
     if (colon)
       *colon = '\0';
+    /* The source page anchors a region as #snippet-NAME. */
     char *frag = md_alloc(strlen(region) + 10);
-    sprintf(frag, *region ? "#snippet-%s" : "", region);
+    strcpy(frag, *region ? "#snippet-" : "");
+    strcat(frag, region);
     puts_(&b, "<p class=\"excerpt\">");
     put_srclink(&b, site, v, frag, name);
     if (*region) {

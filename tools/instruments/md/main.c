@@ -59,12 +59,22 @@ static char *slurp(const char *path) {
   char *s = malloc(cap);
   while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
     len += n;
-    if (len + 1 == cap)
-      s = realloc(s, cap *= 2);
+    if (len + 1 == cap) {
+      char *more = realloc(s, cap *= 2);
+      if (!more)
+        free(s);
+      s = more;
+    }
   }
+  int err = ferror(f);
   fclose(f);
-  if (s)
-    s[len] = '\0';
+  if (!s || err) {
+    fprintf(stderr, "md: cannot read %s: %s\n", path,
+            s ? "read error" : strerror(ENOMEM));
+    free(s);
+    return NULL;
+  }
+  s[len] = '\0';
   return s;
 }
 
