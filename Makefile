@@ -26,6 +26,7 @@ CLANG   ?= clang
 UV_LIBS  = $(or $(shell pkg-config --libs libuv 2>/dev/null),-luv)
 CR_LIBS  = $(or $(shell pkg-config --libs criterion 2>/dev/null),-lcriterion)
 JS_LIBS  = $(or $(shell pkg-config --libs jansson 2>/dev/null),-ljansson)
+MD_LIBS  = $(or $(shell pkg-config --libs libcmark-gfm 2>/dev/null),-lcmark-gfm -lcmark-gfm-extensions)
 
 OPT      ?= -O2
 SAN      ?=
@@ -36,7 +37,8 @@ WARN     := -Wall -Wextra $(if $(SAN),,-Werror)
 CFLAGS   ?= -g $(OPT)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
              -MMD -MP -iquote tools/runtime/corrlog -iquote tools/runtime/sched -iquote tools/instruments/hunt \
-             -iquote tools/instruments/trace -iquote tools/runtime/proc
+             -iquote tools/instruments/trace -iquote tools/runtime/proc \
+             -iquote tools/instruments/md
 LDLIBS   = $(UV_LIBS) $(JS_LIBS) -lpthread -ldl -lm
 
 ifeq ($(V),1)
@@ -73,6 +75,12 @@ own_lib = $(filter $(B)/lib/lib$(1).a,$(TOOL_LIBS))
 # libsched.a alone).
 base_libs = $(if $(filter gallery hunt doccheck,$(1)),$(B)/lib/libproc.a $(B)/lib/libsched.a,$(BASE_LIBS))
 
+# What a tool links beyond those, by tool (and its test): cmark-gfm only
+# where Markdown is read (tools/instruments/md, for doccheck and the book).
+TOOL_DEPS_doccheck := $(B)/lib/libmd.a
+TOOL_LDLIBS_doccheck = $(MD_LIBS)
+TOOL_LDLIBS_md = $(MD_LIBS)
+
 define tool_lib
 $(B)/lib/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(filter-out $(call tool_path,$(1))/main.c,$(wildcard $(call tool_path,$(1))/*.c)))
 	$$(call say,AR,$$@)mkdir -p $$(@D) && rm -f $$@ && ar rcs $$@ $$^
@@ -80,8 +88,8 @@ endef
 $(foreach d,$(TOOL_LIBS_DIRS),$(eval $(call tool_lib,$(d))))
 
 define tool_prog
-$(B)/$(1): $(B)/obj/$(call tool_path,$(1))/main.o $(call own_lib,$(1)) $(call base_libs,$(1))
-	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LDLIBS)
+$(B)/$(1): $(B)/obj/$(call tool_path,$(1))/main.o $(call own_lib,$(1)) $(call base_libs,$(1)) $(TOOL_DEPS_$(1))
+	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(TOOL_LDLIBS_$(1)) $$(LDLIBS)
 endef
 $(foreach p,$(patsubst $(B)/%,%,$(TOOL_PROGS)),$(eval $(call tool_prog,$(p))))
 
@@ -133,8 +141,8 @@ $(SCENARIO_TESTS):
 # Tool tests: tests/test_tool_X.c is the Criterion program build/tests/tool-X.
 TOOL_TESTS := $(patsubst tests/test_tool_%.c,$(B)/tests/tool-%,$(wildcard tests/test_tool_*.c))
 define tool_test
-$(B)/tests/tool-$(1): $(B)/obj/tests/test_tool_$(1).o $(call own_lib,$(1)) $(BASE_LIBS)
-	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(CR_LIBS) $$(LDLIBS)
+$(B)/tests/tool-$(1): $(B)/obj/tests/test_tool_$(1).o $(call own_lib,$(1)) $(BASE_LIBS) $(TOOL_DEPS_$(1))
+	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(CR_LIBS) $$(TOOL_LDLIBS_$(1)) $$(LDLIBS)
 endef
 $(foreach t,$(patsubst $(B)/tests/tool-%,%,$(TOOL_TESTS)),$(eval $(call tool_test,$(t))))
 

@@ -389,6 +389,26 @@ dc commands open.md
 check "an unterminated fence is bad input for commands too" 2 \
   "open.md:3: unterminated code block"
 
+# Blocks are what Markdown reads: a fence inside an HTML comment is text,
+# one inside a block quote is a block, kept in the quote by --refresh.
+printf '<!--\n```sh\nfalse\n```\n-->\n\n```sh\ntrue\n```\n' >comment.md
+dc commands comment.md
+check "a fence inside an HTML comment is no block" 0 \
+  "doccheck: 1 passed, 0 failed"
+printf '# q\n\n> Quoted:\n>\n> ```c snippet=src/a.c:inner\n' >quote.md
+printf '>   return 1;\n> ```\n' >>quote.md
+dc snippets quote.md
+check "an excerpt inside a block quote is checked" 1 \
+  "quote.md:5: snippet src/a.c:inner differs from the source"
+dc snippets --refresh quote.md
+want=">   $(sed -n 's/^  return/return/p' src/a.c)"
+if [ "$rc" -eq 0 ] && grep -qxF "$want" quote.md &&
+  grep -qx '> ```' quote.md; then
+  ok "--refresh keeps a refreshed excerpt inside its block quote"
+else
+  notok "--refresh keeps a refreshed excerpt inside its block quote"
+fi
+
 dc snippets missing.md
 check "an unreadable chapter is bad input" 2 "cannot read missing.md"
 dc snippets --bogus ch.md

@@ -7,7 +7,7 @@ set -u
 usage() {
   cat <<'EOF'
 usage: tools/instruments/book/build.sh [--no-figures] [-o DIR]
-Renders chapters/*.md with cmark-gfm into DIR (default build/book):
+Renders chapters/*.md with build/md (cmark-gfm) into DIR (default build/book):
 index.html (the start page), one NN-slug.html per chapter, book.css,
 src/ (the source files the chapters link to, as pages), and, for each
 scenario with a bug and a fix build in build/bin, the timelines of one
@@ -17,7 +17,7 @@ figures/NN-bug.svg (and -fix), shown in the scenario's chapter.
   -o DIR         write the book to DIR (removed and rebuilt)
   -h, --help     this text
 Run after `make all`. Exit: 0 built (figures that cannot be made are
-skipped with a warning), 2 usage, 3 setup failure (cmark-gfm missing,
+skipped with a warning), 2 usage, 3 setup failure (build/md not built,
 no chapters, cannot write DIR).
 EOF
 }
@@ -44,8 +44,9 @@ cd "$root" || exit 3
 here=tools/instruments/book
 B=${B:-build}
 
-command -v cmark-gfm >/dev/null 2>&1 || {
-  echo "book: cmark-gfm is not installed (apt-get install cmark-gfm)" >&2
+# The Markdown reader: titles and pages from cmark-gfm's syntax tree.
+[ -x "$B/md" ] || {
+  echo "book: $B/md is not built (run make first)" >&2
   exit 3
 }
 case $out in
@@ -80,13 +81,8 @@ rm -rf "$out" && mkdir -p "$out/src" "$out/figures" "$out/logs" || {
 }
 cp "$here/book.css" "$out/book.css" || exit 3
 
-# title FILE: the text of the first "# " heading outside code fences,
-# HTML-escaped, with Markdown's backticks and emphasis marks removed.
-title() {
-  awk '/^(```|~~~)/ { fence = !fence; next }
-       !fence && /^# / { sub(/^# +/, ""); sub(/ +#+ *$/, ""); print; exit }' "$1" |
-    sed 's/[`*]//g; s/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g'
-}
+# title FILE: the text of its first level-1 heading, HTML-escaped.
+title() { html "$("$B/md" title "$1" 2>/dev/null)"; }
 : >"$tmp/titles"
 while read -r c; do
   t=$(title "chapters/$c.md")
@@ -264,15 +260,17 @@ prev=
 while IFS='	' read -r c t; do
   fig=
   [ -s "$tmp/$c.fig" ] && fig=$tmp/$c.fig
-  cmark-gfm --full-info-string -e table -e strikethrough -e autolink "chapters/$c.md" >"$tmp/body" || {
-    echo "book: cmark-gfm failed on chapters/$c.md" >&2
+  # The page: heading ids, links to chapters and source pages, excerpts'
+  # origins, the figures and the folded answers (tools/instruments/md).
+  "$B/md" html --known "$tmp/known" --chapters "$chapters" --here chapters \
+    --refs "$tmp/refs" --figures "$fig" "chapters/$c.md" >"$tmp/body" || {
+    echo "book: build/md cannot render chapters/$c.md" >&2
     exit 3
   }
   next=$(awk -F '	' -v c="$c" 'found { print $1; exit } $1 == c { found = 1 }' "$tmp/titles")
   {
     page_head "" "$c" "$t"
-    awk -f "$here/post.awk" -v known="$tmp/known" -v chapters="$chapters" \
-      -v here=chapters -v refs="$tmp/refs" -v figfile="$fig" -v name="chapters/$c.md" "$tmp/body"
+    cat "$tmp/body"
     printf '<nav class="pager">'
     [ -n "$prev" ] && printf '<a rel="prev" href="%s.html">&larr; %s</a>' "$prev" "$(grep "^$prev	" "$tmp/titles" | cut -f 2)"
     [ -n "$next" ] && printf '<a rel="next" href="%s.html">%s &rarr;</a>' "$next" "$(grep "^$next	" "$tmp/titles" | cut -f 2)"
