@@ -31,45 +31,98 @@ struct key {
   size_t offset; /* of the field in struct scenario */
   int required;
   const char *doc;
+  int min, max; /* an int's bounds */
 };
 
 #define F(field) offsetof(struct scenario, field)
 static const struct key keys[] = {
-    {"title", T_STRING, F(title), 1,
-     "the scenario's title; its chapter's H1 is \"NN title\" and the "
-     "README's table row shows it (make readme)"},
-    {"theme", T_STRING, F(theme), 1,
-     "the kind of pitfall: lost ordering, "
-     "latent race, ..."},
-    {"chapter", T_STRING, F(chapter), 1, "the chapter that teaches it"},
-    {"wrong", T_STRING, F(wrong), 1, "what goes wrong, one sentence"},
-    {"look", T_STRING, F(look), 1, "what to look at when it fails"},
-    {"hunt_timeout", T_INT, F(hunt_timeout), 1,
-     "seconds one run may take before hunt, run, tour and try call it a "
-     "hang (1..3600)"},
-    {"compare_schedule", T_SCHEDULE, F(compare_schedule), 1,
-     "the script under which one run of the bug breaks its invariant: "
-     "compare, try, run's hang hint and the book's figures use it"},
-    {"compare_fix_schedule", T_SCHEDULE, F(compare_fix_schedule), 0,
-     "the same interleaving as a script the fix fits, where "
-     "compare_schedule does not"},
-    {"hang", T_STRING, F(hang), 0,
-     "what it means when the bug's run makes no progress (a deadlock the "
-     "scenario teaches)"},
-    {"sanitizer_lesson", T_SANITIZER, F(sanitizer_lesson), 0,
-     "address or thread: the sanitizer whose report on the bug is the "
-     "lesson (make check requires it)"},
-    {"sanitizer_lesson_args", T_LIST, F(sanitizer_lesson_args), 0,
-     "the bug's arguments under which that report is certain"},
-    {"tsan_sync_options", T_LIST, F(tsan_sync_options), 0,
-     "TSAN_OPTIONS added for the sync twin in make check"},
-    {"stress_args", T_LIST, F(stress_args), 0,
-     "the fix's arguments for make check's 10,000-run stress"},
-    {"figure_args", T_LIST, F(figure_args), 0,
-     "the programs' arguments for the book's two figures (small runs)"},
-    {"figure_schedule", T_SCHEDULE, F(figure_schedule), 0,
-     "the figures' script, where compare_schedule does not fit their "
-     "arguments"},
+    {.name = "title",
+     .type = T_STRING,
+     .offset = F(title),
+     .required = 1,
+     .doc = "the scenario's title; its chapter's H1 is \"NN title\" and the "
+            "README's table row shows it (make readme)"},
+    {.name = "theme",
+     .type = T_STRING,
+     .offset = F(theme),
+     .required = 1,
+     .doc =
+         "the kind of pitfall (lost ordering, latent race, ...); its chapter's "
+         "'Scenario' line names it (make readme)"},
+    {.name = "chapter",
+     .type = T_STRING,
+     .offset = F(chapter),
+     .required = 1,
+     .doc = "the chapter that teaches it"},
+    {.name = "wrong",
+     .type = T_STRING,
+     .offset = F(wrong),
+     .required = 1,
+     .doc = "what goes wrong, one sentence"},
+    {.name = "look",
+     .type = T_STRING,
+     .offset = F(look),
+     .required = 1,
+     .doc = "what to look at when it fails"},
+    {.name = "hunt_timeout",
+     .type = T_INT,
+     .offset = F(hunt_timeout),
+     .required = 1,
+     .doc = "seconds one run may take before hunt, run, tour and try call it a "
+            "hang (1..3600)",
+     .min = 1,
+     .max = 3600},
+    {.name = "compare_schedule",
+     .type = T_SCHEDULE,
+     .offset = F(compare_schedule),
+     .required = 1,
+     .doc = "the script under which one run of the bug breaks its invariant: "
+            "compare, try, run's hang hint and the book's figures use it"},
+    {.name = "compare_fix_schedule",
+     .type = T_SCHEDULE,
+     .offset = F(compare_fix_schedule),
+     .required = 0,
+     .doc = "the same interleaving as a script the fix fits, where "
+            "compare_schedule does not"},
+    {.name = "hang",
+     .type = T_STRING,
+     .offset = F(hang),
+     .required = 0,
+     .doc =
+         "what it means when the bug's run makes no progress (a deadlock the "
+         "scenario teaches)"},
+    {.name = "sanitizer_lesson",
+     .type = T_SANITIZER,
+     .offset = F(sanitizer_lesson),
+     .required = 0,
+     .doc = "address or thread: the sanitizer whose report on the bug is the "
+            "lesson (make check requires it)"},
+    {.name = "sanitizer_lesson_args",
+     .type = T_LIST,
+     .offset = F(sanitizer_lesson_args),
+     .required = 0,
+     .doc = "the bug's arguments under which that report is certain"},
+    {.name = "tsan_sync_options",
+     .type = T_LIST,
+     .offset = F(tsan_sync_options),
+     .required = 0,
+     .doc = "TSAN_OPTIONS added for the sync twin in make check"},
+    {.name = "stress_args",
+     .type = T_LIST,
+     .offset = F(stress_args),
+     .required = 0,
+     .doc = "the fix's arguments for make check's 10,000-run stress"},
+    {.name = "figure_args",
+     .type = T_LIST,
+     .offset = F(figure_args),
+     .required = 0,
+     .doc = "the programs' arguments for the book's two figures (small runs)"},
+    {.name = "figure_schedule",
+     .type = T_SCHEDULE,
+     .offset = F(figure_schedule),
+     .required = 0,
+     .doc = "the figures' script, where compare_schedule does not fit their "
+            "arguments"},
 };
 #undef F
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -145,10 +198,10 @@ static int store(struct pending *p, struct scenario *s, const char *path,
   case T_INT:
     errno = 0;
     v = strtol(p->text, &end, 10);
-    if (errno || *end || v < 1 || v > 3600)
+    if (errno || *end || v < p->k->min || v > p->k->max)
       return fail(err, len, path, p->line,
-                  "%s: '%s' is not a whole number of seconds in 1..3600",
-                  p->k->name, p->text);
+                  "%s: '%s' is not a whole number in %d..%d", p->k->name,
+                  p->text, p->k->min, p->k->max);
     *(int *)field = (int)v;
     return 0;
   case T_SCHEDULE:
