@@ -239,6 +239,9 @@ snippets: $(B)/doccheck ## refresh code excerpts in chapters from the source
 outputs: $(B)/doccheck ## refresh the chapters' sample outputs from their commands
 	$(Q)$(B)/doccheck commands --refresh chapters/*.md
 
+readme: $(B)/gallery ## write the README's scenario rows and chapter titles from bugs/*/scenario.conf
+	$(Q)tools/instruments/scenario-docs.sh --write
+
 format: ## apply .clang-format to the workbook's C sources
 	clang-format -i $(wildcard tools/*/*/*.c tools/*/*/*.h bugs/*/*.c bugs/*/*.h fixes/*/*.c tests/*.c)
 
@@ -249,7 +252,7 @@ help: ## list every target with one line each
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(SELF) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  make %-11s %s\n", $$1, $$2 }'
 
-.PHONY: all deps run test check check-book bench corrlog-amalgamation book snippets outputs format clean help
+.PHONY: all deps run test check check-book bench corrlog-amalgamation book snippets outputs readme format clean help
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -70,11 +70,15 @@ else
 fi
 
 # The scratch tree: build/gallery (a copy: it finds its programs next to
-# itself), and stand-ins for every program it runs.
+# itself), the scenario files it reads, and stand-ins for every program it
+# runs.
 R=$T/root
 mkdir -p "$R/build/bin" "$R/build/tests"
 cp "$G" "$R/build/gallery"
-for s in $($G list | sed -n 's/^\([0-9][0-9]-[a-z-]*\) .*/\1/p'); do
+for f in bugs/*/scenario.conf; do
+  mkdir -p "$R/${f%/*}" && cp "$f" "$R/$f"
+done
+for s in $($G info --json | jq -r '.[].name'); do
   for v in sync bug fix; do
     printf '#!/bin/sh\nexit 0\n' >"$R/build/bin/$s-$v"
     printf '#!/bin/sh\nexit %d\n' "$([ $v = bug ] && echo 1 || echo 0)" \

@@ -97,6 +97,9 @@ check "compare 12 stopped by SIGTERM leaves no process and no file" 143
 R=$W/root
 mkdir -p "$R/build/tests"
 cp "$G" "$R/build/gallery"
+for f in bugs/*/scenario.conf; do
+  mkdir -p "$R/${f%/*}" && cp "$f" "$R/$f"
+done
 printf '%s\n' '#!/bin/sh' 'f=$(mktemp "$TMPDIR/expose-standin-XXXXXX")' \
   'trap '"'"'rm -f "$f"; exit 143'"'"' INT TERM' 'sleep 300 &' 'wait' \
   >"$R/build/tests/13-lock-order-bug"

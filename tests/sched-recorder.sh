@@ -17,9 +17,14 @@ status=0 n=0
 caption="recorded by the scheduler, not by the program"
 fail() { echo "FAIL $*"; status=1; }
 
-for d in bugs/[0-9][0-9]-*/; do
-  nn=$(basename "$d" | cut -c1-2)
-  sched=$("$B"/gallery show "$nn" | sed -n 's/.*forced schedule (compare): //p')
+# Each scenario's forced schedule is its compare_schedule
+# (bugs/NN-slug/scenario.conf, through build/gallery info --json).
+"$B"/gallery info --json >"$dir/scenarios.json" ||
+  { echo "sched-recorder.sh: build/gallery info --json failed" >&2; exit 3; }
+# (Schedules hold no blanks: one word per scenario.)
+for row in $(jq -r '.[] | "\(.name)=\(.compare_schedule)"' "$dir/scenarios.json"); do
+  nn=$(echo "$row" | cut -c1-2)
+  sched=${row#*=}
   for v in bug fix; do
     log=$dir/$nn-$v.jsonl
     rc=2

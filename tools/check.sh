@@ -15,21 +15,6 @@ DETERMINISM_RUNS=${DETERMINISM_RUNS:-100}
 CHECKS=${CHECKS:-asan tsan valgrind stress fuzz determinism tourload preload}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
-# Scenarios whose bug *is* a sanitizer report: there the report is the
-# lesson, and its absence would be the failure.
-ASAN_LESSON="07-use-after-close"
-TSAN_LESSON="06-lost-update"
-# lesson_args NN-slug: arguments under which the lesson's report is certain
-# (06 races on every run with enough jobs; with the default 64 the threads
-# often do not overlap at all. 07's gate holds every reply until its
-# client has gone).
-lesson_args() {
-  case $1 in
-  06-lost-update) echo "--jobs 1000" ;;
-  07-use-after-close) echo "--gate" ;;
-  esac
-}
-
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check.XXXXXX")
 hog=""
 cleanup() {
@@ -48,10 +33,29 @@ record() {
   [ "$3" -eq 0 ] || total_fail=$((total_fail + 1))
 }
 now() { date +%s; }
-scenarios() {
-  for d in bugs/[0-9][0-9]-*/; do
-    [ -f "$d/main.c" ] && basename "$d"
-  done
+
+# Every scenario's facts come from its bugs/NN-slug/scenario.conf, read
+# through the gallery (build/gallery info --keys says what each key means).
+if ! build/gallery info --json >"$tmp/scenarios.json"; then
+  echo "check.sh: build/gallery info --json failed (make first)" >&2
+  exit 3
+fi
+scenarios() { jq -r '.[].name' "$tmp/scenarios.json"; }
+# fact NN-slug KEY: the key's value, a list as its words on one line.
+fact() {
+  jq -r --arg s "$1" --arg k "$2" '.[] | select(.name == $s) | .[$k] |
+    if type == "array" then join(" ") elif . == null then "" else . end' \
+    "$tmp/scenarios.json"
+}
+# lesson NN-slug SANITIZER: runs the bug whose report by SANITIZER
+# (address, thread) is its lesson (sanitizer_lesson), under the arguments
+# that make the report certain, into $tmp/out; returns 1 when it is not
+# such a scenario.
+lesson() {
+  [ "$(fact "$1" sanitizer_lesson)" = "$2" ] || return 1
+  runs=$((runs + 1))
+  "$B/bin/$1-bug" $(fact "$1" sanitizer_lesson_args) >"$tmp/out" 2>&1
+  return 0
 }
 # clean FILE: no sanitizer or valgrind complaint in FILE
 clean() {
@@ -95,28 +99,25 @@ check_asan() {
           tail -n 20 "$tmp/out"
       fi
     done
-    case " $ASAN_LESSON " in *" $s "*)
-      runs=$((runs + 1))
-      "$B/bin/$s-bug" $(lesson_args "$s") >"$tmp/out" 2>&1
+    if lesson "$s" address; then
       if grep -q 'ERROR: AddressSanitizer' "$tmp/out"; then
         echo "asan: $s-bug: reports $(grep -o 'AddressSanitizer: [a-z-]*' "$tmp/out" | head -n 1), as it must"
       else
         fails=$((fails + 1)); echo "asan: $s-bug: no AddressSanitizer report (the lesson is missing)"
-      fi ;;
-    esac
+      fi
+    fi
   done
   unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
   record "asan+ubsan (suite, sync, fix)" "$runs" "$fails" $(($(now) - t0))
 }
 
-# tsan_extra NN-slug-VARIANT: TSan options for one program. 13's sync twin
-# takes both lock orders on its one thread by design (chapter 13): it cannot
-# deadlock, but TSan's lock-order graph does not know threads, so only its
-# deadlock detector is turned off; race detection stays on.
+# tsan_extra NN-slug VARIANT: TSan options for one program, with a leading
+# blank: a sync twin's tsan_sync_options (13's takes both lock orders on its
+# one thread by design).
 tsan_extra() {
-  case $1 in
-  13-lock-order-sync) echo " detect_deadlocks=0" ;;
-  esac
+  [ "$2" = sync ] || return 0
+  o=$(fact "$1" tsan_sync_options)
+  [ -z "$o" ] || echo " $o"
 }
 
 check_tsan() {
@@ -137,7 +138,7 @@ check_tsan() {
     for v in sync fix; do
       for i in 1 2 3; do
         runs=$((runs + 1))
-        TSAN_OPTIONS="$TSAN_OPTIONS$(tsan_extra "$s-$v")" "$B/bin/$s-$v" >"$tmp/out" 2>&1
+        TSAN_OPTIONS="$TSAN_OPTIONS$(tsan_extra "$s" "$v")" "$B/bin/$s-$v" >"$tmp/out" 2>&1
         rc=$?
         if [ "$rc" -ne 0 ] || ! clean "$tmp/out"; then
           fails=$((fails + 1))
@@ -146,15 +147,13 @@ check_tsan() {
         fi
       done
     done
-    case " $TSAN_LESSON " in *" $s "*)
-      runs=$((runs + 1))
-      "$B/bin/$s-bug" $(lesson_args "$s") >"$tmp/out" 2>&1
+    if lesson "$s" thread; then
       if grep -q 'WARNING: ThreadSanitizer: data race' "$tmp/out"; then
         echo "tsan: $s-bug: reports a data race, as it must"
       else
         fails=$((fails + 1)); echo "tsan: $s-bug: no data race reported (the lesson is missing)"
-      fi ;;
-    esac
+      fi
+    fi
   done
   # The tools' own TSan checks (plain programs: Criterion cannot run under
   # TSan), each a tests/check-*tsan*.sh script.
@@ -200,32 +199,29 @@ check_valgrind() {
   record "valgrind memcheck" "$runs" "$fails" $(($(now) - t0))
 }
 
-# stress_args NN-slug: a smaller workload for the 10,000-run stress where
-# one default run takes most of a second (the race is the same at any size
-# the scenario's test uses).
-stress_args() {
-  case $1 in
-  08-coalesced-wakeup) echo "--messages 50" ;;
-  12-unbounded-fanout) echo "--files 200" ;;
-  esac
-}
-
 check_stress() {
   t0=$(now)
   runs=0 fails=0
   echo "== stress: every fix under hunt --perturb pct --runs $STRESS_RUNS"
   for s in $(scenarios); do
+    # The fix's stress_args: a smaller workload where one default run
+    # takes most of a second (the race is the same at any size).
+    rm -f "$tmp/hunt.json"
     build/hunt --perturb pct --runs "$STRESS_RUNS" --count-all --quiet \
-      --setup-codes 2,3 \
-      --timeout 30 --jobs "$JOBS" -- "build/bin/$s-fix" $(stress_args "$s") \
+      --setup-codes 2,3 --json "$tmp/hunt.json" \
+      --timeout 30 --jobs "$JOBS" -- "build/bin/$s-fix" $(fact "$s" stress_args) \
       >"$tmp/out" 2>&1
     rc=$?
-    n=$(sed -n 's/^runs: *\([0-9]*\).*/\1/p' "$tmp/out")
-    f=$(sed -n 's/^failures: *\([0-9]*\).*/\1/p' "$tmp/out")
+    # A hunt that wrote no summary counts as one failure of zero runs.
+    n=$(jq -r '.runs' "$tmp/hunt.json" 2>/dev/null)
+    f=$(jq -r '.failures' "$tmp/hunt.json" 2>/dev/null)
     runs=$((runs + ${n:-0}))
     fails=$((fails + ${f:-1}))
     echo "stress: $s-fix: ${n:-?} runs, ${f:-?} failures (hunt exit $rc)"
-    grep -iE 'upper bound|95%' "$tmp/out" | head -n 2 | sed 's/^/    /'
+    jq -r 'def pct: (. * 10000 | round) / 100 | tostring + "%";
+      if .ci95 then "    failure rate \(.rate | pct), 95% interval \(.ci95[0] | pct) .. \(.ci95[1] | pct)" else empty end,
+      if .failures == 0 and .zero_fail_bound95 then "    no failure: the rate is below \(.zero_fail_bound95 | pct) at 95% confidence" else empty end' \
+      "$tmp/hunt.json" 2>/dev/null
   done
   record "stress: fixes, pct, $STRESS_RUNS each" "$runs" "$fails" $(($(now) - t0))
 }

@@ -25,12 +25,14 @@ for a in "$@"; do
 done
 [ -r "$list" ] || { echo "deps: cannot read $list" >&2; exit 3; }
 
-# present CHECK: whether the program is on PATH or pkg-config finds the
-# library. Without pkg-config every pc: line counts as missing, and its
+# present CHECK: whether the program is on PATH, pkg-config finds the
+# library (pc:MODULE), or the file exists (file:PATH, for a library that
+# ships no .pc file). Without pkg-config every pc: line counts as missing, and its
 # package is installed along with pkg-config: harmless if it was there.
 present() {
   case $1 in
   pc:*) pkg-config --exists "${1#pc:}" 2>/dev/null ;;
+  file:*) [ -e "${1#file:}" ] ;;
   *) command -v "$1" >/dev/null 2>&1 ;;
   esac
 }

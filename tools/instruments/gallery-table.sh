@@ -26,31 +26,36 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/gallery-table.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-# hunt_rate MODE RUNS SECONDS TIMEOUT PROGRAM: prints "rate% [lo–hi%] (f/n)".
+# hunt_rate MODE RUNS SECONDS TIMEOUT PROGRAM: prints "rate% [lo–hi%] (f/n)",
+# from hunt's JSON summary.
 hunt_rate() {
+  rm -f "$tmp/hunt.json"
   build/hunt --perturb "$1" --runs "$2" --count-all --max-time "$3" \
-    --setup-codes 2,3 --quiet --timeout "$4" -- "$5" >"$tmp/out" 2>&1
-  n=$(sed -n 's/^runs: *\([0-9]*\).*/\1/p' "$tmp/out")
-  f=$(sed -n 's/^failures: *\([0-9]*\).*/\1/p' "$tmp/out")
-  r=$(sed -n 's/^failure rate: *\([0-9.]*%\) (95% Wilson interval \([0-9.]*%\) \.\. \([0-9.]*%\)).*/\1 [\2–\3]/p' "$tmp/out")
-  if [ -z "$n" ]; then
-    echo "not measured"
-  else
-    echo "$r ($f/$n)"
-  fi
+    --setup-codes 2,3 --quiet --timeout "$4" --json "$tmp/hunt.json" \
+    -- "$5" >"$tmp/out" 2>&1
+  jq -r 'def pct: (. * 10000 | round) as $c |
+      "\($c / 100 | floor).\($c % 100 | tostring | if length < 2 then "0" + . else . end)%";
+    if (.runs // 0) == 0 or .rate == null then "not measured"
+    else "\(.rate | pct) [\(.ci95[0] | pct)–\(.ci95[1] | pct)] (\(.failures)/\(.runs))"
+    end' "$tmp/hunt.json" 2>/dev/null || echo "not measured"
 }
+
+# The scenarios' facts, from their bugs/NN-slug/scenario.conf files.
+if ! build/gallery info --json >"$tmp/scenarios.json"; then
+  echo "gallery-table.sh: build/gallery info --json failed (make first)" >&2
+  exit 3
+fi
 
 table=$tmp/table.md
 {
   echo "| scenario | natural | random | PCT (depth 3) | expose |"
   echo "|----------|---------|--------|---------------|--------|"
 } >"$table"
-for d in bugs/[0-9][0-9]-*/; do
-  s=$(basename "$d")
+for s in $(jq -r '.[].name' "$tmp/scenarios.json"); do
   [ -x "build/bin/$s-bug" ] || continue
   n=${s%%-*}
-  to=$(build/gallery show "$n" 2>/dev/null | sed -n 's/^  hunt timeout: \([0-9.]*\).*/\1/p')
-  to=${to:-10}
+  to=$(jq -r --arg s "$s" '.[] | select(.name == $s) | .hunt_timeout' \
+    "$tmp/scenarios.json")
   echo "gallery-table: $s ..." >&2
   nat=$(hunt_rate none "$NATURAL_RUNS" "$NATURAL_SECONDS" "$to" "build/bin/$s-bug")
   rnd=$(hunt_rate random "$PERTURBED_RUNS" 120 "$to" "build/bin/$s-bug")

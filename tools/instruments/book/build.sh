@@ -11,7 +11,7 @@ Renders chapters/*.md with build/md (cmark-gfm) into DIR (default build/book):
 index.html (the start page), one NN-slug.html per chapter, book.css,
 src/ (the source files the chapters link to, as pages), and, for each
 scenario with a bug and a fix build in build/bin, the timelines of one
-run of each under the scenario's expose schedule: logs/NN-bug.jsonl,
+run of each under the scenario's forced schedule: logs/NN-bug.jsonl,
 figures/NN-bug.svg (and -fix), shown in the scenario's chapter.
   --no-figures   do not run the scenarios (no logs, no figures)
   -o DIR         write the book to DIR (removed and rebuilt)
@@ -138,39 +138,38 @@ EOF
 page_foot() { printf '</main>\n</body>\n</html>\n'; }
 
 # The figures: for each scenario built with a bug and a fix, one run of
-# each under the schedule its expose test uses, rendered as swimlanes.
-# expose_schedule NN: the schedule the scenario's comparison runs under,
-# as `build/gallery show NN` prints it, or nothing.
-expose_schedule() {
-  "$B/gallery" show "$1" 2>/dev/null |
-    sed -n 's/^  forced schedule (compare): *//p'
-}
-# figure NN VARIANT SCHEDULE ARGS: runs it, renders the SVG, and appends
+# each under its forced schedule, rendered as swimlanes. What to run comes
+# from the scenario's file (bugs/NN-slug/scenario.conf, read through
+# `build/gallery info --json`): figure_args, small runs, so that each
+# figure can be read at 100% in a chapter (at most 20 lanes, every bar's
+# messages on it; tests/check-book.sh measures them), under
+# compare_schedule, or figure_schedule where that one does not fit them.
+# A bug that logs nothing itself is drawn from the scheduler's record.
+# figure NN VARIANT SCHEDULE OWN ARGS: runs it, renders the SVG, and appends
 # the <figure> to $tmp/fig.html (a note instead when it cannot, with a
-# warning). ARGS come from figures.conf; a --schedule there wins.
+# warning). OWN is 1 when SCHEDULE is the figures' own (figure_schedule),
+# which is kept; the compare schedule gives way to a natural run where it
+# leaves no log. ARGS are the program's.
 # The width a figure is drawn for: a chapter's text column (book.css:
 # main is 52rem wide with 2.5rem of padding each side, 752 px at 16 px).
 FIG_WIDTH=740
 figure() {
   log=$out/logs/$1-$2.jsonl
   svg=$out/figures/$1-$2.svg
-  extra=$4
+  own=$4
+  extra=${5:+-- $5}
   rm -f "$log"
   case $3 in
   *[!A-Za-z0-9_.:,-]*) q="'$3'" ;;
   *) q=$3 ;;
   esac
   set -f
-  case " $extra " in
-  *" --schedule "*)
-    run="build/gallery run $1 --$2 --log $log $extra"
-    timeout 60 "$B/gallery" run "$1" "--$2" --log "$log" $extra >"$out/logs/$1-$2.out" 2>&1
-    rc=$?
-    ;;
+  run="build/gallery run $1 --$2 --schedule $q --log $log${extra:+ $extra}"
+  timeout 60 "$B/gallery" run "$1" "--$2" --schedule "$3" --log "$log" $extra >"$out/logs/$1-$2.out" 2>&1
+  rc=$?
+  case $own in
+  1) ;;
   *)
-    run="build/gallery run $1 --$2 --schedule $q --log $log${extra:+ $extra}"
-    timeout 60 "$B/gallery" run "$1" "--$2" --schedule "$3" --log "$log" $extra >"$out/logs/$1-$2.out" 2>&1
-    rc=$?
     if [ ! -s "$log" ] || [ "$rc" = 2 ]; then
       # Some variants write no log under a schedule (their scheduled mode
       # runs on threads that do not log), and the bug's script need not
@@ -226,6 +225,8 @@ EOF
 if [ "$figs" = 1 ]; then
   if [ ! -x "$B/gallery" ] || [ ! -x "$B/trace" ]; then
     warn "build/gallery or build/trace is not built: no figures (run make first)"
+  elif ! "$B/gallery" info --json >"$tmp/scenarios.json"; then
+    warn "build/gallery info --json failed: no figures"
   else
     for bug in "$B"/bin/[0-9][0-9]-*-bug; do
       [ -x "$bug" ] || continue
@@ -233,18 +234,27 @@ if [ "$figs" = 1 ]; then
       scen=${scen%-bug}
       nn=${scen%%-*}
       [ -x "$B/bin/$scen-fix" ] || continue
-      ch=$("$B/gallery" show "$nn" 2>/dev/null | sed -n 's|^ *chapters/\([^ ]*\)\.md.*|\1|p' | head -n 1)
+      # fact KEY: the scenario's value, a list as its words.
+      fact() {
+        jq -r --arg s "$scen" --arg k "$1" '.[] | select(.name == $s) | .[$k] |
+          if type == "array" then join(" ") elif . == null then "" else . end' \
+          "$tmp/scenarios.json"
+      }
+      ch=$(fact chapter)
+      ch=${ch##*/}
+      ch=${ch%.md}
       [ -n "$ch" ] || ch=$scen
       if ! grep -qx "$ch" "$tmp/order"; then
         warn "no figures for $scen: its chapter chapters/$ch.md does not exist yet"
         continue
       fi
-      sched=$(expose_schedule "$nn")
-      [ -n "$sched" ] || sched=lifo
+      own=1
+      sched=$(fact figure_schedule)
+      [ -n "$sched" ] || { own=0; sched=$(fact compare_schedule); }
       : >"$tmp/fig.html"
-      args=$(awk -v n="$nn" '/^[ \t]*#/ { next } NF && $1 + 0 == n + 0 { $1 = ""; sub(/^ +/, ""); print; exit }' "$here/figures.conf" 2>/dev/null)
-      figure "$nn" bug "$sched" "$args"
-      figure "$nn" fix "$sched" "$args"
+      args=$(fact figure_args)
+      figure "$nn" bug "$sched" "$own" "$args"
+      figure "$nn" fix "$sched" "$own" "$args"
       if grep -q '<figure' "$tmp/fig.html"; then
         { printf '<div class="figures">\n'; cat "$tmp/fig.html"; printf '</div>\n'; } >>"$tmp/$ch.fig"
         echo "book: figures for $scen in $ch.html"

@@ -418,9 +418,9 @@ static int cmd_show(int argc, char **argv) {
          "  build/gallery compare %02d            bug against fix\n\n",
          s->id, s->id, s->id, s->id, s->id);
   printf("what to look at:\n  %s\n\n", s->look);
-  printf("presets:\n  hunt timeout: %s s per run\n  forced schedule (compare): "
+  printf("presets:\n  hunt timeout: %d s per run\n  forced schedule (compare): "
          "%s\n",
-         s->hunt_timeout, s->expose_schedule);
+         s->hunt_timeout, s->compare_schedule);
   return 0;
 }
 
@@ -477,7 +477,7 @@ static void explain_hang(const struct scenario *s, int variant,
               "scheduler,\n         whose watchdog reports it:\n"
               "           build/gallery run %02d --bug --schedule %s\n"
               "           build/gallery expose %02d\n",
-              s->id, s->expose_schedule, s->id);
+              s->id, s->compare_schedule, s->id);
     return;
   }
   fprintf(stderr, "the run was stopped. This variant is not expected to "
@@ -564,7 +564,7 @@ static int cmd_run(int argc, char **argv) {
           variants[variant], sched ? " under schedule " : "",
           sched ? sched : "");
   c.sched = sched ? sched : getenv("SCHED");
-  c.timeout_s = atof(s->hunt_timeout);
+  c.timeout_s = (double)s->hunt_timeout;
   rc = run_child(cargv, &c);
   if (logp)
     gallery_schedlog_end(logp, schedlog, log, 0);
@@ -584,7 +584,7 @@ static int cmd_run(int argc, char **argv) {
 static int cmd_hunt(int argc, char **argv) {
   const struct scenario *s;
   const char *given = NULL;
-  char prog[PATH_MAX], hunt[PATH_MAX], *hargv[80];
+  char prog[PATH_MAX], hunt[PATH_MAX], *hargv[80], timeout[16];
   int variant = 1, n = 0, has_timeout = 0, has_codes = 0, rc;
   struct child c = {0};
 
@@ -624,7 +624,8 @@ static int cmd_hunt(int argc, char **argv) {
   }
   if (!has_timeout) {
     hargv[n++] = "--timeout";
-    hargv[n++] = (char *)s->hunt_timeout;
+    snprintf(timeout, sizeof timeout, "%d", s->hunt_timeout);
+    hargv[n++] = timeout;
   }
   /* The workbook's programs exit 2 on usage and 3 on setup failure:
    * neither is the bug. */
@@ -744,13 +745,13 @@ static int compare_row(const struct scenario *s, int variant,
     struct child c = {0};
     c.sched = sched;
     c.quiet = 2;
-    c.timeout_s = atof(s->hunt_timeout);
+    c.timeout_s = (double)s->hunt_timeout;
     int rc = run_child(cargv, &c);
     t[r] = c.elapsed_s;
     bugs += exit_code(rc) == 1;
     other += exit_code(rc) > 1;
     if (rc == RC_HANG)
-      snprintf(last, sizeof last, "no progress for %s s: stopped",
+      snprintf(last, sizeof last, "no progress for %d s: stopped",
                s->hunt_timeout);
     else
       last_line(c.out, last, sizeof last);
@@ -802,7 +803,7 @@ static int run_logged(const struct scenario *s, int variant, const char *sched,
     return 3;
   c.sched = sched;
   c.quiet = 1;
-  c.timeout_s = atof(s->hunt_timeout);
+  c.timeout_s = (double)s->hunt_timeout;
   /* The bug logs nothing itself: its timeline is the scheduler's. */
   gallery_schedlog_begin(schedlog);
   rc = run_child(cargv, &c);
@@ -876,7 +877,7 @@ static int write_pair_svg(const char *out_path, const struct scenario *s,
           "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
           "<text x=\"20\" y=\"30\" font-size=\"22\" "
           "font-family=\"sans-serif\">%02d-%s under schedule %s</text>\n",
-          width, y, width, y, s->id, s->slug, s->expose_schedule);
+          width, y, width, y, s->id, s->slug, s->compare_schedule);
   rewind(tmp);
   for (int c; (c = fgetc(tmp)) != EOF;)
     fputc(c, out);
@@ -1003,7 +1004,8 @@ static int print_fix_diff(const struct scenario *s, const char *a,
 /* The forced schedule for variant v (1 bug, 2 fix): the fix's own script
  * where the bug's does not fit it. */
 static const char *forced_schedule(const struct scenario *s, int v) {
-  return v == 2 && s->fix_schedule ? s->fix_schedule : s->expose_schedule;
+  return v == 2 && s->compare_fix_schedule ? s->compare_fix_schedule
+                                           : s->compare_schedule;
 }
 
 static int cmd_compare(int argc, char **argv) {
@@ -1055,12 +1057,12 @@ static int cmd_compare(int argc, char **argv) {
   }
   /* A schedule longer than its column is named once, whole, so that it
    * can be copied, and the rows call it "forced". */
-  if (strlen(s->expose_schedule) > 9)
-    printf("  forced: --schedule %s\n", s->expose_schedule);
-  if (s->fix_schedule)
+  if (strlen(s->compare_schedule) > 9)
+    printf("  forced: --schedule %s\n", s->compare_schedule);
+  if (s->compare_fix_schedule)
     printf("  forced, fix: --schedule %s\n    (the same interleaving; "
            "the bug's script does not fit the fix)\n",
-           s->fix_schedule);
+           s->compare_fix_schedule);
   for (int v = 1; v < 3; v++) {
     rc = compare_row(s, v, forced_schedule(s, v), reps);
     if (rc < 0 || (v == 1 ? rc != reps : rc != 0))
@@ -1349,7 +1351,7 @@ static int cmd_tour(int argc, char **argv) {
     /* A bug's hang costs at most 5 s, so the tour stays short; the fix
      * gets the scenario's whole time limit, so that a slow run on a busy
      * machine is not mistaken for a hang. */
-    unsigned full = (unsigned)atoi(s->hunt_timeout);
+    unsigned full = (unsigned)s->hunt_timeout;
     unsigned to, max_bug, max_fix;
     char words[256];
     struct child c = {0};
@@ -1476,7 +1478,8 @@ static const char help[] =
     "  play NN [--fix] [--script F]\n"
     "                        be the scheduler: pick each choice yourself\n"
     "  try NN [--start [DIR]] [FILE]\n"
-    "                        grade your own fix: a verdict card\n\n"
+    "                        grade your own fix: a verdict card\n"
+    "  info [NN] [--json]    the scenario files as read (--keys: the keys)\n\n"
     "Every command takes --help. Exit: 0 ran and the invariant held, 1 the\n"
     "bug was observed, 2 usage or bad input, 3 setup or internal failure.\n";
 
@@ -1498,8 +1501,11 @@ int main(int argc, char **argv) {
               {"run", cmd_run},         {"hunt", cmd_hunt},
               {"expose", cmd_expose},   {"compare", cmd_compare},
               {"trace", cmd_trace},     {"tour", cmd_tour},
-              {"try", gallery_cmd_try},  {"play", gallery_cmd_play}};
+              {"try", gallery_cmd_try},  {"play", gallery_cmd_play},
+              {"info", gallery_cmd_info}};
   const char *nc = getenv("NO_COLOR");
+  char err[PATH_MAX + 256];
+  int rc;
 
   /* A closed stdout would make every report vanish (and the next file
    * opened would take descriptor 1): say so once, and stop. */
@@ -1521,6 +1527,10 @@ int main(int argc, char **argv) {
   if (getcwd(start_dir, sizeof start_dir) == NULL)
     start_dir[0] = '\0';
   locate();
+  if ((rc = gallery_load("bugs", err, sizeof err)) != 0) {
+    fprintf(stderr, "gallery: %s\n", err);
+    return rc;
+  }
   catch_signals();
   for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
     if (strcmp(argv[1], cmds[i].name) == 0)

@@ -257,7 +257,7 @@ static void forced(struct card *c) {
 }
 
 static void pct_hunt(struct card *c) {
-  char prog[PATH_MAX + 16], json[PATH_MAX + 16], runs[16];
+  char prog[PATH_MAX + 16], json[PATH_MAX + 16], runs[16], timeout[16];
   char *argv[24], *out = NULL;
   json_t *h;
   int n = 0, rc;
@@ -273,7 +273,8 @@ static void pct_hunt(struct card *c) {
   argv[n++] = "--perturb";
   argv[n++] = "pct";
   argv[n++] = "--timeout";
-  argv[n++] = (char *)c->s->hunt_timeout;
+  snprintf(timeout, sizeof timeout, "%d", c->s->hunt_timeout);
+  argv[n++] = timeout;
   argv[n++] = "--setup-codes";
   argv[n++] = "2,3";
   argv[n++] = "--json";
@@ -338,7 +339,7 @@ static void sanitizer(struct card *c, const char *name, const char *b,
   free(out);
   snprintf(prog, sizeof prog, "%s/%s/prog", c->out, name);
   for (int k = 0; k < 2; k++) {
-    const char *sc = k ? c->s->expose_schedule : NULL;
+    const char *sc = k ? c->s->compare_schedule : NULL;
     if (k && (sc == NULL || !*sc))
       continue;
     argv[0] = prog;
@@ -349,7 +350,7 @@ static void sanitizer(struct card *c, const char *name, const char *b,
       argv[3] = NULL;
     }
     out = NULL;
-    rc = run_capture(argv, env, atof(c->s->hunt_timeout) * 4, &out);
+    rc = run_capture(argv, env, (double)c->s->hunt_timeout * 4, &out);
     runs++;
     if (out && (strstr(out, "Sanitizer") || strstr(out, "runtime error"))) {
       char first[300] = "";
@@ -382,7 +383,7 @@ static void sanitizer(struct card *c, const char *name, const char *b,
   }
   if (!bad)
     row(name, "clean (%d run%s: natural%s%s)%s", runs, runs == 1 ? "" : "s",
-        runs > 1 ? ", under " : "", runs > 1 ? c->s->expose_schedule : "",
+        runs > 1 ? ", under " : "", runs > 1 ? c->s->compare_schedule : "",
         unfit ? "; the forced schedule does not fit your program, so it "
                 "was not run" : "");
   if (bad < 0)
