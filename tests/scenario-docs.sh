@@ -61,16 +61,15 @@ check "gallery list, show and info show it" \
   '"$R/build/gallery" list | grep -qF "$new" &&
    "$R/build/gallery" show 05 | grep -qF "$new" &&
    [ "$("$R/build/gallery" info 05 --json | jq -r .title)" = "$new" ]'
-if command -v cmark-gfm >/dev/null 2>&1; then
-  "$R/tools/instruments/book/build.sh" --no-figures -o "$R/build/book" \
-    >"$T/book" 2>&1
-  rc=$?
-  check "the book shows it: the chapter's page and the contents" \
-    '[ "$rc" -eq 0 ] && grep -qF ">05 $new</h1>" "$R/build/book/05-check-then-act.html" &&
-     grep -qF ">05 $new</a>" "$R/build/book/index.html" || { tail -n 5 "$T/book"; false; }'
-else
-  no "the book: cmark-gfm is not installed (make deps)"
-fi
+# The book renders through build/md (cmark-gfm's syntax tree), which
+# make builds with everything else.
+cp build/md "$R/build/md"
+"$R/tools/instruments/book/build.sh" --no-figures -o "$R/build/book" \
+  >"$T/book" 2>&1
+rc=$?
+check "the book shows it: the chapter's page and the contents" \
+  '[ "$rc" -eq 0 ] && grep -qF ">05 $new</h1>" "$R/build/book/05-check-then-act.html" &&
+   grep -qF ">05 $new</a>" "$R/build/book/index.html" || { tail -n 5 "$T/book"; false; }'
 
 # A title that would break the table is bad input, named.
 sed -i "s/^title *=.*/title = a | b/" "$R/$F"

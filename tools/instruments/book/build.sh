@@ -7,7 +7,7 @@ set -u
 usage() {
   cat <<'EOF'
 usage: tools/instruments/book/build.sh [--no-figures] [-o DIR]
-Renders chapters/*.md with build/md (cmark-gfm) into DIR (default build/book):
+Renders chapters/*.md with build/md, over cmark-gfm, into DIR (default build/book):
 index.html (the start page), one NN-slug.html per chapter, book.css,
 src/ (the source files the chapters link to, as pages), and, for each
 scenario with a bug and a fix build in build/bin, the timelines of one
