@@ -63,7 +63,7 @@ expect 2 "--bug takes no value" "run --bug=1 is a usage error" -- \
   $G run 01 --bug=1
 expect 2 "see build/gallery compare --help" "an error names the command's help" \
   -- $G compare 01 --bogus
-for cmd in run expose compare show; do
+for cmd in run expose compare show play try; do
   TMPDIR=$T timeout 60 $G $cmd 01 --help >"$T/out" 2>"$T/err"
   rc=$?
   if [ "$rc" -eq 0 ] && grep -q "^usage: gallery $cmd NN" "$T/out"; then
