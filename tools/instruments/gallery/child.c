@@ -25,25 +25,38 @@ int gallery_need_file(const char *path) {
   return 3;
 }
 
-/* The caller's environment with SCHED replaced (or removed). */
-static char **env_with_sched(const char *sched) {
-  static char entry[512];
+char **gallery_env(const char *const *drop, char *const *add) {
   size_t n = 0, k = 0;
   char **v;
 
   for (char **e = environ; *e; e++)
     n++;
-  if ((v = calloc(n + 2, sizeof *v)) == NULL)
+  for (char *const *a = add; a && *a; a++)
+    n++;
+  if ((v = calloc(n + 1, sizeof *v)) == NULL)
     return NULL;
-  for (char **e = environ; *e; e++)
-    if (strncmp(*e, "SCHED=", 6) != 0)
+  for (char **e = environ; *e; e++) {
+    int keep = 1;
+    for (const char *const *d = drop; keep && d && *d; d++)
+      keep = strncmp(*e, *d, strlen(*d)) != 0;
+    if (keep)
       v[k++] = *e;
-  if (sched) {
-    snprintf(entry, sizeof entry, "SCHED=%s", sched);
-    v[k++] = entry;
   }
+  for (char *const *a = add; a && *a; a++)
+    v[k++] = *a;
   v[k] = NULL;
   return v;
+}
+
+/* The caller's environment with SCHED replaced (or removed). */
+static char **env_with_sched(const char *sched) {
+  static const char *const drop[] = {"SCHED=", NULL};
+  static char entry[512];
+  char *add[] = {entry, NULL};
+
+  if (sched)
+    snprintf(entry, sizeof entry, "SCHED=%s", sched);
+  return gallery_env(drop, sched ? add : NULL);
 }
 
 /* The gallery was interrupted while the child ran (proc_run stopped it):

@@ -21,13 +21,13 @@ static const char compare_help[] =
     "timelines as one picture.\nExit: 0 when sync and fix held and "
     "the bug was observed under the schedule, 1 otherwise.\n";
 
-enum { OPT_REPS = 1, OPT_SVG };
+enum { OPT_REPS = GOPT_OPTION, OPT_SVG };
 
 static const struct option compare_opts[] = {
     {"reps", required_argument, NULL, OPT_REPS},
     {"svg", required_argument, NULL, OPT_SVG},
     GOPT_HELP_ENTRY,
-    {NULL, 0, NULL, 0}};
+    GOPT_END_ENTRY};
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -165,14 +165,9 @@ static int compare_parse(struct compare_args *a, int argc, char **argv) {
   int c;
 
   a->reps = 5;
-  gallery_opts_begin(&a->o, "compare", compare_opts, 1, argc, argv);
-  while ((c = gallery_opt_next(&a->o)) != GOPT_END) {
-    if (c == GOPT_BAD)
-      return 2;
-    if (c == GOPT_HELP)
-      return fputs(compare_help, stdout), -1;
-    if (c == GOPT_WORD)
-      return gallery_usage("compare", "unknown option '%s'", a->o.word);
+  gallery_opts_begin(&a->o, "compare", compare_help, compare_opts,
+                     GOPT_SCENARIO, argc, argv);
+  while ((c = gallery_opt_next(&a->o)) > 0) {
     if (c == OPT_REPS &&
         gallery_count_arg("compare", "--reps", a->o.arg, 1, 15, &a->reps))
       return 2;
@@ -183,7 +178,7 @@ static int compare_parse(struct compare_args *a, int argc, char **argv) {
         return 2;
     }
   }
-  return 0;
+  return gallery_opts_result(c);
 }
 
 /* The outcome table: every variant naturally, then bug and fix forced.

@@ -15,8 +15,9 @@ static const char expose_help[] =
     "Exit: 0 the test passed, 1 it failed (the bug is exposed), 3 it could "
     "not run.\n";
 
-static const struct option expose_opts[] = {
-    GOPT_VARIANT_ENTRIES, GOPT_HELP_ENTRY, {NULL, 0, NULL, 0}};
+static const struct option expose_opts[] = {GOPT_SYNC_ENTRY, GOPT_BUG_ENTRY,
+                                            GOPT_FIX_ENTRY, GOPT_HELP_ENTRY,
+                                            GOPT_END_ENTRY};
 
 int gallery_cmd_expose(int argc, char **argv) {
   struct gallery_opts o;
@@ -25,14 +26,10 @@ int gallery_cmd_expose(int argc, char **argv) {
   int rc;
   struct child c = {0};
 
-  gallery_opts_begin(&o, "expose", expose_opts, 1, argc, argv);
-  while ((rc = gallery_opt_next(&o)) != GOPT_END) {
-    if (rc == GOPT_HELP)
-      return fputs(expose_help, stdout), 0;
-    if (rc == GOPT_WORD)
-      return gallery_usage("expose", "unknown option '%s'", o.word);
-    return 2;
-  }
+  gallery_opts_begin(&o, "expose", expose_help, expose_opts, GOPT_SCENARIO,
+                     argc, argv);
+  if ((rc = gallery_opt_next(&o)) != GOPT_END)
+    return rc == GOPT_HELP ? 0 : 2;
   s = o.s;
   gallery_path_of(test, sizeof test, "tests", s, gallery_variants[o.variant]);
   if ((rc = gallery_need_file(test)) != 0)

@@ -60,6 +60,11 @@ struct child {
  * interrupted meanwhile, the child is stopped first and the gallery then
  * dies of the same signal, its files removed. */
 int gallery_run(char *const argv[], struct child *c);
+/* The caller's environment without the variables whose entries start
+ * with one of drop's prefixes ("SCHED=", "SCHED"), plus add's entries;
+ * both lists end with NULL, either may be NULL. Returns an array to
+ * free() (not its strings), or NULL when out of memory. */
+char **gallery_env(const char *const *drop, char *const *add);
 /* A status in words: "ok, invariant held", "BUG OBSERVED", ... */
 const char *gallery_outcome(int rc);
 /* A child's status as the gallery's exit code: a hang or a death by a
@@ -81,46 +86,58 @@ int gallery_usage(const char *cmd, const char *fmt, ...)
 /* Every command reads its options with getopt_long from a table of its
  * own (long names only, each typed in full: a prefix accepted today
  * would turn ambiguous when an option is added). gallery_opt_next()
- * returns an option's val, or one of these: */
+ * returns an option's val (GOPT_OPTION and up), GOPT_WORD, or an end: */
 enum {
-  GOPT_END = -1,  /* no more options; o->rest: the first word after "--" */
   GOPT_BAD = -2,  /* a usage error, already said: exit 2 */
-  GOPT_WORD = -3, /* a word that is not an option: o->word */
-  GOPT_HELP = 0x200,
-  GOPT_VARIANT = 0x300 /* + 0, 1, 2: --sync, --bug, --fix */
+  GOPT_HELP = -1, /* --help: the command's help was printed: exit 0 */
+  GOPT_END = 0,   /* no more options; o->rest: the first word after "--" */
+  GOPT_WORD = 1,  /* a word that is not an option (only with GOPT_WORDS) */
+  GOPT_OPTION = 2 /* the first val a command's own options take */
 };
+/* gallery_opts_begin()'s flags: */
+#define GOPT_SCENARIO 1 /* the first word names the scenario (required) */
+#define GOPT_WORDS 2    /* other words are returned, not refused */
 
+/* The table entries every command shares: --help, and the variant flags
+ * (taken by the scanner itself; two different ones are a usage error). */
+#define GOPT_HELP_VAL 0x200
+#define GOPT_VARIANT 0x300 /* + 0, 1, 2: --sync, --bug, --fix */
 #define GOPT_HELP_ENTRY                                                        \
-  { "help", no_argument, NULL, GOPT_HELP }
-#define GOPT_VARIANT_ENTRIES                                                   \
-  {"sync", no_argument, NULL, GOPT_VARIANT + 0},                               \
-      {"bug", no_argument, NULL, GOPT_VARIANT + 1}, {                          \
-    "fix", no_argument, NULL, GOPT_VARIANT + 2                                 \
-  }
+  { "help", no_argument, NULL, GOPT_HELP_VAL }
+#define GOPT_SYNC_ENTRY                                                        \
+  { "sync", no_argument, NULL, GOPT_VARIANT + 0 }
+#define GOPT_BUG_ENTRY                                                         \
+  { "bug", no_argument, NULL, GOPT_VARIANT + 1 }
+#define GOPT_FIX_ENTRY                                                         \
+  { "fix", no_argument, NULL, GOPT_VARIANT + 2 }
+#define GOPT_END_ENTRY                                                         \
+  { NULL, 0, NULL, 0 }
 
 struct gallery_opts {
   const char *cmd;            /* "run": errors name the command */
-  const struct option *table; /* ends with a zero entry */
+  const char *help;           /* printed for --help */
+  const struct option *table; /* ends with GOPT_END_ENTRY */
+  int flags;                  /* GOPT_SCENARIO, GOPT_WORDS */
   int argc;
   char **argv;
-  int scenario;             /* 1: the first word names the scenario */
-  const struct scenario *s; /* it, once read */
-  int variant;              /* the variant flag given, default 1 */
+  const struct scenario *s; /* the scenario, once read */
+  int variant;              /* the variant flag given, default 1 (bug) */
   const char *variant_word; /* NULL until one is given */
   const char *word;         /* the option or word just read */
   const char *arg;          /* the option's value */
   int rest;                 /* after GOPT_END: argv index after "--" */
-  int next;                 /* where the scan goes on */
 };
 
 /* Starts a scan of argv[1..] (argv[0] is the command's name). */
 void gallery_opts_begin(struct gallery_opts *o, const char *cmd,
-                        const struct option *table, int scenario, int argc,
-                        char **argv);
-/* The next option. Variant flags are taken here (two different ones are
- * a usage error); when o->scenario is set, the first word is the scenario
- * (an unknown one, or none by the end, is a usage error). */
+                        const char *help, const struct option *table, int flags,
+                        int argc, char **argv);
 int gallery_opt_next(struct gallery_opts *o);
+/* What a command's parser returns for the code that ended its scan: 0
+ * (read), -1 (help printed) or 2 (usage error). */
+static inline int gallery_opts_result(int c) {
+  return c == GOPT_BAD ? 2 : c;
+}
 
 /* A whole-number option value in [lo, hi]; "5x" or "" is an error naming
  * the option. Returns 0, or 2 after the message. */

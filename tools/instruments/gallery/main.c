@@ -64,25 +64,32 @@ double gallery_now_s(void) {
 
 /* ---------------------------------------------------------------- list */
 
-static const struct option no_opts[] = {GOPT_HELP_ENTRY, {NULL, 0, NULL, 0}};
+static const struct option no_opts[] = {GOPT_HELP_ENTRY, GOPT_END_ENTRY};
+
+/* A command that takes no options but --help, and a scenario if flags
+ * say so: any other word is refused with why. Returns 0, -1 (help
+ * printed) or 2. */
+static int plain_args(struct gallery_opts *o, const char *cmd, const char *help,
+                      int flags, const char *why, int argc, char **argv) {
+  int c;
+
+  gallery_opts_begin(o, cmd, help, no_opts, flags | GOPT_WORDS, argc, argv);
+  if ((c = gallery_opt_next(o)) == GOPT_WORD)
+    return gallery_usage(NULL, "%s, got '%s'", why, o->word);
+  if (c == GOPT_END && o->rest < argc)
+    return gallery_usage(NULL, "%s, got '%s'", why, argv[o->rest]);
+  return gallery_opts_result(c);
+}
 
 static int cmd_list(int argc, char **argv) {
   struct gallery_opts o;
-  int c;
+  int rc = plain_args(&o, "list",
+                      "usage: gallery list\nEvery scenario: id, title, "
+                      "chapter, what goes wrong.\n",
+                      0, "list takes no arguments", argc, argv);
 
-  gallery_opts_begin(&o, "list", no_opts, 0, argc, argv);
-  while ((c = gallery_opt_next(&o)) != GOPT_END) {
-    if (c == GOPT_HELP)
-      return puts("usage: gallery list\nEvery scenario: id, title, "
-                  "chapter, what goes wrong."),
-             0;
-    if (c == GOPT_WORD)
-      gallery_usage(NULL, "list takes no arguments, got '%s'", o.word);
-    return 2;
-  }
-  if (o.rest < argc)
-    return gallery_usage(NULL, "list takes no arguments, got '%s'",
-                         argv[o.rest]);
+  if (rc != 0)
+    return rc < 0 ? 0 : rc;
   for (int i = 0; i < gallery_nscenarios; i++) {
     const struct scenario *s = &gallery_scenarios[i];
     printf("%s%02d-%s%s  %s\n    chapter: %s\n    what goes wrong: %s\n",
@@ -97,21 +104,13 @@ static int cmd_list(int argc, char **argv) {
 static int cmd_show(int argc, char **argv) {
   struct gallery_opts o;
   const struct scenario *s;
-  int c;
+  int rc = plain_args(&o, "show",
+                      "usage: gallery show NN\nThe scenario's files, how to "
+                      "trigger it, and what to look at.\n",
+                      GOPT_SCENARIO, "show takes one scenario", argc, argv);
 
-  gallery_opts_begin(&o, "show", no_opts, 1, argc, argv);
-  while ((c = gallery_opt_next(&o)) != GOPT_END) {
-    if (c == GOPT_HELP)
-      return puts("usage: gallery show NN\nThe scenario's files, how to "
-                  "trigger it, and what to look at."),
-             0;
-    if (c == GOPT_WORD)
-      gallery_usage(NULL, "show takes one scenario, got '%s'", o.word);
-    return 2;
-  }
-  if (o.rest < argc)
-    return gallery_usage(NULL, "show takes one scenario, got '%s'",
-                         argv[o.rest]);
+  if (rc != 0)
+    return rc < 0 ? 0 : rc;
   s = o.s;
   printf("%02d-%s: %s\n  theme: %s\n  what goes wrong: %s\n\n", s->id, s->slug,
          s->title, s->theme, s->wrong);

@@ -46,12 +46,13 @@ static int say(const char *cmd, const char *fmt, ...) {
 }
 
 void gallery_opts_begin(struct gallery_opts *o, const char *cmd,
-                        const struct option *table, int scenario, int argc,
-                        char **argv) {
+                        const char *help, const struct option *table, int flags,
+                        int argc, char **argv) {
   memset(o, 0, sizeof *o);
   o->cmd = cmd;
+  o->help = help;
   o->table = table;
-  o->scenario = scenario;
+  o->flags = flags;
   o->argc = argc;
   o->argv = argv;
   o->variant = 1;
@@ -79,25 +80,29 @@ static int take_variant(struct gallery_opts *o, int v) {
   return 0;
 }
 
-/* A word that is not an option: the scenario, when it is still due. */
+/* A word that is not an option: the scenario, when it is still due;
+ * then, if the command takes words, the word. */
 static int take_word(struct gallery_opts *o) {
   o->word = o->argv[optind++];
-  if (!o->scenario || o->s)
-    return GOPT_WORD;
-  if ((o->s = gallery_find(o->word)) == NULL) {
+  if ((o->flags & GOPT_SCENARIO) && !o->s) {
+    if ((o->s = gallery_find(o->word)) != NULL)
+      return GOPT_END; /* read: go on */
     fprintf(stderr,
             "gallery: unknown scenario '%s' (build/gallery list shows "
             "them)\n",
             o->word);
     return GOPT_BAD;
   }
-  return 0;
+  if (o->flags & GOPT_WORDS)
+    return GOPT_WORD;
+  gallery_usage(o->cmd, "unknown option '%s'", o->word);
+  return GOPT_BAD;
 }
 
 /* The end of the options ("--" or the last word). */
 static int take_end(struct gallery_opts *o) {
   o->rest = optind;
-  if (o->scenario && !o->s) {
+  if ((o->flags & GOPT_SCENARIO) && !o->s) {
     fprintf(stderr, "gallery: %s needs a scenario (e.g. 01 or log-order)\n",
             o->cmd);
     return GOPT_BAD;
@@ -118,7 +123,7 @@ int gallery_opt_next(struct gallery_opts *o) {
     if (c == -1) {
       if (optind > at || optind >= o->argc) /* past "--", or the end */
         return take_end(o);
-      if ((rc = take_word(o)) != 0)
+      if ((rc = take_word(o)) != GOPT_END)
         return rc;
       continue;
     }
@@ -130,6 +135,8 @@ int gallery_opt_next(struct gallery_opts *o) {
              GOPT_BAD;
     if (c == '?' || (idx >= 0 && !typed_in_full(o->word, o->table[idx].name)))
       return gallery_usage(o->cmd, "unknown option '%s'", o->word), GOPT_BAD;
+    if (c == GOPT_HELP_VAL)
+      return fputs(o->help, stdout), GOPT_HELP;
     if (c >= GOPT_VARIANT && c < GOPT_VARIANT + 3) {
       if (take_variant(o, c - GOPT_VARIANT) != 0)
         return GOPT_BAD;

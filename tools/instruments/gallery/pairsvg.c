@@ -50,24 +50,21 @@ int gallery_pair_svg(const char *out_path, const struct scenario *s,
                      const char *bug_svg, const char *fix_svg) {
   char body[PATH_MAX];
   FILE *tmp, *out;
-  int width = 600, y = 110, h;
+  int width = 600, y = 110, h = 0;
 
   if (gallery_tmp_path(body, sizeof body, "pair-body.svg") != 0 ||
       (tmp = fopen(body, "w+")) == NULL)
     return -1;
-  fprintf(tmp,
-          "<text x=\"20\" y=\"%d\" font-size=\"28\" "
-          "font-family=\"sans-serif\">bug</text>\n",
-          y - 20);
-  if ((h = nest_svg(tmp, bug_svg, y, &width)) < 0)
-    goto fail;
-  y += h + 70;
-  fprintf(tmp,
-          "<text x=\"20\" y=\"%d\" font-size=\"28\" "
-          "font-family=\"sans-serif\">fix</text>\n",
-          y - 20);
-  if ((h = nest_svg(tmp, fix_svg, y, &width)) < 0)
-    goto fail;
+  for (int k = 0; k < 2; k++) {
+    /* The fix's label sits 70 below the bug's picture. */
+    y += k ? h + 70 : 0;
+    fprintf(tmp,
+            "<text x=\"20\" y=\"%d\" font-size=\"28\" "
+            "font-family=\"sans-serif\">%s</text>\n",
+            y - 20, k ? "fix" : "bug");
+    if ((h = nest_svg(tmp, k ? fix_svg : bug_svg, y, &width)) < 0)
+      goto fail;
+  }
   y += h + 10;
   if ((out = fopen(out_path, "w")) == NULL)
     goto fail;

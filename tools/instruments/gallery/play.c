@@ -254,17 +254,17 @@ static int ask_dfs(void *arg, const struct question *q, int number) {
 
 /* ------------------------------------------------------------ command */
 
-enum { OPT_SCRIPT = 1, OPT_SEARCH, OPT_MAX, OPT_FLAGS };
+enum { OPT_SCRIPT = GOPT_OPTION, OPT_SEARCH, OPT_MAX, OPT_FLAGS };
 
 static const struct option play_opts[] = {
-    {"bug", no_argument, NULL, GOPT_VARIANT + 1},
-    {"fix", no_argument, NULL, GOPT_VARIANT + 2},
+    GOPT_BUG_ENTRY,
+    GOPT_FIX_ENTRY,
     {"script", required_argument, NULL, OPT_SCRIPT},
     {"search", no_argument, NULL, OPT_SEARCH},
     {"max", required_argument, NULL, OPT_MAX},
     {"flags", required_argument, NULL, OPT_FLAGS},
     GOPT_HELP_ENTRY,
-    {NULL, 0, NULL, 0}};
+    GOPT_END_ENTRY};
 
 struct play_args {
   struct gallery_opts o;
@@ -285,14 +285,9 @@ static int play_parse(struct play_args *a, int argc, char **argv) {
 
   a->flags = "";
   a->max = 500;
-  gallery_opts_begin(&a->o, "play", play_opts, 1, argc, argv);
-  while ((c = gallery_opt_next(&a->o)) != GOPT_END) {
-    if (c == GOPT_BAD)
-      return 2;
-    if (c == GOPT_HELP)
-      return fputs(play_help, stdout), -1;
-    if (c == GOPT_WORD)
-      return gallery_usage("play", "unknown option '%s'", a->o.word);
+  gallery_opts_begin(&a->o, "play", play_help, play_opts, GOPT_SCENARIO, argc,
+                     argv);
+  while ((c = gallery_opt_next(&a->o)) > 0) {
     if (c == OPT_SCRIPT)
       a->script = a->o.arg;
     else if (c == OPT_SEARCH)
@@ -306,6 +301,8 @@ static int play_parse(struct play_args *a, int argc, char **argv) {
              gallery_count_arg("play", "--max", a->o.arg, 1, 100000, &a->max))
       return 2;
   }
+  if (c != GOPT_END)
+    return gallery_opts_result(c);
   if (a->script && a->search)
     return gallery_usage("play", "--script and --search: choose one");
   if (a->o.variant == 2 && !a->script)

@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-extern char **environ;
-
 static char play_dir[PATH_MAX]; /* removed on a signal */
 
 void play_cleanup(void) {
@@ -174,28 +172,16 @@ static int open_channel(struct game *g, struct session *ss) {
 /* The caller's environment without SCHED*, plus the game's. NULL when
  * out of memory. */
 static char **game_env(const struct game *g) {
+  static const char *const drop[] = {"SCHED", NULL};
   static char e_sched[96], e_play[PATH_MAX + 16], e_log[PATH_MAX + 32];
-  size_t n = 0, k = 0;
-  char **env;
+  /* A person may take their time: the watchdog is for programs. */
+  char *add[] = {e_sched, e_play, e_log, "SCHED_PRINT=1", "SCHED_WATCHDOG_MS=0",
+                 NULL};
 
-  for (char **e = environ; *e; e++)
-    n++;
-  if ((env = calloc(n + 6, sizeof *env)) == NULL)
-    return NULL;
-  for (char **e = environ; *e; e++)
-    if (strncmp(*e, "SCHED", 5) != 0)
-      env[k++] = *e;
   snprintf(e_sched, sizeof e_sched, "SCHED=%s", g->spec);
   snprintf(e_play, sizeof e_play, "SCHED_PLAY=%s", g->dir);
   snprintf(e_log, sizeof e_log, "SCHED_LOG=%s", g->log);
-  env[k++] = e_sched;
-  env[k++] = e_play;
-  env[k++] = e_log;
-  env[k++] = "SCHED_PRINT=1";
-  /* A person may take their time: the watchdog is for programs. */
-  env[k++] = "SCHED_WATCHDOG_MS=0";
-  env[k] = NULL;
-  return env;
+  return gallery_env(drop, add);
 }
 
 /* Starts the program, its output (stdout and stderr) on a pipe. Returns

@@ -25,15 +25,17 @@ static const char run_help[] =
     "Exit: 0 invariant held, 1 bug observed (or a hang), 2 usage, 3 setup\n"
     "failure.\n";
 
-enum { OPT_LOG = 1, OPT_SCHEDULE, OPT_SEED };
+enum { OPT_LOG = GOPT_OPTION, OPT_SCHEDULE, OPT_SEED };
 
 static const struct option run_opts[] = {
-    GOPT_VARIANT_ENTRIES,
+    GOPT_SYNC_ENTRY,
+    GOPT_BUG_ENTRY,
+    GOPT_FIX_ENTRY,
     {"log", required_argument, NULL, OPT_LOG},
     {"schedule", required_argument, NULL, OPT_SCHEDULE},
     {"seed", required_argument, NULL, OPT_SEED},
     GOPT_HELP_ENTRY,
-    {NULL, 0, NULL, 0}};
+    GOPT_END_ENTRY};
 
 struct run_args {
   struct gallery_opts o;
@@ -67,14 +69,9 @@ static int run_parse(struct run_args *a, int argc, char **argv) {
   char err[256];
   int c;
 
-  gallery_opts_begin(&a->o, "run", run_opts, 1, argc, argv);
-  while ((c = gallery_opt_next(&a->o)) != GOPT_END) {
-    if (c == GOPT_BAD)
-      return 2;
-    if (c == GOPT_HELP)
-      return fputs(run_help, stdout), -1;
-    if (c == GOPT_WORD)
-      return gallery_usage("run", "unknown option '%s'", a->o.word);
+  gallery_opts_begin(&a->o, "run", run_help, run_opts, GOPT_SCENARIO, argc,
+                     argv);
+  while ((c = gallery_opt_next(&a->o)) > 0) {
     if (c == OPT_LOG) {
       a->log = a->o.arg;
       continue;
@@ -87,6 +84,8 @@ static int run_parse(struct run_args *a, int argc, char **argv) {
     else if (take_seed(a) != 0)
       return 2;
   }
+  if (c != GOPT_END)
+    return gallery_opts_result(c);
   /* The one grammar (tools/runtime/sched/spec.h): refused here, before a
    * run. */
   if (a->sched && spec_parse(a->sched, &sp, err, sizeof err) != 0) {

@@ -175,14 +175,14 @@ static const char tour_help[] =
  * it, short enough for a tour. */
 #define TOUR_PCT_RUNS 20
 
-enum { OPT_ALL = 1, OPT_RUNS, OPT_MAX_TIME };
+enum { OPT_ALL = GOPT_OPTION, OPT_RUNS, OPT_MAX_TIME };
 
 static const struct option tour_opts[] = {
     {"all", no_argument, NULL, OPT_ALL},
     {"runs", required_argument, NULL, OPT_RUNS},
     {"max-time", required_argument, NULL, OPT_MAX_TIME},
     GOPT_HELP_ENTRY,
-    {NULL, 0, NULL, 0}};
+    GOPT_END_ENTRY};
 
 struct tour {
   int all;    /* run straight through */
@@ -198,14 +198,8 @@ static int tour_parse(struct tour *t, int argc, char **argv) {
   struct gallery_opts o;
   int c;
 
-  gallery_opts_begin(&o, "tour", tour_opts, 0, argc, argv);
-  while ((c = gallery_opt_next(&o)) != GOPT_END) {
-    if (c == GOPT_BAD)
-      return 2;
-    if (c == GOPT_HELP)
-      return fputs(tour_help, stdout), -1;
-    if (c == GOPT_WORD)
-      return gallery_usage("tour", "unknown option '%s'", o.word);
+  gallery_opts_begin(&o, "tour", tour_help, tour_opts, 0, argc, argv);
+  while ((c = gallery_opt_next(&o)) > 0) {
     if (c == OPT_ALL)
       t->all = 1;
     else if (c == OPT_RUNS &&
@@ -215,7 +209,7 @@ static int tour_parse(struct tour *t, int argc, char **argv) {
                                                     1, 86400, &t->budget))
       return 2;
   }
-  return 0;
+  return gallery_opts_result(c);
 }
 
 /* Runs a program once (output discarded) and returns its status; *ms is

@@ -22,8 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-extern char **environ;
-
 static const char try_help[] =
     "usage: gallery try NN --start [DIR]\n"
     "       gallery try NN [FILE] [--runs N] [--no-san] [--json OUT]\n"
@@ -62,19 +60,13 @@ static int run_capture(char *const argv[], const char *extra, double timeout_s,
                        char **out) {
   struct proc_opts o;
   struct proc_run r;
-  size_t n = 0, k = 0;
+  static const char *const drop[] = {"SCHED=", "SCHED_LOG=", NULL};
+  char *add[] = {(char *)extra, NULL};
   char **env;
   int rc;
 
-  for (char **e = environ; *e; e++)
-    n++;
-  if ((env = calloc(n + 2, sizeof *env)) == NULL)
+  if ((env = gallery_env(drop, add)) == NULL)
     return -1;
-  for (char **e = environ; *e; e++)
-    if (strncmp(*e, "SCHED=", 6) != 0 && strncmp(*e, "SCHED_LOG=", 10) != 0)
-      env[k++] = *e;
-  if (extra)
-    env[k++] = (char *)extra;
   memset(&o, 0, sizeof o);
   memset(&r, 0, sizeof r);
   o.envp = env;
@@ -496,7 +488,7 @@ static int start(const struct scenario *s, const char *dir_arg) {
   return 0;
 }
 
-enum { OPT_START = 1, OPT_NO_SAN, OPT_RUNS, OPT_JSON };
+enum { OPT_START = GOPT_OPTION, OPT_NO_SAN, OPT_RUNS, OPT_JSON };
 
 static const struct option try_opts[] = {
     {"start", no_argument, NULL, OPT_START},
@@ -504,7 +496,7 @@ static const struct option try_opts[] = {
     {"runs", required_argument, NULL, OPT_RUNS},
     {"json", required_argument, NULL, OPT_JSON},
     GOPT_HELP_ENTRY,
-    {NULL, 0, NULL, 0}};
+    GOPT_END_ENTRY};
 
 struct try_args {
   struct gallery_opts o;
@@ -519,12 +511,9 @@ static int try_parse(struct try_args *a, struct card *c, int argc,
                      char **argv) {
   int k;
 
-  gallery_opts_begin(&a->o, "try", try_opts, 1, argc, argv);
-  while ((k = gallery_opt_next(&a->o)) != GOPT_END) {
-    if (k == GOPT_BAD)
-      return 2;
-    if (k == GOPT_HELP)
-      return fputs(try_help, stdout), -1;
+  gallery_opts_begin(&a->o, "try", try_help, try_opts,
+                     GOPT_SCENARIO | GOPT_WORDS, argc, argv);
+  while ((k = gallery_opt_next(&a->o)) > 0) {
     if (k == GOPT_WORD && a->file)
       return gallery_usage("try", "one file at a time ('%s' and '%s')", a->file,
                            a->o.word);
@@ -539,6 +528,8 @@ static int try_parse(struct try_args *a, struct card *c, int argc,
     else if (gallery_count_arg("try", "--runs", a->o.arg, 1, 1000000, &c->runs))
       return 2;
   }
+  if (k != GOPT_END)
+    return gallery_opts_result(k);
   if (a->o.rest < argc)
     return gallery_usage("try", "one file at a time ('%s')", argv[a->o.rest]);
   return 0;
