@@ -37,6 +37,9 @@ int gallery_tmp_path(char *buf, size_t len, const char *name);
 void gallery_remove_tmp(void);
 /* SIGINT, SIGTERM, SIGHUP, SIGPIPE and exit remove the files. */
 void gallery_catch_signals(void);
+/* fn (async-signal-safe) runs first on such a signal; NULL: nothing. For
+ * a child the gallery runs without gallery_run(), which stops its own. */
+void gallery_tmp_hook(void (*fn)(void));
 
 /* ------------------------------------------------------------ child.c */
 

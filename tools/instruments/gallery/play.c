@@ -442,7 +442,6 @@ int gallery_cmd_play(int argc, char **argv) {
   g.s = a.o.s;
   g.variant = a.o.variant;
   snprintf(g.spec, sizeof g.spec, "interactive%s", a.flags);
-  play_catch_signals();
   g.choose = ask_terminal;
   if (a.script) {
     if ((rc = load_script(&sc, a.script, sargs, sizeof sargs)) != 0)

@@ -49,10 +49,9 @@ struct game {
  * program's status), -2 bad input (the chooser said so), -1 when the
  * player quit, -3 setup failure. */
 int play_once(struct game *g);
-/* Removes the game's directory (its FIFOs and log). */
+/* Removes the game's FIFOs and log (a next game makes them again; the
+ * gallery's private directory goes at exit). */
 void play_cleanup(void);
-/* Removes it on SIGINT, SIGTERM, SIGHUP too. */
-void play_catch_signals(void);
 void play_show_question(const struct question *q, int number);
 
 #endif

@@ -16,36 +16,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char play_dir[PATH_MAX]; /* removed on a signal */
+/* The game's files, in the gallery's private directory (tmp.c removes
+ * them at exit and on a signal): the two FIFOs and the recorder's log. */
+static char ask_path[PATH_MAX], answer_path[PATH_MAX], log_path[PATH_MAX];
+
+/* The program of the game in progress, or 0: stopped with SIGTERM when
+ * the gallery is, so that it cleans up after itself (its own handler)
+ * instead of waiting for an answer that will not come. */
+static volatile pid_t playing;
+
+static void stop_playing(void) {
+  if (playing > 0)
+    kill(-playing, SIGTERM);
+}
 
 void play_cleanup(void) {
-  static const char *const names[] = {DSCHED_PLAY_ASK, DSCHED_PLAY_ANSWER,
-                                      "log.jsonl"};
-  char p[PATH_MAX + 16];
-
-  if (!play_dir[0])
-    return;
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-    snprintf(p, sizeof p, "%s/%s", play_dir, names[i]);
-    unlink(p);
-  }
-  rmdir(play_dir);
-  play_dir[0] = '\0';
-}
-
-static void on_signal(int sig) {
-  play_cleanup();
-  signal(sig, SIG_DFL);
-  raise(sig);
-}
-
-void play_catch_signals(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
+  if (ask_path[0])
+    unlink(ask_path);
+  if (answer_path[0])
+    unlink(answer_path);
+  if (log_path[0])
+    unlink(log_path);
 }
 
 void play_show_question(const struct question *q, int number) {
@@ -134,33 +125,29 @@ static void append(struct game *g, const char *buf, size_t n) {
   g->out[g->out_len] = '\0';
 }
 
-/* The game's directory with its two FIFOs, both ends open before the
- * program starts: it opens the question FIFO for writing and the answer
- * FIFO for reading at its first question, and neither open may wait for
- * us. (A FIFO opened for reading and writing does not block on Linux.)
- * Returns 0 or -3. */
+/* The game's two FIFOs, both ends open before the program starts: it
+ * opens the question FIFO for writing and the answer FIFO for reading at
+ * its first question, and neither open may wait for us. (A FIFO opened
+ * for reading and writing does not block on Linux.) Returns 0 or -3. */
 static int open_channel(struct game *g, struct session *ss) {
-  const char *t = getenv("TMPDIR");
-  char ask[PATH_MAX + 16], answer[PATH_MAX + 16];
-
-  snprintf(g->dir, sizeof g->dir, "%s/gallery-play-XXXXXX",
-           t && *t ? t : "/tmp");
-  if (mkdtemp(g->dir) == NULL) {
-    fprintf(stderr, "gallery: play: cannot make %s: %s\n", g->dir,
-            strerror(errno));
+  if (gallery_tmp_path(ask_path, sizeof ask_path, DSCHED_PLAY_ASK) != 0 ||
+      gallery_tmp_path(answer_path, sizeof answer_path, DSCHED_PLAY_ANSWER) !=
+          0 ||
+      gallery_tmp_path(log_path, sizeof log_path, "play.jsonl") != 0)
     return -3;
-  }
-  snprintf(play_dir, sizeof play_dir, "%s", g->dir);
-  snprintf(ask, sizeof ask, "%s/" DSCHED_PLAY_ASK, g->dir);
-  snprintf(answer, sizeof answer, "%s/" DSCHED_PLAY_ANSWER, g->dir);
-  snprintf(g->log, sizeof g->log, "%s/log.jsonl", g->dir);
-  if (mkfifo(ask, 0600) != 0 || mkfifo(answer, 0600) != 0) {
+  /* The directory SCHED_PLAY names; the recorder appends to its log, and
+   * a game starts from nothing. */
+  snprintf(g->dir, sizeof g->dir, "%.*s",
+           (int)(strrchr(ask_path, '/') - ask_path), ask_path);
+  snprintf(g->log, sizeof g->log, "%s", log_path);
+  play_cleanup();
+  if (mkfifo(ask_path, 0600) != 0 || mkfifo(answer_path, 0600) != 0) {
     fprintf(stderr, "gallery: play: mkfifo in %s: %s\n", g->dir,
             strerror(errno));
     return -3;
   }
-  ss->afd = open(ask, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  ss->wfd = open(answer, O_RDWR | O_CLOEXEC);
+  ss->afd = open(ask_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ss->wfd = open(answer_path, O_RDWR | O_CLOEXEC);
   if (ss->afd < 0 || ss->wfd < 0) {
     fprintf(stderr, "gallery: play: cannot open the FIFOs: %s\n",
             strerror(errno));
@@ -207,6 +194,10 @@ static int spawn(struct game *g, struct session *ss) {
   o.out = PROC_PIPE;
   o.err = PROC_MERGE;
   rc = proc_spawn(&ss->p, argv, &o);
+  if (rc == 0) {
+    playing = ss->p.pid;
+    gallery_tmp_hook(stop_playing);
+  }
   if (rc != 0)
     fprintf(stderr, "gallery: cannot run %s: %s\n", prog, strerror(errno));
   free(env);
@@ -331,9 +322,11 @@ int play_once(struct game *g) {
   if ((ret = open_channel(g, &ss)) == 0 && (ret = spawn(g, &ss)) == 0) {
     if ((ret = converse(g, &ss)) != 0) {
       proc_stop(&ss.p, 1.0);
+      playing = 0; /* reaped: its pid may be another's now */
     } else {
       char buf[4096];
       ssize_t r;
+      playing = 0; /* it has exited: nothing to stop */
       proc_reap(&ss.p);
       while (ss.out_open && (r = read(ss.p.out_fd, buf, sizeof buf)) > 0)
         append(g, buf, (size_t)r);

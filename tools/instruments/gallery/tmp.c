@@ -62,7 +62,15 @@ int gallery_tmp_path(char *buf, size_t len, const char *name) {
  * files and die of the signal, so the caller sees what happened. While a
  * child runs, proc_run() has the signals: it stops the child, returns, and
  * gallery_run() re-raises the signal here. */
+static void (*volatile on_signal_first)(void);
+
+void gallery_tmp_hook(void (*fn)(void)) {
+  on_signal_first = fn;
+}
+
 static void on_signal(int sig) {
+  if (on_signal_first)
+    on_signal_first();
   gallery_remove_tmp();
   /* Raised while blocked: delivered, with its default action, when the
    * handler returns. */
