@@ -61,8 +61,8 @@ expect 2 "'--sched'" "run --sched (a prefix) is an unknown option" -- \
   $G run 06 --bug --sched fifo
 expect 2 "--bug takes no value" "run --bug=1 is a usage error" -- \
   $G run 01 --bug=1
-expect 2 "see build/gallery compare --help" "an error names the command's help" \
-  -- $G compare 01 --bogus
+expect 2 "see build/gallery compare --help" \
+  "an error names the command's help" -- $G compare 01 --bogus
 for cmd in run expose compare show play try; do
   TMPDIR=$T timeout 60 $G $cmd 01 --help >"$T/out" 2>"$T/err"
   rc=$?

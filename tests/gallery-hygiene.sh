@@ -130,7 +130,8 @@ sid=$!
 asked() { grep -q "your pick" "$W/out"; }
 wait_for asked
 kill -INT "$sid"
-check "play 01 stopped by SIGINT at a question leaves no process and no file" 130
+check "play 01 stopped by SIGINT at a question leaves no process and no file" \
+  130
 exec 9>&-
 
 # 7. Runs that end by themselves make their files under $TMPDIR (the old

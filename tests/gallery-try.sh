@@ -80,7 +80,8 @@ grep -Eq "forced schedules \(strict\) +([1-9][0-9]*) of \1 passed" "$dir/out" ||
 CRITERION_VERBOSITY_LEVEL=3 "$B"/gallery try 01 bugs/01-log-order/async.c \
   --runs 1 --no-san >"$dir/out" 2>&1
 grep -q "^  *FAILS under schedule order:" "$dir/out" ||
-  fail "the bug under a quiet Criterion names no schedule: $(grep -A2 'forced' "$dir/out")"
+  fail "the bug under a quiet Criterion names no schedule:" \
+    "$(grep -A2 'forced' "$dir/out")"
 
 # A file that does not build: exit 2, with the compiler's file:line.
 printf 'int broken(void) { return }\n' >"$dir/broken.c"
