@@ -51,6 +51,28 @@ expect 2 "bad depth '20'" "run --schedule pct:1:20 is refused by the spec parser
   -- $G run 06 --bug --schedule pct:1:20
 expect 2 "0\\.\\.9223372036854775807" "run --seed 2^63 is refused by the spec parser" \
   -- $G run 06 --bug --seed 9223372036854775808
+# Options are read with getopt_long from one table per command: a value
+# may follow "=", a flag takes none, a name must be typed in full, every
+# command takes --help after its scenario, and an error points at the
+# command's own help.
+expect 2 "bad depth '20'" "run --schedule=SPEC is read as --schedule SPEC" \
+  -- $G run 06 --bug --schedule=pct:1:20
+expect 2 "'--sched'" "run --sched (a prefix) is an unknown option" -- \
+  $G run 06 --bug --sched fifo
+expect 2 "--bug takes no value" "run --bug=1 is a usage error" -- \
+  $G run 01 --bug=1
+expect 2 "see build/gallery compare --help" \
+  "an error names the command's help" -- $G compare 01 --bogus
+for cmd in run expose compare show play try; do
+  TMPDIR=$T timeout 60 $G $cmd 01 --help >"$T/out" 2>"$T/err"
+  rc=$?
+  if [ "$rc" -eq 0 ] && grep -q "^usage: gallery $cmd NN" "$T/out"; then
+    ok "$cmd 01 --help prints the command's help"
+  else
+    echo "exit $rc" >>"$T/err"
+    no "$cmd 01 --help prints the command's help"
+  fi
+done
 mkdir "$T/adir"
 expect 2 "$T/adir" "run --log names a directory given as the file" -- \
   $G run 01 --log "$T/adir"

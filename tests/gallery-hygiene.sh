@@ -1,9 +1,10 @@
 #!/bin/sh
-# gallery-hygiene.sh -- nothing left behind: hunt, compare, expose and tour
-# are interrupted (SIGINT as from Ctrl-C, SIGTERM, a reader that goes away)
-# while their children run; afterwards no process of theirs is left and
-# their private $TMPDIR is empty. The programs that make temporary files
-# make them under that $TMPDIR (seen there while they run) and remove them.
+# gallery-hygiene.sh -- nothing left behind: hunt, compare, expose, tour
+# and play are interrupted (SIGINT as from Ctrl-C, SIGTERM, a reader that
+# goes away) while their children run; afterwards no process of theirs is
+# left and their private $TMPDIR is empty. The programs that make temporary
+# files make them under that $TMPDIR (seen there while they run) and remove
+# them.
 # Each gallery runs in a session of its own (setsid): whatever it started
 # stays in that session even when orphaned, so the process table is
 # compared by session, untouched by other work on the machine. Run from the
@@ -122,7 +123,21 @@ TMPDIR=$T setsid sh -c '"$1" tour --all --runs 2 </dev/null | head -1 >/dev/null
 sid=$!
 check "tour | head -1 leaves no process and no file" 0
 
-# 6. Runs that end by themselves make their files under $TMPDIR (the old
+# 6. Ctrl-C during play 01 while the game waits for the player's pick:
+# the program, parked at its question, is stopped too and removes its
+# file. stdin stays open (a FIFO this shell holds) and gives no answer.
+mkfifo "$W/in"
+exec 9<>"$W/in"
+TMPDIR=$T setsid $DFL "$G" play 01 >"$W/out" 2>"$W/err" <&9 &
+sid=$!
+asked() { grep -q "your pick" "$W/out"; }
+wait_for asked
+kill -INT "$sid"
+check "play 01 stopped by SIGINT at a question leaves no process and no file" \
+  130
+exec 9>&-
+
+# 7. Runs that end by themselves make their files under $TMPDIR (the old
 # drivers of 01, 04 and 11 wrote to /tmp) and remove them. Each is slowed
 # down (its own options) so that the file lives long enough to be seen.
 for case in "01 log-order --latency-us 300000" \
@@ -141,7 +156,7 @@ for case in "01 log-order --latency-us 300000" \
   fi
 done
 
-# 7. Hunts of 01's bug that stop at the first failure: the runs still in
+# 8. Hunts of 01's bug that stop at the first failure: the runs still in
 # flight are stopped (SIGTERM, then the grace) and remove their files.
 : >"$W/why"
 for i in 1 2 3 4 5 6; do

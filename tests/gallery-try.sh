@@ -5,8 +5,9 @@
 # replays the failure on the learner's build; the reference fix passes
 # (forced schedules k of k, a PCT hunt without failure); a file that does
 # not compile is bad input (exit 2) with the compiler's file:line; --json
-# writes the card. Sanitizers are left out here (--no-san: their builds
-# take minutes); `gallery try NN` runs them.
+# writes the card; the forced schedules' verdict comes from Criterion's
+# JSON report, whatever its text says. Sanitizers are left out here
+# (--no-san: their builds take minutes); `gallery try NN` runs them.
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
@@ -67,6 +68,20 @@ cp bugs/01-log-order/async.c "$dir/newer.c"
 "$B"/gallery try 01 fixes/01-log-order/async.c --runs 20 --no-san >"$dir/out" 2>&1
 grep -q "^VERDICT: PASS" "$dir/out" ||
   fail "the reference fix tried after a newer file: $(tail -n 1 "$dir/out")"
+
+# The test's verdict is read from Criterion's JSON report, not from its
+# text: a Criterion told to print nothing (verbosity 3: no summary, no
+# assertion) grades the same, k of k with k > 0, and names the schedule
+# that breaks the bug.
+CRITERION_VERBOSITY_LEVEL=3 "$B"/gallery try 01 fixes/01-log-order/async.c \
+  --runs 20 --no-san >"$dir/out" 2>&1
+grep -Eq "forced schedules \(strict\) +([1-9][0-9]*) of \1 passed" "$dir/out" ||
+  fail "the fix under a quiet Criterion: $(grep 'forced' "$dir/out")"
+CRITERION_VERBOSITY_LEVEL=3 "$B"/gallery try 01 bugs/01-log-order/async.c \
+  --runs 1 --no-san >"$dir/out" 2>&1
+grep -q "^  *FAILS under schedule order:" "$dir/out" ||
+  fail "the bug under a quiet Criterion names no schedule:" \
+    "$(grep -A2 'forced' "$dir/out")"
 
 # A file that does not build: exit 2, with the compiler's file:line.
 printf 'int broken(void) { return }\n' >"$dir/broken.c"

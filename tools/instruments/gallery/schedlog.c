@@ -1,7 +1,7 @@
 /* schedlog.c -- a log for every run: when a variant writes no correlation
  * log of its own (the bugs: that is their lesson), the timeline comes from
- * the scheduler's recorder (SCHED_LOG, tools/runtime/sched/dsched_rec.c), marked as
- * recorded by the scheduler, not by the program. */
+ * the scheduler's recorder (SCHED_LOG, tools/runtime/sched/dsched_rec.c),
+ * marked as recorded by the scheduler, not by the program. */
 #include "gallery_ext.h"
 
 #include <jansson.h>
@@ -58,8 +58,7 @@ int gallery_schedlog_end(const char *log_path, const char *sched_path,
   }
   if ((in = fopen(sched_path, "r")) == NULL ||
       (out = fopen(log_path, "w")) == NULL) {
-    fprintf(stderr, "gallery: cannot write %s: %s\n", shown,
-            strerror(errno));
+    fprintf(stderr, "gallery: cannot write %s: %s\n", shown, strerror(errno));
     if (in)
       fclose(in);
     unlink(sched_path);
@@ -76,8 +75,7 @@ int gallery_schedlog_end(const char *log_path, const char *sched_path,
           out);
   fclose(in);
   if (fclose(out) != 0) {
-    fprintf(stderr, "gallery: cannot write %s: %s\n", shown,
-            strerror(errno));
+    fprintf(stderr, "gallery: cannot write %s: %s\n", shown, strerror(errno));
     unlink(sched_path);
     return -1;
   }

@@ -1,7 +1,7 @@
 /* try.c -- `gallery try NN`: grade a learner's own fix. --start copies the
  * bug's async.c to a work place; `try NN [FILE]` builds FILE with the
- * scenario's driver and deterministic test (tools/instruments/gallery/try.mk: the
- * Makefile's own flags and objects) and prints a verdict card: the forced
+ * scenario's driver and deterministic test (tools/instruments/gallery/try.mk:
+ * the Makefile's own flags and objects) and prints a verdict card: the forced
  * schedules (strict scripts, k of k), a PCT hunt, ASan+UBSan, TSan for
  * threaded scenarios, and the diff against the bug and the reference fix.
  * Exit: 0 every check passed, 1 one failed (the card names the schedule
@@ -22,8 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-extern char **environ;
-
 static const char try_help[] =
     "usage: gallery try NN --start [DIR]\n"
     "       gallery try NN [FILE] [--runs N] [--no-san] [--json OUT]\n"
@@ -39,7 +37,8 @@ static const char try_help[] =
     "  TSan              for scenarios whose code runs on several threads\n"
     "  diffs             against the bug and against the reference fix\n"
     "--no-san skips the sanitizer builds (the verdict then says \"PASS,\n"
-    "sanitizers not run\"). --json OUT also writes the card as JSON, for collection.\n"
+    "sanitizers not run\"). --json OUT also writes the card as JSON, for "
+    "collection.\n"
     "Exit: 0 passed, 1 a check failed (the card names the schedule that\n"
     "breaks it), 2 usage or FILE does not build, 3 setup failure.\n";
 
@@ -57,23 +56,17 @@ struct card {
 /* Runs argv with stdout and stderr captured together; SCHED and SCHED_LOG
  * are taken out of the environment (extra, if not NULL, is added). Returns
  * the shell-style status, or -1 when it could not start. */
-static int run_capture(char *const argv[], const char *extra,
-                       double timeout_s, char **out) {
+static int run_capture(char *const argv[], const char *extra, double timeout_s,
+                       char **out) {
   struct proc_opts o;
   struct proc_run r;
-  size_t n = 0, k = 0;
+  static const char *const drop[] = {"SCHED=", "SCHED_LOG=", NULL};
+  char *add[] = {(char *)extra, NULL};
   char **env;
   int rc;
 
-  for (char **e = environ; *e; e++)
-    n++;
-  if ((env = calloc(n + 2, sizeof *env)) == NULL)
+  if ((env = gallery_env(drop, add)) == NULL)
     return -1;
-  for (char **e = environ; *e; e++)
-    if (strncmp(*e, "SCHED=", 6) != 0 && strncmp(*e, "SCHED_LOG=", 10) != 0)
-      env[k++] = *e;
-  if (extra)
-    env[k++] = (char *)extra;
   memset(&o, 0, sizeof o);
   memset(&r, 0, sizeof r);
   o.envp = env;
@@ -131,8 +124,8 @@ static int find_after(const char *text, const char *key, char *buf,
   return 1;
 }
 
-/* make -f Makefile -f tools/instruments/gallery/try.mk with B, SAN and OPT as given.
- * Returns the status; the output (the compiler's) in *out. */
+/* make -f Makefile -f tools/instruments/gallery/try.mk with B, SAN and OPT as
+ * given. Returns the status; the output (the compiler's) in *out. */
 static int build(struct card *c, const char *b, const char *san,
                  const char *sub, const char *goal, char **out) {
   char scen[96], src[PATH_MAX + 16], dir[PATH_MAX + 32], bb[64], sv[128];
@@ -198,60 +191,125 @@ static int threaded(const struct card *c) {
   return system(cmd) == 0;
 }
 
+/* What the deterministic test's run said, read from Criterion's JSON
+ * report (--json=FILE; one format, one parser: jansson). */
+struct forced_result {
+  int tested, passed;
+  char msg[400];    /* the first failing test's invariant message */
+  char replay[600]; /* its replay line, after "replay: build/gallery run " */
+  char sched[400];  /* its "schedule:" line */
+};
+
+/* The first failing test's messages: the assertion, then the lines the
+ * tests add (tests/variant_schedule.h): "schedule: ..." and "replay:
+ * build/gallery run NN --schedule 'S' -- ARGS". */
+static void failing_messages(json_t *test, struct forced_result *f) {
+  static const char rk[] = "replay: build/gallery run ";
+  static const char sk[] = "schedule: order:";
+  static const char mk[] = "invariant violated: ";
+  size_t i;
+  json_t *m;
+
+  json_array_foreach(json_object_get(test, "messages"), i, m) {
+    const char *t = json_string_value(m), *p;
+    if (t == NULL)
+      continue;
+    t += strspn(t, " ");
+    if (!f->msg[0] && (p = strstr(t, mk)) != NULL)
+      snprintf(f->msg, sizeof f->msg, "%s", p + strlen(mk));
+    if (!f->replay[0] && strncmp(t, rk, strlen(rk)) == 0)
+      snprintf(f->replay, sizeof f->replay, "%s", t + strlen(rk));
+    if (!f->sched[0] && strncmp(t, sk, strlen(sk)) == 0)
+      snprintf(f->sched, sizeof f->sched, "%s", t + strlen(sk));
+  }
+}
+
+/* Reads Criterion's report at path into *f. Returns 0, or -1 when there
+ * is none. */
+static int read_criterion_json(const char *path, struct forced_result *f) {
+  json_t *j = json_load_file(path, 0, NULL), *suite, *test;
+  size_t i, k;
+
+  memset(f, 0, sizeof *f);
+  if (j == NULL)
+    return -1;
+  f->passed = (int)json_integer_value(json_object_get(j, "passed"));
+  f->tested = f->passed +
+              (int)json_integer_value(json_object_get(j, "failed")) +
+              (int)json_integer_value(json_object_get(j, "errored"));
+  json_array_foreach(json_object_get(j, "test_suites"), i, suite) {
+    json_array_foreach(json_object_get(suite, "tests"), k, test) {
+      const char *st = json_string_value(json_object_get(test, "status"));
+      if (st && strcmp(st, "PASSED") != 0 && strcmp(st, "SKIPPED") != 0 &&
+          !f->replay[0])
+        failing_messages(test, f);
+    }
+  }
+  json_decref(j);
+  return 0;
+}
+
+/* The card's rows for a test run that failed: the schedule that breaks
+ * the learner's program, with the command that replays it. */
+static void forced_failed(struct card *c, const struct forced_result *f,
+                          const char *out) {
+  char sched[400];
+  /* Schedule and arguments from the same replay line. */
+  const char *args = strstr(f->replay, " -- ");
+  const char *q = strstr(f->replay, "--schedule '");
+
+  snprintf(sched, sizeof sched, "%s", f->sched);
+  if (q) {
+    q += 12;
+    snprintf(sched, sizeof sched, "%.*s", (int)strcspn(q, "'"), q);
+    if (strncmp(sched, "order:", 6) == 0)
+      memmove(sched, sched + 6, strlen(sched + 6) + 1);
+  }
+  row("forced schedules (strict)", "%d of %d passed%s", f->passed, f->tested,
+      f->tested ? "" : " (the test did not run: see below)");
+  if (sched[0]) {
+    snprintf(c->breaker, sizeof c->breaker, "order:%s", sched);
+    row("", "FAILS under schedule %s", c->breaker);
+    row("", "replay: %s/plain/prog --schedule '%s'%s", c->out, c->breaker,
+        args ? args + 3 : "");
+  }
+  if (f->msg[0])
+    row("", "invariant violated: %.160s", f->msg);
+  if (!f->tested && out)
+    fprintf(stderr, "%s", out);
+  c->fail = 1;
+}
+
 static void forced(struct card *c) {
-  char test[PATH_MAX + 16], *argv[2] = {test, NULL}, *out = NULL, syn[200];
-  int rc, tested = 0, passing = 0;
+  char test[PATH_MAX + 16], json[PATH_MAX + 32], opt[PATH_MAX + 48];
+  char *argv[3] = {test, opt, NULL}, *out = NULL;
+  struct forced_result f;
+  int rc;
 
   snprintf(test, sizeof test, "%s/plain/test", c->out);
+  snprintf(json, sizeof json, "%s/plain/criterion.json", c->out);
+  snprintf(opt, sizeof opt, "--json=%s", json);
+  unlink(json); /* never read an earlier try's report */
   rc = run_capture(argv, NULL, 300, &out);
-  if (find_after(out, "Synthesis: Tested: ", syn, sizeof syn))
-    sscanf(syn, "%d | Passing: %d", &tested, &passing);
+  read_criterion_json(json, &f);
+  unlink(json);
   json_object_set_new(c->j, "forced",
-                      json_pack("{s:i,s:i,s:i}", "tested", tested, "passed",
-                                passing, "exit", rc));
+                      json_pack("{s:i,s:i,s:i}", "tested", f.tested, "passed",
+                                f.passed, "exit", rc));
+  /* The scheduler refuses a script that does not fit the program on its
+   * stderr, before any assertion: no verdict, not a failure. */
   if (out && strstr(out, "does not match the program")) {
     char why[300] = "";
     find_after(out, "sched: schedule does not match the program: ", why,
                sizeof why);
     row("forced schedules (strict)",
-        "%d of %d passed; a script does not fit your program: %s", passing,
-        tested, why);
+        "%d of %d passed; a script does not fit your program: %s", f.passed,
+        f.tested, why);
     c->noverdict = 1;
-  } else if (rc == 0 && tested > 0 && passing == tested) {
-    row("forced schedules (strict)", "%d of %d passed", passing, tested);
+  } else if (rc == 0 && f.tested > 0 && f.passed == f.tested) {
+    row("forced schedules (strict)", "%d of %d passed", f.passed, f.tested);
   } else {
-    char msg[400] = "", sched[400] = "", replay[600] = "";
-    const char *args;
-    find_after(out, "invariant violated: ", msg, sizeof msg);
-    find_after(out, "schedule: order:", sched, sizeof sched);
-    /* The test's replay line: "build/gallery run NN --schedule 'S' --
-     * ARGS": the same run of the learner's program takes its ARGS. */
-    find_after(out, "replay: build/gallery run ", replay, sizeof replay);
-    args = strstr(replay, " -- ");
-    {
-      /* Schedule and arguments from the same (first) replay line: the
-       * tests' lines of several failures may come in any order. */
-      const char *q = strstr(replay, "--schedule '");
-      if (q) {
-        q += 12;
-        snprintf(sched, sizeof sched, "%.*s", (int)strcspn(q, "'"), q);
-        if (strncmp(sched, "order:", 6) == 0)
-          memmove(sched, sched + 6, strlen(sched + 6) + 1);
-      }
-    }
-    row("forced schedules (strict)", "%d of %d passed%s", passing, tested,
-        tested ? "" : " (the test did not run: see below)");
-    if (sched[0]) {
-      snprintf(c->breaker, sizeof c->breaker, "order:%s", sched);
-      row("", "FAILS under schedule %s", c->breaker);
-      row("", "replay: %s/plain/prog --schedule '%s'%s", c->out,
-          c->breaker, args ? args + 3 : "");
-    }
-    if (msg[0])
-      row("", "invariant violated: %.160s", msg);
-    if (!tested && out)
-      fprintf(stderr, "%s", out);
-    c->fail = 1;
+    forced_failed(c, &f, out);
   }
   free(out);
 }
@@ -285,8 +343,8 @@ static void pct_hunt(struct card *c) {
   rc = run_capture(argv, NULL, 3600, &out);
   h = json_load_file(json, 0, NULL);
   if (h == NULL) {
-    row("PCT hunt", "no verdict: hunt wrote no summary (exit %d): %.200s",
-        rc, out ? out : "");
+    row("PCT hunt", "no verdict: hunt wrote no summary (exit %d): %.200s", rc,
+        out ? out : "");
     c->noverdict = 1;
   } else {
     long r = (long)json_integer_value(json_object_get(h, "runs"));
@@ -294,14 +352,13 @@ static void pct_hunt(struct card *c) {
     json_t *ff = json_object_get(h, "first_failure");
     json_t *b = json_object_get(h, "zero_fail_bound95");
     if (f > 0) {
-      const char *rep =
-          json_string_value(json_object_get(ff, "replay"));
+      const char *rep = json_string_value(json_object_get(ff, "replay"));
       row("PCT hunt", "FAILED at run %lld of %ld",
           json_integer_value(json_object_get(ff, "run")) + 1, (long)c->runs);
       row("", "replay: %s", rep ? rep : "(none)");
       if (!c->breaker[0] && rep)
-        snprintf(c->breaker, sizeof c->breaker, "%.*s",
-                 (int)strcspn(rep, " "), rep);
+        snprintf(c->breaker, sizeof c->breaker, "%.*s", (int)strcspn(rep, " "),
+                 rep);
       c->fail = 1;
     } else if (r > 0 && json_is_real(b)) {
       row("PCT hunt", "%ld runs, 0 failures: rate below %.2g%% at 95%%", r,
@@ -385,7 +442,8 @@ static void sanitizer(struct card *c, const char *name, const char *b,
     row(name, "clean (%d run%s: natural%s%s)%s", runs, runs == 1 ? "" : "s",
         runs > 1 ? ", under " : "", runs > 1 ? c->s->compare_schedule : "",
         unfit ? "; the forced schedule does not fit your program, so it "
-                "was not run" : "");
+                "was not run"
+              : "");
   if (bad < 0)
     bad = 0;
   c->fail |= bad;
@@ -417,8 +475,8 @@ static int start(const struct scenario *s, const char *dir_arg) {
   }
   if (run_capture(mk, NULL, 10, &out) != 0 ||
       run_capture(cp, NULL, 10, NULL) != 0) {
-    fprintf(stderr, "gallery: try --start: cannot copy %s to %s: %s\n",
-            from, to, out ? out : "");
+    fprintf(stderr, "gallery: try --start: cannot copy %s to %s: %s\n", from,
+            to, out ? out : "");
     free(out);
     return 3;
   }
@@ -431,90 +489,171 @@ static int start(const struct scenario *s, const char *dir_arg) {
   return 0;
 }
 
-int gallery_cmd_try(int argc, char **argv) {
-  const struct scenario *s;
-  const char *file = NULL, *json_out = NULL, *sd = gallery_start_dir();
-  char given[PATH_MAX * 2], bug[PATH_MAX], fix[PATH_MAX];
-  struct card c;
-  int want_start = 0, plus, minus, rc;
-  char *out = NULL;
+enum { OPT_START = GOPT_OPTION, OPT_NO_SAN, OPT_RUNS, OPT_JSON };
+
+static const struct option try_opts[] = {
+    {"start", no_argument, NULL, OPT_START},
+    {"no-san", no_argument, NULL, OPT_NO_SAN},
+    {"runs", required_argument, NULL, OPT_RUNS},
+    {"json", required_argument, NULL, OPT_JSON},
+    GOPT_HELP_ENTRY,
+    GOPT_END_ENTRY};
+
+struct try_args {
+  struct gallery_opts o;
+  int start;            /* --start: copy the bug (file: where to) */
+  const char *file;     /* the word after the scenario, or NULL */
+  const char *json_out; /* --json, or NULL */
+};
+
+/* Reads try's command line into *a and c's options. Returns 0, 2 on a
+ * usage error, or -1 after printing the help. */
+static int try_parse(struct try_args *a, struct card *c, int argc,
+                     char **argv) {
+  int k;
+
+  gallery_opts_begin(&a->o, "try", try_help, try_opts,
+                     GOPT_SCENARIO | GOPT_WORDS, argc, argv);
+  while ((k = gallery_opt_next(&a->o)) > 0) {
+    if (k == GOPT_WORD && a->file)
+      return gallery_usage("try", "one file at a time ('%s' and '%s')", a->file,
+                           a->o.word);
+    if (k == GOPT_WORD)
+      a->file = a->o.word;
+    else if (k == OPT_START)
+      a->start = 1;
+    else if (k == OPT_NO_SAN)
+      c->san = 0;
+    else if (k == OPT_JSON)
+      a->json_out = a->o.arg;
+    else if (gallery_count_arg("try", "--runs", a->o.arg, 1, 1000000, &c->runs))
+      return 2;
+  }
+  if (k != GOPT_END)
+    return gallery_opts_result(k);
+  if (a->o.rest < argc)
+    return gallery_usage("try", "one file at a time ('%s')", argv[a->o.rest]);
+  return 0;
+}
+
+/* The learner's file (default: the --start copy), as an absolute path in
+ * c->src. Returns 0, or 2 with a message. */
+static int try_source(struct card *c, const char *file) {
+  char buf[PATH_MAX * 2];
+  const char *given;
   struct stat st;
 
-  memset(&c, 0, sizeof c);
-  c.runs = 1000;
-  c.san = 1;
-  if (argc > 1 && strcmp(argv[1], "--help") == 0)
-    return fputs(try_help, stdout), 0;
-  if (argc < 2 || argv[1][0] == '-' ||
-      (s = gallery_find(argv[1])) == NULL) {
-    fprintf(stderr, "gallery: try needs a scenario (e.g. 01 or log-order), "
-                    "got '%s' (see build/gallery try --help)\n",
-            argc > 1 ? argv[1] : "");
-    return 2;
+  if (file == NULL) {
+    snprintf(buf, sizeof buf, "%s/async.c", c->out);
+    given = buf;
+  } else {
+    given = gallery_user_path(file, buf, sizeof buf);
   }
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "--start") == 0) {
-      want_start = 1;
-      if (i + 1 < argc && argv[i + 1][0] != '-')
-        file = argv[++i];
-    } else if (strcmp(a, "--no-san") == 0) {
-      c.san = 0;
-    } else if (strcmp(a, "--runs") == 0 || strcmp(a, "--json") == 0) {
-      char *end;
-      if (i + 1 >= argc) {
-        fprintf(stderr, "gallery: try: %s needs a value\n", a);
-        return 2;
-      }
-      if (a[2] == 'j') {
-        json_out = argv[++i];
-        continue;
-      }
-      c.runs = (int)strtol(argv[++i], &end, 10);
-      if (*end || end == argv[i] || c.runs < 1 || c.runs > 1000000) {
-        fprintf(stderr, "gallery: try: --runs wants a whole number from 1 "
-                        "to 1000000, got '%s'\n", argv[i]);
-        return 2;
-      }
-    } else if (a[0] == '-') {
-      fprintf(stderr, "gallery: try: unknown option '%s' (see build/gallery "
-                      "try --help)\n", a);
-      return 2;
-    } else if (file) {
-      fprintf(stderr, "gallery: try: one file at a time ('%s' and '%s')\n",
-              file, a);
-      return 2;
-    } else {
-      file = a;
-    }
-  }
-  if (want_start)
-    return start(s, file);
-
-  c.s = s;
-  snprintf(c.scen, sizeof c.scen, "%02d-%s", s->id, s->slug);
-  snprintf(c.out, sizeof c.out, "build/try/%s", c.scen);
-  if (file == NULL)
-    snprintf(given, sizeof given, "%s/async.c", c.out);
-  else if (file[0] == '/' || !sd[0])
-    snprintf(given, sizeof given, "%s", file);
-  else
-    snprintf(given, sizeof given, "%s/%s", sd, file);
   if (stat(given, &st) != 0 || !S_ISREG(st.st_mode)) {
     fprintf(stderr, "gallery: try: %s: %s%s\n", file ? file : given,
             stat(given, &st) != 0 ? strerror(errno) : "not a file",
             file ? "" : " (build/gallery try NN --start makes your copy)");
     return 2;
   }
-  if (realpath(given, c.src) == NULL) {
+  if (realpath(given, c->src) == NULL) {
     fprintf(stderr, "gallery: try: %s: %s\n", given, strerror(errno));
     return 2;
   }
+  return 0;
+}
+
+/* The checks after the build: forced schedules, PCT, sanitizers, diffs. */
+static void try_checks(struct card *c) {
+  char bug[PATH_MAX], fix[PATH_MAX];
+  int plus, minus;
+
+  forced(c);
+  pct_hunt(c);
+  if (c->san) {
+    sanitizer(c, "asan", "build/asan",
+              "-fsanitize=address,undefined -fno-sanitize-recover=undefined "
+              "-fno-omit-frame-pointer",
+              "ASAN_OPTIONS=detect_leaks=1:handle_segv=0:abort_on_error=0");
+    if (threaded(c))
+      sanitizer(c, "tsan", "build/tsan", "-fsanitize=thread",
+                "TSAN_OPTIONS=halt_on_error=0 exitcode=66 "
+                "suppressions=tools/tsan.supp");
+    else
+      row("tsan", "not run: the scenario's code runs on one thread");
+  } else {
+    row("asan, tsan", "not run (--no-san)");
+  }
+  snprintf(bug, sizeof bug, "bugs/%s/async.c", c->scen);
+  snprintf(fix, sizeof fix, "fixes/%s/async.c", c->scen);
+  diff_count(bug, c->src, &plus, &minus);
+  row("against the bug", "+%d -%d lines (diff -u %s FILE)", plus, minus, bug);
+  json_object_set_new(c->j, "diff_bug",
+                      json_pack("{s:i,s:i}", "plus", plus, "minus", minus));
+  diff_count(fix, c->src, &plus, &minus);
+  row("against the reference fix", "+%d -%d lines (diff -u %s FILE)", plus,
+      minus, fix);
+  json_object_set_new(c->j, "diff_fix",
+                      json_pack("{s:i,s:i}", "plus", plus, "minus", minus));
+}
+
+/* The verdict line, and the card as JSON when asked. Returns the exit
+ * code. */
+static int try_verdict(struct card *c, const char *json_out) {
+  char path[PATH_MAX * 2];
+  int rc;
+
+  if (c->fail) {
+    printf("VERDICT: FAIL%s%s\n", c->breaker[0] ? ": it breaks under " : "",
+           c->breaker);
+    rc = 1;
+  } else if (c->noverdict) {
+    printf("VERDICT: NO VERDICT: a check could not run (see above)\n");
+    rc = 3;
+  } else {
+    printf("VERDICT: PASS%s\n",
+           c->san ? "" : ", sanitizers not run (--no-san)");
+    rc = 0;
+  }
+  json_object_set_new(c->j, "verdict",
+                      json_string(rc == 1        ? "fail"
+                                  : c->noverdict ? "no verdict"
+                                  : c->san       ? "pass"
+                                                 : "pass without sanitizers"));
+  json_object_set_new(c->j, "breaks_under",
+                      c->breaker[0] ? json_string(c->breaker) : json_null());
+  if (json_out) {
+    if (json_dump_file(c->j, gallery_user_path(json_out, path, sizeof path),
+                       JSON_INDENT(2)) != 0) {
+      fprintf(stderr, "gallery: try: cannot write %s\n", json_out);
+      rc = rc ? rc : 3;
+    }
+  }
+  return rc;
+}
+
+int gallery_cmd_try(int argc, char **argv) {
+  static struct card c;
+  struct try_args a = {0};
+  char *out = NULL;
+  int rc;
+
+  memset(&c, 0, sizeof c);
+  c.runs = 1000;
+  c.san = 1;
+  if ((rc = try_parse(&a, &c, argc, argv)) != 0)
+    return rc < 0 ? 0 : rc;
+  if (a.start)
+    return start(a.o.s, a.file);
+  c.s = a.o.s;
+  snprintf(c.scen, sizeof c.scen, "%02d-%s", c.s->id, c.s->slug);
+  snprintf(c.out, sizeof c.out, "build/try/%s", c.scen);
+  if ((rc = try_source(&c, a.file)) != 0)
+    return rc;
   c.j = json_object();
   json_object_set_new(c.j, "scenario", json_string(c.scen));
   json_object_set_new(c.j, "file", json_string(c.src));
-
-  printf("== try %s: %s\n", c.scen, file ? file : given);
+  printf("== try %s: %s%s\n", c.scen, a.file ? a.file : c.out,
+         a.file ? "" : "/async.c");
   rc = build(&c, "build", NULL, "plain", "try-build", &out);
   if (rc != 0) {
     row("builds", "NO (make exit %d): the compiler says", rc);
@@ -525,66 +664,8 @@ int gallery_cmd_try(int argc, char **argv) {
   }
   free(out);
   row("builds", "yes, with the Makefile's flags (-Wall -Wextra -Werror)");
-  forced(&c);
-  pct_hunt(&c);
-  if (c.san) {
-    sanitizer(&c, "asan",
-              "build/asan",
-              "-fsanitize=address,undefined -fno-sanitize-recover=undefined "
-              "-fno-omit-frame-pointer",
-              "ASAN_OPTIONS=detect_leaks=1:handle_segv=0:abort_on_error=0");
-    if (threaded(&c))
-      sanitizer(&c, "tsan", "build/tsan", "-fsanitize=thread",
-                "TSAN_OPTIONS=halt_on_error=0 exitcode=66 "
-                "suppressions=tools/tsan.supp");
-    else
-      row("tsan", "not run: the scenario's code runs on one thread");
-  } else {
-    row("asan, tsan", "not run (--no-san)");
-  }
-  snprintf(bug, sizeof bug, "bugs/%s/async.c", c.scen);
-  snprintf(fix, sizeof fix, "fixes/%s/async.c", c.scen);
-  diff_count(bug, c.src, &plus, &minus);
-  row("against the bug", "+%d -%d lines (diff -u %s FILE)", plus, minus,
-      bug);
-  json_object_set_new(c.j, "diff_bug",
-                      json_pack("{s:i,s:i}", "plus", plus, "minus", minus));
-  diff_count(fix, c.src, &plus, &minus);
-  row("against the reference fix", "+%d -%d lines (diff -u %s FILE)", plus,
-      minus, fix);
-  json_object_set_new(c.j, "diff_fix",
-                      json_pack("{s:i,s:i}", "plus", plus, "minus", minus));
-
-  if (c.fail) {
-    printf("VERDICT: FAIL%s%s\n", c.breaker[0] ? ": it breaks under " : "",
-           c.breaker);
-    rc = 1;
-  } else if (c.noverdict) {
-    printf("VERDICT: NO VERDICT: a check could not run (see above)\n");
-    rc = 3;
-  } else {
-    printf("VERDICT: PASS%s\n", c.san ? "" : ", sanitizers not run "
-                                            "(--no-san)");
-    rc = 0;
-  }
-  json_object_set_new(c.j, "verdict",
-                      json_string(rc == 1 ? "fail"
-                                  : c.noverdict ? "no verdict"
-                                  : c.san       ? "pass"
-                                                : "pass without sanitizers"));
-  json_object_set_new(c.j, "breaks_under",
-                      c.breaker[0] ? json_string(c.breaker) : json_null());
-  if (json_out) {
-    char path[PATH_MAX * 2];
-    if (json_out[0] == '/' || !sd[0])
-      snprintf(path, sizeof path, "%s", json_out);
-    else
-      snprintf(path, sizeof path, "%s/%s", sd, json_out);
-    if (json_dump_file(c.j, path, JSON_INDENT(2)) != 0) {
-      fprintf(stderr, "gallery: try: cannot write %s\n", json_out);
-      rc = rc ? rc : 3;
-    }
-  }
+  try_checks(&c);
+  rc = try_verdict(&c, a.json_out);
   json_decref(c.j);
   return rc;
 }
