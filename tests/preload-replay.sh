@@ -6,8 +6,8 @@
 # with a busy loop on every core, fails every time with the same schedule
 # (the shim's trace hash); the correct twin never fails; a lock-order
 # deadlock is reported at once (exit 1, the waits-for cycle) and replays;
-# the steps a run took, printed as an order: script, replay it (and a
-# script that does not fit is refused, exit 2);
+# the steps a run took, printed as an order: script, replay it, also a
+# script over 4 KiB (and a script that does not fit is refused, exit 2);
 # a passing run of every primitive replays step for step; and a run that
 # leaves the model (a spin on plain memory) says it is not exact.
 # REPLAYS (default 20; tools/check.sh asks for 100) and TWIN_RUNS (default
@@ -21,7 +21,7 @@ P=$B/tests/progs
 REPLAYS=${REPLAYS:-20}
 TWIN_RUNS=${TWIN_RUNS:-200}
 for f in "$HUNT" "$SHIM" $P/preload_race $P/preload_race_ok $P/preload_deadlock \
-  $P/preload_deadlock_ok $P/preload_prims $P/preload_spin; do
+  $P/preload_deadlock_ok $P/preload_prims $P/preload_spin $P/corpus_publish2; do
   [ -f "$f" ] || { echo "preload-replay.sh: $f is missing (make all first)" >&2; exit 3; }
 done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/preload-replay.XXXXXX") || exit 3
@@ -105,6 +105,31 @@ else
     else
       fail "preload_race: the order: script took another schedule than the seed's ($trace)"
     fi
+  fi
+fi
+
+# A long run: the 100-thread two-stage publish takes hundreds of steps, so
+# its printed order: script is over 4 KiB; the script replays the failure
+# with the seed's schedule (a spec has no length limit).
+s=0 long=
+while [ $s -lt 50 ] && [ -z "$long" ]; do
+  s=$((s + 1))
+  SCHED_PRINT=steps SCHED=random:$s LD_PRELOAD=$SHIM $P/corpus_publish2 100 \
+    >/dev/null 2>"$TMP/err"
+  [ $? -eq 1 ] && long=random:$s
+done
+order=$(sed -n 's/^sched-preload: steps: \(order:[^ ]*\) (replays the run.*/\1/p' "$TMP/err")
+trace=$(sed -n 's/^sched-preload: schedule: .* trace \([0-9a-f]*\))$/\1/p' "$TMP/err")
+if [ -z "$long" ] || [ ${#order} -le 4096 ] || [ -z "$trace" ]; then
+  fail "corpus_publish2 100: no failing run with an order: script over 4 KiB (${long:-no failure}, ${#order} bytes)"
+else
+  SCHED_PRINT=1 SCHED=$order LD_PRELOAD=$SHIM $P/corpus_publish2 100 \
+    >/dev/null 2>"$TMP/err"
+  rc=$?
+  if [ $rc -eq 1 ] && grep -q "(exact replay; .* trace $trace)\$" "$TMP/err"; then
+    ok "corpus_publish2 100: the ${#order}-byte order: script of $long replays its failure (trace $trace)"
+  else
+    fail "corpus_publish2 100: the ${#order}-byte order: script of $long: exit $rc, $(grep -m1 . "$TMP/err")"
   fi
 fi
 

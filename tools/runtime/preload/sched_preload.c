@@ -91,8 +91,9 @@
  *   process-shared objects across fork are the plain calls.
  * - Timeouts are virtual (above); a program that measures time sees sleeps
  *   return at once.
- * - An order: script longer than a spec may be (SPEC_MAX_LEN) cannot be
- *   passed: such a run replays from its seed only.
+ * - An order: script is passed in the environment, which holds at most
+ *   128 KiB in one variable: a run with more steps than that replays from
+ *   its seed only (the shim prints its script all the same, and says so).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -109,6 +110,8 @@
 
 #define PL_PCT_K 16 /* pct's default K: about the steps of a small program */
 #define PL_FAIR 1000 /* steps in a row one thread may run while others wait */
+/* Linux's limit on one environment string (MAX_ARG_STRLEN), NUL included. */
+#define PL_ENV_MAX (32u * 4096u)
 
 int pl_on;
 __thread struct pl_thread *pl_self __attribute__((tls_model("initial-exec")));
@@ -155,9 +158,9 @@ static int monitor_started;
  * end too, or it would keep a process whose main thread called
  * pthread_exit alive for ever. */
 static atomic_int monitor_quit;
-/* Written before any thread exists or with S held; read by the fatal
- * signal handler, where only write() is safe. */
-static char spec_text[SPEC_MAX_LEN + 64];
+/* Set once before any thread exists; read by the fatal signal handler,
+ * where only write() is safe. */
+static char *spec_text;
 static char left_why[160];
 static volatile int left_model;
 static int forked_child;
@@ -398,8 +401,9 @@ static void print_schedule(const char *how) {
     fprintf(stderr, "sched-preload: steps: order:%s (%s)\n",
             steps_len ? steps_buf : "",
             steps_len == 0 ? "none: no choice was made"
-            : steps_len + 6 > SPEC_MAX_LEN
-                ? "longer than a spec may be: replay with the spec above"
+            : steps_len + sizeof "SCHED=order:" > PL_ENV_MAX
+                ? "longer than one environment variable may be: replay "
+                  "with the spec above"
                 : "replays the run as SCHED=order:...");
   if (keep_steps && pre_len)
     fprintf(stderr, "sched-preload: preemptions: %s (STEP:THREAD@POINT>"
@@ -971,7 +975,8 @@ __attribute__((constructor)) static void init(void) {
   }
   if (sp.kind == SPEC_NONE)
     return;
-  spec_format(&sp, spec_text, sizeof spec_text);
+  if ((spec_text = spec_format_alloc(&sp)) == NULL)
+    die("out of memory");
   /* A program linked with the in-tree scheduler (it exports dsched__on)
    * takes SCHED itself; fifo and lifo order libuv requests, and so do
    * order: items such as work#0: only that scheduler can carry them out,
@@ -994,8 +999,10 @@ __attribute__((constructor)) static void init(void) {
   /* +timers and +close name libuv events only the linked scheduler can
    * hold; the spec the shim carries out, and announces, is the rest. */
   sp.timers = sp.closes = 0;
-  spec_format(&sp, err, sizeof err);
-  spec_handshake("preload", "exact", err);
+  free(spec_text);
+  if ((spec_text = spec_format_alloc(&sp)) == NULL)
+    die("out of memory");
+  spec_handshake("preload", "exact", spec_text);
   strategy = sp.kind == SPEC_PCT     ? ST_PCT
              : sp.kind == SPEC_ORDER ? ST_ORDER
                                      : ST_RANDOM;
@@ -1019,8 +1026,10 @@ __attribute__((constructor)) static void init(void) {
       pct_k = sp.steps;
     /* The printed spec names K, so that it replays whatever the default
      * becomes. */
-    snprintf(spec_text, sizeof spec_text, "pct:%llu:%u:%u", sp.seed, depth,
-             pct_k);
+    sp.steps = pct_k;
+    free(spec_text);
+    if ((spec_text = spec_format_alloc(&sp)) == NULL)
+      die("out of memory");
     for (unsigned i = 0; i + 1 < depth; i++) {
       unsigned c;
       int dup;
@@ -1032,8 +1041,6 @@ __attribute__((constructor)) static void init(void) {
       } while (dup && pct_k >= depth - 1);
       change_at[i] = c;
     }
-  } else if (strategy == ST_RANDOM) {
-    snprintf(spec_text, sizeof spec_text, "random:%llu", sp.seed);
   }
   pl_self = record();
   pl_self->state = T_RUNNING;

@@ -106,12 +106,14 @@ static void rng_seed(uint64_t seed) {
  * counts runs with at least one line, never lines. */
 static void announce(const struct spec *sp) {
   static pid_t announced;
-  char text[SPEC_MAX_LEN + 64];
   if (announced == getpid())
     return;
   announced = getpid();
-  spec_format(sp, text, sizeof text);
+  char *text = spec_format_alloc(sp);
+  if (text == NULL)
+    return; /* out of memory: hunt then says no scheduler announced */
   spec_handshake("sched", "exact", text);
+  free(text);
 }
 
 int dsched_configure(const char *spec_in) {

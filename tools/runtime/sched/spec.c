@@ -141,8 +141,6 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
   if (!text)
     text = "";
   size_t len = strlen(text);
-  if (len > SPEC_MAX_LEN)
-    return fail(err, cap, "schedule longer than %d bytes", SPEC_MAX_LEN);
   if (flags(text, &len, sp, err, cap) != 0)
     return -1;
 #define IS(word) (len == sizeof(word) - 1 && memcmp(text, word, len) == 0)
@@ -271,18 +269,32 @@ int spec_format(const struct spec *sp, char *buf, size_t cap) {
   return n;
 }
 
+char *spec_format_alloc(const struct spec *sp) {
+  int n = spec_format(sp, NULL, 0);
+  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (s != NULL)
+    spec_format(sp, s, (size_t)n + 1);
+  return s;
+}
+
 void spec_handshake(const char *via, const char *replay, const char *spec) {
   const char *e = getenv("SCHED_HANDSHAKE_FD");
-  char line[SPEC_MAX_LEN + 128];
+  char line[512];
   unsigned long long fd;
   if (!e || number(e, strlen(e), 1u << 20, &fd) != 0)
     return;
+  /* One write of less than PIPE_BUF bytes: lines from several processes
+   * never interleave. A spec too long for that (an order: script) is
+   * announced by its first bytes and "...": the line says which scheduler
+   * carries out the run; the spec itself is what the caller passed. */
   int n = snprintf(line, sizeof line, "sched-handshake via=%s replay=%s "
                    "spec=%s\n", via, replay, spec);
-  if (n <= 0 || (size_t)n >= sizeof line)
+  if (n <= 0)
     return;
-  /* One write of less than PIPE_BUF bytes: lines from several processes
-   * never interleave. */
+  if ((size_t)n >= sizeof line) {
+    memcpy(line + sizeof line - 5, "...\n", 4);
+    n = (int)sizeof line - 1;
+  }
   int saved = errno;
   ssize_t w;
   do

@@ -9,6 +9,9 @@
  *   FLAG  := +timers | +close | +lenient
  *   ITEM  := fs_write#N | work#N | timer#N | close#N | THREAD[@POINT]
  *
+ * A spec has no length limit: an order: script as long as the run it
+ * replays is a spec (the environment limits one variable to 128 KiB).
+ *
  * SEED is a decimal 0..SPEC_SEED_MAX (2^63 - 1: every tool that prints
  * a seed, JSON included, prints it as a non-negative integer); DEPTH is
  * 1..SPEC_DEPTH_MAX; STEPS is 1..SPEC_STEPS_MAX; N is 0..SPEC_ITEM_MAX;
@@ -29,6 +32,10 @@
  * environment variable SCHED_HANDSHAKE_FD, with one line per process:
  *
  *   sched-handshake via=VIA replay=exact|perturb spec=SPEC
+ *
+ * A line is one write of less than PIPE_BUF bytes, so lines from several
+ * processes never interleave; a SPEC too long for that (a long order:
+ * script) is cut and ends in "...".
  *
  * VIA is "sched" (the deterministic scheduler linked into the program: it
  * decides every choice, so the same spec replays the run) or "preload"
@@ -58,7 +65,6 @@ extern "C" {
 #define SPEC_DEPTH_MAX 16
 #define SPEC_STEPS_MAX 1000000u
 #define SPEC_ITEM_MAX ((1u << 24) - 1)
-#define SPEC_MAX_LEN 1023 /* longest spec text, in bytes */
 
 enum spec_kind {
   SPEC_NONE,
@@ -90,6 +96,10 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap);
 /* Writes sp back as text (the canonical form: pct always with its depth).
  * Returns the length, like snprintf. */
 int spec_format(const struct spec *sp, char *buf, size_t cap);
+
+/* spec_format into a malloc'd string of the right size; NULL when out of
+ * memory. */
+char *spec_format_alloc(const struct spec *sp);
 
 /* Walks the items of an order: list: returns the next item and its length
  * in *n, advancing *pos, or NULL at the end. */
