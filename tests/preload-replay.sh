@@ -1,8 +1,9 @@
 #!/bin/sh
 # preload-replay.sh -- the preload shim decides every choice, so a seed
-# replays a run exactly: hunt --preload finds a failing seed of a racy,
-# unmodified pthread program (tests/progs/preload_race: an update lost
-# between two critical sections), and its replay line, run REPLAYS times
+# replays a run exactly (random, pct and pos): hunt --preload finds a
+# failing seed of a racy, unmodified pthread program (tests/progs/
+# preload_race: an update lost between two critical sections; under pos,
+# the 100-thread two-stage publish), and its replay line, run REPLAYS times
 # with a busy loop on every core, fails every time with the same schedule
 # (the shim's trace hash); the correct twin never fails; a lock-order
 # deadlock is reported at once (exit 1, the waits-for cycle) and replays;
@@ -108,6 +109,20 @@ else
   fi
 fi
 
+# Partial-order sampling (pos:SEED) on the 100-thread two-stage publish:
+# hunt finds a failing seed; its replay line fails every time.
+"$HUNT" --quiet --preload --perturb pos --seed 1 --runs 200 --timeout 10 \
+  --json "$TMP/p.json" -- $P/corpus_publish2 100 >/dev/null 2>&1
+rc=$?
+replay=$(jstr replay "$TMP/p.json")
+if [ $rc -ne 1 ] || [ -z "$replay" ] || ! echo "$replay" | grep -q 'SCHED=pos:' ||
+  ! tr -d ' \n' <"$TMP/p.json" | grep -q '"replay_exact":true'; then
+  fail "corpus_publish2 100: hunt --preload --perturb pos found no failure marked exact (exit $rc)"
+else
+  ok "corpus_publish2 100: pos found a failure in $(jnum runs "$TMP/p.json") runs, replay marked exact"
+  replays "corpus_publish2 100 pos replay (busy cores)" 1 "$replay"
+fi
+
 # A long run: the 100-thread two-stage publish takes hundreds of steps, so
 # its printed order: script is over 4 KiB; the script replays the failure
 # with the seed's schedule (a spec has no length limit).
@@ -171,8 +186,8 @@ else
   fail "preload_race_ok: a lenient script: exit $rc, $(head -n 2 "$TMP/err")"
 fi
 
-# 2. The correct twin never fails, under either strategy.
-for mode in pct random; do
+# 2. The correct twin never fails, under any strategy.
+for mode in pct random pos; do
   "$HUNT" --quiet --preload --perturb $mode --seed 1 --runs "$TWIN_RUNS" \
     --count-all --timeout 10 --json "$TMP/t.json" -- $P/preload_race_ok \
     >/dev/null 2>&1

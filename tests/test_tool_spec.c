@@ -125,6 +125,8 @@ Test(spec, canonical_forms) {
       {"order:timer#0+timers", "order:timer#0"},
       {"order:t1+lenient", "order:t1+lenient"},
       {"interactive", "interactive"},
+      {"pos:7", "pos:7"},
+      {"pos:7+timers", "pos:7+timers"},
       {"interactive+close+timers", "interactive+timers+close"},
   };
   char text[128], err[256];
@@ -154,6 +156,9 @@ Test(spec, reasons_name_the_part) {
       {"FIFO", "unknown schedule 'FIFO'"},
       {"interactive:3", "unknown schedule 'interactive:3'"},
       {"interactive+lenient", "order: scripts only"},
+      {"pos:7:3", "bad seed in 'pos:7:3' (want pos:SEED"},
+      {"pos:", "bad seed in 'pos:'"},
+      {"pos", "unknown schedule 'pos'"},
   };
   char err[256];
   struct spec sp;

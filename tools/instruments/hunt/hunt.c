@@ -139,8 +139,10 @@ void hunt_usage(FILE *f) {
         "                   process group and counted as a hang\n"
         "  --fail-on REGEX  a line of output matching this POSIX extended\n"
         "                   regex is a failure (the whole output is scanned)\n"
-        "  --perturb MODE   none | random | pct[:DEPTH] (default none; DEPTH\n"
-        "                   1..16): sets SCHED for the run, e.g. SCHED=pct:S:3\n"
+        "  --perturb MODE   none | random | pct[:DEPTH] | pos (default none;\n"
+        "                   DEPTH 1..16): sets SCHED for the run, e.g.\n"
+        "                   SCHED=pct:S:3; pos (partial-order sampling) is\n"
+        "                   the preload shim's (--preload)\n"
         "  --schedule SPEC  the same schedule every run (grammar: see\n"
         "                   tools/runtime/sched/spec.h, e.g. order:t1,t2 or fifo)\n"
         "  --seed S         base seed, 0..2^63-1; run i gets seed S+i (default:\n"
@@ -220,6 +222,8 @@ static int parse_perturb(const char *s, struct hunt_opts *o) {
     o->perturb = HUNT_PERTURB_RANDOM;
   } else if (strcmp(s, "pct") == 0) {
     o->perturb = HUNT_PERTURB_PCT;
+  } else if (strcmp(s, "pos") == 0) {
+    o->perturb = HUNT_PERTURB_POS;
   } else if (strncmp(s, "pct:", 4) == 0) {
     /* The depth's limits are the spec grammar's: pct:0:DEPTH must parse. */
     char text[64], err[160];
@@ -251,7 +255,7 @@ int hunt_parse_args(int argc, char **argv, struct hunt_opts *o) {
         return opt_error(o, "no command after '--'");
       if (o->preload && o->perturb == HUNT_PERTURB_NONE && !o->schedule)
         return opt_error(o, "--preload perturbs nothing without --perturb "
-                            "random|pct or --schedule SPEC");
+                            "random|pct|pos or --schedule SPEC");
       if (o->schedule && o->perturb != HUNT_PERTURB_NONE)
         return opt_error(o, "--schedule and --perturb exclude each other "
                             "(one schedule per run)");
@@ -318,8 +322,8 @@ int hunt_parse_args(int argc, char **argv, struct hunt_opts *o) {
     } else if (strcmp(name, "--perturb") == 0) {
       if (parse_perturb(val, o) < 0)
         return opt_error(o,
-                         "--perturb: '%s' is not none, random, pct or "
-                         "pct:DEPTH (DEPTH 1..%d)",
+                         "--perturb: '%s' is not none, random, pct, "
+                         "pct:DEPTH (DEPTH 1..%d) or pos",
                          val, SPEC_DEPTH_MAX);
     } else if (strcmp(name, "--schedule") == 0) {
       struct spec sp;
@@ -575,6 +579,8 @@ static void set_run_env(struct hunt *h, long run, unsigned long long seed) {
   else if (h->o->perturb == HUNT_PERTURB_PCT)
     snprintf(h->env_sched, h->env_sched_cap, "SCHED=pct:%llu:%d", seed,
              h->o->pct_depth);
+  else if (h->o->perturb == HUNT_PERTURB_POS)
+    snprintf(h->env_sched, h->env_sched_cap, "SCHED=pos:%llu", seed);
 }
 
 /* The exact command that replays run `run`: its environment assignments and
@@ -987,6 +993,8 @@ static const char *schedule_text(const struct hunt *h, char *buf,
     snprintf(buf, cap, "random:SEED");
   else if (o->perturb == HUNT_PERTURB_PCT)
     snprintf(buf, cap, "pct:SEED:%d", o->pct_depth);
+  else if (o->perturb == HUNT_PERTURB_POS)
+    snprintf(buf, cap, "pos:SEED");
   else
     snprintf(buf, cap, "none");
   return buf;

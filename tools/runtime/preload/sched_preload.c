@@ -8,7 +8,7 @@
  *                       spec.h), parsed by spec_parse(). The shim carries
  *                       out random:SEED, pct:SEED[:D[:K]] (K, default 16,
  *                       is the step count PCT draws its D-1 change points
- *                       from) and order: scripts of thread steps
+ *                       from), pos:SEED and order: scripts of thread steps
  *                       (THREAD[@POINT], as SCHED_PRINT=steps prints them;
  *                       strict: a step that does not fit exits 2, unless
  *                       +lenient; past the end, no preemption). fifo,
@@ -53,6 +53,15 @@
  * sleep drops to the bottom too, and a thread chosen PL_FAIR steps in a row
  * while others could run is demoted as if it had yielded (a polling loop
  * without a yield would otherwise starve the thread it waits for).
+ * pos:SEED is partial-order sampling (Yuan, Yang, Gu, "Partial Order Aware
+ * Concurrency Sampling", CAV 2018): each pending event -- the call a
+ * thread is parked at -- gets a random priority when the thread parks
+ * there, the highest runnable runs, and once it is chosen the events that
+ * race with it, those of the other threads parked on the same object
+ * (mutex, condition, barrier, thread; for build/schedcc's memory points,
+ * the same address), get fresh priorities. Unlike PCT it needs no guess of
+ * the run's length, and independent events do not use up its randomness:
+ * it suits many threads.
  *
  * Deadlock: when no registered thread can run, the shim prints who waits
  * for what, the waits-for cycle and the schedule, and exits 1 at once.
@@ -119,7 +128,7 @@ struct pl_real pl_real;
 
 static pthread_mutex_t S = PTHREAD_MUTEX_INITIALIZER;
 
-enum { ST_RANDOM, ST_PCT, ST_ORDER };
+enum { ST_RANDOM, ST_PCT, ST_POS, ST_ORDER };
 static int strategy;
 /* order: the script's thread steps, in order, and the next one. */
 static char **script;
@@ -360,6 +369,8 @@ static struct pl_thread *choose(struct pl_thread **r, size_t n,
     return r[rnd() % n];
   if (strategy == ST_ORDER)
     return scripted(r, n, prev);
+  if (strategy == ST_POS)
+    return highest(r, n);
   for (unsigned i = 0; i + 1 < depth; i++)
     if (change_at[i] == steps)
       highest(r, n)->prio = (int64_t)(i + 1);
@@ -567,6 +578,10 @@ static void decide(struct pl_thread *prev) {
   } else {
     next = runq[0];
   }
+  if (strategy == ST_POS && next->obj != NULL)
+    for (size_t i = 0; i < nlive; i++) /* the events racing with next's */
+      if (live[i] != next && live[i]->obj == next->obj)
+        live[i]->prio = (int64_t)(rnd() >> 1);
   if (next->wait == W_YIELD && next->due > vnow)
     vnow = next->due; /* its sleep ended */
   if (next != last_chosen)
@@ -607,6 +622,8 @@ int pl_park(const char *point, enum pl_wait w, const void *obj, int timed) {
     me->seq = ++seqno;
   if (w == W_YIELD && strategy == ST_PCT)
     demote(me);
+  if (strategy == ST_POS) /* a new pending event */
+    me->prio = (int64_t)(rnd() >> 1);
   atomic_store_explicit(&me->go, 0, memory_order_relaxed);
   if (escaped) {
     /* Back from outside the model: wait for the token like any parked
@@ -984,6 +1001,7 @@ __attribute__((constructor)) static void init(void) {
    * silently, and says so to hunt alone. */
   if (dlsym(RTLD_DEFAULT, "dsched__on") != NULL ||
       (sp.kind != SPEC_RANDOM && sp.kind != SPEC_PCT &&
+       sp.kind != SPEC_POS &&
        (sp.kind != SPEC_ORDER || !thread_steps_only(&sp)))) {
     spec_handshake("preload", "none", spec_text);
     return;
@@ -1004,6 +1022,7 @@ __attribute__((constructor)) static void init(void) {
     die("out of memory");
   spec_handshake("preload", "exact", spec_text);
   strategy = sp.kind == SPEC_PCT     ? ST_PCT
+             : sp.kind == SPEC_POS   ? ST_POS
              : sp.kind == SPEC_ORDER ? ST_ORDER
                                      : ST_RANDOM;
   if (strategy == ST_ORDER) {

@@ -150,6 +150,16 @@ int dsched_configure(const char *spec_in) {
     ts = DSCHED_T_PCT;
     rng_seed(sp.seed);
     break;
+  case SPEC_POS:
+    /* Partial-order sampling re-draws the priorities of the events that
+     * race with the one just run: events on the same object. This
+     * scheduler's points are names without an object, so it has no race
+     * relation to sample from; the shim's points are calls on objects. */
+    fprintf(stderr, "sched: SCHED=pos:%llu is carried out by the preload "
+            "shim only (LD_PRELOAD=build/libsched-preload.so, on a program "
+            "not linked with this scheduler); this program takes random:, "
+            "pct:, fifo, lifo, order: or interactive\n", sp.seed);
+    return -EINVAL;
   case SPEC_INTERACTIVE:
     strategy = S_INTERACTIVE;
     ts = DSCHED_T_INTERACTIVE;

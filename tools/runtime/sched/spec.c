@@ -159,6 +159,11 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
     if (number(text + 7, len - 7, SPEC_SEED_MAX, &sp->seed) != 0)
       return fail(err, cap, "bad seed in '%.*s' (want random:SEED, SEED a "
                   "number 0..%llu)", (int)len, text, SPEC_SEED_MAX);
+  } else if (STARTS("pos:")) {
+    sp->kind = SPEC_POS;
+    if (number(text + 4, len - 4, SPEC_SEED_MAX, &sp->seed) != 0)
+      return fail(err, cap, "bad seed in '%.*s' (want pos:SEED, SEED a "
+                  "number 0..%llu)", (int)len, text, SPEC_SEED_MAX);
   } else if (STARTS("pct:")) {
     const char *f[3];
     size_t fl[3];
@@ -208,7 +213,8 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
       return fail(err, cap, "order: list ends with a comma");
   } else {
     return fail(err, cap, "unknown schedule '%.*s' (want none, fifo, lifo, "
-                "random:SEED, pct:SEED[:DEPTH[:STEPS]], order:LIST or interactive)",
+                "random:SEED, pct:SEED[:DEPTH[:STEPS]], pos:SEED, order:LIST "
+                "or interactive)",
                 (int)len, text);
   }
 #undef IS
@@ -231,6 +237,9 @@ int spec_format(const struct spec *sp, char *buf, size_t cap) {
     break;
   case SPEC_RANDOM:
     n = snprintf(buf, cap, "random:%llu", sp->seed);
+    break;
+  case SPEC_POS:
+    n = snprintf(buf, cap, "pos:%llu", sp->seed);
     break;
   case SPEC_PCT:
     if (sp->steps)

@@ -5,7 +5,7 @@
  *
  *   SPEC  := BASE FLAG*
  *   BASE  := none | fifo | lifo | random:SEED | pct:SEED[:DEPTH[:STEPS]]
- *          | order:ITEM(,ITEM)* | interactive
+ *          | pos:SEED | order:ITEM(,ITEM)* | interactive
  *   FLAG  := +timers | +close | +lenient
  *   ITEM  := fs_write#N | work#N | timer#N | close#N | THREAD[@POINT]
  *
@@ -16,7 +16,9 @@
  * a seed, JSON included, prints it as a non-negative integer); DEPTH is
  * 1..SPEC_DEPTH_MAX; STEPS is 1..SPEC_STEPS_MAX; N is 0..SPEC_ITEM_MAX;
  * THREAD and POINT are made of letters, digits, '_', '-' and '.'. What each
- * strategy does is described in dsched.h.
+ * strategy does is described in dsched.h; pos:SEED (partial-order
+ * sampling) is carried out by the preload shim only (sched_preload.c): the
+ * linked scheduler refuses it with exit status 2.
  *
  * interactive asks a player for every choice (gallery play): through the
  * FIFOs in the directory named by SCHED_PLAY, the program writes each
@@ -72,13 +74,14 @@ enum spec_kind {
   SPEC_LIFO,
   SPEC_RANDOM,
   SPEC_PCT,
+  SPEC_POS,
   SPEC_ORDER,
   SPEC_INTERACTIVE
 };
 
 struct spec {
   enum spec_kind kind;
-  unsigned long long seed; /* random, pct */
+  unsigned long long seed; /* random, pct, pos */
   unsigned depth;          /* pct: 1..SPEC_DEPTH_MAX (default 3) */
   unsigned steps;          /* pct: 0 = not given, else 1..SPEC_STEPS_MAX */
   int timers, closes;      /* +timers, +close (or timer#/close# items) */
