@@ -1,8 +1,9 @@
-/* test_tool_spec.c -- the schedule-spec grammar (tools/runtime/sched/spec.h): every
- * spec of tests/spec-table.txt is accepted or rejected as the table says,
- * a rejection says why, and the canonical text of an accepted spec parses
- * back to the same spec. tests/spec-grammar.sh runs the same table through
- * a scenario program and the preload shim. */
+/* test_tool_spec.c -- the schedule-spec grammar
+ * (tools/runtime/sched/spec.h): every spec of tests/spec-table.txt is
+ * accepted or rejected as the table says, a rejection says why, and the
+ * canonical text of an accepted spec parses back to the same spec.
+ * tests/spec-grammar.sh runs the same table through a scenario program and
+ * the preload shim. */
 #include <criterion/criterion.h>
 
 #include <stdio.h>

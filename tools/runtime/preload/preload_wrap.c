@@ -348,9 +348,10 @@ int pthread_cancel(pthread_t pt) {
 }
 
 /* A schedule point that is no call at all: a program rebuilt with
- * build/schedcc (tools/runtime/schedcc/rt.c) calls it before each load or store of
- * shared memory, so that a window between two plain accesses -- which no
- * interposed call bounds -- is a place where the token can change hands.
+ * build/schedcc (tools/runtime/schedcc/rt.c) calls it before each load or
+ * store of shared memory, so that a window between two plain accesses --
+ * which no interposed call bounds -- is a place where the token can change
+ * hands.
  * what names the access ("load4", "store8", ...); addr is the object of
  * the point: pos: takes two accesses to one address as racing. Outside a
  * scheduled thread it returns at once. */

@@ -1,11 +1,13 @@
 /* sched_preload.c -- LD_PRELOAD scheduler for unmodified, dynamically
- * linked pthread programs: the in-tree scheduler's model (tools/runtime/sched), one
- * runnable thread at a time and a token passed at interposed calls, so that
- * a seed decides every choice and replays the run exactly.
+ * linked pthread programs: the in-tree scheduler's model
+ * (tools/runtime/sched), one runnable thread at a time and a token passed
+ * at interposed calls, so that a seed decides every choice and replays the
+ * run exactly.
  *
  * Configuration (environment):
- *   SCHED=SPEC          a schedule spec in the one grammar (tools/runtime/sched/
- *                       spec.h), parsed by spec_parse(). The shim carries
+ *   SCHED=SPEC          a schedule spec in the one grammar
+ *                       (tools/runtime/sched/spec.h), parsed by
+ *                       spec_parse(). The shim carries
  *                       out random:SEED, pct:SEED[:D[:K]] (K, default 16,
  *                       is the step count PCT draws its D-1 change points
  *                       from), pos:SEED and order: scripts of thread steps
@@ -208,12 +210,9 @@ void pl_unlock(void) {
     futex_wake(&w->go);
 }
 
-/* xorshift64*: the same sequence on every machine. */
+/* The shared generator (spec.h), in the threads' stream. */
 static uint64_t rnd(void) {
-  rng ^= rng >> 12;
-  rng ^= rng << 25;
-  rng ^= rng >> 27;
-  return rng * 0x2545F4914F6CDD1DULL;
+  return spec_rng_next(&rng);
 }
 
 static void *grow(void *p, size_t *cap, size_t need, size_t size) {
@@ -348,7 +347,7 @@ static struct pl_thread *scripted(struct pl_thread **r, size_t n,
     }
     fprintf(stderr, "; continuing with random:0 (+lenient)\n");
     strategy = ST_RANDOM;
-    rng = 7;
+    spec_rng_seed(&rng, 0, 7);
     left_model = 1;
     snprintf(left_why, sizeof left_why, "the script stopped matching at "
              "step %zu (+lenient)", script_pos + 1);
@@ -424,8 +423,11 @@ static void print_schedule(const char *how) {
 
 /* ---- reports ---- */
 
-static struct pl_thread *waits_for(const struct pl_thread *t,
-                                   const char **via, char *buf, size_t n) {
+/* The thread t waits for, with the object in between, or NULL (a
+ * spec_waits_fn, spec.h). */
+static const void *waits_for(const void *arg, const char **via, char *buf,
+                             size_t n) {
+  const struct pl_thread *t = arg;
   struct pl_obj *o;
   if (t->state != T_PARKED)
     return NULL;
@@ -479,28 +481,20 @@ static void print_waits(const struct pl_thread *t) {
   }
 }
 
+static const char *thread_name(const void *t) {
+  return ((const struct pl_thread *)t)->name;
+}
+
 static void print_cycle(void) {
-  for (size_t s = 0; s < nlive; s++) {
-    struct pl_thread *t = live[s], *u;
-    const char *via = "";
-    char buf[64];
-    /* Walk the waits-for edges: at most nlive steps before a repeat. */
-    for (size_t k = 0; t && k <= nlive; k++)
-      t = waits_for(t, &via, buf, sizeof buf);
-    if (t == NULL)
-      continue;
-    fprintf(stderr, "sched-preload: waits-for cycle: %s", t->name);
-    u = t;
-    do {
-      struct pl_thread *n = waits_for(u, &via, buf, sizeof buf);
-      fprintf(stderr, " -> %s -> %s", via, n->name);
-      u = n;
-    } while (u != t);
-    fputc('\n', stderr);
-    return;
-  }
-  fprintf(stderr, "sched-preload: no waits-for cycle: a thread waits for "
-          "something no thread that can run will give\n");
+  const void **ts = malloc((nlive + 1) * sizeof *ts);
+  if (ts == NULL)
+    die("out of memory");
+  for (size_t i = 0; i < nlive; i++)
+    ts[i] = live[i];
+  spec_print_cycle(stderr, "sched-preload", ts, nlive, waits_for,
+                   thread_name, "a thread waits for something no thread "
+                   "that can run will give");
+  free(ts);
 }
 
 /* With S held, when no registered thread can run and none runs outside
@@ -979,6 +973,50 @@ static int thread_steps_only(const struct spec *sp) {
   return 1;
 }
 
+/* The strategy of sp (random, pct, pos or a script of thread steps), with
+ * its generator, script or change points; spec_text becomes the spec that
+ * replays the run. */
+static void take_strategy(struct spec *sp) {
+  strategy = sp->kind == SPEC_PCT     ? ST_PCT
+             : sp->kind == SPEC_POS   ? ST_POS
+             : sp->kind == SPEC_ORDER ? ST_ORDER
+                                     : ST_RANDOM;
+  if (strategy == ST_ORDER) {
+    size_t pos = 0, n;
+    const char *it;
+    lenient = sp->lenient;
+    while ((it = spec_next_item(sp, &pos, &n)) != NULL) {
+      script = realloc(script, (script_len + 1) * sizeof *script);
+      if (script == NULL || (script[script_len] = strndup(it, n)) == NULL)
+        die("out of memory");
+      script_len++;
+    }
+  }
+  spec_rng_seed(&rng, sp->seed, 7);
+  if (strategy == ST_PCT) {
+    depth = sp->depth;
+    if (sp->steps)
+      pct_k = sp->steps;
+    /* The printed spec names K, so that it replays whatever the default
+     * becomes. */
+    sp->steps = pct_k;
+    free(spec_text);
+    if ((spec_text = spec_format_alloc(sp)) == NULL)
+      die("out of memory");
+    for (unsigned i = 0; i + 1 < depth; i++) {
+      unsigned c;
+      int dup;
+      do { /* d-1 distinct change points, uniform in 1..k */
+        c = 1 + (unsigned)(rnd() % pct_k);
+        dup = 0;
+        for (unsigned j = 0; j < i; j++)
+          dup |= change_at[j] == c;
+      } while (dup && pct_k >= depth - 1);
+      change_at[i] = c;
+    }
+  }
+}
+
 __attribute__((constructor)) static void init(void) {
   const char *s = getenv("SCHED"), *e;
   struct spec sp;
@@ -1021,46 +1059,7 @@ __attribute__((constructor)) static void init(void) {
   if ((spec_text = spec_format_alloc(&sp)) == NULL)
     die("out of memory");
   spec_handshake("preload", "exact", spec_text);
-  strategy = sp.kind == SPEC_PCT     ? ST_PCT
-             : sp.kind == SPEC_POS   ? ST_POS
-             : sp.kind == SPEC_ORDER ? ST_ORDER
-                                     : ST_RANDOM;
-  if (strategy == ST_ORDER) {
-    size_t pos = 0, n;
-    const char *it;
-    lenient = sp.lenient;
-    while ((it = spec_next_item(&sp, &pos, &n)) != NULL) {
-      script = realloc(script, (script_len + 1) * sizeof *script);
-      if (script == NULL || (script[script_len] = strndup(it, n)) == NULL)
-        die("out of memory");
-      script_len++;
-    }
-  }
-  rng = sp.seed * 0x9E3779B97F4A7C15ULL + 7;
-  if (rng == 0)
-    rng = 1;
-  if (strategy == ST_PCT) {
-    depth = sp.depth;
-    if (sp.steps)
-      pct_k = sp.steps;
-    /* The printed spec names K, so that it replays whatever the default
-     * becomes. */
-    sp.steps = pct_k;
-    free(spec_text);
-    if ((spec_text = spec_format_alloc(&sp)) == NULL)
-      die("out of memory");
-    for (unsigned i = 0; i + 1 < depth; i++) {
-      unsigned c;
-      int dup;
-      do { /* d-1 distinct change points, uniform in 1..k */
-        c = 1 + (unsigned)(rnd() % pct_k);
-        dup = 0;
-        for (unsigned j = 0; j < i; j++)
-          dup |= change_at[j] == c;
-      } while (dup && pct_k >= depth - 1);
-      change_at[i] = c;
-    }
-  }
+  take_strategy(&sp);
   pl_self = record();
   pl_self->state = T_RUNNING;
   pl_self->pt = pthread_self();

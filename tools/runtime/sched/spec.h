@@ -1,7 +1,7 @@
 /* spec.h -- the one grammar of schedule specs: parsed and printed here for
- * the scheduler (tools/runtime/sched), the preload shim (tools/runtime/preload), hunt and
- * the gallery, with one set of limits, so that a spec one of them accepts is
- * a spec all of them accept.
+ * the scheduler (tools/runtime/sched), the preload shim
+ * (tools/runtime/preload), hunt and the gallery, with one set of limits,
+ * so that a spec one of them accepts is a spec all of them accept.
  *
  *   SPEC  := BASE FLAG*
  *   BASE  := none | fifo | lifo | random:SEED | pct:SEED[:DEPTH[:STEPS]]
@@ -58,6 +58,8 @@
 #define DSCHED_SPEC_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,6 +122,30 @@ extern const char *const spec_item_kinds[4];
  * SCHED_HANDSHAKE_FD, if set; via and replay as above. Async-signal-safe
  * apart from getenv; never fails the caller. */
 void spec_handshake(const char *via, const char *replay, const char *spec);
+
+/* The parts every scheduler that carries out a spec shares (the linked
+ * one, tools/runtime/sched, and the shim, tools/runtime/preload). */
+
+/* xorshift64*, the one generator: the same sequence on every machine.
+ * spec_rng_seed starts *state from a spec's seed; stream keeps two
+ * sequences of one seed apart (the linked scheduler's libuv side uses 1,
+ * its threads and the shim 7). */
+void spec_rng_seed(uint64_t *state, unsigned long long seed, unsigned stream);
+uint64_t spec_rng_next(uint64_t *state);
+
+/* The edge of a waits-for graph: the thread t waits for, or NULL, with
+ * *via set to the object in between as text (written into buf when it
+ * needs room). */
+typedef const void *(*spec_waits_fn)(const void *t, const char **via,
+                                     char *buf, size_t cap);
+
+/* Prints, for a deadlock report, the first waits-for cycle reached from
+ * threads[0..n) in order, starting at the first thread met twice:
+ * "PREFIX: waits-for cycle: A -> VIA -> B -> VIA -> A". Returns 1, or 0
+ * after printing "PREFIX: no waits-for cycle: NONE" when there is none. */
+int spec_print_cycle(FILE *f, const char *prefix, const void *const *threads,
+                     size_t n, spec_waits_fn waits,
+                     const char *(*name)(const void *t), const char *none);
 
 #ifdef __cplusplus
 }
