@@ -25,6 +25,9 @@
  *                       preemptions (STEP:THREAD@POINT>THREAD@POINT)
  *   SCHED_SLICE_MS=N    the watchdog's bound, ms of CPU time (default
  *                       100; 0: no watchdog; see Limits)
+ *   SCHED_PIN=0|1       1: the scheduled process runs on one CPU, the one
+ *                       its main thread started on (see Cost); 0 (the
+ *                       default): on the CPUs it was given
  *   SCHED_VERBOSE=1     print the configuration at start
  *
  * The model. The main thread and every thread created through pthread_create
@@ -45,8 +48,22 @@
  * start routine). pthread_cancel makes a target parked at a cancellation
  * point (condition wait, join, sem_wait, sleep) runnable; inside the
  * wrappers cancellation is disabled and acted on when the wrapper is done.
- * fork: the child carries on unscheduled. exit() from any thread stops
- * scheduling; the other threads stay parked while the process exits.
+ * fork: the child carries on unscheduled (on the CPUs the process had
+ * before the shim pinned it). exit() from any thread stops scheduling; the
+ * other threads stay parked while the process exits.
+ *
+ * Cost. A hand-over of the token is one futex wake, of exactly the
+ * thread chosen (on its own futex word), and one futex wait; a point with
+ * one runnable thread, or whose choice is the caller, wakes nobody. So
+ * random, which hands the token on at most points, costs a thread switch
+ * per point; pct and pos mostly let the running thread go on. The token
+ * serialises the registered threads anyway, so SCHED_PIN=1 runs them all
+ * on one CPU, as SCHED_BATCH threads (a woken thread does not preempt the
+ * one that woke it, which would otherwise be switched back in only to go
+ * to sleep): on an idle machine a same-core hand-over costs about half a
+ * cross-core one. On a loaded one the process then waits for that one CPU
+ * while another is free, which costs more than it saves (measured with
+ * tests/check-preload-cost.sh PINNED=1): hence not the default.
  *
  * Strategies. random:SEED gives the token to a uniformly chosen runnable
  * thread. pct:SEED:D:K is PCT (Burckhardt et al., ASPLOS 2010): random
@@ -108,6 +125,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -175,6 +193,10 @@ static char *spec_text;
 static char left_why[160];
 static volatile int left_model;
 static int forked_child;
+/* SCHED_PIN=1: the CPUs and the policy the process had before. */
+static cpu_set_t saved_cpus;
+static int pinned, saved_policy = -1;
+static struct sched_param saved_param;
 
 static void say(const char *s) {
   (void)!write(2, s, strlen(s));
@@ -882,8 +904,13 @@ static void atfork_parent(void) {
 }
 
 static void atfork_child(void) {
-  /* The child has one thread: it carries on unscheduled. */
+  /* The child has one thread: it carries on unscheduled, on every CPU
+   * the process had. */
   pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+  if (pinned)
+    (void)sched_setaffinity(0, sizeof saved_cpus, &saved_cpus);
+  if (saved_policy >= 0)
+    (void)sched_setscheduler(0, saved_policy, &saved_param);
   S = fresh;
   to_wake = NULL;
   pl_on = 0;
@@ -1017,6 +1044,35 @@ static void take_strategy(struct spec *sp) {
   }
 }
 
+/* SCHED_PIN=1: the main thread, and so every thread created after it,
+ * runs on the CPU it is on now, as SCHED_BATCH (see Cost above). A process
+ * that may not change them runs as it was. */
+static void pin(void) {
+  const char *e = getenv("SCHED_PIN");
+  struct sched_param batch = {0};
+  unsigned long v = 0;
+  cpu_set_t one;
+  int cpu;
+  if (e != NULL && parse_u(e, 1, &v) != 0) {
+    fprintf(stderr, "sched-preload: SCHED_PIN='%s': want 0 (the CPUs the "
+            "process was given, the default) or 1 (one CPU)\n", e);
+    _exit(2);
+  }
+  if (v == 0 || sched_getaffinity(0, sizeof saved_cpus, &saved_cpus) != 0)
+    return;
+  cpu = sched_getcpu();
+  if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &saved_cpus))
+    return;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  pinned = sched_setaffinity(0, sizeof one, &one) == 0;
+  if (pinned && sched_getparam(0, &saved_param) == 0) {
+    int policy = sched_getscheduler(0);
+    if (policy >= 0 && sched_setscheduler(0, SCHED_BATCH, &batch) == 0)
+      saved_policy = policy;
+  }
+}
+
 __attribute__((constructor)) static void init(void) {
   const char *s = getenv("SCHED"), *e;
   struct spec sp;
@@ -1060,6 +1116,7 @@ __attribute__((constructor)) static void init(void) {
     die("out of memory");
   spec_handshake("preload", "exact", spec_text);
   take_strategy(&sp);
+  pin();
   pl_self = record();
   pl_self->state = T_RUNNING;
   pl_self->pt = pthread_self();
