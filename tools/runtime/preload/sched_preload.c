@@ -175,8 +175,8 @@ static unsigned preemptions; /* steps that took the token from a thread
                               * that could have gone on */
 /* SCHED_PRINT=steps: the steps as text, THREAD@POINT,... */
 static int keep_steps;
-static char *steps_buf, *pre_buf;
-static size_t steps_len, steps_cap, pre_len, pre_cap;
+static char *steps_buf, *pre_buf, *sw_buf;
+static size_t steps_len, steps_cap, pre_len, pre_cap, sw_len, sw_cap;
 
 static struct pl_obj *objs;
 static size_t nobjs, cap_objs;
@@ -376,10 +376,13 @@ static struct pl_thread *scripted(struct pl_thread **r, size_t n,
     return r[rnd() % n];
   }
   /* A script is a prefix: past its end the run goes on without
-   * preemption, which is deterministic too. */
+   * preemption, which is deterministic too. A thread that yields or
+   * sleeps lets the next runnable thread after it go (in creation order,
+   * round the list), so that a polling loop does not starve the thread it
+   * waits for. */
   for (size_t i = 0; i < n; i++)
     if (r[i] == prev)
-      return prev;
+      return prev->wait == W_YIELD ? r[(i + 1) % n] : prev;
   return r[0];
 }
 
@@ -441,6 +444,10 @@ static void print_schedule(const char *how) {
     fprintf(stderr, "sched-preload: preemptions: %s (STEP:THREAD@POINT>"
             "THREAD@POINT, who was preempted at which call, and who ran)\n",
             pre_buf);
+  if (keep_steps && sw_len)
+    fprintf(stderr, "sched-preload: switch points: %s (STEP:THREAD@POINT>"
+            "THREAD@POINT|..., where a preemption could have been, and "
+            "who could have run)\n", sw_buf);
 }
 
 /* ---- reports ---- */
@@ -534,6 +541,50 @@ static void deadlock(void) {
   _exit(1);
 }
 
+/* Appends text to a SCHED_PRINT=steps list, comma-separated. */
+static void list_add(char **buf, size_t *len, size_t *cap, const char *text) {
+  size_t k = strlen(text);
+  *buf = grow(*buf, cap, *len + k + 2, 1);
+  if (*len)
+    (*buf)[(*len)++] = ',';
+  memcpy(*buf + *len, text, k + 1);
+  *len += k;
+}
+
+/* Counts a step that preempted prev (it could have gone on, and had not
+ * yielded or slept); with SCHED_PRINT=steps, records it, and records each
+ * step where a preemption could have been (a switch point: prev could go
+ * on and others could run) with the threads that could have run instead,
+ * for shrink.sh's search. */
+static void note_step(struct pl_thread *prev, struct pl_thread *next,
+                      struct pl_thread **r, size_t n) {
+  char one[128];
+  if (prev == NULL || !runnable(prev) || prev->wait == W_YIELD)
+    return;
+  if (next != prev) {
+    preemptions++;
+    if (keep_steps) {
+      snprintf(one, sizeof one, "%u:%s@%s>%s@%s", steps, prev->name,
+               prev->point, next->name, next->point);
+      list_add(&pre_buf, &pre_len, &pre_cap, one);
+    }
+  }
+  if (!keep_steps)
+    return;
+  snprintf(one, sizeof one, "%u:%s@%s>", steps, prev->name, prev->point);
+  list_add(&sw_buf, &sw_len, &sw_cap, one);
+  for (size_t i = 0, first = 1; i < n; i++) {
+    if (r[i] == prev)
+      continue;
+    int k = snprintf(one, sizeof one, "%s%s@%s", first ? "" : "|",
+                     r[i]->name, r[i]->point);
+    sw_buf = grow(sw_buf, &sw_cap, sw_len + (size_t)k + 1, 1);
+    memcpy(sw_buf + sw_len, one, (size_t)k + 1);
+    sw_len += (size_t)k;
+    first = 0;
+  }
+}
+
 /* Gives the token to the next thread, with S held, after the caller
  * (prev, or NULL) parked, ended or was moved aside. */
 static void decide(struct pl_thread *prev) {
@@ -578,19 +629,7 @@ static void decide(struct pl_thread *prev) {
     steps++;
     next = choose(runq, n, prev);
     trace_add(next);
-    if (prev != NULL && next != prev && runnable(prev) &&
-        prev->wait != W_YIELD) {
-      preemptions++;
-      if (keep_steps) {
-        char one[96];
-        int k = snprintf(one, sizeof one, "%s%u:%s@%s>%s@%s",
-                         pre_len ? "," : "", steps, prev->name, prev->point,
-                         next->name, next->point);
-        pre_buf = grow(pre_buf, &pre_cap, pre_len + (size_t)k + 1, 1);
-        memcpy(pre_buf + pre_len, one, (size_t)k + 1);
-        pre_len += (size_t)k;
-      }
-    }
+    note_step(prev, next, runq, n);
   } else {
     next = runq[0];
   }
