@@ -21,8 +21,11 @@
  *                       nothing at all. A spec that does not parse: one
  *                       message, exit 2.
  *   SCHED_PRINT=1       print the schedule taken at exit; =steps also
- *                       the steps themselves as an order: script, and the
- *                       preemptions (STEP:THREAD@POINT>THREAD@POINT)
+ *                       the steps themselves as an order: script, the
+ *                       preemptions (STEP:THREAD@POINT>THREAD@POINT) and
+ *                       the switch points, where a preemption could have
+ *                       been (STEP:THREAD@POINT>THREAD@POINT|..., the
+ *                       threads that could have run; shrink.sh's search)
  *   SCHED_SLICE_MS=N    the watchdog's bound, ms of CPU time (default
  *                       100; 0: no watchdog; see Limits)
  *   SCHED_PIN=0|1       1: the scheduled process runs on one CPU, the one
@@ -60,10 +63,11 @@
  * serialises the registered threads anyway, so SCHED_PIN=1 runs them all
  * on one CPU, as SCHED_BATCH threads (a woken thread does not preempt the
  * one that woke it, which would otherwise be switched back in only to go
- * to sleep): on an idle machine a same-core hand-over costs about half a
- * cross-core one. On a loaded one the process then waits for that one CPU
- * while another is free, which costs more than it saves (measured with
- * tests/check-preload-cost.sh PINNED=1): hence not the default.
+ * to sleep), so that a hand-over never leaves the core and the next holder
+ * finds the last one's data in its cache. On a loaded machine the process
+ * then waits for that one CPU while another is free, which cost more than
+ * it saved here (tests/check-preload-cost.sh PINNED=1 measures both):
+ * hence not the default.
  *
  * Strategies. random:SEED gives the token to a uniformly chosen runnable
  * thread. pct:SEED:D:K is PCT (Burckhardt et al., ASPLOS 2010): random
