@@ -147,6 +147,16 @@ else
   else
     fail "corpus_publish2 100: the ${#order}-byte order: script of $long: exit $rc, $(grep -m1 . "$TMP/err")"
   fi
+  # hunt passes it whole: every run fails, each an exact replay.
+  "$HUNT" --quiet --preload --schedule "$order" --runs 3 --count-all \
+    --timeout 10 --json "$TMP/l.json" -- $P/corpus_publish2 100 >/dev/null 2>&1
+  rc=$?
+  if [ $rc -eq 1 ] && [ "$(jnum failures "$TMP/l.json")" = 3 ] &&
+    tr -d ' \n' <"$TMP/l.json" | grep -q '"replay_exact":true'; then
+    ok "corpus_publish2 100: hunt --schedule with the ${#order}-byte script fails 3 runs of 3, exact"
+  else
+    fail "corpus_publish2 100: hunt --schedule with the ${#order}-byte script: exit $rc, $(jnum failures "$TMP/l.json") failures"
+  fi
 fi
 
 # tools/runtime/preload/shrink.sh finds the fewest preemptions: the lost
