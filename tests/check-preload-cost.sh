@@ -2,13 +2,15 @@
 # check-preload-cost.sh -- what the preload shim costs: wall time of
 # tests/progs/preload_bench (THREADS threads taking one mutex ITERS times
 # each, WORK units of arithmetic inside and outside the lock) natively,
-# under SCHED=random:S and under SCHED=pct:S:3, ROUNDS rounds interleaved
-# so that all three meet the same machine; prints each mode's median and
-# min..max, and the ratios of the medians to native. With MAX_RANDOM and
-# MAX_PCT set (ratios, e.g. 3 and 5) it exits 1 when a ratio is above its
-# bound. Not part of make test (timing depends on the machine's load): run
-# it by hand or from make check. Settings: THREADS=13 ITERS=2000 WORK=1000
-# ROUNDS=7.
+# under SCHED=random:S, SCHED=pct:S:3 and SCHED=pos:S, ROUNDS rounds
+# interleaved so that all meet the same machine; prints each mode's median
+# and min..max, and the ratios of the medians to native. With MAX_RANDOM
+# and MAX_PCT set (ratios, e.g. 3 and 5; MAX_POS too) it exits 1 when a
+# ratio is above its bound. With PINNED=1 it also measures random and pct
+# with SCHED_PIN=1 (the process on one CPU: what pinning saves, or costs,
+# on this machine). Not part of make test (timing depends on the machine's
+# load): run it by hand or from make check. Settings: THREADS=13
+# ITERS=2000 WORK=1000 ROUNDS=7.
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
@@ -16,6 +18,8 @@ SHIM=$PWD/$B/libsched-preload.so
 PROG=$B/tests/progs/preload_bench
 THREADS=${THREADS:-13} ITERS=${ITERS:-2000} WORK=${WORK:-1000}
 ROUNDS=${ROUNDS:-7}
+MODES="random pct pos"
+[ "${PINNED:-0}" = 1 ] && MODES="$MODES random-pinned pct-pinned"
 for f in "$SHIM" "$PROG"; do
   [ -f "$f" ] || { echo "check-preload-cost.sh: $f is missing (make all first)" >&2; exit 3; }
 done
@@ -35,6 +39,11 @@ once() {
   native) "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
   random) SCHED=random:$r LD_PRELOAD=$SHIM "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
   pct) SCHED=pct:$r:3 LD_PRELOAD=$SHIM "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
+  pos) SCHED=pos:$r LD_PRELOAD=$SHIM "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
+  random-pinned) SCHED_PIN=1 SCHED=random:$r LD_PRELOAD=$SHIM "$PROG" \
+    "$THREADS" "$ITERS" "$WORK" ;;
+  pct-pinned) SCHED_PIN=1 SCHED=pct:$r:3 LD_PRELOAD=$SHIM "$PROG" \
+    "$THREADS" "$ITERS" "$WORK" ;;
   esac
   rc=$?
   t1=$(now_ns)
@@ -49,8 +58,7 @@ r=0
 while [ $r -lt "$ROUNDS" ]; do
   r=$((r + 1))
   once native
-  once random
-  once pct
+  for mode in $MODES; do once $mode; done
 done
 
 # stats MODE: "median min max" of its times.
@@ -62,16 +70,17 @@ stats() {
 set -- $(stats native)
 nmed=$1
 echo "preload_bench $THREADS threads x $ITERS lock/unlock, work $WORK; $ROUNDS rounds, interleaved"
-printf '%-7s median %8.4f s  (min %.4f .. max %.4f)\n' native "$1" "$2" "$3"
+printf '%-15s median %8.4f s  (min %.4f .. max %.4f)\n' native "$1" "$2" "$3"
 status=0
-for mode in random pct; do
+for mode in $MODES; do
   set -- $(stats $mode)
   ratio=$(awk -v a="$1" -v b="$nmed" 'BEGIN { printf "%.2f", a / b }')
-  printf '%-7s median %8.4f s  (min %.4f .. max %.4f)  %sx native\n' \
+  printf '%-15s median %8.4f s  (min %.4f .. max %.4f)  %sx native\n' \
     "$mode" "$1" "$2" "$3" "$ratio"
   bound=
   [ $mode = random ] && bound=${MAX_RANDOM:-}
   [ $mode = pct ] && bound=${MAX_PCT:-}
+  [ $mode = pos ] && bound=${MAX_POS:-}
   if [ -n "$bound" ] && awk -v r="$ratio" -v b="$bound" 'BEGIN { exit !(r > b) }'; then
     echo "$mode: ${ratio}x native is above the bound ${bound}x"
     status=1

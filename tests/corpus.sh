@@ -3,7 +3,7 @@
 # every program and twin is built; each bug fails under its forcing (hunt
 # --preload, strategy random then pct:3, base seed 1, at most $BUDGET runs
 # each; memory rows rebuilt with build/schedcc); each twin and correct
-# program passes a short hunt under both strategies; build/schedcc builds
+# program passes a short hunt under random, pct:3 and pos; build/schedcc builds
 # by both routes, without libtsan, the result runs natively without the
 # shim, and its hooks reach the schedule point for shared accesses only.
 set -u
@@ -83,24 +83,24 @@ while read -r name level prog args; do
   done
   [ -n "$found" ] ||
     bad "$name: no failure in $BUDGET runs of random, nor of pct:3"
-  for s in random pct:3; do
+  for s in random pct:3 pos; do
     # shellcheck disable=SC2086
     hunt_rc "$s" "$TWIN_RUNS" "$twin" $args ||
       bad "$name: the twin failed under $s: $(first_failure)"
   done
   echo "$name ($level): fails under ${found:-nothing};" \
-    "twin clean in $TWIN_RUNS runs of random and of pct:3"
+    "twin clean in $TWIN_RUNS runs of random, of pct:3 and of pos"
 done <"$tmp/rows"
 
 for c in correct_cancel correct_exit correct_many correct_primitives \
   correct_thread_exit; do
   [ -x "$P/$c" ] || { bad "$P/$c is not built"; continue; }
   "$P/$c" || bad "$c failed natively"
-  for s in random pct:3; do
+  for s in random pct:3 pos; do
     hunt_rc "$s" "$TWIN_RUNS" "$P/$c" ||
       bad "$c failed under $s: $(first_failure)"
   done
-  echo "$c: run natively and $TWIN_RUNS runs of random and of pct:3"
+  echo "$c: run natively and $TWIN_RUNS runs of random, of pct:3 and of pos"
 done
 
 # A stand-in for the shim that counts schedule points.

@@ -3,7 +3,8 @@
 # every tests/progs/preload_* correct program (cancellation inside the
 # wrappers, 200 threads ending with pthread_exit, 1000 threads, every
 # interposed primitive, exit() from a thread, fork) passes natively and
-# then RUNS times under each strategy (random:S, pct:S:3, pct:S:8:200),
+# then RUNS times under each strategy (random:S, pct:S:3, pct:S:8:200,
+# pos:S),
 # with no failure and no hang (a run past TIMEOUT seconds is a hang).
 # RUNS (default 20; tools/check.sh asks for 200) and SHIM (default
 # build/libsched-preload.so, to measure an older shim) can be set.
@@ -36,7 +37,7 @@ for p in $PROGS; do
   # The 1000-thread program gets a tenth of the runs: each takes ~0.3 s.
   n=$RUNS
   [ "$p" = preload_many ] && n=$(((RUNS + 9) / 10))
-  for strat in random pct3 pct8; do
+  for strat in random pct3 pct8 pos; do
     fails=0 hangs=0 first= i=0
     while [ $i -lt "$n" ]; do
       i=$((i + 1))
@@ -44,6 +45,7 @@ for p in $PROGS; do
       random) spec=random:$i ;;
       pct3) spec=pct:$i:3 ;;
       pct8) spec=pct:$i:8:200 ;;
+      pos) spec=pos:$i ;;
       esac
       SCHED=$spec LD_PRELOAD=$SHIM timeout "$TIMEOUT" "$P/$p" >/dev/null 2>&1
       rc=$?

@@ -1,13 +1,15 @@
 #!/bin/sh
 # preload-replay.sh -- the preload shim decides every choice, so a seed
-# replays a run exactly: hunt --preload finds a failing seed of a racy,
-# unmodified pthread program (tests/progs/preload_race: an update lost
-# between two critical sections), and its replay line, run REPLAYS times
+# replays a run exactly (random, pct and pos): hunt --preload finds a
+# failing seed of a racy, unmodified pthread program (tests/progs/
+# preload_race: an update lost between two critical sections; under pos,
+# the 100-thread two-stage publish), and its replay line, run REPLAYS times
 # with a busy loop on every core, fails every time with the same schedule
 # (the shim's trace hash); the correct twin never fails; a lock-order
 # deadlock is reported at once (exit 1, the waits-for cycle) and replays;
-# the steps a run took, printed as an order: script, replay it (and a
-# script that does not fit is refused, exit 2);
+# the steps a run took, printed as an order: script, replay it, also a
+# script over 4 KiB (and a script that does not fit is refused, exit 2);
+# shrink.sh finds the one preemption two known bugs need;
 # a passing run of every primitive replays step for step; and a run that
 # leaves the model (a spin on plain memory) says it is not exact.
 # REPLAYS (default 20; tools/check.sh asks for 100) and TWIN_RUNS (default
@@ -21,7 +23,7 @@ P=$B/tests/progs
 REPLAYS=${REPLAYS:-20}
 TWIN_RUNS=${TWIN_RUNS:-200}
 for f in "$HUNT" "$SHIM" $P/preload_race $P/preload_race_ok $P/preload_deadlock \
-  $P/preload_deadlock_ok $P/preload_prims $P/preload_spin; do
+  $P/preload_deadlock_ok $P/preload_prims $P/preload_spin $P/corpus_publish2; do
   [ -f "$f" ] || { echo "preload-replay.sh: $f is missing (make all first)" >&2; exit 3; }
 done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/preload-replay.XXXXXX") || exit 3
@@ -108,25 +110,84 @@ else
   fi
 fi
 
-# tools/runtime/preload/shrink.sh reduces the lock-order deadlock's schedule to
-# fewer preemptions; its replay line still deadlocks.
-SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" -- $P/preload_deadlock >"$TMP/shrink" 2>&1
+# Partial-order sampling (pos:SEED) on the 100-thread two-stage publish:
+# hunt finds a failing seed; its replay line fails every time.
+"$HUNT" --quiet --preload --perturb pos --seed 1 --runs 200 --timeout 10 \
+  --json "$TMP/p.json" -- $P/corpus_publish2 100 >/dev/null 2>&1
 rc=$?
-was=$(sed -n 's/^shrink: SCHED=random:1 fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$TMP/shrink")
-now=$(sed -n 's/^shrink: SCHED=order:.* fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$TMP/shrink")
-line=$(sed -n 's/^replay: //p' "$TMP/shrink")
-again=none
-if [ -n "$line" ]; then
-  sh -c "$line" >/dev/null 2>&1
-  again=$?
-fi
-if [ $rc -eq 0 ] && [ -n "$was" ] && [ -n "$now" ] && [ "$now" -lt "$was" ] &&
-  [ "$again" = 1 ]; then
-  ok "shrink.sh: the deadlock's schedule went from $was to $now preemptions and still deadlocks"
+replay=$(jstr replay "$TMP/p.json")
+if [ $rc -ne 1 ] || [ -z "$replay" ] || ! echo "$replay" | grep -q 'SCHED=pos:' ||
+  ! tr -d ' \n' <"$TMP/p.json" | grep -q '"replay_exact":true'; then
+  fail "corpus_publish2 100: hunt --preload --perturb pos found no failure marked exact (exit $rc)"
 else
-  fail "shrink.sh: exit $rc, from '${was:-?}' to '${now:-?}' preemptions"
-  sed 's/^/  | /' "$TMP/shrink"
+  ok "corpus_publish2 100: pos found a failure in $(jnum runs "$TMP/p.json") runs, replay marked exact"
+  replays "corpus_publish2 100 pos replay (busy cores)" 1 "$replay"
 fi
+
+# A long run: the 100-thread two-stage publish takes hundreds of steps, so
+# its printed order: script is over 4 KiB; the script replays the failure
+# with the seed's schedule (a spec has no length limit).
+s=0 long=
+while [ $s -lt 50 ] && [ -z "$long" ]; do
+  s=$((s + 1))
+  SCHED_PRINT=steps SCHED=random:$s LD_PRELOAD=$SHIM $P/corpus_publish2 100 \
+    >/dev/null 2>"$TMP/err"
+  [ $? -eq 1 ] && long=random:$s
+done
+order=$(sed -n 's/^sched-preload: steps: \(order:[^ ]*\) (replays the run.*/\1/p' "$TMP/err")
+trace=$(sed -n 's/^sched-preload: schedule: .* trace \([0-9a-f]*\))$/\1/p' "$TMP/err")
+if [ -z "$long" ] || [ ${#order} -le 4096 ] || [ -z "$trace" ]; then
+  fail "corpus_publish2 100: no failing run with an order: script over 4 KiB (${long:-no failure}, ${#order} bytes)"
+else
+  SCHED_PRINT=1 SCHED=$order LD_PRELOAD=$SHIM $P/corpus_publish2 100 \
+    >/dev/null 2>"$TMP/err"
+  rc=$?
+  if [ $rc -eq 1 ] && grep -q "(exact replay; .* trace $trace)\$" "$TMP/err"; then
+    ok "corpus_publish2 100: the ${#order}-byte order: script of $long replays its failure (trace $trace)"
+  else
+    fail "corpus_publish2 100: the ${#order}-byte order: script of $long: exit $rc, $(grep -m1 . "$TMP/err")"
+  fi
+  # hunt passes it whole: every run fails, each an exact replay.
+  "$HUNT" --quiet --preload --schedule "$order" --runs 3 --count-all \
+    --timeout 10 --json "$TMP/l.json" -- $P/corpus_publish2 100 >/dev/null 2>&1
+  rc=$?
+  if [ $rc -eq 1 ] && [ "$(jnum failures "$TMP/l.json")" = 3 ] &&
+    tr -d ' \n' <"$TMP/l.json" | grep -q '"replay_exact":true'; then
+    ok "corpus_publish2 100: hunt --schedule with the ${#order}-byte script fails 3 runs of 3, exact"
+  else
+    fail "corpus_publish2 100: hunt --schedule with the ${#order}-byte script: exit $rc, $(jnum failures "$TMP/l.json") failures"
+  fi
+fi
+
+# tools/runtime/preload/shrink.sh finds the fewest preemptions: the lost
+# update of preload_race needs exactly one (t1 preempted between its two
+# critical sections), and so does the lock-order deadlock (one thread
+# preempted holding its first lock); from random:1's many, the search
+# finds a schedule with exactly one, names it, and its replay line fails
+# the same way.
+for case in "preload_race 1" "preload_deadlock 1"; do
+  set -- $case
+  prog=$1 want=$2
+  SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" -- $P/$prog >"$TMP/shrink" 2>&1
+  rc=$?
+  was=$(sed -n 's/^shrink: SCHED=random:1 fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$TMP/shrink")
+  now=$(sed -n 's/^shrink: SCHED=order:.* fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$TMP/shrink")
+  named=$(grep -c '^  step [0-9]*: t[12] preempted at its [a-z]*, t[12] runs from its [a-z]*$' "$TMP/shrink")
+  line=$(sed -n 's/^replay: //p' "$TMP/shrink")
+  again=none
+  if [ -n "$line" ]; then
+    SCHED_PRINT=1 sh -c "$line" >/dev/null 2>"$TMP/err"
+    again=$?
+    grep -q '(exact replay; .* 1 preemption,' "$TMP/err" || again="$again, not 1 preemption"
+  fi
+  if [ $rc -eq 0 ] && [ -n "$was" ] && [ "$was" -gt "$want" ] &&
+    [ "$now" = "$want" ] && [ "$named" = "$want" ] && [ "$again" = 1 ]; then
+    ok "shrink.sh: $prog's schedule went from $was preemptions to exactly $want, named, and still fails"
+  else
+    fail "shrink.sh: $prog: exit $rc, from '${was:-?}' to '${now:-?}' preemptions (want $want), $named named, replay exit $again"
+    sed 's/^/  | /' "$TMP/shrink"
+  fi
+done
 
 # A script that does not fit the program is bad input: exit 2, naming the
 # step; with +lenient it goes on, and says the run is not exact.
@@ -146,8 +207,8 @@ else
   fail "preload_race_ok: a lenient script: exit $rc, $(head -n 2 "$TMP/err")"
 fi
 
-# 2. The correct twin never fails, under either strategy.
-for mode in pct random; do
+# 2. The correct twin never fails, under any strategy.
+for mode in pct random pos; do
   "$HUNT" --quiet --preload --perturb $mode --seed 1 --runs "$TWIN_RUNS" \
     --count-all --timeout 10 --json "$TMP/t.json" -- $P/preload_race_ok \
     >/dev/null 2>&1

@@ -1,11 +1,13 @@
-/* test_tool_spec.c -- the schedule-spec grammar (tools/runtime/sched/spec.h): every
- * spec of tests/spec-table.txt is accepted or rejected as the table says,
- * a rejection says why, and the canonical text of an accepted spec parses
- * back to the same spec. tests/spec-grammar.sh runs the same table through
- * a scenario program and the preload shim. */
+/* test_tool_spec.c -- the schedule-spec grammar
+ * (tools/runtime/sched/spec.h): every spec of tests/spec-table.txt is
+ * accepted or rejected as the table says, a rejection says why, and the
+ * canonical text of an accepted spec parses back to the same spec.
+ * tests/spec-grammar.sh runs the same table through a scenario program and
+ * the preload shim. */
 #include <criterion/criterion.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spec.h"
@@ -25,7 +27,7 @@ static FILE *open_table(void) {
 /* Reads the next "accept|reject [SPEC]" line; 0 at the end. */
 static int next_row(FILE *f, int *accept, char *spec, size_t cap,
                     int *lineno) {
-  char line[SPEC_MAX_LEN + 16];
+  char line[4096];
   while (fgets(line, sizeof line, f)) {
     size_t n = strlen(line);
     ++*lineno;
@@ -64,7 +66,7 @@ static void assert_same(const struct spec *a, const struct spec *b,
 
 Test(spec, the_table_accepts_and_rejects) {
   FILE *f = open_table();
-  char spec[SPEC_MAX_LEN + 16], err[256];
+  char spec[4096], err[256];
   int accept, lineno = 0, rows = 0, rejects = 0;
   struct spec sp;
 
@@ -90,7 +92,7 @@ Test(spec, the_table_accepts_and_rejects) {
 
 Test(spec, canonical_text_parses_to_the_same_spec) {
   FILE *f = open_table();
-  char spec[SPEC_MAX_LEN + 16], text[SPEC_MAX_LEN + 64], text2[sizeof text];
+  char spec[4096], text[4096 + 64], text2[sizeof text];
   char err[256];
   int accept, lineno = 0;
   struct spec a, b;
@@ -124,6 +126,8 @@ Test(spec, canonical_forms) {
       {"order:timer#0+timers", "order:timer#0"},
       {"order:t1+lenient", "order:t1+lenient"},
       {"interactive", "interactive"},
+      {"pos:7", "pos:7"},
+      {"pos:7+timers", "pos:7+timers"},
       {"interactive+close+timers", "interactive+timers+close"},
   };
   char text[128], err[256];
@@ -153,6 +157,9 @@ Test(spec, reasons_name_the_part) {
       {"FIFO", "unknown schedule 'FIFO'"},
       {"interactive:3", "unknown schedule 'interactive:3'"},
       {"interactive+lenient", "order: scripts only"},
+      {"pos:7:3", "bad seed in 'pos:7:3' (want pos:SEED"},
+      {"pos:", "bad seed in 'pos:'"},
+      {"pos", "unknown schedule 'pos'"},
   };
   char err[256];
   struct spec sp;
@@ -186,4 +193,34 @@ Test(spec, items_walk_in_order) {
   cr_assert_eq(spec_item("t1@start", 8, &kind, &num), 0);
   cr_assert_eq(spec_item("t1@", 3, &kind, &num), -1);
   cr_assert(sp.closes && !sp.timers);
+}
+
+/* A spec has no length limit: an order: script of 100,000 steps (over
+ * 1 MB) parses, walks to its last item and prints back whole. */
+Test(spec, long_order_scripts_have_no_limit) {
+  enum { STEPS = 100000 };
+  size_t cap = 16 + (size_t)STEPS * 16;
+  char *text = malloc(cap), err[256];
+  size_t len = (size_t)snprintf(text, cap, "order:");
+  for (unsigned i = 0; i < STEPS; i++)
+    len += (size_t)snprintf(text + len, cap - len, "%st%u@lock",
+                            i ? "," : "", i % 7);
+  struct spec sp;
+  cr_assert_eq(spec_parse(text, &sp, err, sizeof err), 0, "%s", err);
+  size_t pos = 0, n, items = 0;
+  const char *it, *last = NULL;
+  while ((it = spec_next_item(&sp, &pos, &n)) != NULL) {
+    items++;
+    last = it;
+  }
+  cr_assert_eq(items, STEPS);
+  char want[32];
+  snprintf(want, sizeof want, "t%u@lock", (STEPS - 1) % 7);
+  cr_assert_eq(n, strlen(want));
+  cr_assert_eq(memcmp(last, want, n), 0);
+  char *back = spec_format_alloc(&sp);
+  cr_assert_not_null(back);
+  cr_assert_str_eq(back, text);
+  free(back);
+  free(text);
 }

@@ -123,7 +123,8 @@ def shim_facts():
 
 
 def probe(strategy):
-    """Whether hunt and the shim take this strategy."""
+    """Whether hunt and the shim take this strategy: every column is
+    measured, none is left out quietly."""
     r = subprocess.run([HUNT, "--quiet", "--preload", "--perturb", strategy,
                         "--runs", "1", "--", os.path.join(PROGS,
                                                           "correct_many")],
@@ -175,9 +176,11 @@ def main():
             if not os.path.exists(os.path.join(PROGS, p)):
                 die(3, "%s/%s is missing (run make first)" % (PROGS, p))
 
-    strategies = ["natural", "random", "pct:3"]
-    extra = [s for s in ("pos",) if probe(s)]
-    strategies += extra
+    strategies = ["natural", "random", "pct:3", "pos"]
+    for s in strategies[1:]:
+        if not probe(s):
+            die(3, "build/hunt --preload --perturb %s does not run "
+                "(hunt or the shim too old?)" % s)
     src, point = shim_facts()
 
     tmp = tempfile.mkdtemp(prefix="corpus-table.",

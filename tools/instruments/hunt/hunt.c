@@ -139,8 +139,10 @@ void hunt_usage(FILE *f) {
         "                   process group and counted as a hang\n"
         "  --fail-on REGEX  a line of output matching this POSIX extended\n"
         "                   regex is a failure (the whole output is scanned)\n"
-        "  --perturb MODE   none | random | pct[:DEPTH] (default none; DEPTH\n"
-        "                   1..16): sets SCHED for the run, e.g. SCHED=pct:S:3\n"
+        "  --perturb MODE   none | random | pct[:DEPTH] | pos (default none;\n"
+        "                   DEPTH 1..16): sets SCHED for the run, e.g.\n"
+        "                   SCHED=pct:S:3; pos (partial-order sampling) is\n"
+        "                   the preload shim's (--preload)\n"
         "  --schedule SPEC  the same schedule every run (grammar: see\n"
         "                   tools/runtime/sched/spec.h, e.g. order:t1,t2 or fifo)\n"
         "  --seed S         base seed, 0..2^63-1; run i gets seed S+i (default:\n"
@@ -220,6 +222,8 @@ static int parse_perturb(const char *s, struct hunt_opts *o) {
     o->perturb = HUNT_PERTURB_RANDOM;
   } else if (strcmp(s, "pct") == 0) {
     o->perturb = HUNT_PERTURB_PCT;
+  } else if (strcmp(s, "pos") == 0) {
+    o->perturb = HUNT_PERTURB_POS;
   } else if (strncmp(s, "pct:", 4) == 0) {
     /* The depth's limits are the spec grammar's: pct:0:DEPTH must parse. */
     char text[64], err[160];
@@ -251,7 +255,7 @@ int hunt_parse_args(int argc, char **argv, struct hunt_opts *o) {
         return opt_error(o, "no command after '--'");
       if (o->preload && o->perturb == HUNT_PERTURB_NONE && !o->schedule)
         return opt_error(o, "--preload perturbs nothing without --perturb "
-                            "random|pct or --schedule SPEC");
+                            "random|pct|pos or --schedule SPEC");
       if (o->schedule && o->perturb != HUNT_PERTURB_NONE)
         return opt_error(o, "--schedule and --perturb exclude each other "
                             "(one schedule per run)");
@@ -318,8 +322,8 @@ int hunt_parse_args(int argc, char **argv, struct hunt_opts *o) {
     } else if (strcmp(name, "--perturb") == 0) {
       if (parse_perturb(val, o) < 0)
         return opt_error(o,
-                         "--perturb: '%s' is not none, random, pct or "
-                         "pct:DEPTH (DEPTH 1..%d)",
+                         "--perturb: '%s' is not none, random, pct, "
+                         "pct:DEPTH (DEPTH 1..%d) or pos",
                          val, SPEC_DEPTH_MAX);
     } else if (strcmp(name, "--schedule") == 0) {
       struct spec sp;
@@ -443,7 +447,9 @@ struct hunt {
   regex_t re;
   int have_re;
   char **envp;     /* the inherited environment plus the slots below */
-  char env_run[40], env_seed[48], env_sched[SPEC_MAX_LEN + 8];
+  char env_run[40], env_seed[48];
+  char *env_sched; /* SCHED=...: a spec has no length limit */
+  size_t env_sched_cap;
   char *env_preload;
   char *preload_path;
   long launched;
@@ -546,8 +552,13 @@ static int build_env(struct hunt *h) {
       snprintf(h->env_preload, len, "LD_PRELOAD=%s", h->preload_path);
     h->envp[k++] = h->env_preload;
   }
-  if (perturbed(h->o))
+  if (perturbed(h->o)) {
+    h->env_sched_cap = 64 + (h->o->schedule ? strlen(h->o->schedule) : 0);
+    h->env_sched = calloc(1, h->env_sched_cap);
+    if (!h->env_sched)
+      return -1;
     h->envp[k++] = h->env_sched;
+  }
   h->envp[k] = NULL;
   return 0;
 }
@@ -562,12 +573,14 @@ static void set_run_env(struct hunt *h, long run, unsigned long long seed) {
   snprintf(h->env_run, sizeof h->env_run, "HUNT_RUN=%ld", run);
   snprintf(h->env_seed, sizeof h->env_seed, "HUNT_SEED=%llu", seed);
   if (h->o->schedule)
-    snprintf(h->env_sched, sizeof h->env_sched, "SCHED=%s", h->o->schedule);
+    snprintf(h->env_sched, h->env_sched_cap, "SCHED=%s", h->o->schedule);
   else if (h->o->perturb == HUNT_PERTURB_RANDOM)
-    snprintf(h->env_sched, sizeof h->env_sched, "SCHED=random:%llu", seed);
+    snprintf(h->env_sched, h->env_sched_cap, "SCHED=random:%llu", seed);
   else if (h->o->perturb == HUNT_PERTURB_PCT)
-    snprintf(h->env_sched, sizeof h->env_sched, "SCHED=pct:%llu:%d", seed,
+    snprintf(h->env_sched, h->env_sched_cap, "SCHED=pct:%llu:%d", seed,
              h->o->pct_depth);
+  else if (h->o->perturb == HUNT_PERTURB_POS)
+    snprintf(h->env_sched, h->env_sched_cap, "SCHED=pos:%llu", seed);
 }
 
 /* The exact command that replays run `run`: its environment assignments and
@@ -969,17 +982,22 @@ static void progress(struct hunt *h, double now, int final) {
   fflush(stderr);
 }
 
-/* The schedule in effect, as a phrase: "pct:SEED:3 (seed per run)". */
-static void schedule_text(const struct hunt *h, char *buf, size_t cap) {
+/* The schedule in effect: o->schedule itself, or "pct:SEED:3" (a seed
+ * per run) written in buf. */
+static const char *schedule_text(const struct hunt *h, char *buf,
+                                 size_t cap) {
   const struct hunt_opts *o = h->o;
   if (o->schedule)
-    snprintf(buf, cap, "%s", o->schedule);
+    return o->schedule;
   else if (o->perturb == HUNT_PERTURB_RANDOM)
     snprintf(buf, cap, "random:SEED");
   else if (o->perturb == HUNT_PERTURB_PCT)
     snprintf(buf, cap, "pct:SEED:%d", o->pct_depth);
+  else if (o->perturb == HUNT_PERTURB_POS)
+    snprintf(buf, cap, "pos:SEED");
   else
     snprintf(buf, cap, "none");
+  return buf;
 }
 
 static const char *via_text(const struct hunt *h) {
@@ -996,7 +1014,7 @@ static const char *via_text(const struct hunt *h) {
 static void print_summary(struct hunt *h, FILE *f) {
   const struct hunt_opts *o = h->o;
   const struct hunt_result *r = &h->r;
-  char sn[24], sched[SPEC_MAX_LEN + 32];
+  char sn[24], buf[32];
   fprintf(f, "%s: command:", o->progname);
   for (char *const *a = h->argv; *a; a++) {
     char q[256];
@@ -1004,7 +1022,7 @@ static void print_summary(struct hunt *h, FILE *f) {
     fprintf(f, " %s%s", q, need >= sizeof q ? "..." : "");
   }
   fprintf(f, "\n");
-  schedule_text(h, sched, sizeof sched);
+  const char *sched = schedule_text(h, buf, sizeof buf);
   if (perturbed(o))
     fprintf(f, "schedule:      %s via %s, active in %ld of %ld runs\n", sched,
             via_text(h), r->active_runs, r->runs);
@@ -1114,7 +1132,7 @@ static void dir_of(const char *path, char *buf, size_t cap) {
 static int write_json(struct hunt *h) {
   const struct hunt_opts *o = h->o;
   const struct hunt_result *r = &h->r;
-  char sn[24], sched[SPEC_MAX_LEN + 32];
+  char sn[24], buf[32];
   json_t *j = json_object();
   json_t *cmd = json_array();
   for (char *const *a = h->argv; *a; a++)
@@ -1153,7 +1171,7 @@ static int write_json(struct hunt *h) {
     json_object_set_new(j, "rate", json_null());
     json_object_set_new(j, "ci95", json_null());
   }
-  schedule_text(h, sched, sizeof sched);
+  const char *sched = schedule_text(h, buf, sizeof buf);
   json_object_set_new(
       j, "perturbation",
       perturbed(o)
@@ -1583,6 +1601,7 @@ out_slots:
 out_env:
   free(h->envp);
   free(h->env_preload);
+  free(h->env_sched);
   free(h->first_replay);
 out_re:
   free(h->preload_path);

@@ -50,7 +50,12 @@ extern "C" {
 /* Bytes of each run's output kept for --keep (the last ones). */
 #define HUNT_TAIL_BYTES (64 * 1024)
 
-enum hunt_perturb { HUNT_PERTURB_NONE, HUNT_PERTURB_RANDOM, HUNT_PERTURB_PCT };
+enum hunt_perturb {
+  HUNT_PERTURB_NONE,
+  HUNT_PERTURB_RANDOM,
+  HUNT_PERTURB_PCT,
+  HUNT_PERTURB_POS /* partial-order sampling: the preload shim only */
+};
 
 struct hunt_opts {
   long runs;               /* stop after this many runs; 0 = no limit */

@@ -348,21 +348,21 @@ int pthread_cancel(pthread_t pt) {
 }
 
 /* A schedule point that is no call at all: a program rebuilt with
- * build/schedcc (tools/runtime/schedcc/rt.c) calls it before each load or store of
- * shared memory, so that a window between two plain accesses -- which no
- * interposed call bounds -- is a place where the token can change hands.
- * what names the access ("load4", "store8", ...); addr is not used for
- * the choice (every point is one), only kept for the record. Outside a
+ * build/schedcc (tools/runtime/schedcc/rt.c) calls it before each load or
+ * store of shared memory, so that a window between two plain accesses --
+ * which no interposed call bounds -- is a place where the token can change
+ * hands.
+ * what names the access ("load4", "store8", ...); addr is the object of
+ * the point: pos: takes two accesses to one address as racing. Outside a
  * scheduled thread it returns at once. */
 __attribute__((visibility("default"))) void
 dsched_preload_point(const char *what, const void *addr) {
   int cs;
-  (void)addr;
   if (me_now() == NULL)
     return;
   cs = cs_off();
   pl_lock();
-  pl_park(what ? what : "access", W_NONE, NULL, 0);
+  pl_park(what ? what : "access", W_NONE, addr, 0);
   pl_unlock();
   cs_on(cs);
 }

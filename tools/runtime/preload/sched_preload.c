@@ -1,14 +1,16 @@
 /* sched_preload.c -- LD_PRELOAD scheduler for unmodified, dynamically
- * linked pthread programs: the in-tree scheduler's model (tools/runtime/sched), one
- * runnable thread at a time and a token passed at interposed calls, so that
- * a seed decides every choice and replays the run exactly.
+ * linked pthread programs: the in-tree scheduler's model
+ * (tools/runtime/sched), one runnable thread at a time and a token passed
+ * at interposed calls, so that a seed decides every choice and replays the
+ * run exactly.
  *
  * Configuration (environment):
- *   SCHED=SPEC          a schedule spec in the one grammar (tools/runtime/sched/
- *                       spec.h), parsed by spec_parse(). The shim carries
+ *   SCHED=SPEC          a schedule spec in the one grammar
+ *                       (tools/runtime/sched/spec.h), parsed by
+ *                       spec_parse(). The shim carries
  *                       out random:SEED, pct:SEED[:D[:K]] (K, default 16,
  *                       is the step count PCT draws its D-1 change points
- *                       from) and order: scripts of thread steps
+ *                       from), pos:SEED and order: scripts of thread steps
  *                       (THREAD[@POINT], as SCHED_PRINT=steps prints them;
  *                       strict: a step that does not fit exits 2, unless
  *                       +lenient; past the end, no preemption). fifo,
@@ -19,10 +21,16 @@
  *                       nothing at all. A spec that does not parse: one
  *                       message, exit 2.
  *   SCHED_PRINT=1       print the schedule taken at exit; =steps also
- *                       the steps themselves as an order: script, and the
- *                       preemptions (STEP:THREAD@POINT>THREAD@POINT)
+ *                       the steps themselves as an order: script, the
+ *                       preemptions (STEP:THREAD@POINT>THREAD@POINT) and
+ *                       the switch points, where a preemption could have
+ *                       been (STEP:THREAD@POINT>THREAD@POINT|..., the
+ *                       threads that could have run; shrink.sh's search)
  *   SCHED_SLICE_MS=N    the watchdog's bound, ms of CPU time (default
  *                       100; 0: no watchdog; see Limits)
+ *   SCHED_PIN=0|1       1: the scheduled process runs on one CPU, the one
+ *                       its main thread started on (see Cost); 0 (the
+ *                       default): on the CPUs it was given
  *   SCHED_VERBOSE=1     print the configuration at start
  *
  * The model. The main thread and every thread created through pthread_create
@@ -43,8 +51,23 @@
  * start routine). pthread_cancel makes a target parked at a cancellation
  * point (condition wait, join, sem_wait, sleep) runnable; inside the
  * wrappers cancellation is disabled and acted on when the wrapper is done.
- * fork: the child carries on unscheduled. exit() from any thread stops
- * scheduling; the other threads stay parked while the process exits.
+ * fork: the child carries on unscheduled (on the CPUs the process had
+ * before the shim pinned it). exit() from any thread stops scheduling; the
+ * other threads stay parked while the process exits.
+ *
+ * Cost. A hand-over of the token is one futex wake, of exactly the
+ * thread chosen (on its own futex word), and one futex wait; a point with
+ * one runnable thread, or whose choice is the caller, wakes nobody. So
+ * random, which hands the token on at most points, costs a thread switch
+ * per point; pct and pos mostly let the running thread go on. The token
+ * serialises the registered threads anyway, so SCHED_PIN=1 runs them all
+ * on one CPU, as SCHED_BATCH threads (a woken thread does not preempt the
+ * one that woke it, which would otherwise be switched back in only to go
+ * to sleep), so that a hand-over never leaves the core and the next holder
+ * finds the last one's data in its cache. On a loaded machine the process
+ * then waits for that one CPU while another is free, which cost more than
+ * it saved here (tests/check-preload-cost.sh PINNED=1 measures both):
+ * hence not the default.
  *
  * Strategies. random:SEED gives the token to a uniformly chosen runnable
  * thread. pct:SEED:D:K is PCT (Burckhardt et al., ASPLOS 2010): random
@@ -53,6 +76,15 @@
  * sleep drops to the bottom too, and a thread chosen PL_FAIR steps in a row
  * while others could run is demoted as if it had yielded (a polling loop
  * without a yield would otherwise starve the thread it waits for).
+ * pos:SEED is partial-order sampling (Yuan, Yang, Gu, "Partial Order Aware
+ * Concurrency Sampling", CAV 2018): each pending event -- the call a
+ * thread is parked at -- gets a random priority when the thread parks
+ * there, the highest runnable runs, and once it is chosen the events that
+ * race with it, those of the other threads parked on the same object
+ * (mutex, condition, barrier, thread; for build/schedcc's memory points,
+ * the same address), get fresh priorities. Unlike PCT it needs no guess of
+ * the run's length, and independent events do not use up its randomness:
+ * it suits many threads.
  *
  * Deadlock: when no registered thread can run, the shim prints who waits
  * for what, the waits-for cycle and the schedule, and exits 1 at once.
@@ -91,11 +123,13 @@
  *   process-shared objects across fork are the plain calls.
  * - Timeouts are virtual (above); a program that measures time sees sleeps
  *   return at once.
- * - An order: script longer than a spec may be (SPEC_MAX_LEN) cannot be
- *   passed: such a run replays from its seed only.
+ * - An order: script is passed in the environment, which holds at most
+ *   128 KiB in one variable: a run with more steps than that replays from
+ *   its seed only (the shim prints its script all the same, and says so).
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -109,6 +143,8 @@
 
 #define PL_PCT_K 16 /* pct's default K: about the steps of a small program */
 #define PL_FAIR 1000 /* steps in a row one thread may run while others wait */
+/* Linux's limit on one environment string (MAX_ARG_STRLEN), NUL included. */
+#define PL_ENV_MAX (32u * 4096u)
 
 int pl_on;
 __thread struct pl_thread *pl_self __attribute__((tls_model("initial-exec")));
@@ -116,7 +152,7 @@ struct pl_real pl_real;
 
 static pthread_mutex_t S = PTHREAD_MUTEX_INITIALIZER;
 
-enum { ST_RANDOM, ST_PCT, ST_ORDER };
+enum { ST_RANDOM, ST_PCT, ST_POS, ST_ORDER };
 static int strategy;
 /* order: the script's thread steps, in order, and the next one. */
 static char **script;
@@ -143,8 +179,8 @@ static unsigned preemptions; /* steps that took the token from a thread
                               * that could have gone on */
 /* SCHED_PRINT=steps: the steps as text, THREAD@POINT,... */
 static int keep_steps;
-static char *steps_buf, *pre_buf;
-static size_t steps_len, steps_cap, pre_len, pre_cap;
+static char *steps_buf, *pre_buf, *sw_buf;
+static size_t steps_len, steps_cap, pre_len, pre_cap, sw_len, sw_cap;
 
 static struct pl_obj *objs;
 static size_t nobjs, cap_objs;
@@ -155,12 +191,16 @@ static int monitor_started;
  * end too, or it would keep a process whose main thread called
  * pthread_exit alive for ever. */
 static atomic_int monitor_quit;
-/* Written before any thread exists or with S held; read by the fatal
- * signal handler, where only write() is safe. */
-static char spec_text[SPEC_MAX_LEN + 64];
+/* Set once before any thread exists; read by the fatal signal handler,
+ * where only write() is safe. */
+static char *spec_text;
 static char left_why[160];
 static volatile int left_model;
 static int forked_child;
+/* SCHED_PIN=1: the CPUs and the policy the process had before. */
+static cpu_set_t saved_cpus;
+static int pinned, saved_policy = -1;
+static struct sched_param saved_param;
 
 static void say(const char *s) {
   (void)!write(2, s, strlen(s));
@@ -196,12 +236,9 @@ void pl_unlock(void) {
     futex_wake(&w->go);
 }
 
-/* xorshift64*: the same sequence on every machine. */
+/* The shared generator (spec.h), in the threads' stream. */
 static uint64_t rnd(void) {
-  rng ^= rng >> 12;
-  rng ^= rng << 25;
-  rng ^= rng >> 27;
-  return rng * 0x2545F4914F6CDD1DULL;
+  return spec_rng_next(&rng);
 }
 
 static void *grow(void *p, size_t *cap, size_t need, size_t size) {
@@ -336,17 +373,20 @@ static struct pl_thread *scripted(struct pl_thread **r, size_t n,
     }
     fprintf(stderr, "; continuing with random:0 (+lenient)\n");
     strategy = ST_RANDOM;
-    rng = 7;
+    spec_rng_seed(&rng, 0, 7);
     left_model = 1;
     snprintf(left_why, sizeof left_why, "the script stopped matching at "
              "step %zu (+lenient)", script_pos + 1);
     return r[rnd() % n];
   }
   /* A script is a prefix: past its end the run goes on without
-   * preemption, which is deterministic too. */
+   * preemption, which is deterministic too. A thread that yields or
+   * sleeps lets the next runnable thread after it go (in creation order,
+   * round the list), so that a polling loop does not starve the thread it
+   * waits for. */
   for (size_t i = 0; i < n; i++)
     if (r[i] == prev)
-      return prev;
+      return prev->wait == W_YIELD ? r[(i + 1) % n] : prev;
   return r[0];
 }
 
@@ -357,6 +397,8 @@ static struct pl_thread *choose(struct pl_thread **r, size_t n,
     return r[rnd() % n];
   if (strategy == ST_ORDER)
     return scripted(r, n, prev);
+  if (strategy == ST_POS)
+    return highest(r, n);
   for (unsigned i = 0; i + 1 < depth; i++)
     if (change_at[i] == steps)
       highest(r, n)->prio = (int64_t)(i + 1);
@@ -398,19 +440,27 @@ static void print_schedule(const char *how) {
     fprintf(stderr, "sched-preload: steps: order:%s (%s)\n",
             steps_len ? steps_buf : "",
             steps_len == 0 ? "none: no choice was made"
-            : steps_len + 6 > SPEC_MAX_LEN
-                ? "longer than a spec may be: replay with the spec above"
+            : steps_len + sizeof "SCHED=order:" > PL_ENV_MAX
+                ? "longer than one environment variable may be: replay "
+                  "with the spec above"
                 : "replays the run as SCHED=order:...");
   if (keep_steps && pre_len)
     fprintf(stderr, "sched-preload: preemptions: %s (STEP:THREAD@POINT>"
             "THREAD@POINT, who was preempted at which call, and who ran)\n",
             pre_buf);
+  if (keep_steps && sw_len)
+    fprintf(stderr, "sched-preload: switch points: %s (STEP:THREAD@POINT>"
+            "THREAD@POINT|..., where a preemption could have been, and "
+            "who could have run)\n", sw_buf);
 }
 
 /* ---- reports ---- */
 
-static struct pl_thread *waits_for(const struct pl_thread *t,
-                                   const char **via, char *buf, size_t n) {
+/* The thread t waits for, with the object in between, or NULL (a
+ * spec_waits_fn, spec.h). */
+static const void *waits_for(const void *arg, const char **via, char *buf,
+                             size_t n) {
+  const struct pl_thread *t = arg;
   struct pl_obj *o;
   if (t->state != T_PARKED)
     return NULL;
@@ -464,28 +514,20 @@ static void print_waits(const struct pl_thread *t) {
   }
 }
 
+static const char *thread_name(const void *t) {
+  return ((const struct pl_thread *)t)->name;
+}
+
 static void print_cycle(void) {
-  for (size_t s = 0; s < nlive; s++) {
-    struct pl_thread *t = live[s], *u;
-    const char *via = "";
-    char buf[64];
-    /* Walk the waits-for edges: at most nlive steps before a repeat. */
-    for (size_t k = 0; t && k <= nlive; k++)
-      t = waits_for(t, &via, buf, sizeof buf);
-    if (t == NULL)
-      continue;
-    fprintf(stderr, "sched-preload: waits-for cycle: %s", t->name);
-    u = t;
-    do {
-      struct pl_thread *n = waits_for(u, &via, buf, sizeof buf);
-      fprintf(stderr, " -> %s -> %s", via, n->name);
-      u = n;
-    } while (u != t);
-    fputc('\n', stderr);
-    return;
-  }
-  fprintf(stderr, "sched-preload: no waits-for cycle: a thread waits for "
-          "something no thread that can run will give\n");
+  const void **ts = malloc((nlive + 1) * sizeof *ts);
+  if (ts == NULL)
+    die("out of memory");
+  for (size_t i = 0; i < nlive; i++)
+    ts[i] = live[i];
+  spec_print_cycle(stderr, "sched-preload", ts, nlive, waits_for,
+                   thread_name, "a thread waits for something no thread "
+                   "that can run will give");
+  free(ts);
 }
 
 /* With S held, when no registered thread can run and none runs outside
@@ -501,6 +543,50 @@ static void deadlock(void) {
   /* _exit: the other threads are parked for good; atexit handlers that
    * reach an interposed call would wait for them. */
   _exit(1);
+}
+
+/* Appends text to a SCHED_PRINT=steps list, comma-separated. */
+static void list_add(char **buf, size_t *len, size_t *cap, const char *text) {
+  size_t k = strlen(text);
+  *buf = grow(*buf, cap, *len + k + 2, 1);
+  if (*len)
+    (*buf)[(*len)++] = ',';
+  memcpy(*buf + *len, text, k + 1);
+  *len += k;
+}
+
+/* Counts a step that preempted prev (it could have gone on, and had not
+ * yielded or slept); with SCHED_PRINT=steps, records it, and records each
+ * step where a preemption could have been (a switch point: prev could go
+ * on and others could run) with the threads that could have run instead,
+ * for shrink.sh's search. */
+static void note_step(struct pl_thread *prev, struct pl_thread *next,
+                      struct pl_thread **r, size_t n) {
+  char one[128];
+  if (prev == NULL || !runnable(prev) || prev->wait == W_YIELD)
+    return;
+  if (next != prev) {
+    preemptions++;
+    if (keep_steps) {
+      snprintf(one, sizeof one, "%u:%s@%s>%s@%s", steps, prev->name,
+               prev->point, next->name, next->point);
+      list_add(&pre_buf, &pre_len, &pre_cap, one);
+    }
+  }
+  if (!keep_steps)
+    return;
+  snprintf(one, sizeof one, "%u:%s@%s>", steps, prev->name, prev->point);
+  list_add(&sw_buf, &sw_len, &sw_cap, one);
+  for (size_t i = 0, first = 1; i < n; i++) {
+    if (r[i] == prev)
+      continue;
+    int k = snprintf(one, sizeof one, "%s%s@%s", first ? "" : "|",
+                     r[i]->name, r[i]->point);
+    sw_buf = grow(sw_buf, &sw_cap, sw_len + (size_t)k + 1, 1);
+    memcpy(sw_buf + sw_len, one, (size_t)k + 1);
+    sw_len += (size_t)k;
+    first = 0;
+  }
 }
 
 /* Gives the token to the next thread, with S held, after the caller
@@ -547,22 +633,14 @@ static void decide(struct pl_thread *prev) {
     steps++;
     next = choose(runq, n, prev);
     trace_add(next);
-    if (prev != NULL && next != prev && runnable(prev) &&
-        prev->wait != W_YIELD) {
-      preemptions++;
-      if (keep_steps) {
-        char one[96];
-        int k = snprintf(one, sizeof one, "%s%u:%s@%s>%s@%s",
-                         pre_len ? "," : "", steps, prev->name, prev->point,
-                         next->name, next->point);
-        pre_buf = grow(pre_buf, &pre_cap, pre_len + (size_t)k + 1, 1);
-        memcpy(pre_buf + pre_len, one, (size_t)k + 1);
-        pre_len += (size_t)k;
-      }
-    }
+    note_step(prev, next, runq, n);
   } else {
     next = runq[0];
   }
+  if (strategy == ST_POS && next->obj != NULL)
+    for (size_t i = 0; i < nlive; i++) /* the events racing with next's */
+      if (live[i] != next && live[i]->obj == next->obj)
+        live[i]->prio = (int64_t)(rnd() >> 1);
   if (next->wait == W_YIELD && next->due > vnow)
     vnow = next->due; /* its sleep ended */
   if (next != last_chosen)
@@ -603,6 +681,8 @@ int pl_park(const char *point, enum pl_wait w, const void *obj, int timed) {
     me->seq = ++seqno;
   if (w == W_YIELD && strategy == ST_PCT)
     demote(me);
+  if (strategy == ST_POS) /* a new pending event */
+    me->prio = (int64_t)(rnd() >> 1);
   atomic_store_explicit(&me->go, 0, memory_order_relaxed);
   if (escaped) {
     /* Back from outside the model: wait for the token like any parked
@@ -867,8 +947,13 @@ static void atfork_parent(void) {
 }
 
 static void atfork_child(void) {
-  /* The child has one thread: it carries on unscheduled. */
+  /* The child has one thread: it carries on unscheduled, on every CPU
+   * the process had. */
   pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+  if (pinned)
+    (void)sched_setaffinity(0, sizeof saved_cpus, &saved_cpus);
+  if (saved_policy >= 0)
+    (void)sched_setscheduler(0, saved_policy, &saved_param);
   S = fresh;
   to_wake = NULL;
   pl_on = 0;
@@ -958,6 +1043,79 @@ static int thread_steps_only(const struct spec *sp) {
   return 1;
 }
 
+/* The strategy of sp (random, pct, pos or a script of thread steps), with
+ * its generator, script or change points; spec_text becomes the spec that
+ * replays the run. */
+static void take_strategy(struct spec *sp) {
+  strategy = sp->kind == SPEC_PCT     ? ST_PCT
+             : sp->kind == SPEC_POS   ? ST_POS
+             : sp->kind == SPEC_ORDER ? ST_ORDER
+                                     : ST_RANDOM;
+  if (strategy == ST_ORDER) {
+    size_t pos = 0, n;
+    const char *it;
+    lenient = sp->lenient;
+    while ((it = spec_next_item(sp, &pos, &n)) != NULL) {
+      script = realloc(script, (script_len + 1) * sizeof *script);
+      if (script == NULL || (script[script_len] = strndup(it, n)) == NULL)
+        die("out of memory");
+      script_len++;
+    }
+  }
+  spec_rng_seed(&rng, sp->seed, 7);
+  if (strategy == ST_PCT) {
+    depth = sp->depth;
+    if (sp->steps)
+      pct_k = sp->steps;
+    /* The printed spec names K, so that it replays whatever the default
+     * becomes. */
+    sp->steps = pct_k;
+    free(spec_text);
+    if ((spec_text = spec_format_alloc(sp)) == NULL)
+      die("out of memory");
+    for (unsigned i = 0; i + 1 < depth; i++) {
+      unsigned c;
+      int dup;
+      do { /* d-1 distinct change points, uniform in 1..k */
+        c = 1 + (unsigned)(rnd() % pct_k);
+        dup = 0;
+        for (unsigned j = 0; j < i; j++)
+          dup |= change_at[j] == c;
+      } while (dup && pct_k >= depth - 1);
+      change_at[i] = c;
+    }
+  }
+}
+
+/* SCHED_PIN=1: the main thread, and so every thread created after it,
+ * runs on the CPU it is on now, as SCHED_BATCH (see Cost above). A process
+ * that may not change them runs as it was. */
+static void pin(void) {
+  const char *e = getenv("SCHED_PIN");
+  struct sched_param batch = {0};
+  unsigned long v = 0;
+  cpu_set_t one;
+  int cpu;
+  if (e != NULL && parse_u(e, 1, &v) != 0) {
+    fprintf(stderr, "sched-preload: SCHED_PIN='%s': want 0 (the CPUs the "
+            "process was given, the default) or 1 (one CPU)\n", e);
+    _exit(2);
+  }
+  if (v == 0 || sched_getaffinity(0, sizeof saved_cpus, &saved_cpus) != 0)
+    return;
+  cpu = sched_getcpu();
+  if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &saved_cpus))
+    return;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  pinned = sched_setaffinity(0, sizeof one, &one) == 0;
+  if (pinned && sched_getparam(0, &saved_param) == 0) {
+    int policy = sched_getscheduler(0);
+    if (policy >= 0 && sched_setscheduler(0, SCHED_BATCH, &batch) == 0)
+      saved_policy = policy;
+  }
+}
+
 __attribute__((constructor)) static void init(void) {
   const char *s = getenv("SCHED"), *e;
   struct spec sp;
@@ -971,7 +1129,8 @@ __attribute__((constructor)) static void init(void) {
   }
   if (sp.kind == SPEC_NONE)
     return;
-  spec_format(&sp, spec_text, sizeof spec_text);
+  if ((spec_text = spec_format_alloc(&sp)) == NULL)
+    die("out of memory");
   /* A program linked with the in-tree scheduler (it exports dsched__on)
    * takes SCHED itself; fifo and lifo order libuv requests, and so do
    * order: items such as work#0: only that scheduler can carry them out,
@@ -979,6 +1138,7 @@ __attribute__((constructor)) static void init(void) {
    * silently, and says so to hunt alone. */
   if (dlsym(RTLD_DEFAULT, "dsched__on") != NULL ||
       (sp.kind != SPEC_RANDOM && sp.kind != SPEC_PCT &&
+       sp.kind != SPEC_POS &&
        (sp.kind != SPEC_ORDER || !thread_steps_only(&sp)))) {
     spec_handshake("preload", "none", spec_text);
     return;
@@ -994,47 +1154,12 @@ __attribute__((constructor)) static void init(void) {
   /* +timers and +close name libuv events only the linked scheduler can
    * hold; the spec the shim carries out, and announces, is the rest. */
   sp.timers = sp.closes = 0;
-  spec_format(&sp, err, sizeof err);
-  spec_handshake("preload", "exact", err);
-  strategy = sp.kind == SPEC_PCT     ? ST_PCT
-             : sp.kind == SPEC_ORDER ? ST_ORDER
-                                     : ST_RANDOM;
-  if (strategy == ST_ORDER) {
-    size_t pos = 0, n;
-    const char *it;
-    lenient = sp.lenient;
-    while ((it = spec_next_item(&sp, &pos, &n)) != NULL) {
-      script = realloc(script, (script_len + 1) * sizeof *script);
-      if (script == NULL || (script[script_len] = strndup(it, n)) == NULL)
-        die("out of memory");
-      script_len++;
-    }
-  }
-  rng = sp.seed * 0x9E3779B97F4A7C15ULL + 7;
-  if (rng == 0)
-    rng = 1;
-  if (strategy == ST_PCT) {
-    depth = sp.depth;
-    if (sp.steps)
-      pct_k = sp.steps;
-    /* The printed spec names K, so that it replays whatever the default
-     * becomes. */
-    snprintf(spec_text, sizeof spec_text, "pct:%llu:%u:%u", sp.seed, depth,
-             pct_k);
-    for (unsigned i = 0; i + 1 < depth; i++) {
-      unsigned c;
-      int dup;
-      do { /* d-1 distinct change points, uniform in 1..k */
-        c = 1 + (unsigned)(rnd() % pct_k);
-        dup = 0;
-        for (unsigned j = 0; j < i; j++)
-          dup |= change_at[j] == c;
-      } while (dup && pct_k >= depth - 1);
-      change_at[i] = c;
-    }
-  } else if (strategy == ST_RANDOM) {
-    snprintf(spec_text, sizeof spec_text, "random:%llu", sp.seed);
-  }
+  free(spec_text);
+  if ((spec_text = spec_format_alloc(&sp)) == NULL)
+    die("out of memory");
+  spec_handshake("preload", "exact", spec_text);
+  take_strategy(&sp);
+  pin();
   pl_self = record();
   pl_self->state = T_RUNNING;
   pl_self->pt = pthread_self();

@@ -71,6 +71,9 @@
  *                   priority drops below all others. K should be about the
  *                   number of steps a run takes (dsched_get_stats() counts
  *                   them). Held requests are released as by random:SEED.
+ *   pos:SEED        partial-order sampling: not here (dsched_configure
+ *                   returns -EINVAL and says so): it needs points on
+ *                   objects, which the preload shim's are
  *   order:LIST      a script: comma-separated items, each a held request
  *                   (fs_write#N, work#N, timer#N, close#N) or a thread step
  *                   (THREAD or THREAD@POINT). Requests are released in the

@@ -120,20 +120,13 @@ const char *dsched_taken(void) {
   return taken ? taken : "order:";
 }
 
-/* xorshift64*, as on the libuv side: identical on every machine. */
+/* The shared generator (spec.h), in the threads' stream. */
 static uint64_t rnd(void) {
-  uint64_t x = trng;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  trng = x;
-  return x * 0x2545F4914F6CDD1DULL;
+  return spec_rng_next(&trng);
 }
 
 static void rnd_seed(uint64_t seed) {
-  trng = seed * 0x9E3779B97F4A7C15ULL + 7;
-  if (trng == 0)
-    trng = 1;
+  spec_rng_seed(&trng, seed, 7);
 }
 
 static struct obj *obj_find(const void *o, int create) {
@@ -215,14 +208,15 @@ static void print_waits(const struct sthread *t) {
   }
 }
 
-/* The thread t waits for, with the object in between, or NULL. */
-static const struct sthread *waits_for(const struct sthread *t,
-                                       const char **via) {
-  static char buf[64];
+/* The thread t waits for, with the object in between, or NULL (a
+ * spec_waits_fn, spec.h). */
+static const void *waits_for(const void *arg, const char **via, char *buf,
+                             size_t cap) {
+  const struct sthread *t = arg;
   if (t->state != T_PARKED)
     return NULL;
   if (t->wait == W_MUTEX) {
-    snprintf(buf, sizeof buf, "mutex %s", obj_name(t->wait_obj));
+    snprintf(buf, cap, "mutex %s", obj_name(t->wait_obj));
     *via = buf;
     return owner_of(t->wait_obj);
   }
@@ -233,30 +227,17 @@ static const struct sthread *waits_for(const struct sthread *t,
   return NULL;
 }
 
+static const char *thread_name(const void *t) {
+  return ((const struct sthread *)t)->name;
+}
+
 static void print_cycle(void) {
-  for (int s = 0; s < nthreads; s++) {
-    const struct sthread *t = &threads[s], *u;
-    const char *via = "";
-    int seen[MAXT] = {0};
-    /* Walk the waits-for edges; a thread met twice closes a cycle. */
-    while (t && !seen[t->id]) {
-      seen[t->id] = 1;
-      t = waits_for(t, &via);
-    }
-    if (t == NULL)
-      continue;
-    fprintf(stderr, "sched: waits-for cycle: %s", t->name);
-    u = t;
-    do {
-      const struct sthread *n = waits_for(u, &via);
-      fprintf(stderr, " -> %s -> %s", via, n->name);
-      u = n;
-    } while (u != t);
-    fputc('\n', stderr);
-    return;
-  }
-  fprintf(stderr, "sched: no waits-for cycle: a thread waits for a "
-                  "condition that nobody can signal any more\n");
+  const void *ts[MAXT];
+  for (int i = 0; i < nthreads; i++)
+    ts[i] = &threads[i];
+  spec_print_cycle(stderr, "sched", ts, (size_t)nthreads, waits_for,
+                   thread_name, "a thread waits for a condition that "
+                   "nobody can signal any more");
 }
 
 /* Called with S_mu held when no registered thread can run. */

@@ -79,20 +79,13 @@ static void fatal(const char *what, int err) {
   abort();
 }
 
-/* xorshift64*: small, seedable, identical on every machine. */
+/* The shared generator (spec.h), in the libuv side's stream. */
 static uint64_t rng_next(void) {
-  uint64_t x = rng_state;
-  x ^= x >> 12;
-  x ^= x << 25;
-  x ^= x >> 27;
-  rng_state = x;
-  return x * 0x2545F4914F6CDD1DULL;
+  return spec_rng_next(&rng_state);
 }
 
 static void rng_seed(uint64_t seed) {
-  rng_state = seed * 0x9E3779B97F4A7C15ULL + 1;
-  if (rng_state == 0)
-    rng_state = 1;
+  spec_rng_seed(&rng_state, seed, 1);
 }
 
 /* The handshake (spec.h): one line per process that takes a schedule. A
@@ -106,12 +99,39 @@ static void rng_seed(uint64_t seed) {
  * counts runs with at least one line, never lines. */
 static void announce(const struct spec *sp) {
   static pid_t announced;
-  char text[SPEC_MAX_LEN + 64];
   if (announced == getpid())
     return;
   announced = getpid();
-  spec_format(sp, text, sizeof text);
+  char *text = spec_format_alloc(sp);
+  if (text == NULL)
+    return; /* out of memory: hunt then says no scheduler announced */
   spec_handshake("sched", "exact", text);
+  free(text);
+}
+
+/* order: requests go to this side's script, thread steps to the thread
+ * side's; each item keeps its place in the whole list, so that a mismatch
+ * names the step as the user wrote it. */
+static void configure_order(const struct spec *sp) {
+  size_t pos = 0, n;
+  const char *it;
+  unsigned step = 0;
+  while ((it = spec_next_item(sp, &pos, &n)) != NULL) {
+    int kind;
+    unsigned num;
+    step++;
+    if (spec_item(it, n, &kind, &num) == 1) {
+      script = realloc(script, (script_len + 1) * sizeof *script);
+      script_step =
+          realloc(script_step, (script_len + 1) * sizeof *script_step);
+      if (script == NULL || script_step == NULL)
+        fatal("realloc", UV_ENOMEM);
+      script_step[script_len] = step;
+      script[script_len++] = (unsigned)kind << 24 | num;
+    } else {
+      dsched__script_add(it, n, step);
+    }
+  }
 }
 
 int dsched_configure(const char *spec_in) {
@@ -148,38 +168,26 @@ int dsched_configure(const char *spec_in) {
     ts = DSCHED_T_PCT;
     rng_seed(sp.seed);
     break;
+  case SPEC_POS:
+    /* Partial-order sampling re-draws the priorities of the events that
+     * race with the one just run: events on the same object. This
+     * scheduler's points are names without an object, so it has no race
+     * relation to sample from; the shim's points are calls on objects. */
+    fprintf(stderr, "sched: SCHED=pos:%llu is carried out by the preload "
+            "shim only (LD_PRELOAD=build/libsched-preload.so, on a program "
+            "not linked with this scheduler); this program takes random:, "
+            "pct:, fifo, lifo, order: or interactive\n", sp.seed);
+    return -EINVAL;
   case SPEC_INTERACTIVE:
     strategy = S_INTERACTIVE;
     ts = DSCHED_T_INTERACTIVE;
     break;
-  case SPEC_ORDER: {
-    size_t pos = 0, n;
-    const char *it;
-    unsigned step = 0;
-    /* Requests and thread steps go to two queues (this side's and the
-     * thread side's); each item keeps its place in the whole list, so that
-     * a mismatch names the step as the user wrote it. */
-    while ((it = spec_next_item(&sp, &pos, &n)) != NULL) {
-      int kind;
-      unsigned num;
-      step++;
-      if (spec_item(it, n, &kind, &num) == 1) {
-        script = realloc(script, (script_len + 1) * sizeof *script);
-        script_step =
-            realloc(script_step, (script_len + 1) * sizeof *script_step);
-        if (script == NULL || script_step == NULL)
-          fatal("realloc", UV_ENOMEM);
-        script_step[script_len] = step;
-        script[script_len++] = (unsigned)kind << 24 | num;
-      } else {
-        dsched__script_add(it, n, step);
-      }
-    }
+  case SPEC_ORDER:
+    configure_order(&sp);
     /* A script of thread steps only leaves libuv requests in FIFO order. */
     strategy = script_len > 0 ? S_ORDER : S_FIFO;
     ts = DSCHED_T_SCRIPT;
     break;
-  }
   }
   lenient = sp.lenient;
   hold_timers = sp.timers;

@@ -1,6 +1,8 @@
-/* spec.c -- parses and prints schedule specs (the grammar is in spec.h). It
- * depends on nothing but the C library, so hunt, the gallery and the preload
- * shim link it without the scheduler. */
+/* spec.c -- parses and prints schedule specs (the grammar is in spec.h),
+ * and holds what every scheduler that carries one out shares: the seeded
+ * generator and the waits-for cycle of a deadlock report. It depends on
+ * nothing but the C library, so hunt, the gallery and the preload shim link
+ * it without the scheduler. */
 #include "spec.h"
 
 #include <errno.h>
@@ -132,6 +134,63 @@ static int fields(const char *s, size_t n, const char *f[3], size_t fl[3]) {
   }
 }
 
+/* pct:SEED[:DEPTH[:STEPS]], text[0..len) being the whole base. */
+static int parse_pct(const char *text, size_t len, struct spec *sp,
+                     char *err, size_t cap) {
+  const char *f[3];
+  size_t fl[3];
+  unsigned long long v;
+  int k = fields(text + 4, len - 4, f, fl);
+  sp->kind = SPEC_PCT;
+  if (k < 0 || number(f[0], fl[0], SPEC_SEED_MAX, &sp->seed) != 0)
+    return fail(err, cap, "bad '%.*s' (want pct:SEED, pct:SEED:DEPTH or "
+                "pct:SEED:DEPTH:STEPS)", (int)len, text);
+  if (k >= 2) {
+    if (number(f[1], fl[1], SPEC_DEPTH_MAX, &v) != 0 || v < 1)
+      return fail(err, cap, "bad depth '%.*s' in '%.*s' (want 1..%d)",
+                  (int)fl[1], f[1], (int)len, text, SPEC_DEPTH_MAX);
+    sp->depth = (unsigned)v;
+  }
+  if (k == 3) {
+    if (number(f[2], fl[2], SPEC_STEPS_MAX, &v) != 0 || v < 1)
+      return fail(err, cap, "bad steps '%.*s' in '%.*s' (want 1..%u)",
+                  (int)fl[2], f[2], (int)len, text, SPEC_STEPS_MAX);
+    sp->steps = (unsigned)v;
+  }
+  return 0;
+}
+
+/* order:ITEM,..., text[0..len) being the whole base. */
+static int parse_order(const char *text, size_t len, struct spec *sp,
+                       char *err, size_t cap) {
+  sp->kind = SPEC_ORDER;
+  sp->list = text + 6;
+  sp->list_len = len - 6;
+  if (sp->list_len == 0)
+    return fail(err, cap, "empty order: list");
+  size_t pos = 0, n;
+  const char *it;
+  unsigned idx = 0;
+  while ((it = spec_next_item(sp, &pos, &n)) != NULL) {
+    int kind;
+    unsigned num;
+    int c = spec_item(it, n, &kind, &num);
+    if (c < 0)
+      return fail(err, cap,
+                  "bad step %u '%.*s' in order: list (want fs_write#N, "
+                  "work#N, timer#N, close#N, THREAD or THREAD@POINT)",
+                  idx + 1, (int)n, it);
+    if (c == 1 && kind == 2)
+      sp->timers = 1;
+    if (c == 1 && kind == 3)
+      sp->closes = 1;
+    idx++;
+  }
+  if (sp->list[sp->list_len - 1] == ',')
+    return fail(err, cap, "order: list ends with a comma");
+  return 0;
+}
+
 int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
   memset(sp, 0, sizeof *sp);
   sp->kind = SPEC_NONE;
@@ -141,8 +200,6 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
   if (!text)
     text = "";
   size_t len = strlen(text);
-  if (len > SPEC_MAX_LEN)
-    return fail(err, cap, "schedule longer than %d bytes", SPEC_MAX_LEN);
   if (flags(text, &len, sp, err, cap) != 0)
     return -1;
 #define IS(word) (len == sizeof(word) - 1 && memcmp(text, word, len) == 0)
@@ -161,56 +218,21 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
     if (number(text + 7, len - 7, SPEC_SEED_MAX, &sp->seed) != 0)
       return fail(err, cap, "bad seed in '%.*s' (want random:SEED, SEED a "
                   "number 0..%llu)", (int)len, text, SPEC_SEED_MAX);
+  } else if (STARTS("pos:")) {
+    sp->kind = SPEC_POS;
+    if (number(text + 4, len - 4, SPEC_SEED_MAX, &sp->seed) != 0)
+      return fail(err, cap, "bad seed in '%.*s' (want pos:SEED, SEED a "
+                  "number 0..%llu)", (int)len, text, SPEC_SEED_MAX);
   } else if (STARTS("pct:")) {
-    const char *f[3];
-    size_t fl[3];
-    unsigned long long v;
-    int k = fields(text + 4, len - 4, f, fl);
-    sp->kind = SPEC_PCT;
-    if (k < 0 || number(f[0], fl[0], SPEC_SEED_MAX, &sp->seed) != 0)
-      return fail(err, cap, "bad '%.*s' (want pct:SEED, pct:SEED:DEPTH or "
-                  "pct:SEED:DEPTH:STEPS)", (int)len, text);
-    if (k >= 2) {
-      if (number(f[1], fl[1], SPEC_DEPTH_MAX, &v) != 0 || v < 1)
-        return fail(err, cap, "bad depth '%.*s' in '%.*s' (want 1..%d)",
-                    (int)fl[1], f[1], (int)len, text, SPEC_DEPTH_MAX);
-      sp->depth = (unsigned)v;
-    }
-    if (k == 3) {
-      if (number(f[2], fl[2], SPEC_STEPS_MAX, &v) != 0 || v < 1)
-        return fail(err, cap, "bad steps '%.*s' in '%.*s' (want 1..%u)",
-                    (int)fl[2], f[2], (int)len, text, SPEC_STEPS_MAX);
-      sp->steps = (unsigned)v;
-    }
+    if (parse_pct(text, len, sp, err, cap) != 0)
+      return -1;
   } else if (STARTS("order:")) {
-    sp->kind = SPEC_ORDER;
-    sp->list = text + 6;
-    sp->list_len = len - 6;
-    if (sp->list_len == 0)
-      return fail(err, cap, "empty order: list");
-    size_t pos = 0, n;
-    const char *it;
-    unsigned idx = 0;
-    while ((it = spec_next_item(sp, &pos, &n)) != NULL) {
-      int kind;
-      unsigned num;
-      int c = spec_item(it, n, &kind, &num);
-      if (c < 0)
-        return fail(err, cap,
-                    "bad step %u '%.*s' in order: list (want fs_write#N, "
-                    "work#N, timer#N, close#N, THREAD or THREAD@POINT)",
-                    idx + 1, (int)n, it);
-      if (c == 1 && kind == 2)
-        sp->timers = 1;
-      if (c == 1 && kind == 3)
-        sp->closes = 1;
-      idx++;
-    }
-    if (sp->list[sp->list_len - 1] == ',')
-      return fail(err, cap, "order: list ends with a comma");
+    if (parse_order(text, len, sp, err, cap) != 0)
+      return -1;
   } else {
     return fail(err, cap, "unknown schedule '%.*s' (want none, fifo, lifo, "
-                "random:SEED, pct:SEED[:DEPTH[:STEPS]], order:LIST or interactive)",
+                "random:SEED, pct:SEED[:DEPTH[:STEPS]], pos:SEED, order:LIST "
+                "or interactive)",
                 (int)len, text);
   }
 #undef IS
@@ -233,6 +255,9 @@ int spec_format(const struct spec *sp, char *buf, size_t cap) {
     break;
   case SPEC_RANDOM:
     n = snprintf(buf, cap, "random:%llu", sp->seed);
+    break;
+  case SPEC_POS:
+    n = snprintf(buf, cap, "pos:%llu", sp->seed);
     break;
   case SPEC_PCT:
     if (sp->steps)
@@ -271,22 +296,91 @@ int spec_format(const struct spec *sp, char *buf, size_t cap) {
   return n;
 }
 
+char *spec_format_alloc(const struct spec *sp) {
+  int n = spec_format(sp, NULL, 0);
+  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (s != NULL)
+    spec_format(sp, s, (size_t)n + 1);
+  return s;
+}
+
 void spec_handshake(const char *via, const char *replay, const char *spec) {
   const char *e = getenv("SCHED_HANDSHAKE_FD");
-  char line[SPEC_MAX_LEN + 128];
+  char line[512];
   unsigned long long fd;
   if (!e || number(e, strlen(e), 1u << 20, &fd) != 0)
     return;
+  /* One write of less than PIPE_BUF bytes: lines from several processes
+   * never interleave. A spec too long for that (an order: script) is
+   * announced by its first bytes and "...": the line says which scheduler
+   * carries out the run; the spec itself is what the caller passed. */
   int n = snprintf(line, sizeof line, "sched-handshake via=%s replay=%s "
                    "spec=%s\n", via, replay, spec);
-  if (n <= 0 || (size_t)n >= sizeof line)
+  if (n <= 0)
     return;
-  /* One write of less than PIPE_BUF bytes: lines from several processes
-   * never interleave. */
+  if ((size_t)n >= sizeof line) {
+    memcpy(line + sizeof line - 5, "...\n", 4);
+    n = (int)sizeof line - 1;
+  }
   int saved = errno;
   ssize_t w;
   do
     w = write((int)fd, line, (size_t)n);
   while (w < 0 && errno == EINTR);
   errno = saved;
+}
+
+void spec_rng_seed(uint64_t *state, unsigned long long seed, unsigned stream) {
+  *state = seed * 0x9E3779B97F4A7C15ULL + stream;
+  if (*state == 0)
+    *state = 1;
+}
+
+uint64_t spec_rng_next(uint64_t *state) {
+  uint64_t x = *state;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  *state = x;
+  return x * 0x2545F4914F6CDD1DULL;
+}
+
+static const void *edge(spec_waits_fn waits, const void *t) {
+  const char *via;
+  char buf[64];
+  return t ? waits(t, &via, buf, sizeof buf) : NULL;
+}
+
+int spec_print_cycle(FILE *f, const char *prefix, const void *const *threads,
+                     size_t n, spec_waits_fn waits,
+                     const char *(*name)(const void *t), const char *none) {
+  for (size_t s = 0; s < n; s++) {
+    /* Floyd: the hare meets the tortoise inside a cycle; then a walker
+     * from the start and one from the meeting point meet at the first
+     * thread the walk from the start meets twice. */
+    const void *slow = threads[s], *fast = threads[s];
+    do {
+      slow = edge(waits, slow);
+      fast = edge(waits, edge(waits, fast));
+    } while (fast != NULL && slow != fast);
+    if (fast == NULL)
+      continue;
+    for (slow = threads[s]; slow != fast;) {
+      slow = edge(waits, slow);
+      fast = edge(waits, fast);
+    }
+    fprintf(f, "%s: waits-for cycle: %s", prefix, name(slow));
+    const void *u = slow;
+    do {
+      const char *via = "";
+      char buf[64];
+      const void *next = waits(u, &via, buf, sizeof buf);
+      fprintf(f, " -> %s -> %s", via, name(next));
+      u = next;
+    } while (u != slow);
+    fputc('\n', f);
+    return 1;
+  }
+  fprintf(f, "%s: no waits-for cycle: %s\n", prefix, none);
+  return 0;
 }
