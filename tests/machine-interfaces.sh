@@ -8,7 +8,8 @@
 #   build/gallery info --json   tools/check.sh, tools/instruments/book/build.sh,
 #                               gallery-table.sh, scenario-docs.sh,
 #                               tests/sched-recorder.sh
-#   build/hunt --json           tools/check.sh (stress), gallery-table.sh
+#   build/hunt --json           tools/check.sh (stress), gallery-table.sh,
+#                               tests/check-hunt-memory.sh
 #   build/hunt --merge --json   heisenbug-table.sh
 #   SCHED_LOG (the scheduler's  tests/sched-determinism.sh,
 #   record)                     tests/sched-recorder.sh
@@ -75,6 +76,8 @@ shape "hunt --json: runs, failures, rate, ci95 (check.sh, gallery-table.sh)" \
   "$T/pass.json" "$fields and .runs == 4 and .failures == 0"
 shape "hunt --json: zero_fail_bound95 a number when nothing failed (check.sh)" \
   "$T/pass.json" '(.zero_fail_bound95 | type) == "number"'
+shape "hunt --json: max_rss_kib a number (check-hunt-memory.sh)" \
+  "$T/pass.json" '(.max_rss_kib | type) == "number"'
 shape "hunt --json: failures counted in the same fields (check.sh, gallery-table.sh)" \
   "$T/fail.json" "$fields and .runs == 4 and .failures == 4"
 "$B/hunt" --merge --json "$T/merged.json" "$T/pass.json" "$T/pass2.json" \
