@@ -4,9 +4,10 @@
 # files; a plain `make` builds in parallel; `make deps` (tools/deps.list)
 # covers every program the README's make targets run; run-tests.sh fails a
 # test script it cannot run; sched-determinism.sh fails a run that takes no
-# scheduled step; a scenario's check that cannot read its file is a setup
-# failure (exit 3), never the invariant. Run from the repository root after
-# `make all`.
+# scheduled step and compares the scheduler's record (SCHED_LOG), not the
+# schedules programs print; a scenario's check that cannot read its file is
+# a setup failure (exit 3), never the invariant. Run from the repository
+# root after `make all`.
 set -u
 B=${B:-build}
 root=$(pwd)
@@ -251,6 +252,31 @@ if [ "$rc_none" -ne 0 ] && grep -q 'not ok - 01-log-order-fix under none: took n
   ok "sched-determinism.sh: a run that takes no scheduled step fails unless NO_STEPS names it"
 else
   notok "sched-determinism.sh: exit $rc_none under none, $rc_rand under random:11: $(grep -h 'not ok' "$tmp/sd/none" "$tmp/sd/rand" | head -n 2)"
+fi
+# The choices it compares are the scheduler's record (SCHED_LOG), not text
+# a program prints: a program that prints schedule lines and records
+# nothing fails; one that records a choice and prints nothing passes.
+mkdir -p "$tmp/sd/says/bin" "$tmp/sd/logs/bin"
+cat >"$tmp/sd/says/bin/01-says-fix" <<'EOF'
+#!/bin/sh
+echo 'says: schedule taken: order:t1@lock'
+echo 'sched: schedule: order:t1@lock' >&2
+EOF
+cat >"$tmp/sd/logs/bin/01-logs-fix" <<'EOF'
+#!/bin/sh
+printf '%s\n' '{"ev":"step","kind":"sched","msg":"t1@lock (of 2 runnable)"}' \
+  '{"ev":"trailer","dropped":0,"events":1,"recorder":"sched"}' >>"$SCHED_LOG"
+EOF
+chmod +x "$tmp/sd/says/bin/01-says-fix" "$tmp/sd/logs/bin/01-logs-fix"
+B="$tmp/sd/says" SEEDS=random:11 NO_STEPS= tests/sched-determinism.sh >"$tmp/sd/says.out" 2>&1
+rc_says=$?
+B="$tmp/sd/logs" SEEDS=random:11 NO_STEPS= tests/sched-determinism.sh >"$tmp/sd/logs.out" 2>&1
+rc_logs=$?
+if [ "$rc_says" -ne 0 ] && grep -q "not ok - 01-says-fix under random:11: SCHED_LOG left no record" "$tmp/sd/says.out" &&
+  [ "$rc_logs" -eq 0 ] && grep -q "ok - 01-logs-fix under random:11: 1 choices" "$tmp/sd/logs.out"; then
+  ok "sched-determinism.sh: compares the scheduler's record of its choices, not the schedule a program prints"
+else
+  notok "sched-determinism.sh: exit $rc_says for a program that only prints a schedule (want 1), $rc_logs for one that only records it (want 0): $(grep -h 'ok -' "$tmp/sd/says.out" "$tmp/sd/logs.out" | head -n 2)"
 fi
 
 # ---------------------------------------------------------------- check I/O errors

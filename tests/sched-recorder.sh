@@ -22,8 +22,9 @@ fail() { echo "FAIL $*"; status=1; }
 "$B"/gallery info --json >"$dir/scenarios.json" ||
   { echo "sched-recorder.sh: build/gallery info --json failed" >&2; exit 3; }
 # (Schedules hold no blanks: one word per scenario.)
-for row in $(jq -r '.[] | "\(.name)=\(.compare_schedule)"' "$dir/scenarios.json"); do
-  nn=$(echo "$row" | cut -c1-2)
+for row in $(jq -r '.[] | (.id | tostring | if length < 2 then "0" + . else . end)
+    + "=" + .compare_schedule' "$dir/scenarios.json"); do
+  nn=${row%%=*}
   sched=${row#*=}
   for v in bug fix; do
     log=$dir/$nn-$v.jsonl
@@ -51,7 +52,8 @@ for row in $(jq -r '.[] | "\(.name)=\(.compare_schedule)"' "$dir/scenarios.json"
       fail "$nn $v: build/trace cannot draw the log (exit $trc): $(head -n 1 "$dir/err")"
       continue
     fi
-    if tail -n 1 "$log" | grep -q '"recorder":"sched"'; then
+    if jq -e -s 'last | .ev == "trailer" and .recorder == "sched"' "$log" \
+      >/dev/null 2>&1; then
       grep -q "$caption" "$dir/text" ||
         fail "$nn $v: the scheduler's log has no caption in build/trace"
       # (A log of more events than an SVG can hold is refused, exit 2.)
@@ -72,7 +74,8 @@ done
 
 # Without a schedule (natural run of a bug that logs nothing itself).
 "$B"/gallery run 02 --bug --log "$dir/nat.jsonl" >/dev/null 2>&1
-grep -q '"ev":"begin".*"kind":"work"' "$dir/nat.jsonl" 2>/dev/null ||
+jq -e -s 'any(.[]; .ev == "begin" and .kind == "work")' "$dir/nat.jsonl" \
+  >/dev/null 2>&1 ||
   fail "02 bug, natural: no work request in the scheduler's log"
 
 # The recorder is off unless asked for.

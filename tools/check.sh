@@ -212,9 +212,10 @@ check_stress() {
       --timeout 30 --jobs "$JOBS" -- "build/bin/$s-fix" $(fact "$s" stress_args) \
       >"$tmp/out" 2>&1
     rc=$?
-    # A hunt that wrote no summary counts as one failure of zero runs.
-    n=$(jq -r '.runs' "$tmp/hunt.json" 2>/dev/null)
-    f=$(jq -r '.failures' "$tmp/hunt.json" 2>/dev/null)
+    # A hunt that wrote no summary, or one without these numbers, counts as
+    # one failure of zero runs (jq -e: a missing field is no number).
+    n=$(jq -e '.runs | numbers' "$tmp/hunt.json" 2>/dev/null) || n=
+    f=$(jq -e '.failures | numbers' "$tmp/hunt.json" 2>/dev/null) || f=
     runs=$((runs + ${n:-0}))
     fails=$((fails + ${f:-1}))
     echo "stress: $s-fix: ${n:-?} runs, ${f:-?} failures (hunt exit $rc)"

@@ -1,0 +1,101 @@
+#!/bin/sh
+# machine-interfaces.sh -- the JSON the workbook's scripts read from its
+# tools, checked field by field against the real tools: tools talk to tools
+# through JSON, never by scraping each other's text, so a field a reader
+# relies on that is renamed, retyped or dropped must fail here, by name and
+# reader, not leave a reader with an empty value. Each check names the
+# fields and who reads them:
+#   build/gallery info --json   tools/check.sh, tools/instruments/book/build.sh,
+#                               gallery-table.sh, scenario-docs.sh,
+#                               tests/sched-recorder.sh
+#   build/hunt --json           tools/check.sh (stress), gallery-table.sh,
+#                               tests/check-hunt-memory.sh
+#   build/hunt --merge --json   heisenbug-table.sh
+#   SCHED_LOG (the scheduler's  tests/sched-determinism.sh,
+#   record)                     tests/sched-recorder.sh
+# Run from the repository root after `make all`.
+set -u
+B=${B:-build}
+for f in "$B/gallery" "$B/hunt" "$B/bin/01-log-order-fix" \
+  "$B/bin/02-reply-mixup-bug"; do
+  [ -x "$f" ] || { echo "machine-interfaces.sh: $f is missing (make)" >&2; exit 3; }
+done
+command -v jq >/dev/null 2>&1 ||
+  { echo "machine-interfaces.sh: jq is not installed (make deps)" >&2; exit 3; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/machine-interfaces.XXXXXX") || exit 3
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT HUP
+trap 'exit 143' TERM
+trap 'exit 141' PIPE
+N=0 FAILS=0
+ok() { N=$((N + 1)); echo "ok $N - $1"; }
+no() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"; }
+# shape WHAT FILE FILTER: FILTER, run with jq -e (-s: FILE as one array of
+# its lines when JSONL=1), must be true of FILE.
+shape() {
+  if jq -e ${JSONL:+-s} "$3" "$2" >/dev/null 2>"$T/jq.err"; then ok "$1"; else
+    no "$1"
+    sed 's/^/    | /' "$T/jq.err" | head -n 3
+  fi
+}
+
+# ------------------------------------------------------------ gallery info
+"$B/gallery" info --json >"$T/info.json" ||
+  { echo "machine-interfaces.sh: gallery info --json failed" >&2; exit 3; }
+shape "gallery info --json: an array with an object per scenario" \
+  "$T/info.json" 'type == "array" and length > 0 and all(.[]; type == "object")'
+shape "gallery info --json: id a number, name/file/chapter/title/theme strings (scenario-docs.sh, check.sh, book)" \
+  "$T/info.json" 'all(.[]; (.id | type) == "number" and
+    all(.name, .file, .chapter, .title, .theme; type == "string"))'
+shape "gallery info --json: compare_schedule a string, figure_schedule and sanitizer_lesson strings or null (book, sched-recorder.sh, check.sh)" \
+  "$T/info.json" 'all(.[]; (.compare_schedule | type) == "string" and
+    all(.figure_schedule, .sanitizer_lesson; type == "string" or . == null))'
+shape "gallery info --json: hunt_timeout a number (gallery-table.sh)" \
+  "$T/info.json" 'all(.[]; (.hunt_timeout | type) == "number")'
+shape "gallery info --json: the list keys arrays of strings (check.sh, book)" \
+  "$T/info.json" 'all(.[]; all(.figure_args, .stress_args,
+    .sanitizer_lesson_args, .tsan_sync_options;
+    type == "array" and all(.[]; type == "string")))'
+"$B/gallery" info 05 --json >"$T/one.json" 2>/dev/null
+shape "gallery info NN --json: one object, with its title (tests/scenario-docs.sh)" \
+  "$T/one.json" 'type == "object" and (.title | type) == "string"'
+
+# ------------------------------------------------------------ hunt
+# A command that never fails and one that always does: the summary of each,
+# and of two hunts merged.
+"$B/hunt" --runs 4 --quiet --json "$T/pass.json" -- true >/dev/null 2>&1
+"$B/hunt" --runs 4 --quiet --json "$T/pass2.json" -- true >/dev/null 2>&1
+"$B/hunt" --runs 4 --quiet --count-all --json "$T/fail.json" -- false \
+  >/dev/null 2>&1
+# fields JSON: runs and failures numbers, the rate a number, its 95 %
+# interval two numbers from 0 to 1.
+fields='(.runs | type) == "number" and (.failures | type) == "number" and
+  (.rate | type) == "number" and (.ci95 | type) == "array" and
+  (.ci95 | length) == 2 and all(.ci95[]; type == "number" and 0 <= . and . <= 1)'
+shape "hunt --json: runs, failures, rate, ci95 (check.sh, gallery-table.sh)" \
+  "$T/pass.json" "$fields and .runs == 4 and .failures == 0"
+shape "hunt --json: zero_fail_bound95 a number when nothing failed (check.sh)" \
+  "$T/pass.json" '(.zero_fail_bound95 | type) == "number"'
+shape "hunt --json: max_rss_kib a number (check-hunt-memory.sh)" \
+  "$T/pass.json" '(.max_rss_kib | type) == "number"'
+shape "hunt --json: failures counted in the same fields (check.sh, gallery-table.sh)" \
+  "$T/fail.json" "$fields and .runs == 4 and .failures == 4"
+"$B/hunt" --merge --json "$T/merged.json" "$T/pass.json" "$T/pass2.json" \
+  >/dev/null 2>&1
+shape "hunt --merge --json: runs, failures, rate, ci95 of both (heisenbug-table.sh)" \
+  "$T/merged.json" "$fields and .runs == 8"
+
+# ------------------------------------------------------------ SCHED_LOG
+SCHED=random:11 SCHED_LOG=$T/sched.jsonl "$B/bin/01-log-order-fix" \
+  >/dev/null 2>&1
+JSONL=1 shape "SCHED_LOG: choices as {ev: step, kind: sched, msg: string} (sched-determinism.sh)" \
+  "$T/sched.jsonl" 'any(.[]; .ev == "step" and .kind == "sched" and
+    (.msg | type) == "string")'
+JSONL=1 shape "SCHED_LOG: the last line the trailer, recorder sched (sched-determinism.sh, sched-recorder.sh)" \
+  "$T/sched.jsonl" 'last | .ev == "trailer" and .recorder == "sched"'
+SCHED_LOG=$T/nat.jsonl "$B/bin/02-reply-mixup-bug" >/dev/null 2>&1
+JSONL=1 shape "SCHED_LOG without a schedule: requests as {ev: begin, kind: work} (sched-recorder.sh)" \
+  "$T/nat.jsonl" 'any(.[]; .ev == "begin" and .kind == "work")'
+
+echo "1..$N"
+[ "$FAILS" -eq 0 ]
