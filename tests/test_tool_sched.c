@@ -686,3 +686,38 @@ Test(dsched_uv, a_stopped_timer_loses_its_held_firing) {
   cr_assert_eq(uv_loop_close(&loop), 0);
   dsched_reset();
 }
+
+/* ---- held requests: the scheduler's records, not libuv's fields ---- */
+
+static int reserved_clean = -1;
+
+static void look_at_reserved_cb(uv_work_t *req) {
+  reserved_clean = 1;
+  for (size_t i = 0; i < sizeof req->reserved / sizeof *req->reserved; i++)
+    if (req->reserved[i] != NULL)
+      reserved_clean = 0;
+}
+
+static void after_look_cb(uv_work_t *req, int status) {
+  (void)req;
+  cr_assert_eq(status, 0);
+}
+
+/* A held and released work request keeps its callbacks in the scheduler's
+ * own record: libuv's request, reserved fields included, stays as the user
+ * left it, and the user's callbacks still run. */
+Test(sched, held_work_leaves_the_request_alone) {
+  uv_loop_t loop;
+  uv_work_t req;
+  memset(&req, 0, sizeof req);
+  cr_assert_eq(uv_loop_init(&loop), 0);
+  cr_assert_eq(dsched_configure("fifo"), 0);
+  cr_assert_eq(
+      dsched_uv_queue_work(&loop, &req, look_at_reserved_cb, after_look_cb),
+      0);
+  cr_assert_eq(dsched_uv_run(&loop, UV_RUN_DEFAULT), 0);
+  cr_assert_eq(reserved_clean, 1, "the work callback ran with libuv's "
+                                  "reserved fields in use");
+  dsched_reset();
+  cr_assert_eq(uv_loop_close(&loop), 0);
+}
