@@ -62,6 +62,14 @@ bad "missing --" true
 bad "no command" --runs 3 --
 bad "empty command" -- ''
 bad "unknown option" --frobnicate -- true
+# An unknown option is named as unknown, with or without a value; a known
+# one that takes none says so.
+"$HUNT" --frobnicate=3 -- true 2>"$TMP/err"
+check "unknown option with a value is unknown: $(cat "$TMP/err")" \
+  grep -q "unknown option '--frobnicate=3'" "$TMP/err"
+"$HUNT" --quiet=1 -- true 2>"$TMP/err"
+check "a flag given a value: $(cat "$TMP/err")" \
+  grep -q -- "--quiet takes no value (got '1')" "$TMP/err"
 bad "--timeout 0" --timeout 0 -- true
 bad "--perturb pct:x" --perturb pct:x -- true
 bad "--fail-on bad regex" --fail-on '(' -- true
