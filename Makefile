@@ -37,7 +37,11 @@ CFLAGS   ?= -g $(OPT)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
              -MMD -MP -iquote tools/runtime/corrlog -iquote tools/runtime/sched -iquote tools/instruments/hunt \
              -iquote tools/instruments/trace -iquote tools/runtime/proc
-LDLIBS   = $(UV_LIBS) $(JS_LIBS) -lpthread -ldl -lm
+# Each program links the system libraries it uses and no more: PROG_LIBS
+# is set per program below (libuv for what runs the scheduler's libuv side,
+# jansson for what reads or writes JSON), the rest every program may use.
+PROG_LIBS =
+LDLIBS   = $(PROG_LIBS) -lpthread -ldl -lm
 
 ifeq ($(V),1)
 Q :=
@@ -184,6 +188,29 @@ PRELOAD := $(if $(SAN),,$(if $(PRELOAD_SRC),$(B)/libsched-preload.so))
 $(B)/libsched-preload.so: $(PRELOAD_SRC)
 	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $^ -ldl -lpthread
 
+# Who needs which library (PROG_LIBS above). Lessons, their tests, the
+# exercises and the benchmarks run libuv under the scheduler; of the tools
+# only the scheduler's own test does. hunt, gallery and trace read or write
+# JSON, and so do the tests of hunt, trace and corrlog.
+$(SCENARIO_BINS) $(SCENARIO_TESTS) $(EXERCISE_PROGS) $(BENCH_PROGS): PROG_LIBS = $(UV_LIBS)
+$(B)/tests/tool-sched: PROG_LIBS = $(UV_LIBS)
+$(B)/hunt $(B)/gallery $(B)/trace: PROG_LIBS = $(JS_LIBS)
+$(B)/tests/tool-hunt $(B)/tests/tool-trace $(B)/tests/tool-corrlog: PROG_LIBS = $(JS_LIBS)
+
+# libFuzzer targets: tests/fuzz/fuzz_X.c fuzzes tool X's library (its .c
+# files but main.c), built by clang with the fuzzer and the address and
+# undefined-behaviour sanitizers into build/fuzz/fuzz_X; tools/check.sh
+# runs them. Not in `all`: they need clang.
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+define fuzz_prog
+$(B)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(filter-out %/main.c,$(wildcard $(call tool_path,$(1))/*.c))
+	$$(call say,CLANG,$$@)mkdir -p $$(@D) && $$(CLANG) -g -O1 -std=c11 -D_GNU_SOURCE \
+	  -fsanitize=fuzzer,address,undefined -iquote $(call tool_path,$(1)) \
+	  -iquote tools/runtime/corrlog -o $$@ $$^ $$(JS_LIBS) -lm
+endef
+$(foreach f,$(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS)),$(eval $(call fuzz_prog,$(f))))
+
 # ---------------------------------------------------------------- targets
 ALL := $(TOOL_PROGS) $(SCENARIO_BINS) $(SCENARIO_TESTS) $(TOOL_TESTS) \
        $(TEST_PROGS) $(CORPUS_OK) $(BENCH_PROGS) $(PRELOAD) $(B)/schedcc
@@ -206,14 +233,28 @@ check: deps ## sanitizers, valgrind, stress runs of the fixes, fuzz, determinism
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/check.sh
 
-bench: all ## benchmarks, printed as ratios measured in the same run
+# The measured tables: `make bench` prints them and keeps them under
+# build/tables/ (a run measures, it changes no tracked file); `make tables`
+# measures again and writes them into their chapters, for a commit that
+# says so.
+TABLES := gallery-table.sh heisenbug-table.sh corpus-table.py
+bench: all ## benchmarks and the measured tables, printed and kept in build/tables/
 	$(Q)if [ -z "$(BENCH_PROGS)" ]; then echo "make bench: no benchmarks yet"; fi
 	$(Q)for b in $(BENCH_PROGS); do echo "== $$b"; $$b || exit $$?; done
-	$(Q)echo "== the gallery's failure rates (tools/instruments/gallery-table.sh)"
-	$(Q)tools/instruments/gallery-table.sh --write
-	$(Q)echo "== chapter 04's table (tools/instruments/heisenbug-table.sh)"; tools/instruments/heisenbug-table.sh --write
-	$(Q)echo "== the acceptance corpus per strategy (tools/instruments/corpus-table.py)"
-	$(Q)tools/instruments/corpus-table.py --write
+	$(Q)mkdir -p $(B)/tables
+	$(Q)for t in $(TABLES); do \
+	  echo "== tools/instruments/$$t (also in $(B)/tables/$${t%.*}.md)"; \
+	  tools/instruments/$$t >$(B)/tables/$${t%.*}.md || exit $$?; \
+	  cat $(B)/tables/$${t%.*}.md; \
+	done
+
+tables: all ## measure the tables again and write them into their chapters
+	$(Q)for t in $(TABLES); do \
+	  echo "== tools/instruments/$$t --write"; \
+	  tools/instruments/$$t --write || exit $$?; \
+	done
+
+fuzz: $(FUZZ_PROGS) ## build the libFuzzer targets into build/fuzz/ (make check runs them)
 
 corrlog-amalgamation: ## corrlog as build/corrlog.c + build/corrlog.h, to copy into any program
 	$(Q)tools/runtime/corrlog/amalgamate.sh $(B)
@@ -241,7 +282,7 @@ help: ## list every target with one line each
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(SELF) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  make %-11s %s\n", $$1, $$2 }'
 
-.PHONY: all deps run test check check-book bench corrlog-amalgamation book snippets outputs format clean help
+.PHONY: all deps run test check check-book bench tables fuzz corrlog-amalgamation book snippets outputs format clean help
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
