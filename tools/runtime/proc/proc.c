@@ -390,8 +390,7 @@ static int run_decide(struct run_state *s) {
     proc_stop(p, s->grace);
     s->kill_at = now_s() + s->grace;
   }
-  if (s->deadline > 0 && !p->reaped && !s->kill_at &&
-      now_s() >= s->deadline) {
+  if (s->deadline > 0 && !p->reaped && !s->kill_at && now_s() >= s->deadline) {
     s->r->timed_out = 1;
     proc_stop(p, s->grace);
     s->kill_at = now_s() + s->grace;
