@@ -79,6 +79,40 @@ else
   exec 3>&-
 fi
 
+# ---------------------------------------------------------------- links
+# Each program links the libraries it uses: jansson only into what reads or
+# writes JSON, libuv only into what runs the scheduler's libuv side. The
+# link lines of a build from scratch (-B, into an empty B), not run (-n).
+mk -nB V=1 B="$tmp/l" "$tmp/l/doccheck" "$tmp/l/hunt" \
+  "$tmp/l/bin/01-log-order-bug" >"$tmp/links" 2>&1
+link_of() { grep -E -- "-o $tmp/l/$1 " "$tmp/links"; }
+if ! link_of doccheck >/dev/null || ! link_of hunt >/dev/null ||
+   ! link_of bin/01-log-order-bug >/dev/null; then
+  notok "links: make -n printed no link line to check: $(tail -n 3 "$tmp/links")"
+elif link_of doccheck | grep -qE -- '-ljansson|-luv'; then
+  notok "links: doccheck links jansson or libuv: $(link_of doccheck)"
+elif link_of hunt | grep -q -- '-luv' || ! link_of hunt | grep -q -- '-ljansson'; then
+  notok "links: hunt should link jansson and not libuv: $(link_of hunt)"
+elif link_of bin/01-log-order-bug | grep -q -- '-ljansson' ||
+     ! link_of bin/01-log-order-bug | grep -q -- '-luv'; then
+  notok "links: a lesson should link libuv and not jansson"
+else
+  ok "links: doccheck links neither jansson nor libuv, hunt jansson, a lesson libuv"
+fi
+
+# ---------------------------------------------------------------- bench
+# `make bench` measures and changes no tracked file; `make tables` is the
+# one target that writes measured tables into the chapters.
+mk -n bench >"$tmp/bench" 2>&1
+mk -n tables >"$tmp/tables" 2>&1
+if grep -q -- '--write' "$tmp/bench"; then
+  notok "make bench writes into chapters: $(grep -m1 -- '--write' "$tmp/bench")"
+elif ! grep -q -- '--write' "$tmp/tables"; then
+  notok "make tables does not write the tables into the chapters"
+else
+  ok "make bench keeps its tables under build/; make tables writes chapters"
+fi
+
 # ---------------------------------------------------------------- make deps
 # The programs each make target the README names would run: the commands of
 # its recipes (make -n -B), and of every repository script they run, and
