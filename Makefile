@@ -149,10 +149,11 @@ $(B)/tests/progs/%: tests/progs/%.c
 	$(call say,CC,$<)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -pthread -o $@ $< -lm
 
 # Bug programs with their correct twin in the same file, built with -DOK
-# as X_ok: the corpus (tests/progs/corpus_X.c, chapter 22) and the shim's
-# replay programs.
+# as X_ok: the corpus (tests/progs/corpus_X.c, chapter 22), the shim's
+# replay programs and the programs it is measured on (chapter 21).
 TWIN_SRCS := $(wildcard tests/progs/corpus_*.c) tests/progs/preload_race.c \
-             tests/progs/preload_deadlock.c
+             tests/progs/preload_deadlock.c tests/progs/sched_join.c \
+             tests/progs/sched_publish.c
 CORPUS_OK := $(patsubst tests/progs/%.c,$(B)/tests/progs/%_ok,$(TWIN_SRCS))
 $(CORPUS_OK): $(B)/tests/progs/%_ok: tests/progs/%.c
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE -DOK -g -O2 -Wall -Wextra -pthread -o $@ $< -lm
