@@ -77,11 +77,12 @@ for t in "$B"/tests/tool-*; do
 done
 
 # Every tests/*.sh but check-* (make check and make check-book run those)
-# is a test. One that is not executable is a failure, not a skip: a script
-# that lost its mode bit would otherwise drop out of the suite unnoticed.
+# and lib.sh (what the others source) is a test. One that is not
+# executable is a failure, not a skip: a script that lost its mode bit
+# would otherwise drop out of the suite unnoticed.
 for t in tests/*.sh; do
   [ -e "$t" ] && [ "$SANITIZED" != 1 ] || continue
-  case ${t##*/} in check-*) continue ;; esac
+  case ${t##*/} in check-* | lib.sh) continue ;; esac
   if [ ! -x "$t" ]; then
     : >"$out"
     bad "$t" "not executable, so it did not run (chmod +x $t)"
