@@ -14,7 +14,7 @@ for f in "$HUNT" $P/hunt_crash $P/hunt_hang $P/hunt_flood $P/hunt_closeout; do
   fi
 done
 
-. "$(dirname "$0")/lib.sh" hunt.sh
+. "$(dirname "$0")/lib.sh"
 # A marker no other process carries: every child gets it as an argument so
 # that pgrep can prove none is left behind.
 MARK="hunt-test-marker-$$-$(date +%s)"

@@ -1,9 +1,10 @@
 # lib.sh -- what the test scripts share; not a test itself. A script
 # sources it as
 #
-#   . "$(dirname "$0")/lib.sh" NAME
+#   . "$(dirname "$0")/lib.sh"
 #
-# (NAME names the script in messages and its temporary directory) and gets:
+# (the script's file name names it in messages and its temporary
+# directory; POSIX `.` takes no arguments) and gets:
 #
 #   $T            a private temporary directory under $TMPDIR, removed on
 #                 exit however the script ends
@@ -24,7 +25,7 @@
 # TERM 143, PIPE 141), through the EXIT trap, so nothing is left behind.
 # Exit 3 when the temporary directory cannot be made: a setup failure.
 
-LIB_NAME=${1:-${0##*/}}
+LIB_NAME=${0##*/}
 T=$(mktemp -d "${TMPDIR:-/tmp}/$LIB_NAME.XXXXXX") || {
   echo "$LIB_NAME: cannot make a temporary directory" >&2
   exit 3
