@@ -7,7 +7,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
-. "$(dirname "$0")/lib.sh"
+. tests/lib.sh
 h() { "$B"/hunt --quiet --count-all "$@" >/dev/null 2>&1; }
 
 h --runs 7 --json "$T/a.json" -- true

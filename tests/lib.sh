@@ -1,7 +1,7 @@
 # lib.sh -- what the test scripts share; not a test itself. A script
 # sources it as
 #
-#   . "$(dirname "$0")/lib.sh"
+#   . "$(dirname "$0")/lib.sh"     (or . tests/lib.sh after cd to the root)
 #
 # (the script's file name names it in messages and its temporary
 # directory; POSIX `.` takes no arguments) and gets:
@@ -13,6 +13,7 @@
 #                 made outside $T)
 #   ok MSG, notok MSG
 #                 one numbered TAP line each; notok counts a failure
+#   skip WHY      a numbered TAP skip: a check that could not run here
 #   check MSG CMD...
 #                 ok MSG when CMD succeeds, notok MSG otherwise
 #   finish [MSG]  the tally (or MSG, when nothing failed); exits 1 when
@@ -52,6 +53,10 @@ notok() {
   LIB_N=$((LIB_N + 1))
   LIB_FAILS=$((LIB_FAILS + 1))
   echo "not ok $LIB_N - $1"
+}
+skip() {
+  LIB_N=$((LIB_N + 1))
+  echo "ok $LIB_N - # SKIP $1"
 }
 check() {
   lib_msg=$1

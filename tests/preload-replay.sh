@@ -24,7 +24,7 @@ for f in "$HUNT" "$SHIM" $P/preload_race $P/preload_race_ok $P/preload_deadlock 
   $P/preload_deadlock_ok $P/preload_prims $P/preload_spin; do
   [ -f "$f" ] || { echo "preload-replay.sh: $f is missing (make all first)" >&2; exit 3; }
 done
-. "$(dirname "$0")/lib.sh"
+. tests/lib.sh
 busy=
 cleanup() {
   for p in $busy; do kill "$p" 2>/dev/null; done

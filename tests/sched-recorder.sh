@@ -11,7 +11,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
-. "$(dirname "$0")/lib.sh"
+. tests/lib.sh
 n=0
 caption="recorded by the scheduler, not by the program"
 

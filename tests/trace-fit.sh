@@ -8,7 +8,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
-. "$(dirname "$0")/lib.sh"
+. tests/lib.sh
 attr() { sed -n "s/.*<svg[^>]* $1=\"\([0-9]*\)\".*/\1/p" "$2" | head -n 1; }
 
 # 30 operations all in flight at once, then 5 one after another; one that
