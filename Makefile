@@ -190,13 +190,17 @@ $(B)/libsched-preload.so: $(PRELOAD_SRC)
 	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $^ -ldl -lpthread
 
 # Who needs which library (PROG_LIBS above). Lessons, their tests, the
-# exercises and the benchmarks run libuv under the scheduler; of the tools
+# exercises and the benchmarks run libuv under the scheduler (LESSON_LIBS;
+# gallery try's try.mk links a learner's lesson with it too); of the tools
 # only the scheduler's own test does. hunt, gallery and trace read or write
 # JSON, and so do the tests of hunt, trace and corrlog.
-$(SCENARIO_BINS) $(SCENARIO_TESTS) $(EXERCISE_PROGS) $(BENCH_PROGS): PROG_LIBS = $(UV_LIBS)
+LESSON_LIBS = $(UV_LIBS)
+$(SCENARIO_BINS) $(SCENARIO_TESTS): PROG_LIBS = $(LESSON_LIBS)
+$(EXERCISE_PROGS) $(BENCH_PROGS): PROG_LIBS = $(LESSON_LIBS)
 $(B)/tests/tool-sched: PROG_LIBS = $(UV_LIBS)
 $(B)/hunt $(B)/gallery $(B)/trace: PROG_LIBS = $(JS_LIBS)
-$(B)/tests/tool-hunt $(B)/tests/tool-trace $(B)/tests/tool-corrlog: PROG_LIBS = $(JS_LIBS)
+$(B)/tests/tool-hunt $(B)/tests/tool-trace: PROG_LIBS = $(JS_LIBS)
+$(B)/tests/tool-corrlog: PROG_LIBS = $(JS_LIBS)
 
 # libFuzzer targets: tests/fuzz/fuzz_X.c fuzzes tool X's library (its .c
 # files but main.c), built by clang with the fuzzer and the address and
@@ -205,8 +209,10 @@ $(B)/tests/tool-hunt $(B)/tests/tool-trace $(B)/tests/tool-corrlog: PROG_LIBS = 
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 define fuzz_prog
-$(B)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(filter-out %/main.c,$(wildcard $(call tool_path,$(1))/*.c))
-	$$(call say,CLANG,$$@)mkdir -p $$(@D) && $$(CLANG) -g -O1 -std=c11 -D_GNU_SOURCE \
+$(B)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c \
+    $(filter-out %/main.c,$(wildcard $(call tool_path,$(1))/*.c))
+	$$(call say,CLANG,$$@)mkdir -p $$(@D) && \
+	  $$(CLANG) -g -O1 -std=c11 -D_GNU_SOURCE \
 	  -fsanitize=fuzzer,address,undefined -iquote $(call tool_path,$(1)) \
 	  -iquote tools/runtime/corrlog -o $$@ $$^ $$(JS_LIBS) -lm
 endef
@@ -283,7 +289,8 @@ help: ## list every target with one line each
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(SELF) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  make %-11s %s\n", $$1, $$2 }'
 
-.PHONY: all deps run test check check-book bench tables fuzz corrlog-amalgamation book snippets outputs format clean help
+.PHONY: all deps run test check check-book bench tables fuzz \
+        corrlog-amalgamation book snippets outputs format clean help
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
