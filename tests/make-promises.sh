@@ -102,6 +102,31 @@ else
   ok "make bench keeps its tables under build/; make tables writes chapters"
 fi
 
+# ---------------------------------------------------------------- sanitizer reports
+# What a sanitizer report looks like is written once, in
+# tools/sanitizer-report.pat, and both runners read it: it matches each
+# kind of report and not a clean line, and neither runner keeps a copy.
+pat=tools/sanitizer-report.pat
+missed=""
+for l in "==1==ERROR: AddressSanitizer: heap-use-after-free" \
+  "==1==ERROR: LeakSanitizer: detected memory leaks" \
+  "WARNING: ThreadSanitizer: data race (pid=1)" \
+  "a.c:3:5: runtime error: signed integer overflow"; do
+  printf '%s\n' "$l" | grep -qEf "$pat" || missed="$missed [$l]"
+done
+copies=$(grep -lE "Sanitizer\|WARNING: ThreadSanitizer" tools/check.sh \
+  tools/run-tests.sh 2>/dev/null)
+if [ -n "$missed" ]; then
+  notok "sanitizer reports: $pat misses$missed"
+elif echo "all 3 runs passed" | grep -qEf "$pat"; then
+  notok "sanitizer reports: $pat matches a clean line"
+elif [ -n "$copies" ] || ! grep -q "$pat" tools/check.sh ||
+  ! grep -q "$pat" tools/run-tests.sh; then
+  notok "sanitizer reports: a runner keeps its own pattern ($copies)"
+else
+  ok "sanitizer reports: one pattern ($pat), read by check.sh and run-tests.sh"
+fi
+
 # ---------------------------------------------------------------- make deps
 # The programs each make target the README names would run: the commands of
 # its recipes (make -n -B), and of every repository script they run, and
