@@ -39,7 +39,11 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -pthread \
              -MMD -MP -iquote tools/runtime/corrlog -iquote tools/runtime/sched -iquote tools/instruments/hunt \
              -iquote tools/instruments/trace -iquote tools/runtime/proc \
              -iquote tools/instruments/md
-LDLIBS   = $(UV_LIBS) $(JS_LIBS) -lpthread -ldl -lm
+# Each program links the system libraries it uses and no more: PROG_LIBS
+# is set per program below (libuv for what runs the scheduler's libuv side,
+# jansson for what reads or writes JSON), the rest every program may use.
+PROG_LIBS =
+LDLIBS   = $(PROG_LIBS) -lpthread -ldl -lm
 
 ifeq ($(V),1)
 Q :=
@@ -75,11 +79,9 @@ own_lib = $(filter $(B)/lib/lib$(1).a,$(TOOL_LIBS))
 # libsched.a alone).
 base_libs = $(if $(filter gallery hunt doccheck,$(1)),$(B)/lib/libproc.a $(B)/lib/libsched.a,$(BASE_LIBS))
 
-# What a tool links beyond those, by tool (and its test): cmark-gfm only
-# where Markdown is read (tools/instruments/md, for doccheck and the book).
+# The workbook's libraries a tool links beyond those: doccheck reads
+# Markdown through tools/instruments/md (system libraries: PROG_LIBS below).
 TOOL_DEPS_doccheck := $(B)/lib/libmd.a
-TOOL_LDLIBS_doccheck = $(MD_LIBS)
-TOOL_LDLIBS_md = $(MD_LIBS)
 
 define tool_lib
 $(B)/lib/lib$(1).a: $(patsubst %.c,$(B)/obj/%.o,$(filter-out $(call tool_path,$(1))/main.c,$(wildcard $(call tool_path,$(1))/*.c)))
@@ -89,7 +91,7 @@ $(foreach d,$(TOOL_LIBS_DIRS),$(eval $(call tool_lib,$(d))))
 
 define tool_prog
 $(B)/$(1): $(B)/obj/$(call tool_path,$(1))/main.o $(call own_lib,$(1)) $(call base_libs,$(1)) $(TOOL_DEPS_$(1))
-	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(TOOL_LDLIBS_$(1)) $$(LDLIBS)
+	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(LDLIBS)
 endef
 $(foreach p,$(patsubst $(B)/%,%,$(TOOL_PROGS)),$(eval $(call tool_prog,$(p))))
 
@@ -142,7 +144,7 @@ $(SCENARIO_TESTS):
 TOOL_TESTS := $(patsubst tests/test_tool_%.c,$(B)/tests/tool-%,$(wildcard tests/test_tool_*.c))
 define tool_test
 $(B)/tests/tool-$(1): $(B)/obj/tests/test_tool_$(1).o $(call own_lib,$(1)) $(BASE_LIBS) $(TOOL_DEPS_$(1))
-	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(CR_LIBS) $$(TOOL_LDLIBS_$(1)) $$(LDLIBS)
+	$$(call say,LINK,$$@)mkdir -p $$(@D) && $$(CC) $$(ALL_CFLAGS) -o $$@ $$(filter %.o %.a,$$^) $$(CR_LIBS) $$(LDLIBS)
 endef
 $(foreach t,$(patsubst $(B)/tests/tool-%,%,$(TOOL_TESTS)),$(eval $(call tool_test,$(t))))
 
@@ -153,10 +155,11 @@ $(B)/tests/progs/%: tests/progs/%.c
 	$(call say,CC,$<)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra -pthread -o $@ $< -lm
 
 # Bug programs with their correct twin in the same file, built with -DOK
-# as X_ok: the corpus (tests/progs/corpus_X.c, chapter 22) and the shim's
-# replay programs.
+# as X_ok: the corpus (tests/progs/corpus_X.c, chapter 22), the shim's
+# replay programs and the programs it is measured on (chapter 21).
 TWIN_SRCS := $(wildcard tests/progs/corpus_*.c) tests/progs/preload_race.c \
-             tests/progs/preload_deadlock.c
+             tests/progs/preload_deadlock.c tests/progs/sched_join.c \
+             tests/progs/sched_publish.c
 CORPUS_OK := $(patsubst tests/progs/%.c,$(B)/tests/progs/%_ok,$(TWIN_SRCS))
 $(CORPUS_OK): $(B)/tests/progs/%_ok: tests/progs/%.c
 	$(call say,CC,$@)mkdir -p $(@D) && $(CC) -std=c11 -D_GNU_SOURCE -DOK -g -O2 -Wall -Wextra -pthread -o $@ $< -lm
@@ -192,6 +195,37 @@ PRELOAD := $(if $(SAN),,$(if $(PRELOAD_SRC),$(B)/libsched-preload.so))
 $(B)/libsched-preload.so: $(PRELOAD_SRC)
 	$(call say,LINK,$@)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $^ -ldl -lpthread
 
+# Who needs which library (PROG_LIBS above). Lessons, their tests, the
+# exercises and the benchmarks run libuv under the scheduler (LESSON_LIBS;
+# gallery try's try.mk links a learner's lesson with it too); of the tools
+# only the scheduler's own test does. hunt, gallery and trace read or write
+# JSON, and so do the tests of hunt, trace and corrlog. cmark-gfm only where
+# Markdown is read: doccheck, build/md (the book) and md's test.
+LESSON_LIBS = $(UV_LIBS)
+$(SCENARIO_BINS) $(SCENARIO_TESTS): PROG_LIBS = $(LESSON_LIBS)
+$(EXERCISE_PROGS) $(BENCH_PROGS): PROG_LIBS = $(LESSON_LIBS)
+$(B)/tests/tool-sched: PROG_LIBS = $(UV_LIBS)
+$(B)/hunt $(B)/gallery $(B)/trace: PROG_LIBS = $(JS_LIBS)
+$(B)/tests/tool-hunt $(B)/tests/tool-trace: PROG_LIBS = $(JS_LIBS)
+$(B)/tests/tool-corrlog: PROG_LIBS = $(JS_LIBS)
+$(B)/doccheck $(B)/md $(B)/tests/tool-md: PROG_LIBS = $(MD_LIBS)
+
+# libFuzzer targets: tests/fuzz/fuzz_X.c fuzzes tool X's library (its .c
+# files but main.c), built by clang with the fuzzer and the address and
+# undefined-behaviour sanitizers into build/fuzz/fuzz_X; tools/check.sh
+# runs them. Not in `all`: they need clang.
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
+define fuzz_prog
+$(B)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c \
+    $(filter-out %/main.c,$(wildcard $(call tool_path,$(1))/*.c))
+	$$(call say,CLANG,$$@)mkdir -p $$(@D) && \
+	  $$(CLANG) -g -O1 -std=c11 -D_GNU_SOURCE \
+	  -fsanitize=fuzzer,address,undefined -iquote $(call tool_path,$(1)) \
+	  -iquote tools/runtime/corrlog -o $$@ $$^ $$(JS_LIBS) -lm
+endef
+$(foreach f,$(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS)),$(eval $(call fuzz_prog,$(f))))
+
 # ---------------------------------------------------------------- targets
 ALL := $(TOOL_PROGS) $(SCENARIO_BINS) $(SCENARIO_TESTS) $(TOOL_TESTS) \
        $(TEST_PROGS) $(CORPUS_OK) $(BENCH_PROGS) $(PRELOAD) $(B)/schedcc
@@ -214,14 +248,28 @@ check: deps ## sanitizers, valgrind, stress runs of the fixes, fuzz, determinism
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/check.sh
 
-bench: all ## benchmarks, printed as ratios measured in the same run
+# The measured tables: `make bench` prints them and keeps them under
+# build/tables/ (a run measures, it changes no tracked file); `make tables`
+# measures again and writes them into their chapters, for a commit that
+# says so.
+TABLES := gallery-table.sh heisenbug-table.sh corpus-table.py
+bench: all ## benchmarks and the measured tables, printed and kept in build/tables/
 	$(Q)if [ -z "$(BENCH_PROGS)" ]; then echo "make bench: no benchmarks yet"; fi
 	$(Q)for b in $(BENCH_PROGS); do echo "== $$b"; $$b || exit $$?; done
-	$(Q)echo "== the gallery's failure rates (tools/instruments/gallery-table.sh)"
-	$(Q)tools/instruments/gallery-table.sh --write
-	$(Q)echo "== chapter 04's table (tools/instruments/heisenbug-table.sh)"; tools/instruments/heisenbug-table.sh --write
-	$(Q)echo "== the acceptance corpus per strategy (tools/instruments/corpus-table.py)"
-	$(Q)tools/instruments/corpus-table.py --write
+	$(Q)mkdir -p $(B)/tables
+	$(Q)for t in $(TABLES); do \
+	  echo "== tools/instruments/$$t (also in $(B)/tables/$${t%.*}.md)"; \
+	  tools/instruments/$$t >$(B)/tables/$${t%.*}.md || exit $$?; \
+	  cat $(B)/tables/$${t%.*}.md; \
+	done
+
+tables: all ## measure the tables again and write them into their chapters
+	$(Q)for t in $(TABLES); do \
+	  echo "== tools/instruments/$$t --write"; \
+	  tools/instruments/$$t --write || exit $$?; \
+	done
+
+fuzz: $(FUZZ_PROGS) ## build the libFuzzer targets into build/fuzz/ (make check runs them)
 
 corrlog-amalgamation: ## corrlog as build/corrlog.c + build/corrlog.h, to copy into any program
 	$(Q)tools/runtime/corrlog/amalgamate.sh $(B)
@@ -252,7 +300,8 @@ help: ## list every target with one line each
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(SELF) | sed 's/:.*## /\t/' | \
 	  awk -F'\t' '{ printf "  make %-11s %s\n", $$1, $$2 }'
 
-.PHONY: all deps run test check check-book bench corrlog-amalgamation book snippets outputs readme format clean help
+.PHONY: all deps run test check check-book bench tables fuzz \
+        corrlog-amalgamation book snippets outputs readme format clean help
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -6,14 +6,9 @@
 # section ("## Answers"), and the book folds each answer in a <details>.
 # Run from the repository root after `make` (the book part uses build/md).
 set -u
-T=$(mktemp -d "${TMPDIR:-/tmp}/chapter-exercises.XXXXXX") || exit 3
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM HUP PIPE
-N=0
-FAILS=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
+. "$(dirname "$0")/lib.sh"
 no() {
-  N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"
+  notok "$1"
   sed 's/^/    | /' "$T/why" | head -20
 }
 
@@ -68,8 +63,7 @@ fi
 # The book folds the answers: as many <details class="answer"> as the
 # Markdown has answers (or one fold for a section that is no list).
 if [ ! -x build/md ]; then
-  echo "ok $((N + 1)) - # SKIP build/md is not built"
-  N=$((N + 1))
+  skip "build/md is not built"
 else
   : >"$T/why"
   if ! tools/instruments/book/build.sh --no-figures -o "$T/book" >"$T/build.out" 2>&1; then
@@ -92,5 +86,4 @@ else
     no "the book folds every answer in a <details>"; fi
 fi
 
-echo "1..$N"
-[ "$FAILS" -eq 0 ]
+finish

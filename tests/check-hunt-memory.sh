@@ -6,16 +6,14 @@
 set -u
 RUNS=${1:-100000}
 HUNT=${HUNT:-build/hunt}
-TMP=$(mktemp -d) || exit 3
-trap 'rm -rf "$TMP"' EXIT
-# rss FILE: max_rss_kib from hunt's summary FILE; fails when it holds none.
-rss() { jq -e '.max_rss_kib | numbers' "$1" 2>/dev/null; }
-"$HUNT" --quiet --runs 1000 --json "$TMP/a.json" -- true >/dev/null || exit 3
-"$HUNT" --quiet --runs "$RUNS" --json "$TMP/b.json" -- true >"$TMP/b.out" ||
+. "$(dirname "$0")/lib.sh"
+"$HUNT" --quiet --runs 1000 --json "$T/a.json" -- true >/dev/null || exit 3
+"$HUNT" --quiet --runs "$RUNS" --json "$T/b.json" -- true >/dev/null ||
   exit 3
-a=$(rss "$TMP/a.json") && b=$(rss "$TMP/b.json") ||
-  { echo "check-hunt-memory.sh: hunt's --json has no max_rss_kib" >&2; exit 3; }
-grep -E '^(runs|speed):' "$TMP/b.out"
-echo "peak RSS: $a KiB after 1000 runs, $b KiB after $RUNS runs"
+a=$(jv .max_rss_kib "$T/a.json")
+b=$(jv .max_rss_kib "$T/b.json")
+echo "$(jv .runs "$T/b.json") runs at $(jv '.runs_per_s | floor' "$T/b.json") runs/s"
 # Bounded means flat: allow 1 MiB for allocator noise, not per-run growth.
-[ $((b - a)) -lt 1024 ]
+check "peak RSS: $a KiB after 1000 runs, $b KiB after $RUNS runs" \
+  [ $((b - a)) -lt 1024 ]
+finish

@@ -23,15 +23,13 @@ MODES="random pct pos"
 for f in "$SHIM" "$PROG"; do
   [ -f "$f" ] || { echo "check-preload-cost.sh: $f is missing (make all first)" >&2; exit 3; }
 done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/check-preload-cost.XXXXXX") || exit 3
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM HUP PIPE
+. tests/lib.sh
 
 # now_ns: a monotonic clock in nanoseconds (GNU date).
 now_ns() { date +%s%N; }
 
 # once MODE: runs the program once in MODE, appends its seconds to
-# $TMP/MODE; any failure is a setup failure (exit 3).
+# $T/MODE; any failure is a setup failure (exit 3).
 once() {
   mode=$1
   t0=$(now_ns)
@@ -51,7 +49,7 @@ once() {
     echo "check-preload-cost.sh: $PROG failed in mode $mode (exit $rc)" >&2
     exit 3
   fi
-  echo "$t0 $t1" | awk '{ printf "%.4f\n", ($2 - $1) / 1e9 }' >>"$TMP/$mode"
+  echo "$t0 $t1" | awk '{ printf "%.4f\n", ($2 - $1) / 1e9 }' >>"$T/$mode"
 }
 
 r=0
@@ -63,7 +61,7 @@ done
 
 # stats MODE: "median min max" of its times.
 stats() {
-  sort -n "$TMP/$1" | awk '{ v[NR] = $1 } END {
+  sort -n "$T/$1" | awk '{ v[NR] = $1 } END {
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
     printf "%.4f %.4f %.4f\n", m, v[1], v[NR] }'
 }

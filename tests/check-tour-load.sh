@@ -9,16 +9,15 @@ set -u
 G=build/gallery
 [ -x "$G" ] || { echo "check-tour-load.sh: $G is missing (make)" >&2; exit 3; }
 HOGS=${HOGS:-$(nproc)}
-W=$(mktemp -d "${TMPDIR:-/tmp}/check-tour-load.XXXXXX") || exit 3
-mkdir "$W/tmp"
+. "$(dirname "$0")/lib.sh"
+mkdir "$T/tmp"
 pids=
 stop_hogs() {
   for p in $pids; do kill "$p" 2>/dev/null; done
   for p in $pids; do wait "$p" 2>/dev/null; done
   pids=
 }
-trap 'stop_hogs; rm -rf "$W"' EXIT
-trap 'exit 130' INT TERM HUP
+cleanup() { stop_hogs; }
 
 i=0
 while [ "$i" -lt "$HOGS" ]; do
@@ -27,24 +26,24 @@ while [ "$i" -lt "$HOGS" ]; do
   i=$((i + 1))
 done
 t0=$(date +%s)
-TMPDIR=$W/tmp "$G" tour --all ${RUNS:+--runs "$RUNS"} </dev/null >"$W/out" 2>&1
+TMPDIR=$T/tmp "$G" tour --all ${RUNS:+--runs "$RUNS"} </dev/null >"$T/out" 2>&1
 rc=$?
 t1=$(date +%s)
 stop_hogs
-tail -n 16 "$W/out"
+tail -n 16 "$T/out"
 echo "check-tour-load: exit $rc in $((t1 - t0)) s with $HOGS busy loops"
 fail=0
 if [ "$rc" -ne 0 ]; then
   echo "check-tour-load: FAIL: the tour exited $rc under load" >&2
   fail=1
 fi
-if grep -q 'no verdict' "$W/out"; then
+if grep -q 'no verdict' "$T/out"; then
   echo "check-tour-load: FAIL: a row has no verdict:" >&2
-  grep 'no verdict' "$W/out" >&2
+  grep 'no verdict' "$T/out" >&2
   fail=1
 fi
-if [ -n "$(ls -A "$W/tmp")" ]; then
-  echo "check-tour-load: FAIL: left in \$TMPDIR: $(ls -A "$W/tmp")" >&2
+if [ -n "$(ls -A "$T/tmp")" ]; then
+  echo "check-tour-load: FAIL: left in \$TMPDIR: $(ls -A "$T/tmp")" >&2
   fail=1
 fi
 exit $fail

@@ -14,13 +14,11 @@ TWIN_RUNS=${TWIN_RUNS:-20}
 for f in build/hunt build/libsched-preload.so build/schedcc; do
   [ -e "$f" ] || { echo "corpus.sh: $f is missing (make it first)" >&2; exit 3; }
 done
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/corpus.XXXXXX") || exit 3
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM HUP PIPE
-echo 0 >"$tmp/status"
+. tests/lib.sh
+echo 0 >"$T/status"
 bad() {
   echo "corpus.sh: FAIL: $*"
-  echo 1 >"$tmp/status"
+  echo 1 >"$T/status"
 }
 
 # Whether the shim exports the schedule point memory rows need.
@@ -31,20 +29,20 @@ if nm -D --defined-only build/libsched-preload.so |
 fi
 
 # hunt_rc STRATEGY RUNS CMD...: hunt's exit status (0 clean, 1 failed);
-# its summary is left in $tmp/out.
+# its summary is left in $T/out.
 hunt_rc() {
   s=$1 n=$2
   shift 2
   build/hunt --quiet --preload --perturb "$s" --seed 1 --runs "$n" \
-    --timeout 5 -- "$@" >"$tmp/out" 2>&1
+    --timeout 5 -- "$@" >"$T/out" 2>&1
 }
-first_failure() { grep -m1 '^first failure:' "$tmp/out"; }
+first_failure() { grep -m1 '^first failure:' "$T/out"; }
 
-# schedcc PROG [-DOK]: the instrumented build, into $tmp.
+# schedcc PROG [-DOK]: the instrumented build, into $T.
 schedcc() {
   build/schedcc -std=c11 -D_GNU_SOURCE -O2 ${2:-} "tests/progs/$1.c" \
-    -o "$tmp/$1${2:+_ok}" 2>"$tmp/cc" ||
-    { bad "schedcc $1 ${2:-}: $(head -1 "$tmp/cc")"; return 1; }
+    -o "$T/$1${2:+_ok}" 2>"$T/cc" ||
+    { bad "schedcc $1 ${2:-}: $(head -1 "$T/cc")"; return 1; }
 }
 
 # Every corpus source has a row; there are at least 20 rows.
@@ -56,7 +54,7 @@ done
 rows=$(grep -v '^#' tests/progs/corpus.list | grep -c .)
 [ "$rows" -ge 20 ] || bad "only $rows rows in tests/progs/corpus.list"
 
-grep -v '^#' tests/progs/corpus.list >"$tmp/rows"
+grep -v '^#' tests/progs/corpus.list >"$T/rows"
 while read -r name level prog args; do
   [ -n "$name" ] || continue
   if [ ! -x "$P/$prog" ] || [ ! -x "$P/${prog}_ok" ]; then
@@ -71,7 +69,7 @@ while read -r name level prog args; do
       continue
     fi
     schedcc "$prog" && schedcc "$prog" -DOK || continue
-    bug=$tmp/$prog twin=$tmp/${prog}_ok
+    bug=$T/$prog twin=$T/${prog}_ok
   fi
   found=
   for s in random pct:3; do
@@ -79,7 +77,7 @@ while read -r name level prog args; do
     hunt_rc "$s" "$BUDGET" "$bug" $args
     rc=$?
     if [ $rc = 1 ]; then found=$s; break; fi
-    [ $rc = 0 ] || bad "$name: hunt exit $rc: $(head -1 "$tmp/out")"
+    [ $rc = 0 ] || bad "$name: hunt exit $rc: $(head -1 "$T/out")"
   done
   [ -n "$found" ] ||
     bad "$name: no failure in $BUDGET runs of random, nor of pct:3"
@@ -90,7 +88,7 @@ while read -r name level prog args; do
   done
   echo "$name ($level): fails under ${found:-nothing};" \
     "twin clean in $TWIN_RUNS runs of random, of pct:3 and of pos"
-done <"$tmp/rows"
+done <"$T/rows"
 
 for c in correct_cancel correct_exit correct_many correct_primitives \
   correct_thread_exit; do
@@ -104,7 +102,7 @@ for c in correct_cancel correct_exit correct_many correct_primitives \
 done
 
 # A stand-in for the shim that counts schedule points.
-cat >"$tmp/point.c" <<'EOC'
+cat >"$T/point.c" <<'EOC'
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,20 +120,20 @@ __attribute__((destructor)) static void fin(void) {
   }
 }
 EOC
-cc -shared -fPIC -o "$tmp/point.so" "$tmp/point.c" ||
+cc -shared -fPIC -o "$T/point.so" "$T/point.c" ||
   bad "cannot build the stand-in point"
 # build/schedcc, both routes: no libtsan, runs natively without the shim,
 # and one point per thread's shared store, none for its 600 stack and TLS
 # accesses (schedcc_local.c).
 for route in "" --tsan; do
-  rm -f "$tmp/points"
-  build/schedcc $route -O2 tests/progs/schedcc_local.c -o "$tmp/local" \
-    2>"$tmp/cc" || { bad "schedcc $route: $(head -1 "$tmp/cc")"; continue; }
-  if ldd "$tmp/local" | grep -q tsan; then bad "schedcc $route linked libtsan"; fi
-  "$tmp/local" || bad "schedcc $route: the instrumented program failed natively"
-  POINTS_FILE=$tmp/points LD_PRELOAD=$tmp/point.so "$tmp/local" ||
+  rm -f "$T/points"
+  build/schedcc $route -O2 tests/progs/schedcc_local.c -o "$T/local" \
+    2>"$T/cc" || { bad "schedcc $route: $(head -1 "$T/cc")"; continue; }
+  if ldd "$T/local" | grep -q tsan; then bad "schedcc $route linked libtsan"; fi
+  "$T/local" || bad "schedcc $route: the instrumented program failed natively"
+  POINTS_FILE=$T/points LD_PRELOAD=$T/point.so "$T/local" ||
     bad "schedcc $route: the program failed under the stand-in"
-  n=$(cat "$tmp/points" 2>/dev/null)
+  n=$(cat "$T/points" 2>/dev/null)
   [ "${n:-0}" = 4 ] ||
     bad "schedcc $route: ${n:-no} schedule points, want 4 (one per shared store)"
   echo "schedcc ${route:-(coverage route)}: no libtsan, runs natively," \
@@ -145,4 +143,4 @@ done
 if nm "$P/schedcc_local" | grep -q __sanitizer_cov; then
   bad "the plain build of schedcc_local has hooks"
 fi
-exit "$(cat "$tmp/status")"
+exit "$(cat "$T/status")"

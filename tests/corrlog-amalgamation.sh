@@ -6,14 +6,10 @@
 # trailer.
 set -eu
 CC=${CC:-cc}
-dir=$(mktemp -d "${TMPDIR:-/tmp}/corrlog-amalg.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 141' PIPE
+. "$(dirname "$0")/lib.sh"
 fail() { echo "corrlog-amalgamation: FAIL: $*"; exit 1; }
-tools/runtime/corrlog/amalgamate.sh "$dir" || fail "amalgamate.sh"
-cat >"$dir/prog.c" <<'PROG'
+tools/runtime/corrlog/amalgamate.sh "$T" || fail "amalgamate.sh"
+cat >"$T/prog.c" <<'PROG'
 #include "corrlog.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -39,15 +35,15 @@ int main(int argc, char **argv) {
   return bad != NULL || corrlog_current() != NULL;
 }
 PROG
-$CC -std=c11 -Wall -Wextra -Werror -O2 -pthread -I"$dir" -o "$dir/prog" \
-  "$dir/prog.c" "$dir/corrlog.c" -ldl ||
+$CC -std=c11 -Wall -Wextra -Werror -O2 -pthread -I"$T" -o "$T/prog" \
+  "$T/prog.c" "$T/corrlog.c" -ldl ||
   fail "a program does not build against it"
-"$dir/prog" "$dir/log.jsonl" || fail "the program failed ($?)"
+"$T/prog" "$T/log.jsonl" || fail "the program failed ($?)"
 want=20002
-got=$(grep -c '"op":' "$dir/log.jsonl" || true)
+got=$(grep -c '"op":' "$T/log.jsonl" || true)
 [ "$got" -eq "$want" ] || fail "$got events, want $want"
 trailer="{\"ev\":\"trailer\",\"dropped\":0,\"events\":$want}"
-[ "$(tail -n 1 "$dir/log.jsonl")" = "$trailer" ] ||
-  fail "trailer: $(tail -n 1 "$dir/log.jsonl")"
+[ "$(tail -n 1 "$T/log.jsonl")" = "$trailer" ] ||
+  fail "trailer: $(tail -n 1 "$T/log.jsonl")"
 echo "corrlog-amalgamation: ok: corrlog.c + corrlog.h alone make a working" \
   "logger ($got events)"

@@ -10,14 +10,9 @@
 set -u
 G=build/gallery
 [ -x "$G" ] || { echo "gallery-cli.sh: $G is missing (make)" >&2; exit 3; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/gallery-cli.XXXXXX") || exit 3
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-N=0
-FAILS=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
+. "$(dirname "$0")/lib.sh"
 no() {
-  N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"
+  notok "$1"
   sed 's/^/    | /' "$T/err" | head -15
 }
 # expect CODE PATTERN DESC -- CMD...: CMD exits CODE and its stderr matches
@@ -168,5 +163,4 @@ else
   no "nothing left in \$TMPDIR"
 fi
 
-echo "1..$N"
-[ "$FAILS" -eq 0 ]
+finish

@@ -9,14 +9,9 @@
 set -u
 G=${G:-build/gallery}
 [ -x "$G" ] || { echo "gallery-compare.sh: $G is missing (make)" >&2; exit 3; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/gallery-compare.XXXXXX") || exit 3
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM HUP PIPE
-N=0
-FAILS=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
+. "$(dirname "$0")/lib.sh"
 no() {
-  N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"
+  notok "$1"
   [ -s "$T/why" ] && sed 's/^/    | /' "$T/why" | head -20
 }
 
@@ -104,5 +99,4 @@ done
 if [ ! -s "$T/why" ]; then ok "compare 01 | head -3 ends quietly (10 times, and 10 readers leaving at the diff)"; else
   no "compare 01 | head ends quietly"; fi
 
-echo "1..$N"
-[ "$FAILS" -eq 0 ]
+finish

@@ -32,19 +32,12 @@ for f in 03-lost-stack-bug 03-lost-stack-fix 05-check-then-act-fix \
     exit 3
   }
 done
-out=$(mktemp "${TMPDIR:-/tmp}/gdb-sessions.XXXXXX") || exit 3
-trap 'rm -f "$out"' EXIT
-trap 'exit 130' INT HUP
-trap 'exit 143' TERM
-status=0
+. tests/lib.sh
+out=$T/out
 
 fail() {
-  echo "FAIL $1"
+  notok "$1"
   sed 's/^/  | /' "$out" | tail -n 30
-  status=1
-}
-ok() {
-  echo "ok   $1"
 }
 # section NAME: the lines of $out after the line '== NAME' up to the next
 # '== ' line (the scripts mark what each command printed that way).
@@ -196,4 +189,4 @@ run_gdb_status 0 "$B/bin/04-heisenbug-fix"
 run_gdb_status 2 "$B/bin/04-heisenbug-fix" --work -1
 # shellcheck disable=SC2016 # $$ is the inner shell's
 run_gdb_status 3 /bin/sh -c 'kill -SEGV $$'
-exit $status
+finish

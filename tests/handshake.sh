@@ -13,9 +13,9 @@ SHIM=$PWD/$B/libsched-preload.so
 for f in "$SHIM" "$B/bin/06-lost-update-bug" "$B/bin/06-lost-update-fix" "$B/bin/13-lock-order-fix"; do
   [ -f "$f" ] || { echo "handshake.sh: $f is missing (make all first)" >&2; exit 3; }
 done
-hs=$(mktemp "${TMPDIR:-/tmp}/handshake.XXXXXX") || exit 3
-err=$(mktemp "${TMPDIR:-/tmp}/handshake.XXXXXX") || { rm -f "$hs"; exit 3; }
-trap 'rm -f "$hs" "$err"' EXIT INT TERM
+. tests/lib.sh
+hs=$T/hs
+err=$T/err
 status=0
 
 # expect NAME WANT-LINES SCHED-OR-unset CMD...: runs CMD with the handshake

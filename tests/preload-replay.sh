@@ -26,47 +26,36 @@ for f in "$HUNT" "$SHIM" $P/preload_race $P/preload_race_ok $P/preload_deadlock 
   $P/preload_deadlock_ok $P/preload_prims $P/preload_spin $P/corpus_publish2; do
   [ -f "$f" ] || { echo "preload-replay.sh: $f is missing (make all first)" >&2; exit 3; }
 done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/preload-replay.XXXXXX") || exit 3
+. tests/lib.sh
 busy=
 cleanup() {
   for p in $busy; do kill "$p" 2>/dev/null; done
-  rm -rf "$TMP"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP PIPE
-
-status=0
-ok() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; status=1; }
-# jstr KEY FILE / jnum KEY FILE: a string or number from hunt's JSON (the
-# keys used here are unique in it).
-jstr() { tr -d '\n' <"$2" | sed -nE "s/.*\"$1\": *\"([^\"]*)\".*/\1/p"; }
-jnum() { tr -d ' \n' <"$2" | sed -nE "s/.*\"$1\":(-?[0-9.eE+-]+).*/\1/p"; }
 
 # replays NAME WANT-RC CMD: runs the shell command CMD REPLAYS times with
 # SCHED_PRINT=1; each must exit WANT-RC and print the same schedule line.
 replays() {
   name=$1 want=$2 cmd=$3
   i=0 bad=0
-  : >"$TMP/sched"
+  : >"$T/sched"
   while [ $i -lt "$REPLAYS" ]; do
     i=$((i + 1))
-    SCHED_PRINT=1 sh -c "$cmd" >/dev/null 2>"$TMP/err"
+    SCHED_PRINT=1 sh -c "$cmd" >/dev/null 2>"$T/err"
     rc=$?
     if [ $rc -ne "$want" ]; then
       bad=$((bad + 1))
-      [ $bad -gt 1 ] || { echo "  first bad replay: exit $rc"; sed 's/^/  | /' "$TMP/err"; }
+      [ $bad -gt 1 ] || { echo "  first bad replay: exit $rc"; sed 's/^/  | /' "$T/err"; }
     fi
-    grep '^sched-preload: schedule: ' "$TMP/err" >>"$TMP/sched"
+    grep '^sched-preload: schedule: ' "$T/err" >>"$T/sched"
   done
-  distinct=$(sort -u "$TMP/sched" | wc -l)
-  lines=$(wc -l <"$TMP/sched")
+  distinct=$(sort -u "$T/sched" | wc -l)
+  lines=$(wc -l <"$T/sched")
   if [ $bad -eq 0 ] && [ "$distinct" -eq 1 ] && [ "$lines" -eq "$REPLAYS" ] &&
-    grep -q '(exact replay;' "$TMP/sched"; then
-    ok "$name: $REPLAYS of $REPLAYS replays exit $want, one schedule: $(sort -u "$TMP/sched" | sed 's/^sched-preload: schedule: //')"
+    grep -q '(exact replay;' "$T/sched"; then
+    ok "$name: $REPLAYS of $REPLAYS replays exit $want, one schedule: $(sort -u "$T/sched" | sed 's/^sched-preload: schedule: //')"
   else
-    fail "$name: $bad of $REPLAYS replays did not exit $want; $distinct distinct schedule line(s) in $lines"
-    sort "$TMP/sched" | uniq -c | head -n 5
+    notok "$name: $bad of $REPLAYS replays did not exit $want; $distinct distinct schedule line(s) in $lines"
+    sort "$T/sched" | uniq -c | head -n 5
   fi
 }
 
@@ -83,29 +72,29 @@ done
 # 1. A racy program: hunt finds a failing seed; its replay line fails
 # every time.
 "$HUNT" --quiet --preload --perturb pct --seed 1 --runs 1000 --timeout 10 \
-  --json "$TMP/h.json" -- $P/preload_race >/dev/null 2>&1
+  --json "$T/h.json" -- $P/preload_race >/dev/null 2>&1
 rc=$?
-replay=$(jstr replay "$TMP/h.json")
+replay=$(jv '.first_failure.replay // empty' "$T/h.json")
 if [ $rc -ne 1 ] || [ -z "$replay" ] ||
-  ! tr -d ' \n' <"$TMP/h.json" | grep -q '"replay_exact":true'; then
-  fail "preload_race: hunt --preload --perturb pct found no failure marked exact (exit $rc)"
+  [ "$(jv .first_failure.replay_exact "$T/h.json")" != true ]; then
+  notok "preload_race: hunt --preload --perturb pct found no failure marked exact (exit $rc)"
 else
-  ok "preload_race: hunt found a failure in $(jnum runs "$TMP/h.json") runs, replay marked exact"
+  ok "preload_race: hunt found a failure in $(jv .runs "$T/h.json") runs, replay marked exact"
   replays "preload_race replay (busy cores)" 1 "$replay"
   # The steps the run took, printed as an order: script, replay it too:
   # the same failure, the same trace.
-  SCHED_PRINT=steps sh -c "$replay" >/dev/null 2>"$TMP/err"
-  order=$(sed -n 's/^sched-preload: steps: \(order:[^ ]*\) (replays the run.*/\1/p' "$TMP/err")
-  trace=$(sed -n 's/^sched-preload: schedule: .* trace \([0-9a-f]*\))$/\1/p' "$TMP/err")
+  SCHED_PRINT=steps sh -c "$replay" >/dev/null 2>"$T/err"
+  order=$(sed -n 's/^sched-preload: steps: \(order:[^ ]*\) (replays the run.*/\1/p' "$T/err")
+  trace=$(sed -n 's/^sched-preload: schedule: .* trace \([0-9a-f]*\))$/\1/p' "$T/err")
   if [ -z "$order" ] || [ -z "$trace" ]; then
-    fail "preload_race: SCHED_PRINT=steps printed no replayable order: script"
+    notok "preload_race: SCHED_PRINT=steps printed no replayable order: script"
   else
     replays "preload_race as its order: script (busy cores)" 1 \
       "SCHED='$order' LD_PRELOAD='$SHIM' $P/preload_race"
-    if grep -q "trace $trace)\$" "$TMP/sched"; then
+    if grep -q "trace $trace)\$" "$T/sched"; then
       ok "preload_race: the order: script takes the seed's schedule (trace $trace)"
     else
-      fail "preload_race: the order: script took another schedule than the seed's ($trace)"
+      notok "preload_race: the order: script took another schedule than the seed's ($trace)"
     fi
   fi
 fi
@@ -113,14 +102,14 @@ fi
 # Partial-order sampling (pos:SEED) on the 100-thread two-stage publish:
 # hunt finds a failing seed; its replay line fails every time.
 "$HUNT" --quiet --preload --perturb pos --seed 1 --runs 200 --timeout 10 \
-  --json "$TMP/p.json" -- $P/corpus_publish2 100 >/dev/null 2>&1
+  --json "$T/p.json" -- $P/corpus_publish2 100 >/dev/null 2>&1
 rc=$?
-replay=$(jstr replay "$TMP/p.json")
+replay=$(jv '.first_failure.replay // empty' "$T/p.json")
 if [ $rc -ne 1 ] || [ -z "$replay" ] || ! echo "$replay" | grep -q 'SCHED=pos:' ||
-  ! tr -d ' \n' <"$TMP/p.json" | grep -q '"replay_exact":true'; then
-  fail "corpus_publish2 100: hunt --preload --perturb pos found no failure marked exact (exit $rc)"
+  ! jq -e '.first_failure.replay_exact == true' "$T/p.json" >/dev/null; then
+  notok "corpus_publish2 100: hunt --preload --perturb pos found no failure marked exact (exit $rc)"
 else
-  ok "corpus_publish2 100: pos found a failure in $(jnum runs "$TMP/p.json") runs, replay marked exact"
+  ok "corpus_publish2 100: pos found a failure in $(jv .runs "$T/p.json") runs, replay marked exact"
   replays "corpus_publish2 100 pos replay (busy cores)" 1 "$replay"
 fi
 
@@ -131,31 +120,31 @@ s=0 long=
 while [ $s -lt 50 ] && [ -z "$long" ]; do
   s=$((s + 1))
   SCHED_PRINT=steps SCHED=random:$s LD_PRELOAD=$SHIM $P/corpus_publish2 100 \
-    >/dev/null 2>"$TMP/err"
+    >/dev/null 2>"$T/err"
   [ $? -eq 1 ] && long=random:$s
 done
-order=$(sed -n 's/^sched-preload: steps: \(order:[^ ]*\) (replays the run.*/\1/p' "$TMP/err")
-trace=$(sed -n 's/^sched-preload: schedule: .* trace \([0-9a-f]*\))$/\1/p' "$TMP/err")
+order=$(sed -n 's/^sched-preload: steps: \(order:[^ ]*\) (replays the run.*/\1/p' "$T/err")
+trace=$(sed -n 's/^sched-preload: schedule: .* trace \([0-9a-f]*\))$/\1/p' "$T/err")
 if [ -z "$long" ] || [ ${#order} -le 4096 ] || [ -z "$trace" ]; then
-  fail "corpus_publish2 100: no failing run with an order: script over 4 KiB (${long:-no failure}, ${#order} bytes)"
+  notok "corpus_publish2 100: no failing run with an order: script over 4 KiB (${long:-no failure}, ${#order} bytes)"
 else
   SCHED_PRINT=1 SCHED=$order LD_PRELOAD=$SHIM $P/corpus_publish2 100 \
-    >/dev/null 2>"$TMP/err"
+    >/dev/null 2>"$T/err"
   rc=$?
-  if [ $rc -eq 1 ] && grep -q "(exact replay; .* trace $trace)\$" "$TMP/err"; then
+  if [ $rc -eq 1 ] && grep -q "(exact replay; .* trace $trace)\$" "$T/err"; then
     ok "corpus_publish2 100: the ${#order}-byte order: script of $long replays its failure (trace $trace)"
   else
-    fail "corpus_publish2 100: the ${#order}-byte order: script of $long: exit $rc, $(grep -m1 . "$TMP/err")"
+    notok "corpus_publish2 100: the ${#order}-byte order: script of $long: exit $rc, $(grep -m1 . "$T/err")"
   fi
   # hunt passes it whole: every run fails, each an exact replay.
   "$HUNT" --quiet --preload --schedule "$order" --runs 3 --count-all \
-    --timeout 10 --json "$TMP/l.json" -- $P/corpus_publish2 100 >/dev/null 2>&1
+    --timeout 10 --json "$T/l.json" -- $P/corpus_publish2 100 >/dev/null 2>&1
   rc=$?
-  if [ $rc -eq 1 ] && [ "$(jnum failures "$TMP/l.json")" = 3 ] &&
-    tr -d ' \n' <"$TMP/l.json" | grep -q '"replay_exact":true'; then
+  if [ $rc -eq 1 ] && [ "$(jv .failures "$T/l.json")" = 3 ] &&
+    jq -e '.first_failure.replay_exact == true' "$T/l.json" >/dev/null; then
     ok "corpus_publish2 100: hunt --schedule with the ${#order}-byte script fails 3 runs of 3, exact"
   else
-    fail "corpus_publish2 100: hunt --schedule with the ${#order}-byte script: exit $rc, $(jnum failures "$TMP/l.json") failures"
+    notok "corpus_publish2 100: hunt --schedule with the ${#order}-byte script: exit $rc, $(jv .failures "$T/l.json") failures"
   fi
 fi
 
@@ -168,87 +157,87 @@ fi
 for case in "preload_race 1" "preload_deadlock 1"; do
   set -- $case
   prog=$1 want=$2
-  SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" -- $P/$prog >"$TMP/shrink" 2>&1
+  SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" -- $P/$prog >"$T/shrink" 2>&1
   rc=$?
-  was=$(sed -n 's/^shrink: SCHED=random:1 fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$TMP/shrink")
-  now=$(sed -n 's/^shrink: SCHED=order:.* fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$TMP/shrink")
-  named=$(grep -c '^  step [0-9]*: t[12] preempted at its [a-z]*, t[12] runs from its [a-z]*$' "$TMP/shrink")
-  line=$(sed -n 's/^replay: //p' "$TMP/shrink")
+  was=$(sed -n 's/^shrink: SCHED=random:1 fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$T/shrink")
+  now=$(sed -n 's/^shrink: SCHED=order:.* fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$T/shrink")
+  named=$(grep -c '^  step [0-9]*: t[12] preempted at its [a-z]*, t[12] runs from its [a-z]*$' "$T/shrink")
+  line=$(sed -n 's/^replay: //p' "$T/shrink")
   again=none
   if [ -n "$line" ]; then
-    SCHED_PRINT=1 sh -c "$line" >/dev/null 2>"$TMP/err"
+    SCHED_PRINT=1 sh -c "$line" >/dev/null 2>"$T/err"
     again=$?
-    grep -q '(exact replay; .* 1 preemption,' "$TMP/err" || again="$again, not 1 preemption"
+    grep -q '(exact replay; .* 1 preemption,' "$T/err" || again="$again, not 1 preemption"
   fi
   if [ $rc -eq 0 ] && [ -n "$was" ] && [ "$was" -gt "$want" ] &&
     [ "$now" = "$want" ] && [ "$named" = "$want" ] && [ "$again" = 1 ]; then
     ok "shrink.sh: $prog's schedule went from $was preemptions to exactly $want, named, and still fails"
   else
-    fail "shrink.sh: $prog: exit $rc, from '${was:-?}' to '${now:-?}' preemptions (want $want), $named named, replay exit $again"
-    sed 's/^/  | /' "$TMP/shrink"
+    notok "shrink.sh: $prog: exit $rc, from '${was:-?}' to '${now:-?}' preemptions (want $want), $named named, replay exit $again"
+    sed 's/^/  | /' "$T/shrink"
   fi
 done
 
 # A script that does not fit the program is bad input: exit 2, naming the
 # step; with +lenient it goes on, and says the run is not exact.
-SCHED=order:main@create,t9@lock LD_PRELOAD=$SHIM $P/preload_race >/dev/null 2>"$TMP/err"
+SCHED=order:main@create,t9@lock LD_PRELOAD=$SHIM $P/preload_race >/dev/null 2>"$T/err"
 rc=$?
-if [ $rc -eq 2 ] && grep -q '^sched-preload: schedule does not match the program: step 2 of the script (t9@lock) is not runnable; runnable: ' "$TMP/err"; then
+if [ $rc -eq 2 ] && grep -q '^sched-preload: schedule does not match the program: step 2 of the script (t9@lock) is not runnable; runnable: ' "$T/err"; then
   ok "preload_race: a script that does not fit exits 2 and names its step"
 else
-  fail "preload_race: a script that does not fit: exit $rc, $(head -n 1 "$TMP/err")"
+  notok "preload_race: a script that does not fit: exit $rc, $(head -n 1 "$T/err")"
 fi
-SCHED_PRINT=1 SCHED=order:t9+lenient LD_PRELOAD=$SHIM $P/preload_race_ok >/dev/null 2>"$TMP/err"
+SCHED_PRINT=1 SCHED=order:t9+lenient LD_PRELOAD=$SHIM $P/preload_race_ok >/dev/null 2>"$T/err"
 rc=$?
-if [ $rc -eq 0 ] && grep -q 'continuing with random:0 (+lenient)' "$TMP/err" &&
-  grep -q '^sched-preload: schedule: .*(not exact: ' "$TMP/err"; then
+if [ $rc -eq 0 ] && grep -q 'continuing with random:0 (+lenient)' "$T/err" &&
+  grep -q '^sched-preload: schedule: .*(not exact: ' "$T/err"; then
   ok "preload_race_ok: a lenient script that does not fit goes on, not exact"
 else
-  fail "preload_race_ok: a lenient script: exit $rc, $(head -n 2 "$TMP/err")"
+  notok "preload_race_ok: a lenient script: exit $rc, $(head -n 2 "$T/err")"
 fi
 
 # 2. The correct twin never fails, under any strategy.
 for mode in pct random pos; do
   "$HUNT" --quiet --preload --perturb $mode --seed 1 --runs "$TWIN_RUNS" \
-    --count-all --timeout 10 --json "$TMP/t.json" -- $P/preload_race_ok \
+    --count-all --timeout 10 --json "$T/t.json" -- $P/preload_race_ok \
     >/dev/null 2>&1
   rc=$?
-  f=$(jnum failures "$TMP/t.json")
-  n=$(jnum runs "$TMP/t.json")
+  f=$(jv .failures "$T/t.json")
+  n=$(jv .runs "$T/t.json")
   if [ $rc -eq 0 ] && [ "$f" = 0 ] && [ "$n" = "$TWIN_RUNS" ]; then
     ok "preload_race_ok under $mode: 0 failures in $n runs"
   else
-    fail "preload_race_ok under $mode: exit $rc, ${f:-?} failures in ${n:-?} runs"
+    notok "preload_race_ok under $mode: exit $rc, ${f:-?} failures in ${n:-?} runs"
   fi
 done
 
 # 3. A lock-order deadlock: reported at once with its cycle, exit 1, never
 # a hang; the seed replays it; the twin never deadlocks.
 "$HUNT" --quiet --preload --perturb random --seed 1 --runs 200 --timeout 10 \
-  --json "$TMP/d.json" -- $P/preload_deadlock >/dev/null 2>&1
-replay=$(jstr replay "$TMP/d.json")
-first=$(jstr stderr_first_line "$TMP/d.json")
-if [ -z "$replay" ] || [ "$(jstr kind "$TMP/d.json")" != "exit 1" ] ||
+  --json "$T/d.json" -- $P/preload_deadlock >/dev/null 2>&1
+replay=$(jv '.first_failure.replay // empty' "$T/d.json")
+first=$(jv '.first_failure.stderr_first_line // empty' "$T/d.json")
+if [ -z "$replay" ] || [ "$(jv '.first_failure.kind // empty' "$T/d.json")" != "exit 1" ] ||
   [ "$first" != "sched-preload: deadlock: no thread can run" ]; then
-  fail "preload_deadlock: no deadlock reported (kind '$(jstr kind "$TMP/d.json")', first line '$first')"
+  notok "preload_deadlock: no deadlock reported (kind '$(jv '.first_failure.kind // empty' "$T/d.json")', first line '$first')"
 else
-  SCHED_PRINT=1 sh -c "$replay" >/dev/null 2>"$TMP/err"
-  if grep -q '^sched-preload: waits-for cycle: t[12] -> mutex .* -> t[12] -> mutex .* -> t[12]$' "$TMP/err"; then
+  SCHED_PRINT=1 sh -c "$replay" >/dev/null 2>"$T/err"
+  if grep -q '^sched-preload: waits-for cycle: t[12] -> mutex .* -> t[12] -> mutex .* -> t[12]$' "$T/err"; then
     ok "preload_deadlock: reported at once, with the waits-for cycle"
   else
-    fail "preload_deadlock: the report names no cycle"
-    sed 's/^/  /' "$TMP/err"
+    notok "preload_deadlock: the report names no cycle"
+    sed 's/^/  /' "$T/err"
   fi
   replays "preload_deadlock replay (busy cores)" 1 "$replay"
 fi
 "$HUNT" --quiet --preload --perturb random --seed 1 --runs "$TWIN_RUNS" \
-  --count-all --timeout 10 --json "$TMP/t.json" -- $P/preload_deadlock_ok \
+  --count-all --timeout 10 --json "$T/t.json" -- $P/preload_deadlock_ok \
   >/dev/null 2>&1
-f=$(jnum failures "$TMP/t.json")
+f=$(jv .failures "$T/t.json")
 if [ "$f" = 0 ]; then
   ok "preload_deadlock_ok: 0 failures in $TWIN_RUNS runs"
 else
-  fail "preload_deadlock_ok: ${f:-?} failures in $TWIN_RUNS runs"
+  notok "preload_deadlock_ok: ${f:-?} failures in $TWIN_RUNS runs"
 fi
 
 # 4. A passing run replays too, step for step (every primitive, a fork).
@@ -266,17 +255,17 @@ left=0 bad=0 s=0
 while [ $s -lt 10 ]; do
   s=$((s + 1))
   SCHED_PRINT=1 SCHED_SLICE_MS=20 SCHED=random:$s LD_PRELOAD=$SHIM \
-    timeout 10 $P/preload_spin >/dev/null 2>"$TMP/err" || bad=$((bad + 1))
-  if grep -q '^sched-preload: warning: main ran without an interposed call for [0-9]* ms' "$TMP/err"; then
-    grep -q '^sched-preload: schedule: .*(not exact: the run left the model;' "$TMP/err" &&
+    timeout 10 $P/preload_spin >/dev/null 2>"$T/err" || bad=$((bad + 1))
+  if grep -q '^sched-preload: warning: main ran without an interposed call for [0-9]* ms' "$T/err"; then
+    grep -q '^sched-preload: schedule: .*(not exact: the run left the model;' "$T/err" &&
       left=$((left + 1))
-  elif grep -q 'not exact' "$TMP/err"; then
+  elif grep -q 'not exact' "$T/err"; then
     bad=$((bad + 1))
   fi
 done
 if [ $bad -eq 0 ] && [ $left -gt 0 ]; then
   ok "preload_spin: 10 of 10 runs ended well; the $left that spun say 'not exact'"
 else
-  fail "preload_spin: $bad bad runs, $left said 'not exact'"
+  notok "preload_spin: $bad bad runs, $left said 'not exact'"
 fi
-exit $status
+finish

@@ -20,11 +20,7 @@ SEEDS=${SEEDS:-"random:11 pct:5:3"}
 #   12-unbounded-fanout  it opens, reads and closes files, none of which the
 #                        scheduler holds, and has no schedule point.
 NO_STEPS=${NO_STEPS-"12-unbounded-fanout"} # (set and empty: none)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/sched-determinism.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT HUP
-trap 'exit 143' TERM
-trap 'exit 141' PIPE
+. "$(dirname "$0")/lib.sh"
 fails=0 checked=0 stepped=0
 
 # no_steps NN-slug: whether NO_STEPS names the scenario.
@@ -47,28 +43,28 @@ for bin in "$B"/bin/[0-9][0-9]-*-bug "$B"/bin/[0-9][0-9]-*-fix; do
   for spec in $SEEDS; do
     nolog=0
     for k in 1 2; do
-      rm -f "$tmp/log$k"
-      SCHED=$spec SCHED_LOG=$tmp/log$k timeout 60 "$bin" >"$tmp/out$k" 2>&1
-      echo $? >"$tmp/rc$k"
-      choices "$tmp/log$k" >"$tmp/steps$k" || nolog=1
+      rm -f "$T/log$k"
+      SCHED=$spec SCHED_LOG=$T/log$k timeout 60 "$bin" >"$T/out$k" 2>&1
+      echo $? >"$T/rc$k"
+      choices "$T/log$k" >"$T/steps$k" || nolog=1
     done
     checked=$((checked + 1))
     name="${bin##*/} under $spec"
     # Two runs agree on their steps before a step count means anything; a
     # run that takes none is reported as such first, since without steps an
     # exit that differs between the runs is only the natural race.
-    n=$(wc -l <"$tmp/steps1")
+    n=$(wc -l <"$T/steps1")
     scen=${bin##*/}
     scen=${scen%-*}
-    if [ "$(cat "$tmp/rc1")" = 124 ]; then
+    if [ "$(cat "$T/rc1")" = 124 ]; then
       echo "not ok - $name: timed out"
       fails=$((fails + 1))
     elif [ "$nolog" = 1 ]; then
       echo "not ok - $name: SCHED_LOG left no record of the scheduler's (no trailer with \"recorder\":\"sched\")"
       fails=$((fails + 1))
-    elif ! cmp -s "$tmp/steps1" "$tmp/steps2"; then
+    elif ! cmp -s "$T/steps1" "$T/steps2"; then
       echo "not ok - $name: two runs made different choices"
-      diff "$tmp/steps1" "$tmp/steps2" | head -n 4 | cut -c1-160 | sed 's/^/    /'
+      diff "$T/steps1" "$T/steps2" | head -n 4 | cut -c1-160 | sed 's/^/    /'
       fails=$((fails + 1))
     elif [ "$n" -eq 0 ] && ! no_steps "$scen"; then
       echo "not ok - $name: took no scheduled step, so the two runs prove nothing (a scenario that takes none belongs in NO_STEPS, with its reason)"
@@ -76,12 +72,12 @@ for bin in "$B"/bin/[0-9][0-9]-*-bug "$B"/bin/[0-9][0-9]-*-fix; do
     elif [ "$n" -gt 0 ] && no_steps "$scen"; then
       echo "not ok - $name: $n choices, but NO_STEPS says $scen takes none: update the list"
       fails=$((fails + 1))
-    elif ! cmp -s "$tmp/rc1" "$tmp/rc2"; then
-      echo "not ok - $name: same steps, exit $(cat "$tmp/rc1") then $(cat "$tmp/rc2")"
+    elif ! cmp -s "$T/rc1" "$T/rc2"; then
+      echo "not ok - $name: same steps, exit $(cat "$T/rc1") then $(cat "$T/rc2")"
       fails=$((fails + 1))
     else
       [ "$n" -gt 0 ] && stepped=$((stepped + 1))
-      echo "ok - $name: $n choices, exit $(cat "$tmp/rc1"), twice"
+      echo "ok - $name: $n choices, exit $(cat "$T/rc1"), twice"
     fi
   done
 done

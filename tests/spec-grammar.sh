@@ -15,8 +15,8 @@ TABLE=tests/spec-table.txt
 for f in "$SHIM" "$PROG" "$TABLE"; do
   [ -f "$f" ] || { echo "spec-grammar.sh: $f is missing (make all first)" >&2; exit 3; }
 done
-err=$(mktemp "${TMPDIR:-/tmp}/spec-grammar.XXXXXX") || exit 3
-trap 'rm -f "$err"' EXIT INT TERM
+. tests/lib.sh
+err=$T/err
 
 status=0 rows=0
 # check WHAT WANT SPEC CMD...: runs CMD with SCHED=SPEC; WANT is accept or

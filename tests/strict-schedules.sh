@@ -11,8 +11,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
-out=$(mktemp "${TMPDIR:-/tmp}/strict-schedules.XXXXXX") || exit 3
-trap 'rm -f "$out"' EXIT INT TERM
+. tests/lib.sh
+out=$T/out
 status=0 n=0
 for t in "$B"/tests/[0-9][0-9]-*-sync "$B"/tests/[0-9][0-9]-*-bug \
          "$B"/tests/[0-9][0-9]-*-fix; do

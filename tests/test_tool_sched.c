@@ -4,6 +4,7 @@
  * determinism. */
 #include <criterion/criterion.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "dsched.h"
+#include "dsched_internal.h"
 
 /* ---- the lost update: load, schedule point, store ---- */
 
@@ -685,4 +687,115 @@ Test(dsched_uv, a_stopped_timer_loses_its_held_firing) {
   cr_assert_eq(dsched_uv_run(&loop, UV_RUN_DEFAULT), 0);
   cr_assert_eq(uv_loop_close(&loop), 0);
   dsched_reset();
+}
+
+/* ---- held requests: the scheduler's records, not libuv's fields ---- */
+
+static int reserved_clean = -1;
+
+static void look_at_reserved_cb(uv_work_t *req) {
+  reserved_clean = 1;
+  for (size_t i = 0; i < sizeof req->reserved / sizeof *req->reserved; i++)
+    if (req->reserved[i] != NULL)
+      reserved_clean = 0;
+}
+
+static void after_look_cb(uv_work_t *req, int status) {
+  (void)req;
+  cr_assert_eq(status, 0);
+}
+
+/* A held and released work request keeps its callbacks in the scheduler's
+ * own record: libuv's request, reserved fields included, stays as the user
+ * left it, and the user's callbacks still run. */
+Test(sched, held_work_leaves_the_request_alone) {
+  uv_loop_t loop;
+  uv_work_t req;
+  memset(&req, 0, sizeof req);
+  cr_assert_eq(uv_loop_init(&loop), 0);
+  cr_assert_eq(dsched_configure("fifo"), 0);
+  cr_assert_eq(
+      dsched_uv_queue_work(&loop, &req, look_at_reserved_cb, after_look_cb),
+      0);
+  cr_assert_eq(dsched_uv_run(&loop, UV_RUN_DEFAULT), 0);
+  cr_assert_eq(reserved_clean, 1, "the work callback ran with libuv's "
+                                  "reserved fields in use");
+  dsched_reset();
+  cr_assert_eq(uv_loop_close(&loop), 0);
+}
+
+/* ---- lock preconditions: dsched__held (dsched_lock.c) ---- */
+
+static struct dsched__mutex pre_mu = DSCHED__MUTEX_INIT;
+static pthread_cond_t pre_cv = PTHREAD_COND_INITIALIZER;
+static int pre_count, pre_flag;
+
+/* A function with a lock precondition, checked as the scheduler's are. */
+static void needs_pre_mu(void) {
+  assert(dsched__held(&pre_mu));
+  pre_count++;
+}
+
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate;
+
+/* Takes pre_mu, opens the gate, and keeps pre_mu until the process ends. */
+static void *hold_pre_mu(void *arg) {
+  (void)arg;
+  dsched__lock(&pre_mu);
+  cr_assert_eq(pthread_mutex_lock(&gate_mu), 0);
+  gate = 1;
+  cr_assert_eq(pthread_cond_signal(&gate_cv), 0);
+  while (gate != 2) /* never: the test aborts first */
+    cr_assert_eq(pthread_cond_wait(&gate_cv, &gate_mu), 0);
+  cr_assert_eq(pthread_mutex_unlock(&gate_mu), 0);
+  dsched__unlock(&pre_mu);
+  return NULL;
+}
+
+Test(sched, lock_precondition_holds_when_held) {
+  dsched__lock(&pre_mu);
+  needs_pre_mu();
+  dsched__unlock(&pre_mu);
+  cr_assert_eq(pre_count, 1);
+  cr_assert_eq(dsched__held(&pre_mu), 0);
+}
+
+Test(sched, lock_precondition_aborts_without_the_lock, .signal = SIGABRT) {
+  needs_pre_mu();
+}
+
+/* Another thread holding the lock is not the caller holding it. */
+Test(sched, lock_precondition_aborts_when_another_thread_holds_it,
+     .signal = SIGABRT) {
+  pthread_t t;
+  cr_assert_eq(pthread_create(&t, NULL, hold_pre_mu, NULL), 0);
+  cr_assert_eq(pthread_mutex_lock(&gate_mu), 0);
+  while (gate != 1)
+    cr_assert_eq(pthread_cond_wait(&gate_cv, &gate_mu), 0);
+  cr_assert_eq(pthread_mutex_unlock(&gate_mu), 0);
+  needs_pre_mu(); /* t holds pre_mu now */
+}
+
+/* A wait gives the lock up and takes it back: held before and after. */
+static void *signal_pre_cv(void *arg) {
+  (void)arg;
+  dsched__lock(&pre_mu);
+  cr_assert_eq(dsched__held(&pre_mu), 1);
+  pre_flag = 1;
+  cr_assert_eq(pthread_cond_signal(&pre_cv), 0);
+  dsched__unlock(&pre_mu);
+  return NULL;
+}
+
+Test(sched, lock_is_held_again_after_a_wait) {
+  pthread_t t;
+  dsched__lock(&pre_mu);
+  cr_assert_eq(pthread_create(&t, NULL, signal_pre_cv, NULL), 0);
+  while (pre_flag != 1)
+    dsched__cond_wait(&pre_cv, &pre_mu);
+  needs_pre_mu();
+  dsched__unlock(&pre_mu);
+  cr_assert_eq(pthread_join(t, NULL), 0);
 }

@@ -8,10 +8,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
-dir=$(mktemp -d "${TMPDIR:-/tmp}/trace-fit.XXXXXX") || exit 3
-trap 'rm -rf "$dir"' EXIT INT TERM HUP PIPE
-status=0
-fail() { echo "FAIL $*"; status=1; }
+. tests/lib.sh
 attr() { sed -n "s/.*<svg[^>]* $1=\"\([0-9]*\)\".*/\1/p" "$2" | head -n 1; }
 
 # 30 operations all in flight at once, then 5 one after another; one that
@@ -33,41 +30,40 @@ attr() { sed -n "s/.*<svg[^>]* $1=\"\([0-9]*\)\".*/\1/p" "$2" | head -n 1; }
     printf '{"op":"%016x","ev":"end","kind":"job","msg":"ok"}\n' $i
     i=$((i + 1))
   done
-} >"$dir/wide.jsonl"
-"$B"/trace --format svg --width 700 -o "$dir/wide.svg" "$dir/wide.jsonl" ||
-  fail "wide log: exit $?"
-[ "$(attr width "$dir/wide.svg")" = 700 ] || fail "width is not 700"
-[ "$(attr font-size "$dir/wide.svg")" -ge 11 ] || fail "text under 11 px"
-lanes=$(attr data-lanes "$dir/wide.svg")
-[ "$lanes" = 20 ] || fail "30 ops in flight: $lanes lanes, want 20 (19 + one shared)"
-grep -q '>11 more<' "$dir/wide.svg" || fail "no shared lane naming the 11 more ops"
-grep -q 'class="msg"[^>]*>req 1 · …01: request 1<' "$dir/wide.svg" ||
-  fail "the first op's label and message are not on its bar"
+} >"$T/wide.jsonl"
+"$B"/trace --format svg --width 700 -o "$T/wide.svg" "$T/wide.jsonl" ||
+  notok "wide log: exit $?"
+[ "$(attr width "$T/wide.svg")" = 700 ] || notok "width is not 700"
+[ "$(attr font-size "$T/wide.svg")" -ge 11 ] || notok "text under 11 px"
+lanes=$(attr data-lanes "$T/wide.svg")
+[ "$lanes" = 20 ] || notok "30 ops in flight: $lanes lanes, want 20 (19 + one shared)"
+grep -q '>11 more<' "$T/wide.svg" || notok "no shared lane naming the 11 more ops"
+grep -q 'class="msg"[^>]*>req 1 · …01: request 1<' "$T/wide.svg" ||
+  notok "the first op's label and message are not on its bar"
 
 # An op that never ends keeps its lane: the next one gets another.
-printf '{"op":"%016x","ev":"begin","kind":"t","msg":"stuck"}\n' 90 >"$dir/stuck.jsonl"
-printf '{"op":"%016x","ev":"begin","kind":"t","msg":"next"}\n{"op":"%016x","ev":"end","kind":"t","msg":"ok"}\n' 91 91 >>"$dir/stuck.jsonl"
-"$B"/trace --format svg --width 700 -o "$dir/stuck.svg" "$dir/stuck.jsonl" 2>/dev/null
-[ "$(attr data-lanes "$dir/stuck.svg")" = 2 ] || fail "an op that never ends gave its lane away"
+printf '{"op":"%016x","ev":"begin","kind":"t","msg":"stuck"}\n' 90 >"$T/stuck.jsonl"
+printf '{"op":"%016x","ev":"begin","kind":"t","msg":"next"}\n{"op":"%016x","ev":"end","kind":"t","msg":"ok"}\n' 91 91 >>"$T/stuck.jsonl"
+"$B"/trace --format svg --width 700 -o "$T/stuck.svg" "$T/stuck.jsonl" 2>/dev/null
+[ "$(attr data-lanes "$T/stuck.svg")" = 2 ] || notok "an op that never ends gave its lane away"
 
 # One after another: one lane.
-tail -n 10 "$dir/wide.jsonl" >"$dir/seq.jsonl"
-"$B"/trace --format svg --width 700 -o "$dir/seq.svg" "$dir/seq.jsonl" || fail "seq: exit $?"
-[ "$(attr data-lanes "$dir/seq.svg")" = 1 ] || fail "5 sequential ops: want 1 lane"
-[ "$(grep -c 'class="msg"[^>]*>job [0-9]' "$dir/seq.svg")" = 5 ] ||
-  fail "5 sequential ops: want 5 bars with their label"
-[ "$(grep -c 'class="msg"[^>]*>ok<' "$dir/seq.svg")" = 5 ] ||
-  fail "5 sequential ops: want each end's message at its place"
+tail -n 10 "$T/wide.jsonl" >"$T/seq.jsonl"
+"$B"/trace --format svg --width 700 -o "$T/seq.svg" "$T/seq.jsonl" || notok "seq: exit $?"
+[ "$(attr data-lanes "$T/seq.svg")" = 1 ] || notok "5 sequential ops: want 1 lane"
+[ "$(grep -c 'class="msg"[^>]*>job [0-9]' "$T/seq.svg")" = 5 ] ||
+  notok "5 sequential ops: want 5 bars with their label"
+[ "$(grep -c 'class="msg"[^>]*>ok<' "$T/seq.svg")" = 5 ] ||
+  notok "5 sequential ops: want each end's message at its place"
 
 # The scheduler's log carries its caption.
-cp "$dir/seq.jsonl" "$dir/sched.jsonl"
-printf '{"ev":"trailer","dropped":0,"events":10,"recorder":"sched"}\n' >>"$dir/sched.jsonl"
-"$B"/trace --format svg --width 700 "$dir/sched.jsonl" 2>/dev/null |
-  grep -q 'recorded by the scheduler, not by the program' || fail "no caption"
+cp "$T/seq.jsonl" "$T/sched.jsonl"
+printf '{"ev":"trailer","dropped":0,"events":10,"recorder":"sched"}\n' >>"$T/sched.jsonl"
+"$B"/trace --format svg --width 700 "$T/sched.jsonl" 2>/dev/null |
+  grep -q 'recorded by the scheduler, not by the program' || notok "no caption"
 
 for w in 100 5000 x; do
-  "$B"/trace --format svg --width "$w" "$dir/seq.jsonl" >/dev/null 2>"$dir/err"
-  [ $? = 2 ] && grep -q -- "--width" "$dir/err" || fail "--width $w: want exit 2 naming --width"
+  "$B"/trace --format svg --width "$w" "$T/seq.jsonl" >/dev/null 2>"$T/err"
+  [ $? = 2 ] && grep -q -- "--width" "$T/err" || notok "--width $w: want exit 2 naming --width"
 done
-[ "$status" = 0 ] && echo "trace-fit.sh: --width figures fit, reuse and cap their lanes, keep messages on the bars"
-exit "$status"
+finish "--width figures fit, reuse and cap their lanes, keep messages on the bars"

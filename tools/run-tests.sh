@@ -33,12 +33,14 @@ bad() {
   tail -n 25 "$out" | sed 's/^/      | /'
 }
 # run CMD...: runs it with its output in $out; sets rc. In a sanitizer
-# build, a report in the output of a run that exited 0 makes rc 99.
-report='ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|runtime error:'
+# build, a report in the output of a run that exited 0 makes rc 99; what a
+# report looks like is written once, in tools/sanitizer-report.pat (check.sh
+# reads it too).
+report=tools/sanitizer-report.pat
 run() {
   "$@" >"$out" 2>&1
   rc=$?
-  if [ "$SANITIZED" = 1 ] && [ "$rc" -eq 0 ] && grep -qE "$report" "$out"; then
+  if [ "$SANITIZED" = 1 ] && [ "$rc" -eq 0 ] && grep -qEf "$report" "$out"; then
     rc=99
   fi
 }
@@ -75,11 +77,12 @@ for t in "$B"/tests/tool-*; do
 done
 
 # Every tests/*.sh but check-* (make check and make check-book run those)
-# is a test. One that is not executable is a failure, not a skip: a script
-# that lost its mode bit would otherwise drop out of the suite unnoticed.
+# and lib.sh (what the others source) is a test. One that is not
+# executable is a failure, not a skip: a script that lost its mode bit
+# would otherwise drop out of the suite unnoticed.
 for t in tests/*.sh; do
   [ -e "$t" ] && [ "$SANITIZED" != 1 ] || continue
-  case ${t##*/} in check-*) continue ;; esac
+  case ${t##*/} in check-* | lib.sh) continue ;; esac
   if [ ! -x "$t" ]; then
     : >"$out"
     bad "$t" "not executable, so it did not run (chmod +x $t)"

@@ -2,9 +2,17 @@
  * joining the worker, trusting the worker's "finished" report instead: it
  * fails only when it looks in the moment between the report and the
  * worker's last store. Exit 1 when the result was read too early. Twin:
- * sched_join_ok.c. Used by tests/sched-preload.sh. */
+ * built with -DOK (sched_join_ok), the main thread joins the worker before
+ * it reads the result, since only the join says the worker has finished.
+ * Used by tests/sched-preload.sh. */
 #include <pthread.h>
 #include <stdio.h>
+
+#ifdef OK
+#define NAME "sched_join_ok"
+#else
+#define NAME "sched_join"
+#endif
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static int finished; /* the worker's progress report */
@@ -40,10 +48,16 @@ int main(void) {
     done = finished;
     pthread_mutex_unlock(&mu);
   }
+#ifdef OK
+  pthread_join(t, NULL); /* joined first ... */
+  r = result;            /* ... then read */
+#else
   r = *(volatile int *)&result; /* read before the join: the bug */
   pthread_join(t, NULL);
+#endif
   if (r != 42) {
-    fprintf(stderr, "sched_join: read result %d before the worker set it\n", r);
+    fprintf(stderr, "%s: read result %d before the worker set it\n", NAME,
+            r);
     return 1;
   }
   return 0;

@@ -11,12 +11,13 @@
  *   if (cmd < 0) return 2;
  *   return hunt_run(&o, argv + cmd, NULL);
  *
- * Each run is a child process in its own process group (tools/runtime/proc), with
- * stdin from /dev/null and stdout and stderr on pipes that hunt drains
- * continuously, so a child that prints megabytes never blocks. A run that
- * is stopped (timeout, first failure elsewhere, --max-time, Ctrl-C) gets
- * SIGTERM, a grace to clean up, then SIGKILL, with its whole group. Only a bounded tail of each
- * run's output (HUNT_TAIL_BYTES) is kept, for --keep. --fail-on is matched
+ * Each run is a child process in its own process group
+ * (tools/runtime/proc), with stdin from /dev/null and stdout and stderr on
+ * pipes that hunt drains continuously, so a child that prints megabytes
+ * never blocks. A run that is stopped (timeout, first failure elsewhere,
+ * --max-time, Ctrl-C) gets SIGTERM, a grace to clean up, then SIGKILL, with
+ * its whole group. Only a bounded tail of each run's output
+ * (HUNT_TAIL_BYTES) is kept, for --keep. --fail-on is matched
  * against the whole output stream, line by line as it arrives (see
  * hunt_run), never only against the kept tail.
  *
@@ -32,9 +33,10 @@
  *   LD_PRELOAD with <dir of the hunt program>/libsched-preload.so
  *              prepended, when --preload is given
  *
- * hunt_run() installs handlers for SIGINT, SIGTERM, SIGCHLD and ignores
- * SIGPIPE while it runs and restores the previous dispositions before it
- * returns; it must not be called from two threads at once. The caller must
+ * hunt_run() installs handlers for SIGINT, SIGTERM, SIGHUP, SIGCHLD
+ * (proc_wake_open) and ignores SIGPIPE while it runs, and restores the
+ * previous dispositions before it returns; it must not be called from two
+ * threads at once. The caller must
  * not reap hunt's children itself (no waitpid(-1, ...) while it runs).
  */
 #ifndef HUNT_H

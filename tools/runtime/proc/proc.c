@@ -54,127 +54,163 @@ static char **with_handshake(char *const *envp, char *entry) {
   return v;
 }
 
+/* The pipes proc_spawn opens before fork: [0] is the parent's read end,
+ * [1] the child's write end; -1 where o asks for none. */
+struct spawn_fds {
+  int out[2], err[2], hs[2], ex[2];
+};
+
+static char *const *base_env(const struct proc_opts *o) {
+  return o->envp ? o->envp : environ;
+}
+
+static void free_env(const struct proc_opts *o, char **envp) {
+  if (envp && envp != (char **)base_env(o))
+    free(envp);
+}
+
+/* Before fork: the pipes o asks for, and the child's environment in *envp
+ * (the caller's own, or a malloc'd copy with the handshake entry; free_env
+ * frees only the copy). */
+static int spawn_prepare(const struct proc_opts *o, struct spawn_fds *x,
+                         char ***envp, char *hs_entry, size_t hs_len) {
+  *envp = NULL;
+  if ((o->out == PROC_PIPE && pipe2(x->out, O_CLOEXEC) < 0) ||
+      (o->err == PROC_PIPE && pipe2(x->err, O_CLOEXEC) < 0) ||
+      (o->handshake && pipe2(x->hs, O_CLOEXEC) < 0) ||
+      (!o->fn && pipe2(x->ex, O_CLOEXEC) < 0))
+    return -1;
+  if (o->fn)
+    return 0;
+  if (!o->handshake) {
+    *envp = (char **)base_env(o);
+    return 0;
+  }
+  snprintf(hs_entry, hs_len, "SCHED_HANDSHAKE_FD=%d", PROC_HANDSHAKE_FD);
+  *envp = with_handshake(base_env(o), hs_entry);
+  return *envp ? 0 : -1;
+}
+
+/* In the child: stdin, stdout, stderr and the handshake descriptor as o
+ * asks. Only async-signal-safe calls. */
+static void child_fds(const struct proc_opts *o, const struct spawn_fds *x) {
+  /* Lift every source above the targets first, so that no dup2 below
+   * overwrites a descriptor still to be moved. */
+  int src_out = o->out == PROC_PIPE ? x->out[1]
+                : o->out == PROC_FD ? o->out_target
+                                    : -1;
+  int src_err = o->err == PROC_PIPE ? x->err[1]
+                : o->err == PROC_FD ? o->err_target
+                                    : -1;
+  if (src_out >= 0)
+    src_out = fcntl(src_out, F_DUPFD_CLOEXEC, 10);
+  if (src_err >= 0)
+    src_err = fcntl(src_err, F_DUPFD_CLOEXEC, 10);
+  int src_hs = x->hs[1] >= 0 ? fcntl(x->hs[1], F_DUPFD_CLOEXEC, 10) : -1;
+  if (o->in == PROC_NULL || o->out == PROC_NULL || o->err == PROC_NULL) {
+    int dn = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (dn >= 0) {
+      if (o->in == PROC_NULL)
+        move_fd(dn, 0);
+      if (o->out == PROC_NULL)
+        move_fd(dn, 1);
+      if (o->err == PROC_NULL)
+        move_fd(dn, 2);
+    }
+  }
+  if (src_out >= 0)
+    move_fd(src_out, 1);
+  if (src_err >= 0)
+    move_fd(src_err, 2);
+  else if (o->err == PROC_MERGE)
+    move_fd(1, 2);
+  if (src_hs >= 0)
+    move_fd(src_hs, PROC_HANDSHAKE_FD);
+}
+
+/* In the child, after fork: never returns. Only async-signal-safe calls
+ * from here to exec. */
+static _Noreturn void child_run(char *const argv[], const struct proc_opts *o,
+                                const struct spawn_fds *x, char **envp) {
+  /* Its own group, so that a stop reaches everything it starts. */
+  if (!o->keep_group)
+    setpgid(0, 0);
+  child_fds(o, x);
+  /* Ignored signals and the mask survive exec: give the child defaults. */
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  int sigs[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+    sigaction(sigs[i], &dfl, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  if (o->fn)
+    _exit(o->fn(o->arg));
+  execvpe(argv[0], argv, envp);
+  int e = errno;
+  ssize_t w = write(x->ex[1], &e, sizeof e);
+  (void)w;
+  _exit(127);
+}
+
+/* In the parent: 0 when the child's exec succeeded (or there was none to
+ * wait for), else the exec's errno. The exec pipe closes on a successful
+ * exec and carries errno if the exec failed. */
+static int exec_errno(struct spawn_fds *x) {
+  int e = 0;
+  ssize_t n;
+  if (x->ex[1] < 0)
+    return 0;
+  close(x->ex[1]);
+  do
+    n = read(x->ex[0], &e, sizeof e);
+  while (n < 0 && errno == EINTR);
+  close(x->ex[0]);
+  return n == (ssize_t)sizeof e ? e : 0;
+}
+
 int proc_spawn(struct proc *p, char *const argv[], const struct proc_opts *o) {
   static const struct proc_opts dflt;
-  int out[2] = {-1, -1}, err[2] = {-1, -1}, hs[2] = {-1, -1};
-  int ex[2] = {-1, -1}, saved;
+  struct spawn_fds x = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
   char hs_entry[40];
   char **envp = NULL;
+  int saved, e;
 
   if (!o)
     o = &dflt;
   memset(p, 0, sizeof *p);
   p->out_fd = p->err_fd = p->hs_fd = -1;
-  if ((o->out == PROC_PIPE && pipe2(out, O_CLOEXEC) < 0) ||
-      (o->err == PROC_PIPE && pipe2(err, O_CLOEXEC) < 0) ||
-      (o->handshake && pipe2(hs, O_CLOEXEC) < 0) ||
-      (!o->fn && pipe2(ex, O_CLOEXEC) < 0))
+  if (spawn_prepare(o, &x, &envp, hs_entry, sizeof hs_entry) < 0)
     goto fail;
-  if (!o->fn) {
-    char *const *base = o->envp ? o->envp : environ;
-    if (o->handshake) {
-      snprintf(hs_entry, sizeof hs_entry, "SCHED_HANDSHAKE_FD=%d",
-               PROC_HANDSHAKE_FD);
-      if (!(envp = with_handshake(base, hs_entry)))
-        goto fail;
-    } else {
-      envp = (char **)base;
-    }
-  }
   fflush(NULL); /* the child's output must come after ours */
   pid_t pid = fork();
   if (pid < 0)
     goto fail;
-  if (pid == 0) {
-    /* Only async-signal-safe calls from here to exec. Its own group, so
-     * that a stop reaches everything it starts. */
-    if (!o->keep_group)
-      setpgid(0, 0);
-    /* Lift every source above the targets first, so that no dup2 below
-     * overwrites a descriptor still to be moved. */
-    int src_out = o->out == PROC_PIPE ? out[1]
-                  : o->out == PROC_FD ? o->out_target
-                                      : -1;
-    int src_err = o->err == PROC_PIPE ? err[1]
-                  : o->err == PROC_FD ? o->err_target
-                                      : -1;
-    if (src_out >= 0)
-      src_out = fcntl(src_out, F_DUPFD_CLOEXEC, 10);
-    if (src_err >= 0)
-      src_err = fcntl(src_err, F_DUPFD_CLOEXEC, 10);
-    int src_hs = hs[1] >= 0 ? fcntl(hs[1], F_DUPFD_CLOEXEC, 10) : -1;
-    if (o->in == PROC_NULL || o->out == PROC_NULL || o->err == PROC_NULL) {
-      int dn = open("/dev/null", O_RDWR | O_CLOEXEC);
-      if (dn >= 0) {
-        if (o->in == PROC_NULL)
-          move_fd(dn, 0);
-        if (o->out == PROC_NULL)
-          move_fd(dn, 1);
-        if (o->err == PROC_NULL)
-          move_fd(dn, 2);
-      }
-    }
-    if (src_out >= 0)
-      move_fd(src_out, 1);
-    if (src_err >= 0)
-      move_fd(src_err, 2);
-    else if (o->err == PROC_MERGE)
-      move_fd(1, 2);
-    if (src_hs >= 0)
-      move_fd(src_hs, PROC_HANDSHAKE_FD);
-    /* Ignored signals and the mask survive exec: give the child defaults. */
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    int sigs[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGQUIT};
-    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-      sigaction(sigs[i], &dfl, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if (o->fn)
-      _exit(o->fn(o->arg));
-    execvpe(argv[0], argv, envp);
-    int e = errno;
-    ssize_t w = write(ex[1], &e, sizeof e);
-    (void)w;
-    _exit(127);
-  }
+  if (pid == 0)
+    child_run(argv, o, &x, envp);
   if (!o->keep_group)
     setpgid(pid, pid); /* also here: no window where the group is absent */
   p->own_group = !o->keep_group;
-  if (envp && envp != (char **)(o->envp ? o->envp : environ))
-    free(envp);
+  free_env(o, envp);
   p->pid = pid;
-  if (out[1] >= 0)
-    close(out[1]);
-  if (err[1] >= 0)
-    close(err[1]);
-  if (hs[1] >= 0)
-    close(hs[1]);
-  if (ex[1] >= 0) {
-    close(ex[1]);
-    /* The exec pipe closes on a successful exec and carries errno if the
-     * exec failed. */
-    int e = 0;
-    ssize_t n;
-    do
-      n = read(ex[0], &e, sizeof e);
-    while (n < 0 && errno == EINTR);
-    close(ex[0]);
-    if (n == (ssize_t)sizeof e) {
-      proc_reap(p);
-      close_pair((int[2]){out[0], err[0]});
-      if (hs[0] >= 0)
-        close(hs[0]);
-      errno = e;
-      return -1;
-    }
+  int ends[3] = {x.out[1], x.err[1], x.hs[1]};
+  for (int i = 0; i < 3; i++)
+    if (ends[i] >= 0)
+      close(ends[i]);
+  if ((e = exec_errno(&x)) != 0) {
+    proc_reap(p);
+    close_pair((int[2]){x.out[0], x.err[0]});
+    if (x.hs[0] >= 0)
+      close(x.hs[0]);
+    errno = e;
+    return -1;
   }
-  p->out_fd = out[0];
-  p->err_fd = err[0];
-  p->hs_fd = hs[0];
-  int fds[3] = {out[0], err[0], hs[0]};
+  p->out_fd = x.out[0];
+  p->err_fd = x.err[0];
+  p->hs_fd = x.hs[0];
+  int fds[3] = {x.out[0], x.err[0], x.hs[0]};
   for (int i = 0; i < 3; i++)
     if (fds[i] >= 0)
       fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
@@ -182,12 +218,11 @@ int proc_spawn(struct proc *p, char *const argv[], const struct proc_opts *o) {
 
 fail:
   saved = errno;
-  close_pair(out);
-  close_pair(err);
-  close_pair(hs);
-  close_pair(ex);
-  if (envp && envp != (char **)(o->envp ? o->envp : environ))
-    free(envp);
+  close_pair(x.out);
+  close_pair(x.err);
+  close_pair(x.hs);
+  close_pair(x.ex);
+  free_env(o, envp);
   errno = saved;
   return -1;
 }
@@ -247,22 +282,65 @@ int proc_shell_status(int status) {
   return WEXITSTATUS(status);
 }
 
-/* ------------------------------------------------------------ proc_run */
+/* ------------------------------------------------------------ wake-ups */
 
-static int run_pipe[2] = {-1, -1};
-static volatile sig_atomic_t run_signal;
+static int wake_pipe[2] = {-1, -1};
+static volatile sig_atomic_t wake_sig;
+static const int wake_sigs[5] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE};
+static struct sigaction wake_old[5];
 
-static void on_run_signal(int sig) {
+static void on_wake_signal(int sig) {
   int saved = errno;
   if (sig != SIGCHLD)
-    run_signal = sig;
-  if (run_pipe[1] >= 0) {
+    wake_sig = sig;
+  if (wake_pipe[1] >= 0) {
     char c = 0;
-    ssize_t n = write(run_pipe[1], &c, 1);
+    ssize_t n = write(wake_pipe[1], &c, 1);
     (void)n; /* a full pipe already holds a wake-up */
   }
   errno = saved;
 }
+
+int proc_wake_open(void) {
+  struct sigaction sa;
+  if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+    return -1;
+  wake_sig = 0;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  for (int i = 0; i < 5; i++) {
+    /* A closed stdout (... | head) must not kill the runner before it has
+     * stopped its children; writes then fail with EPIPE instead. */
+    sa.sa_handler = wake_sigs[i] == SIGPIPE ? SIG_IGN : on_wake_signal;
+    sa.sa_flags = SA_RESTART | (wake_sigs[i] == SIGCHLD ? SA_NOCLDSTOP : 0);
+    sigaction(wake_sigs[i], &sa, &wake_old[i]);
+  }
+  return wake_pipe[0];
+}
+
+int proc_wake_signal(void) {
+  return wake_sig;
+}
+
+void proc_wake_drain(void) {
+  char drain[64];
+  while (read(wake_pipe[0], drain, sizeof drain) > 0)
+    ;
+}
+
+void proc_wake_close(void) {
+  for (int i = 0; i < 5; i++)
+    sigaction(wake_sigs[i], &wake_old[i], NULL);
+  close(wake_pipe[0]);
+  close(wake_pipe[1]);
+  wake_pipe[0] = wake_pipe[1] = -1;
+}
+
+double proc_now_s(void) {
+  return now_s();
+}
+
+/* ------------------------------------------------------------ proc_run */
 
 static void keep(struct proc_run *r, const char *buf, size_t n) {
   size_t max = r->capture_max ? r->capture_max : 1024 * 1024;
@@ -290,13 +368,80 @@ static void keep(struct proc_run *r, const char *buf, size_t n) {
   r->out[r->out_len] = '\0';
 }
 
+/* One run's state between proc_run's steps. */
+struct run_state {
+  struct proc p;
+  struct proc_run *r;
+  double grace;
+  double deadline; /* absolute; 0: none */
+  double kill_at;  /* the leader exited or was stopped: the rest of its
+                      group gets until then to go after SIGTERM */
+};
+
+/* Acts on a signal, the timeout and the leader's exit; returns 1 when the
+ * run is over. */
+static int run_decide(struct run_state *s) {
+  struct proc *p = &s->p;
+  if (proc_wake_signal() && !s->r->interrupted && !p->reaped) {
+    s->r->interrupted = proc_wake_signal();
+    /* The same signal first, as at a terminal; then the usual grace and
+     * SIGKILL. */
+    proc_kill(p, s->r->interrupted);
+    proc_stop(p, s->grace);
+    s->kill_at = now_s() + s->grace;
+  }
+  if (s->deadline > 0 && !p->reaped && !s->kill_at && now_s() >= s->deadline) {
+    s->r->timed_out = 1;
+    proc_stop(p, s->grace);
+    s->kill_at = now_s() + s->grace;
+  }
+  if (!p->reaped && !s->kill_at && proc_exited(p)) {
+    proc_kill(p, SIGTERM);
+    s->kill_at = now_s() + s->grace;
+  }
+  if (s->kill_at && !p->reaped && (p->out_fd < 0 || now_s() >= s->kill_at)) {
+    proc_kill(p, SIGKILL);
+    proc_reap(p);
+  }
+  /* A process that left the group may hold the pipe: stop then too. */
+  return p->reaped && (p->out_fd < 0 || (s->kill_at && now_s() >= s->kill_at));
+}
+
+/* Waits for output, a signal or the next deadline, and keeps the output;
+ * -1 when poll fails. */
+static int run_wait(struct run_state *s, int wake_fd) {
+  char buf[16384];
+  struct proc *p = &s->p;
+  struct pollfd pfd[2] = {{wake_fd, POLLIN, 0}, {p->out_fd, POLLIN, 0}};
+  double wake = now_s() + 0.2;
+  if (s->deadline > 0 && s->deadline < wake)
+    wake = s->deadline;
+  if (s->kill_at && s->kill_at < wake)
+    wake = s->kill_at;
+  double left = wake - now_s();
+  int ms = left > 0 ? (int)(left * 1000) + 1 : 0;
+  int n = poll(pfd, p->out_fd >= 0 ? 2 : 1, ms);
+  if (n < 0 && errno != EINTR)
+    return -1;
+  if (n > 0 && (pfd[0].revents & POLLIN))
+    proc_wake_drain();
+  if (p->out_fd >= 0 && n > 0 && pfd[1].revents) {
+    ssize_t got = read(p->out_fd, buf, sizeof buf);
+    if (got > 0)
+      keep(s->r, buf, (size_t)got);
+    else if (got == 0 || (errno != EAGAIN && errno != EINTR))
+      proc_close(p);
+  }
+  return 0;
+}
+
 int proc_run(char *const argv[], const struct proc_opts *o_in,
              struct proc_run *r) {
   struct proc_opts o = o_in ? *o_in : (struct proc_opts){0};
-  struct proc p;
-  double grace = r->grace_s > 0 ? r->grace_s : PROC_GRACE_S;
-  int rc = 0;
+  struct run_state s = {.r = r};
+  int rc = 0, wake_fd;
 
+  s.grace = r->grace_s > 0 ? r->grace_s : PROC_GRACE_S;
   r->out = NULL;
   r->out_len = r->out_total = 0;
   r->status = 0;
@@ -306,89 +451,27 @@ int proc_run(char *const argv[], const struct proc_opts *o_in,
     if (o.err == PROC_INHERIT)
       o.err = PROC_MERGE;
   }
-  if (pipe2(run_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+  if ((wake_fd = proc_wake_open()) < 0) {
     r->spawn_errno = errno;
     return -1;
   }
-  run_signal = 0;
-  struct sigaction sa, old[5];
-  int sigs[5] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE};
-  memset(&sa, 0, sizeof sa);
-  sigemptyset(&sa.sa_mask);
-  for (int i = 0; i < 5; i++) {
-    sa.sa_handler = sigs[i] == SIGPIPE ? SIG_IGN : on_run_signal;
-    sa.sa_flags = SA_RESTART | (sigs[i] == SIGCHLD ? SA_NOCLDSTOP : 0);
-    sigaction(sigs[i], &sa, &old[i]);
-  }
   double t0 = now_s();
-  if (proc_spawn(&p, argv, &o) < 0) {
+  if (proc_spawn(&s.p, argv, &o) < 0) {
     r->spawn_errno = errno;
     rc = -1;
     goto out;
   }
-  double deadline = r->timeout_s > 0 ? t0 + r->timeout_s : 0;
-  double kill_at = 0; /* the leader exited: the rest of its group gets
-                         until then to go after SIGTERM */
-  char buf[16384];
-  for (;;) {
-    if (run_signal && !r->interrupted && !p.reaped) {
-      r->interrupted = run_signal;
-      /* The same signal first, as at a terminal; then the usual grace
-       * and SIGKILL. */
-      proc_kill(&p, r->interrupted);
-      proc_stop(&p, grace);
-      kill_at = now_s() + grace;
-    }
-    if (deadline > 0 && !p.reaped && !kill_at && now_s() >= deadline) {
-      r->timed_out = 1;
-      proc_stop(&p, grace);
-      kill_at = now_s() + grace;
-    }
-    if (!p.reaped && !kill_at && proc_exited(&p)) {
-      proc_kill(&p, SIGTERM);
-      kill_at = now_s() + grace;
-    }
-    if (kill_at && !p.reaped && (p.out_fd < 0 || now_s() >= kill_at)) {
-      proc_kill(&p, SIGKILL);
-      proc_reap(&p);
-    }
-    if (p.reaped && (p.out_fd < 0 || (kill_at && now_s() >= kill_at)))
-      break; /* a process that left the group may hold the pipe: stop */
-    struct pollfd pfd[2] = {{run_pipe[0], POLLIN, 0}, {p.out_fd, POLLIN, 0}};
-    double wake = now_s() + 0.2;
-    if (deadline > 0 && deadline < wake)
-      wake = deadline;
-    if (kill_at && kill_at < wake)
-      wake = kill_at;
-    double left = wake - now_s();
-    int ms = left > 0 ? (int)(left * 1000) + 1 : 0;
-    int n = poll(pfd, p.out_fd >= 0 ? 2 : 1, ms);
-    if (n < 0 && errno != EINTR) {
+  s.deadline = r->timeout_s > 0 ? t0 + r->timeout_s : 0;
+  while (!run_decide(&s))
+    if (run_wait(&s, wake_fd) < 0) {
       rc = -1;
-      proc_stop(&p, grace);
+      proc_stop(&s.p, s.grace);
       break;
     }
-    if (n > 0 && (pfd[0].revents & POLLIN)) {
-      char drain[64];
-      while (read(run_pipe[0], drain, sizeof drain) > 0)
-        ;
-    }
-    if (p.out_fd >= 0 && n > 0 && pfd[1].revents) {
-      ssize_t got = read(p.out_fd, buf, sizeof buf);
-      if (got > 0)
-        keep(r, buf, (size_t)got);
-      else if (got == 0 || (errno != EAGAIN && errno != EINTR))
-        proc_close(&p);
-    }
-  }
-  proc_close(&p);
-  r->status = p.status;
+  proc_close(&s.p);
+  r->status = s.p.status;
 out:
   r->elapsed_s = now_s() - t0;
-  for (int i = 0; i < 5; i++)
-    sigaction(sigs[i], &old[i], NULL);
-  close(run_pipe[0]);
-  close(run_pipe[1]);
-  run_pipe[0] = run_pipe[1] = -1;
+  proc_wake_close();
   return rc;
 }

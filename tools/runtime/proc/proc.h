@@ -129,6 +129,22 @@ int proc_run(char *const argv[], const struct proc_opts *o,
  * the signal number. */
 int proc_shell_status(int status);
 
+/* Wake-ups for a runner's poll loop (proc_run's own, and hunt's):
+ * proc_wake_open() catches SIGINT, SIGTERM and SIGHUP (the latest one is
+ * proc_wake_signal()'s answer) and SIGCHLD, each of which writes a byte to
+ * a self-pipe, ignores SIGPIPE (a closed stdout must not kill the runner
+ * before it has stopped its children), and returns the pipe's read end
+ * (non-blocking) to poll, or -1 with errno set. proc_wake_drain() empties
+ * it after poll said it is readable; proc_wake_close() restores the
+ * previous dispositions and closes the pipe. One at a time per process. */
+int proc_wake_open(void);
+int proc_wake_signal(void);
+void proc_wake_drain(void);
+void proc_wake_close(void);
+
+/* CLOCK_MONOTONIC in seconds, the clock of every deadline here. */
+double proc_now_s(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,8 +3,26 @@
 #ifndef DSCHED_INTERNAL_H
 #define DSCHED_INTERNAL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* A mutex that records its holder (dsched_lock.c), so that a lock
+ * precondition is checked: assert(dsched__held(&m)) in a function that
+ * must be called with m held. Lock, unlock and wait abort with a message
+ * when pthread fails. */
+struct dsched__mutex {
+  pthread_mutex_t mu;
+  _Atomic(const char *) owner; /* the holder's tag, or NULL */
+};
+#define DSCHED__MUTEX_INIT {PTHREAD_MUTEX_INITIALIZER, NULL}
+void dsched__lock(struct dsched__mutex *m);
+void dsched__unlock(struct dsched__mutex *m);
+/* pthread_cond_wait on m, keeping the record right across the wait. */
+void dsched__cond_wait(pthread_cond_t *c, struct dsched__mutex *m);
+/* Nonzero when the calling thread holds m. */
+int dsched__held(struct dsched__mutex *m);
 
 /* How the thread side picks among runnable threads. FIFO: no preemption
  * (the running thread goes on while it can, else the oldest runnable one). */

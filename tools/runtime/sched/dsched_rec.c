@@ -23,6 +23,7 @@
 #include "dsched.h"
 #include "dsched_internal.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -37,7 +38,7 @@ int dsched__rec;
 
 static int rec_fd = -1;
 static pid_t rec_pid;
-static pthread_mutex_t rec_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct dsched__mutex rec_mu = DSCHED__MUTEX_INIT;
 static unsigned long next_id;
 static uint64_t lamport;
 static unsigned long nevents;
@@ -52,11 +53,12 @@ static __thread struct {
   char name[32];
 } me;
 
+/* The functions named *_locked are called with rec_mu held (asserted). */
 static void lock_rec(void) {
-  pthread_mutex_lock(&rec_mu);
+  dsched__lock(&rec_mu);
 }
 static void unlock_rec(void) {
-  pthread_mutex_unlock(&rec_mu);
+  dsched__unlock(&rec_mu);
 }
 
 static void close_at_exit(void) {
@@ -100,6 +102,7 @@ static size_t json_esc(char *b, size_t at, size_t cap, const char *s) {
 }
 
 static unsigned long new_op_locked(void) {
+  assert(dsched__held(&rec_mu));
   unsigned long id = ++next_id;
   if (id >= seqs_cap) {
     size_t cap = seqs_cap ? seqs_cap * 2 : 256;
@@ -122,6 +125,7 @@ static void emit_locked(unsigned long op, unsigned long parent,
   struct timespec ts;
   size_t at;
   ssize_t w;
+  assert(dsched__held(&rec_mu));
 
   clock_gettime(CLOCK_MONOTONIC, &ts);
   at = (size_t)snprintf(
@@ -148,6 +152,7 @@ static void emit_locked(unsigned long op, unsigned long parent,
 
 /* The calling thread's op, begun on first use. Called with rec_mu held. */
 static unsigned long thread_op_locked(void) {
+  assert(dsched__held(&rec_mu));
   if (me.op == 0) {
     if (me.name[0] == '\0')
       snprintf(me.name, sizeof me.name, "%s",

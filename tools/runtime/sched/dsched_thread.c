@@ -5,6 +5,7 @@
 #include "dsched_internal.h"
 #include "spec.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -49,7 +50,7 @@ struct obj {
 
 int dsched__on;
 
-static pthread_mutex_t S_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct dsched__mutex S_mu = DSCHED__MUTEX_INIT;
 static struct sthread threads[MAXT];
 static int nthreads;
 static struct sthread *current; /* the token holder */
@@ -78,7 +79,7 @@ static unsigned watchdog_ms = 2000;
 static int watchdog_started;
 
 /* The order taken, shared with the libuv side (dsched_uv.c). */
-static pthread_mutex_t rec_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct dsched__mutex rec_mu = DSCHED__MUTEX_INIT;
 static char *taken;
 static size_t taken_len, taken_cap;
 
@@ -96,7 +97,7 @@ static void check(int r, const char *what) {
 
 void dsched__record(const char *step) {
   size_t n = strlen(step);
-  pthread_mutex_lock(&rec_mu);
+  dsched__lock(&rec_mu);
   if (taken == NULL) {
     taken_cap = 256;
     if ((taken = malloc(taken_cap)) == NULL)
@@ -113,7 +114,7 @@ void dsched__record(const char *step) {
     taken[taken_len++] = ',';
   memcpy(taken + taken_len, step, n + 1);
   taken_len += n;
-  pthread_mutex_unlock(&rec_mu);
+  dsched__unlock(&rec_mu);
 }
 
 const char *dsched_taken(void) {
@@ -300,7 +301,8 @@ static void describe(char *buf, size_t len, const struct sthread *t) {
 
 int dsched__thread_infos(char (*buf)[160], int max) {
   int k = 0;
-  pthread_mutex_lock(&S_mu);
+  assert(!dsched__held(&S_mu)); /* would wait for itself */
+  dsched__lock(&S_mu);
   for (int i = 0; i < nthreads && k < max; i++) {
     const struct sthread *t = &threads[i];
     char d[140];
@@ -309,7 +311,7 @@ int dsched__thread_infos(char (*buf)[160], int max) {
     describe(d, sizeof d, t);
     snprintf(buf[k++], 160, "thread %.31s: %.110s", t->name, d);
   }
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
   return k;
 }
 
@@ -319,6 +321,7 @@ static struct sthread *ask_player(struct sthread **r, int n) {
   static char ib[MAXT][80], wb[MAXT][160], nb[MAXT][160];
   const char *items[MAXT], *whats[MAXT], *infos[MAXT];
   int ninfo = 0;
+  assert(dsched__held(&S_mu));
   for (int i = 0; i < n; i++) {
     snprintf(ib[i], sizeof ib[i], "%s@%s", r[i]->name, r[i]->point);
     describe(wb[i], sizeof wb[i], r[i]);
@@ -418,6 +421,7 @@ static struct sthread *choose(struct sthread **r, int n,
 static void decide(struct sthread *prev) {
   struct sthread *r[MAXT], *next;
   int n = 0, live = 0;
+  assert(dsched__held(&S_mu));
 
   for (int i = 0; i < nthreads; i++) {
     live += threads[i].state != T_DONE;
@@ -451,6 +455,7 @@ static void decide(struct sthread *prev) {
  * choose, and returns when the thread holds the token again. */
 static void park(const char *point, enum wait w, const void *obj) {
   struct sthread *me = self;
+  assert(dsched__held(&S_mu));
   me->state = T_PARKED;
   me->point = point;
   me->file = dsched__file;
@@ -459,7 +464,7 @@ static void park(const char *point, enum wait w, const void *obj) {
   me->wait_obj = obj;
   decide(me);
   while (current != me)
-    check(pthread_cond_wait(&me->cv, &S_mu), "pthread_cond_wait");
+    dsched__cond_wait(&me->cv, &S_mu);
   me->state = T_RUNNING;
   me->wait = W_NONE;
 }
@@ -469,7 +474,7 @@ static void *watchdog(void *arg) {
   for (;;) {
     struct timespec t, tick = {0, 20 * 1000 * 1000};
     nanosleep(&tick, NULL);
-    pthread_mutex_lock(&S_mu);
+    dsched__lock(&S_mu);
     now(&t);
     if (dsched__on && watchdog_ms > 0 && current != NULL) {
       int waiting = 0;
@@ -496,7 +501,7 @@ static void *watchdog(void *arg) {
         _exit(1);
       }
     }
-    pthread_mutex_unlock(&S_mu);
+    dsched__unlock(&S_mu);
   }
   return NULL;
 }
@@ -534,7 +539,7 @@ void dsched__script_add(const char *s, size_t n, unsigned step) {
 }
 
 void dsched__threads_reset(void) {
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   dsched__on = 0;
   for (int i = 0; i < nthreads; i++)
     pthread_cond_destroy(&threads[i].cv);
@@ -545,12 +550,12 @@ void dsched__threads_reset(void) {
   steps = decisions = max_threads = 0;
   tstrat = DSCHED_T_NONE;
   dsched__script_clear();
-  pthread_mutex_lock(&rec_mu);
+  dsched__lock(&rec_mu);
   free(taken);
   taken = NULL;
   taken_len = taken_cap = 0;
-  pthread_mutex_unlock(&rec_mu);
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&rec_mu);
+  dsched__unlock(&S_mu);
 }
 
 static void print_at_exit(void) {
@@ -564,7 +569,7 @@ void dsched__threads_configure(enum dsched_tstrategy s, uint64_t seed,
   static int atexit_done;
   const char *e;
 
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   tstrat = s;
   lenient = lenient_script;
   /* The spec parser (spec.c) keeps d within 1..SPEC_DEPTH_MAX. */
@@ -609,7 +614,7 @@ void dsched__threads_configure(enum dsched_tstrategy s, uint64_t seed,
     pthread_attr_destroy(&a);
     watchdog_started = 1;
   }
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
   if (!atexit_done) {
     atexit(print_at_exit);
     atexit_done = 1;
@@ -620,13 +625,14 @@ void dsched__threads_configure(enum dsched_tstrategy s, uint64_t seed,
  * under S_mu (call without it). */
 static const char *rec_obj(const void *o, char *buf, size_t n) {
   struct obj *r;
-  pthread_mutex_lock(&S_mu);
+  assert(!dsched__held(&S_mu)); /* would wait for itself */
+  dsched__lock(&S_mu);
   r = obj_find(o, 0);
   if (r)
     snprintf(buf, n, "%s", r->name);
   else
     snprintf(buf, n, "%p", o);
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
   return buf;
 }
 
@@ -634,42 +640,42 @@ void dsched_point(const char *name) {
   dsched__rec_thread("step", "at %s", name);
   if (!dsched__on || self == NULL)
     return;
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   park(name, W_NONE, NULL);
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
 }
 
 void dsched_thread_name(const char *name) {
   dsched__rec_name(name);
   if (self == NULL)
     return;
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   snprintf(self->name, sizeof self->name, "%s", name);
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
 }
 
 void dsched_name(const void *obj, const char *name) {
   if (!dsched__on && !dsched__rec)
     return;
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   snprintf(obj_find(obj, 1)->name, sizeof objs[0].name, "%s", name);
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
 }
 
 void dsched_set_watchdog_ms(unsigned ms) {
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   watchdog_ms = ms;
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
 }
 
 void dsched_get_stats(struct dsched_stats *st) {
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   st->threads = max_threads;
   st->steps = steps;
   st->decisions = decisions;
   st->pct_k = pct_k;
   st->depth = depth;
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
 }
 
 static void *trampoline(void *arg) {
@@ -678,20 +684,20 @@ static void *trampoline(void *arg) {
 
   self = me;
   dsched__rec_name(me->name);
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   while (current != me)
-    check(pthread_cond_wait(&me->cv, &S_mu), "pthread_cond_wait");
+    dsched__cond_wait(&me->cv, &S_mu);
   me->state = T_RUNNING;
   me->wait = W_NONE;
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
   dsched__rec_thread("step", "starts");
   ret = me->fn(me->arg);
   dsched__rec_thread("end", "exits");
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   me->state = T_DONE;
   me->point = "exit";
   decide(me);
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
   return ret;
 }
 
@@ -724,9 +730,9 @@ int dsched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
     struct rec_start *rs = malloc(sizeof *rs);
     if (rs == NULL)
       return EAGAIN;
-    pthread_mutex_lock(&S_mu);
+    dsched__lock(&S_mu);
     snprintf(rs->name, sizeof rs->name, "t%u", ++created);
-    pthread_mutex_unlock(&S_mu);
+    dsched__unlock(&S_mu);
     rs->fn = fn;
     rs->arg = arg;
     dsched__rec_thread("step", "creates %s", rs->name);
@@ -736,9 +742,9 @@ int dsched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
   }
   if (!dsched__on || self == NULL)
     return pthread_create(t, attr, fn, arg);
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   if (nthreads == MAXT) {
-    pthread_mutex_unlock(&S_mu);
+    dsched__unlock(&S_mu);
     fprintf(stderr, "sched: more than %d threads in one run\n", MAXT);
     exit(3);
   }
@@ -751,7 +757,7 @@ int dsched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
   r = pthread_create(&nt->pt, attr, trampoline, nt);
   if (r != 0) {
     pthread_cond_destroy(&nt->cv);
-    pthread_mutex_unlock(&S_mu);
+    dsched__unlock(&S_mu);
     return r;
   }
   nthreads++;
@@ -761,7 +767,7 @@ int dsched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
   dsched__rec_thread("step", "creates %s", nt->name);
   /* The point comes after the creation: the child may run first. */
   park("create", W_NONE, NULL);
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
   return 0;
 }
 
@@ -770,7 +776,7 @@ int dsched_pthread_join(pthread_t t, void **ret) {
   int r;
 
   if (dsched__on && self != NULL) {
-    pthread_mutex_lock(&S_mu);
+    dsched__lock(&S_mu);
     for (int i = 0; i < nthreads; i++)
       if (pthread_equal(threads[i].pt, t) && &threads[i] != self)
         target = &threads[i];
@@ -778,7 +784,7 @@ int dsched_pthread_join(pthread_t t, void **ret) {
      * until it is done. */
     if (target && target->state != T_DONE)
       park("join", W_JOIN, target);
-    pthread_mutex_unlock(&S_mu);
+    dsched__unlock(&S_mu);
   }
   dsched__rec_thread("step", "join");
   r = pthread_join(t, ret);
@@ -794,11 +800,11 @@ int dsched_mutex_lock(pthread_mutex_t *m) {
   if (!dsched__on || self == NULL) {
     r = pthread_mutex_lock(m);
   } else {
-    pthread_mutex_lock(&S_mu);
+    dsched__lock(&S_mu);
     obj_find(m, 1);
     park("lock", W_MUTEX, m);
     obj_find(m, 1)->owner = self;
-    pthread_mutex_unlock(&S_mu);
+    dsched__unlock(&S_mu);
     /* Free among registered threads; an unregistered holder (a libuv pool
      * thread) may still make this wait briefly, which is real
      * behaviour. */
@@ -813,14 +819,14 @@ int dsched_mutex_trylock(pthread_mutex_t *m) {
   int r;
   if (!dsched__on || self == NULL)
     return pthread_mutex_trylock(m);
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   park("trylock", W_NONE, NULL);
   if (owner_of(m) != NULL) {
     r = EBUSY;
   } else if ((r = pthread_mutex_trylock(m)) == 0) {
     obj_find(m, 1)->owner = self;
   }
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
   return r;
 }
 
@@ -833,13 +839,13 @@ int dsched_mutex_unlock(pthread_mutex_t *m) {
   }
   if (!dsched__on || self == NULL)
     return pthread_mutex_unlock(m);
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   if ((o = obj_find(m, 0)) != NULL && o->owner == self)
     o->owner = NULL;
   r = pthread_mutex_unlock(m);
   if (r == 0)
     park("unlock", W_NONE, NULL);
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
   return r;
 }
 
@@ -852,11 +858,11 @@ int dsched_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
   }
   if (!dsched__on || self == NULL)
     return pthread_cond_wait(c, m);
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   if ((o = obj_find(m, 0)) != NULL && o->owner == self)
     o->owner = NULL;
   if ((r = pthread_mutex_unlock(m)) != 0) {
-    pthread_mutex_unlock(&S_mu);
+    dsched__unlock(&S_mu);
     return r;
   }
   /* No real wait: the scheduler is the condition variable. A signal turns
@@ -865,12 +871,13 @@ int dsched_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
   self->wait_seq = ++wait_seq;
   park("wait", W_COND, c);
   obj_find(m, 1)->owner = self;
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
   return pthread_mutex_lock(m);
 }
 
 /* Wakes the longest waiter on c, or all of them. Called with S_mu held. */
 static void wake(const pthread_cond_t *c, int all) {
+  assert(dsched__held(&S_mu));
   for (;;) {
     struct sthread *w = NULL;
     for (int i = 0; i < nthreads; i++) {
@@ -898,11 +905,11 @@ static int signal_common(pthread_cond_t *c, int all) {
   r = all ? pthread_cond_broadcast(c) : pthread_cond_signal(c);
   if (!dsched__on || r != 0)
     return r;
-  pthread_mutex_lock(&S_mu);
+  dsched__lock(&S_mu);
   wake(c, all);
   if (self != NULL)
     park(all ? "broadcast" : "signal", W_NONE, NULL);
-  pthread_mutex_unlock(&S_mu);
+  dsched__unlock(&S_mu);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "spec.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct item {
   int line;
   int repeat;        /* a repeating timer's firing: its op goes on */
   struct item *next;
+  struct item *pool_next; /* K_WORK in flight: the pool list (below) */
 };
 
 static enum strategy strategy = S_NONE;
@@ -74,9 +76,51 @@ static size_t ncbs, cbs_cap;
  * call), not by the order libuv happens to finish them in. */
 static unsigned closes_called;
 
+/* Work requests in libuv's threadpool. work_cb runs on a pool thread and
+ * finds its item here, by request, under pool_mu: the held and inflight
+ * lists belong to the loop thread, and libuv's own request fields are not
+ * ours to borrow. An item is on this list from submit() until
+ * after_work_cb, which libuv runs only after work_cb has returned. */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct item *pool;
+
+/* Recorded file system requests (never held): the user's callback and the
+ * recorder's op, found by request when libuv calls rec_fs_cb. Loop thread
+ * only. */
+struct fsrec {
+  uv_fs_t *req;
+  uv_fs_cb cb;
+  unsigned long rec;
+  struct fsrec *next;
+};
+static struct fsrec *fsrecs;
+
 static void fatal(const char *what, int err) {
   fprintf(stderr, "sched: %s: %s\n", what, uv_strerror(err));
   abort();
+}
+
+static void check(int r, const char *what) {
+  if (r != 0) {
+    fprintf(stderr, "sched: %s: %s\n", what, strerror(r));
+    abort();
+  }
+}
+
+/* The pool list's item for req (see pool_mu), unlinked when del. */
+static struct item *pool_find(void *req, int del) {
+  struct item *it, **pp;
+  check(pthread_mutex_lock(&pool_mu), "pthread_mutex_lock");
+  for (pp = &pool; (it = *pp) != NULL; pp = &it->pool_next)
+    if (it->req == req) {
+      if (del)
+        *pp = it->pool_next;
+      break;
+    }
+  check(pthread_mutex_unlock(&pool_mu), "pthread_mutex_unlock");
+  if (it == NULL)
+    fatal("a work request the scheduler did not submit", UV_EINVAL);
+  return it;
 }
 
 /* The shared generator (spec.h), in the libuv side's stream. */
@@ -280,19 +324,21 @@ static void fs_done_cb(uv_fs_t *req) {
 }
 
 static void work_cb(uv_work_t *req) {
-  /* reserved[1]: the recorder's op, reserved[2]: the request's number
-   * (read here, on a pool thread, without the loop thread's lists). */
-  unsigned long rec = (unsigned long)req->reserved[1];
-  unsigned num = (unsigned)(uintptr_t)req->reserved[2];
+  /* On a pool thread: the item is read through the pool list, never
+   * through the loop thread's lists; its fields do not change in flight. */
+  struct item *it = pool_find(req, 0);
+  unsigned long rec = it->rec;
+  unsigned num = it->num;
   dsched__rec_thread_named("pool");
   dsched__rec_event(rec, "work", "step", 0, "work#%u: work_cb starts on a "
                    "pool thread", num);
-  ((uv_work_cb)req->reserved[0])(req);
+  it->u.work.work(req);
   dsched__rec_event(rec, "work", "step", 0, "work#%u: work_cb returns", num);
 }
 
 static void after_work_cb(uv_work_t *req, int status) {
   struct item *it = unlink_req(&inflight, req);
+  pool_find(req, 1);
   uv_after_work_cb after = it->u.work.after;
   dsched__rec_event(it->rec, "work", "end", status,
                    "work#%u: after_work_cb on the loop thread", it->num);
@@ -469,11 +515,10 @@ static void submit(struct item *it) {
     r = uv_fs_write(it->loop, it->req, it->u.fs.file, it->u.fs.bufs,
                     it->u.fs.nbufs, it->u.fs.offset, fs_done_cb);
   } else {
-    /* The work callback is passed through reserved[0]: libuv does not use
-     * the reserved fields of a uv_work_t. */
-    ((uv_work_t *)it->req)->reserved[0] = (void *)it->u.work.work;
-    ((uv_work_t *)it->req)->reserved[1] = (void *)it->rec;
-    ((uv_work_t *)it->req)->reserved[2] = (void *)(uintptr_t)it->num;
+    check(pthread_mutex_lock(&pool_mu), "pthread_mutex_lock");
+    it->pool_next = pool;
+    pool = it;
+    check(pthread_mutex_unlock(&pool_mu), "pthread_mutex_unlock");
     r = uv_queue_work(it->loop, it->req, work_cb, after_work_cb);
   }
   if (r != 0)
@@ -702,15 +747,36 @@ void dsched_uv_close(uv_handle_t *h, uv_close_cb cb) {
 
 /* ------------------------------------------------------------ recorded
  * file system calls: never held, only written down. The user's callback
- * and the recorder's op ride in the request's reserved fields, which
- * libuv leaves to its users' wrappers. */
+ * and the recorder's op wait in fsrecs (above) until rec_fs_cb. */
+
+static void fsrec_add(uv_fs_t *req, uv_fs_cb cb, unsigned long rec) {
+  struct fsrec *f = malloc(sizeof *f);
+  if (f == NULL)
+    fatal("malloc", UV_ENOMEM);
+  *f = (struct fsrec){req, cb, rec, fsrecs};
+  fsrecs = f;
+}
+
+/* Forgets req's record; its callback and op go to *cb and *rec. */
+static void fsrec_take(uv_fs_t *req, uv_fs_cb *cb, unsigned long *rec) {
+  for (struct fsrec *f, **pp = &fsrecs; (f = *pp) != NULL; pp = &f->next)
+    if (f->req == req) {
+      *cb = f->cb;
+      *rec = f->rec;
+      *pp = f->next;
+      free(f);
+      return;
+    }
+  fatal("a file system request the scheduler did not record", UV_EINVAL);
+}
 
 static void rec_fs_cb(uv_fs_t *req) {
-  uv_fs_cb cb = (uv_fs_cb)req->reserved[0];
-  unsigned long rec = (unsigned long)req->reserved[1];
+  uv_fs_cb cb;
+  unsigned long rec;
   const char *what = uv_fs_get_type(req) == UV_FS_OPEN    ? "open"
                      : uv_fs_get_type(req) == UV_FS_READ  ? "read"
                                                           : "close";
+  fsrec_take(req, &cb, &rec);
   if (req->result < 0)
     dsched__rec_event(rec, "fs", "end", (int)req->result, "%s failed: %s",
                      what, uv_err_name((int)req->result));
@@ -720,45 +786,42 @@ static void rec_fs_cb(uv_fs_t *req) {
   cb(req);
 }
 
+/* What uv_fs_*() returned for a recorded request: a refusal ends its op
+ * and its record at once (libuv will not call rec_fs_cb). */
+static int fs_submitted(uv_fs_t *req, int r, const char *what) {
+  uv_fs_cb cb;
+  unsigned long rec;
+  if (r < 0) {
+    fsrec_take(req, &cb, &rec);
+    dsched__rec_event(rec, "fs", "end", r, "%s refused: %s", what,
+                     uv_err_name(r));
+  }
+  return r;
+}
+
 int dsched_uv_fs_open(uv_loop_t *loop, uv_fs_t *req, const char *path,
                      int flags, int mode, uv_fs_cb cb) {
-  int r;
   if (!dsched__rec || cb == NULL)
     return uv_fs_open(loop, req, path, flags, mode, cb);
-  req->reserved[0] = (void *)cb;
-  req->reserved[1] = (void *)dsched__rec_begin("fs", "open %s", path);
-  r = uv_fs_open(loop, req, path, flags, mode, rec_fs_cb);
-  if (r < 0)
-    dsched__rec_event((unsigned long)req->reserved[1], "fs", "end", r,
-                     "open refused: %s", uv_err_name(r));
-  return r;
+  fsrec_add(req, cb, dsched__rec_begin("fs", "open %s", path));
+  return fs_submitted(req, uv_fs_open(loop, req, path, flags, mode,
+                                      rec_fs_cb), "open");
 }
 
 int dsched_uv_fs_read(uv_loop_t *loop, uv_fs_t *req, uv_file file,
                      const uv_buf_t bufs[], unsigned int nbufs,
                      int64_t offset, uv_fs_cb cb) {
-  int r;
   if (!dsched__rec || cb == NULL)
     return uv_fs_read(loop, req, file, bufs, nbufs, offset, cb);
-  req->reserved[0] = (void *)cb;
-  req->reserved[1] = (void *)dsched__rec_begin("fs", "read fd %d", file);
-  r = uv_fs_read(loop, req, file, bufs, nbufs, offset, rec_fs_cb);
-  if (r < 0)
-    dsched__rec_event((unsigned long)req->reserved[1], "fs", "end", r,
-                     "read refused: %s", uv_err_name(r));
-  return r;
+  fsrec_add(req, cb, dsched__rec_begin("fs", "read fd %d", file));
+  return fs_submitted(req, uv_fs_read(loop, req, file, bufs, nbufs, offset,
+                                      rec_fs_cb), "read");
 }
 
 int dsched_uv_fs_close(uv_loop_t *loop, uv_fs_t *req, uv_file file,
                       uv_fs_cb cb) {
-  int r;
   if (!dsched__rec || cb == NULL)
     return uv_fs_close(loop, req, file, cb);
-  req->reserved[0] = (void *)cb;
-  req->reserved[1] = (void *)dsched__rec_begin("fs", "close fd %d", file);
-  r = uv_fs_close(loop, req, file, rec_fs_cb);
-  if (r < 0)
-    dsched__rec_event((unsigned long)req->reserved[1], "fs", "end", r,
-                     "close refused: %s", uv_err_name(r));
-  return r;
+  fsrec_add(req, cb, dsched__rec_begin("fs", "close fd %d", file));
+  return fs_submitted(req, uv_fs_close(loop, req, file, rec_fs_cb), "close");
 }

@@ -1,0 +1,3 @@
+ERROR: (Address|Leak|Thread)Sanitizer
+WARNING: ThreadSanitizer
+runtime error:
