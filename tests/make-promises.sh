@@ -304,27 +304,27 @@ fi
 # The choices it compares are the scheduler's record (SCHED_LOG), not text
 # a program prints: a program that prints schedule lines and records
 # nothing fails; one that records a choice and prints nothing passes.
-mkdir -p "$tmp/sd/says/bin" "$tmp/sd/logs/bin"
-cat >"$tmp/sd/says/bin/01-says-fix" <<'EOF'
+mkdir -p "$T/sd/says/bin" "$T/sd/logs/bin"
+cat >"$T/sd/says/bin/01-says-fix" <<'EOF'
 #!/bin/sh
 echo 'says: schedule taken: order:t1@lock'
 echo 'sched: schedule: order:t1@lock' >&2
 EOF
-cat >"$tmp/sd/logs/bin/01-logs-fix" <<'EOF'
+cat >"$T/sd/logs/bin/01-logs-fix" <<'EOF'
 #!/bin/sh
 printf '%s\n' '{"ev":"step","kind":"sched","msg":"t1@lock (of 2 runnable)"}' \
   '{"ev":"trailer","dropped":0,"events":1,"recorder":"sched"}' >>"$SCHED_LOG"
 EOF
-chmod +x "$tmp/sd/says/bin/01-says-fix" "$tmp/sd/logs/bin/01-logs-fix"
-B="$tmp/sd/says" SEEDS=random:11 NO_STEPS= tests/sched-determinism.sh >"$tmp/sd/says.out" 2>&1
+chmod +x "$T/sd/says/bin/01-says-fix" "$T/sd/logs/bin/01-logs-fix"
+B="$T/sd/says" SEEDS=random:11 NO_STEPS= tests/sched-determinism.sh >"$T/sd/says.out" 2>&1
 rc_says=$?
-B="$tmp/sd/logs" SEEDS=random:11 NO_STEPS= tests/sched-determinism.sh >"$tmp/sd/logs.out" 2>&1
+B="$T/sd/logs" SEEDS=random:11 NO_STEPS= tests/sched-determinism.sh >"$T/sd/logs.out" 2>&1
 rc_logs=$?
-if [ "$rc_says" -ne 0 ] && grep -q "not ok - 01-says-fix under random:11: SCHED_LOG left no record" "$tmp/sd/says.out" &&
-  [ "$rc_logs" -eq 0 ] && grep -q "ok - 01-logs-fix under random:11: 1 choices" "$tmp/sd/logs.out"; then
+if [ "$rc_says" -ne 0 ] && grep -q "not ok - 01-says-fix under random:11: SCHED_LOG left no record" "$T/sd/says.out" &&
+  [ "$rc_logs" -eq 0 ] && grep -q "ok - 01-logs-fix under random:11: 1 choices" "$T/sd/logs.out"; then
   ok "sched-determinism.sh: compares the scheduler's record of its choices, not the schedule a program prints"
 else
-  notok "sched-determinism.sh: exit $rc_says for a program that only prints a schedule (want 1), $rc_logs for one that only records it (want 0): $(grep -h 'ok -' "$tmp/sd/says.out" "$tmp/sd/logs.out" | head -n 2)"
+  notok "sched-determinism.sh: exit $rc_says for a program that only prints a schedule (want 1), $rc_logs for one that only records it (want 0): $(grep -h 'ok -' "$T/sd/says.out" "$T/sd/logs.out" | head -n 2)"
 fi
 
 # ---------------------------------------------------------------- check I/O errors
