@@ -1038,3 +1038,21 @@ Test(corrlog, crash_report_prints_the_current_chain) {
   cr_assert(job && hand && root && job < hand && hand < root, "%s", buf);
   cr_assert_neq(strstr(buf, "in chain_crash_body()"), NULL, "%s", buf);
 }
+
+/* corrlog_open keeps PREALLOC_DEFAULT buffers free for threads to come
+ * after the opening thread has taken its own (naming itself registers it):
+ * otherwise the last thread to start makes its buffer -- an mmap and a page
+ * fault per 4 KiB -- while those already running wait for it. */
+Test(corrlog, open_leaves_buffers_for_the_threads_to_come) {
+  int free_bufs = 0;
+  unsetenv("CORRLOG_PREALLOC");
+  cr_assert_eq(corrlog_open(path), 0);
+  corrlog_thread_name("main");
+  cr_assert_not_null(corrlog__my_buf, "naming the thread registers it");
+  for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next)
+    free_bufs += atomic_load(&b->in_use) == 0;
+  cr_assert_geq(free_bufs, PREALLOC_DEFAULT,
+                "%d buffers free after the opener took one, want %d",
+                free_bufs, PREALLOC_DEFAULT);
+  corrlog_close();
+}
