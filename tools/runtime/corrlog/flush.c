@@ -195,6 +195,7 @@ static void *flusher_main(void *arg) {
     memset(kept_chunk, 0, BIG_CHUNK);
   for (;;) {
     struct timespec ts;
+    corrlog__touch_rest(); /* new buffers' pages, see touch_first */
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_nsec += FLUSH_PERIOD_MS * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {

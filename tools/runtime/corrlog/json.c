@@ -3,36 +3,25 @@
  * writes into caller memory only. */
 #include "internal.h"
 
-static const char digits2[201] = "00010203040506070809"
-                                 "10111213141516171819"
-                                 "20212223242526272829"
-                                 "30313233343536373839"
-                                 "40414243444546474849"
-                                 "50515253545556575859"
-                                 "60616263646566676869"
-                                 "70717273747576777879"
-                                 "80818283848586878889"
-                                 "90919293949596979899";
+const char corrlog__digits2[201] = "00010203040506070809"
+                                   "10111213141516171819"
+                                   "20212223242526272829"
+                                   "30313233343536373839"
+                                   "40414243444546474849"
+                                   "50515253545556575859"
+                                   "60616263646566676869"
+                                   "70717273747576777879"
+                                   "80818283848586878889"
+                                   "90919293949596979899";
 
-/* Decimal, two digits per division, right to left into a scratch array
- * and then copied: one pass over the number (counting its digits first
- * cost a division per digit, a quarter of the whole line's numbers). */
+/* Decimal, in one pass: right to left into a scratch array, then copied
+ * (counting the digits first cost a division per digit, and the numbers
+ * were a quarter of a line's formatting). */
 char *corrlog__put_u64(char *p, uint64_t v) {
-  char tmp[20], *q = tmp + sizeof tmp;
-  while (v >= 100) {
-    unsigned d = (unsigned)(v % 100) * 2;
-    v /= 100;
-    *--q = digits2[d + 1];
-    *--q = digits2[d];
-  }
-  if (v >= 10) {
-    *--q = digits2[v * 2 + 1];
-    *--q = digits2[v * 2];
-  } else {
-    *--q = (char)('0' + v);
-  }
+  char tmp[20];
+  const char *q = corrlog__u64_rtl(tmp + sizeof tmp, v);
   size_t n = (size_t)(tmp + sizeof tmp - q);
-  memcpy(p, q, n);
+  corrlog__copy_short(p, q, n);
   return p + n;
 }
 
