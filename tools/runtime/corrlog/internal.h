@@ -235,24 +235,6 @@ static inline char *corrlog__u64_rtl(char *end, uint64_t v) {
   return q;
 }
 
-/* Copies n bytes, 1 <= n <= 24, in at most three overlapping fixed-size
- * moves: a number's digits are too short for a call to memcpy to pay. */
-static inline void corrlog__copy_short(char *d, const char *s, size_t n) {
-  if (n >= 8) {
-    memcpy(d, s, 8);
-    if (n > 16)
-      memcpy(d + 8, s + 8, 8);
-    memcpy(d + n - 8, s + n - 8, 8);
-  } else if (n >= 4) {
-    memcpy(d, s, 4);
-    memcpy(d + n - 4, s + n - 4, 4);
-  } else {
-    d[0] = s[0];
-    d[n / 2] = s[n / 2];
-    d[n - 1] = s[n - 1];
-  }
-}
-
 char *corrlog__put_u64(char *p, uint64_t v);
 char *corrlog__put_i64(char *p, int64_t v);
 char *corrlog__put_hex16(char *p, uint64_t v);
