@@ -1,14 +1,20 @@
 #!/bin/sh
 # heisenbug-table.sh -- chapter 04's table, measured: how often scenario 04's
 # bug fails with no logging, with printf and with corrlog, each with its 95 %
-# Wilson interval, and corrlog's rate as a share of the no-logging rate.
-# The three hunts run interleaved (ROUNDS rounds of RUNS/ROUNDS runs of each
-# in turn), so that the machine's load weighs on all three alike -- on a
-# shared machine one mode's rate moved from 1 % to 19 % between rounds a
-# few minutes apart, hence many short rounds; each mode's rounds are added
-# up by `hunt --merge`. Prints the table (Markdown)
-# and, with --write, puts it into chapters/04-heisenbug.md between the
-# heisenbug-table markers. Run by `make bench`.
+# Wilson interval, and each rate as a share of the no-logging rate. corrlog
+# has two rows: `--log corrlog`, where each run makes a fresh temporary file
+# for its log (as a program run once would), and `--log FILE`, one file made
+# once and truncated by each run (as stdout exists for printf): making a
+# file costs ext4 about a millisecond of inode allocation just before the
+# threads start, which is the driver's, not the logger's. Runs going on at
+# once may both write into FILE; nothing reads it.
+# The hunts run interleaved (ROUNDS rounds of RUNS/ROUNDS runs of each mode
+# in turn), so that the machine's load weighs on all modes alike -- on a
+# shared machine one mode's rate moved from 19 % to 1 % between rounds
+# minutes apart, hence many short rounds; each mode's rounds are added up
+# by `hunt --merge`. Prints the table (Markdown) and, with --write, puts it
+# into chapters/04-heisenbug.md between the heisenbug-table markers. Run by
+# `make bench`.
 #
 # Knobs (environment): RUNS per mode (default 2000), ROUNDS (default 20).
 # Exit: 0 measured; 2 usage; 3 a hunt could not run.
@@ -21,7 +27,7 @@ write=0
 case ${1:-} in
 --write) write=1 ;;
 --help | -h)
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
   exit 0 ;;
 "") ;;
 *) echo "heisenbug-table.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
@@ -48,11 +54,13 @@ trap 'exit 141' PIPE
 per=$((RUNS / ROUNDS))
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-  for m in none printf corrlog; do
+  for m in none printf corrlog file; do
+    arg=$m
+    [ "$m" = file ] && arg=$tmp/log.jsonl
     printf 'heisenbug-table: round %d of %d, --log %s (%d runs)\n' \
       "$r" "$ROUNDS" "$m" "$per" >&2
     build/hunt --runs "$per" --count-all --setup-codes 2,3 --quiet \
-      --json "$tmp/$m-$r.json" -- "$BIN" --log "$m" >"$tmp/out" 2>&1
+      --json "$tmp/$m-$r.json" -- "$BIN" --log "$arg" >"$tmp/out" 2>&1
     rc=$?
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
       echo "heisenbug-table.sh: hunt --log $m failed (exit $rc):" >&2
@@ -83,6 +91,9 @@ pf=$1 pn=$2 plo=$3 phi=$4
 res=$(merged corrlog) || exit 3
 set -- $res
 cf=$1 cn=$2 clo=$3 chi=$4
+res=$(merged file) || exit 3
+set -- $res
+ff=$1 fn=$2 flo=$3 fhi=$4
 
 row() { # MODE F N LO HI
   awk -v m="$1" -v f="$2" -v n="$3" -v lo="$4" -v hi="$5" -v nf="$nf" \
@@ -99,11 +110,15 @@ row() { # MODE F N LO HI
   row none "$nf" "$nn" "$nlo" "$nhi"
   row printf "$pf" "$pn" "$plo" "$phi"
   row corrlog "$cf" "$cn" "$clo" "$chi"
+  row "corrlog FILE" "$ff" "$fn" "$flo" "$fhi"
 } >"$tmp/table"
 cat "$tmp/table"
-overlap=$(awk -v a="$clo" -v b="$chi" -v c="$nlo" -v d="$nhi" \
-  'BEGIN { print (a <= d && c <= b) ? "overlap" : "do not overlap" }')
-echo "heisenbug-table: corrlog's and no logging's intervals $overlap" \
+overlap() {
+  awk -v a="$1" -v b="$2" -v c="$nlo" -v d="$nhi" \
+    'BEGIN { print (a <= d && c <= b) ? "overlap" : "do not overlap" }'
+}
+echo "heisenbug-table: no logging's interval and corrlog's $(overlap "$clo" \
+  "$chi"), corrlog FILE's $(overlap "$flo" "$fhi")" \
   "($RUNS runs per mode, $ROUNDS interleaved rounds)"
 
 if [ "$write" -eq 1 ]; then
