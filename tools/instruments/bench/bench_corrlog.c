@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,7 +149,16 @@ enum mode { FPRINTF, CORRLOG, RECORD };
  * the whole process's CPU time (loggers, flusher, close). */
 struct sample {
   double wall, cpu, tail, total;
+  double sys; /* the part of total spent in the kernel */
 };
+
+/* The process's CPU time in the kernel so far, in seconds. */
+static double sys_s(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0)
+    die("getrusage");
+  return (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
 
 /* Opens the sink for mode at path. */
 static void open_sink(enum mode m, const char *path) {
@@ -180,7 +190,7 @@ static struct sample run(enum mode m, const char *path) {
                                           record_thread};
   pthread_t th[THREADS];
   struct job jobs[THREADS];
-  struct sample s = {0, 0, 0, 0};
+  struct sample s = {0, 0, 0, 0, 0};
   double ev = (double)events * THREADS;
   /* Each repetition writes a file made afresh, the last one deleted
    * untimed: reusing it would charge this repetition with freeing its
@@ -189,7 +199,7 @@ static struct sample run(enum mode m, const char *path) {
    * the benchmark's reuse of one path, not of either logger. */
   if (unlink(path) != 0 && errno != ENOENT)
     die(path);
-  double p0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID);
+  double p0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID), k0 = sys_s();
   open_sink(m, path);
   if (pthread_barrier_init(&start, NULL, THREADS) != 0)
     die("pthread_barrier_init");
@@ -206,6 +216,7 @@ static struct sample run(enum mode m, const char *path) {
   close_sink(m);
   s.tail = (bench_now_s() - t0) * 1e9 / ev;
   s.total = (bench_clock_s(CLOCK_PROCESS_CPUTIME_ID) - p0) * 1e9 / ev;
+  s.sys = (sys_s() - k0) * 1e9 / ev;
   if (m != FPRINTF)
     check_trailer(path, (events + 2) * THREADS);
   for (int i = 0; i < THREADS; i++) {
@@ -300,6 +311,7 @@ static int parse_args(int argc, char **argv) {
 struct figures {
   double cl[MAX_REPS], fp[MAX_REPS], cl_tail[MAX_REPS], fp_tail[MAX_REPS];
   double clc[MAX_REPS], fpc[MAX_REPS], clt[MAX_REPS], fpt[MAX_REPS];
+  double cls[MAX_REPS], fps[MAX_REPS];
   double rec[MAX_REPS], recc[MAX_REPS], cl_e2e[MAX_REPS], fp_e2e[MAX_REPS];
   double ratio[MAX_REPS], cratio[MAX_REPS], all_ratio[MAX_REPS];
   double e2e_ratio[MAX_REPS];
@@ -315,6 +327,8 @@ static void measure(struct figures *f, const char *path) {
     f->clc[r] = c.cpu;
     f->cl_tail[r] = c.tail;
     f->clt[r] = c.total;
+    f->cls[r] = c.sys;
+    f->fps[r] = p.sys;
     f->fp[r] = p.wall;
     f->fpc[r] = p.cpu;
     f->fp_tail[r] = p.tail;
@@ -350,6 +364,9 @@ static void report(struct figures *f) {
   printf("all threads' CPU (loggers, flusher, close), per event:\n");
   show("corrlog", f->clt, reps);
   show("fprintf", f->fpt, reps);
+  printf("  of which in the kernel (write(2), page faults):\n");
+  show("corrlog", f->cls, reps);
+  show("fprintf", f->fps, reps);
   printf("end to end (loop + close), per event:\n");
   show("corrlog", f->cl_e2e, reps);
   show("fprintf", f->fp_e2e, reps);
