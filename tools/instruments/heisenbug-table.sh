@@ -1,13 +1,8 @@
 #!/bin/sh
 # heisenbug-table.sh -- chapter 04's table, measured: how often scenario 04's
 # bug fails with no logging, with printf and with corrlog, each with its 95 %
-# Wilson interval, and each rate as a share of the no-logging rate. corrlog
-# has two rows: `--log corrlog`, where each run makes a fresh temporary file
-# for its log (as a program run once would), and `--log FILE`, one file made
-# once and truncated by each run (as stdout exists for printf): making a
-# file costs ext4 about a millisecond of inode allocation just before the
-# threads start, which is the driver's, not the logger's. Runs going on at
-# once may both write into FILE; nothing reads it.
+# Wilson interval, and corrlog's and printf's rates as shares of the
+# no-logging rate.
 # The hunts run interleaved (ROUNDS rounds of RUNS/ROUNDS runs of each mode
 # in turn), so that the machine's load weighs on all modes alike -- on a
 # shared machine one mode's rate moved from 19 % to 1 % between rounds
@@ -27,7 +22,7 @@ write=0
 case ${1:-} in
 --write) write=1 ;;
 --help | -h)
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
   exit 0 ;;
 "") ;;
 *) echo "heisenbug-table.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
@@ -54,13 +49,11 @@ trap 'exit 141' PIPE
 per=$((RUNS / ROUNDS))
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-  for m in none printf corrlog file; do
-    arg=$m
-    [ "$m" = file ] && arg=$tmp/log.jsonl
+  for m in none printf corrlog; do
     printf 'heisenbug-table: round %d of %d, --log %s (%d runs)\n' \
       "$r" "$ROUNDS" "$m" "$per" >&2
     build/hunt --runs "$per" --count-all --setup-codes 2,3 --quiet \
-      --json "$tmp/$m-$r.json" -- "$BIN" --log "$arg" >"$tmp/out" 2>&1
+      --json "$tmp/$m-$r.json" -- "$BIN" --log "$m" >"$tmp/out" 2>&1
     rc=$?
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
       echo "heisenbug-table.sh: hunt --log $m failed (exit $rc):" >&2
@@ -91,9 +84,6 @@ pf=$1 pn=$2 plo=$3 phi=$4
 res=$(merged corrlog) || exit 3
 set -- $res
 cf=$1 cn=$2 clo=$3 chi=$4
-res=$(merged file) || exit 3
-set -- $res
-ff=$1 fn=$2 flo=$3 fhi=$4
 
 row() { # MODE F N LO HI
   awk -v m="$1" -v f="$2" -v n="$3" -v lo="$4" -v hi="$5" -v nf="$nf" \
@@ -110,15 +100,11 @@ row() { # MODE F N LO HI
   row none "$nf" "$nn" "$nlo" "$nhi"
   row printf "$pf" "$pn" "$plo" "$phi"
   row corrlog "$cf" "$cn" "$clo" "$chi"
-  row "corrlog FILE" "$ff" "$fn" "$flo" "$fhi"
 } >"$tmp/table"
 cat "$tmp/table"
-overlap() {
-  awk -v a="$1" -v b="$2" -v c="$nlo" -v d="$nhi" \
-    'BEGIN { print (a <= d && c <= b) ? "overlap" : "do not overlap" }'
-}
-echo "heisenbug-table: no logging's interval and corrlog's $(overlap "$clo" \
-  "$chi"), corrlog FILE's $(overlap "$flo" "$fhi")" \
+overlap=$(awk -v a="$clo" -v b="$chi" -v c="$nlo" -v d="$nhi" \
+  'BEGIN { print (a <= d && c <= b) ? "overlap" : "do not overlap" }')
+echo "heisenbug-table: corrlog's and no logging's intervals $overlap" \
   "($RUNS runs per mode, $ROUNDS interleaved rounds)"
 
 if [ "$write" -eq 1 ]; then
