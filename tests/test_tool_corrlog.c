@@ -1052,8 +1052,8 @@ Test(corrlog, open_leaves_buffers_for_the_threads_to_come) {
   for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next)
     free_bufs += atomic_load(&b->in_use) == 0;
   cr_assert_geq(free_bufs, PREALLOC_DEFAULT,
-                "%d buffers free after the opener took one, want %d",
-                free_bufs, PREALLOC_DEFAULT);
+                "%d buffers free after the opener took one, want %d", free_bufs,
+                PREALLOC_DEFAULT);
   corrlog_close();
 }
 
@@ -1068,8 +1068,8 @@ Test(corrlog, open_touches_only_the_start_of_new_buffers) {
   for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next) {
     cr_assert_gt(b->cap, TOUCH_FIRST);
     cr_assert_eq(atomic_load(&b->touched), TOUCH_FIRST,
-                 "a new buffer of %zu bytes has %zu touched, want %d",
-                 b->cap, atomic_load(&b->touched), TOUCH_FIRST);
+                 "a new buffer of %zu bytes has %zu touched, want %d", b->cap,
+                 atomic_load(&b->touched), TOUCH_FIRST);
     made++;
   }
   cr_assert_geq(made, PREALLOC_DEFAULT);
