@@ -1038,3 +1038,67 @@ Test(corrlog, crash_report_prints_the_current_chain) {
   cr_assert(job && hand && root && job < hand && hand < root, "%s", buf);
   cr_assert_neq(strstr(buf, "in chain_crash_body()"), NULL, "%s", buf);
 }
+
+/* corrlog_open keeps PREALLOC_DEFAULT buffers free for threads to come
+ * after the opening thread has taken its own (naming itself registers it):
+ * otherwise the last thread to start makes its buffer -- an mmap and a page
+ * fault per 4 KiB -- while those already running wait for it. */
+Test(corrlog, open_leaves_buffers_for_the_threads_to_come) {
+  int free_bufs = 0;
+  unsetenv("CORRLOG_PREALLOC");
+  cr_assert_eq(corrlog_open(path), 0);
+  corrlog_thread_name("main");
+  cr_assert_not_null(corrlog__my_buf, "naming the thread registers it");
+  for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next)
+    free_bufs += atomic_load(&b->in_use) == 0;
+  cr_assert_geq(free_bufs, PREALLOC_DEFAULT,
+                "%d buffers free after the opener took one, want %d", free_bufs,
+                PREALLOC_DEFAULT);
+  corrlog_close();
+}
+
+/* corrlog_open maps the pages of only the first TOUCH_FIRST bytes of the
+ * buffers it makes (the opening thread's cost, just before it starts its
+ * threads); the background flusher maps the rest. */
+Test(corrlog, open_touches_only_the_start_of_new_buffers) {
+  int made = 0;
+  unsetenv("CORRLOG_PREALLOC");
+  corrlog_set_buffer_kb(1024);
+  cr_assert_eq(corrlog_open(path), 0);
+  for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next) {
+    cr_assert_gt(b->cap, TOUCH_FIRST);
+    cr_assert_eq(atomic_load(&b->touched), TOUCH_FIRST,
+                 "a new buffer of %zu bytes has %zu touched, want %d", b->cap,
+                 atomic_load(&b->touched), TOUCH_FIRST);
+    made++;
+  }
+  cr_assert_geq(made, PREALLOC_DEFAULT);
+  corrlog__touch_rest();
+  for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next)
+    cr_assert_eq(atomic_load(&b->touched), b->cap);
+  corrlog_close();
+}
+
+/* The line's numbers agree with printf's %llu / %lld at every length,
+ * 1 to 20 digits, and at the edges of their types. */
+Test(corrlog, numbers_match_snprintf) {
+  uint64_t u = 1;
+  for (int digits = 1; digits <= 20; digits++, u *= 10) {
+    uint64_t vals[] = {u, u - 1, u + 7, u * 9 + (u - 1)};
+    for (size_t k = 0; k < sizeof vals / sizeof vals[0]; k++) {
+      char want[32], got[32] = {0};
+      if (digits == 20 && k == 3)
+        vals[k] = UINT64_MAX;
+      snprintf(want, sizeof want, "%llu", (unsigned long long)vals[k]);
+      *corrlog__put_u64(got, vals[k]) = '\0';
+      cr_assert_str_eq(got, want);
+      snprintf(want, sizeof want, "%lld", -(long long)(vals[k] >> 1));
+      *corrlog__put_i64(got, -(int64_t)(vals[k] >> 1)) = '\0';
+      cr_assert_str_eq(got, want);
+    }
+  }
+  char want[32], got[32] = {0};
+  snprintf(want, sizeof want, "%lld", (long long)INT64_MIN);
+  *corrlog__put_i64(got, INT64_MIN) = '\0';
+  cr_assert_str_eq(got, want);
+}

@@ -1,25 +1,28 @@
 #!/bin/sh
 # heisenbug-table.sh -- chapter 04's table, measured: how often scenario 04's
 # bug fails with no logging, with printf and with corrlog, each with its 95 %
-# Wilson interval, and corrlog's rate as a share of the no-logging rate.
-# The three hunts run interleaved (ROUNDS rounds of RUNS/ROUNDS runs of each
-# in turn), so that the machine's load weighs on all three alike; each
-# mode's rounds are added up by `hunt --merge`. Prints the table (Markdown)
-# and, with --write, puts it into chapters/04-heisenbug.md between the
-# heisenbug-table markers. Run by `make bench`.
+# Wilson interval, and corrlog's and printf's rates as shares of the
+# no-logging rate.
+# The hunts run interleaved (ROUNDS rounds of RUNS/ROUNDS runs of each mode
+# in turn), so that the machine's load weighs on all modes alike -- on a
+# shared machine one mode's rate moved from 19 % to 1 % between rounds
+# minutes apart, hence many short rounds; each mode's rounds are added up
+# by `hunt --merge`. Prints the table (Markdown) and, with --write, puts it
+# into chapters/04-heisenbug.md between the heisenbug-table markers. Run by
+# `make bench`.
 #
-# Knobs (environment): RUNS per mode (default 2000), ROUNDS (default 4).
+# Knobs (environment): RUNS per mode (default 2000), ROUNDS (default 20).
 # Exit: 0 measured; 2 usage; 3 a hunt could not run.
 set -u
 RUNS=${RUNS:-2000}
-ROUNDS=${ROUNDS:-4}
+ROUNDS=${ROUNDS:-20}
 CHAPTER=chapters/04-heisenbug.md
 BIN=build/bin/04-heisenbug-bug
 write=0
 case ${1:-} in
 --write) write=1 ;;
 --help | -h)
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
   exit 0 ;;
 "") ;;
 *) echo "heisenbug-table.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;

@@ -1,6 +1,7 @@
 /* bench_corrlog.c -- measures what a logged event costs the logging thread:
  * corrlog against fprintf of the same JSON line, two threads logging at once
  * into a real temporary file, plus the cost of capturing an async origin. */
+#include "bench.h"
 #include "corrlog.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,23 +19,24 @@
 static long events = 1000000;
 static int reps = 7;
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* CPU time of the calling thread: what logging costs the thread itself,
  * unaffected by waiting for a core on a shared machine. */
 static double cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+  return bench_clock_s(CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* The temporary log, removed on every way out. */
+static char log_path[4096];
+
+static void leave(int code) {
+  if (log_path[0])
+    unlink(log_path);
+  exit(code);
 }
 
 static void die(const char *what) {
   fprintf(stderr, "bench_corrlog: %s: %s\n", what, strerror(errno));
-  exit(3);
+  leave(3);
 }
 
 /* Both threads start logging together, so they contend for real. */
@@ -53,10 +56,10 @@ static void *corrlog_thread(void *arg) {
   corrlog_thread_name(j->idx ? "writer-1" : "writer-0");
   corrlog_begin(&op, NULL, "bench", "start");
   pthread_barrier_wait(&start);
-  double t0 = now_s(), c0 = cpu_s();
+  double t0 = bench_now_s(), c0 = cpu_s();
   for (long i = 0; i < events; i++)
     corrlog_step(&op, "item %ld", i);
-  j->secs = now_s() - t0;
+  j->secs = bench_now_s() - t0;
   j->cpu = cpu_s() - c0;
   corrlog_end(&op, 0, "done");
   return NULL;
@@ -76,10 +79,10 @@ static void *record_thread(void *arg) {
   pthread_barrier_wait(&start);
   j->secs = j->cpu = 0;
   for (long i = 0; i < events; i += BATCH) {
-    double t0 = now_s(), c0 = cpu_s();
+    double t0 = bench_now_s(), c0 = cpu_s();
     for (long k = i; k < i + BATCH && k < events; k++)
       corrlog_step(&op, "item %ld", k);
-    j->secs += now_s() - t0;
+    j->secs += bench_now_s() - t0;
     j->cpu += cpu_s() - c0;
     corrlog_flush();
   }
@@ -95,7 +98,7 @@ static void *fprintf_thread(void *arg) {
   const char *name = j->idx ? "writer-1" : "writer-0";
   unsigned long long id = (unsigned long long)j->idx + 1, lc = 0;
   pthread_barrier_wait(&start);
-  double t0 = now_s(), c0 = cpu_s();
+  double t0 = bench_now_s(), c0 = cpu_s();
   for (long i = 0; i < events; i++) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -108,7 +111,7 @@ static void *fprintf_thread(void *arg) {
             name, id, 0ull, i + 1, ++lc, "step", "bench", 0, i,
             "bench_corrlog.c", __LINE__, __func__);
   }
-  j->secs = now_s() - t0;
+  j->secs = bench_now_s() - t0;
   j->cpu = cpu_s() - c0;
   return NULL;
 }
@@ -134,27 +137,32 @@ static void check_trailer(const char *path, long want) {
             "bench_corrlog: the trailer counts %lld events and %lld "
             "dropped, want %ld and 0\n",
             ev, dr, want);
-    exit(1);
+    leave(1);
   }
 }
 
-/* Runs one repetition; returns mean wall ns/event per thread inside the
- * loop, stores the mean CPU ns/event per thread in *cpu_ns and the ns/event
- * of the final flush-and-close in *tail_ns. */
-static double total_cpu_ns; /* last run: all threads' CPU, per event */
+/* What the threads log through in one repetition. */
+enum mode { FPRINTF, CORRLOG, RECORD };
 
-static double process_cpu_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+/* One repetition: per thread, mean wall and CPU ns/event inside the
+ * logging loop; per event, the wall time of the final flush-and-close and
+ * the whole process's CPU time (loggers, flusher, close). */
+struct sample {
+  double wall, cpu, tail, total;
+  double sys; /* the part of total spent in the kernel */
+};
+
+/* The process's CPU time in the kernel so far, in seconds. */
+static double sys_s(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0)
+    die("getrusage");
+  return (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
-static double run(int use_corrlog, const char *path, double *tail_ns,
-                  double *cpu_ns) {
-  pthread_t th[THREADS];
-  struct job jobs[THREADS];
-  double p0 = process_cpu_s();
-  if (use_corrlog) {
+/* Opens the sink for mode at path. */
+static void open_sink(enum mode m, const char *path) {
+  if (m != FPRINTF) {
     int rc = corrlog_open(path);
     if (rc < 0) {
       errno = -rc;
@@ -163,57 +171,71 @@ static double run(int use_corrlog, const char *path, double *tail_ns,
   } else if (!(stdio_file = fopen(path, "w"))) {
     die(path);
   }
+}
+
+static void close_sink(enum mode m) {
+  if (m == FPRINTF) {
+    if (fclose(stdio_file) != 0)
+      die("fclose");
+    return;
+  }
+  if (corrlog_dropped() != 0)
+    fprintf(stderr, "bench_corrlog: %llu events dropped\n",
+            (unsigned long long)corrlog_dropped());
+  corrlog_close();
+}
+
+static struct sample run(enum mode m, const char *path) {
+  static void *(*const body[])(void *) = {fprintf_thread, corrlog_thread,
+                                          record_thread};
+  pthread_t th[THREADS];
+  struct job jobs[THREADS];
+  struct sample s = {0, 0, 0, 0, 0};
+  double ev = (double)events * THREADS;
+  /* Each repetition writes a file made afresh, the last one deleted
+   * untimed: reusing it would charge this repetition with freeing its
+   * 400 MB of page cache (the truncation), and ext4 writes out at close a
+   * file that was truncated to zero (its auto_da_alloc rule) -- costs of
+   * the benchmark's reuse of one path, not of either logger. */
+  if (unlink(path) != 0 && errno != ENOENT)
+    die(path);
+  double p0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID), k0 = sys_s();
+  open_sink(m, path);
   if (pthread_barrier_init(&start, NULL, THREADS) != 0)
     die("pthread_barrier_init");
   for (int i = 0; i < THREADS; i++) {
     jobs[i].idx = i;
-    if (pthread_create(&th[i], NULL,
-                       use_corrlog == 2   ? record_thread
-                       : use_corrlog == 1 ? corrlog_thread
-                                          : fprintf_thread,
-                       &jobs[i]) != 0)
+    if (pthread_create(&th[i], NULL, body[m], &jobs[i]) != 0)
       die("pthread_create");
   }
   for (int i = 0; i < THREADS; i++)
     if (pthread_join(th[i], NULL) != 0)
       die("pthread_join");
   pthread_barrier_destroy(&start);
-  double t0 = now_s();
-  if (use_corrlog) {
-    if (corrlog_dropped() != 0)
-      fprintf(stderr, "bench_corrlog: %llu events dropped\n",
-              (unsigned long long)corrlog_dropped());
-    corrlog_close();
-  } else if (fclose(stdio_file) != 0) {
-    die("fclose");
-  }
-  *tail_ns = (now_s() - t0) * 1e9 / ((double)events * THREADS);
-  total_cpu_ns = (process_cpu_s() - p0) * 1e9 / ((double)events * THREADS);
-  if (use_corrlog)
+  double t0 = bench_now_s();
+  close_sink(m);
+  s.tail = (bench_now_s() - t0) * 1e9 / ev;
+  s.total = (bench_clock_s(CLOCK_PROCESS_CPUTIME_ID) - p0) * 1e9 / ev;
+  s.sys = (sys_s() - k0) * 1e9 / ev;
+  if (m != FPRINTF)
     check_trailer(path, (events + 2) * THREADS);
-  double sum = 0, csum = 0;
   for (int i = 0; i < THREADS; i++) {
-    sum += jobs[i].secs;
-    csum += jobs[i].cpu;
+    s.wall += jobs[i].secs * 1e9 / ev;
+    s.cpu += jobs[i].cpu * 1e9 / ev;
   }
-  *cpu_ns = csum / THREADS * 1e9 / (double)events;
-  return sum / THREADS * 1e9 / (double)events;
+  return s;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
+/* A figure over the repetitions, printed as its median and min-max. */
 static void show(const char *label, double *v, int n) {
-  double m = median(v, n);
+  double m = bench_median(v, n);
   printf("  %-34s median %7.1f  min %7.1f  max %7.1f ns/event\n", label, m,
          v[0], v[n - 1]);
+}
+
+static void show_ratio(const char *label, double *v, int n) {
+  double m = bench_median(v, n);
+  printf("%s: median %.1f, min %.1f, max %.1f\n", label, m, v[0], v[n - 1]);
 }
 
 /* ns per corrlog_begin+end pair with n raw origin frames (single thread). */
@@ -222,15 +244,29 @@ static double begin_cost(const char *path, int frames, long n) {
   if (corrlog_open(path) < 0)
     die(path);
   corrlog_set_origin_frames(frames);
-  double t0 = now_s();
+  double t0 = bench_now_s();
   for (long i = 0; i < n; i++) {
     corrlog_begin(&op, NULL, "bench", "begin %ld", i);
     corrlog_end(&op, 0, "end");
   }
-  double ns = (now_s() - t0) * 1e9 / (double)n;
+  double ns = (bench_now_s() - t0) * 1e9 / (double)n;
   corrlog_set_origin_frames(0);
   corrlog_close();
   return ns;
+}
+
+static void origin_costs(const char *path) {
+  long nb = events / 4;
+  double b0[MAX_REPS], b4[MAX_REPS];
+  for (int r = 0; r < reps; r++) {
+    b0[r] = begin_cost(path, 0, nb);
+    b4[r] = begin_cost(path, CORRLOG_MAX_FRAMES, nb);
+  }
+  printf("origin capture, one thread, begin+end pair:\n");
+  show("return address only", b0, reps);
+  show("plus 4 raw frames", b4, reps);
+  printf("  => 4 raw frames add %.1f ns per begin (medians)\n",
+         bench_median(b4, reps) - bench_median(b0, reps));
 }
 
 static void usage(FILE *f) {
@@ -239,10 +275,13 @@ static void usage(FILE *f) {
           "  Two threads log N events each (default 1000000), R times\n"
           "  (default 7, at least 5), through corrlog and through fprintf of\n"
           "  the same JSON line into a temporary file; prints medians and\n"
-          "  min-max. --quick: 50000 events, 5 repetitions.\n");
+          "  min-max. --quick: 50000 events, 5 repetitions.\n"
+          "  Exit: 0 measured; 1 a log's trailer did not count every event;\n"
+          "  2 usage; 3 setup failure.\n");
 }
 
-int main(int argc, char **argv) {
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
@@ -265,19 +304,90 @@ int main(int argc, char **argv) {
                     "<= 101\n");
     return 2;
   }
+  return -1;
+}
 
-  const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-  char path[4096];
-  snprintf(path, sizeof path, "%s/bench_corrlog.XXXXXX", tmp);
-  int fd = mkstemp(path);
-  if (fd < 0)
-    die(path);
-  close(fd);
-
+/* Every figure, one value per repetition. */
+struct figures {
   double cl[MAX_REPS], fp[MAX_REPS], cl_tail[MAX_REPS], fp_tail[MAX_REPS];
-  double cl_e2e[MAX_REPS], fp_e2e[MAX_REPS], ratio[MAX_REPS];
-  double clc[MAX_REPS], fpc[MAX_REPS], cratio[MAX_REPS], recc[MAX_REPS];
-  double clt[MAX_REPS], fpt[MAX_REPS], all_ratio[MAX_REPS];
+  double clc[MAX_REPS], fpc[MAX_REPS], clt[MAX_REPS], fpt[MAX_REPS];
+  double cls[MAX_REPS], fps[MAX_REPS];
+  double rec[MAX_REPS], recc[MAX_REPS], cl_e2e[MAX_REPS], fp_e2e[MAX_REPS];
+  double ratio[MAX_REPS], cratio[MAX_REPS], all_ratio[MAX_REPS];
+  double e2e_ratio[MAX_REPS];
+};
+
+/* Alternates corrlog and fprintf, so that drifting machine load hits both
+ * alike, then measures the record alone. Ratios are taken per repetition,
+ * before show() sorts the series. */
+static void measure(struct figures *f, const char *path) {
+  for (int r = 0; r < reps; r++) {
+    struct sample c = run(CORRLOG, path), p = run(FPRINTF, path);
+    f->cl[r] = c.wall;
+    f->clc[r] = c.cpu;
+    f->cl_tail[r] = c.tail;
+    f->clt[r] = c.total;
+    f->cls[r] = c.sys;
+    f->fps[r] = p.sys;
+    f->fp[r] = p.wall;
+    f->fpc[r] = p.cpu;
+    f->fp_tail[r] = p.tail;
+    f->fpt[r] = p.total;
+    f->all_ratio[r] = p.total / c.total;
+    f->cl_e2e[r] = c.wall + c.tail;
+    f->fp_e2e[r] = p.wall + p.tail;
+    f->ratio[r] = p.wall / c.wall;
+    f->cratio[r] = p.cpu / c.cpu;
+    f->e2e_ratio[r] = f->fp_e2e[r] / f->cl_e2e[r];
+  }
+  for (int r = 0; r < reps; r++) {
+    struct sample s = run(RECORD, path);
+    f->rec[r] = s.wall;
+    f->recc[r] = s.cpu;
+  }
+}
+
+static void report(struct figures *f) {
+  printf("per thread, wall time inside the logging loop:\n");
+  show("corrlog", f->cl, reps);
+  show("fprintf", f->fp, reps);
+  printf("per thread, CPU time inside the logging loop:\n");
+  show("corrlog", f->clc, reps);
+  show("fprintf", f->fpc, reps);
+  printf("per thread, the record alone (batches of %d, flushed untimed):\n",
+         BATCH);
+  show("corrlog record, wall", f->rec, reps);
+  show("corrlog record, CPU", f->recc, reps);
+  printf("final flush and close, per event:\n");
+  show("corrlog_close", f->cl_tail, reps);
+  show("fclose", f->fp_tail, reps);
+  printf("all threads' CPU (loggers, flusher, close), per event:\n");
+  show("corrlog", f->clt, reps);
+  show("fprintf", f->fpt, reps);
+  printf("  of which in the kernel (write(2), page faults):\n");
+  show("corrlog", f->cls, reps);
+  show("fprintf", f->fps, reps);
+  printf("end to end (loop + close), per event:\n");
+  show("corrlog", f->cl_e2e, reps);
+  show("fprintf", f->fp_e2e, reps);
+  show_ratio("  end-to-end ratio fprintf/corrlog", f->e2e_ratio, reps);
+}
+
+int main(int argc, char **argv) {
+  int rc = parse_args(argc, argv);
+  if (rc >= 0)
+    return rc;
+  const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  char tmpl[sizeof log_path];
+  snprintf(tmpl, sizeof tmpl, "%s/bench_corrlog.XXXXXX", tmp);
+  int fd = mkstemp(tmpl);
+  if (fd < 0)
+    die(tmpl);
+  close(fd);
+  memcpy(log_path, tmpl, sizeof log_path);
+  const char *path = log_path;
+
+  static struct figures f;
   /* Each thread's buffer holds the whole burst, so the loop measures the
    * logging call and the background flusher formats in parallel (as it
    * would for any program that logs in bursts); what formatting costs is
@@ -287,83 +397,25 @@ int main(int argc, char **argv) {
   printf("corrlog vs fprintf: %d threads x %ld events, %d repetitions, "
          "file %s\n",
          THREADS, events, reps, path);
-  /* Alternate the two so that drifting machine load hits both alike. */
-  for (int r = 0; r < reps; r++) {
-    cl[r] = run(1, path, &cl_tail[r], &clc[r]);
-    clt[r] = total_cpu_ns;
-    fp[r] = run(0, path, &fp_tail[r], &fpc[r]);
-    fpt[r] = total_cpu_ns;
-    all_ratio[r] = fpt[r] / clt[r]; /* before show() sorts them */
-    cl_e2e[r] = cl[r] + cl_tail[r];
-    fp_e2e[r] = fp[r] + fp_tail[r];
-    ratio[r] = fp[r] / cl[r];
-    cratio[r] = fpc[r] / clc[r];
-  }
-  double rec[MAX_REPS], rec_tail[MAX_REPS];
-  for (int r = 0; r < reps; r++)
-    rec[r] = run(2, path, &rec_tail[r], &recc[r]);
-  double e2e_ratio[MAX_REPS];
-  for (int r = 0; r < reps; r++)
-    e2e_ratio[r] = fp_e2e[r] / cl_e2e[r];
-
-  printf("per thread, wall time inside the logging loop:\n");
-  show("corrlog", cl, reps);
-  show("fprintf", fp, reps);
-  printf("per thread, CPU time inside the logging loop:\n");
-  show("corrlog", clc, reps);
-  show("fprintf", fpc, reps);
-  printf("per thread, the record alone (batches of %d, flushed untimed):\n",
-         BATCH);
-  show("corrlog record, wall", rec, reps);
-  show("corrlog record, CPU", recc, reps);
-  printf("final flush and close, per event:\n");
-  show("corrlog_close", cl_tail, reps);
-  show("fclose", fp_tail, reps);
-  printf("all threads' CPU (loggers, flusher, close), per event:\n");
-  show("corrlog", clt, reps);
-  show("fprintf", fpt, reps);
-  printf("end to end (loop + close), per event:\n");
-  show("corrlog", cl_e2e, reps);
-  show("fprintf", fp_e2e, reps);
-  double er = median(e2e_ratio, reps);
-  printf("  end-to-end ratio fprintf/corrlog: median %.1f (min %.1f, max "
-         "%.1f)\n",
-         er, e2e_ratio[0], e2e_ratio[reps - 1]);
-
-  long nb = events / 4;
-  double b0[MAX_REPS], b4[MAX_REPS];
-  for (int r = 0; r < reps; r++) {
-    b0[r] = begin_cost(path, 0, nb);
-    b4[r] = begin_cost(path, CORRLOG_MAX_FRAMES, nb);
-  }
-  printf("origin capture, one thread, begin+end pair:\n");
-  show("return address only", b0, reps);
-  show("plus 4 raw frames", b4, reps);
-  printf("  => 4 raw frames add %.1f ns per begin (medians)\n",
-         median(b4, reps) - median(b0, reps));
+  measure(&f, path);
+  report(&f);
+  origin_costs(path);
   unlink(path);
 
-  double mr = median(ratio, reps);
-  printf("wall-time ratio per repetition: median %.1f, min %.1f, max %.1f\n",
-         mr, ratio[0], ratio[reps - 1]);
-  mr = median(cratio, reps);
-  printf("logging threads' CPU ratio per repetition: median %.1f, min %.1f, "
-         "max %.1f\n",
-         mr, cratio[0], cratio[reps - 1]);
+  show_ratio("wall-time ratio per repetition", f.ratio, reps);
+  show_ratio("logging threads' CPU ratio per repetition", f.cratio, reps);
   /* The final line: the record's cost to the logging thread (its CPU
    * time, which waiting for a core on a shared machine does not inflate),
    * the whole process's CPU per event for both loggers -- the fair total,
    * since corrlog moves the formatting to other threads -- their ratio
    * per repetition, and the wall time of corrlog_close per event. */
-  double rec_m = median(recc, reps), clt_m = median(clt, reps);
-  double fpt_m = median(fpt, reps), ar = median(all_ratio, reps);
-  double close_m = median(cl_tail, reps);
-  printf("all threads' CPU ratio per repetition: median %.1f, min %.1f, "
-         "max %.1f\n",
-         ar, all_ratio[0], all_ratio[reps - 1]);
+  double rec_m = bench_median(f.recc, reps), clt_m = bench_median(f.clt, reps);
+  double fpt_m = bench_median(f.fpt, reps);
+  double close_m = bench_median(f.cl_tail, reps);
+  show_ratio("all threads' CPU ratio per repetition", f.all_ratio, reps);
   printf("corrlog bench: record %.1f ns/event, all threads %.1f ns/event, "
          "fprintf %.1f ns/event, ratio %.1f (all threads), close %.1f "
          "ns/event\n",
-         rec_m, clt_m, fpt_m, ar, close_m);
+         rec_m, clt_m, fpt_m, bench_median(f.all_ratio, reps), close_m);
   return 0;
 }

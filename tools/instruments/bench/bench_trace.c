@@ -2,6 +2,8 @@
  * per second, CPU and wall time and peak memory of `build/trace --check`
  * over a generated log, with its fast parser and with jansson only
  * (TRACE_PARSER=jansson), in the same run. */
+#include "bench.h"
+
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -16,12 +18,6 @@
 #define MAX_REPS 51
 #define OPEN_OPS 64
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static double tv_s(struct timeval tv) {
   return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
 }
@@ -29,17 +25,6 @@ static double tv_s(struct timeval tv) {
 static void die(const char *what) {
   fprintf(stderr, "bench_trace: %s: %s\n", what, strerror(errno));
   exit(3);
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* Sorts v and returns its median. */
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* Writes the log corrlog would write for `events` events: OPEN_OPS
@@ -73,7 +58,7 @@ static int run_tool(const char *trace, const char *path, int jansson,
                     double *wall, double *cpu, double *rss_mb) {
   struct rusage ru;
   int status;
-  double t0 = now_s();
+  double t0 = bench_now_s();
   pid_t pid = fork();
 
   if (pid < 0)
@@ -92,7 +77,7 @@ static int run_tool(const char *trace, const char *path, int jansson,
   }
   if (wait4(pid, &status, 0, &ru) < 0)
     die("wait4");
-  *wall = now_s() - t0;
+  *wall = bench_now_s() - t0;
   *cpu = tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
   *rss_mb = (double)ru.ru_maxrss / 1024.0; /* ru_maxrss is in KiB */
   return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
@@ -104,8 +89,8 @@ struct series {
 
 /* Sorts the series and prints its medians and ranges. */
 static void report(const char *what, struct series *s, int reps, long lines) {
-  double mc = median(s->cpu, reps), mw = median(s->wall, reps),
-         mr = median(s->rss, reps);
+  double mc = bench_median(s->cpu, reps), mw = bench_median(s->wall, reps),
+         mr = bench_median(s->rss, reps);
 
   printf("trace bench: %ld lines in %.2f s CPU, %.0f lines/s, peak RSS "
          "%.1f MB (%s; median of %d; CPU %.2f-%.2f s, RSS %.1f-%.1f MB)\n",
@@ -212,8 +197,8 @@ int main(int argc, char **argv) {
       ratio[r / 2] = slow.cpu[r / 2] / fast.cpu[r / 2];
   }
   unlink(path);
-  double mc = median(fast.cpu, reps), mw = median(fast.wall, reps),
-         mr = median(fast.rss, reps), mq = median(ratio, reps);
+  double mc = bench_median(fast.cpu, reps), mw = bench_median(fast.wall, reps),
+         mr = bench_median(fast.rss, reps), mq = bench_median(ratio, reps);
   report("fast parser", &fast, reps, lines);
   report("jansson only", &slow, reps, lines);
   printf("trace bench: CPU time jansson only / fast parser: %.2f (median of "

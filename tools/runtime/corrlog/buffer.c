@@ -44,8 +44,38 @@ void corrlog__thread_exit_cb(void *arg) {
   atomic_store(&b->in_use, 0);
 }
 
-/* Makes a buffer of the size set now, touched, and lists it with in_use as
- * given. NULL when out of memory. */
+/* Maps the pages of b's first TOUCH_FIRST bytes now, so that no logging
+ * call takes their page faults, and leaves the rest to the background
+ * flusher (corrlog__touch_rest). Where the kernel cannot populate pages on
+ * request (MADV_POPULATE_WRITE, Linux 5.14), the whole buffer is touched
+ * now instead. */
+static void touch_first(struct tbuf *b) {
+  size_t first = b->cap < TOUCH_FIRST ? b->cap : TOUCH_FIRST;
+  if (madvise(b->data, first, MADV_POPULATE_WRITE) == 0) {
+    atomic_init(&b->touched, first);
+    return;
+  }
+  memset(b->data, 0, b->cap);
+  atomic_init(&b->touched, b->cap);
+}
+
+/* The background flusher's share of touch_first: maps the pages of every
+ * buffer's untouched rest. MADV_POPULATE_WRITE writes no byte, so it may
+ * run while the owner logs into the same pages. Should it fail (out of
+ * memory), the owner takes the page faults as it writes; nothing is
+ * lost, and the buffer is not tried again. */
+void corrlog__touch_rest(void) {
+  for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next) {
+    size_t t = atomic_load(&b->touched);
+    if (t < b->cap) {
+      (void)madvise(b->data + t, b->cap - t, MADV_POPULATE_WRITE);
+      atomic_store(&b->touched, b->cap);
+    }
+  }
+}
+
+/* Makes a buffer of the size set now, its start touched, and lists it with
+ * in_use as given. NULL when out of memory. */
 static struct tbuf *new_buf(int in_use) {
   size_t kb = atomic_load(&corrlog__buf_kb),
          want = (kb ? kb : BUF_KB_DEFAULT) * 1024;
@@ -56,13 +86,12 @@ static struct tbuf *new_buf(int in_use) {
   /* A power of two, so that a position's place in the ring is a mask. */
   for (b->cap = 16384, b->half_shift = 13; b->cap < want; b->half_shift++)
     b->cap <<= 1;
-  b->data = aligned_alloc(64, b->cap);
+  b->data = aligned_alloc(4096, b->cap); /* pages, for madvise */
   if (!b->data) {
     free(b);
     return NULL;
   }
-  /* Touched now, so that no logging call takes the page faults. */
-  memset(b->data, 0, b->cap);
+  touch_first(b);
   atomic_init(&b->in_use, in_use);
   pthread_mutex_init(&b->flush_lock, NULL);
   b->next = atomic_load(&corrlog__registry);

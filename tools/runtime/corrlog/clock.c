@@ -25,15 +25,15 @@ void corrlog__clockconv_init(struct corrlog__clockconv *cc) {
   cc->ns_per_tick = 1.0;
 #ifdef CORRLOG__HAVE_TSC
   if (corrlog__use_tsc) {
-    uint64_t t1, n1;
-    /* A span under a millisecond would make the rate noisy: wait it out
-     * (only a flush right after open ever does). */
-    do {
-      n1 = corrlog__mono_ns();
-      t1 = __rdtsc();
-    } while (n1 - corrlog__cal_ns0 < 1000000u || t1 == corrlog__cal_tsc0);
-    cc->ns_per_tick =
-        (double)(n1 - corrlog__cal_ns0) / (double)(t1 - corrlog__cal_tsc0);
+    uint64_t n1 = corrlog__mono_ns(), t1 = __rdtsc();
+    /* A span under a millisecond would make the rate noisy: a flush that
+     * soon after open (a short program's close) takes the rate measured
+     * once at start-up instead of spinning out the millisecond. */
+    if (n1 - corrlog__cal_ns0 < 1000000u || t1 <= corrlog__cal_tsc0)
+      cc->ns_per_tick = 1e6 / (double)corrlog__raw_per_ms;
+    else
+      cc->ns_per_tick =
+          (double)(n1 - corrlog__cal_ns0) / (double)(t1 - corrlog__cal_tsc0);
   }
 #endif
 }

@@ -3,6 +3,10 @@
  * flusher thread. */
 #include "internal.h"
 
+/* The calling thread's kept output chunk (BIG_CHUNK bytes), or NULL: then
+ * each flush allocates its own. Only the background flusher keeps one. */
+static _Thread_local char *kept_chunk;
+
 /* Writes n bytes holding nlines whole lines to fd; returns how many of
  * the lines are in the file. A write cut short (a full disk, a file size
  * limit) leaves part of a line: it is cut off again, so that the file holds
@@ -97,7 +101,7 @@ static void fatal_sigset(sigset_t *set) {
 int corrlog__flush_locked(struct tbuf *b, int fd,
                           const struct corrlog__clockconv *cc) {
   char small[CHUNK];
-  char *out = malloc(BIG_CHUNK);
+  char *out = kept_chunk ? kept_chunk : malloc(BIG_CHUNK);
   size_t cap = out ? BIG_CHUNK : CHUNK;
   sigset_t fatal, old;
   int rc = 0;
@@ -131,7 +135,7 @@ int corrlog__flush_locked(struct tbuf *b, int fd,
   }
   if (!corrlog__signals_blocked)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-  if (out != small)
+  if (out != small && out != kept_chunk)
     free(out);
   return rc;
 }
@@ -184,8 +188,14 @@ static void *flusher_main(void *arg) {
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, NULL); /* crashes belong to the app */
   corrlog__signals_blocked = 1;
+  /* The flusher's output chunk is allocated and touched once, not per
+   * flush: a fresh 256 KiB block is a mmap, 64 page faults and a munmap. */
+  kept_chunk = malloc(BIG_CHUNK);
+  if (kept_chunk)
+    memset(kept_chunk, 0, BIG_CHUNK);
   for (;;) {
     struct timespec ts;
+    corrlog__touch_rest(); /* new buffers' pages, see touch_first */
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_nsec += FLUSH_PERIOD_MS * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {
@@ -200,6 +210,8 @@ static void *flusher_main(void *arg) {
     corrlog_flush();
     corrlog__lock_or_die(&corrlog__sink_lock, 1);
   }
+  free(kept_chunk);
+  kept_chunk = NULL;
   return NULL;
 }
 

@@ -177,10 +177,7 @@ size_t corrlog__render(char *dst, size_t cap, const char *fmt,
                                      : (long long)raw;
       unsigned long long u =
           v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-      do {
-        *--q = (char)('0' + u % 10);
-        u /= 10;
-      } while (u);
+      q = corrlog__u64_rtl(q, u);
       if (v < 0)
         *--q = '-';
     } else { /* u x X p */
@@ -196,6 +193,8 @@ size_t corrlog__render(char *dst, size_t cap, const char *fmt,
       if (*f == 'p' && !u) {
         s = "(nil)";
         sn = 5;
+      } else if (base == 10) {
+        q = corrlog__u64_rtl(q, u);
       } else {
         do {
           *--q = dig[u % base];

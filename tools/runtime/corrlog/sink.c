@@ -150,8 +150,13 @@ int corrlog_open(const char *path) {
     corrlog__discard(b);
     corrlog__lock_or_die(&b->flush_lock, 1);
   }
+  /* The buffers are for threads to come; the opening thread, which
+   * usually logs too (it names itself, begins the first operations), takes
+   * one more of its own. Counted short, the last thread to start would make
+   * its buffer -- a 1 MiB mmap and its page faults -- while the others wait
+   * for it at their start line. */
   const char *pre = getenv("CORRLOG_PREALLOC");
-  corrlog__prealloc(pre ? atoi(pre) : PREALLOC_DEFAULT);
+  corrlog__prealloc((pre ? atoi(pre) : PREALLOC_DEFAULT) + !corrlog__my_buf);
   corrlog__lock_or_die(&corrlog__sink_lock, 0);
   corrlog__clock_setup();
   atomic_store(&corrlog__dropped, 0);
