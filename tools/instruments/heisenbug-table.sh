@@ -70,9 +70,9 @@ merged() {
   build/hunt --merge --json "$tmp/$1.json" "$tmp/$1"-*.json >/dev/null 2>&1
   [ $? -le 1 ] && [ -s "$tmp/$1.json" ] ||
     { echo "heisenbug-table.sh: hunt --merge for $1 failed" >&2; exit 3; }
-  tr -d ' \n' <"$tmp/$1.json" |
-    sed -e 's/.*"runs":\([0-9]*\).*"failures":\([0-9]*\)/\2 \1 /' \
-      -e 's/^\([0-9]* [0-9]*\) .*"ci95":\[\([^,]*\),\([^]]*\)\].*/\1 \2 \3/'
+  jq -e -r '"\(.failures) \(.runs) \(.ci95[0]) \(.ci95[1])"' \
+    "$tmp/$1.json" 2>/dev/null ||
+    { echo "heisenbug-table.sh: $1's merged summary has no runs, failures or ci95" >&2; exit 3; }
 }
 
 res=$(merged none) || exit 3
