@@ -72,11 +72,11 @@ int lk_check(const struct lk_config *cfg, const struct lk_result *res,
              char *msg, size_t msglen);
 
 /* Runs lk_run() and lk_check() in a child process under `schedule` (NULL:
- * no schedule), so that the scheduler's deadlock report (which ends its
- * process with status 1) becomes an outcome: when the child deadlocks, the
- * msg names the invariant and quotes the waits-for cycle from the report.
- * The child's stderr is copied to ours as it arrives. Returns
- * out->status. A natural deadlock (no schedule) blocks here for ever: run
+ * no schedule), so that a deadlock the scheduler finds (it reports it and
+ * ends its process with status 1) becomes an outcome: when the child
+ * deadlocks, the msg names the invariant and gives the waits-for cycle the
+ * scheduler handed over (dsched_on_deadlock). The child's stderr is ours,
+ * so the report is seen as it is printed. Returns out->status. A natural deadlock (no schedule) blocks here for ever: run
  * it under a timeout (build/hunt --timeout). */
 int lk_run_isolated(const struct lk_config *cfg, const char *schedule,
                     struct lk_outcome *out);

@@ -233,11 +233,15 @@ static const struct sthread *waits_for(const struct sthread *t,
   return NULL;
 }
 
-static void print_cycle(void) {
+/* Writes the first waits-for cycle ("main -> mutex B -> t1 -> mutex A ->
+ * main") into buf; returns 0 when there is none (a thread waits for a
+ * condition nobody can signal). */
+static int format_cycle(char *buf, size_t len) {
   for (int s = 0; s < nthreads; s++) {
     const struct sthread *t = &threads[s], *u;
     const char *via = "";
     int seen[MAXT] = {0};
+    size_t k;
     /* Walk the waits-for edges; a thread met twice closes a cycle. */
     while (t && !seen[t->id]) {
       seen[t->id] = 1;
@@ -245,28 +249,42 @@ static void print_cycle(void) {
     }
     if (t == NULL)
       continue;
-    fprintf(stderr, "sched: waits-for cycle: %s", t->name);
+    k = (size_t)snprintf(buf, len, "%s", t->name);
     u = t;
     do {
       const struct sthread *n = waits_for(u, &via);
-      fprintf(stderr, " -> %s -> %s", via, n->name);
+      if (k < len)
+        k += (size_t)snprintf(buf + k, len - k, " -> %s -> %s", via, n->name);
       u = n;
     } while (u != t);
-    fputc('\n', stderr);
-    return;
+    return 1;
   }
-  fprintf(stderr, "sched: no waits-for cycle: a thread waits for a "
-                  "condition that nobody can signal any more\n");
+  return 0;
+}
+
+static dsched_deadlock_fn *on_deadlock;
+static void *on_deadlock_arg;
+
+void dsched_on_deadlock(dsched_deadlock_fn *fn, void *arg) {
+  on_deadlock = fn;
+  on_deadlock_arg = arg;
 }
 
 /* Called with S_mu held when no registered thread can run. */
 static void deadlock(void) {
+  char cycle[512] = "";
   fprintf(stderr, "sched: deadlock: no thread can run\n");
   for (int i = 0; i < nthreads; i++)
     if (threads[i].state != T_DONE)
       print_waits(&threads[i]);
-  print_cycle();
+  if (format_cycle(cycle, sizeof cycle))
+    fprintf(stderr, "sched: waits-for cycle: %s\n", cycle);
+  else
+    fprintf(stderr, "sched: no waits-for cycle: a thread waits for a "
+                    "condition that nobody can signal any more\n");
   fprintf(stderr, "sched: schedule: %s\n", dsched_taken());
+  if (on_deadlock)
+    on_deadlock(cycle[0] ? cycle : NULL, dsched_taken(), on_deadlock_arg);
   dsched__rec_choice("deadlock: no thread can run");
   dsched__rec_close();
   fflush(stdout);
