@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "lock_order.h"
+#include "scenario_test.h"
 
 /* Runs the workload under a schedule in a child process and asserts that
  * it finished with the invariant held. A deadlock counts only when the
@@ -22,10 +23,8 @@ static void run_under(const char *schedule, int requests, int sweeps) {
 
   cr_assert(r == 0 || r == 1, "%s (exit %d, schedule %s)", out.msg, r,
             schedule);
-  cr_assert_eq(r, 0,
-               "%s\n  schedule: %s\n  replay: build/gallery run 13 "
-               "--schedule '%s' -- --requests %d --sweeps %d",
-               out.msg, schedule, out.taken, requests, sweeps);
+  SCENARIO_ASSERT_HELD(r, out.msg, "13", schedule, out.taken,
+                       "--requests %d --sweeps %d", requests, sweeps);
 }
 
 /* @snippet test_scripted */
