@@ -1,5 +1,20 @@
 /* gallery.h -- small helpers every scenario shares: checked libuv and
- * pthread calls that abort with a message (even in release builds). */
+ * pthread calls that abort with a message (even in release builds), the
+ * drivers' option table and parser, and temporary files.
+ *
+ * One naming rule for every scenario NN-slug:
+ *   bugs/NN-slug/SLUG.h   its interface, SLUG the slug with '_' for '-'
+ *                         (log_order.h, check_then_act.h)
+ *   bugs/NN-slug/check.c  its invariant: PREFIX_check(), what the driver
+ *                         and the test call on what a run left behind
+ *   bugs/NN-slug/main.c   the driver; sync.c the synchronous twin, async.c
+ *                         the bug, fixes/NN-slug/async.c the fix; any
+ *                         other .c file is shared by all three
+ *   PREFIX_               the public names' prefix: the initials of the
+ *                         slug's words (lo_ log-order, cta_ check-then-act,
+ *                         uac_ use-after-close); heisenbug reads as
+ *                         heisen-bug (hb_), and lock-order takes lk_, as
+ *                         lo_ is log-order's. */
 #ifndef GALLERY_H
 #define GALLERY_H
 

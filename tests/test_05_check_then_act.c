@@ -7,7 +7,7 @@
  * (the bug only) the footer's second fetch. */
 #include <criterion/criterion.h>
 
-#include "cta.h"
+#include "check_then_act.h"
 #include "dsched.h"
 #include "scenario_test.h"
 

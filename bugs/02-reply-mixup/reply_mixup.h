@@ -113,6 +113,8 @@ int rm_compute(const char *op, long long arg, long long *value,
 /* Sleeps units * unit_us microseconds: the simulated work of a request. */
 void rm_simulated_work(long long units, int unit_us);
 
+/* ---- the invariant (check.c) ---- */
+
 /* Checks the invariant. Returns 0 when it holds, 1 when it is violated; on
  * 1 msg starts with "reply-mixup invariant violated:". */
 int rm_check(const struct rm_config *cfg, const struct rm_result *res,

@@ -5,7 +5,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "corrlog.h"
-#include "cta.h"
+#include "check_then_act.h"
 #include "dsched.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
 #include "gallery.h"
 #include "corrlog.h"
 #include "dsched.h"
-#include "uac.h"
+#include "use_after_close.h"
 
 #include <errno.h>
 #include <stdio.h>

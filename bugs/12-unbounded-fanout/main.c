@@ -5,7 +5,7 @@
  * async.c into build/bin/12-unbounded-fanout-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
-#include "fanout.h"
+#include "unbounded_fanout.h"
 #include "dsched.h"
 
 #include <errno.h>
