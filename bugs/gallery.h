@@ -57,7 +57,10 @@ static inline void gallery_check_pt(int r, const char *what, const char *file,
  *
  *   GALLERY_INT, GALLERY_UINT  a number in [lo, hi] into int * / unsigned *
  *   GALLERY_STRING  a value into const char **; if choices is set, one of
- *                   those words; lo = 1 refuses an empty value
+ *                   those words; lo = 1 refuses an empty value; creates = 1
+ *                   makes it a file the run will write, created here so
+ *                   that a path that cannot be written is bad input, named
+ *                   as such, not a setup failure later
  *   GALLERY_FLAG    no value; sets int * to 1
  *   GALLERY_NOTE    --help only: one more line about the option above it
  *                   (a value with a meaning of its own, "--pool uv")
@@ -84,6 +87,7 @@ struct gallery_opt {
   const char *arg;  /* the value's name in usage and help: "N", "FILE" */
   const char *help; /* flowing text, filled to GALLERY_WIDTH */
   const char *const *choices; /* NULL-terminated, or NULL: any value */
+  int creates; /* string: a file the run writes, created (emptied) here */
 };
 
 /* Table rows. The pointer's type is checked: a conditional expression
@@ -108,6 +112,9 @@ struct gallery_opt {
     .name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
     .lo = 1, .arg = (a), .help = (h)                                           \
   }
+#define GALLERY_OPT_OUTFILE(n, p, a, h)                                         \
+  {.name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
+   .lo = 1, .arg = (a), .help = (h), .creates = 1}
 #define GALLERY_OPT_CHOICE(n, p, words, a, h)                                  \
   {                                                                            \
     .name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
@@ -252,6 +259,15 @@ static inline int gallery__opt_set(const struct gallery_opt *o,
                                : ", ");
       fprintf(stderr, ", got '%s'\n", v);
       return -1;
+    }
+    if (o->creates) {
+      FILE *f = fopen(v, "w");
+      if (f == NULL) {
+        fprintf(stderr, "%s: --%s %s: %s\n", prog, o->name, v,
+                strerror(errno));
+        return -1;
+      }
+      fclose(f);
     }
     *(const char **)o->ptr = v;
     return 0;

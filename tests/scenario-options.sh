@@ -4,7 +4,8 @@
 # one the parser knows, in both spellings (--opt V and --opt=V), with a row
 # in the option list; a bad value, a missing one, a value given to a flag,
 # an unknown option and a stray argument each exit 2 with a message that
-# names the option. Run from the repository root after `make`.
+# names the option; a --log file that cannot be created is named. Run
+# from the repository root after `make`.
 set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/scenario-options.XXXXXX") || exit 3
 trap 'rm -rf "$T"' EXIT
@@ -73,6 +74,12 @@ for P in build/bin/[0-9][0-9]-*-bug; do
   expect "unknown option '--bogus'" "$n: an unknown option" -- \
     "$P" --bogus
   expect "unknown option 'stray'" "$n: a stray argument" -- "$P" stray
+done
+# A driver whose --log is a file it creates says at once, by name, that
+# the path cannot be written: bad input, not a setup failure later.
+for n in 02-reply-mixup 03-lost-stack; do
+  expect "--log $T/no-such-dir/log: " "$n: --log in a missing directory" -- \
+    "build/bin/$n-bug" --log "$T/no-such-dir/log"
 done
 [ "$found" -eq 1 ] || { echo "scenario-options.sh: no drivers (make)" >&2
   exit 3; }

@@ -20,7 +20,7 @@ int main(int argc, char **argv) {
   int r;
 
   const struct gallery_opt opts[] = {
-      GALLERY_OPT_STRING(
+      GALLERY_OPT_OUTFILE(
           "log", &cfg.log_path, "FILE",
           "write the correlation log (JSON Lines) to FILE; only the fix logs, "
           "the bug and the sync twin leave it empty"),
@@ -46,16 +46,6 @@ int main(int argc, char **argv) {
   if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
       0)
     return 2;
-  if (cfg.log_path) {
-    /* Bad input is reported here, by name, not as a setup failure later. */
-    FILE *f = fopen(cfg.log_path, "w");
-    if (f == NULL) {
-      fprintf(stderr, "%s: --log %s: %s\n", argv[0], cfg.log_path,
-              strerror(errno));
-      return 2;
-    }
-    fclose(f);
-  }
   res = calloc(1, sizeof *res);
   if (res == NULL) {
     fprintf(stderr, "reply-mixup: out of memory\n");

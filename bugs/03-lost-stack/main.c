@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
       GALLERY_OPT_CHOICE("bad", &bad, callers, "CALLER",
                          "who passes the bad width: avatar, banner (default), "
                          "gallery, or none (no crash, nothing to report)"),
-      GALLERY_OPT_STRING(
+      GALLERY_OPT_OUTFILE(
           "log", &cfg.log_path, "FILE",
           "write the correlation log (JSON Lines) to FILE; only the fix logs"),
       GALLERY_OPT_INT(
@@ -65,16 +65,6 @@ int main(int argc, char **argv) {
   caller_arg(bad, &cfg.bad); /* one of callers: the parser checked */
   /* The child process configures the schedule (see ls_capture). */
   cfg.schedule = schedule ? schedule : getenv("SCHED");
-  if (cfg.log_path) {
-    /* Bad input is reported here, by name, not as a setup failure later. */
-    FILE *f = fopen(cfg.log_path, "w");
-    if (f == NULL) {
-      fprintf(stderr, "%s: --log %s: %s\n", argv[0], cfg.log_path,
-              strerror(errno));
-      return 2;
-    }
-    fclose(f);
-  }
 
   if (ls_capture(&cfg, report, sizeof report, &st) != 0) {
     fprintf(stderr, "lost-stack: cannot start the child: %s\n",
