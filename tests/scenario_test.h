@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "dsched.h"
@@ -28,6 +29,27 @@ static inline void scenario_tmpfile(char *path, size_t len,
   fd = mkstemp(path);
   cr_assert_geq(fd, 0, "mkstemp %s failed", path);
   close(fd);
+}
+
+/* For a scenario whose invariant is checked on a file (check(path, n,
+ * msg, len)): a file that cannot be read is a setup failure, not the bug.
+ * check says -1 and names the file, never the invariant (run-tests.sh
+ * counts a failure naming the invariant as the bug observed). A directory
+ * opens but cannot be read; a path under the regular file `file` cannot
+ * be opened. */
+static inline void scenario_unreadable_is_setup_failure(
+    int (*check)(const char *, int, char *, size_t), const char *file) {
+  char bad[4200], msg[512];
+  const char *paths[] = {"/", bad};
+
+  snprintf(bad, sizeof bad, "%s/x", file);
+  for (int i = 0; i < 2; i++) {
+    msg[0] = '\0';
+    cr_assert_eq(check(paths[i], 1, msg, sizeof msg), -1, "%s: %s", paths[i],
+                 msg);
+    cr_assert_null(strstr(msg, "invariant violated"), "%s", msg);
+    cr_assert_not_null(strstr(msg, paths[i]), "%s", msg);
+  }
 }
 
 /* Configures the schedule a test runs under; one that does not parse fails

@@ -63,22 +63,8 @@ Test(stale_buffer, single_record, .init = setup, .fini = teardown,
   run_under("fifo", 1);
 }
 
-/* A record file that cannot be read is a setup failure, not the bug:
- * sb_check says -1 and names the file, never the invariant (run-tests.sh
- * counts a failure naming the invariant as the bug observed). A directory
- * opens but is no record file; a path under a regular file cannot be
- * opened. */
+/* A record file that cannot be read is a setup failure, not the bug. */
 Test(stale_buffer, unreadable_file_is_a_setup_failure, .init = setup,
      .fini = teardown, .timeout = 10) {
-  char bad[sizeof path + 4], msg[512];
-  const char *paths[] = {"/", bad};
-
-  snprintf(bad, sizeof bad, "%s/out", path);
-  for (int i = 0; i < 2; i++) {
-    msg[0] = '\0';
-    cr_assert_eq(sb_check(paths[i], 1, msg, sizeof msg), -1, "%s: %s", paths[i],
-                 msg);
-    cr_assert_null(strstr(msg, "invariant violated"), "%s", msg);
-    cr_assert_not_null(strstr(msg, paths[i]), "%s", msg);
-  }
+  scenario_unreadable_is_setup_failure(sb_check, path);
 }
