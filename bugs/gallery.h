@@ -1,9 +1,25 @@
 /* gallery.h -- small helpers every scenario shares: checked libuv and
- * pthread calls that abort with a message (even in release builds). */
+ * pthread calls that abort with a message (even in release builds), the
+ * drivers' option table and parser, and temporary files.
+ *
+ * One naming rule for every scenario NN-slug:
+ *   bugs/NN-slug/SLUG.h   its interface, SLUG the slug with '_' for '-'
+ *                         (log_order.h, check_then_act.h)
+ *   bugs/NN-slug/check.c  its invariant: PREFIX_check(), what the driver
+ *                         and the test call on what a run left behind
+ *   bugs/NN-slug/main.c   the driver; sync.c the synchronous twin, async.c
+ *                         the bug, fixes/NN-slug/async.c the fix; any
+ *                         other .c file is shared by all three
+ *   PREFIX_               the public names' prefix: the initials of the
+ *                         slug's words (lo_ log-order, cta_ check-then-act,
+ *                         uac_ use-after-close); heisenbug reads as
+ *                         heisen-bug (hb_), and lock-order takes lk_, as
+ *                         lo_ is log-order's. */
 #ifndef GALLERY_H
 #define GALLERY_H
 
 #include <errno.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,23 +50,305 @@ static inline void gallery_check_pt(int r, const char *what, const char *file,
   }
 }
 
-/* Parses option opt's value s as an integer in [lo, hi] into *out. On bad
- * input prints "PROG: OPT wants a number from LO to HI, got 'S'" and
- * returns -1 (the driver then exits 2). */
-static inline int gallery_int_arg(const char *prog, const char *opt,
-                                  const char *s, int lo, int hi, int *out) {
-  char *end;
-  long v;
+/* Driver options as data. Each scenario's main.c declares a table of
+ * struct gallery_opt, ended by {NULL}, and calls gallery_parse() once:
+ * the table is the one description of the driver's command line, from
+ * which the parser (getopt_long) accepts options and --help prints them.
+ *
+ *   GALLERY_INT, GALLERY_UINT  a number in [lo, hi] into int * / unsigned *
+ *   GALLERY_STRING  a value into const char **; if choices is set, one of
+ *                   those words; lo = 1 refuses an empty value; creates = 1
+ *                   makes it a file the run will write, created here so
+ *                   that a path that cannot be written is bad input, named
+ *                   as such, not a setup failure later
+ *   GALLERY_FLAG    no value; sets int * to 1
+ *   GALLERY_NOTE    --help only: one more line about the option above it
+ *                   (a value with a meaning of its own, "--pool uv")
+ *
+ * Help texts (the about line, each option's, the epilogue) are written as
+ * one flowing string; --help fills them to the terminal's 80 columns.
+ * In help, "{default}" stands for the option's value before parsing (its
+ * default) and "{range}" for "LO..HI", so each number is written once.
+ * An option whose help is NULL shows in the usage line only (its NOTE
+ * rows explain it). */
+enum gallery_opt_type {
+  GALLERY_INT,
+  GALLERY_UINT,
+  GALLERY_STRING,
+  GALLERY_FLAG,
+  GALLERY_NOTE
+};
 
+struct gallery_opt {
+  const char *name; /* without "--"; NULL ends the table */
+  enum gallery_opt_type type;
+  void *ptr;
+  long lo, hi;
+  const char *arg;  /* the value's name in usage and help: "N", "FILE" */
+  const char *help; /* flowing text, filled to GALLERY_WIDTH */
+  const char *const *choices; /* NULL-terminated, or NULL: any value */
+  int creates; /* string: a file the run writes, created (emptied) here */
+};
+
+/* Table rows. The pointer's type is checked: a conditional expression
+ * between two different pointer types does not compile (-Werror). */
+#define GALLERY_OPT_INT(n, p, min, max, h)                                     \
+  {                                                                            \
+    .name = (n), .type = GALLERY_INT, .ptr = (1 ? (p) : (int *)0),             \
+    .lo = (min), .hi = (max), .arg = "N", .help = (h)                          \
+  }
+#define GALLERY_OPT_UINT(n, p, min, max, h)                                    \
+  {                                                                            \
+    .name = (n), .type = GALLERY_UINT, .ptr = (1 ? (p) : (unsigned *)0),       \
+    .lo = (min), .hi = (max), .arg = "N", .help = (h)                          \
+  }
+#define GALLERY_OPT_STRING(n, p, a, h)                                         \
+  {                                                                            \
+    .name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
+    .arg = (a), .help = (h)                                                    \
+  }
+#define GALLERY_OPT_NONEMPTY(n, p, a, h)                                       \
+  {                                                                            \
+    .name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
+    .lo = 1, .arg = (a), .help = (h)                                           \
+  }
+#define GALLERY_OPT_OUTFILE(n, p, a, h)                                         \
+  {.name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
+   .lo = 1, .arg = (a), .help = (h), .creates = 1}
+#define GALLERY_OPT_CHOICE(n, p, words, a, h)                                  \
+  {                                                                            \
+    .name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
+    .lo = 1, .arg = (a), .help = (h), .choices = (words)                       \
+  }
+#define GALLERY_OPT_FLAG(n, p, h)                                              \
+  {                                                                            \
+    .name = (n), .type = GALLERY_FLAG, .ptr = (1 ? (p) : (int *)0),            \
+    .help = (h)                                                                \
+  }
+#define GALLERY_OPT_NOTE(n, a, h)                                              \
+  { .name = (n), .type = GALLERY_NOTE, .arg = (a), .help = (h) }
+#define GALLERY_OPT_END                                                        \
+  { .name = NULL }
+
+struct gallery_cli {
+  const char *about; /* what one run does, after the usage line */
+  const struct gallery_opt *opts;
+  const char *epilogue; /* after the options: notes, then exit status;
+                           '\n' ends a paragraph */
+};
+
+#define GALLERY_EXIT_STATUS                                                    \
+  "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure."
+
+enum { GALLERY_MAX_OPTS = 32, GALLERY_HELP_COL = 20, GALLERY_WIDTH = 76 };
+
+/* The value an INT or UINT option holds now, for "{default}". */
+static inline long gallery__opt_value(const struct gallery_opt *o) {
+  if (o->type == GALLERY_INT)
+    return *(int *)o->ptr;
+  if (o->type == GALLERY_UINT)
+    return (long)*(unsigned *)o->ptr;
+  return 0;
+}
+
+/* Prints text s from column col on, filling lines up to GALLERY_WIDTH
+ * columns: a line breaks at a space, and a continuation starts indent
+ * columns in. A '\n' in s ends a line where the text wants it (the end
+ * of a paragraph). Ends with a newline. */
+static inline void gallery__wrap(const char *s, int col, int indent) {
+  while (*s) {
+    size_t n = strcspn(s, " \n");
+    if (col > indent && col + 1 + (int)n > GALLERY_WIDTH)
+      col = printf("\n%*s", indent, "") - 1;
+    else if (col > indent)
+      col += printf(" ");
+    col += printf("%.*s", (int)n, s);
+    s += n;
+    if (*s == '\n' && s[1] != '\0')
+      col = printf("\n%*s", indent, "") - 1;
+    if (*s)
+      s++;
+  }
+  putchar('\n');
+}
+
+/* Option o's help with "{default}" replaced by def and "{range}" by
+ * "LO..HI", into buf. */
+static inline void gallery__expand(const struct gallery_opt *o, long def,
+                                   char *buf, size_t len) {
+  size_t k = 0;
+  for (const char *s = o->help; *s && k + 1 < len; s++) {
+    int n = 0;
+    if (strncmp(s, "{default}", 9) == 0) {
+      n = snprintf(buf + k, len - k, "%ld", def);
+      s += 8;
+    } else if (strncmp(s, "{range}", 7) == 0) {
+      n = snprintf(buf + k, len - k, "%ld..%ld", o->lo, o->hi);
+      s += 6;
+    } else {
+      buf[k] = *s, n = 1;
+    }
+    k = n < 0 || k + (size_t)n >= len ? len - 1 : k + (size_t)n;
+  }
+  buf[k] = '\0';
+}
+
+/* The usage line, wrapped at GALLERY_WIDTH columns, then the about text, one
+ * row per documented option or note, and the epilogue. defs[i] is opts[i]'s
+ * default. */
+static inline void gallery__help(const struct gallery_cli *cli,
+                                 const char *prog, const long *defs) {
+  const struct gallery_opt *o;
+  char text[1024];
+  int col = printf("usage: %s", prog);
+  for (o = cli->opts; o->name; o++) {
+    char word[128];
+    int n;
+    if (o->type == GALLERY_NOTE)
+      continue;
+    n = snprintf(word, sizeof word, o->arg ? "[--%s %s]" : "[--%s]", o->name,
+                 o->arg);
+    if (col + 1 + n > GALLERY_WIDTH)
+      col = printf("\n%*s", 9, "") - 1;
+    col += printf(" %s", word);
+  }
+  putchar('\n');
+  gallery__wrap(cli->about, 0, 0);
+  for (o = cli->opts; o->name; o++) {
+    char left[128];
+    int n;
+    if (o->help == NULL)
+      continue;
+    n = snprintf(left, sizeof left, o->arg ? "  --%s %s" : "  --%s", o->name,
+                 o->arg);
+    if (n + 2 > GALLERY_HELP_COL)
+      printf("%s\n%*s", left, GALLERY_HELP_COL, "");
+    else
+      printf("%-*s", GALLERY_HELP_COL, left);
+    gallery__expand(o, defs[o - cli->opts], text, sizeof text);
+    gallery__wrap(text, GALLERY_HELP_COL, GALLERY_HELP_COL);
+  }
+  gallery__wrap(cli->epilogue, 0, 0);
+}
+
+/* Stores option o's value v, or says what is wrong with it ("PROG: --OPT
+ * wants ..., got 'V'") and returns -1. */
+static inline int gallery__opt_set(const struct gallery_opt *o,
+                                   const char *prog, const char *v) {
+  const char *const *c;
+  char *end;
+  long n;
+
+  if (o->type == GALLERY_FLAG) {
+    *(int *)o->ptr = 1;
+    return 0;
+  }
+  if (o->type == GALLERY_STRING) {
+    if (o->lo > 0 && *v == '\0') {
+      fprintf(stderr, "%s: --%s needs a value\n", prog, o->name);
+      return -1;
+    }
+    for (c = o->choices; c && *c && strcmp(*c, v) != 0; c++)
+      ;
+    if (c && *c == NULL) {
+      fprintf(stderr, "%s: --%s wants ", prog, o->name);
+      for (c = o->choices; *c; c++)
+        fprintf(stderr, "%s%s", *c,
+                c[1] == NULL   ? ""
+                : c[2] == NULL ? " or "
+                               : ", ");
+      fprintf(stderr, ", got '%s'\n", v);
+      return -1;
+    }
+    if (o->creates) {
+      FILE *f = fopen(v, "w");
+      if (f == NULL) {
+        fprintf(stderr, "%s: --%s %s: %s\n", prog, o->name, v,
+                strerror(errno));
+        return -1;
+      }
+      fclose(f);
+    }
+    *(const char **)o->ptr = v;
+    return 0;
+  }
   errno = 0;
-  v = strtol(s, &end, 10);
-  if (errno || end == s || *end || v < lo || v > hi) {
-    fprintf(stderr, "%s: %s wants a number from %d to %d, got '%s'\n", prog,
-            opt, lo, hi, s);
+  n = strtol(v, &end, 10);
+  if (errno || end == v || *end || n < o->lo || n > o->hi) {
+    fprintf(stderr, "%s: --%s wants a number from %ld to %ld, got '%s'\n", prog,
+            o->name, o->lo, o->hi, v);
     return -1;
   }
-  *out = (int)v;
+  if (o->type == GALLERY_INT)
+    *(int *)o->ptr = (int)n;
+  else
+    *(unsigned *)o->ptr = (unsigned)n;
   return 0;
+}
+
+/* Builds getopt_long's table from opts: option i returns 256 + i, so that
+ * every answer, a missing value's included, names its table row. */
+static inline void gallery__longopts(const struct gallery_opt *opts,
+                                     struct option *lo, long *defs) {
+  int n = 0;
+  for (const struct gallery_opt *o = opts; o->name; o++, n++) {
+    if (n + 2 >= GALLERY_MAX_OPTS) {
+      fprintf(stderr, "gallery.h: more than %d options\n",
+              GALLERY_MAX_OPTS - 2);
+      abort();
+    }
+    defs[n] = gallery__opt_value(o);
+    if (o->type != GALLERY_NOTE)
+      *lo++ = (struct option){
+          o->name, o->type == GALLERY_FLAG ? no_argument : required_argument,
+          NULL, 256 + n};
+  }
+  *lo++ = (struct option){"help", no_argument, NULL, 'h'};
+  *lo = (struct option){NULL, 0, NULL, 0};
+}
+
+/* Parses argv by cli's table. Returns -1 when the driver should run; else
+ * the status to exit with: 0 after --help (or -h), 2 after a message on
+ * stderr naming the option and what is wrong (unknown, no value, a value
+ * out of range or not one of the choices, an argument that is no
+ * option). */
+static inline int gallery_parse(const struct gallery_cli *cli, int argc,
+                                char **argv) {
+  struct option lo[GALLERY_MAX_OPTS];
+  long defs[GALLERY_MAX_OPTS];
+  int c;
+
+  gallery__longopts(cli->opts, lo, defs);
+  /* "+": options end at the first argument that is none, as they did when
+   * each driver walked argv itself; ":" reports a missing value apart. */
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
+    const struct gallery_opt *o = c >= 256 ? &cli->opts[c - 256] : NULL;
+    if (c == 'h') {
+      gallery__help(cli, argv[0], defs);
+      return 0;
+    }
+    if (c == ':' || c == '?') {
+      o = optopt >= 256 ? &cli->opts[optopt - 256] : NULL;
+      if (c == ':')
+        fprintf(stderr, "%s: --%s needs a value\n", argv[0], o->name);
+      else if (o)
+        fprintf(stderr, "%s: --%s takes no value\n", argv[0], o->name);
+      else
+        fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0],
+                argv[optind - 1]);
+      return 2;
+    }
+    if (gallery__opt_set(o, argv[0], optarg) != 0)
+      return 2;
+  }
+  if (optind < argc) {
+    fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0],
+            argv[optind]);
+    return 2;
+  }
+  return -1;
 }
 
 /* A run's temporary files go under $TMPDIR (default /tmp), and a run

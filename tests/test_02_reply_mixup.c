@@ -8,10 +8,7 @@
 
 #include "reply_mixup.h"
 #include "dsched.h"
-
-static void teardown(void) {
-  dsched_reset();
-}
+#include "scenario_test.h"
 
 /* Runs the workload under a schedule and asserts the invariant, naming the
  * schedule taken so that a failure can be replayed by hand. The client
@@ -24,34 +21,32 @@ static void run_under(const char *schedule, int requests) {
   int r;
 
   cr_assert_not_null(res);
-  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
+  SCENARIO_SCHEDULE(schedule);
   r = rm_run(&cfg, res);
   cr_assert_eq(r, 0, "reply-mixup setup failed: %d", r);
   r = rm_check(&cfg, res, msg, sizeof msg);
-  cr_assert_eq(r, 0,
-               "%s\n  schedule: %s\n  replay: build/gallery run 02 "
-               "--schedule '%s' -- --requests %d",
-               msg, schedule, dsched_taken(), requests);
+  SCENARIO_ASSERT_HELD(r, msg, "02", schedule, dsched_taken(), "--requests %d",
+                       requests);
   free(res);
 }
 
 /* @snippet test_scripted */
 /* Two requests: the pool finishes the second one's work first. */
-Test(reply_mixup, second_request_finishes_first, .fini = teardown,
+Test(reply_mixup, second_request_finishes_first, .fini = scenario_teardown,
      .timeout = 10) {
   run_under("order:work#1,work#0", 2);
 }
 /* @end */
 
 /* Six requests: the pool always finishes the newest request first. */
-Test(reply_mixup, pool_finishes_newest_first, .fini = teardown,
+Test(reply_mixup, pool_finishes_newest_first, .fini = scenario_teardown,
      .timeout = 10) {
   run_under("lifo", 6);
 }
 
 /* Control: when the work finishes in request order, every variant pairs
  * every reply right (a variant that loses or garbles replies fails here). */
-Test(reply_mixup, pool_finishes_in_request_order, .fini = teardown,
+Test(reply_mixup, pool_finishes_in_request_order, .fini = scenario_teardown,
      .timeout = 10) {
   run_under("fifo", 6);
 }

@@ -9,22 +9,21 @@
 #include "heisenbug.h"
 #include "dsched.h"
 #include "variant_schedule.h"
-
-static void teardown(void) { dsched_reset(); }
+#include "scenario_test.h"
 
 static void run_under(const char *schedule, enum hb_log_mode mode) {
   struct hb_cache c;
   struct hb_worker w[2];
   char msg[512];
+  int r;
 
-  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
+  SCENARIO_SCHEDULE(schedule);
   hb_init(&c, w, mode, 1000);
   hb_run(w);
   hb_fini(&c, w);
-  cr_assert_eq(hb_check(&c, w, msg, sizeof msg), 0,
-               "%s\n  schedule: %s\n  replay: build/gallery run 04 "
-               "--schedule '%s'",
-               msg, schedule, dsched_taken());
+  r = hb_check(&c, w, msg, sizeof msg);
+  SCENARIO_ASSERT_HELD(r, msg, "04", schedule, dsched_taken(), "--work %d",
+                       1000);
 }
 
 static void probe(void *arg) {
@@ -53,22 +52,20 @@ static const struct variant_schedule check_then_switch[] = {
     {"order:", "fifo"},
 };
 
-Test(heisenbug, both_check_before_either_loads, .fini = teardown,
+Test(heisenbug, both_check_before_either_loads, .fini = scenario_teardown,
      .timeout = 10) {
-  run_under(variant_schedule(check_then_switch, 3, probe, NULL),
-            HB_LOG_NONE);
+  run_under(variant_schedule(check_then_switch, 3, probe, NULL), HB_LOG_NONE);
 }
 /* @end */
 
 /* The same interleaving with printf logging: stdio's lock changes the
  * natural timing, not what the scheduler forces. */
-Test(heisenbug, printf_does_not_hide_it_when_forced, .fini = teardown,
+Test(heisenbug, printf_does_not_hide_it_when_forced, .fini = scenario_teardown,
      .timeout = 10) {
-  run_under(variant_schedule(check_then_switch, 3, probe, NULL),
-            HB_LOG_PRINTF);
+  run_under(variant_schedule(check_then_switch, 3, probe, NULL), HB_LOG_PRINTF);
 }
 
 /* Control: one worker finishes before the other starts. */
-Test(heisenbug, one_after_the_other, .fini = teardown, .timeout = 10) {
+Test(heisenbug, one_after_the_other, .fini = scenario_teardown, .timeout = 10) {
   run_under("fifo", HB_LOG_NONE);
 }

@@ -7,10 +7,9 @@
  * (the bug only) the footer's second fetch. */
 #include <criterion/criterion.h>
 
-#include "cta.h"
+#include "check_then_act.h"
 #include "dsched.h"
-
-static void teardown(void) { dsched_reset(); }
+#include "scenario_test.h"
 
 /* Runs the workload under a schedule and asserts the invariant, naming the
  * schedule actually taken so a failure can be replayed by hand. */
@@ -19,34 +18,32 @@ static void run_under(const char *schedule, int pages) {
   char msg[512];
   int r;
 
-  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
+  SCENARIO_SCHEDULE(schedule);
   cta_reset();
   cr_assert_eq(cta_run(&cfg), 0, "check-then-act setup failed");
   r = cta_check(pages, msg, sizeof msg);
-  cr_assert_eq(r, 0,
-               "%s\n  schedule: %s\n  replay: build/gallery run 05 "
-               "--schedule '%s' -- --pages %d",
-               msg, schedule, dsched_taken(), pages);
+  SCENARIO_ASSERT_HELD(r, msg, "05", schedule, dsched_taken(), "--pages %d",
+                       pages);
 }
 
 /* @snippet test_scripted */
 /* The body is rendered before the header's fetch returns, so the footer's
  * lookup misses while that fetch is in flight: the bug fetches again. */
-Test(check_then_act, footer_lookup_while_fetch_in_flight, .fini = teardown,
-     .timeout = 10) {
+Test(check_then_act, footer_lookup_while_fetch_in_flight,
+     .fini = scenario_teardown, .timeout = 10) {
   run_under("order:work#1,work#0,work#2", 1);
 }
 
 /* As above, and then the second fetch (newer version) returns before the
  * first: the bug's first fetch overwrites the newer version. */
-Test(check_then_act, older_fetch_returns_last, .fini = teardown,
+Test(check_then_act, older_fetch_returns_last, .fini = scenario_teardown,
      .timeout = 10) {
   run_under("lifo", 1);
 }
 /* @end */
 
 /* Four pages, the pool always finishing the newest work first. */
-Test(check_then_act, pool_finishes_newest_first, .fini = teardown,
+Test(check_then_act, pool_finishes_newest_first, .fini = scenario_teardown,
      .timeout = 10) {
   run_under("lifo", 4);
 }
@@ -54,7 +51,7 @@ Test(check_then_act, pool_finishes_newest_first, .fini = teardown,
 /* Control: each fetch returns before its page's body is rendered, so every
  * footer hits the cache; all variants pass (a variant that serves a part
  * twice or never, or never fetches, fails here). */
-Test(check_then_act, fetch_returns_before_render, .fini = teardown,
+Test(check_then_act, fetch_returns_before_render, .fini = scenario_teardown,
      .timeout = 10) {
   run_under("fifo", 4);
 }

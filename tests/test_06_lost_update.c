@@ -4,25 +4,24 @@
  * scripted schedule stops both between reading the totals and writing them
  * back, so an update vanishes on every run against the bug. libuv's own
  * pool threads are not registered with the scheduler, which is why the
- * threads here are plain ones (lu_run_threads in bugs/06-lost-update/jobs.c). */
+ * threads here are plain ones (lu_run_threads in bugs/06-lost-update/jobs.c).
+ */
 #include <criterion/criterion.h>
 
 #include "lost_update.h"
 #include "dsched.h"
 #include "variant_schedule.h"
-
-static void teardown(void) { dsched_reset(); }
+#include "scenario_test.h"
 
 /* Checks the invariant, naming the schedule taken so a failure can be
  * replayed with the driver. */
 static void check(const struct lu_config *cfg, const struct lu_totals *t,
                   const char *schedule, const char *how) {
   char msg[512];
+  int r = lu_check(cfg, t, msg, sizeof msg);
 
-  cr_assert_eq(lu_check(cfg, t, msg, sizeof msg), 0,
-               "%s\n  schedule: %s\n  replay: build/gallery run 06 "
-               "--schedule '%s' -- --jobs %d %s",
-               msg, schedule, dsched_taken(), cfg->jobs, how);
+  SCENARIO_ASSERT_HELD(r, msg, "06", schedule, dsched_taken(), "--jobs %d %s",
+                       cfg->jobs, how);
 }
 
 static void run_threads(const char *schedule, int jobs, int workers) {
@@ -30,7 +29,7 @@ static void run_threads(const char *schedule, int jobs, int workers) {
   struct lu_totals t = {0, 0};
   char how[64];
 
-  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
+  SCENARIO_SCHEDULE(schedule);
   lu_run_threads(&cfg, &t, workers);
   snprintf(how, sizeof how, "--pool threads --workers %d", workers);
   check(&cfg, &t, schedule, how);
@@ -65,7 +64,7 @@ static const struct variant_schedule both_read_first[] = {
      "t1@lock,t2@lock"},
 };
 
-Test(lost_update, both_read_before_either_writes, .fini = teardown,
+Test(lost_update, both_read_before_either_writes, .fini = scenario_teardown,
      .timeout = 10) {
   run_threads(variant_schedule(both_read_first, 2, probe, NULL), 2, 2);
 }
@@ -74,13 +73,14 @@ Test(lost_update, both_read_before_either_writes, .fini = teardown,
 /* Control: the same threads without preemption (each job is counted before
  * the next starts). Every variant must count every job exactly once here;
  * a variant that loses or double-counts jobs fails. */
-Test(lost_update, threads_without_overlap, .fini = teardown, .timeout = 10) {
+Test(lost_update, threads_without_overlap, .fini = scenario_teardown,
+     .timeout = 10) {
   run_threads("fifo", 8, 2);
 }
 
 /* Control: the variant's real run on libuv's pool, its work requests
  * released one at a time (the scheduler holds uv_queue_work). */
-Test(lost_update, libuv_pool_one_request_at_a_time, .fini = teardown,
+Test(lost_update, libuv_pool_one_request_at_a_time, .fini = scenario_teardown,
      .timeout = 10) {
   struct lu_config cfg = {NULL, 16, 0};
   struct lu_totals t = {0, 0};

@@ -11,7 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "dsched.h"
-#include "uac.h"
+#include "use_after_close.h"
 
 static void teardown(void) {
   uac_gate(0, 0);

@@ -11,10 +11,7 @@
 #include "coalesced_wakeup.h"
 #include "dsched.h"
 #include "variant_schedule.h"
-
-static void teardown(void) {
-  dsched_reset();
-}
+#include "scenario_test.h"
 
 /* Runs the workload under a schedule and asserts the invariant, naming the
  * schedule taken so a failure can be replayed with the driver. */
@@ -24,14 +21,12 @@ static void run_under(const char *schedule, int messages) {
   char msg[512];
   int r;
 
-  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
+  SCENARIO_SCHEDULE(schedule);
   cr_assert_eq(cw_run(&cfg, &sink), 0, "coalesced-wakeup setup failed");
   r = cw_check(&sink, msg, sizeof msg);
   free(sink.ids);
-  cr_assert_eq(r, 0,
-               "%s\n  schedule: %s\n  replay: build/gallery run 08 "
-               "--schedule '%s' -- --messages %d --interval-us 0",
-               msg, schedule, dsched_taken(), messages);
+  SCENARIO_ASSERT_HELD(r, msg, "08", schedule, dsched_taken(),
+                       "--messages %d --interval-us 0", messages);
 }
 
 static void probe(void *messages) {
@@ -63,17 +58,16 @@ static const struct variant_schedule send_twice_first[] = {
 };
 
 Test(coalesced_wakeup, producer_sends_twice_before_the_loop_wakes,
-     .fini = teardown, .timeout = 10) {
+     .fini = scenario_teardown, .timeout = 10) {
   int messages = 3;
-  run_under(variant_schedule(send_twice_first, 2, probe, &messages),
-            messages);
+  run_under(variant_schedule(send_twice_first, 2, probe, &messages), messages);
 }
 /* @end */
 
 /* Eight messages, the producer never preempted: every send happens before
  * the loop thread's first wakeup. */
 Test(coalesced_wakeup, producer_sends_all_before_the_loop_wakes,
-     .fini = teardown, .timeout = 10) {
+     .fini = scenario_teardown, .timeout = 10) {
   run_under("fifo", 8);
 }
 
@@ -81,6 +75,7 @@ Test(coalesced_wakeup, producer_sends_all_before_the_loop_wakes,
  * producer sends message 1 (the script gives it the token; fifo does the
  * rest). One wakeup per send: every variant must handle both, in order; a
  * variant that loses or repeats messages without any coalescing fails. */
-Test(coalesced_wakeup, one_wakeup_per_send, .fini = teardown, .timeout = 10) {
+Test(coalesced_wakeup, one_wakeup_per_send, .fini = scenario_teardown,
+     .timeout = 10) {
   run_under("order:main@create,main@lock,main@wait", 2);
 }

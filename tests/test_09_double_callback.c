@@ -10,10 +10,7 @@
 
 #include "double_callback.h"
 #include "dsched.h"
-
-static void teardown(void) {
-  dsched_reset();
-}
+#include "scenario_test.h"
 
 /* Runs the calls under a schedule and asserts the invariant, naming the
  * schedule taken so a failure can be replayed with the driver. */
@@ -24,30 +21,29 @@ static void run_under(const char *schedule, int requests, int timeout_ms) {
   int r;
 
   cr_assert_not_null(calls);
-  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", schedule);
+  SCENARIO_SCHEDULE(schedule);
   cr_assert_eq(dc_run(&cfg, calls), 0, "double-callback setup failed");
   r = dc_check(&cfg, calls, msg, sizeof msg);
   free(calls);
-  cr_assert_eq(r, 0,
-               "%s\n  schedule: %s\n  replay: build/gallery run 09 "
-               "--schedule '%s' -- --requests %d --timeout-ms %d "
-               "--reply-us 0 --jitter-us 0",
-               msg, schedule, dsched_taken(), requests, timeout_ms);
+  SCENARIO_ASSERT_HELD(
+      r, msg, "09", schedule, dsched_taken(),
+      "--requests %d --timeout-ms %d --reply-us 0 --jitter-us 0", requests,
+      timeout_ms);
 }
 
 /* @snippet test_scripted */
 /* One call. Its timer is due when the loop starts; the reply (work#0) is
  * released into the same loop iteration, whose timers run before the
  * finished work is collected: the deadline wins, then the reply comes. */
-Test(double_callback, reply_arrives_after_the_deadline, .fini = teardown,
-     .timeout = 10) {
+Test(double_callback, reply_arrives_after_the_deadline,
+     .fini = scenario_teardown, .timeout = 10) {
   run_under("order:work#0", 1, 0);
 }
 /* @end */
 
 /* Four calls, replies released one at a time in submission order: every
  * deadline passes before any reply. */
-Test(double_callback, every_reply_after_its_deadline, .fini = teardown,
+Test(double_callback, every_reply_after_its_deadline, .fini = scenario_teardown,
      .timeout = 10) {
   run_under("fifo", 4, 0);
 }
@@ -56,7 +52,7 @@ Test(double_callback, every_reply_after_its_deadline, .fini = teardown,
  * run each callback once, with the reply; a variant that forgets to stop
  * the timer waits a minute and fails on the test's timeout, and one that
  * calls back twice on this path fails with the invariant. */
-Test(double_callback, reply_arrives_before_the_deadline, .fini = teardown,
-     .timeout = 10) {
+Test(double_callback, reply_arrives_before_the_deadline,
+     .fini = scenario_teardown, .timeout = 10) {
   run_under("fifo", 4, 60000);
 }

@@ -12,8 +12,7 @@
 
 #include "pool_deadlock.h"
 #include "dsched.h"
-
-static void teardown(void) { dsched_reset(); }
+#include "scenario_test.h"
 
 /* Runs `requests` pages on a pool of `pool` threads and asserts the
  * invariant; the message carries the watchdog's summary on a hang. */
@@ -36,19 +35,22 @@ static void run_on_pool(int pool, int requests) {
 /* @snippet test_load */
 /* As many pages as pool threads: each thread takes a page, and each page
  * waits for a lookup queued behind all of them. */
-Test(pool_deadlock, load_at_pool_size, .fini = teardown, .timeout = 20) {
+Test(pool_deadlock, load_at_pool_size, .fini = scenario_teardown,
+     .timeout = 20) {
   run_on_pool(2, 2);
 }
 
 /* More pages than threads: the extra pages wait in the queue as well. */
-Test(pool_deadlock, load_above_pool_size, .fini = teardown, .timeout = 20) {
+Test(pool_deadlock, load_above_pool_size, .fini = scenario_teardown,
+     .timeout = 20) {
   run_on_pool(2, 5);
 }
 
 /* Control: one page fewer than threads. A thread stays free to run the
  * lookups, so every variant passes; a variant that renders wrong pages or
  * loses one fails here. */
-Test(pool_deadlock, load_below_pool_size, .fini = teardown, .timeout = 20) {
+Test(pool_deadlock, load_below_pool_size, .fini = scenario_teardown,
+     .timeout = 20) {
   run_on_pool(2, 1);
 }
 /* @end */

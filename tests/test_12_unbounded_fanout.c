@@ -8,7 +8,7 @@
 #include <criterion/criterion.h>
 #include <sys/resource.h>
 
-#include "fanout.h"
+#include "unbounded_fanout.h"
 
 static char dir[4096];
 static int nfiles;

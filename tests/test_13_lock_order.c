@@ -5,14 +5,16 @@
  * deadlocks on every run. The scheduler then prints its report and ends
  * the process with status 1, so each run happens in a child process
  * (lk_run_isolated): the test reads the child's exit status and the
- * waits-for cycle from its report, and fails naming the invariant. */
+ * waits-for cycle the scheduler handed it (dsched_on_deadlock), and fails
+ * naming the invariant. */
 #include <criterion/criterion.h>
 
 #include "lock_order.h"
+#include "scenario_test.h"
 
 /* Runs the workload under a schedule in a child process and asserts that
  * it finished with the invariant held. A deadlock counts only when the
- * scheduler printed its waits-for cycle; a run that ends any other way is
+ * scheduler found a waits-for cycle; a run that ends any other way is
  * a setup failure, reported without the invariant's name. */
 static void run_under(const char *schedule, int requests, int sweeps) {
   struct lk_config cfg = {NULL, requests, sweeps, 0};
@@ -21,10 +23,8 @@ static void run_under(const char *schedule, int requests, int sweeps) {
 
   cr_assert(r == 0 || r == 1, "%s (exit %d, schedule %s)", out.msg, r,
             schedule);
-  cr_assert_eq(r, 0,
-               "%s\n  schedule: %s\n  replay: build/gallery run 13 "
-               "--schedule '%s' -- --requests %d --sweeps %d",
-               out.msg, schedule, out.taken, requests, sweeps);
+  SCENARIO_ASSERT_HELD(r, out.msg, "13", schedule, out.taken,
+                       "--requests %d --sweeps %d", requests, sweeps);
 }
 
 /* @snippet test_scripted */

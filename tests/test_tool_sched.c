@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -327,6 +328,50 @@ Test(sched, lock_order_inversion_is_reported_as_deadlock) {
                               "mutex B -> t1"),
             "no cycle printed:\n%s", c.err);
   printf("%s", c.err);
+}
+
+/* What the deadlock report says, handed to the program as data: the child
+ * copies it into a page the test shares. */
+struct deadlock_seen {
+  int calls;
+  char cycle[256], taken[512];
+};
+
+static void copy_deadlock(const char *cycle, const char *taken, void *arg) {
+  struct deadlock_seen *d = arg;
+  d->calls++;
+  snprintf(d->cycle, sizeof d->cycle, "%s", cycle ? cycle : "(none)");
+  snprintf(d->taken, sizeof d->taken, "%s", taken);
+}
+
+static struct deadlock_seen *seen_page;
+
+static void inversion_with_hook(void *spec) {
+  dsched_on_deadlock(copy_deadlock, seen_page);
+  inversion(spec);
+}
+
+Test(sched, deadlock_hook_gets_the_cycle_and_the_schedule) {
+  struct child c;
+  seen_page = mmap(NULL, sizeof *seen_page, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  cr_assert_neq(seen_page, MAP_FAILED);
+  memset(seen_page, 0, sizeof *seen_page);
+  run_child(inversion_with_hook,
+            "order:main@create,main@lock,t1@start,t1@lock", 5000, &c);
+  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 1,
+            "want exit 1, got status %d; stderr:\n%s", c.status, c.err);
+  cr_assert_eq(seen_page->calls, 1);
+  /* The same cycle and schedule the report printed, and a schedule that
+   * replays: the one the report ends with. */
+  cr_assert_not_null(strstr(c.err, seen_page->cycle), "cycle '%s' not in:\n%s",
+                     seen_page->cycle, c.err);
+  cr_assert_not_null(strstr(seen_page->cycle, " -> mutex "), "%s",
+                     seen_page->cycle);
+  cr_assert_eq(strncmp(seen_page->taken, "order:", 6), 0, "%s",
+               seen_page->taken);
+  cr_assert_not_null(strstr(c.err, seen_page->taken), "%s", c.err);
+  munmap(seen_page, sizeof *seen_page);
 }
 
 Test(sched, random_schedules_of_the_inversion_never_hang) {

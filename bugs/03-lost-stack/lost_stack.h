@@ -22,6 +22,14 @@ struct ls_config {
   const char *schedule; /* scheduler spec the child runs under, or NULL */
 };
 
+/* ---- the invariant (check.c) ---- */
+
+/* Checks the invariant on a captured report: some line names the culprit
+ * function together with a FILE.c:LINE location. Returns 0 when it holds,
+ * 1 when violated; on 1, msg starts with "lost-stack invariant violated:". */
+int ls_check(const char *report, enum ls_caller culprit, char *msg,
+             size_t msglen);
+
 /* ---- implemented by each variant (sync.c, async.c) ---- */
 
 struct ls_resizer;
@@ -71,11 +79,5 @@ void ls_fatal(const char *what) __attribute__((noreturn));
  * Returns 0, or -1 when the child could not be started. */
 int ls_capture(const struct ls_config *cfg, char *report, size_t len,
                int *wstatus);
-
-/* Checks the invariant on a captured report: some line names the culprit
- * function together with a FILE.c:LINE location. Returns 0 when it holds,
- * 1 when violated; on 1, msg starts with "lost-stack invariant violated:". */
-int ls_check(const char *report, enum ls_caller culprit, char *msg,
-             size_t msglen);
 
 #endif

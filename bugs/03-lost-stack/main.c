@@ -4,6 +4,7 @@
  * with sync.c, the bug's async.c or the fix's async.c into
  * build/bin/03-lost-stack-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
+#include "gallery.h"
 #include "lost_stack.h"
 
 #include <errno.h>
@@ -12,21 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-
-static const char usage[] =
-    "usage: %s [--bad CALLER] [--log FILE] [--work-us N] [--schedule SPEC]\n"
-    "Runs scenario 03 (lost-stack) once: three callers submit resizes and\n"
-    "one passes a negative width. The run aborts with a crash report, which\n"
-    "is shown on stderr and must name the caller (function, file:line).\n"
-    "  --bad CALLER      who passes the bad width: avatar, banner (default),\n"
-    "                    gallery, or none (no crash, nothing to report)\n"
-    "  --log FILE        write the correlation log (JSON Lines) to FILE; only\n"
-    "                    the fix logs\n"
-    "  --work-us N       simulated resize time in microseconds (default 1000)\n"
-    "  --schedule SPEC   hold threadpool requests and release them by SPEC\n"
-    "                    (fifo, lifo, random:SEED, order:work#N,...; also env\n"
-    "                    SCHED); the outcome does not depend on it\n"
-    "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
 
 static int caller_arg(const char *s, enum ls_caller *out) {
   static const struct {
@@ -46,65 +32,39 @@ static int caller_arg(const char *s, enum ls_caller *out) {
 
 int main(int argc, char **argv) {
   struct ls_config cfg = {NULL, LS_BANNER, 1000, NULL};
-  const char *schedule = NULL;
+  const char *schedule = NULL, *bad = "banner";
+  static const char *const callers[] = {"avatar", "banner", "gallery", "none",
+                                        NULL};
   static char report[65536];
   char msg[512];
-  int i, st, r;
+  int st, r;
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      printf(usage, argv[0]);
-      return 0;
-    }
-    if (strcmp(a, "--bad") != 0 && strcmp(a, "--log") != 0 &&
-        strcmp(a, "--work-us") != 0 && strcmp(a, "--schedule") != 0) {
-      fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], a);
-      return 2;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "%s: %s needs a value\n", argv[0], a);
-      return 2;
-    }
-    i++;
-    if (strcmp(a, "--log") == 0) {
-      cfg.log_path = v;
-    } else if (strcmp(a, "--schedule") == 0) {
-      schedule = v;
-    } else if (strcmp(a, "--bad") == 0) {
-      if (caller_arg(v, &cfg.bad) != 0) {
-        fprintf(stderr,
-                "%s: --bad wants avatar, banner, gallery or none, got '%s'\n",
-                argv[0], v);
-        return 2;
-      }
-    } else {
-      char *end;
-      long n;
-      errno = 0;
-      n = strtol(v, &end, 10);
-      if (errno || end == v || *end || n < 0 || n > 1000000) {
-        fprintf(stderr, "%s: --work-us wants a number from 0 to 1000000, "
-                        "got '%s'\n",
-                argv[0], v);
-        return 2;
-      }
-      cfg.work_us = (int)n;
-    }
-  }
+  const struct gallery_opt opts[] = {
+      GALLERY_OPT_CHOICE("bad", &bad, callers, "CALLER",
+                         "who passes the bad width: avatar, banner (default), "
+                         "gallery, or none (no crash, nothing to report)"),
+      GALLERY_OPT_OUTFILE(
+          "log", &cfg.log_path, "FILE",
+          "write the correlation log (JSON Lines) to FILE; only the fix logs"),
+      GALLERY_OPT_INT(
+          "work-us", &cfg.work_us, 0, 1000000,
+          "simulated resize time in microseconds (default {default})"),
+      GALLERY_OPT_STRING("schedule", &schedule, "SPEC",
+                         "hold threadpool requests and release them by SPEC "
+                         "(fifo, lifo, random:SEED, order:work#N,...; also env "
+                         "SCHED); the outcome does not depend on it"),
+      GALLERY_OPT_END};
+  const struct gallery_cli cli = {
+      "Runs scenario 03 (lost-stack) once: three callers submit resizes and "
+      "one passes a negative width. The run aborts with a crash report, which "
+      "is shown on stderr and must name the caller (function, file:line).",
+      opts, GALLERY_EXIT_STATUS};
+
+  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+    return r;
+  caller_arg(bad, &cfg.bad); /* one of callers: the parser checked */
   /* The child process configures the schedule (see ls_capture). */
   cfg.schedule = schedule ? schedule : getenv("SCHED");
-  if (cfg.log_path) {
-    /* Bad input is reported here, by name, not as a setup failure later. */
-    FILE *f = fopen(cfg.log_path, "w");
-    if (f == NULL) {
-      fprintf(stderr, "%s: --log %s: %s\n", argv[0], cfg.log_path,
-              strerror(errno));
-      return 2;
-    }
-    fclose(f);
-  }
 
   if (ls_capture(&cfg, report, sizeof report, &st) != 0) {
     fprintf(stderr, "lost-stack: cannot start the child: %s\n",
@@ -115,8 +75,7 @@ int main(int argc, char **argv) {
   if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
     r = 2; /* a bad schedule: the child said what is wrong with it */
   } else if (cfg.bad == LS_NONE && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-    printf("lost-stack: the run failed with no bad argument (status %d)\n",
-           st);
+    printf("lost-stack: the run failed with no bad argument (status %d)\n", st);
     r = 3;
   } else if (cfg.bad != LS_NONE &&
              !(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT)) {

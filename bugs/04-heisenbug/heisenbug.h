@@ -63,6 +63,8 @@ void hb_fini(struct hb_cache *c, struct hb_worker w[2]);
 /* A worker's whole job: start with the others, log, get the config. */
 void *hb_worker_main(void *arg);
 
+/* ---- the invariant (check.c) ---- */
+
 /* Checks the invariant for the two workers. Returns 0 when it holds, 1
  * when it is violated (msg starts with "heisenbug invariant violated:"). */
 int hb_check(const struct hb_cache *c, const struct hb_worker w[2], char *msg,

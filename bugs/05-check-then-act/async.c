@@ -7,7 +7,7 @@
  * build/gallery hunt 05 (natural). See also: fixes/05-check-then-act/async.c,
  * bugs/05-check-then-act/sync.c, chapters/05-check-then-act.md. */
 #include "gallery.h"
-#include "cta.h"
+#include "check_then_act.h"
 #include "corrlog.h"
 
 #include <errno.h>

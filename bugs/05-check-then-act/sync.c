@@ -5,7 +5,7 @@
  * fetch in the cache. Slow: every fetch and render is paid in sequence.
  * Trigger: build/gallery run 05 --sync. See also: bugs/05-check-then-act/async.c,
  * chapters/05-check-then-act.md. */
-#include "cta.h"
+#include "check_then_act.h"
 
 #include <errno.h>
 #include <time.h>

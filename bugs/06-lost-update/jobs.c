@@ -86,20 +86,3 @@ int lu_run_threads(const struct lu_config *cfg, struct lu_totals *totals,
   return 0;
 }
 
-int lu_check(const struct lu_config *cfg, const struct lu_totals *t,
-             char *msg, size_t msglen) {
-  long want_bytes = 0;
-
-  for (int i = 0; i < cfg->jobs; i++)
-    want_bytes += (long)lu_job_size(i);
-  if (t->files == cfg->jobs && t->bytes == want_bytes) {
-    snprintf(msg, msglen, "lost-update: %d jobs, %ld bytes: invariant held",
-             cfg->jobs, want_bytes);
-    return 0;
-  }
-  snprintf(msg, msglen,
-           "lost-update invariant violated: counted %ld of %d jobs and %ld "
-           "of %ld bytes; %ld update(s) vanished",
-           t->files, cfg->jobs, t->bytes, want_bytes, cfg->jobs - t->files);
-  return 1;
-}

@@ -61,6 +61,8 @@ void lu_account(struct lu_totals *t, size_t n, int spin);
 int lu_run_threads(const struct lu_config *cfg, struct lu_totals *totals,
                    int workers);
 
+/* ---- the invariant (check.c) ---- */
+
 /* Checks the invariant. Returns 0 when it holds, 1 when it is violated
  * (msg then starts with "lost-update invariant violated:"). */
 int lu_check(const struct lu_config *cfg, const struct lu_totals *t,

@@ -7,34 +7,12 @@
 #include "gallery.h"
 #include "corrlog.h"
 #include "dsched.h"
-#include "uac.h"
+#include "use_after_close.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char usage[] =
-    "usage: %s [--clients N] [--work-us N] [--think-us N] [--gate]\n"
-    "          [--schedule SPEC] [--log FILE]\n"
-    "Runs scenario 07 (use-after-close) once: N clients send a message to an\n"
-    "echo server on 127.0.0.1, think, and shut down; the server computes each\n"
-    "reply on the threadpool. Checks that no callback ran on freed connection\n"
-    "memory and that every client got its reply.\n"
-    "  --clients N       concurrent clients (default %d, 1..64)\n"
-    "  --work-us N       simulated time to compute a reply, microseconds\n"
-    "                    (default %d); the longer, the wider the bug's window\n"
-    "  --think-us N      simulated client think time on the threadpool\n"
-    "                    before it shuts down, microseconds (default %d;\n"
-    "                    0: at once); the shorter, the wider the window\n"
-    "  --gate            clients shut down at once (--think-us 0) and every\n"
-    "                    reply's computation waits until the server has read\n"
-    "                    EOF from every client (the forced order)\n"
-    "  --schedule SPEC   hold threadpool work and release it by SPEC\n"
-    "                    (fifo, lifo, random:SEED, ...; also env SCHED)\n"
-    "  --log FILE        write the correlation log (JSON Lines) to FILE;\n"
-    "                    only the fix logs (the bug and sync leave it empty)\n"
-    "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
 
 /* The correlation log's writer: each line arrives as it is logged (calls
  * are serialised by corrlog), so the file is in the order events happened
@@ -51,47 +29,45 @@ static void log_line(void *arg, const char *line, size_t len) {
 #define DEFAULT_CLIENTS 2
 
 int main(int argc, char **argv) {
-  struct uac_config cfg = {DEFAULT_CLIENTS, DEFAULT_WORK_US,
-                           DEFAULT_THINK_US};
+  struct uac_config cfg = {DEFAULT_CLIENTS, DEFAULT_WORK_US, DEFAULT_THINK_US};
   const char *schedule = NULL, *log = NULL;
   FILE *logf = NULL;
   char msg[512];
-  int r, i, gate = 0;
+  int r, gate = 0;
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      printf(usage, argv[0], DEFAULT_CLIENTS, DEFAULT_WORK_US,
-             DEFAULT_THINK_US);
-      return 0;
-    }
-    if (strcmp(a, "--gate") == 0) {
-      gate = 1;
-      continue;
-    }
-    if (strcmp(a, "--clients") != 0 && strcmp(a, "--work-us") != 0 &&
-        strcmp(a, "--think-us") != 0 && strcmp(a, "--schedule") != 0 &&
-        strcmp(a, "--log") != 0) {
-      fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], a);
-      return 2;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "%s: %s needs a value\n", argv[0], a);
-      return 2;
-    }
-    i++;
-    if (strcmp(a, "--schedule") == 0)
-      schedule = v;
-    else if (strcmp(a, "--log") == 0)
-      log = v;
-    else if (strcmp(a, "--clients") == 0
-                 ? gallery_int_arg(argv[0], a, v, 1, 64, &cfg.clients)
-                 : gallery_int_arg(argv[0], a, v, 0, 1000000,
-                           a[2] == 'w' ? &cfg.work_us : &cfg.think_us))
-      return 2;
-  }
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
+  const struct gallery_opt opts[] = {
+      GALLERY_OPT_INT("clients", &cfg.clients, 1, 64,
+                      "concurrent clients (default {default}, {range})"),
+      GALLERY_OPT_INT(
+          "work-us", &cfg.work_us, 0, 1000000,
+          "simulated time to compute a reply, microseconds (default "
+          "{default}); the longer, the wider the bug's window"),
+      GALLERY_OPT_INT("think-us", &cfg.think_us, 0, 1000000,
+                      "simulated client think time on the threadpool before it "
+                      "shuts down, microseconds (default {default}; 0: at "
+                      "once); the shorter, the wider the window"),
+      GALLERY_OPT_FLAG("gate", &gate,
+                       "clients shut down at once (--think-us 0) and every "
+                       "reply's computation waits until the server has read "
+                       "EOF from every client (the forced order)"),
+      GALLERY_OPT_STRING("schedule", &schedule, "SPEC",
+                         "hold threadpool work and release it by SPEC (fifo, "
+                         "lifo, random:SEED, ...; also env SCHED)"),
+      GALLERY_OPT_STRING("log", &log, "FILE",
+                         "write the correlation log (JSON Lines) to FILE; only "
+                         "the fix logs (the bug and sync leave it empty)"),
+      GALLERY_OPT_END};
+  const struct gallery_cli cli = {
+      "Runs scenario 07 (use-after-close) once: N clients send a message to an "
+      "echo server on 127.0.0.1, think, and shut down; the server computes "
+      "each reply on the threadpool. Checks that no callback ran on freed "
+      "connection memory and that every client got its reply.",
+      opts, GALLERY_EXIT_STATUS};
+
+  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+    return r;
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
+      0)
     return 2;
   /* Gated replies wait on pool threads for every client's EOF; a client
    * thinking on the pool could then wait for a pool thread forever. */

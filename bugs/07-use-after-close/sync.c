@@ -5,7 +5,7 @@
  * Slow: every reply's computation is paid in sequence.
  * Trigger: build/gallery run 07 --sync. See also:
  * bugs/07-use-after-close/async.c, chapters/07-use-after-close.md. */
-#include "uac.h"
+#include "use_after_close.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

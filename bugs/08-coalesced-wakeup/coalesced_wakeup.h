@@ -41,6 +41,8 @@ int cw_run(const struct cw_config *cfg, struct cw_sink *sink);
  * channel; 0 otherwise. */
 int cw_handle(struct cw_sink *sink, int id);
 
+/* ---- the invariant (check.c) ---- */
+
 /* Checks the invariant. Returns 0 when it holds, 1 when it is violated
  * (msg then starts with "coalesced-wakeup invariant violated:"). */
 int cw_check(const struct cw_sink *sink, char *msg, size_t msglen);

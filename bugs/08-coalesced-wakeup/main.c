@@ -13,63 +13,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: %s [--log FILE] [--messages N] [--interval-us N] [--work-us N]\n"
-    "          [--schedule SPEC]\n"
-    "Runs scenario 08 (coalesced-wakeup) once: a producer thread sends N\n"
-    "numbered messages to the event loop (uv_async_send); checks that the\n"
-    "loop handled every one, once, in order.\n"
-    "  --log FILE        write the correlation log (JSON Lines) to FILE\n"
-    "                    (the fix logs; the sync twin and the bug do not)\n"
-    "  --messages N      how many messages (default 200, 1..100000)\n"
-    "  --interval-us N   producer's pause between sends in microseconds\n"
-    "                    (default 200, 0..1000000); smaller sends faster\n"
-    "                    than the loop wakes up and widens the window\n"
-    "  --work-us N       simulated cost of handling one message on the loop\n"
-    "                    thread, in microseconds (default 20, 0..1000000)\n"
-    "  --schedule SPEC   run under the deterministic scheduler (fifo,\n"
-    "                    random:SEED, pct:SEED:D, order:...; also env SCHED);\n"
-    "                    the producer is a registered thread with a point\n"
-    "                    \"sent\" after every send\n"
-    "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
 int main(int argc, char **argv) {
   struct cw_config cfg = {NULL, 200, 200, 20};
   struct cw_sink sink = {0};
   const char *schedule = NULL;
   char msg[512];
-  int r, i;
+  int r;
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      printf(usage, argv[0]);
-      return 0;
-    }
-    if (strcmp(a, "--log") != 0 && strcmp(a, "--messages") != 0 &&
-        strcmp(a, "--interval-us") != 0 && strcmp(a, "--work-us") != 0 &&
-        strcmp(a, "--schedule") != 0) {
-      fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], a);
-      return 2;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "%s: %s needs a value\n", argv[0], a);
-      return 2;
-    }
-    i++;
-    if (strcmp(a, "--log") == 0)
-      cfg.log_path = v;
-    else if (strcmp(a, "--schedule") == 0)
-      schedule = v;
-    else if (strcmp(a, "--messages") == 0
-                 ? gallery_int_arg(argv[0], a, v, 1, 100000, &cfg.messages)
-             : strcmp(a, "--interval-us") == 0
-                 ? gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.interval_us)
-                 : gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.work_us))
-      return 2;
-  }
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
+  const struct gallery_opt opts[] = {
+      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
+                         "write the correlation log (JSON Lines) to FILE (the "
+                         "fix logs; the sync twin and the bug do not)"),
+      GALLERY_OPT_INT("messages", &cfg.messages, 1, 100000,
+                      "how many messages (default {default}, {range})"),
+      GALLERY_OPT_INT("interval-us", &cfg.interval_us, 0, 1000000,
+                      "producer's pause between sends in microseconds (default "
+                      "{default}, {range}); smaller sends faster than the loop "
+                      "wakes up and widens the window"),
+      GALLERY_OPT_INT("work-us", &cfg.work_us, 0, 1000000,
+                      "simulated cost of handling one message on the loop "
+                      "thread, in microseconds (default {default}, {range})"),
+      GALLERY_OPT_STRING(
+          "schedule", &schedule, "SPEC",
+          "run under the deterministic scheduler (fifo, random:SEED, "
+          "pct:SEED:D, order:...; also env SCHED); the producer is a "
+          "registered thread with a point \"sent\" after every send"),
+      GALLERY_OPT_END};
+  const struct gallery_cli cli = {
+      "Runs scenario 08 (coalesced-wakeup) once: a producer thread sends N "
+      "numbered messages to the event loop (uv_async_send); checks that the "
+      "loop handled every one, once, in order.",
+      opts, GALLERY_EXIT_STATUS};
+
+  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+    return r;
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
+      0)
     return 2;
 
   r = cw_run(&cfg, &sink);

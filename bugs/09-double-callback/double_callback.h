@@ -47,6 +47,8 @@ void dc_serve(const struct dc_config *cfg, int id);
  * negative errno for a setup failure (the log could not be opened). */
 int dc_run(const struct dc_config *cfg, struct dc_call *calls);
 
+/* ---- the invariant (check.c) ---- */
+
 /* Checks the invariant. Returns 0 when it holds, 1 when it is violated
  * (msg then starts with "double-callback invariant violated:"). */
 int dc_check(const struct dc_config *cfg, const struct dc_call *calls,

@@ -13,63 +13,43 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: %s [--requests N] [--lookup-us N] [--watchdog-ms N] [--log FILE]\n"
-    "          [--schedule SPEC]\n"
-    "Runs scenario 10 (pool-deadlock) once: N page renders arrive at once,\n"
-    "each needing a lookup. Checks that every page is rendered and that no\n"
-    "request stays blocked on work queued behind it.\n"
-    "  --requests N      requests in flight (default 4, libuv's default pool\n"
-    "                    size; 1..4096). The bug hangs once N reaches the\n"
-    "                    pool size (UV_THREADPOOL_SIZE)\n"
-    "  --lookup-us N     simulated lookup latency in microseconds (default\n"
-    "                    1000)\n"
-    "  --watchdog-ms N   report a hang after N ms without progress (default\n"
-    "                    1000); 0 turns the watchdog off, and a hang hangs\n"
-    "  --log FILE        write the correlation log (JSON Lines) to FILE\n"
-    "                    (the fix logs; the sync twin and the bug do not)\n"
-    "  --schedule SPEC   hold threadpool requests and release them by SPEC\n"
-    "                    (fifo, lifo, random:SEED, order:...; also env SCHED)\n"
-    "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
 int main(int argc, char **argv) {
   struct pd_config cfg = {NULL, 4, 1000, 1000};
   const char *schedule = NULL;
   struct pd_req *reqs;
   char msg[1024];
-  int r, i, wd = 1000;
+  int r;
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      printf(usage, argv[0]);
-      return 0;
-    }
-    if (strcmp(a, "--requests") != 0 && strcmp(a, "--lookup-us") != 0 &&
-        strcmp(a, "--watchdog-ms") != 0 && strcmp(a, "--log") != 0 &&
-        strcmp(a, "--schedule") != 0) {
-      fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], a);
-      return 2;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "%s: %s needs a value\n", argv[0], a);
-      return 2;
-    }
-    i++;
-    if (strcmp(a, "--log") == 0)
-      cfg.log_path = v;
-    else if (strcmp(a, "--schedule") == 0)
-      schedule = v;
-    else if (strcmp(a, "--requests") == 0
-                 ? gallery_int_arg(argv[0], a, v, 1, 4096, &cfg.requests)
-             : strcmp(a, "--lookup-us") == 0
-                 ? gallery_int_arg(argv[0], a, v, 0, 1000000, &cfg.lookup_us)
-                 : gallery_int_arg(argv[0], a, v, 0, 3600000, &wd))
-      return 2;
-  }
-  cfg.watchdog_ms = (unsigned)wd;
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
+  const struct gallery_opt opts[] = {
+      GALLERY_OPT_INT("requests", &cfg.requests, 1, 4096,
+                      "requests in flight (default {default}, libuv's default "
+                      "pool size; {range}). The bug hangs once N reaches the "
+                      "pool size (UV_THREADPOOL_SIZE)"),
+      GALLERY_OPT_INT(
+          "lookup-us", &cfg.lookup_us, 0, 1000000,
+          "simulated lookup latency in microseconds (default {default})"),
+      GALLERY_OPT_UINT(
+          "watchdog-ms", &cfg.watchdog_ms, 0, 3600000,
+          "report a hang after N ms without progress (default {default}); 0 "
+          "turns the watchdog off, and a hang hangs"),
+      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
+                         "write the correlation log (JSON Lines) to FILE (the "
+                         "fix logs; the sync twin and the bug do not)"),
+      GALLERY_OPT_STRING(
+          "schedule", &schedule, "SPEC",
+          "hold threadpool requests and release them by SPEC (fifo, lifo, "
+          "random:SEED, order:...; also env SCHED)"),
+      GALLERY_OPT_END};
+  const struct gallery_cli cli = {
+      "Runs scenario 10 (pool-deadlock) once: N page renders arrive at once, "
+      "each needing a lookup. Checks that every page is rendered and that no "
+      "request stays blocked on work queued behind it.",
+      opts, GALLERY_EXIT_STATUS};
+
+  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+    return r;
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
+      0)
     return 2;
 
   if ((reqs = pd_monitor_start(&cfg)) == NULL) {
@@ -85,7 +65,8 @@ int main(int argc, char **argv) {
     r = pd_monitor_stop(msg, sizeof msg);
     if (r == 0)
       printf("pool-deadlock: %d requests, every page rendered: invariant "
-             "held\n", cfg.requests);
+             "held\n",
+             cfg.requests);
     else
       printf("%s\n", msg);
   }

@@ -231,7 +231,7 @@ struct pd_req *pd_monitor_start(const struct pd_config *cfg) {
 }
 
 int pd_monitor_stop(char *msg, size_t msglen) {
-  int rc = 0;
+  int rc;
 
   CHECK_PT(pthread_mutex_lock(&mon.mu));
   mon.stopping = 1;
@@ -239,24 +239,18 @@ int pd_monitor_stop(char *msg, size_t msglen) {
   CHECK_PT(pthread_mutex_unlock(&mon.mu));
   if (mon.watchdog_ms > 0)
     CHECK_PT(pthread_join(mon.thread, NULL));
-  if (mon.hung) {
-    snprintf(msg, msglen, "%s", mon.report);
-    rc = 1;
-  }
-  for (int i = 0; rc == 0 && i < mon.n; i++) {
-    struct pd_req *r = &mon.reqs[i];
-    if (r->stage != PD_FINISHED || r->page != page_of(r->id, lookup_of(r->id))) {
-      snprintf(msg, msglen,
-               "pool-deadlock invariant violated: req %d ended as '%s' with "
-               "page %ld, want page %ld",
-               r->id, stage_names[r->stage], r->page,
-               page_of(r->id, lookup_of(r->id)));
-      rc = 1;
-    }
-  }
+  rc = pd_check(mon.hung ? mon.report : NULL, mon.reqs, mon.n, msg, msglen);
   CHECK_PT(pthread_cond_destroy(&mon.cond));
   CHECK_PT(pthread_mutex_destroy(&mon.mu));
   free(mon.reqs);
   mon.reqs = NULL;
   return rc;
+}
+
+const char *pd_stage_name(enum pd_stage s) {
+  return stage_names[s];
+}
+
+long pd_expected_page(int id) {
+  return page_of(id, lookup_of(id));
 }

@@ -45,10 +45,15 @@ struct pd_req {
  * returns their state table (owned by the monitor). NULL on setup failure. */
 struct pd_req *pd_monitor_start(const struct pd_config *cfg);
 
-/* Stops the watchdog and checks the invariant. Returns 0 when it held, 1
- * when it was violated (msg says how, starting with "pool-deadlock
- * invariant violated:"). Frees the table. */
+/* Stops the watchdog and checks the invariant (pd_check). Returns 0 when
+ * it held, 1 when it was violated (msg says how, starting with
+ * "pool-deadlock invariant violated:"). Frees the table. */
 int pd_monitor_stop(char *msg, size_t msglen);
+
+/* A stage in words, and the page request id must end with (what the sync
+ * twin computes). */
+const char *pd_stage_name(enum pd_stage s);
+long pd_expected_page(int id);
 
 /* The stages, callable from any thread; each one is progress. */
 void pd_parse(struct pd_req *r);         /* stage 1 */
@@ -64,5 +69,15 @@ int pd_wait_lookup(struct pd_req *r);
 /* Runs the workload once over the table reqs. Returns 0, or a negative
  * errno/libuv error for a setup failure. */
 int pd_run(const struct pd_config *cfg, struct pd_req *reqs);
+
+/* ---- the invariant (check.c) ---- */
+
+/* Every request finished with the page it should render, and none stayed
+ * blocked on work queued behind it: hang_report is the watchdog's report
+ * of such a hang (it starts with "pool-deadlock invariant violated:"), or
+ * NULL. Returns 0 when the invariant held, 1 when violated (msg says
+ * how). */
+int pd_check(const char *hang_report, const struct pd_req *reqs, int n,
+             char *msg, size_t msglen);
 
 #endif

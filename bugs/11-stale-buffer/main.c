@@ -12,71 +12,40 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-    "usage: %s [--records N] [--out FILE] [--log FILE] [--schedule SPEC]\n"
-    "          [--check-only]\n"
-    "Runs scenario 11 (stale-buffer) once and checks that slot i of the\n"
-    "record file holds record i: every record submitted is the one written.\n"
-    "  --records N       records to write (default 8, 1..100000)\n"
-    "  --out FILE        keep the record file in FILE (default: a temporary\n"
-    "                    file, removed afterwards)\n"
-    "  --log FILE        write the correlation log (JSON Lines) to FILE\n"
-    "                    (the fix logs; the sync twin and the bug do not)\n"
-    "  --schedule SPEC   hold threadpool requests and release them by SPEC\n"
-    "                    (fifo, lifo, random:SEED, order:...; also env SCHED)\n"
-    "  --check-only      run nothing: check the record file --out FILE names\n"
-    "                    (kept from an earlier run) for --records N\n"
-    "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
 int main(int argc, char **argv) {
   struct sb_config cfg = {NULL, NULL, 8};
   const char *schedule = NULL;
   int check_only = 0;
   char tmp[4096];
   char msg[512];
-  int r, i;
+  int r;
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      printf(usage, argv[0]);
-      return 0;
-    }
-    if (strcmp(a, "--check-only") == 0) {
-      check_only = 1;
-      continue;
-    }
-    if (strcmp(a, "--records") != 0 && strcmp(a, "--out") != 0 &&
-        strcmp(a, "--log") != 0 && strcmp(a, "--schedule") != 0) {
-      fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], a);
-      return 2;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "%s: %s needs a value\n", argv[0], a);
-      return 2;
-    }
-    i++;
-    if (strcmp(a, "--records") == 0) {
-      char *end;
-      long n;
-      errno = 0;
-      n = strtol(v, &end, 10);
-      if (errno || end == v || *end || n < 1 || n > SB_MAX_RECORDS) {
-        fprintf(stderr, "%s: --records wants a number from 1 to %d, got "
-                "'%s'\n", argv[0], SB_MAX_RECORDS, v);
-        return 2;
-      }
-      cfg.records = (int)n;
-    } else if (strcmp(a, "--out") == 0) {
-      cfg.out_path = v;
-    } else if (strcmp(a, "--log") == 0) {
-      cfg.log_path = v;
-    } else {
-      schedule = v;
-    }
-  }
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) != 0)
+  const struct gallery_opt opts[] = {
+      GALLERY_OPT_INT("records", &cfg.records, 1, SB_MAX_RECORDS,
+                      "records to write (default {default}, {range})"),
+      GALLERY_OPT_STRING("out", &cfg.out_path, "FILE",
+                         "keep the record file in FILE (default: a temporary "
+                         "file, removed afterwards)"),
+      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
+                         "write the correlation log (JSON Lines) to FILE (the "
+                         "fix logs; the sync twin and the bug do not)"),
+      GALLERY_OPT_STRING(
+          "schedule", &schedule, "SPEC",
+          "hold threadpool requests and release them by SPEC (fifo, lifo, "
+          "random:SEED, order:...; also env SCHED)"),
+      GALLERY_OPT_FLAG("check-only", &check_only,
+                       "run nothing: check the record file --out FILE names "
+                       "(kept from an earlier run) for --records N"),
+      GALLERY_OPT_END};
+  const struct gallery_cli cli = {
+      "Runs scenario 11 (stale-buffer) once and checks that slot i of the "
+      "record file holds record i: every record submitted is the one written.",
+      opts, GALLERY_EXIT_STATUS};
+
+  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+    return r;
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
+      0)
     return 2;
   if (check_only && cfg.out_path == NULL) {
     fprintf(stderr, "%s: --check-only needs --out FILE\n", argv[0]);
@@ -99,7 +68,8 @@ int main(int argc, char **argv) {
     r = sb_check(cfg.out_path, cfg.records, msg, sizeof msg);
     if (r == 0)
       printf("stale-buffer: %d records, slot i holds record i: invariant "
-             "held\n", cfg.records);
+             "held\n",
+             cfg.records);
     else if (r == 1)
       printf("%s\n", msg);
     else

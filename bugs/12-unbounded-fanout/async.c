@@ -8,7 +8,7 @@
  * See also: fixes/12-unbounded-fanout/async.c,
  * bugs/12-unbounded-fanout/sync.c, chapters/12-unbounded-fanout.md. */
 #include "gallery.h"
-#include "fanout.h"
+#include "unbounded_fanout.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * async.c into build/bin/12-unbounded-fanout-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
-#include "fanout.h"
+#include "unbounded_fanout.h"
 #include "dsched.h"
 
 #include <errno.h>
@@ -13,56 +13,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: %s [--log FILE] [--files N] [--nofile N] [--limit N]\n"
-    "Runs scenario 12 (unbounded-fanout) once: N small files, each with 4\n"
-    "records, are read concurrently; checks that every record was read.\n"
-    "  --log FILE     write the correlation log (JSON Lines) to FILE\n"
-    "                 (the fix logs; the sync twin and the bug do not)\n"
-    "  --files N      how many files (default 1000, 1..100000)\n"
-    "  --nofile N     lower the soft RLIMIT_NOFILE to N first (default: the\n"
-    "                 limit the shell gave, see `ulimit -n`; 16..1048576)\n"
-    "  --limit N      the fix's bound on files open at once (default 32,\n"
-    "                 1..4096; the sync twin and the bug ignore it)\n"
-    "The files go in a fresh directory under $TMPDIR (default /tmp) and are\n"
-    "removed afterwards.\n"
-    "Exit status: 0 invariant held, 1 violated, 2 usage, 3 setup failure.\n";
-
 int main(int argc, char **argv) {
   struct uf_config cfg = {NULL, NULL, 1000, 32};
   struct uf_totals t = {0, 0, 0, 0};
   char dir[4096], msg[512];
-  int nofile = 0, r, i;
+  int nofile = 0, r;
 
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    int bad = 0;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      printf(usage, argv[0]);
-      return 0;
-    }
-    if (strcmp(a, "--log") != 0 && strcmp(a, "--files") != 0 &&
-        strcmp(a, "--nofile") != 0 && strcmp(a, "--limit") != 0) {
-      fprintf(stderr, "%s: unknown option '%s' (see --help)\n", argv[0], a);
-      return 2;
-    }
-    if (v == NULL) {
-      fprintf(stderr, "%s: %s needs a value\n", argv[0], a);
-      return 2;
-    }
-    i++;
-    if (strcmp(a, "--log") == 0)
-      cfg.log_path = v;
-    else if (strcmp(a, "--files") == 0)
-      bad = gallery_int_arg(argv[0], a, v, 1, 100000, &cfg.files);
-    else if (strcmp(a, "--nofile") == 0)
-      bad = gallery_int_arg(argv[0], a, v, 16, 1048576, &nofile);
-    else
-      bad = gallery_int_arg(argv[0], a, v, 1, 4096, &cfg.limit);
-    if (bad)
-      return 2;
-  }
+  const struct gallery_opt opts[] = {
+      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
+                         "write the correlation log (JSON Lines) to FILE (the "
+                         "fix logs; the sync twin and the bug do not)"),
+      GALLERY_OPT_INT("files", &cfg.files, 1, 100000,
+                      "how many files (default {default}, {range})"),
+      GALLERY_OPT_INT("nofile", &nofile, 16, 1048576,
+                      "lower the soft RLIMIT_NOFILE to N first (default: the "
+                      "limit the shell gave, see `ulimit -n`; {range})"),
+      GALLERY_OPT_INT(
+          "limit", &cfg.limit, 1, 4096,
+          "the fix's bound on files open at once (default {default}, {range}; "
+          "the sync twin and the bug ignore it)"),
+      GALLERY_OPT_END};
+  const struct gallery_cli cli = {
+      "Runs scenario 12 (unbounded-fanout) once: N small files, each with 4 "
+      "records, are read concurrently; checks that every record was read.",
+      opts,
+      "The files go in a fresh directory under $TMPDIR (default /tmp) and are "
+      "removed afterwards.\n" GALLERY_EXIT_STATUS};
+
+  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+    return r;
   if (dsched_configure_from_env() != 0)
     return 2;
   if ((r = uf_make_files(dir, sizeof dir, cfg.files)) < 0) {

@@ -4,7 +4,7 @@
  * checked. Slower: every open waits for the previous close.
  * Trigger: build/gallery run 12 --sync. See also:
  * bugs/12-unbounded-fanout/async.c, chapters/12-unbounded-fanout.md. */
-#include "fanout.h"
+#include "unbounded_fanout.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -45,10 +45,10 @@ struct lk_result {
 
 /* The outcome of a run in its own process (lk_run_isolated). */
 struct lk_outcome {
-  int status;        /* 0 held, 1 violated, 2 bad schedule, 3 setup failure */
+  int status; /* 0 held, 1 violated, 2 bad schedule, 3 setup failure */
   struct lk_result res;
-  char msg[512];     /* the result line; names the invariant when violated */
-  char taken[2048];  /* the schedule taken (replayable), or "" */
+  char msg[512];    /* the result line; names the invariant when violated */
+  char taken[2048]; /* the schedule taken (replayable), or "" */
 };
 
 /* ---- shared by all variants (state.c) ---- */
@@ -66,20 +66,23 @@ int lk_key(int i);
  * window in which the other thread can take the other lock. 0 = no-op. */
 void lk_hold(const struct lk_state *st);
 
+/* Runs lk_run() and lk_check() in a child process under `schedule` (NULL:
+ * no schedule), so that a deadlock the scheduler finds (it reports it and
+ * ends its process with status 1) becomes an outcome: when the child
+ * deadlocks, the msg names the invariant and gives the waits-for cycle the
+ * scheduler handed over (dsched_on_deadlock). The child's stderr is ours,
+ * so the report is seen as it is printed. Returns out->status. A natural
+ * deadlock (no schedule) blocks here for ever: run it under a timeout
+ * (build/hunt --timeout). */
+int lk_run_isolated(const struct lk_config *cfg, const char *schedule,
+                    struct lk_outcome *out);
+
+/* ---- the invariant (check.c) ---- */
+
 /* Checks the invariant on a finished run. Returns 0 when it holds, 1 when
  * it is violated (msg then starts with "lock-order invariant violated:"). */
 int lk_check(const struct lk_config *cfg, const struct lk_result *res,
              char *msg, size_t msglen);
-
-/* Runs lk_run() and lk_check() in a child process under `schedule` (NULL:
- * no schedule), so that the scheduler's deadlock report (which ends its
- * process with status 1) becomes an outcome: when the child deadlocks, the
- * msg names the invariant and quotes the waits-for cycle from the report.
- * The child's stderr is copied to ours as it arrives. Returns
- * out->status. A natural deadlock (no schedule) blocks here for ever: run
- * it under a timeout (build/hunt --timeout). */
-int lk_run_isolated(const struct lk_config *cfg, const char *schedule,
-                    struct lk_outcome *out);
 
 /* ---- per variant (sync.c, async.c) ---- */
 

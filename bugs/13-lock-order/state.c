@@ -8,7 +8,6 @@
 #include "dsched.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -47,38 +46,22 @@ void lk_hold(const struct lk_state *st) {
       ;
 }
 
-int lk_check(const struct lk_config *cfg, const struct lk_result *r,
-             char *msg, size_t msglen) {
-  if (r->requests == cfg->requests && r->hits + r->misses == r->requests &&
-      r->sweeps == cfg->sweeps && r->misses == r->evictions + r->cached) {
-    snprintf(msg, msglen,
-             "lock-order: %ld requests (%ld hits, %ld misses), %ld sweeps "
-             "evicted %ld, %ld cached: every thread finished, invariant held",
-             r->requests, r->hits, r->misses, r->sweeps, r->evictions,
-             r->cached);
-    return 0;
-  }
-  snprintf(msg, msglen,
-           "lock-order invariant violated: %ld of %d requests counted "
-           "(%ld hits + %ld misses), %ld of %d sweeps, %ld misses but %ld "
-           "evictions + %ld cached",
-           r->requests, cfg->requests, r->hits, r->misses, r->sweeps,
-           cfg->sweeps, r->misses, r->evictions, r->cached);
-  return 1;
+/* @snippet on_deadlock */
+/* The scheduler found that no thread can run (it then ends the child with
+ * status 1): its report, as data, becomes the outcome the parent reads from
+ * the shared page. Without a cycle the msg stays empty, and the parent
+ * says the run ended without a check. */
+static void on_deadlock(const char *cycle, const char *taken, void *arg) {
+  struct lk_outcome *out = arg;
+  if (cycle == NULL)
+    return;
+  snprintf(out->msg, sizeof out->msg,
+           "lock-order invariant violated: the threads deadlocked, "
+           "waits-for cycle: %s",
+           cycle);
+  snprintf(out->taken, sizeof out->taken, "%s", taken);
 }
-
-/* Copies the rest of line `key...` from the report into dst (up to the
- * newline); returns 0 when the report has no such line. */
-static int report_line(const char *report, const char *key, char *dst,
-                       size_t n) {
-  const char *p = strstr(report, key), *e;
-  if (p == NULL)
-    return 0;
-  p += strlen(key);
-  e = strchr(p, '\n');
-  snprintf(dst, n, "%.*s", (int)(e ? e - p : (ptrdiff_t)strlen(p)), p);
-  return 1;
-}
+/* @end */
 
 /* The child: runs the variant, checks it, and leaves the outcome in the
  * shared page. It ends with _exit so that nothing the parent registered
@@ -92,6 +75,7 @@ static void child(const struct lk_config *cfg, const char *schedule,
              schedule);
     _exit(2);
   }
+  dsched_on_deadlock(on_deadlock, out);
   r = lk_run(cfg, &out->res);
   if (r < 0) {
     snprintf(out->msg, sizeof out->msg, "lock-order: setup failed: %s",
@@ -125,10 +109,7 @@ static int child_main(void *arg) {
 int lk_run_isolated(const struct lk_config *cfg, const char *schedule,
                     struct lk_outcome *res) {
   struct lk_outcome *out;
-  char *report = NULL, buf[4096], cycle[400];
-  size_t len = 0;
   int status;
-  ssize_t n;
   struct proc p;
 
   out = mmap(NULL, sizeof *out, PROT_READ | PROT_WRITE,
@@ -140,69 +121,34 @@ int lk_run_isolated(const struct lk_config *cfg, const char *schedule,
   }
   memset(out, 0, sizeof *out);
   /* The workbook's process runner: the run in our process group (a Ctrl-C
-   * ends both), its stderr, where the scheduler's report goes, on a pipe. */
+   * ends both), its stderr, where the scheduler's report goes, ours. */
   struct child_args args = {cfg, schedule, out};
-  struct proc_opts po = {
-      .err = PROC_PIPE, .keep_group = 1, .fn = child_main, .arg = &args};
+  struct proc_opts po = {.keep_group = 1, .fn = child_main, .arg = &args};
   if (proc_spawn(&p, NULL, &po) < 0) {
     snprintf(res->msg, sizeof res->msg, "lock-order: fork: %s",
              strerror(errno));
     munmap(out, sizeof *out);
     return res->status = 3;
   }
-  /* Keep the child's stderr and pass it on, so the report is both parsed
-   * and seen. The pipe is non-blocking: wait for data with poll. */
-  for (;;) {
-    struct pollfd pfd = {p.err_fd, POLLIN, 0};
-    if (poll(&pfd, 1, -1) < 0) {
-      if (errno == EINTR)
-        continue;
-      break;
-    }
-    n = read(p.err_fd, buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-      continue;
-    if (n <= 0)
-      break;
-    if (write(2, buf, (size_t)n) < 0) {
-      /* Our own stderr is gone; the report is still parsed. */
-    }
-    if ((report = realloc(report, len + (size_t)n + 1)) == NULL)
-      abort();
-    memcpy(report + len, buf, (size_t)n);
-    report[len += (size_t)n] = '\0';
-  }
-  proc_close(&p);
   status = proc_reap(&p);
+  proc_close(&p);
   *res = *out;
   if (WIFSIGNALED(status)) {
     snprintf(res->msg, sizeof res->msg, "lock-order: the run died of %s",
              strsignal(WTERMSIG(status)));
     res->status = 3;
   } else if (WEXITSTATUS(status) == 1 && res->msg[0] == '\0') {
-    /* The child never reached its check: the scheduler found that no
-     * thread could run, printed its report and ended the process. */
-    if (report != NULL &&
-        report_line(report, "sched: waits-for cycle: ", cycle, sizeof cycle)) {
-      snprintf(res->msg, sizeof res->msg,
-               "lock-order invariant violated: the threads deadlocked, "
-               "waits-for cycle: %s",
-               cycle);
-      report_line(report, "sched: schedule: ", res->taken, sizeof res->taken);
-      res->status = 1;
-    } else {
-      snprintf(res->msg, sizeof res->msg,
-               "lock-order: the run ended with status 1 without a check or "
-               "a waits-for cycle (see the report above)");
-      res->status = 3;
-    }
+    /* Neither the check nor a deadlock with a cycle filled the page. */
+    snprintf(res->msg, sizeof res->msg,
+             "lock-order: the run ended with status 1 without a check or "
+             "a waits-for cycle (see the report above)");
+    res->status = 3;
   } else {
     res->status = WEXITSTATUS(status);
     if (res->msg[0] == '\0')
       snprintf(res->msg, sizeof res->msg,
                "lock-order: the run ended with status %d", res->status);
   }
-  free(report);
   munmap(out, sizeof *out);
   return res->status;
 }

@@ -7,7 +7,7 @@
  * --fix. See also: bugs/05-check-then-act/async.c,
  * chapters/05-check-then-act.md. */
 #include "gallery.h"
-#include "cta.h"
+#include "check_then_act.h"
 #include "corrlog.h"
 
 #include <errno.h>

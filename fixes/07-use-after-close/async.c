@@ -8,7 +8,7 @@
  * bugs/07-use-after-close/async.c, chapters/07-use-after-close.md. */
 #include "corrlog.h"
 #include "gallery.h"
-#include "uac.h"
+#include "use_after_close.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -90,7 +90,7 @@ static void write_done(uv_write_t *req, int status) {
 }
 
 /* Simulated latency, on a pool thread: the server's computing time and the
- * client's think time (both explicit knobs, see uac.h). */
+ * client's think time (both explicit knobs, see use_after_close.h). */
 static void spend_us(int us) {
   struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
 

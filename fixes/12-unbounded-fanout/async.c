@@ -5,7 +5,7 @@
  * expose 12 --fix. See also: bugs/12-unbounded-fanout/async.c,
  * chapters/12-unbounded-fanout.md. */
 #include "gallery.h"
-#include "fanout.h"
+#include "unbounded_fanout.h"
 #include "corrlog.h"
 
 #include <errno.h>

@@ -146,6 +146,20 @@ const char *dsched_taken(void);
 /* Frees what the scheduler allocated; call after the loop is done. */
 void dsched_reset(void);
 
+/* What a deadlock report says, for a program that turns it into an
+ * outcome of its own: cycle is the waits-for cycle as the report prints it
+ * ("main -> mutex B -> t1 -> mutex A -> main"), or NULL when a thread
+ * waits for a condition nobody can signal; taken is the schedule that led
+ * there (as dsched_taken()). */
+typedef void dsched_deadlock_fn(const char *cycle, const char *taken,
+                                void *arg);
+
+/* Calls fn(cycle, taken, arg) when no registered thread can run, after the
+ * report and before the process ends with status 1. fn runs with the
+ * scheduler's lock held: it may only copy the strings out (into memory a
+ * parent process shares, say). NULL: no call. Set before the run. */
+void dsched_on_deadlock(dsched_deadlock_fn *fn, void *arg);
+
 int dsched_uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file,
                       const uv_buf_t bufs[], unsigned int nbufs,
                       int64_t offset, uv_fs_cb cb);

@@ -232,23 +232,40 @@ static const char *thread_name(const void *t) {
   return ((const struct sthread *)t)->name;
 }
 
-static void print_cycle(void) {
+/* Writes the first waits-for cycle ("main -> mutex B -> t1 -> mutex A ->
+ * main") into buf; returns 0 when there is none (a thread waits for a
+ * condition nobody can signal). */
+static int format_cycle(char *buf, size_t len) {
   const void *ts[MAXT];
   for (int i = 0; i < nthreads; i++)
     ts[i] = &threads[i];
-  spec_print_cycle(stderr, "sched", ts, (size_t)nthreads, waits_for,
-                   thread_name, "a thread waits for a condition that "
-                   "nobody can signal any more");
+  return spec_format_cycle(buf, len, ts, (size_t)nthreads, waits_for,
+                           thread_name);
+}
+
+static dsched_deadlock_fn *on_deadlock;
+static void *on_deadlock_arg;
+
+void dsched_on_deadlock(dsched_deadlock_fn *fn, void *arg) {
+  on_deadlock = fn;
+  on_deadlock_arg = arg;
 }
 
 /* Called with S_mu held when no registered thread can run. */
 static void deadlock(void) {
+  char cycle[512] = "";
   fprintf(stderr, "sched: deadlock: no thread can run\n");
   for (int i = 0; i < nthreads; i++)
     if (threads[i].state != T_DONE)
       print_waits(&threads[i]);
-  print_cycle();
+  if (format_cycle(cycle, sizeof cycle))
+    fprintf(stderr, "sched: waits-for cycle: %s\n", cycle);
+  else
+    fprintf(stderr, "sched: no waits-for cycle: a thread waits for a "
+                    "condition that nobody can signal any more\n");
   fprintf(stderr, "sched: schedule: %s\n", dsched_taken());
+  if (on_deadlock)
+    on_deadlock(cycle[0] ? cycle : NULL, dsched_taken(), on_deadlock_arg);
   dsched__rec_choice("deadlock: no thread can run");
   dsched__rec_close();
   fflush(stdout);

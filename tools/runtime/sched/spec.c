@@ -351,9 +351,11 @@ static const void *edge(spec_waits_fn waits, const void *t) {
   return t ? waits(t, &via, buf, sizeof buf) : NULL;
 }
 
-int spec_print_cycle(FILE *f, const char *prefix, const void *const *threads,
-                     size_t n, spec_waits_fn waits,
-                     const char *(*name)(const void *t), const char *none) {
+int spec_format_cycle(char *buf, size_t cap, const void *const *threads,
+                      size_t n, spec_waits_fn waits,
+                      const char *(*name)(const void *t)) {
+  if (cap > 0)
+    buf[0] = '\0';
   for (size_t s = 0; s < n; s++) {
     /* Floyd: the hare meets the tortoise inside a cycle; then a walker
      * from the start and one from the meeting point meet at the first
@@ -369,16 +371,28 @@ int spec_print_cycle(FILE *f, const char *prefix, const void *const *threads,
       slow = edge(waits, slow);
       fast = edge(waits, fast);
     }
-    fprintf(f, "%s: waits-for cycle: %s", prefix, name(slow));
+    size_t k = (size_t)snprintf(buf, cap, "%s", name(slow));
     const void *u = slow;
     do {
       const char *via = "";
-      char buf[64];
-      const void *next = waits(u, &via, buf, sizeof buf);
-      fprintf(f, " -> %s -> %s", via, name(next));
+      char vbuf[64];
+      const void *next = waits(u, &via, vbuf, sizeof vbuf);
+      if (k < cap)
+        k += (size_t)snprintf(buf + k, cap - k, " -> %s -> %s", via,
+                              name(next));
       u = next;
     } while (u != slow);
-    fputc('\n', f);
+    return 1;
+  }
+  return 0;
+}
+
+int spec_print_cycle(FILE *f, const char *prefix, const void *const *threads,
+                     size_t n, spec_waits_fn waits,
+                     const char *(*name)(const void *t), const char *none) {
+  char buf[1024];
+  if (spec_format_cycle(buf, sizeof buf, threads, n, waits, name)) {
+    fprintf(f, "%s: waits-for cycle: %s\n", prefix, buf);
     return 1;
   }
   fprintf(f, "%s: no waits-for cycle: %s\n", prefix, none);

@@ -139,10 +139,16 @@ uint64_t spec_rng_next(uint64_t *state);
 typedef const void *(*spec_waits_fn)(const void *t, const char **via,
                                      char *buf, size_t cap);
 
-/* Prints, for a deadlock report, the first waits-for cycle reached from
- * threads[0..n) in order, starting at the first thread met twice:
- * "PREFIX: waits-for cycle: A -> VIA -> B -> VIA -> A". Returns 1, or 0
- * after printing "PREFIX: no waits-for cycle: NONE" when there is none. */
+/* Writes into buf the first waits-for cycle reached from threads[0..n) in
+ * order, starting at the first thread met twice: "A -> VIA -> B -> VIA ->
+ * A" (cut to cap). Returns 1, or 0 with buf empty when there is none. */
+int spec_format_cycle(char *buf, size_t cap, const void *const *threads,
+                      size_t n, spec_waits_fn waits,
+                      const char *(*name)(const void *t));
+
+/* Prints, for a deadlock report, that cycle as "PREFIX: waits-for cycle:
+ * A -> VIA -> B -> VIA -> A". Returns 1, or 0 after printing "PREFIX: no
+ * waits-for cycle: NONE" when there is none. */
 int spec_print_cycle(FILE *f, const char *prefix, const void *const *threads,
                      size_t n, spec_waits_fn waits,
                      const char *(*name)(const void *t), const char *none);

@@ -1,4 +1,4 @@
-/* cta.h -- Scenario 05 (check-then-act): the interface every variant
+/* check_then_act.h -- Scenario 05 (check-then-act): the interface every variant
  * implements, and the shared cache, origin and invariant they all use.
  *
  * The workload: `pages` page views run at once. Page i needs item-i twice:
@@ -11,8 +11,8 @@
  * The invariant, per item: it is fetched exactly once (the footer's lookup
  * is served by the header's fetch), the cached version never goes down, and
  * the page's header and footer are each served once. */
-#ifndef CTA_H
-#define CTA_H
+#ifndef CHECK_THEN_ACT_H
+#define CHECK_THEN_ACT_H
 
 #include <stddef.h>
 
@@ -33,6 +33,19 @@ int cta_run(const struct cta_config *cfg);
 
 /* ---- shared: record.c ---- */
 
+/* What the record holds for one item (page i shows item i). */
+struct cta_item {
+  int fetches;       /* fetches sent to the origin */
+  int cached;        /* version in the cache, 0 = none */
+  int down_from;     /* first time the cache went down: from this ... */
+  int down_to;       /* ... to this version (0 = never went down) */
+  int served[2];     /* lookups served, per part */
+  int served_ver[2]; /* the version last served, per part */
+};
+
+/* Item key's record, read-only (for the check). */
+const struct cta_item *cta_item(int key);
+
 /* Forgets every fetch, cache entry and served lookup; call before cta_run. */
 void cta_reset(void);
 
@@ -49,6 +62,8 @@ int cta_cache_put(int key, int version);
 
 /* Records that the page's header or footer was served `version`. */
 void cta_served(int key, enum cta_part part, int version);
+
+/* ---- the invariant (check.c) ---- */
 
 /* Checks the invariant for pages 0..pages-1. Returns 0 when it holds, 1 when
  * it is violated; then msg says how, starting with "check-then-act

@@ -1,6 +1,6 @@
-/* uac.h -- Scenario 07 (use-after-close): the interface every variant
- * implements, the quarantine allocator for per-connection memory, and the
- * invariant the driver and the test check.
+/* use_after_close.h -- Scenario 07 (use-after-close): the interface
+ * every variant implements, the quarantine allocator for per-connection
+ * memory, and the invariant the driver and the test check.
  *
  * The workload: `clients` clients connect to an echo server on 127.0.0.1
  * (port chosen by the OS), each sends one message, thinks for `think_us`
@@ -12,13 +12,13 @@
  *
  * The invariant: no callback runs on freed connection memory, and every
  * client receives its reply. */
-#ifndef UAC_H
-#define UAC_H
+#ifndef USE_AFTER_CLOSE_H
+#define USE_AFTER_CLOSE_H
 
 #include <stddef.h>
 
 struct uac_config {
-  int clients; /* concurrent clients, 1..64 */
+  int clients;  /* concurrent clients, 1..64 */
   int work_us;  /* simulated time to compute a reply */
   int think_us; /* simulated client think time after sending; 0: shut down
                    at once (the sync twin ignores it) */
@@ -56,6 +56,17 @@ void uac_reset(void);
 void uac_gate(int on, int clients);
 void uac_gate_wait(void); /* pool thread, before computing a reply */
 void uac_saw_eof(void);   /* loop thread, when a connection reads EOF */
+
+/* What the records hold after a run, read-only (for the check). */
+struct uac_tally {
+  int violations;          /* callbacks that found freed memory */
+  int good_replies;        /* clients that got their own reply */
+  int bad_replies;         /* ... and that got a wrong one */
+  const char *first_where; /* the first callback that found freed memory */
+};
+void uac_tally(struct uac_tally *t);
+
+/* ---- the invariant (check.c) ---- */
 
 /* Checks the invariant. Returns 0 when it holds, 1 when it is violated;
  * then msg says how, starting with "use-after-close invariant violated:". */

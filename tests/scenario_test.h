@@ -1,0 +1,76 @@
+/* scenario_test.h -- what the scenario tests (tests/test_NN_slug.c) share:
+ * the fixture's teardown, a scratch file under $TMPDIR, configuring the
+ * schedule a test runs under, and the assertion that names the invariant,
+ * the schedule and the command that replays the run. */
+#ifndef SCENARIO_TEST_H
+#define SCENARIO_TEST_H
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dsched.h"
+
+/* .fini of a test that only needs the scheduler to forget its run. */
+static inline void scenario_teardown(void) {
+  dsched_reset();
+}
+
+/* Makes an empty file "$TMPDIR/PREFIX-XXXXXX" (default /tmp), its name in
+ * path; the test's .fini unlinks it. */
+static inline void scenario_tmpfile(char *path, size_t len,
+                                    const char *prefix) {
+  const char *dir = getenv("TMPDIR");
+  int fd;
+
+  snprintf(path, len, "%s/%s-XXXXXX", dir && *dir ? dir : "/tmp", prefix);
+  fd = mkstemp(path);
+  cr_assert_geq(fd, 0, "mkstemp %s failed", path);
+  close(fd);
+}
+
+/* For a scenario whose invariant is checked on a file (check(path, n,
+ * msg, len)): a file that cannot be read is a setup failure, not the bug.
+ * check says -1 and names the file, never the invariant (run-tests.sh
+ * counts a failure naming the invariant as the bug observed). A directory
+ * opens but cannot be read; a path under the regular file `file` cannot
+ * be opened. */
+static inline void scenario_unreadable_is_setup_failure(
+    int (*check)(const char *, int, char *, size_t), const char *file) {
+  char bad[4200], msg[512];
+  const char *paths[] = {"/", bad};
+
+  snprintf(bad, sizeof bad, "%s/x", file);
+  for (int i = 0; i < 2; i++) {
+    msg[0] = '\0';
+    cr_assert_eq(check(paths[i], 1, msg, sizeof msg), -1, "%s: %s", paths[i],
+                 msg);
+    cr_assert_null(strstr(msg, "invariant violated"), "%s", msg);
+    cr_assert_not_null(strstr(msg, paths[i]), "%s", msg);
+  }
+}
+
+/* Configures the schedule a test runs under; one that does not parse fails
+ * the test (not as the bug: it names no invariant). */
+#define SCENARIO_SCHEDULE(schedule)                                            \
+  cr_assert_eq(dsched_configure(schedule), 0, "bad schedule %s", (schedule))
+
+/* Fails the test unless r is 0 (the check found the invariant held), with
+ * the check's msg, the schedule asked for, and the command that replays
+ * the schedule taken: build/gallery run NN --schedule 'TAKEN' -- ARGS,
+ * where ARGS (a printf format and its values) are the driver options that
+ * give the test's workload. A macro, so that the failure names the test's
+ * own file and line. */
+#define SCENARIO_ASSERT_HELD(r, msg, nn, schedule, taken, ...)                 \
+  do {                                                                         \
+    char scenario_args_[256];                                                  \
+    snprintf(scenario_args_, sizeof scenario_args_, __VA_ARGS__);              \
+    cr_assert_eq((r), 0,                                                       \
+                 "%s\n  schedule: %s\n  replay: build/gallery run " nn         \
+                 " --schedule '%s' -- %s",                                     \
+                 (msg), (schedule), (taken), scenario_args_);                  \
+  } while (0)
+
+#endif
