@@ -149,9 +149,17 @@ static int release_locked(struct pl_thread *me, enum op op, void *obj) {
   return 0;
 }
 
-/* An unlock-like call: release, then a point after it (the window a
- * waiter can now slip into). */
-static int release(enum op op, void *obj, const char *pt) {
+/* An unlock-like call: the release, and no point. The thread keeps the
+ * token until its next point, which every call another thread can see or
+ * be held up by is (a lock, a wait, create, join, exit, a yield, a sleep,
+ * a schedcc memory point): what it does in between touches nothing
+ * another thread can observe at a schedule point, so it commutes with
+ * everything the others would do, and a switch right after the release
+ * leads to the same states as one at that next point (partial-order
+ * reduction). A waiter the release made runnable is a choice there. A
+ * plain load or store between the two, in a program not built with
+ * build/schedcc, is a race the shim does not see either way. */
+static int release(enum op op, void *obj) {
   struct pl_thread *me = me_now();
   int r, cs;
   if (me == NULL) {
@@ -167,8 +175,6 @@ static int release(enum op op, void *obj, const char *pt) {
   cs = cs_off();
   pl_lock();
   r = release_locked(me, op, obj);
-  if (r == 0)
-    pl_park(pt, W_NONE, obj, 0);
   pl_unlock();
   cs_on(cs);
   return r;
@@ -506,7 +512,7 @@ int pthread_mutex_trylock(pthread_mutex_t *m) {
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *m) {
-  return release(OP_MUTEX, m, "unlock");
+  return release(OP_MUTEX, m);
 }
 
 /* ---- condition variables ---- */
@@ -561,16 +567,16 @@ int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 }
 
 static int cond_wake(pthread_cond_t *c, int all) {
-  struct pl_thread *me = me_now();
+  need_real();
   /* The real call too, for a waiter the shim does not schedule. */
   int r = all ? pl_real.cond_broadcast(c) : pl_real.cond_signal(c), cs;
   if (!pl_on)
     return r;
   cs = cs_off();
   pl_lock();
+  /* A release like an unlock's: the woken become a choice at the
+   * caller's next point, not here (see release()). */
   pl_cond_wake(c, all);
-  if (me != NULL)
-    pl_park(all ? "broadcast" : "signal", W_NONE, c, 0);
   pl_unlock();
   cs_on(cs);
   return r;
@@ -623,7 +629,7 @@ int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t *l) {
-  return release(OP_RD, l, "rwunlock");
+  return release(OP_RD, l);
 }
 
 int pthread_spin_lock(pthread_spinlock_t *l) {
@@ -639,7 +645,7 @@ int pthread_spin_trylock(pthread_spinlock_t *l) {
 }
 
 int pthread_spin_unlock(pthread_spinlock_t *l) {
-  return release(OP_SPIN, (void *)l, "spin_unlock");
+  return release(OP_SPIN, (void *)l);
 }
 
 /* ---- barriers ---- */
@@ -750,7 +756,7 @@ int sem_trywait(sem_t *s) {
 }
 
 int sem_post(sem_t *s) {
-  int r = release(OP_SEM, s, "sem_post");
+  int r = release(OP_SEM, s);
   if (r == 0)
     return 0;
   errno = r;
