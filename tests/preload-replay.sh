@@ -124,38 +124,38 @@ else
   replays "corpus_publish2 100 pos replay (busy cores)" 1 "$replay"
 fi
 
-# A long run: the 150-thread two-stage publish takes hundreds of steps, so
+# A long run: the 100-thread two-stage publish takes hundreds of steps, so
 # its printed order: script is over 4 KiB; the script replays the failure
 # with the seed's schedule (a spec has no length limit).
-LONG_N=150 s=0 long=
+s=0 long=
 while [ $s -lt 50 ] && [ -z "$long" ]; do
   s=$((s + 1))
-  SCHED_PRINT=steps SCHED=random:$s LD_PRELOAD=$SHIM $P/corpus_publish2 $LONG_N \
+  SCHED_PRINT=steps SCHED=random:$s LD_PRELOAD=$SHIM $P/corpus_publish2 100 \
     >/dev/null 2>"$TMP/err"
   [ $? -eq 1 ] && long=random:$s
 done
 order=$(sed -n 's/^sched-preload: steps: \(order:[^ ]*\) (replays the run.*/\1/p' "$TMP/err")
 trace=$(sed -n 's/^sched-preload: schedule: .* trace \([0-9a-f]*\))$/\1/p' "$TMP/err")
 if [ -z "$long" ] || [ ${#order} -le 4096 ] || [ -z "$trace" ]; then
-  fail "corpus_publish2 $LONG_N: no failing run with an order: script over 4 KiB (${long:-no failure}, ${#order} bytes)"
+  fail "corpus_publish2 100: no failing run with an order: script over 4 KiB (${long:-no failure}, ${#order} bytes)"
 else
-  SCHED_PRINT=1 SCHED=$order LD_PRELOAD=$SHIM $P/corpus_publish2 $LONG_N \
+  SCHED_PRINT=1 SCHED=$order LD_PRELOAD=$SHIM $P/corpus_publish2 100 \
     >/dev/null 2>"$TMP/err"
   rc=$?
   if [ $rc -eq 1 ] && grep -q "(exact replay; .* trace $trace)\$" "$TMP/err"; then
-    ok "corpus_publish2 $LONG_N: the ${#order}-byte order: script of $long replays its failure (trace $trace)"
+    ok "corpus_publish2 100: the ${#order}-byte order: script of $long replays its failure (trace $trace)"
   else
-    fail "corpus_publish2 $LONG_N: the ${#order}-byte order: script of $long: exit $rc, $(grep -m1 . "$TMP/err")"
+    fail "corpus_publish2 100: the ${#order}-byte order: script of $long: exit $rc, $(grep -m1 . "$TMP/err")"
   fi
   # hunt passes it whole: every run fails, each an exact replay.
   "$HUNT" --quiet --preload --schedule "$order" --runs 3 --count-all \
-    --timeout 10 --json "$TMP/l.json" -- $P/corpus_publish2 $LONG_N >/dev/null 2>&1
+    --timeout 10 --json "$TMP/l.json" -- $P/corpus_publish2 100 >/dev/null 2>&1
   rc=$?
   if [ $rc -eq 1 ] && [ "$(jnum failures "$TMP/l.json")" = 3 ] &&
     tr -d ' \n' <"$TMP/l.json" | grep -q '"replay_exact":true'; then
-    ok "corpus_publish2 $LONG_N: hunt --schedule with the ${#order}-byte script fails 3 runs of 3, exact"
+    ok "corpus_publish2 100: hunt --schedule with the ${#order}-byte script fails 3 runs of 3, exact"
   else
-    fail "corpus_publish2 $LONG_N: hunt --schedule with the ${#order}-byte script: exit $rc, $(jnum failures "$TMP/l.json") failures"
+    fail "corpus_publish2 100: hunt --schedule with the ${#order}-byte script: exit $rc, $(jnum failures "$TMP/l.json") failures"
   fi
 fi
 

@@ -149,17 +149,13 @@ static int release_locked(struct pl_thread *me, enum op op, void *obj) {
   return 0;
 }
 
-/* An unlock-like call: the release, and no point. The thread keeps the
- * token until its next point, which every call another thread can see or
- * be held up by is (a lock, a wait, create, join, exit, a yield, a sleep,
- * a schedcc memory point): what it does in between touches nothing
- * another thread can observe at a schedule point, so it commutes with
- * everything the others would do, and a switch right after the release
- * leads to the same states as one at that next point (partial-order
- * reduction). A waiter the release made runnable is a choice there. A
- * plain load or store between the two, in a program not built with
- * build/schedcc, is a race the shim does not see either way. */
-static int release(enum op op, void *obj) {
+/* An unlock-like call: release, then a point after it (the window a
+ * waiter can now slip into, and the only one a plain load or store after
+ * the release can be reached in) -- unless SCHED_POR=1: the thread then
+ * keeps the token to its next point, where a waiter the release made
+ * runnable is a choice (sched_preload.c's Cost says when that loses
+ * nothing). */
+static int release(enum op op, void *obj, const char *pt) {
   struct pl_thread *me = me_now();
   int r, cs;
   if (me == NULL) {
@@ -175,6 +171,8 @@ static int release(enum op op, void *obj) {
   cs = cs_off();
   pl_lock();
   r = release_locked(me, op, obj);
+  if (r == 0 && !pl_por)
+    pl_park(pt, W_NONE, obj, 0);
   pl_unlock();
   cs_on(cs);
   return r;
@@ -512,7 +510,7 @@ int pthread_mutex_trylock(pthread_mutex_t *m) {
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *m) {
-  return release(OP_MUTEX, m);
+  return release(OP_MUTEX, m, "unlock");
 }
 
 /* ---- condition variables ---- */
@@ -567,16 +565,16 @@ int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 }
 
 static int cond_wake(pthread_cond_t *c, int all) {
-  need_real();
+  struct pl_thread *me = me_now();
   /* The real call too, for a waiter the shim does not schedule. */
   int r = all ? pl_real.cond_broadcast(c) : pl_real.cond_signal(c), cs;
   if (!pl_on)
     return r;
   cs = cs_off();
   pl_lock();
-  /* A release like an unlock's: the woken become a choice at the
-   * caller's next point, not here (see release()). */
   pl_cond_wake(c, all);
+  if (me != NULL && !pl_por) /* a release like an unlock's */
+    pl_park(all ? "broadcast" : "signal", W_NONE, c, 0);
   pl_unlock();
   cs_on(cs);
   return r;
@@ -629,7 +627,7 @@ int pthread_rwlock_trywrlock(pthread_rwlock_t *l) {
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t *l) {
-  return release(OP_RD, l);
+  return release(OP_RD, l, "rwunlock");
 }
 
 int pthread_spin_lock(pthread_spinlock_t *l) {
@@ -645,7 +643,7 @@ int pthread_spin_trylock(pthread_spinlock_t *l) {
 }
 
 int pthread_spin_unlock(pthread_spinlock_t *l) {
-  return release(OP_SPIN, (void *)l);
+  return release(OP_SPIN, (void *)l, "spin_unlock");
 }
 
 /* ---- barriers ---- */
@@ -756,7 +754,7 @@ int sem_trywait(sem_t *s) {
 }
 
 int sem_post(sem_t *s) {
-  int r = release(OP_SEM, s);
+  int r = release(OP_SEM, s, "sem_post");
   if (r == 0)
     return 0;
   errno = r;
