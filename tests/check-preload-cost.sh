@@ -10,9 +10,9 @@
 # with SCHED_PIN=1 (the process on one CPU: what pinning saves, or costs,
 # on this machine). With POR=1 it also measures random, pct and pos with
 # SCHED_POR=1 (no point at a release: what the reduction saves; the bounds
-# apply to the default modes only). Not part of make test (timing depends on the machine's
-# load): run it by hand or from make check. Settings: THREADS=13
-# ITERS=2000 WORK=1000 ROUNDS=7.
+# apply to the default modes only). Not part of make test (timing
+# depends on the machine's load): run it by hand or from make check.
+# Settings: THREADS=13 ITERS=2000 WORK=1000 ROUNDS=7.
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}

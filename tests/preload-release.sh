@@ -16,7 +16,8 @@ B=${B:-build}
 SHIM=$PWD/$B/libsched-preload.so
 PROG=$B/tests/progs/preload_prims
 for f in "$SHIM" "$PROG"; do
-  [ -f "$f" ] || { echo "preload-release.sh: $f is missing (make all first)" >&2; exit 3; }
+  [ -f "$f" ] ||
+    { echo "preload-release.sh: $f is missing (make all first)" >&2; exit 3; }
 done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/preload-release.XXXXXX") || exit 3
 trap 'rm -rf "$TMP"' EXIT
@@ -37,7 +38,8 @@ run() {
   trace=$(sed -n 's/.*(exact replay; .* trace \([0-9a-f]*\))$/\1/p' "$TMP/err")
   if [ $rc -ne 0 ] || [ -z "$trace" ] ||
     ! grep -q '^sched-preload: steps: order:.' "$TMP/steps"; then
-    fail "preload_prims under $1, SCHED_POR=$2: exit $rc, $(grep -m1 . "$TMP/err")"
+    fail "preload_prims under $1, SCHED_POR=$2: exit $rc," \
+      "$(grep -m1 . "$TMP/err")"
     return 1
   fi
 }
@@ -46,16 +48,20 @@ for spec in random:1 random:2 random:3 pct:1:3:200 pos:1; do
   run $spec 1 || continue
   first=$trace
   if grep -q "$RELEASES" "$TMP/steps"; then
-    fail "preload_prims under $spec, SCHED_POR=1: a release is a step: $(grep -o "[a-z0-9]*$RELEASES" "$TMP/steps" | sort -u | tr '\n' ' ')"
-  elif ! grep -q '@lock\b' "$TMP/steps" || ! grep -q '@join\b' "$TMP/steps"; then
+    fail "preload_prims under $spec, SCHED_POR=1: a release is a step:" \
+      "$(grep -o "[a-z0-9]*$RELEASES" "$TMP/steps" | sort -u | tr '\n' ' ')"
+  elif ! grep -q '@lock\b' "$TMP/steps" ||
+    ! grep -q '@join\b' "$TMP/steps"; then
     fail "preload_prims under $spec, SCHED_POR=1: no lock or join step"
   else
     n=$(sed -n 's/.*(exact replay; \([0-9]*\) steps.*/\1/p' "$TMP/err")
-    ok "preload_prims under $spec, SCHED_POR=1: ended well, $n steps, none at a release"
+    ok "preload_prims under $spec, SCHED_POR=1: ended well, $n steps," \
+      "none at a release"
   fi
   run $spec 1 || continue
   if [ "$trace" = "$first" ]; then
-    ok "preload_prims under $spec, SCHED_POR=1: the same steps again (trace $trace)"
+    ok "preload_prims under $spec, SCHED_POR=1: the same steps again" \
+      "(trace $trace)"
   else
     fail "preload_prims under $spec, SCHED_POR=1: trace $first, then $trace"
   fi
