@@ -8,9 +8,11 @@
 # and MAX_PCT set (ratios, e.g. 3 and 5; MAX_POS too) it exits 1 when a
 # ratio is above its bound. With PINNED=1 it also measures random and pct
 # with SCHED_PIN=1 (the process on one CPU: what pinning saves, or costs,
-# on this machine). Not part of make test (timing depends on the machine's
-# load): run it by hand or from make check. Settings: THREADS=13
-# ITERS=2000 WORK=1000 ROUNDS=7.
+# on this machine). With POR=1 it also measures random, pct and pos with
+# SCHED_POR=1 (no point at a release: what the reduction saves; the bounds
+# apply to the default modes only). Not part of make test (timing
+# depends on the machine's load): run it by hand or from make check.
+# Settings: THREADS=13 ITERS=2000 WORK=1000 ROUNDS=7.
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
@@ -20,6 +22,7 @@ THREADS=${THREADS:-13} ITERS=${ITERS:-2000} WORK=${WORK:-1000}
 ROUNDS=${ROUNDS:-7}
 MODES="random pct pos"
 [ "${PINNED:-0}" = 1 ] && MODES="$MODES random-pinned pct-pinned"
+[ "${POR:-0}" = 1 ] && MODES="$MODES random-por pct-por pos-por"
 for f in "$SHIM" "$PROG"; do
   [ -f "$f" ] || { echo "check-preload-cost.sh: $f is missing (make all first)" >&2; exit 3; }
 done
@@ -41,6 +44,12 @@ once() {
   random-pinned) SCHED_PIN=1 SCHED=random:$r LD_PRELOAD=$SHIM "$PROG" \
     "$THREADS" "$ITERS" "$WORK" ;;
   pct-pinned) SCHED_PIN=1 SCHED=pct:$r:3 LD_PRELOAD=$SHIM "$PROG" \
+    "$THREADS" "$ITERS" "$WORK" ;;
+  random-por) SCHED_POR=1 SCHED=random:$r LD_PRELOAD=$SHIM "$PROG" \
+    "$THREADS" "$ITERS" "$WORK" ;;
+  pct-por) SCHED_POR=1 SCHED=pct:$r:3 LD_PRELOAD=$SHIM "$PROG" \
+    "$THREADS" "$ITERS" "$WORK" ;;
+  pos-por) SCHED_POR=1 SCHED=pos:$r LD_PRELOAD=$SHIM "$PROG" \
     "$THREADS" "$ITERS" "$WORK" ;;
   esac
   rc=$?

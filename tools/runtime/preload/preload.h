@@ -60,6 +60,9 @@ struct pl_obj {
 /* Nonzero while the shim schedules: a spec it carries out, not in a forked
  * child, not while the process exits. */
 extern int pl_on;
+/* SCHED_POR=1: no schedule point at a release (preload_wrap.c's
+ * release()). */
+extern int pl_por;
 extern __thread struct pl_thread *pl_self
     __attribute__((tls_model("initial-exec")));
 

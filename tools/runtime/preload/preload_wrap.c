@@ -150,7 +150,11 @@ static int release_locked(struct pl_thread *me, enum op op, void *obj) {
 }
 
 /* An unlock-like call: release, then a point after it (the window a
- * waiter can now slip into). */
+ * waiter can now slip into, and the only one a plain load or store after
+ * the release can be reached in) -- unless SCHED_POR=1: the thread then
+ * keeps the token to its next point, where a waiter the release made
+ * runnable is a choice (sched_preload.c's Cost says when that loses
+ * nothing). */
 static int release(enum op op, void *obj, const char *pt) {
   struct pl_thread *me = me_now();
   int r, cs;
@@ -167,7 +171,7 @@ static int release(enum op op, void *obj, const char *pt) {
   cs = cs_off();
   pl_lock();
   r = release_locked(me, op, obj);
-  if (r == 0)
+  if (r == 0 && !pl_por)
     pl_park(pt, W_NONE, obj, 0);
   pl_unlock();
   cs_on(cs);
@@ -569,7 +573,7 @@ static int cond_wake(pthread_cond_t *c, int all) {
   cs = cs_off();
   pl_lock();
   pl_cond_wake(c, all);
-  if (me != NULL)
+  if (me != NULL && !pl_por) /* a release like an unlock's */
     pl_park(all ? "broadcast" : "signal", W_NONE, c, 0);
   pl_unlock();
   cs_on(cs);

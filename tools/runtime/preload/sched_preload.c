@@ -31,6 +31,10 @@
  *   SCHED_PIN=0|1       1: the scheduled process runs on one CPU, the one
  *                       its main thread started on (see Cost); 0 (the
  *                       default): on the CPUs it was given
+ *   SCHED_POR=0|1       1: no schedule point at a release (mutex,
+ *                       rwlock and spin unlock, sem_post, condition
+ *                       signal and broadcast; see Cost); 0 (the
+ *                       default): a point after each
  *   SCHED_VERBOSE=1     print the configuration at start
  *
  * The model. The main thread and every thread created through pthread_create
@@ -68,6 +72,17 @@
  * then waits for that one CPU while another is free, which cost more than
  * it saved here (tests/check-preload-cost.sh PINNED=1 measures both):
  * hence not the default.
+ *
+ * Half the points of a lock/unlock loop are the releases. SCHED_POR=1
+ * drops them (partial-order reduction): the releasing thread keeps the
+ * token to its next point, where the waiters it made runnable are a
+ * choice. That reaches the same states only if the code between the
+ * release and the next point touches no memory another thread reads or
+ * writes outside a lock: true of a data-race-free program, and of a
+ * build/schedcc build, whose shared loads and stores are points. An
+ * unmodified program that publishes or reads after an unlock with plain
+ * accesses (tests/progs/sched_publish, sched_join) has its window there
+ * and nowhere else, so the points stay by default.
  *
  * Strategies. random:SEED gives the token to a uniformly chosen runnable
  * thread. pct:SEED:D:K is PCT (Burckhardt et al., ASPLOS 2010): random
@@ -147,6 +162,7 @@
 #define PL_ENV_MAX (32u * 4096u)
 
 int pl_on;
+int pl_por;
 __thread struct pl_thread *pl_self __attribute__((tls_model("initial-exec")));
 struct pl_real pl_real;
 
@@ -1090,6 +1106,18 @@ static void take_strategy(struct spec *sp) {
 /* SCHED_PIN=1: the main thread, and so every thread created after it,
  * runs on the CPU it is on now, as SCHED_BATCH (see Cost above). A process
  * that may not change them runs as it was. */
+/* SCHED_POR: 0 or 1, else exit 2. */
+static void take_por(void) {
+  const char *e = getenv("SCHED_POR");
+  unsigned long v = 0;
+  if (e != NULL && parse_u(e, 1, &v) != 0) {
+    fprintf(stderr, "sched-preload: SCHED_POR='%s': want 0 (a point after "
+            "each release, the default) or 1 (none)\n", e);
+    _exit(2);
+  }
+  pl_por = (int)v;
+}
+
 static void pin(void) {
   const char *e = getenv("SCHED_PIN");
   struct sched_param batch = {0};
@@ -1159,6 +1187,7 @@ __attribute__((constructor)) static void init(void) {
     die("out of memory");
   spec_handshake("preload", "exact", spec_text);
   take_strategy(&sp);
+  take_por();
   pin();
   pl_self = record();
   pl_self->state = T_RUNNING;

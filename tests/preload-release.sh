@@ -1,0 +1,83 @@
+#!/bin/sh
+# preload-release.sh -- SCHED_POR=1: the preload shim takes no decision
+# at a release (mutex, rwlock and spin unlock, sem_post, condition signal
+# and broadcast): the thread keeps the token to its next acquire-like
+# point, where a waiter the release made runnable is a choice
+# (partial-order reduction; sched_preload.c's Cost). tests/progs/
+# preload_prims calls every one of them; under random, pct and pos
+# (SCHED_PRINT=steps) it must end well; with SCHED_POR=1 its steps and
+# switch points name no release call, and still name lock and join
+# points, and the same spec replays the same steps; without it (the
+# default) releases are steps. SCHED_POR=2 is refused (exit 2). Exit 0
+# all passed, 1 a check failed, 3 setup.
+set -u
+cd "$(dirname "$0")/.." || exit 3
+B=${B:-build}
+SHIM=$PWD/$B/libsched-preload.so
+PROG=$B/tests/progs/preload_prims
+for f in "$SHIM" "$PROG"; do
+  [ -f "$f" ] ||
+    { echo "preload-release.sh: $f is missing (make all first)" >&2; exit 3; }
+done
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/preload-release.XXXXXX") || exit 3
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM HUP PIPE
+status=0
+ok() { echo "ok   $*"; }
+fail() { echo "FAIL $*"; status=1; }
+
+RELEASES='@\(unlock\|rwunlock\|spin_unlock\|sem_post\|signal\|broadcast\)\b'
+# run SPEC POR: preload_prims under SPEC with SCHED_POR=POR; its steps
+# and switch points in $TMP/steps, its trace in $trace; 1 if it failed.
+run() {
+  SCHED_PRINT=steps SCHED_POR=$2 SCHED=$1 LD_PRELOAD=$SHIM "$PROG" \
+    >/dev/null 2>"$TMP/err"
+  rc=$?
+  grep -e '^sched-preload: steps: ' -e '^sched-preload: switch points: ' \
+    "$TMP/err" >"$TMP/steps"
+  trace=$(sed -n 's/.*(exact replay; .* trace \([0-9a-f]*\))$/\1/p' "$TMP/err")
+  if [ $rc -ne 0 ] || [ -z "$trace" ] ||
+    ! grep -q '^sched-preload: steps: order:.' "$TMP/steps"; then
+    fail "preload_prims under $1, SCHED_POR=$2: exit $rc," \
+      "$(grep -m1 . "$TMP/err")"
+    return 1
+  fi
+}
+
+for spec in random:1 random:2 random:3 pct:1:3:200 pos:1; do
+  run $spec 1 || continue
+  first=$trace
+  if grep -q "$RELEASES" "$TMP/steps"; then
+    fail "preload_prims under $spec, SCHED_POR=1: a release is a step:" \
+      "$(grep -o "[a-z0-9]*$RELEASES" "$TMP/steps" | sort -u | tr '\n' ' ')"
+  elif ! grep -q '@lock\b' "$TMP/steps" ||
+    ! grep -q '@join\b' "$TMP/steps"; then
+    fail "preload_prims under $spec, SCHED_POR=1: no lock or join step"
+  else
+    n=$(sed -n 's/.*(exact replay; \([0-9]*\) steps.*/\1/p' "$TMP/err")
+    ok "preload_prims under $spec, SCHED_POR=1: ended well, $n steps," \
+      "none at a release"
+  fi
+  run $spec 1 || continue
+  if [ "$trace" = "$first" ]; then
+    ok "preload_prims under $spec, SCHED_POR=1: the same steps again" \
+      "(trace $trace)"
+  else
+    fail "preload_prims under $spec, SCHED_POR=1: trace $first, then $trace"
+  fi
+  run $spec 0 || continue
+  if grep -q "$RELEASES" "$TMP/steps"; then
+    ok "preload_prims under $spec, SCHED_POR=0: releases are steps"
+  else
+    fail "preload_prims under $spec, SCHED_POR=0: no release is a step"
+  fi
+done
+
+SCHED_POR=2 SCHED=random:1 LD_PRELOAD=$SHIM "$PROG" >/dev/null 2>"$TMP/err"
+rc=$?
+if [ $rc -eq 2 ] && grep -q "SCHED_POR='2'" "$TMP/err"; then
+  ok "SCHED_POR=2: exit 2, $(grep -m1 . "$TMP/err")"
+else
+  fail "SCHED_POR=2: exit $rc, $(grep -m1 . "$TMP/err")"
+fi
+exit $status
