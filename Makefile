@@ -290,8 +290,16 @@ outputs: $(B)/doccheck ## refresh the chapters' sample outputs from their comman
 readme: $(B)/gallery ## write the README's scenario rows and chapter titles from bugs/*/scenario.conf
 	$(Q)tools/instruments/scenario-docs.sh --write
 
+# Every C source of the workbook, in the one style of .clang-format.
+FORMAT_SRCS = $(wildcard tools/*/*/*.c tools/*/*/*.h bugs/*.h bugs/*/*.c \
+  bugs/*/*.h fixes/*/*.c fixes/*/*.h tests/*.c tests/*.h tests/progs/*.c \
+  tests/fuzz/*.c chapters/primer/*.c chapters/exercises/*.c)
+
 format: ## apply .clang-format to the workbook's C sources
-	clang-format -i $(wildcard tools/*/*/*.c tools/*/*/*.h bugs/*/*.c bugs/*/*.h fixes/*/*.c tests/*.c)
+	clang-format -i $(FORMAT_SRCS)
+
+format-check: ## fail, naming the files, when a C source is not as make format leaves it
+	$(Q)clang-format --dry-run -Werror $(FORMAT_SRCS)
 
 clean: ## remove build/
 	rm -rf $(B)
@@ -301,7 +309,8 @@ help: ## list every target with one line each
 	  awk -F'\t' '{ printf "  make %-11s %s\n", $$1, $$2 }'
 
 .PHONY: all deps run test check check-book bench tables fuzz \
-        corrlog-amalgamation book snippets outputs readme format clean help
+        corrlog-amalgamation book snippets outputs readme format format-check \
+        clean help
 .SECONDARY:
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
