@@ -299,6 +299,40 @@ static json_t *chrome_of(const char *log) {
   return root;
 }
 
+/* trace__json_str as the Chrome view writes it, into a string to free. */
+static char *json_str(const char *s) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  cr_assert_not_null(f);
+  trace__json_str(f, s);
+  cr_assert_eq(fclose(f), 0);
+  return buf;
+}
+
+/* The escaper works through a string a few hundred bytes at a time: a
+ * character that spans the end of one step stays whole at every offset,
+ * and a byte that is not UTF-8 becomes U+FFFD, as corrlog writes it. */
+Test(trace_json, characters_across_steps) {
+  static const char *const chars[] = {"\xc3\xa9", "\xe2\x82\xac",
+                                      "\xf0\x9f\x98\x80"};
+  char in[1200], want[1300], *got;
+
+  for (size_t c = 0; c < 3; c++)
+    for (size_t at = 0; at < 1100; at++) {
+      memset(in, 'x', at);
+      snprintf(in + at, sizeof in - at, "%sy", chars[c]);
+      snprintf(want, sizeof want, "\"%s\"", in);
+      got = json_str(in);
+      cr_assert_str_eq(got, want, "a %zu-byte character at %zu", c + 2, at);
+      free(got);
+    }
+  got = json_str("a\xc3\"\x80\n");
+  cr_assert_str_eq(got, "\"a\xef\xbf\xbd\\\"\xef\xbf\xbd\\u000a\"");
+  free(got);
+}
+
 /* Async b/e pairs share cat, name and id; every flow start has its finish;
  * every thread has a thread_name record; timestamps are numbers. */
 Test(trace_chrome, structure) {

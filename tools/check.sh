@@ -241,10 +241,13 @@ check_fuzz() {
     bin=build/fuzz/$name
     mkdir -p build/fuzz
     runs=$((runs + 1))
+    # The tool's sources (tools/runtime/X or tools/instruments/X), and
+    # corrlog's, which every tool links.
+    dir=$(ls -d tools/runtime/"$lib" tools/instruments/"$lib" 2>/dev/null | head -n 1)
     if ! clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-        -iquote "tools/$lib" -iquote tools/runtime/corrlog "$src" \
-        $(ls tools/"$lib"/*.c | grep -v '/main\.c$') \
-        -o "$bin" $(pkg-config --libs jansson) -lm >"$tmp/out" 2>&1; then
+        -iquote "$dir" -iquote tools/runtime/corrlog "$src" \
+        $(ls "$dir"/*.c | grep -v '/main\.c$') tools/runtime/corrlog/*.c \
+        -o "$bin" $(pkg-config --libs jansson) -lm -pthread -ldl >"$tmp/out" 2>&1; then
       fails=$((fails + 1)); echo "fuzz: $name does not build"; tail -n 20 "$tmp/out"
       continue
     fi

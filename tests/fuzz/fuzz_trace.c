@@ -5,11 +5,14 @@
  * Each input is tried as a whole line and inside a few lines in the fast
  * form, so mutations reach the string decoder and the number parser.
  * Build and run (from the repository root; tools/check.sh does the same):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote tools/instruments/trace \
- *     -iquote tools/runtime/corrlog tests/fuzz/fuzz_trace.c tools/instruments/trace/trace.c \
- *     tools/instruments/trace/trace_fast.c tools/instruments/trace/trace_parse.c \
- *     tools/instruments/trace/trace_render.c -ljansson -lm -o build/fuzz/fuzz_trace
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
+ *     -iquote tools/instruments/trace -iquote tools/runtime/corrlog \
+ *     tests/fuzz/fuzz_trace.c TRACE_SOURCES CORRLOG_SOURCES \
+ *     -ljansson -lm -pthread -ldl -o build/fuzz/fuzz_trace
  *   build/fuzz/fuzz_trace -max_total_time=60 tests/fuzz/corpus/trace
+ * with the .c files of tools/instruments/trace but main.c as TRACE_SOURCES
+ * and those of tools/runtime/corrlog (trace calls its UTF-8 check and JSON
+ * escaper) as CORRLOG_SOURCES.
  */
 #include "trace_impl.h"
 

@@ -64,7 +64,8 @@ int trace__parse_slow(const char *buf, size_t len, struct trace_event *out,
 /* What the tool remembers about one operation. Operations are kept until
  * the end of the run (about 100 bytes each plus the id), events are not. */
 /* An event that arrived ahead of its op's sequence: kept as its line and
- * processed when the events before it have been (see run() in trace.c). */
+ * processed when the events before it have been (see arrive() in
+ * trace_run.c). */
 struct trace_pend {
   long long seq;
   long line;
@@ -100,7 +101,7 @@ struct trace_op {
   long aux;        /* for the renderer: SVG row of the op's last event */
 };
 
-struct trace_ctx; /* defined in trace.c */
+struct trace_ctx; /* defined in trace_ctx.h */
 
 /* Renderers: called once per event after the checks have run on it (notes
  * holds what the checks said about this event, "" when nothing), then once
@@ -137,8 +138,40 @@ struct trace_op **trace__unended(struct trace_ctx *c, size_t *n);
 /* Index in the thread table of the event's thread ("?" when absent). */
 int trace__event_thread(struct trace_ctx *c, const struct trace_event *e);
 
-/* Writes s as a JSON string (with quotes) / as XML text. */
+/* trace_strings.c: how log text reaches an output. Each writes s (NULL:
+ * nothing) -- as a JSON string with its quotes (invalid UTF-8 replaced by
+ * U+FFFD, as corrlog writes it) / as XML text cut at max bytes / without
+ * control bytes, cut at max bytes, for a terminal / padded with blanks to
+ * width columns. */
 void trace__json_str(FILE *f, const char *s);
 void trace__xml_str(FILE *f, const char *s, size_t max);
+void trace__put_plain(FILE *f, const char *s, size_t max);
+void trace__put_padded(FILE *f, const char *s, int width);
+/* A lane's label for op, e.g. "req 3 \u00b7 \u202601" (see the file). */
+void trace__op_label(const struct trace_op *op, char *buf, size_t len);
+/* The letter an event shows as in a timeline, by enum trace_ev. */
+extern const char trace__ev_letter[];
+
+/* trace_parse.c: the event names of the schema (corrlog.h), by enum
+ * trace_ev, "trailer" included; and the event the n bytes at s name, or
+ * -1. */
+extern const char *const trace__ev_name[];
+int trace__ev_lookup(const char *s, size_t n);
+/* Whether a parent field means "no parent": absent (NULL), "" or all
+ * zeros. */
+int trace__no_parent(const char *p);
+
+/* trace_ctx.c: a renderer's state: allocated zeroed (-1 when out of
+ * memory), and freed. */
+int trace__state_new(struct trace_ctx *c, size_t size);
+void trace__state_free(struct trace_ctx *c);
+
+/* Borrowed from corrlog, which writes the logs trace reads and which every
+ * tool links: one UTF-8 validator (what JSON parsers accept) and one JSON
+ * string escaper for both. Declared here because corrlog keeps them in its
+ * internal.h; trace_strings.c includes that header too, so that the
+ * compiler holds these declarations to corrlog's. */
+size_t corrlog__utf8_len(const unsigned char *s, size_t n);
+char *corrlog__put_esc(char *p, const char *str, size_t n);
 
 #endif
