@@ -16,13 +16,35 @@
  */
 #include "trace_impl.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int same_str(const char *a, const char *b) {
-  return (!a && !b) || (a && b && strcmp(a, b) == 0);
+#define FIELD(name, field)                                                     \
+  { name, offsetof(struct trace_event, field) }
+/* The string fields and the integer fields of an event, by the names the
+ * messages give them. */
+static const struct field {
+  const char *name;
+  size_t off;
+} str_fields[] = {FIELD("op", op),
+                  FIELD("parent", parent),
+                  FIELD("thread", thread),
+                  FIELD("kind", kind),
+                  FIELD("msg", msg),
+                  FIELD("site", site),
+                  FIELD("attrs.res", res),
+                  FIELD("attrs.access", access),
+                  FIELD("recorder", recorder)},
+  int_fields[] = {FIELD("ts", ts), FIELD("seq", seq), FIELD("lc", lc),
+                  FIELD("status", status), FIELD("dropped", dropped)};
+#undef FIELD
+#define NFIELDS(a) (sizeof a / sizeof a[0])
+
+static const void *at(const struct trace_event *e, const struct field *x) {
+  return (const char *)e + x->off;
 }
 
 /* Names the first field where the two events differ, or NULL. */
@@ -32,32 +54,16 @@ static const char *first_difference(const struct trace_event *f,
     return "ev";
   if (f->has != j->has)
     return "has";
-  if (!same_str(f->op, j->op))
-    return "op";
-  if (!same_str(f->parent, j->parent))
-    return "parent";
-  if (!same_str(f->thread, j->thread))
-    return "thread";
-  if (!same_str(f->kind, j->kind))
-    return "kind";
-  if (!same_str(f->msg, j->msg))
-    return "msg";
-  if (!same_str(f->site, j->site))
-    return "site";
-  if (!same_str(f->res, j->res))
-    return "attrs.res";
-  if (!same_str(f->access, j->access))
-    return "attrs.access";
-  if (f->ts != j->ts)
-    return "ts";
-  if (f->seq != j->seq)
-    return "seq";
-  if (f->lc != j->lc)
-    return "lc";
-  if (f->status != j->status)
-    return "status";
-  if (f->dropped != j->dropped)
-    return "dropped";
+  for (size_t i = 0; i < NFIELDS(str_fields); i++) {
+    const char *a = *(const char *const *)at(f, &str_fields[i]);
+    const char *b = *(const char *const *)at(j, &str_fields[i]);
+    if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
+      return str_fields[i].name;
+  }
+  for (size_t i = 0; i < NFIELDS(int_fields); i++)
+    if (*(const long long *)at(f, &int_fields[i]) !=
+        *(const long long *)at(j, &int_fields[i]))
+      return int_fields[i].name;
   return NULL;
 }
 

@@ -316,10 +316,8 @@ static int has_events_no_begin(const struct trace_op *op) {
   return op->nevents && !op->begin_line;
 }
 
-static int cmp_first_line(const void *a, const void *b) {
-  const struct trace_op *x = *(struct trace_op *const *)a;
-  const struct trace_op *y = *(struct trace_op *const *)b;
-  return (x->first_line > y->first_line) - (x->first_line < y->first_line);
+static long first_line(const struct trace_op *op) {
+  return op->first_line;
 }
 
 void trace__check_finish(struct trace_ctx *c) {
@@ -329,7 +327,7 @@ void trace__check_finish(struct trace_ctx *c) {
   for (i = 0; v && i < n; i++)
     violation(c, v[i]->begin_line, v[i], "begun but never ended");
   free(v);
-  v = trace__ops_where(c, &n, has_events_no_begin, cmp_first_line);
+  v = trace__ops_where(c, &n, has_events_no_begin, first_line);
   for (i = 0; v && i < n; i++)
     violation(c, v[i]->first_line, v[i], "%s but the op never begins",
               v[i]->first_line == v[i]->end_line ? "ends" : "has events");

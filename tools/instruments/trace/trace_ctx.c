@@ -98,63 +98,83 @@ void trace__ctx_free(struct trace_ctx *c) {
   free(c->recorder);
 }
 
-struct trace_op *trace__op_get(struct trace_ctx *c, const char *id) {
-  void **s = table_slot(&c->ops, id);
-  struct trace_op *op;
+/* The value with key k, created zeroed (size bytes) on first use, with *created
+ * set; NULL when out of memory. A value's first member is its key, a copy
+ * of k it owns (struct trace_op's id, struct resource's name). */
+static void *table_get(struct table *t, const char *k, size_t size,
+                       int *created) {
+  void **s = table_slot(t, k);
+  char **v;
 
+  *created = 0;
   if (!s)
     return NULL;
   if (*s)
     return *s;
-  op = calloc(1, sizeof *op);
-  if (!op || !(op->id = strdup(id))) {
-    free(op);
+  v = calloc(1, size);
+  if (!v || !(*v = strdup(k))) {
+    free(v);
     return NULL;
   }
-  op->max_stage = -1;
-  op->last_thread = -1;
-  op->lane = -1;
-  op->fork_idx = -1;
-  op->aux = -1;
-  op->file_thread = -2;
-  op->num = ++c->nops;
-  *s = op;
-  c->ops.n++;
+  *created = 1;
+  *s = v;
+  t->n++;
+  return v;
+}
+
+struct trace_op *trace__op_get(struct trace_ctx *c, const char *id) {
+  int created;
+  struct trace_op *op = table_get(&c->ops, id, sizeof *op, &created);
+
+  if (created) {
+    op->max_stage = -1;
+    op->last_thread = -1;
+    op->lane = -1;
+    op->fork_idx = -1;
+    op->aux = -1;
+    op->file_thread = -2;
+    op->num = ++c->nops;
+  }
   return op;
 }
 
 struct resource *trace__res_get(struct trace_ctx *c, const char *name) {
-  void **s = table_slot(&c->res, name);
-  struct resource *r;
+  int created;
+  return table_get(&c->res, name, sizeof(struct resource), &created);
+}
 
-  if (!s)
-    return NULL;
-  if (*s)
-    return *s;
-  r = calloc(1, sizeof *r);
-  if (!r || !(r->name = strdup(name))) {
-    free(r);
-    return NULL;
-  }
-  *s = r;
-  c->res.n++;
-  return r;
+/* An op and the line it is sorted by. */
+struct op_at {
+  long line;
+  struct trace_op *op;
+};
+
+static int cmp_line(const void *a, const void *b) {
+  const struct op_at *x = a, *y = b;
+  return (x->line > y->line) - (x->line < y->line);
 }
 
 struct trace_op **trace__ops_where(struct trace_ctx *c, size_t *n,
                                    int (*keep)(const struct trace_op *),
-                                   int (*cmp)(const void *, const void *)) {
+                                   long (*line)(const struct trace_op *)) {
   struct trace_op **v = malloc((c->ops.n + 1) * sizeof *v);
+  struct op_at *at = malloc((c->ops.n + 1) * sizeof *at);
 
   *n = 0;
-  if (!v)
+  if (!v || !at) {
+    free(v);
+    free(at);
     return NULL;
+  }
   for (size_t i = 0; i < c->ops.cap; i++) {
     struct trace_op *op = c->ops.slot[i];
     if (op && keep(op))
-      v[(*n)++] = op;
+      at[(*n)++] = (struct op_at){line(op), op};
   }
-  qsort(v, *n, sizeof *v, cmp);
+  qsort(at, *n, sizeof *at, cmp_line);
+  for (size_t i = 0; i < *n; i++)
+    v[i] = at[i].op;
+  free(at);
   return v;
 }
 
@@ -162,14 +182,12 @@ static int is_unended(const struct trace_op *op) {
   return op->begin_line && !op->end_line;
 }
 
-static int cmp_begin_line(const void *a, const void *b) {
-  const struct trace_op *x = *(struct trace_op *const *)a;
-  const struct trace_op *y = *(struct trace_op *const *)b;
-  return (x->begin_line > y->begin_line) - (x->begin_line < y->begin_line);
+static long begin_line(const struct trace_op *op) {
+  return op->begin_line;
 }
 
 struct trace_op **trace__unended(struct trace_ctx *c, size_t *n) {
-  return trace__ops_where(c, n, is_unended, cmp_begin_line);
+  return trace__ops_where(c, n, is_unended, begin_line);
 }
 
 /* ------------------------------------------------------------ accessors */

@@ -16,7 +16,7 @@ struct table {
 
 /* Every access to one named resource (attrs.res), for --races. */
 struct resource {
-  char *name;
+  char *name; /* first: the key of the resources table (trace_ctx.c) */
   struct access {
     struct trace_op *op;
     long idx, line;
@@ -73,10 +73,11 @@ struct trace_op *trace__op_get(struct trace_ctx *c, const char *id);
 /* The resource of this name, created on first use; NULL when out of
  * memory. */
 struct resource *trace__res_get(struct trace_ctx *c, const char *name);
-/* Ops for which keep(op) holds, sorted by cmp; NULL when out of memory. */
+/* The ops for which keep(op) holds, in *n, sorted by line(op), a line
+ * number no two ops share; NULL when out of memory. */
 struct trace_op **trace__ops_where(struct trace_ctx *c, size_t *n,
                                    int (*keep)(const struct trace_op *),
-                                   int (*cmp)(const void *, const void *));
+                                   long (*line)(const struct trace_op *));
 
 /* trace_check.c: the per-event checks, run before the renderer sees the
  * event; they leave what they found in c->notes. */

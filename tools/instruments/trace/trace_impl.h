@@ -75,7 +75,7 @@ struct trace_pend {
 };
 
 struct trace_op {
-  char *id;
+  char *id; /* first: the key of the ops table (trace_ctx.c) */
   char *kind;
   struct trace_op *parent;
   struct trace_op *q_prev, *q_next; /* --expect-order queue */

@@ -43,6 +43,17 @@ void trace__svg_open(FILE *f, int w, int h, const char *attrs,
   fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", w, h);
 }
 
+void trace__svg_heading(struct trace_ctx *c, FILE *f,
+                        const struct svg_heading *h, const char *desc) {
+  fprintf(f, "<text %s font-weight=\"bold\">", h->title_attrs);
+  trace__xml_str(f, trace__path(c), h->title_max);
+  fprintf(f, "</text>\n<text %s fill=\"#555\">%s</text>\n", h->desc_attrs,
+          desc);
+  if (trace__recorder(c))
+    fprintf(f, "<text %s font-style=\"italic\" fill=\"#a00\">%s</text>\n",
+            h->caption_attrs, TRACE_SCHED_CAPTION);
+}
+
 void trace__svg_title(FILE *f, const struct svg_row *r) {
   fprintf(f, "<g><title>line %ld: %s ", r->line, trace__ev_name[r->ev]);
   trace__xml_str(f, r->op->id, 64);
@@ -122,24 +133,22 @@ static int svg_y(int lane) {
 
 static void svg_head(struct trace_ctx *c, FILE *f, int w, int h,
                      size_t nnotes) {
+  static const struct svg_heading heading = {
+      "x=\"20\" y=\"44\" font-size=\"30\"",
+      "x=\"20\" y=\"84\" font-size=\"20\"",
+      "class=\"caption\" x=\"20\" y=\"110\" font-size=\"20\"", 80};
+  char desc[128];
+
   trace__svg_open(f, w, h, "",
                   "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" "
                   "refX=\"9\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" "
                   "orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
                   "fill=\"#444\"/></marker></defs>\n");
-  fputs("<text x=\"20\" y=\"44\" font-size=\"30\" font-weight=\"bold\">", f);
-  trace__xml_str(f, trace__path(c), 80);
-  fprintf(f,
-          "</text>\n<text x=\"20\" y=\"84\" font-size=\"20\" "
-          "fill=\"#555\">file order left to right; one lane per %s; "
-          "arrows: handoffs%s</text>\n",
-          trace__by_thread(c) ? "thread" : "operation",
-          nnotes ? "; red: violations" : "");
-  if (trace__recorder(c))
-    fprintf(f,
-            "<text class=\"caption\" x=\"20\" y=\"110\" font-size=\"20\" "
-            "font-style=\"italic\" fill=\"#a00\">%s</text>\n",
-            TRACE_SCHED_CAPTION);
+  snprintf(desc, sizeof desc,
+           "file order left to right; one lane per %s; arrows: handoffs%s",
+           trace__by_thread(c) ? "thread" : "operation",
+           nnotes ? "; red: violations" : "");
+  trace__svg_heading(c, f, &heading, desc);
 }
 
 /* Lanes and their labels: the thread's name, or the label of the op. */

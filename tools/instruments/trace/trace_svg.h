@@ -30,6 +30,15 @@ size_t trace__svg_op_last(const struct svg_state *st, size_t i, int *ended);
  * the white background. */
 void trace__svg_open(FILE *f, int w, int h, const char *attrs,
                      const char *defs);
+/* The heading: the log's path as the title (cut at title_max bytes), the
+ * description desc, and for a log the scheduler recorded the caption that
+ * says so; each a <text> element with its attrs. */
+struct svg_heading {
+  const char *title_attrs, *desc_attrs, *caption_attrs;
+  size_t title_max;
+};
+void trace__svg_heading(struct trace_ctx *c, FILE *f,
+                        const struct svg_heading *h, const char *desc);
 /* Writes a row's tooltip: <g><title>line N: EV OP: MSG</title>; the caller
  * closes the <g>. */
 void trace__svg_title(FILE *f, const struct svg_row *r);

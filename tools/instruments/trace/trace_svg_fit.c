@@ -129,27 +129,22 @@ static int fit_layout(struct trace_ctx *c, const struct svg_state *st,
 
 static void fit_head(struct trace_ctx *c, FILE *f, const struct fit *L, int w,
                      int h) {
-  char attrs[128];
+  static const struct svg_heading heading = {
+      "class=\"title\" x=\"8\" y=\"18\" font-size=\"14\"",
+      "class=\"label\" x=\"8\" y=\"36\"",
+      "class=\"label caption\" x=\"8\" y=\"53\"", 90};
+  char attrs[128], desc[160];
 
   snprintf(attrs, sizeof attrs,
            " font-size=\"%d\" data-lanes=\"%d\" data-events=\"%zu\"", FIT_FONT,
            L->nl, L->n);
   trace__svg_open(f, w, h, attrs, "");
-  fputs("<text class=\"title\" x=\"8\" y=\"18\" font-size=\"14\" "
-        "font-weight=\"bold\">",
-        f);
-  trace__xml_str(f, trace__path(c), 90);
-  fprintf(f,
-          "</text>\n<text class=\"label\" x=\"8\" y=\"36\" "
-          "fill=\"#555\">file order left to right; a lane per %s in flight "
-          "(reused once it is done); dots: begin, step, end%s</text>\n",
-          trace__by_thread(c) ? "thread" : "operation",
-          L->nnotes ? "; red: a check failed" : "");
-  if (trace__recorder(c))
-    fprintf(f,
-            "<text class=\"label caption\" x=\"8\" y=\"53\" "
-            "font-style=\"italic\" fill=\"#a00\">%s</text>\n",
-            TRACE_SCHED_CAPTION);
+  snprintf(desc, sizeof desc,
+           "file order left to right; a lane per %s in flight (reused once "
+           "it is done); dots: begin, step, end%s",
+           trace__by_thread(c) ? "thread" : "operation",
+           L->nnotes ? "; red: a check failed" : "");
+  trace__svg_heading(c, f, &heading, desc);
 }
 
 /* Lanes and their labels: the thread, "N more" for the shared lane, "N ops
