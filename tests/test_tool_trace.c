@@ -167,70 +167,73 @@ Test(trace_fast, takes_flat_lines_and_agrees_with_jansson) {
  * then answers exactly as jansson does: the same event, or the same error.
  * Some of these lines are valid (an unknown key, an escaped key, many
  * attributes): declining them costs speed, never meaning. */
+static const char *const declined_lines[] = {
+    /* valid for jansson, outside the fast form */
+    "{\"ev\":\"trailer\",\"dropped\":3,\"events\":10}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"extra\":\"x\"}",
+    "{\"\\u0065v\":\"begin\",\"op\":\"a\"}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"a\":\"1\",\"b\":\"1\","
+    "\"c\":\"1\",\"d\":\"1\",\"e\":\"1\",\"f\":\"1\",\"g\":\"1\",\"h\":\"1\","
+    "\"i\":\"1\",\"j\":\"1\",\"k\":\"1\",\"l\":\"1\",\"m\":\"1\",\"n\":\"1\","
+    "\"o\":\"1\",\"p\":\"1\",\"q\":\"1\"}}",
+    "{\"ev\":\"trailer\",\"ts\":1.5}",
+    /* duplicates, at the top and inside attrs */
+    "{\"op\":\"a\",\"ev\":\"begin\",\"op\":\"b\"}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"res\":\"r\",\"res\":\"s\"}}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"r\\u0065s\":\"r\","
+    "\"res\":\"s\"}}",
+    /* nesting and wrong types */
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"res\":{\"x\":\"y\"}}}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"n\":1}}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":[]}",
+    "{\"op\":1,\"ev\":\"begin\"}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":\"1\"}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"msg\":null}",
+    "[1,2]",
+    "\"just a string\"",
+    /* numbers */
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":1.0}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":1e3}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":01}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":-1}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"ts\":9223372036854775808}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"ts\":-9223372036854775809}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"status\":2147483648}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":-}",
+    "{\"ev\":\"trailer\",\"dropped\":-1}",
+    /* strings */
+    "{\"op\":\"a\\u0000b\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\\ud800\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\\udc00\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\\ud800\\u0041\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\\u12g4\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\\x41\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\tb\",\"ev\":\"begin\"}",
+    "{\"op\":\"\xc0\xaf\",\"ev\":\"begin\"}",
+    "{\"op\":\"\xed\xa0\x80\",\"ev\":\"begin\"}",
+    "{\"op\":\"\xf4\x90\x80\x80\",\"ev\":\"begin\"}",
+    "{\"op\":\"\xe2\x82\",\"ev\":\"begin\"}",
+    "{\"op\":\"\xe0\x9f\xbf\",\"ev\":\"begin\"}",     /* overlong */
+    "{\"op\":\"\xf0\x8f\xbf\xbf\",\"ev\":\"begin\"}", /* overlong */
+    "{\"op\":\"\xc1\xbf\",\"ev\":\"begin\"}",         /* overlong */
+    "{\"op\":\"\xf5\x80\x80\x80\",\"ev\":\"begin\"}",
+    "{\"op\":\"\x80\",\"ev\":\"begin\"}",
+    /* structure and schema */
+    "{\"op\":\"a\",\"ev\":\"begin\"} x",
+    "{\"op\":\"a\",\"ev\":\"begin\",}",
+    "{\"op\":\"a\",\"ev\":\"begin\"",
+    "{\"op\":\"a\" \"ev\":\"begin\"}",
+    "{}",
+    "{\"op\":\"a\"}",
+    "{\"ev\":\"begin\"}",
+    "{\"op\":\"\",\"ev\":\"end\"}",
+    "{\"op\":\"a\",\"ev\":\"halt\"}",
+};
+
 Test(trace_fast, declines_everything_else) {
-  static const char *const lines[] = {
-      /* valid for jansson, outside the fast form */
-      "{\"ev\":\"trailer\",\"dropped\":3,\"events\":10}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"extra\":\"x\"}",
-      "{\"\\u0065v\":\"begin\",\"op\":\"a\"}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"a\":\"1\",\"b\":\"1\","
-      "\"c\":\"1\",\"d\":\"1\",\"e\":\"1\",\"f\":\"1\",\"g\":\"1\",\"h\":\"1\","
-      "\"i\":\"1\",\"j\":\"1\",\"k\":\"1\",\"l\":\"1\",\"m\":\"1\",\"n\":\"1\","
-      "\"o\":\"1\",\"p\":\"1\",\"q\":\"1\"}}",
-      "{\"ev\":\"trailer\",\"ts\":1.5}",
-      /* duplicates, at the top and inside attrs */
-      "{\"op\":\"a\",\"ev\":\"begin\",\"op\":\"b\"}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"res\":\"r\",\"res\":\"s\"}}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"r\\u0065s\":\"r\","
-      "\"res\":\"s\"}}",
-      /* nesting and wrong types */
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"res\":{\"x\":\"y\"}}}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"n\":1}}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":[]}",
-      "{\"op\":1,\"ev\":\"begin\"}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":\"1\"}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"msg\":null}",
-      "[1,2]",
-      "\"just a string\"",
-      /* numbers */
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":1.0}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":1e3}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":01}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":-1}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"ts\":9223372036854775808}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"ts\":-9223372036854775809}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"status\":2147483648}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":-}",
-      "{\"ev\":\"trailer\",\"dropped\":-1}",
-      /* strings */
-      "{\"op\":\"a\\u0000b\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\\ud800\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\\udc00\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\\ud800\\u0041\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\\u12g4\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\\x41\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\tb\",\"ev\":\"begin\"}",
-      "{\"op\":\"\xc0\xaf\",\"ev\":\"begin\"}",
-      "{\"op\":\"\xed\xa0\x80\",\"ev\":\"begin\"}",
-      "{\"op\":\"\xf4\x90\x80\x80\",\"ev\":\"begin\"}",
-      "{\"op\":\"\xe2\x82\",\"ev\":\"begin\"}",
-      "{\"op\":\"\xe0\x9f\xbf\",\"ev\":\"begin\"}",     /* overlong */
-      "{\"op\":\"\xf0\x8f\xbf\xbf\",\"ev\":\"begin\"}", /* overlong */
-      "{\"op\":\"\xc1\xbf\",\"ev\":\"begin\"}",         /* overlong */
-      "{\"op\":\"\xf5\x80\x80\x80\",\"ev\":\"begin\"}",
-      "{\"op\":\"\x80\",\"ev\":\"begin\"}",
-      /* structure and schema */
-      "{\"op\":\"a\",\"ev\":\"begin\"} x",
-      "{\"op\":\"a\",\"ev\":\"begin\",}",
-      "{\"op\":\"a\",\"ev\":\"begin\"",
-      "{\"op\":\"a\" \"ev\":\"begin\"}",
-      "{}",
-      "{\"op\":\"a\"}",
-      "{\"ev\":\"begin\"}",
-      "{\"op\":\"\",\"ev\":\"end\"}",
-      "{\"op\":\"a\",\"ev\":\"halt\"}",
-  };
-  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+  const char *const *lines = declined_lines;
+
+  for (size_t i = 0; i < sizeof declined_lines / sizeof *lines; i++) {
     struct trace_event f, e, j;
     char err[256] = "", referr[256] = "";
     size_t len = strlen(lines[i]);
