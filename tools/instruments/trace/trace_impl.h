@@ -1,5 +1,7 @@
 /* trace_impl.h -- internals shared by the trace tool's source files: the
- * line reader, the per-operation state the checks keep, and the renderers. */
+ * line reader, the -o output, the two parsers, the per-operation state the
+ * checks keep, the renderers' interface and the helpers the renderers
+ * share. The state of a whole run is in trace_ctx.h. */
 #ifndef TRACE_IMPL_H
 #define TRACE_IMPL_H
 
@@ -28,7 +30,6 @@ int trace__reader_open(struct trace_reader *r, const char *path);
  * one line. */
 int trace__reader_next(struct trace_reader *r, const char **line, size_t *len);
 void trace__reader_close(struct trace_reader *r);
-void trace__sanitize(char *s);
 
 /* An -o output (trace_output.c). Every rendering to a file goes through
  * it: the bytes go to TARGET.tmp-XXXXXX in the target's directory, which
@@ -147,6 +148,10 @@ void trace__json_str(FILE *f, const char *s);
 void trace__xml_str(FILE *f, const char *s, size_t max);
 void trace__put_plain(FILE *f, const char *s, size_t max);
 void trace__put_padded(FILE *f, const char *s, int width);
+/* Replaces, in place, bytes that could move the cursor or colour a
+ * terminal (control bytes, DEL and every byte of a non-ASCII character)
+ * with '?'. */
+void trace__sanitize(char *s);
 /* A lane's label for op, e.g. "req 3 \u00b7 \u202601" (see the file). */
 void trace__op_label(const struct trace_op *op, char *buf, size_t len);
 /* The letter an event shows as in a timeline, by enum trace_ev. */
@@ -166,8 +171,8 @@ int trace__no_parent(const char *p);
 int trace__state_new(struct trace_ctx *c, size_t size);
 void trace__state_free(struct trace_ctx *c);
 
-/* Borrowed from corrlog, which writes the logs trace reads and which every
- * tool links: one UTF-8 validator (what JSON parsers accept) and one JSON
+/* Borrowed from corrlog, which writes the logs trace reads and which trace
+ * links: one UTF-8 validator (what JSON parsers accept) and one JSON
  * string escaper for both. Declared here because corrlog keeps them in its
  * internal.h; trace_strings.c includes that header too, so that the
  * compiler holds these declarations to corrlog's. */

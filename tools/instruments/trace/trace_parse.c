@@ -26,14 +26,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
   return -1;
 }
 
-/* Replaces bytes that could move the cursor or colour a terminal (jansson
- * quotes the offending input in its messages) with '?'. */
-void trace__sanitize(char *s) {
-  for (unsigned char *u = (unsigned char *)s; *u; u++)
-    if (*u < 0x20 || *u >= 0x7f)
-      *u = '?';
-}
-
 const char *const trace__ev_name[] = {"begin", "step", "end", "error",
                                       "trailer"};
 

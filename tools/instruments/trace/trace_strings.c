@@ -58,6 +58,14 @@ void trace__xml_str(FILE *f, const char *s, size_t max) {
   }
 }
 
+/* jansson quotes the offending input in its messages, and checks quote ids
+ * and names from the log. */
+void trace__sanitize(char *s) {
+  for (unsigned char *u = (unsigned char *)s; *u; u++)
+    if (*u < 0x20 || *u >= 0x7f)
+      *u = '?';
+}
+
 /* Keeps escape sequences in a log from reaching the terminal. */
 void trace__put_plain(FILE *f, const char *s, size_t max) {
   size_t n = 0;
