@@ -48,24 +48,38 @@ static char *skip_ws(char *p, const char *end) {
   return p;
 }
 
-/* The keys' names, by their K_ number. */
-#define KEY(name)                                                              \
-  { name, sizeof name - 1 }
-static const struct {
-  const char *name;
-  size_t len;
-} keys[] = {KEY("ev"),   KEY("op"),  KEY("parent"), KEY("thread"),
-            KEY("kind"), KEY("msg"), KEY("site"),   KEY("ts"),
-            KEY("seq"),  KEY("lc"),  KEY("status"), KEY("dropped"),
-            KEY("attrs")};
-#undef KEY
-
-/* Which known key the len bytes at k spell, or -1. */
+/* Which known key the len bytes at k spell, or -1. Each name is compared
+ * at a constant length, which the compiler turns into a load and a compare
+ * or two: this runs for every key of every line. */
 static int key_id(const char *k, size_t len) {
-  for (int id = 0; id <= K_ATTRS; id++)
-    if (keys[id].len == len && memcmp(k, keys[id].name, len) == 0)
-      return id;
+#define IS(name) (len == sizeof name - 1 && memcmp(k, name, len) == 0)
+  switch (k[0]) {
+  case 'a':
+    return IS("attrs") ? K_ATTRS : -1;
+  case 'd':
+    return IS("dropped") ? K_DROPPED : -1;
+  case 'e':
+    return IS("ev") ? K_EV : -1;
+  case 'k':
+    return IS("kind") ? K_KIND : -1;
+  case 'l':
+    return IS("lc") ? K_LC : -1;
+  case 'm':
+    return IS("msg") ? K_MSG : -1;
+  case 'o':
+    return IS("op") ? K_OP : -1;
+  case 'p':
+    return IS("parent") ? K_PARENT : -1;
+  case 's':
+    return IS("seq")      ? K_SEQ
+           : IS("site")   ? K_SITE
+           : IS("status") ? K_STATUS
+                          : -1;
+  case 't':
+    return IS("ts") ? K_TS : IS("thread") ? K_THREAD : -1;
+  }
   return -1;
+#undef IS
 }
 
 static int hexval(char c) {

@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #define TRACE__CHUNK (256 * 1024)
 
@@ -161,10 +162,24 @@ extern const char trace__ev_letter[];
  * trace_ev, "trailer" included; and the event the n bytes at s name, or
  * -1. */
 extern const char *const trace__ev_name[];
-int trace__ev_lookup(const char *s, size_t n);
+/* Inline, as is trace__no_parent: both parsers run them on every line. */
+static inline int trace__ev_lookup(const char *s, size_t n) {
+  for (int i = 0; n > 0 && i <= TRACE_EV_TRAILER; i++)
+    if (trace__ev_name[i][0] == s[0] && strlen(trace__ev_name[i]) == n &&
+        memcmp(s, trace__ev_name[i], n) == 0)
+      return i;
+  return -1;
+}
 /* Whether a parent field means "no parent": absent (NULL), "" or all
  * zeros. */
-int trace__no_parent(const char *p);
+static inline int trace__no_parent(const char *p) {
+  if (!p)
+    return 1;
+  for (; *p; p++)
+    if (*p != '0')
+      return 0;
+  return 1;
+}
 
 /* trace_ctx.c: a renderer's state: allocated zeroed (-1 when out of
  * memory), and freed. */

@@ -29,13 +29,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
 const char *const trace__ev_name[] = {"begin", "step", "end", "error",
                                       "trailer"};
 
-int trace__ev_lookup(const char *s, size_t n) {
-  for (int i = 0; i <= TRACE_EV_TRAILER; i++)
-    if (strlen(trace__ev_name[i]) == n && memcmp(s, trace__ev_name[i], n) == 0)
-      return i;
-  return -1;
-}
-
 static const char *type_name(const json_t *v) {
   switch (json_typeof(v)) {
   case JSON_OBJECT:
@@ -98,15 +91,6 @@ static int get_int(json_t *root, const char *key, long long min, long long max,
                 key, *out, min, max);
   *has |= bit;
   return 0;
-}
-
-int trace__no_parent(const char *p) {
-  if (!p || !*p)
-    return 1;
-  for (; *p; p++)
-    if (*p != '0')
-      return 0;
-  return 1;
 }
 
 /* The checks made before either parser sees the line; may shorten *len. */
