@@ -98,11 +98,12 @@ void trace__ctx_free(struct trace_ctx *c) {
   free(c->recorder);
 }
 
-/* The value with key k, created zeroed (size bytes) on first use, with *created
- * set; NULL when out of memory. A value's first member is its key, a copy
- * of k it owns (struct trace_op's id, struct resource's name). */
-static void *table_get(struct table *t, const char *k, size_t size,
-                       int *created) {
+/* The value with key k, created zeroed (size bytes) on first use, with
+ * *created set; NULL when out of memory. A value's first member is its key,
+ * a copy of k it owns (struct trace_op's id, struct resource's name).
+ * Inline: every line of a log looks up its op. */
+static inline void *table_get(struct table *t, const char *k, size_t size,
+                              int *created) {
   void **s = table_slot(t, k);
   char **v;
 
