@@ -211,18 +211,20 @@ $(B)/tests/tool-corrlog: PROG_LIBS = $(JS_LIBS)
 $(B)/doccheck $(B)/md $(B)/tests/tool-md: PROG_LIBS = $(MD_LIBS)
 
 # libFuzzer targets: tests/fuzz/fuzz_X.c fuzzes tool X's library (its .c
-# files but main.c), built by clang with the fuzzer and the address and
+# files but main.c, with corrlog's, whose escaper and UTF-8 check the
+# tools share), built by clang with the fuzzer and the address and
 # undefined-behaviour sanitizers into build/fuzz/fuzz_X; tools/check.sh
 # runs them. Not in `all`: they need clang.
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 define fuzz_prog
 $(B)/fuzz/fuzz_$(1): tests/fuzz/fuzz_$(1).c \
-    $(filter-out %/main.c,$(wildcard $(call tool_path,$(1))/*.c))
+    $(filter-out %/main.c,$(wildcard $(call tool_path,$(1))/*.c)) \
+    $(wildcard tools/runtime/corrlog/*.c)
 	$$(call say,CLANG,$$@)mkdir -p $$(@D) && \
 	  $$(CLANG) -g -O1 -std=c11 -D_GNU_SOURCE \
 	  -fsanitize=fuzzer,address,undefined -iquote $(call tool_path,$(1)) \
-	  -iquote tools/runtime/corrlog -o $$@ $$^ $$(JS_LIBS) -lm
+	  -iquote tools/runtime/corrlog -o $$@ $$^ $$(JS_LIBS) -lm -pthread -ldl
 endef
 $(foreach f,$(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS)),$(eval $(call fuzz_prog,$(f))))
 

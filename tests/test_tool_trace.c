@@ -167,70 +167,73 @@ Test(trace_fast, takes_flat_lines_and_agrees_with_jansson) {
  * then answers exactly as jansson does: the same event, or the same error.
  * Some of these lines are valid (an unknown key, an escaped key, many
  * attributes): declining them costs speed, never meaning. */
+static const char *const declined_lines[] = {
+    /* valid for jansson, outside the fast form */
+    "{\"ev\":\"trailer\",\"dropped\":3,\"events\":10}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"extra\":\"x\"}",
+    "{\"\\u0065v\":\"begin\",\"op\":\"a\"}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"a\":\"1\",\"b\":\"1\","
+    "\"c\":\"1\",\"d\":\"1\",\"e\":\"1\",\"f\":\"1\",\"g\":\"1\",\"h\":\"1\","
+    "\"i\":\"1\",\"j\":\"1\",\"k\":\"1\",\"l\":\"1\",\"m\":\"1\",\"n\":\"1\","
+    "\"o\":\"1\",\"p\":\"1\",\"q\":\"1\"}}",
+    "{\"ev\":\"trailer\",\"ts\":1.5}",
+    /* duplicates, at the top and inside attrs */
+    "{\"op\":\"a\",\"ev\":\"begin\",\"op\":\"b\"}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"res\":\"r\",\"res\":\"s\"}}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"r\\u0065s\":\"r\","
+    "\"res\":\"s\"}}",
+    /* nesting and wrong types */
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"res\":{\"x\":\"y\"}}}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"n\":1}}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":[]}",
+    "{\"op\":1,\"ev\":\"begin\"}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":\"1\"}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"msg\":null}",
+    "[1,2]",
+    "\"just a string\"",
+    /* numbers */
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":1.0}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":1e3}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":01}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":-1}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"ts\":9223372036854775808}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"ts\":-9223372036854775809}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"status\":2147483648}",
+    "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":-}",
+    "{\"ev\":\"trailer\",\"dropped\":-1}",
+    /* strings */
+    "{\"op\":\"a\\u0000b\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\\ud800\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\\udc00\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\\ud800\\u0041\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\\u12g4\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\\x41\",\"ev\":\"begin\"}",
+    "{\"op\":\"a\tb\",\"ev\":\"begin\"}",
+    "{\"op\":\"\xc0\xaf\",\"ev\":\"begin\"}",
+    "{\"op\":\"\xed\xa0\x80\",\"ev\":\"begin\"}",
+    "{\"op\":\"\xf4\x90\x80\x80\",\"ev\":\"begin\"}",
+    "{\"op\":\"\xe2\x82\",\"ev\":\"begin\"}",
+    "{\"op\":\"\xe0\x9f\xbf\",\"ev\":\"begin\"}",     /* overlong */
+    "{\"op\":\"\xf0\x8f\xbf\xbf\",\"ev\":\"begin\"}", /* overlong */
+    "{\"op\":\"\xc1\xbf\",\"ev\":\"begin\"}",         /* overlong */
+    "{\"op\":\"\xf5\x80\x80\x80\",\"ev\":\"begin\"}",
+    "{\"op\":\"\x80\",\"ev\":\"begin\"}",
+    /* structure and schema */
+    "{\"op\":\"a\",\"ev\":\"begin\"} x",
+    "{\"op\":\"a\",\"ev\":\"begin\",}",
+    "{\"op\":\"a\",\"ev\":\"begin\"",
+    "{\"op\":\"a\" \"ev\":\"begin\"}",
+    "{}",
+    "{\"op\":\"a\"}",
+    "{\"ev\":\"begin\"}",
+    "{\"op\":\"\",\"ev\":\"end\"}",
+    "{\"op\":\"a\",\"ev\":\"halt\"}",
+};
+
 Test(trace_fast, declines_everything_else) {
-  static const char *const lines[] = {
-      /* valid for jansson, outside the fast form */
-      "{\"ev\":\"trailer\",\"dropped\":3,\"events\":10}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"extra\":\"x\"}",
-      "{\"\\u0065v\":\"begin\",\"op\":\"a\"}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"a\":\"1\",\"b\":\"1\","
-      "\"c\":\"1\",\"d\":\"1\",\"e\":\"1\",\"f\":\"1\",\"g\":\"1\",\"h\":\"1\","
-      "\"i\":\"1\",\"j\":\"1\",\"k\":\"1\",\"l\":\"1\",\"m\":\"1\",\"n\":\"1\","
-      "\"o\":\"1\",\"p\":\"1\",\"q\":\"1\"}}",
-      "{\"ev\":\"trailer\",\"ts\":1.5}",
-      /* duplicates, at the top and inside attrs */
-      "{\"op\":\"a\",\"ev\":\"begin\",\"op\":\"b\"}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"res\":\"r\",\"res\":\"s\"}}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"r\\u0065s\":\"r\","
-      "\"res\":\"s\"}}",
-      /* nesting and wrong types */
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"res\":{\"x\":\"y\"}}}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":{\"n\":1}}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"attrs\":[]}",
-      "{\"op\":1,\"ev\":\"begin\"}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":\"1\"}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"msg\":null}",
-      "[1,2]",
-      "\"just a string\"",
-      /* numbers */
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":1.0}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":1e3}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":01}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":-1}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"ts\":9223372036854775808}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"ts\":-9223372036854775809}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"status\":2147483648}",
-      "{\"op\":\"a\",\"ev\":\"begin\",\"seq\":-}",
-      "{\"ev\":\"trailer\",\"dropped\":-1}",
-      /* strings */
-      "{\"op\":\"a\\u0000b\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\\ud800\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\\udc00\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\\ud800\\u0041\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\\u12g4\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\\x41\",\"ev\":\"begin\"}",
-      "{\"op\":\"a\tb\",\"ev\":\"begin\"}",
-      "{\"op\":\"\xc0\xaf\",\"ev\":\"begin\"}",
-      "{\"op\":\"\xed\xa0\x80\",\"ev\":\"begin\"}",
-      "{\"op\":\"\xf4\x90\x80\x80\",\"ev\":\"begin\"}",
-      "{\"op\":\"\xe2\x82\",\"ev\":\"begin\"}",
-      "{\"op\":\"\xe0\x9f\xbf\",\"ev\":\"begin\"}",     /* overlong */
-      "{\"op\":\"\xf0\x8f\xbf\xbf\",\"ev\":\"begin\"}", /* overlong */
-      "{\"op\":\"\xc1\xbf\",\"ev\":\"begin\"}",         /* overlong */
-      "{\"op\":\"\xf5\x80\x80\x80\",\"ev\":\"begin\"}",
-      "{\"op\":\"\x80\",\"ev\":\"begin\"}",
-      /* structure and schema */
-      "{\"op\":\"a\",\"ev\":\"begin\"} x",
-      "{\"op\":\"a\",\"ev\":\"begin\",}",
-      "{\"op\":\"a\",\"ev\":\"begin\"",
-      "{\"op\":\"a\" \"ev\":\"begin\"}",
-      "{}",
-      "{\"op\":\"a\"}",
-      "{\"ev\":\"begin\"}",
-      "{\"op\":\"\",\"ev\":\"end\"}",
-      "{\"op\":\"a\",\"ev\":\"halt\"}",
-  };
-  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+  const char *const *lines = declined_lines;
+
+  for (size_t i = 0; i < sizeof declined_lines / sizeof *lines; i++) {
     struct trace_event f, e, j;
     char err[256] = "", referr[256] = "";
     size_t len = strlen(lines[i]);
@@ -297,6 +300,40 @@ static json_t *chrome_of(const char *log) {
   cr_assert_not_null(root, "not valid JSON: %s (line %d)", jerr.text,
                      jerr.line);
   return root;
+}
+
+/* trace__json_str as the Chrome view writes it, into a string to free. */
+static char *json_str(const char *s) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  cr_assert_not_null(f);
+  trace__json_str(f, s);
+  cr_assert_eq(fclose(f), 0);
+  return buf;
+}
+
+/* The escaper works through a string a few hundred bytes at a time: a
+ * character that spans the end of one step stays whole at every offset,
+ * and a byte that is not UTF-8 becomes U+FFFD, as corrlog writes it. */
+Test(trace_json, characters_across_steps) {
+  static const char *const chars[] = {"\xc3\xa9", "\xe2\x82\xac",
+                                      "\xf0\x9f\x98\x80"};
+  char in[1200], want[1300], *got;
+
+  for (size_t c = 0; c < 3; c++)
+    for (size_t at = 0; at < 1100; at++) {
+      memset(in, 'x', at);
+      snprintf(in + at, sizeof in - at, "%sy", chars[c]);
+      snprintf(want, sizeof want, "\"%s\"", in);
+      got = json_str(in);
+      cr_assert_str_eq(got, want, "a %zu-byte character at %zu", c + 2, at);
+      free(got);
+    }
+  got = json_str("a\xc3\"\x80\n");
+  cr_assert_str_eq(got, "\"a\xef\xbf\xbd\\\"\xef\xbf\xbd\\u000a\"");
+  free(got);
 }
 
 /* Async b/e pairs share cat, name and id; every flow start has its finish;

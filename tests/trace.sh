@@ -37,6 +37,23 @@ golden ok.svg --format svg "$D/ok.jsonl"
 golden log-order-bug.svg --format svg "$D/log-order-bug.jsonl"
 golden ok.chrome.json --format chrome "$D/ok.jsonl"
 
+# A note cut inside a UTF-8 character still makes valid JSON: a resource
+# name of 59 ASCII bytes and an e-acute, cut at 60 bytes in the race note,
+# is written with U+FFFD for the cut byte, as corrlog writes invalid UTF-8.
+res=$(printf '%059d' 0 | tr 0 r)$(printf '\303\251')
+for op in a b; do
+  printf '{"op":"%s","ev":"begin","attrs":{"res":"%s"}}\n' $op "$res"
+done >"$tmp/cut.jsonl"
+json_ok='import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))'
+expect_rc 1 "chrome export of a race note cut inside a character" -- \
+  "$T" -f chrome --races -o "$tmp/cut.json" "$tmp/cut.jsonl" &&
+  if python3 -c "$json_ok" "$tmp/cut.json" 2>"$tmp/err" &&
+    grep -q "r$(printf '\357\277\275') with op a" "$tmp/cut.json"; then
+    pass "chrome: a note cut inside a character is valid JSON"
+  else
+    fail "chrome: a note cut inside a character: $(tail -n 1 "$tmp/err")"
+  fi
+
 # No escape codes when piped (stdout is a file here), even with colours
 # forced off by NO_COLOR; and --color always does colour.
 "$TR" "$D/ok.jsonl" >"$T/plain"

@@ -5,21 +5,46 @@
  * Each input is tried as a whole line and inside a few lines in the fast
  * form, so mutations reach the string decoder and the number parser.
  * Build and run (from the repository root; tools/check.sh does the same):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -iquote tools/instruments/trace \
- *     -iquote tools/runtime/corrlog tests/fuzz/fuzz_trace.c tools/instruments/trace/trace.c \
- *     tools/instruments/trace/trace_fast.c tools/instruments/trace/trace_parse.c \
- *     tools/instruments/trace/trace_render.c -ljansson -lm -o build/fuzz/fuzz_trace
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
+ *     -iquote tools/instruments/trace -iquote tools/runtime/corrlog \
+ *     tests/fuzz/fuzz_trace.c TRACE_SOURCES CORRLOG_SOURCES \
+ *     -ljansson -lm -pthread -ldl -o build/fuzz/fuzz_trace
  *   build/fuzz/fuzz_trace -max_total_time=60 tests/fuzz/corpus/trace
+ * with the .c files of tools/instruments/trace but main.c as TRACE_SOURCES
+ * and those of tools/runtime/corrlog (trace calls its UTF-8 check and JSON
+ * escaper) as CORRLOG_SOURCES.
  */
 #include "trace_impl.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int same_str(const char *a, const char *b) {
-  return (!a && !b) || (a && b && strcmp(a, b) == 0);
+#define FIELD(name, field)                                                     \
+  { name, offsetof(struct trace_event, field) }
+/* The string fields and the integer fields of an event, by the names the
+ * messages give them. */
+static const struct field {
+  const char *name;
+  size_t off;
+} str_fields[] = {FIELD("op", op),
+                  FIELD("parent", parent),
+                  FIELD("thread", thread),
+                  FIELD("kind", kind),
+                  FIELD("msg", msg),
+                  FIELD("site", site),
+                  FIELD("attrs.res", res),
+                  FIELD("attrs.access", access),
+                  FIELD("recorder", recorder)},
+  int_fields[] = {FIELD("ts", ts), FIELD("seq", seq), FIELD("lc", lc),
+                  FIELD("status", status), FIELD("dropped", dropped)};
+#undef FIELD
+#define NFIELDS(a) (sizeof a / sizeof a[0])
+
+static const void *at(const struct trace_event *e, const struct field *x) {
+  return (const char *)e + x->off;
 }
 
 /* Names the first field where the two events differ, or NULL. */
@@ -29,32 +54,16 @@ static const char *first_difference(const struct trace_event *f,
     return "ev";
   if (f->has != j->has)
     return "has";
-  if (!same_str(f->op, j->op))
-    return "op";
-  if (!same_str(f->parent, j->parent))
-    return "parent";
-  if (!same_str(f->thread, j->thread))
-    return "thread";
-  if (!same_str(f->kind, j->kind))
-    return "kind";
-  if (!same_str(f->msg, j->msg))
-    return "msg";
-  if (!same_str(f->site, j->site))
-    return "site";
-  if (!same_str(f->res, j->res))
-    return "attrs.res";
-  if (!same_str(f->access, j->access))
-    return "attrs.access";
-  if (f->ts != j->ts)
-    return "ts";
-  if (f->seq != j->seq)
-    return "seq";
-  if (f->lc != j->lc)
-    return "lc";
-  if (f->status != j->status)
-    return "status";
-  if (f->dropped != j->dropped)
-    return "dropped";
+  for (size_t i = 0; i < NFIELDS(str_fields); i++) {
+    const char *a = *(const char *const *)at(f, &str_fields[i]);
+    const char *b = *(const char *const *)at(j, &str_fields[i]);
+    if ((a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0))
+      return str_fields[i].name;
+  }
+  for (size_t i = 0; i < NFIELDS(int_fields); i++)
+    if (*(const long long *)at(f, &int_fields[i]) !=
+        *(const long long *)at(j, &int_fields[i]))
+      return int_fields[i].name;
   return NULL;
 }
 

@@ -116,53 +116,58 @@ static void usage(FILE *f) {
          "Target: 1000000 lines in <= 3 s and <= 100 MB.\n");
 }
 
-int main(int argc, char **argv) {
-  long events = 1000000;
-  int reps = 3;
+struct options {
+  long events;
+  int reps;
   char trace[4096];
+};
 
+/* Reads the command line. Returns 0 to run, 1 after --help, 2 on a usage
+ * error (said). */
+static int parse_args(int argc, char **argv, struct options *o) {
+  char self[4096];
+
+  o->events = 1000000;
+  o->reps = 3;
   /* build/bench/bench_trace -> build/trace */
-  {
-    char self[4096];
-    snprintf(self, sizeof self, "%s", argv[0]);
-    snprintf(trace, sizeof trace, "%s/../trace", dirname(self));
-  }
+  snprintf(self, sizeof self, "%s", argv[0]);
+  snprintf(o->trace, sizeof o->trace, "%s/../trace", dirname(self));
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
-      return 0;
+      return 1;
     } else if (!strcmp(argv[i], "--quick")) {
-      events = 100000;
+      o->events = 100000;
     } else if (!strcmp(argv[i], "--lines") && i + 1 < argc) {
-      events = strtol(argv[++i], NULL, 10);
+      o->events = strtol(argv[++i], NULL, 10);
     } else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
-      reps = (int)strtol(argv[++i], NULL, 10);
+      o->reps = (int)strtol(argv[++i], NULL, 10);
     } else if (!strcmp(argv[i], "--trace") && i + 1 < argc) {
-      snprintf(trace, sizeof trace, "%s", argv[++i]);
+      snprintf(o->trace, sizeof o->trace, "%s", argv[++i]);
     } else {
       fprintf(stderr, "bench_trace: unknown argument '%s' (try --help)\n",
               argv[i]);
       return 2;
     }
   }
-  if (events < 1000 || reps < 3 || reps > MAX_REPS) {
+  if (o->events < 1000 || o->reps < 3 || o->reps > MAX_REPS) {
     fprintf(stderr, "bench_trace: need --lines >= 1000 and 3 <= --reps <= %d\n",
             MAX_REPS);
     return 2;
   }
-  if (access(trace, X_OK) != 0) {
-    fprintf(stderr, "bench_trace: %s: %s (build it, or pass --trace PATH)\n",
-            trace, strerror(errno));
-    return 3;
-  }
+  return 0;
+}
 
+/* Writes the log into a new temporary file, its name in path; returns its
+ * size in bytes. */
+static double make_log(char *path, size_t size, long events) {
   const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-  char path[4096];
-  snprintf(path, sizeof path, "%s/bench_trace.XXXXXX", tmp);
-  int fd = mkstemp(path);
+  int fd;
   FILE *f;
   struct stat st;
 
+  snprintf(path, size, "%s/bench_trace.XXXXXX", tmp);
+  fd = mkstemp(path);
   if (fd < 0 || !(f = fdopen(fd, "w")))
     die(path);
   write_log(f, events);
@@ -170,40 +175,67 @@ int main(int argc, char **argv) {
     unlink(path);
     die(path);
   }
-  long lines = events + 1; /* the trailer is a line the tool reads too */
-  printf("trace bench: a %ld-line log (%.1f MB) of corrlog's short form, "
-         "`%s --check`, %d repetitions each way\n",
-         lines, (double)st.st_size / 1e6, trace, reps);
-  fflush(stdout);
+  return (double)st.st_size;
+}
 
-  static struct series fast, slow;
-  double ratio[MAX_REPS];
+/* Runs the tool reps times each way, alternating, into fast and slow, with
+ * the jansson/fast CPU ratio of each pair in ratio. Returns 0, or 3 when a
+ * run failed or the two parsers disagreed (said). */
+static int run_pairs(const struct options *o, const char *path,
+                     struct series *fast, struct series *slow, double *ratio) {
   int first_rc = -1;
-  for (int r = 0; r < 2 * reps; r++) {
+
+  for (int r = 0; r < 2 * o->reps; r++) {
     int jansson = r % 2;
-    struct series *s = jansson ? &slow : &fast;
-    int rc = run_tool(trace, path, jansson, &s->wall[r / 2], &s->cpu[r / 2],
+    struct series *s = jansson ? slow : fast;
+    int rc = run_tool(o->trace, path, jansson, &s->wall[r / 2], &s->cpu[r / 2],
                       &s->rss[r / 2]);
     /* Exit 1 is expected: the operations of the last round are cut short
      * and reported as begun but never ended. Both parsers must agree. */
     if ((rc != 0 && rc != 1) || (first_rc >= 0 && rc != first_rc)) {
-      fprintf(stderr, "bench_trace: %s --check %s exited %d%s\n", trace, path,
-              rc, jansson ? " (TRACE_PARSER=jansson)" : "");
-      unlink(path);
+      fprintf(stderr, "bench_trace: %s --check %s exited %d%s\n", o->trace,
+              path, rc, jansson ? " (TRACE_PARSER=jansson)" : "");
       return 3;
     }
     first_rc = rc;
     if (jansson)
-      ratio[r / 2] = slow.cpu[r / 2] / fast.cpu[r / 2];
+      ratio[r / 2] = slow->cpu[r / 2] / fast->cpu[r / 2];
   }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  static struct options o;
+  static struct series fast, slow;
+  double ratio[MAX_REPS], bytes;
+  char path[4096];
+  int rc = parse_args(argc, argv, &o);
+
+  if (rc)
+    return rc == 1 ? 0 : rc;
+  if (access(o.trace, X_OK) != 0) {
+    fprintf(stderr, "bench_trace: %s: %s (build it, or pass --trace PATH)\n",
+            o.trace, strerror(errno));
+    return 3;
+  }
+  bytes = make_log(path, sizeof path, o.events);
+  long lines = o.events + 1; /* the trailer is a line the tool reads too */
+  printf("trace bench: a %ld-line log (%.1f MB) of corrlog's short form, "
+         "`%s --check`, %d repetitions each way\n",
+         lines, bytes / 1e6, o.trace, o.reps);
+  fflush(stdout);
+  rc = run_pairs(&o, path, &fast, &slow, ratio);
   unlink(path);
-  double mc = bench_median(fast.cpu, reps), mw = bench_median(fast.wall, reps),
-         mr = bench_median(fast.rss, reps), mq = bench_median(ratio, reps);
-  report("fast parser", &fast, reps, lines);
-  report("jansson only", &slow, reps, lines);
+  if (rc)
+    return rc;
+  double mc = bench_median(fast.cpu, o.reps),
+         mw = bench_median(fast.wall, o.reps),
+         mr = bench_median(fast.rss, o.reps), mq = bench_median(ratio, o.reps);
+  report("fast parser", &fast, o.reps, lines);
+  report("jansson only", &slow, o.reps, lines);
   printf("trace bench: CPU time jansson only / fast parser: %.2f (median of "
          "%d pairs; %.2f-%.2f)\n",
-         mq, reps, ratio[0], ratio[reps - 1]);
+         mq, o.reps, ratio[0], ratio[o.reps - 1]);
   /* The target is stated for 1,000,000 lines; scaled to this run. */
   double budget = 3.0 * (double)lines / 1e6;
   printf("trace bench: target %.2f s and 100 MB for this size: CPU %s, "

@@ -1,7 +1,7 @@
 /* trace.h -- the trace viewer and checker: reads correlation logs (JSON
- * Lines, see tools/runtime/corrlog/corrlog.h) and draws timelines (text, SVG, Chrome
- * trace JSON), checks per-operation ordering rules and reports unordered
- * accesses to named resources.
+ * Lines, see tools/runtime/corrlog/corrlog.h) and draws timelines (text,
+ * SVG, Chrome trace JSON), checks per-operation ordering rules and reports
+ * unordered accesses to named resources.
  *
  * Two entry points: trace_main() is the whole command line tool (used by
  * build/trace and by `build/gallery trace`); trace_parse_line() parses and
@@ -44,8 +44,8 @@ struct trace_event {
   enum trace_ev ev;
   unsigned has;
   const char *op, *parent, *thread, *kind, *msg, *site;
-  const char *res;    /* attrs.res: the named resource the event touches */
-  const char *access; /* attrs.access: "read" or anything else (a write) */
+  const char *res;      /* attrs.res: the named resource the event touches */
+  const char *access;   /* attrs.access: "read" or anything else (a write) */
   const char *recorder; /* trailer: who recorded the log ("sched": the
                            scheduler, not the program), or NULL */
   long long ts, seq, lc, status, dropped;

@@ -48,45 +48,38 @@ static char *skip_ws(char *p, const char *end) {
   return p;
 }
 
-/* Which known key the len bytes at k spell, or -1. */
+/* Which known key the len bytes at k spell, or -1. Each name is compared
+ * at a constant length, which the compiler turns into a load and a compare
+ * or two: this runs for every key of every line. */
 static int key_id(const char *k, size_t len) {
-  switch (len) {
-  case 2:
-    if (memcmp(k, "ev", 2) == 0)
-      return K_EV;
-    if (memcmp(k, "op", 2) == 0)
-      return K_OP;
-    if (memcmp(k, "ts", 2) == 0)
-      return K_TS;
-    if (memcmp(k, "lc", 2) == 0)
-      return K_LC;
-    return -1;
-  case 3:
-    if (memcmp(k, "msg", 3) == 0)
-      return K_MSG;
-    if (memcmp(k, "seq", 3) == 0)
-      return K_SEQ;
-    return -1;
-  case 4:
-    if (memcmp(k, "kind", 4) == 0)
-      return K_KIND;
-    if (memcmp(k, "site", 4) == 0)
-      return K_SITE;
-    return -1;
-  case 5:
-    return memcmp(k, "attrs", 5) == 0 ? K_ATTRS : -1;
-  case 6:
-    if (memcmp(k, "parent", 6) == 0)
-      return K_PARENT;
-    if (memcmp(k, "thread", 6) == 0)
-      return K_THREAD;
-    if (memcmp(k, "status", 6) == 0)
-      return K_STATUS;
-    return -1;
-  case 7:
-    return memcmp(k, "dropped", 7) == 0 ? K_DROPPED : -1;
+#define IS(name) (len == sizeof name - 1 && memcmp(k, name, len) == 0)
+  switch (k[0]) {
+  case 'a':
+    return IS("attrs") ? K_ATTRS : -1;
+  case 'd':
+    return IS("dropped") ? K_DROPPED : -1;
+  case 'e':
+    return IS("ev") ? K_EV : -1;
+  case 'k':
+    return IS("kind") ? K_KIND : -1;
+  case 'l':
+    return IS("lc") ? K_LC : -1;
+  case 'm':
+    return IS("msg") ? K_MSG : -1;
+  case 'o':
+    return IS("op") ? K_OP : -1;
+  case 'p':
+    return IS("parent") ? K_PARENT : -1;
+  case 's':
+    return IS("seq")      ? K_SEQ
+           : IS("site")   ? K_SITE
+           : IS("status") ? K_STATUS
+                          : -1;
+  case 't':
+    return IS("ts") ? K_TS : IS("thread") ? K_THREAD : -1;
   }
   return -1;
+#undef IS
 }
 
 static int hexval(char c) {
@@ -111,34 +104,6 @@ static long hex4(const char *p) {
   return v;
 }
 
-/* Length of the well-formed UTF-8 sequence starting with a byte >= 0x80 at
- * p, or 0: no overlong forms, no surrogates, nothing above U+10FFFF (what
- * jansson accepts). */
-static int utf8_len(const unsigned char *p, const unsigned char *end) {
-  unsigned long v;
-  int n;
-
-  if (*p >= 0xC2 && *p <= 0xDF)
-    n = 2, v = *p & 0x1F;
-  else if (*p >= 0xE0 && *p <= 0xEF)
-    n = 3, v = *p & 0x0F;
-  else if (*p >= 0xF0 && *p <= 0xF4)
-    n = 4, v = *p & 0x07;
-  else
-    return 0;
-  if (end - p < n)
-    return 0;
-  for (int i = 1; i < n; i++) {
-    if ((p[i] & 0xC0) != 0x80)
-      return 0;
-    v = (v << 6) | (p[i] & 0x3F);
-  }
-  if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (n == 3 && v < 0x800) ||
-      (n == 4 && v < 0x10000))
-    return 0;
-  return n;
-}
-
 static char *put_utf8(char *w, unsigned long u) {
   if (u < 0x80) {
     *w++ = (char)u;
@@ -156,6 +121,38 @@ static char *put_utf8(char *w, unsigned long u) {
     *w++ = (char)(0x80 | (u & 0x3F));
   }
   return w;
+}
+
+/* Decodes the escape sequence at p (a backslash) into *w, moving *w past
+ * what it wrote. Returns the input after the sequence, or NULL to decline
+ * (escapes jansson rejects, and \u0000, which would cut the string). */
+static char *scan_escape(char *p, const char *end, char **w) {
+  static const char plain[] = "\"\\/bfnrt", decoded[] = "\"\\/\b\f\n\r\t";
+  const char *k;
+  long u, lo;
+
+  if (end - p < 2)
+    return NULL;
+  if (p[1] != 'u') {
+    if (!p[1] || !(k = strchr(plain, p[1])))
+      return NULL;
+    *(*w)++ = decoded[k - plain];
+    return p + 2;
+  }
+  if (end - p < 6 || (u = hex4(p + 2)) < 0)
+    return NULL;
+  if (u == 0 || (u >= 0xDC00 && u <= 0xDFFF))
+    return NULL;
+  if (u >= 0xD800 && u <= 0xDBFF) {
+    /* Only a high surrogate followed by an escaped low one. */
+    if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+        (lo = hex4(p + 8)) < 0xDC00 || lo > 0xDFFF)
+      return NULL;
+    u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+    p += 6;
+  }
+  *w = put_utf8(*w, (unsigned long)u);
+  return p + 6;
 }
 
 /* Decodes the JSON string whose opening quote *pp points at, in place: the
@@ -182,10 +179,12 @@ static char *scan_str(char **pp, const char *end) {
     if (c < 0x20)
       return NULL; /* control characters must be escaped */
     if (c >= 0x80) {
-      int n = utf8_len((const unsigned char *)p, (const unsigned char *)end);
+      /* What jansson accepts: no overlong forms, no surrogates, nothing
+       * above U+10FFFF. */
+      size_t n = corrlog__utf8_len((const unsigned char *)p, (size_t)(end - p));
       if (n == 0)
         return NULL;
-      memmove(w, p, (size_t)n);
+      memmove(w, p, n);
       w += n;
       p += n;
       continue;
@@ -195,57 +194,8 @@ static char *scan_str(char **pp, const char *end) {
       p++;
       continue;
     }
-    if (end - p < 2)
+    if (!(p = scan_escape(p, end, &w)))
       return NULL;
-    switch (p[1]) {
-    case '"':
-      *w++ = '"';
-      break;
-    case '\\':
-      *w++ = '\\';
-      break;
-    case '/':
-      *w++ = '/';
-      break;
-    case 'b':
-      *w++ = '\b';
-      break;
-    case 'f':
-      *w++ = '\f';
-      break;
-    case 'n':
-      *w++ = '\n';
-      break;
-    case 'r':
-      *w++ = '\r';
-      break;
-    case 't':
-      *w++ = '\t';
-      break;
-    case 'u': {
-      long u, lo;
-
-      if (end - p < 6 || (u = hex4(p + 2)) < 0)
-        return NULL;
-      /* \u0000 would cut the string short; jansson rejects it. */
-      if (u == 0 || (u >= 0xDC00 && u <= 0xDFFF))
-        return NULL;
-      if (u >= 0xD800 && u <= 0xDBFF) {
-        /* Only a high surrogate followed by an escaped low one. */
-        if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
-            (lo = hex4(p + 8)) < 0xDC00 || lo > 0xDFFF)
-          return NULL;
-        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-        p += 6;
-      }
-      w = put_utf8(w, (unsigned long)u);
-      p += 6;
-      continue;
-    }
-    default:
-      return NULL;
-    }
-    p += 2;
   }
   return NULL;
 }
@@ -332,57 +282,62 @@ static int scan_attrs(char **pp, const char *end, const char **res,
   }
 }
 
-static int no_parent(const char *p) {
-  for (; *p; p++)
-    if (*p != '0')
-      return 0;
-  return 1;
+/* The fields of one line, as scanned, before any decision about them. */
+struct fields {
+  const char *str[K_NSTR];
+  const char *res, *access;
+  long long num[K_ATTRS - K_TS];
+  unsigned seen; /* bits by K_ number */
+};
+
+/* Scans one "key": value pair at p, the value decoded into fl. Returns
+ * the input after it, or NULL to decline: keys with escapes, unknown or
+ * repeated keys, values not of the key's type. */
+static char *scan_field(char *p, const char *end, struct fields *fl) {
+  const char *k;
+  int id;
+
+  if (p >= end || *p != '"')
+    return NULL;
+  k = ++p;
+  while (p < end && *p != '"' && *p != '\\')
+    p++;
+  if (p >= end || *p != '"')
+    return NULL;
+  id = key_id(k, (size_t)(p - k));
+  if (id < 0 || (fl->seen & (1u << id)))
+    return NULL;
+  fl->seen |= 1u << id;
+  p = skip_ws(p + 1, end);
+  if (p >= end || *p != ':')
+    return NULL;
+  p = skip_ws(p + 1, end);
+  if (p >= end)
+    return NULL;
+  if (id < K_NSTR) {
+    if (*p != '"' || !(fl->str[id] = scan_str(&p, end)))
+      return NULL;
+  } else if (id == K_ATTRS) {
+    if (*p != '{' || scan_attrs(&p, end, &fl->res, &fl->access) < 0)
+      return NULL;
+  } else if (scan_int(&p, end, &fl->num[id - K_TS]) < 0) {
+    return NULL;
+  }
+  return p;
 }
 
-/* Parses the object in s (len bytes, s[len] == '\0', modified in place).
- * Returns 1 with *out filled in (strings point into s), 0 to decline. */
-static int parse_obj(char *s, size_t len, struct trace_event *out) {
+/* Scans the object in s (len bytes, s[len] == '\0', modified in place)
+ * into fl. Returns 0, or -1 to decline. */
+static int scan_obj(char *s, size_t len, struct fields *fl) {
   const char *end = s + len;
-  const char *str[K_NSTR] = {0};
-  const char *res = NULL, *access = NULL;
-  long long num[K_ATTRS - K_TS] = {0};
-  unsigned seen = 0;
   char *p = skip_ws(s, end);
 
   if (p >= end || *p != '{')
-    return 0;
+    return -1;
   p = skip_ws(p + 1, end);
   for (;;) {
-    const char *k;
-    int id;
-
-    /* Keys with escapes or unknown names are left to jansson. */
-    if (p >= end || *p != '"')
-      return 0;
-    k = ++p;
-    while (p < end && *p != '"' && *p != '\\')
-      p++;
-    if (p >= end || *p != '"')
-      return 0;
-    id = key_id(k, (size_t)(p - k));
-    if (id < 0 || (seen & (1u << id)))
-      return 0;
-    seen |= 1u << id;
-    p = skip_ws(p + 1, end);
-    if (p >= end || *p != ':')
-      return 0;
-    p = skip_ws(p + 1, end);
-    if (p >= end)
-      return 0;
-    if (id < K_NSTR) {
-      if (*p != '"' || !(str[id] = scan_str(&p, end)))
-        return 0;
-    } else if (id == K_ATTRS) {
-      if (*p != '{' || scan_attrs(&p, end, &res, &access) < 0)
-        return 0;
-    } else if (scan_int(&p, end, &num[id - K_TS]) < 0) {
-      return 0;
-    }
+    if (!(p = scan_field(p, end, fl)))
+      return -1;
     p = skip_ws(p, end);
     if (p < end && *p == ',') {
       p = skip_ws(p + 1, end);
@@ -390,63 +345,63 @@ static int parse_obj(char *s, size_t len, struct trace_event *out) {
     }
     if (p < end && *p == '}')
       break;
-    return 0;
+    return -1;
   }
-  if (skip_ws(p + 1, end) != end || !str[K_EV])
-    return 0;
+  return skip_ws(p + 1, end) == end ? 0 : -1;
+}
 
-  /* The same decisions as the jansson path, in terms of what it accepts. */
-  if (strcmp(str[K_EV], "trailer") == 0) {
-    out->ev = TRACE_EV_TRAILER;
-    if (num[K_DROPPED - K_TS] < 0)
-      return 0;
-    out->dropped = num[K_DROPPED - K_TS];
-    return 1;
+/* The value of integer key k. */
+#define NUM(fl, k) ((fl)->num[(k)-K_TS])
+
+/* The event the scanned fields make: the same decisions as the jansson
+ * path, in terms of what it accepts. Returns 1 with *out filled in (strings
+ * point into the scanned line), 0 to decline. */
+static int to_event(const struct fields *fl, struct trace_event *out) {
+  int ev = fl->str[K_EV]
+               ? trace__ev_lookup(fl->str[K_EV], strlen(fl->str[K_EV]))
+               : -1;
+
+  if (ev < 0)
+    return 0;
+  out->ev = (enum trace_ev)ev;
+  if (ev == TRACE_EV_TRAILER) {
+    out->dropped = NUM(fl, K_DROPPED);
+    return NUM(fl, K_DROPPED) >= 0;
   }
-  if (strcmp(str[K_EV], "begin") == 0)
-    out->ev = TRACE_EV_BEGIN;
-  else if (strcmp(str[K_EV], "step") == 0)
-    out->ev = TRACE_EV_STEP;
-  else if (strcmp(str[K_EV], "end") == 0)
-    out->ev = TRACE_EV_END;
-  else if (strcmp(str[K_EV], "error") == 0)
-    out->ev = TRACE_EV_ERROR;
-  else
+  if (!fl->str[K_OP] || !*fl->str[K_OP])
     return 0;
-  if (!str[K_OP] || !*str[K_OP])
+  out->op = fl->str[K_OP];
+  out->parent = trace__no_parent(fl->str[K_PARENT]) ? NULL : fl->str[K_PARENT];
+  out->thread = fl->str[K_THREAD];
+  out->kind = fl->str[K_KIND];
+  out->msg = fl->str[K_MSG];
+  out->site = fl->str[K_SITE];
+  if (NUM(fl, K_TS) < 0 || NUM(fl, K_SEQ) < 0 || NUM(fl, K_LC) < 0 ||
+      NUM(fl, K_STATUS) < INT_MIN || NUM(fl, K_STATUS) > INT_MAX)
     return 0;
-  out->op = str[K_OP];
-  out->parent =
-      str[K_PARENT] && !no_parent(str[K_PARENT]) ? str[K_PARENT] : NULL;
-  out->thread = str[K_THREAD];
-  out->kind = str[K_KIND];
-  out->msg = str[K_MSG];
-  out->site = str[K_SITE];
-  if (num[K_TS - K_TS] < 0 || num[K_SEQ - K_TS] < 0 || num[K_LC - K_TS] < 0 ||
-      num[K_STATUS - K_TS] < INT_MIN || num[K_STATUS - K_TS] > INT_MAX)
-    return 0;
-  out->ts = num[K_TS - K_TS];
-  out->seq = num[K_SEQ - K_TS];
-  out->lc = num[K_LC - K_TS];
-  out->status = num[K_STATUS - K_TS];
-  out->has = ((seen >> K_TS) & 1 ? TRACE_HAS_TS : 0) |
-             ((seen >> K_SEQ) & 1 ? TRACE_HAS_SEQ : 0) |
-             ((seen >> K_LC) & 1 ? TRACE_HAS_LC : 0) |
-             ((seen >> K_STATUS) & 1 ? TRACE_HAS_STATUS : 0);
-  out->res = res;
-  out->access = access;
+  out->ts = NUM(fl, K_TS);
+  out->seq = NUM(fl, K_SEQ);
+  out->lc = NUM(fl, K_LC);
+  out->status = NUM(fl, K_STATUS);
+  out->has = ((fl->seen >> K_TS) & 1 ? TRACE_HAS_TS : 0) |
+             ((fl->seen >> K_SEQ) & 1 ? TRACE_HAS_SEQ : 0) |
+             ((fl->seen >> K_LC) & 1 ? TRACE_HAS_LC : 0) |
+             ((fl->seen >> K_STATUS) & 1 ? TRACE_HAS_STATUS : 0);
+  out->res = fl->res;
+  out->access = fl->access;
   return 1;
 }
 
 int trace__parse_fast(const char *buf, size_t len, struct trace_event *out) {
   char *s = malloc(len + 1);
+  struct fields fl = {0};
 
   memset(out, 0, sizeof *out);
   if (!s)
     return 0; /* jansson will report the shortage, or manage */
   memcpy(s, buf, len);
   s[len] = '\0';
-  if (!parse_obj(s, len, out)) {
+  if (scan_obj(s, len, &fl) < 0 || !to_event(&fl, out)) {
     free(s);
     memset(out, 0, sizeof *out);
     return 0;

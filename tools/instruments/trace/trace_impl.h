@@ -1,5 +1,7 @@
 /* trace_impl.h -- internals shared by the trace tool's source files: the
- * line reader, the per-operation state the checks keep, and the renderers. */
+ * line reader, the -o output, the two parsers, the per-operation state the
+ * checks keep, the renderers' interface and the helpers the renderers
+ * share. The state of a whole run is in trace_ctx.h. */
 #ifndef TRACE_IMPL_H
 #define TRACE_IMPL_H
 
@@ -7,6 +9,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #define TRACE__CHUNK (256 * 1024)
 
@@ -28,7 +31,6 @@ int trace__reader_open(struct trace_reader *r, const char *path);
  * one line. */
 int trace__reader_next(struct trace_reader *r, const char **line, size_t *len);
 void trace__reader_close(struct trace_reader *r);
-void trace__sanitize(char *s);
 
 /* An -o output (trace_output.c). Every rendering to a file goes through
  * it: the bytes go to TARGET.tmp-XXXXXX in the target's directory, which
@@ -64,7 +66,8 @@ int trace__parse_slow(const char *buf, size_t len, struct trace_event *out,
 /* What the tool remembers about one operation. Operations are kept until
  * the end of the run (about 100 bytes each plus the id), events are not. */
 /* An event that arrived ahead of its op's sequence: kept as its line and
- * processed when the events before it have been (see run() in trace.c). */
+ * processed when the events before it have been (see arrive() in
+ * trace_run.c). */
 struct trace_pend {
   long long seq;
   long line;
@@ -74,7 +77,7 @@ struct trace_pend {
 };
 
 struct trace_op {
-  char *id;
+  char *id; /* first: the key of the ops table (trace_ctx.c) */
   char *kind;
   struct trace_op *parent;
   struct trace_op *q_prev, *q_next; /* --expect-order queue */
@@ -100,7 +103,7 @@ struct trace_op {
   long aux;        /* for the renderer: SVG row of the op's last event */
 };
 
-struct trace_ctx; /* defined in trace.c */
+struct trace_ctx; /* defined in trace_ctx.h */
 
 /* Renderers: called once per event after the checks have run on it (notes
  * holds what the checks said about this event, "" when nothing), then once
@@ -137,8 +140,58 @@ struct trace_op **trace__unended(struct trace_ctx *c, size_t *n);
 /* Index in the thread table of the event's thread ("?" when absent). */
 int trace__event_thread(struct trace_ctx *c, const struct trace_event *e);
 
-/* Writes s as a JSON string (with quotes) / as XML text. */
+/* trace_strings.c: how log text reaches an output. Each writes s (NULL:
+ * nothing) -- as a JSON string with its quotes (invalid UTF-8 replaced by
+ * U+FFFD, as corrlog writes it) / as XML text cut at max bytes / without
+ * control bytes, cut at max bytes, for a terminal / padded with blanks to
+ * width columns. */
 void trace__json_str(FILE *f, const char *s);
 void trace__xml_str(FILE *f, const char *s, size_t max);
+void trace__put_plain(FILE *f, const char *s, size_t max);
+void trace__put_padded(FILE *f, const char *s, int width);
+/* Replaces, in place, bytes that could move the cursor or colour a
+ * terminal (control bytes, DEL and every byte of a non-ASCII character)
+ * with '?'. */
+void trace__sanitize(char *s);
+/* A lane's label for op, e.g. "req 3 \u00b7 \u202601" (see the file). */
+void trace__op_label(const struct trace_op *op, char *buf, size_t len);
+/* The letter an event shows as in a timeline, by enum trace_ev. */
+extern const char trace__ev_letter[];
+
+/* trace_parse.c: the event names of the schema (corrlog.h), by enum
+ * trace_ev, "trailer" included; and the event the n bytes at s name, or
+ * -1. */
+extern const char *const trace__ev_name[];
+/* Inline, as is trace__no_parent: both parsers run them on every line. */
+static inline int trace__ev_lookup(const char *s, size_t n) {
+  for (int i = 0; n > 0 && i <= TRACE_EV_TRAILER; i++)
+    if (trace__ev_name[i][0] == s[0] && strlen(trace__ev_name[i]) == n &&
+        memcmp(s, trace__ev_name[i], n) == 0)
+      return i;
+  return -1;
+}
+/* Whether a parent field means "no parent": absent (NULL), "" or all
+ * zeros. */
+static inline int trace__no_parent(const char *p) {
+  if (!p)
+    return 1;
+  for (; *p; p++)
+    if (*p != '0')
+      return 0;
+  return 1;
+}
+
+/* trace_ctx.c: a renderer's state: allocated zeroed (-1 when out of
+ * memory), and freed. */
+int trace__state_new(struct trace_ctx *c, size_t size);
+void trace__state_free(struct trace_ctx *c);
+
+/* Borrowed from corrlog, which writes the logs trace reads and which trace
+ * links: one UTF-8 validator (what JSON parsers accept) and one JSON
+ * string escaper for both. Declared here because corrlog keeps them in its
+ * internal.h; trace_strings.c includes that header too, so that the
+ * compiler holds these declarations to corrlog's. */
+size_t corrlog__utf8_len(const unsigned char *s, size_t n);
+char *corrlog__put_esc(char *p, const char *str, size_t n);
 
 #endif
