@@ -12,7 +12,8 @@
 #                               tests/check-hunt-memory.sh
 #   build/hunt --merge --json   heisenbug-table.sh
 #   SCHED_LOG (the scheduler's  tests/sched-determinism.sh,
-#   record)                     tests/sched-recorder.sh
+#   record)                     tests/sched-recorder.sh, gallery play
+#                               (play_game.c: the trailer's "taken")
 # Run from the repository root after `make all`.
 set -u
 B=${B:-build}
@@ -93,6 +94,23 @@ JSONL=1 shape "SCHED_LOG: choices as {ev: step, kind: sched, msg: string} (sched
     (.msg | type) == "string")'
 JSONL=1 shape "SCHED_LOG: the last line the trailer, recorder sched (sched-determinism.sh, sched-recorder.sh)" \
   "$T/sched.jsonl" 'last | .ev == "trailer" and .recorder == "sched"'
+# "taken": the schedule the run took, one that replays it: the same
+# schedule again, from its own trailer. 01's driver resets the scheduler
+# before it exits, so this is the schedule kept at the reset.
+JSONL=1 shape "SCHED_LOG: the trailer's taken an order: spec with steps, no mismatch (gallery play)" \
+  "$T/sched.jsonl" 'last | (.taken | type) == "string" and
+    (.taken | test("^order:.+")) and has("mismatch") == false'
+taken=$(jq -rs 'last | .taken' "$T/sched.jsonl")
+SCHED=$taken SCHED_LOG=$T/again.jsonl "$B/bin/01-log-order-fix" \
+  >/dev/null 2>&1
+JSONL=1 shape "SCHED_LOG: the trailer's taken replays itself (gallery play)" \
+  "$T/again.jsonl" "last | .taken == \"$taken\""
+# A strict script that does not fit: exit 2, and the trailer says why.
+SCHED=order:work#99 SCHED_LOG=$T/unfit.jsonl "$B/bin/01-log-order-fix" \
+  >/dev/null 2>&1
+JSONL=1 shape "SCHED_LOG, a script that does not fit: the trailer's mismatch names the step (gallery play)" \
+  "$T/unfit.jsonl" 'last | .ev == "trailer" and (.taken | type) == "string"
+    and (.mismatch | type) == "string" and (.mismatch | test("step 1 "))'
 SCHED_LOG=$T/nat.jsonl "$B/bin/02-reply-mixup-bug" >/dev/null 2>&1
 JSONL=1 shape "SCHED_LOG without a schedule: requests as {ev: begin, kind: work} (sched-recorder.sh)" \
   "$T/nat.jsonl" 'any(.[]; .ev == "begin" and .kind == "work")'

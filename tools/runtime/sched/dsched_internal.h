@@ -58,6 +58,12 @@ void dsched__rec_event(unsigned long op, const char *kind, const char *ev,
     __attribute__((format(printf, 5, 6)));
 void dsched__rec_choice(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
+/* Keeps taken (a run's dsched_taken()) for the trailer: called when the
+ * scheduler is reset, which forgets the schedule taken. */
+void dsched__rec_taken(const char *taken);
+/* Why a strict script stopped the run, for the trailer's "mismatch". */
+void dsched__rec_mismatch(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 /* Writes the trailer and closes FILE; called at exit and before the
  * scheduler ends a run with _exit(). */
 void dsched__rec_close(void);

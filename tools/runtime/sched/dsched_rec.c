@@ -19,7 +19,13 @@
  * the scheduler ends with _exit() keeps every event it recorded; only the
  * trailer needs a normal exit (or dsched__rec_close()). A forked child
  * writes its events to the same file (O_APPEND keeps lines whole); the
- * trailer is the opening process's. */
+ * trailer is the opening process's.
+ *
+ * The trailer is also the run's machine-readable result for tools that
+ * run a program under a schedule (gallery play): "taken" is the schedule
+ * taken, as dsched_taken() returns it ("order:..."; after a deadlock too),
+ * and "mismatch", present only when a strict script did not fit the
+ * program, says which step and why. */
 #include "dsched.h"
 #include "dsched_internal.h"
 
@@ -45,6 +51,11 @@ static uint32_t *seqs; /* each op's next seq, indexed by op id */
 static size_t seqs_cap;
 static int main_named;
 static unsigned long dsched_op; /* the "sched" op of choices, or 0 */
+/* For the trailer: the schedule the last run took, kept when the
+ * scheduler is reset (a driver resets it before it exits), and why a
+ * strict script stopped the run, or "". */
+static char *kept_taken;
+static char mismatch[300];
 
 /* The calling thread as the recorder knows it. */
 static __thread struct {
@@ -253,9 +264,62 @@ void dsched__rec_choice(const char *fmt, ...) {
   unlock_rec();
 }
 
+void dsched__rec_taken(const char *taken) {
+  char *t;
+
+  if (!dsched__rec || taken == NULL)
+    return;
+  if ((t = strdup(taken)) == NULL)
+    return; /* the trailer then has an earlier schedule, or none */
+  lock_rec();
+  free(kept_taken);
+  kept_taken = t;
+  unlock_rec();
+}
+
+void dsched__rec_mismatch(const char *fmt, ...) {
+  va_list ap;
+
+  if (!dsched__rec)
+    return;
+  lock_rec();
+  va_start(ap, fmt);
+  vsnprintf(mismatch, sizeof mismatch, fmt, ap);
+  va_end(ap);
+  unlock_rec();
+}
+
+/* The trailer line: the totals, the schedule taken (the run's as
+ * dsched_taken() has it, or the one kept at the last reset) and, when a
+ * strict script did not fit, why. Returns its length; *out is malloc'ed
+ * (NULL and 0 when out of memory). */
+static size_t trailer_locked(char **out) {
+  const char *taken = dsched_taken();
+  size_t cap, at;
+  char *b;
+
+  if (strcmp(taken, "order:") == 0 && kept_taken != NULL)
+    taken = kept_taken;
+  /* json_esc writes at most 6 bytes per input byte. */
+  cap = 6 * (strlen(taken) + sizeof mismatch) + 200;
+  if ((*out = b = malloc(cap)) == NULL)
+    return 0;
+  at = (size_t)snprintf(b, cap,
+                        "{\"ev\":\"trailer\",\"dropped\":0,\"events\":%lu,"
+                        "\"recorder\":\"sched\",\"taken\":\"",
+                        nevents);
+  at = json_esc(b, at, cap, taken);
+  if (mismatch[0]) {
+    at += (size_t)snprintf(b + at, cap - at, "\",\"mismatch\":\"");
+    at = json_esc(b, at, cap, mismatch);
+  }
+  at += (size_t)snprintf(b + at, cap - at, "\"}\n");
+  return at;
+}
+
 void dsched__rec_close(void) {
-  char b[160];
-  int n;
+  char *b;
+  size_t n;
 
   if (!dsched__rec || rec_fd < 0 || getpid() != rec_pid)
     return;
@@ -266,12 +330,10 @@ void dsched__rec_close(void) {
     emit_locked(me.op, 0, "end", "thread", 0, "the process exits");
     me.op = 0;
   }
-  n = snprintf(b, sizeof b,
-               "{\"ev\":\"trailer\",\"dropped\":0,\"events\":%lu,"
-               "\"recorder\":\"sched\"}\n",
-               nevents);
-  if (write(rec_fd, b, (size_t)n) != n)
+  n = trailer_locked(&b);
+  if (b == NULL || write(rec_fd, b, n) != (ssize_t)n)
     fputs("sched: SCHED_LOG: the trailer could not be written\n", stderr);
+  free(b);
   close(rec_fd);
   rec_fd = -1;
   dsched__rec = 0;

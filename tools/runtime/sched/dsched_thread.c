@@ -371,6 +371,8 @@ static struct sthread *choose(struct sthread **r, int n,
          * scheduler), so the flush cannot block on one. */
         fprintf(stderr, "\nsched: schedule taken so far: %s\n",
                 dsched_taken());
+        dsched__rec_mismatch("step %u of the script (%s) is not runnable",
+                             script_step[script_pos], want);
         dsched__rec_close();
         fflush(NULL);
         _exit(2);
@@ -546,6 +548,7 @@ void dsched__threads_reset(void) {
   tstrat = DSCHED_T_NONE;
   dsched__script_clear();
   pthread_mutex_lock(&rec_mu);
+  dsched__rec_taken(taken);
   free(taken);
   taken = NULL;
   taken_len = taken_cap = 0;

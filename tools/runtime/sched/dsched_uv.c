@@ -436,6 +436,9 @@ static struct item *pick(void) {
          * program's atexit handlers (a correlation log's flush) can run. */
         fprintf(stderr, "\nsched: schedule taken so far: %s\n",
                 dsched_taken());
+        dsched__rec_mismatch("step %u of the script (%s#%u) is not pending",
+                             script_step[script_pos], kind_names[code >> 24],
+                             code & 0xffffff);
         exit(2);
       }
       fprintf(stderr, "; continuing with random:0 (+lenient)\n");
