@@ -13,7 +13,8 @@
 #   build/hunt --merge --json   heisenbug-table.sh
 #   SCHED_LOG (the scheduler's  tests/sched-determinism.sh,
 #   record)                     tests/sched-recorder.sh, gallery play
-#                               (play_game.c: the trailer's "taken")
+#                               (play_game.c: the trailer's "taken"),
+#                               gallery try (try.c: its "mismatch")
 # Run from the repository root after `make all`.
 set -u
 B=${B:-build}
@@ -108,9 +109,16 @@ JSONL=1 shape "SCHED_LOG: the trailer's taken replays itself (gallery play)" \
 # A strict script that does not fit: exit 2, and the trailer says why.
 SCHED=order:work#99 SCHED_LOG=$T/unfit.jsonl "$B/bin/01-log-order-fix" \
   >/dev/null 2>&1
-JSONL=1 shape "SCHED_LOG, a script that does not fit: the trailer's mismatch names the step (gallery play)" \
+JSONL=1 shape "SCHED_LOG, a script that does not fit: the trailer's mismatch names the step (gallery try)" \
   "$T/unfit.jsonl" 'last | .ev == "trailer" and (.taken | type) == "string"
-    and (.mismatch | type) == "string" and (.mismatch | test("step 1 "))'
+    and (.mismatch | type) == "string" and
+    (.mismatch | test("^step 1 of the script \\(work#99\\) is not pending; pending: "))'
+# The same for the threads' side, whose mismatch ends the run with _exit.
+SCHED=order:nobody@nowhere SCHED_LOG=$T/unfit-t.jsonl \
+  "$B/bin/04-heisenbug-bug" >/dev/null 2>&1
+JSONL=1 shape "SCHED_LOG, a thread script that does not fit: the trailer's mismatch (gallery try)" \
+  "$T/unfit-t.jsonl" 'last | .ev == "trailer" and
+    (.mismatch | test("^step 1 of the script \\(nobody@nowhere\\) is not runnable; runnable: "))'
 SCHED_LOG=$T/nat.jsonl "$B/bin/02-reply-mixup-bug" >/dev/null 2>&1
 JSONL=1 shape "SCHED_LOG without a schedule: requests as {ev: begin, kind: work} (sched-recorder.sh)" \
   "$T/nat.jsonl" 'any(.[]; .ev == "begin" and .kind == "work")'

@@ -116,7 +116,8 @@
  * "taken": the schedule taken, the string dsched_taken() returns (also
  * after a deadlock, and when a driver resets the scheduler before it
  * exits: the last run's); and, only when a strict script stopped the run,
- * "mismatch": "step K of the script (ITEM) is not pending|runnable".
+ * "mismatch": "step K of the script (ITEM) is not pending|runnable;
+ * pending|runnable: ..." (the scheduler's message, without its prefix).
  *
  * After a run, dsched_taken() returns the requests released and the steps
  * taken, in order, as an "order:..." spec that replays the run; with the

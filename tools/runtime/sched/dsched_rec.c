@@ -55,7 +55,7 @@ static unsigned long dsched_op; /* the "sched" op of choices, or 0 */
  * scheduler is reset (a driver resets it before it exits), and why a
  * strict script stopped the run, or "". */
 static char *kept_taken;
-static char mismatch[300];
+static char mismatch[1024];
 
 /* The calling thread as the recorder knows it. */
 static __thread struct {
@@ -286,6 +286,22 @@ void dsched__rec_mismatch(const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(mismatch, sizeof mismatch, fmt, ap);
   va_end(ap);
+  unlock_rec();
+}
+
+void dsched__rec_mismatch_add(const char *fmt, ...) {
+  va_list ap;
+  size_t at;
+
+  if (!dsched__rec)
+    return;
+  lock_rec();
+  at = strlen(mismatch);
+  if (at > 0 && at < sizeof mismatch - 1) {
+    va_start(ap, fmt);
+    vsnprintf(mismatch + at, sizeof mismatch - at, fmt, ap);
+    va_end(ap);
+  }
   unlock_rec();
 }
 

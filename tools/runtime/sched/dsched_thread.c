@@ -360,8 +360,14 @@ static struct sthread *choose(struct sthread **r, int n,
               "sched: schedule does not match the program: step %u of the "
               "script (%s) is not runnable; runnable:",
               script_step[script_pos], want);
-      for (int i = 0; i < n; i++)
+      if (!lenient) /* the run stops: the recorder's trailer says why */
+        dsched__rec_mismatch("step %u of the script (%s) is not runnable; "
+                             "runnable:",
+                             script_step[script_pos], want);
+      for (int i = 0; i < n; i++) {
         fprintf(stderr, " %s@%s", r[i]->name, r[i]->point);
+        dsched__rec_mismatch_add(" %s@%s", r[i]->name, r[i]->point);
+      }
       if (!lenient) {
         /* A script that does not fit is bad input (exit 2), never a
          * verdict. _exit, as in deadlock(): this thread holds S_mu and the
@@ -371,8 +377,6 @@ static struct sthread *choose(struct sthread **r, int n,
          * scheduler), so the flush cannot block on one. */
         fprintf(stderr, "\nsched: schedule taken so far: %s\n",
                 dsched_taken());
-        dsched__rec_mismatch("step %u of the script (%s) is not runnable",
-                             script_step[script_pos], want);
         dsched__rec_close();
         fflush(NULL);
         _exit(2);
