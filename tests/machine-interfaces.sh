@@ -19,7 +19,8 @@
 set -u
 B=${B:-build}
 for f in "$B/gallery" "$B/hunt" "$B/bin/01-log-order-fix" \
-  "$B/bin/02-reply-mixup-bug"; do
+  "$B/bin/02-reply-mixup-bug" "$B/bin/04-heisenbug-bug" \
+  "$B/bin/13-lock-order-bug"; do
   [ -x "$f" ] || { echo "machine-interfaces.sh: $f is missing (make)" >&2; exit 3; }
 done
 command -v jq >/dev/null 2>&1 ||
@@ -106,6 +107,24 @@ SCHED=$taken SCHED_LOG=$T/again.jsonl "$B/bin/01-log-order-fix" \
   >/dev/null 2>&1
 JSONL=1 shape "SCHED_LOG: the trailer's taken replays itself (gallery play)" \
   "$T/again.jsonl" "last | .taken == \"$taken\""
+# After a deadlock in a forked child: 13 runs its schedule in a child
+# process, which the scheduler ends with _exit at the deadlock; the
+# opening process's trailer has the child's schedule, which replays it.
+sched13=$(jq -r '.[] | select(.id == 13) | .compare_schedule' "$T/info.json")
+args13=$(jq -r '.[] | select(.id == 13) | .figure_args | join(" ")' \
+  "$T/info.json")
+for k in 1 2; do
+  # shellcheck disable=SC2086
+  SCHED=$sched13 SCHED_LOG=$T/dead$k.jsonl "$B/bin/13-lock-order-bug" \
+    $args13 >"$T/dead$k.out" 2>&1
+  echo "$?" >"$T/dead$k.rc"
+  # the second run replays the first's taken
+  sched13=$(jq -rs 'last | .taken' "$T/dead$k.jsonl")
+  [ "$k" = 1 ] && taken13=$sched13
+done
+JSONL=1 shape "SCHED_LOG after a deadlock in a forked child: the trailer's taken, which replays the deadlock (gallery play)" \
+  "$T/dead2.jsonl" "last | .ev == \"trailer\" and (.taken | test(\"^order:.+\")) and
+    .taken == \"$taken13\" and $(cat "$T/dead1.rc") == 1 and $(cat "$T/dead2.rc") == 1"
 # A strict script that does not fit: exit 2, and the trailer says why.
 SCHED=order:work#99 SCHED_LOG=$T/unfit.jsonl "$B/bin/01-log-order-fix" \
   >/dev/null 2>&1

@@ -288,7 +288,7 @@ static int converse(struct game *g, struct session *ss) {
 /* The schedule taken, from the recorder's trailer (the last line of the
  * game's SCHED_LOG, dsched_rec.c): the scheduler writes it at exit, also
  * after a deadlock, and keeps the last run's when a driver resets the
- * scheduler before it exits. Returns 0; 1 when the log has no trailer (a
+ * scheduler before it exits or runs the schedule in a forked child. Returns 0; 1 when the log has no trailer (a
  * program killed or crashed before its exit); -1, with a message, when the
  * trailer has no "taken". */
 static int trailer_taken(const struct game *g, char *buf, size_t n) {
@@ -335,10 +335,8 @@ static void read_schedule(struct game *g) {
   if (rc != 0 || strcmp(g->schedule, "order:") == 0)
     g->schedule[0] = '\0';
   if (rc >= 0 && g->schedule[0] == '\0' && g->lastq[0]) {
-    /* The run was decided in a forked child (its log lines reach the
-     * file, but the trailer is the opening process's), or the program
-     * died before its trailer: the schedule up to the last choice, which
-     * decides the rest. */
+    /* The program died before its trailer (a crash, a signal): the
+     * schedule up to the last choice, which decides the rest. */
     snprintf(g->schedule, sizeof g->schedule, "%.4000s", g->lastq);
   }
 }

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,10 +53,59 @@ static size_t seqs_cap;
 static int main_named;
 static unsigned long dsched_op; /* the "sched" op of choices, or 0 */
 /* For the trailer: the schedule the last run took, kept when the
- * scheduler is reset (a driver resets it before it exits), and why a
- * strict script stopped the run, or "". */
-static char *kept_taken;
-static char mismatch[1024];
+ * scheduler is reset (a driver resets it before it exits) or when a
+ * forked child ends its run (a scenario that runs each schedule in a child
+ * process), and why a strict script stopped the run, or "". Shared with
+ * forked children (they write, the opening process's trailer reads), so
+ * its lock is a process-shared one, robust against a child that dies
+ * holding it. A schedule too long for taken is not kept (taken_ok 0):
+ * a cut schedule would replay another run. */
+static struct kept {
+  pthread_mutex_t mu;
+  int taken_ok;
+  char taken[32768];
+  char mismatch[1024];
+} *kept;
+
+static void setup_failure(const char *what, int err) {
+  fprintf(stderr, "sched: SCHED_LOG: %s: %s\n", what, strerror(err));
+  exit(3);
+}
+
+static void lock_kept(void) {
+  int r = pthread_mutex_lock(&kept->mu);
+  if (r == EOWNERDEAD)
+    r = pthread_mutex_consistent(&kept->mu);
+  if (r != 0) {
+    fprintf(stderr, "sched: SCHED_LOG: lock: %s\n", strerror(r));
+    abort();
+  }
+}
+
+static void unlock_kept(void) {
+  int r = pthread_mutex_unlock(&kept->mu);
+  if (r != 0) {
+    fprintf(stderr, "sched: SCHED_LOG: unlock: %s\n", strerror(r));
+    abort();
+  }
+}
+
+/* The shared record of kept, before main() (rec_init). */
+static void kept_init(void) {
+  pthread_mutexattr_t a;
+  int r;
+
+  kept = mmap(NULL, sizeof *kept, PROT_READ | PROT_WRITE,
+              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (kept == MAP_FAILED)
+    setup_failure("mmap", errno);
+  if ((r = pthread_mutexattr_init(&a)) != 0 ||
+      (r = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) != 0 ||
+      (r = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST)) != 0 ||
+      (r = pthread_mutex_init(&kept->mu, &a)) != 0 ||
+      (r = pthread_mutexattr_destroy(&a)) != 0)
+    setup_failure("process-shared lock", r);
+}
 
 /* The calling thread as the recorder knows it. */
 static __thread struct {
@@ -85,6 +135,7 @@ __attribute__((constructor)) static void rec_init(void) {
     fprintf(stderr, "sched: SCHED_LOG=%s: %s\n", p, strerror(errno));
     exit(3);
   }
+  kept_init();
   rec_pid = getpid();
   /* A child forked while another thread writes must not inherit the lock
    * held. */
@@ -265,16 +316,13 @@ void dsched__rec_choice(const char *fmt, ...) {
 }
 
 void dsched__rec_taken(const char *taken) {
-  char *t;
-
   if (!dsched__rec || taken == NULL)
     return;
-  if ((t = strdup(taken)) == NULL)
-    return; /* the trailer then has an earlier schedule, or none */
-  lock_rec();
-  free(kept_taken);
-  kept_taken = t;
-  unlock_rec();
+  lock_kept();
+  kept->taken_ok = strlen(taken) < sizeof kept->taken;
+  if (kept->taken_ok)
+    memcpy(kept->taken, taken, strlen(taken) + 1);
+  unlock_kept();
 }
 
 void dsched__rec_mismatch(const char *fmt, ...) {
@@ -282,11 +330,11 @@ void dsched__rec_mismatch(const char *fmt, ...) {
 
   if (!dsched__rec)
     return;
-  lock_rec();
+  lock_kept();
   va_start(ap, fmt);
-  vsnprintf(mismatch, sizeof mismatch, fmt, ap);
+  vsnprintf(kept->mismatch, sizeof kept->mismatch, fmt, ap);
   va_end(ap);
-  unlock_rec();
+  unlock_kept();
 }
 
 void dsched__rec_mismatch_add(const char *fmt, ...) {
@@ -295,14 +343,14 @@ void dsched__rec_mismatch_add(const char *fmt, ...) {
 
   if (!dsched__rec)
     return;
-  lock_rec();
-  at = strlen(mismatch);
-  if (at > 0 && at < sizeof mismatch - 1) {
+  lock_kept();
+  at = strlen(kept->mismatch);
+  if (at > 0 && at < sizeof kept->mismatch - 1) {
     va_start(ap, fmt);
-    vsnprintf(mismatch + at, sizeof mismatch - at, fmt, ap);
+    vsnprintf(kept->mismatch + at, sizeof kept->mismatch - at, fmt, ap);
     va_end(ap);
   }
-  unlock_rec();
+  unlock_kept();
 }
 
 /* The trailer line: the totals, the schedule taken (the run's as
@@ -314,21 +362,25 @@ static size_t trailer_locked(char **out) {
   size_t cap, at;
   char *b;
 
-  if (strcmp(taken, "order:") == 0 && kept_taken != NULL)
-    taken = kept_taken;
+  lock_kept();
+  if (strcmp(taken, "order:") == 0 && kept->taken_ok)
+    taken = kept->taken;
   /* json_esc writes at most 6 bytes per input byte. */
-  cap = 6 * (strlen(taken) + sizeof mismatch) + 200;
-  if ((*out = b = malloc(cap)) == NULL)
+  cap = 6 * (strlen(taken) + sizeof kept->mismatch) + 200;
+  if ((*out = b = malloc(cap)) == NULL) {
+    unlock_kept();
     return 0;
+  }
   at = (size_t)snprintf(b, cap,
                         "{\"ev\":\"trailer\",\"dropped\":0,\"events\":%lu,"
                         "\"recorder\":\"sched\",\"taken\":\"",
                         nevents);
   at = json_esc(b, at, cap, taken);
-  if (mismatch[0]) {
+  if (kept->mismatch[0]) {
     at += (size_t)snprintf(b + at, cap - at, "\",\"mismatch\":\"");
-    at = json_esc(b, at, cap, mismatch);
+    at = json_esc(b, at, cap, kept->mismatch);
   }
+  unlock_kept();
   at += (size_t)snprintf(b + at, cap - at, "\"}\n");
   return at;
 }
@@ -337,8 +389,15 @@ void dsched__rec_close(void) {
   char *b;
   size_t n;
 
-  if (!dsched__rec || rec_fd < 0 || getpid() != rec_pid)
+  if (!dsched__rec || rec_fd < 0)
     return;
+  if (getpid() != rec_pid) {
+    /* A forked child ends its run (a deadlock, a script that does not
+     * fit, its exit): the opening process's trailer has its schedule. */
+    if (strcmp(dsched_taken(), "order:") != 0)
+      dsched__rec_taken(dsched_taken());
+    return;
+  }
   lock_rec();
   /* The thread that ends the process ends its op; others that never
    * returned through a wrapper stay open, as they are. */
