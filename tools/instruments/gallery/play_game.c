@@ -288,9 +288,9 @@ static int converse(struct game *g, struct session *ss) {
 /* The schedule taken, from the recorder's trailer (the last line of the
  * game's SCHED_LOG, dsched_rec.c): the scheduler writes it at exit, also
  * after a deadlock, and keeps the last run's when a driver resets the
- * scheduler before it exits or runs the schedule in a forked child. Returns 0; 1 when the log has no trailer (a
- * program killed or crashed before its exit); -1, with a message, when the
- * trailer has no "taken". */
+ * scheduler before it exits or runs the schedule in a forked child.
+ * Returns 0; 1 when the log has no trailer (a program killed or crashed
+ * before its exit); -1, with a message, when the trailer has no "taken". */
 static int trailer_taken(const struct game *g, char *buf, size_t n) {
   FILE *f = fopen(g->log, "r");
   char *line = NULL, *last = NULL;
