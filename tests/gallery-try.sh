@@ -34,7 +34,8 @@ for nn in 01 13; do
   [ "$rc" = 1 ] || fail "$nn: the bug graded with exit $rc, want 1"
   grep -q "^VERDICT: FAIL: it breaks under order:" "$dir/out" ||
     fail "$nn: the bug's card names no schedule: $(tail -n 3 "$dir/out")"
-  grep -q '"verdict": "fail"' "$dir/bug.json" || fail "$nn: --json has no failing verdict"
+  jq -e '.verdict == "fail"' "$dir/bug.json" >/dev/null ||
+    fail "$nn: --json has no failing verdict"
   # The named schedule, replayed on the learner's build, fails again.
   replay=$(sed -n 's/^ *replay: \(build\/try\/.*prog --schedule .*\)$/\1/p' "$dir/out" | head -n 1)
   if [ -z "$replay" ]; then
@@ -82,6 +83,37 @@ CRITERION_VERBOSITY_LEVEL=3 "$B"/gallery try 01 bugs/01-log-order/async.c \
 grep -q "^  *FAILS under schedule order:" "$dir/out" ||
   fail "the bug under a quiet Criterion names no schedule:" \
     "$(grep -A2 'forced' "$dir/out")"
+
+# A fix whose requests differ from the test's scripts (its fetch queues a
+# second work item before it ends the request): a strict script does not
+# fit, so the card gives no verdict (exit 3, "no verdict" in the JSON) and
+# says which step and what was pending. try reads this from the
+# scheduler's record (the trailer's "mismatch" field, SCHED_LOG), not from
+# the scheduler's text on stderr: without the field the card would grade
+# the run as a failure instead.
+cat >"$dir/unfit.sed" <<'EOF'
+/^static void fetch_done/i\
+static void noop_work(uv_work_t *work) { (void)work; }\
+static void second_done(uv_work_t *work, int status) {\
+  struct request *r = container_of(work, struct request, work);\
+  CHECK_UV(status);\
+  corrlog_end(&r->op, 0, "200 OK");\
+  free(r);\
+}
+/^static void fetch_done/,/^}/{
+  s/^  corrlog_end.*/  CHECK_UV(uv_queue_work(\&r->app->loop, \&r->work, noop_work, second_done));/
+  /^  free(r);/d
+}
+EOF
+sed -f "$dir/unfit.sed" fixes/01-log-order/async.c >"$dir/unfit.c"
+grep -q second_done "$dir/unfit.c" || fail "the unfit fix was not made"
+"$B"/gallery try 01 "$dir/unfit.c" --runs 1 --no-san --json "$dir/unfit.json" \
+  >"$dir/out" 2>&1
+rc=$?
+[ "$rc" = 3 ] && jq -e '.verdict == "no verdict"' "$dir/unfit.json" >/dev/null &&
+  grep -Eq "a script does not fit your program: step [0-9]+ of the script \([^)]*\) is not (pending|runnable); (pending|runnable):( [^ ]+)+\$" \
+    "$dir/out" ||
+  fail "a fix the scripts do not fit: exit $rc: $(grep forced "$dir/out")"
 
 # A file that does not build: exit 2, with the compiler's file:line.
 printf 'int broken(void) { return }\n' >"$dir/broken.c"

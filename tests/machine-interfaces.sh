@@ -12,12 +12,15 @@
 #                               tests/check-hunt-memory.sh
 #   build/hunt --merge --json   heisenbug-table.sh
 #   SCHED_LOG (the scheduler's  tests/sched-determinism.sh,
-#   record)                     tests/sched-recorder.sh
+#   record)                     tests/sched-recorder.sh, gallery play
+#                               (play_game.c: the trailer's "taken"),
+#                               gallery try (try.c: its "mismatch")
 # Run from the repository root after `make all`.
 set -u
 B=${B:-build}
 for f in "$B/gallery" "$B/hunt" "$B/bin/01-log-order-fix" \
-  "$B/bin/02-reply-mixup-bug"; do
+  "$B/bin/02-reply-mixup-bug" "$B/bin/04-heisenbug-bug" \
+  "$B/bin/13-lock-order-bug"; do
   [ -x "$f" ] || { echo "machine-interfaces.sh: $f is missing (make)" >&2; exit 3; }
 done
 command -v jq >/dev/null 2>&1 ||
@@ -93,6 +96,48 @@ JSONL=1 shape "SCHED_LOG: choices as {ev: step, kind: sched, msg: string} (sched
     (.msg | type) == "string")'
 JSONL=1 shape "SCHED_LOG: the last line the trailer, recorder sched (sched-determinism.sh, sched-recorder.sh)" \
   "$T/sched.jsonl" 'last | .ev == "trailer" and .recorder == "sched"'
+# "taken": the schedule the run took, one that replays it: the same
+# schedule again, from its own trailer. 01's driver resets the scheduler
+# before it exits, so this is the schedule kept at the reset.
+JSONL=1 shape "SCHED_LOG: the trailer's taken an order: spec with steps, no mismatch (gallery play)" \
+  "$T/sched.jsonl" 'last | (.taken | type) == "string" and
+    (.taken | test("^order:.+")) and has("mismatch") == false'
+taken=$(jq -rs 'last | .taken' "$T/sched.jsonl")
+SCHED=$taken SCHED_LOG=$T/again.jsonl "$B/bin/01-log-order-fix" \
+  >/dev/null 2>&1
+JSONL=1 shape "SCHED_LOG: the trailer's taken replays itself (gallery play)" \
+  "$T/again.jsonl" "last | .taken == \"$taken\""
+# After a deadlock in a forked child: 13 runs its schedule in a child
+# process, which the scheduler ends with _exit at the deadlock; the
+# opening process's trailer has the child's schedule, which replays it.
+sched13=$(jq -r '.[] | select(.id == 13) | .compare_schedule' "$T/info.json")
+args13=$(jq -r '.[] | select(.id == 13) | .figure_args | join(" ")' \
+  "$T/info.json")
+for k in 1 2; do
+  # shellcheck disable=SC2086
+  SCHED=$sched13 SCHED_LOG=$T/dead$k.jsonl "$B/bin/13-lock-order-bug" \
+    $args13 >"$T/dead$k.out" 2>&1
+  echo "$?" >"$T/dead$k.rc"
+  # the second run replays the first's taken
+  sched13=$(jq -rs 'last | .taken' "$T/dead$k.jsonl")
+  [ "$k" = 1 ] && taken13=$sched13
+done
+JSONL=1 shape "SCHED_LOG after a deadlock in a forked child: the trailer's taken, which replays the deadlock (gallery play)" \
+  "$T/dead2.jsonl" "last | .ev == \"trailer\" and (.taken | test(\"^order:.+\")) and
+    .taken == \"$taken13\" and $(cat "$T/dead1.rc") == 1 and $(cat "$T/dead2.rc") == 1"
+# A strict script that does not fit: exit 2, and the trailer says why.
+SCHED=order:work#99 SCHED_LOG=$T/unfit.jsonl "$B/bin/01-log-order-fix" \
+  >/dev/null 2>&1
+JSONL=1 shape "SCHED_LOG, a script that does not fit: the trailer's mismatch names the step (gallery try)" \
+  "$T/unfit.jsonl" 'last | .ev == "trailer" and (.taken | type) == "string"
+    and (.mismatch | type) == "string" and
+    (.mismatch | test("^step 1 of the script \\(work#99\\) is not pending; pending: "))'
+# The same for the threads' side, whose mismatch ends the run with _exit.
+SCHED=order:nobody@nowhere SCHED_LOG=$T/unfit-t.jsonl \
+  "$B/bin/04-heisenbug-bug" >/dev/null 2>&1
+JSONL=1 shape "SCHED_LOG, a thread script that does not fit: the trailer's mismatch (gallery try)" \
+  "$T/unfit-t.jsonl" 'last | .ev == "trailer" and
+    (.mismatch | test("^step 1 of the script \\(nobody@nowhere\\) is not runnable; runnable: "))'
 SCHED_LOG=$T/nat.jsonl "$B/bin/02-reply-mixup-bug" >/dev/null 2>&1
 JSONL=1 shape "SCHED_LOG without a schedule: requests as {ev: begin, kind: work} (sched-recorder.sh)" \
   "$T/nat.jsonl" 'any(.[]; .ev == "begin" and .kind == "work")'

@@ -2,9 +2,11 @@
  * under the interactive strategy, and each question it sends over the
  * FIFOs of dsched_play.h goes to the game's chooser, whose pick is the
  * answer. The program's output is kept; the schedule it took is read from
- * it at the end. */
+ * the recorder's trailer in the game's SCHED_LOG at the end. */
 #include "play.h"
 #include "proc.h"
+
+#include <jansson.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -162,8 +164,7 @@ static char **game_env(const struct game *g) {
   static const char *const drop[] = {"SCHED", NULL};
   static char e_sched[96], e_play[PATH_MAX + 16], e_log[PATH_MAX + 32];
   /* A person may take their time: the watchdog is for programs. */
-  char *add[] = {e_sched, e_play, e_log, "SCHED_PRINT=1", "SCHED_WATCHDOG_MS=0",
-                 NULL};
+  char *add[] = {e_sched, e_play, e_log, "SCHED_WATCHDOG_MS=0", NULL};
 
   snprintf(e_sched, sizeof e_sched, "SCHED=%s", g->spec);
   snprintf(e_play, sizeof e_play, "SCHED_PLAY=%s", g->dir);
@@ -284,22 +285,57 @@ static int converse(struct game *g, struct session *ss) {
   }
 }
 
-/* The schedule taken: the scheduler prints it at exit (SCHED_PRINT),
- * also after a deadlock; the last such line is the whole run's. A driver
- * that resets the scheduler before it exits prints it itself. */
-static void read_schedule(struct game *g) {
-  static const char *const keys[] = {"sched: schedule: ", "schedule taken: "};
-  const char *hit = NULL, *key = NULL;
+/* The schedule taken, from the recorder's trailer (the last line of the
+ * game's SCHED_LOG, dsched_rec.c): the scheduler writes it at exit, also
+ * after a deadlock, and keeps the last run's when a driver resets the
+ * scheduler before it exits or runs the schedule in a forked child.
+ * Returns 0; 1 when the log has no trailer (a program killed or crashed
+ * before its exit); -1, with a message, when the trailer has no "taken". */
+static int trailer_taken(const struct game *g, char *buf, size_t n) {
+  FILE *f = fopen(g->log, "r");
+  char *line = NULL, *last = NULL;
+  size_t cap = 0;
+  long lineno = 0, at = 0;
+  json_t *j;
+  const char *ev, *taken;
+  int rc = 1;
 
-  for (int k = 0; k < 2 && hit == NULL; k++)
-    for (const char *s = g->out; s && (s = strstr(s, keys[k])) != NULL; s++)
-      hit = s, key = keys[k];
-  if (hit) {
-    hit += strlen(key);
-    snprintf(g->schedule, sizeof g->schedule, "%.*s", (int)strcspn(hit, "\n"),
-             hit);
-  } else if (g->lastq[0]) {
-    /* Died before it could print one (a crash in a forked child): the
+  if (f == NULL)
+    return 1;
+  while (getline(&line, &cap, f) > 0) {
+    lineno++;
+    free(last);
+    if ((last = strdup(line)) == NULL)
+      break;
+    at = lineno;
+  }
+  free(line);
+  fclose(f);
+  j = last ? json_loads(last, 0, NULL) : NULL;
+  free(last);
+  ev = json_string_value(json_object_get(j, "ev"));
+  if (ev != NULL && strcmp(ev, "trailer") == 0) {
+    taken = json_string_value(json_object_get(j, "taken"));
+    if (taken != NULL) {
+      snprintf(buf, n, "%s", taken);
+      rc = 0;
+    } else {
+      fprintf(stderr, "gallery: play: %s:%ld: the trailer has no \"taken\"\n",
+              g->log, at);
+      rc = -1;
+    }
+  }
+  json_decref(j);
+  return rc;
+}
+
+static void read_schedule(struct game *g) {
+  int rc = trailer_taken(g, g->schedule, sizeof g->schedule);
+
+  if (rc != 0 || strcmp(g->schedule, "order:") == 0)
+    g->schedule[0] = '\0';
+  if (rc >= 0 && g->schedule[0] == '\0' && g->lastq[0]) {
+    /* The program died before its trailer (a crash, a signal): the
      * schedule up to the last choice, which decides the rest. */
     snprintf(g->schedule, sizeof g->schedule, "%.4000s", g->lastq);
   }

@@ -110,20 +110,6 @@ static void row(const char *what, const char *fmt, ...) {
   putchar('\n');
 }
 
-/* The value after "key" on the first line of text that has it, up to the
- * end of that line, into buf. */
-static int find_after(const char *text, const char *key, char *buf,
-                      size_t len) {
-  const char *p = text ? strstr(text, key) : NULL;
-  size_t n;
-  if (p == NULL)
-    return 0;
-  p += strlen(key);
-  n = strcspn(p, "\n");
-  snprintf(buf, len, "%.*s", (int)n, p);
-  return 1;
-}
-
 /* make -f Makefile -f tools/instruments/gallery/try.mk with B, SAN and OPT as
  * given. Returns the status; the output (the compiler's) in *out. */
 static int build(struct card *c, const char *b, const char *san,
@@ -280,8 +266,38 @@ static void forced_failed(struct card *c, const struct forced_result *f,
   c->fail = 1;
 }
 
+/* Why a strict script did not fit the program, from the scheduler's
+ * recorder (dsched_rec.c): each test process writes its trailer to the
+ * log at path, with "mismatch" when its script stopped the run. Returns 1
+ * with the first such reason in why, else 0. */
+static int script_mismatch(const char *path, char *why, size_t len) {
+  FILE *f = fopen(path, "r");
+  char *line = NULL;
+  size_t cap = 0;
+  int found = 0;
+
+  if (f == NULL)
+    return 0;
+  while (!found && getline(&line, &cap, f) > 0) {
+    json_t *j;
+    const char *ev, *m;
+    j = json_loads(line, 0, NULL);
+    ev = json_string_value(json_object_get(j, "ev"));
+    m = json_string_value(json_object_get(j, "mismatch"));
+    if (ev && strcmp(ev, "trailer") == 0 && m) {
+      snprintf(why, len, "%s", m);
+      found = 1;
+    }
+    json_decref(j);
+  }
+  free(line);
+  fclose(f);
+  return found;
+}
+
 static void forced(struct card *c) {
   char test[PATH_MAX + 16], json[PATH_MAX + 32], opt[PATH_MAX + 48];
+  char log[PATH_MAX + 32], env[PATH_MAX + 48], why[300] = "";
   char *argv[3] = {test, opt, NULL}, *out = NULL;
   struct forced_result f;
   int rc;
@@ -289,19 +305,19 @@ static void forced(struct card *c) {
   snprintf(test, sizeof test, "%s/plain/test", c->out);
   snprintf(json, sizeof json, "%s/plain/criterion.json", c->out);
   snprintf(opt, sizeof opt, "--json=%s", json);
+  snprintf(log, sizeof log, "%s/plain/sched.jsonl", c->out);
+  snprintf(env, sizeof env, "SCHED_LOG=%s", log);
   unlink(json); /* never read an earlier try's report */
-  rc = run_capture(argv, NULL, 300, &out);
+  unlink(log);  /* the recorder appends */
+  rc = run_capture(argv, env, 300, &out);
   read_criterion_json(json, &f);
   unlink(json);
   json_object_set_new(c->j, "forced",
                       json_pack("{s:i,s:i,s:i}", "tested", f.tested, "passed",
                                 f.passed, "exit", rc));
-  /* The scheduler refuses a script that does not fit the program on its
-   * stderr, before any assertion: no verdict, not a failure. */
-  if (out && strstr(out, "does not match the program")) {
-    char why[300] = "";
-    find_after(out, "sched: schedule does not match the program: ", why,
-               sizeof why);
+  /* The scheduler refuses a script that does not fit the program before
+   * any assertion (its trailer says why): no verdict, not a failure. */
+  if (script_mismatch(log, why, sizeof why)) {
     row("forced schedules (strict)",
         "%d of %d passed; a script does not fit your program: %s", f.passed,
         f.tested, why);
@@ -311,6 +327,7 @@ static void forced(struct card *c) {
   } else {
     forced_failed(c, &f, out);
   }
+  unlink(log);
   free(out);
 }
 

@@ -112,7 +112,12 @@
  * appended to FILE as JSON Lines in corrlog's schema, with or without a
  * schedule, so that build/trace draws a timeline of a program that logs
  * nothing itself. Its trailer carries "recorder":"sched": the timeline
- * was recorded by the scheduler, not by the program (dsched_rec.c).
+ * was recorded by the scheduler, not by the program (dsched_rec.c);
+ * "taken": the schedule taken, the string dsched_taken() returns (also
+ * after a deadlock, and when a driver resets the scheduler before it
+ * exits: the last run's); and, only when a strict script stopped the run,
+ * "mismatch": "step K of the script (ITEM) is not pending|runnable;
+ * pending|runnable: ..." (the scheduler's message, without its prefix).
  *
  * After a run, dsched_taken() returns the requests released and the steps
  * taken, in order, as an "order:..." spec that replays the run; with the

@@ -76,6 +76,16 @@ void dsched__rec_event(unsigned long op, const char *kind, const char *ev,
     __attribute__((format(printf, 5, 6)));
 void dsched__rec_choice(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
+/* Keeps taken (a run's dsched_taken()) for the trailer: called when the
+ * scheduler is reset, which forgets the schedule taken. */
+void dsched__rec_taken(const char *taken);
+/* Why a strict script stopped the run, for the trailer's "mismatch":
+ * dsched__rec_mismatch() sets it, dsched__rec_mismatch_add() appends to it
+ * (no-op while it is unset, as for a lenient script, which goes on). */
+void dsched__rec_mismatch(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+void dsched__rec_mismatch_add(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 /* Writes the trailer and closes FILE; called at exit and before the
  * scheduler ends a run with _exit(). */
 void dsched__rec_close(void);

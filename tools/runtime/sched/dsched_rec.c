@@ -19,7 +19,13 @@
  * the scheduler ends with _exit() keeps every event it recorded; only the
  * trailer needs a normal exit (or dsched__rec_close()). A forked child
  * writes its events to the same file (O_APPEND keeps lines whole); the
- * trailer is the opening process's. */
+ * trailer is the opening process's.
+ *
+ * The trailer is also the run's machine-readable result for tools that
+ * run a program under a schedule (gallery play): "taken" is the schedule
+ * taken, as dsched_taken() returns it ("order:..."; after a deadlock too),
+ * and "mismatch", present only when a strict script did not fit the
+ * program, says which step and why. */
 #include "dsched.h"
 #include "dsched_internal.h"
 
@@ -31,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +53,60 @@ static uint32_t *seqs; /* each op's next seq, indexed by op id */
 static size_t seqs_cap;
 static int main_named;
 static unsigned long dsched_op; /* the "sched" op of choices, or 0 */
+/* For the trailer: the schedule the last run took, kept when the
+ * scheduler is reset (a driver resets it before it exits) or when a
+ * forked child ends its run (a scenario that runs each schedule in a child
+ * process), and why a strict script stopped the run, or "". Shared with
+ * forked children (they write, the opening process's trailer reads), so
+ * its lock is a process-shared one, robust against a child that dies
+ * holding it. A schedule too long for taken is not kept (taken_ok 0):
+ * a cut schedule would replay another run. */
+static struct kept {
+  pthread_mutex_t mu;
+  int taken_ok;
+  char taken[32768];
+  char mismatch[1024];
+} *kept;
+
+static void setup_failure(const char *what, int err) {
+  fprintf(stderr, "sched: SCHED_LOG: %s: %s\n", what, strerror(err));
+  exit(3);
+}
+
+static void lock_kept(void) {
+  int r = pthread_mutex_lock(&kept->mu);
+  if (r == EOWNERDEAD)
+    r = pthread_mutex_consistent(&kept->mu);
+  if (r != 0) {
+    fprintf(stderr, "sched: SCHED_LOG: lock: %s\n", strerror(r));
+    abort();
+  }
+}
+
+static void unlock_kept(void) {
+  int r = pthread_mutex_unlock(&kept->mu);
+  if (r != 0) {
+    fprintf(stderr, "sched: SCHED_LOG: unlock: %s\n", strerror(r));
+    abort();
+  }
+}
+
+/* The shared record of kept, before main() (rec_init). */
+static void kept_init(void) {
+  pthread_mutexattr_t a;
+  int r;
+
+  kept = mmap(NULL, sizeof *kept, PROT_READ | PROT_WRITE,
+              MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (kept == MAP_FAILED)
+    setup_failure("mmap", errno);
+  if ((r = pthread_mutexattr_init(&a)) != 0 ||
+      (r = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) != 0 ||
+      (r = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST)) != 0 ||
+      (r = pthread_mutex_init(&kept->mu, &a)) != 0 ||
+      (r = pthread_mutexattr_destroy(&a)) != 0)
+    setup_failure("process-shared lock", r);
+}
 
 /* The calling thread as the recorder knows it. */
 static __thread struct {
@@ -76,6 +137,7 @@ __attribute__((constructor)) static void rec_init(void) {
     fprintf(stderr, "sched: SCHED_LOG=%s: %s\n", p, strerror(errno));
     exit(3);
   }
+  kept_init();
   rec_pid = getpid();
   /* A child forked while another thread writes must not inherit the lock
    * held. */
@@ -258,12 +320,89 @@ void dsched__rec_choice(const char *fmt, ...) {
   unlock_rec();
 }
 
-void dsched__rec_close(void) {
-  char b[160];
-  int n;
-
-  if (!dsched__rec || rec_fd < 0 || getpid() != rec_pid)
+void dsched__rec_taken(const char *taken) {
+  if (!dsched__rec || taken == NULL)
     return;
+  lock_kept();
+  kept->taken_ok = strlen(taken) < sizeof kept->taken;
+  if (kept->taken_ok)
+    memcpy(kept->taken, taken, strlen(taken) + 1);
+  unlock_kept();
+}
+
+void dsched__rec_mismatch(const char *fmt, ...) {
+  va_list ap;
+
+  if (!dsched__rec)
+    return;
+  lock_kept();
+  va_start(ap, fmt);
+  vsnprintf(kept->mismatch, sizeof kept->mismatch, fmt, ap);
+  va_end(ap);
+  unlock_kept();
+}
+
+void dsched__rec_mismatch_add(const char *fmt, ...) {
+  va_list ap;
+  size_t at;
+
+  if (!dsched__rec)
+    return;
+  lock_kept();
+  at = strlen(kept->mismatch);
+  if (at > 0 && at < sizeof kept->mismatch - 1) {
+    va_start(ap, fmt);
+    vsnprintf(kept->mismatch + at, sizeof kept->mismatch - at, fmt, ap);
+    va_end(ap);
+  }
+  unlock_kept();
+}
+
+/* The trailer line: the totals, the schedule taken (the run's as
+ * dsched_taken() has it, or the one kept at the last reset) and, when a
+ * strict script did not fit, why. Returns its length; *out is malloc'ed
+ * (NULL and 0 when out of memory). */
+static size_t trailer_locked(char **out) {
+  const char *taken = dsched_taken();
+  size_t cap, at;
+  char *b;
+
+  lock_kept();
+  if (strcmp(taken, "order:") == 0 && kept->taken_ok)
+    taken = kept->taken;
+  /* json_esc writes at most 6 bytes per input byte. */
+  cap = 6 * (strlen(taken) + sizeof kept->mismatch) + 200;
+  if ((*out = b = malloc(cap)) == NULL) {
+    unlock_kept();
+    return 0;
+  }
+  at = (size_t)snprintf(b, cap,
+                        "{\"ev\":\"trailer\",\"dropped\":0,\"events\":%lu,"
+                        "\"recorder\":\"sched\",\"taken\":\"",
+                        nevents);
+  at = json_esc(b, at, cap, taken);
+  if (kept->mismatch[0]) {
+    at += (size_t)snprintf(b + at, cap - at, "\",\"mismatch\":\"");
+    at = json_esc(b, at, cap, kept->mismatch);
+  }
+  unlock_kept();
+  at += (size_t)snprintf(b + at, cap - at, "\"}\n");
+  return at;
+}
+
+void dsched__rec_close(void) {
+  char *b;
+  size_t n;
+
+  if (!dsched__rec || rec_fd < 0)
+    return;
+  if (getpid() != rec_pid) {
+    /* A forked child ends its run (a deadlock, a script that does not
+     * fit, its exit): the opening process's trailer has its schedule. */
+    if (strcmp(dsched_taken(), "order:") != 0)
+      dsched__rec_taken(dsched_taken());
+    return;
+  }
   lock_rec();
   /* The thread that ends the process ends its op; others that never
    * returned through a wrapper stay open, as they are. */
@@ -271,12 +410,10 @@ void dsched__rec_close(void) {
     emit_locked(me.op, 0, "end", "thread", 0, "the process exits");
     me.op = 0;
   }
-  n = snprintf(b, sizeof b,
-               "{\"ev\":\"trailer\",\"dropped\":0,\"events\":%lu,"
-               "\"recorder\":\"sched\"}\n",
-               nevents);
-  if (write(rec_fd, b, (size_t)n) != n)
+  n = trailer_locked(&b);
+  if (b == NULL || write(rec_fd, b, n) != (ssize_t)n)
     fputs("sched: SCHED_LOG: the trailer could not be written\n", stderr);
+  free(b);
   close(rec_fd);
   rec_fd = -1;
   dsched__rec = 0;

@@ -380,8 +380,14 @@ static struct sthread *choose(struct sthread **r, int n,
               "sched: schedule does not match the program: step %u of the "
               "script (%s) is not runnable; runnable:",
               script_step[script_pos], want);
-      for (int i = 0; i < n; i++)
+      if (!lenient) /* the run stops: the recorder's trailer says why */
+        dsched__rec_mismatch("step %u of the script (%s) is not runnable; "
+                             "runnable:",
+                             script_step[script_pos], want);
+      for (int i = 0; i < n; i++) {
         fprintf(stderr, " %s@%s", r[i]->name, r[i]->point);
+        dsched__rec_mismatch_add(" %s@%s", r[i]->name, r[i]->point);
+      }
       if (!lenient) {
         /* A script that does not fit is bad input (exit 2), never a
          * verdict. _exit, as in deadlock(): this thread holds S_mu and the
@@ -568,6 +574,7 @@ void dsched__threads_reset(void) {
   tstrat = DSCHED_T_NONE;
   dsched__script_clear();
   dsched__lock(&rec_mu);
+  dsched__rec_taken(taken);
   free(taken);
   taken = NULL;
   taken_len = taken_cap = 0;

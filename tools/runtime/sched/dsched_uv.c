@@ -473,8 +473,15 @@ static struct item *pick(void) {
               "script (%s#%u) is not pending; pending:",
               script_step[script_pos], kind_names[code >> 24],
               code & 0xffffff);
-      for (it = held; it; it = it->next)
+      if (!lenient) /* the run stops: the recorder's trailer says why */
+        dsched__rec_mismatch("step %u of the script (%s#%u) is not pending; "
+                             "pending:",
+                             script_step[script_pos], kind_names[code >> 24],
+                             code & 0xffffff);
+      for (it = held; it; it = it->next) {
         fprintf(stderr, " %s#%u", kind_names[it->kind], it->num);
+        dsched__rec_mismatch_add(" %s#%u", kind_names[it->kind], it->num);
+      }
       if (!lenient) {
         /* A script that does not fit is bad input (exit 2), never a
          * verdict: the interleaving it names was not run. exit(), not
