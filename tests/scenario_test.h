@@ -12,23 +12,37 @@
 #include <unistd.h>
 
 #include "dsched.h"
+#include "scenario.h"
 
 /* .fini of a test that only needs the scheduler to forget its run. */
 static inline void scenario_teardown(void) {
   dsched_reset();
 }
 
-/* Makes an empty file "$TMPDIR/PREFIX-XXXXXX" (default /tmp), its name in
- * path; the test's .fini unlinks it. */
-static inline void scenario_tmpfile(char *path, size_t len,
-                                    const char *prefix) {
+/* The scratch file of a test whose workload writes one (its log, its
+ * records): an empty file "$TMPDIR/test-SLUG-XXXXXX" (default /tmp) that
+ * .init = scenario_file_setup makes and .fini = scenario_file_teardown
+ * unlinks. One per test process: Criterion runs each test in its own. */
+static inline char *scenario_file(void) {
+  static char path[4096];
+  return path;
+}
+
+static inline void scenario_file_setup(void) {
   const char *dir = getenv("TMPDIR");
+  char *path = scenario_file();
   int fd;
 
-  snprintf(path, len, "%s/%s-XXXXXX", dir && *dir ? dir : "/tmp", prefix);
+  snprintf(path, 4096, "%s/test-%s-XXXXXX", dir && *dir ? dir : "/tmp",
+           SCENARIO_SLUG);
   fd = mkstemp(path);
   cr_assert_geq(fd, 0, "mkstemp %s failed", path);
   close(fd);
+}
+
+static inline void scenario_file_teardown(void) {
+  unlink(scenario_file());
+  scenario_teardown();
 }
 
 /* For a scenario whose invariant is checked on a file (check(path, n,

@@ -13,33 +13,22 @@
 #include "variant_schedule.h"
 #include "scenario_test.h"
 
-static char path[4096];
-
-static void setup(void) {
-  scenario_tmpfile(path, sizeof path, "test-log-order");
-}
-
-static void teardown(void) {
-  unlink(path);
-  scenario_teardown();
-}
-
 /* Runs the workload under a schedule and asserts the invariant, naming the
  * schedule actually taken so a failure can be replayed by hand. */
 static void run_under(const char *schedule, int requests) {
-  struct lo_config cfg = {path, requests, 0};
+  struct lo_config cfg = {scenario_file(), requests, 0};
   char msg[512];
   int r;
 
   SCENARIO_SCHEDULE(schedule);
   cr_assert_eq(lo_run(&cfg), 0, "log-order setup failed");
-  r = lo_check(path, requests, msg, sizeof msg);
+  r = lo_check(scenario_file(), requests, msg, sizeof msg);
   SCENARIO_ASSERT_HELD(r, msg, "01", schedule, dsched_taken(), "--requests %d",
                        requests);
 }
 
 static void probe(void *requests) {
-  struct lo_config cfg = {path, *(int *)requests, 0};
+  struct lo_config cfg = {scenario_file(), *(int *)requests, 0};
   cr_assert_eq(lo_run(&cfg), 0, "log-order setup failed");
 }
 
@@ -61,28 +50,29 @@ static const struct variant_schedule newest_first[] = {
     {"order:", "fifo"},
 };
 
-Test(log_order, step_write_finishes_before_begin_write, .init = setup,
-     .fini = teardown, .timeout = 10) {
+Test(log_order, step_write_finishes_before_begin_write,
+     .init = scenario_file_setup, .fini = scenario_file_teardown,
+     .timeout = 10) {
   int requests = 1;
   run_under(variant_schedule(newest_first, 3, probe, &requests), requests);
 }
 /* @end */
 
 /* Four requests: the pool always finishes the newest request first. */
-Test(log_order, pool_finishes_newest_first, .init = setup, .fini = teardown,
-     .timeout = 10) {
+Test(log_order, pool_finishes_newest_first, .init = scenario_file_setup,
+     .fini = scenario_file_teardown, .timeout = 10) {
   run_under("lifo", 4);
 }
 
 /* Control: when writes finish in submission order, every variant's log is
  * in order and complete (a variant that loses lines fails here). */
-Test(log_order, pool_finishes_in_submission_order, .init = setup,
-     .fini = teardown, .timeout = 10) {
+Test(log_order, pool_finishes_in_submission_order, .init = scenario_file_setup,
+     .fini = scenario_file_teardown, .timeout = 10) {
   run_under("fifo", 4);
 }
 
 /* A log that cannot be read is a setup failure, not the bug. */
-Test(log_order, unreadable_log_is_a_setup_failure, .init = setup,
-     .fini = teardown, .timeout = 10) {
-  scenario_unreadable_is_setup_failure(lo_check, path);
+Test(log_order, unreadable_log_is_a_setup_failure, .init = scenario_file_setup,
+     .fini = scenario_file_teardown, .timeout = 10) {
+  scenario_unreadable_is_setup_failure(lo_check, scenario_file());
 }

@@ -8,6 +8,7 @@
 
 #include "heisenbug.h"
 #include "dsched.h"
+#include "scenario.h"
 #include "variant_schedule.h"
 #include "scenario_test.h"
 
@@ -37,8 +38,10 @@ static void probe(void *arg) {
 
 /* @snippet test_scripted */
 /* Both workers start; the first stops right after it has found the config
- * missing, and the second is given the token as soon as it can run. One
- * script per structure (the scripts are strict, tests/variant_schedule.h):
+ * missing, and the second is given the token as soon as it can run. The
+ * scripts are the scenario's compare scripts (bugs/04-heisenbug/
+ * scenario.conf, through build/gen/04-heisenbug/scenario.h), one per
+ * structure (the scripts are strict, tests/variant_schedule.h):
  * - bug: the check is not guarded, so t2 can run at once and check too
  *   (t1@checked, t2@checked): both load.
  * - fix: the check and the load sit under a mutex; t2 waits at the lock
@@ -46,9 +49,9 @@ static void probe(void *arg) {
  * - sync: one thread does both lookups; there is no second thread to run. */
 static const struct variant_schedule check_then_switch[] = {
     {"order:main@create,main@create,t1@start,t1@checked",
-     "order:main@create,main@create,t1@start,t2@start,t1@checked,t2@checked"},
+     SCENARIO_COMPARE_SCHEDULE},
     {"order:main@create,main@create,t1@start,t1@lock",
-     "order:main@create,main@create,t1@start,t2@start,t1@lock,t2@lock"},
+     SCENARIO_COMPARE_FIX_SCHEDULE},
     {"order:", "fifo"},
 };
 

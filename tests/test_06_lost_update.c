@@ -10,6 +10,7 @@
 
 #include "lost_update.h"
 #include "dsched.h"
+#include "scenario.h"
 #include "variant_schedule.h"
 #include "scenario_test.h"
 
@@ -47,16 +48,16 @@ static void probe(void *arg) {
  * first goes on, then the second, before either job has been counted. One
  * script per structure (the scripts are strict, tests/variant_schedule.h):
  * - bug: each thread counts its own job: it stops with the totals read
- *   (t1@account, t2@account), so the second writes back a stale sum.
+ *   (t1@account, t2@account), so the second writes back a stale sum. The
+ *   script is the scenario's figure script (bugs/06-lost-update/
+ *   scenario.conf, through build/gen/06-lost-update/scenario.h).
  * - sync and fix: the threads touch no totals; they go on to ask for the
  *   next job (t1@lock, t2@lock) and the loop thread counts every job after
- *   they are done, one at a time. */
+ *   they are done, one at a time. This script is the test's own: the
+ *   scenario file holds no two-thread script for the fix. */
 static const struct variant_schedule both_read_first[] = {
     {"order:main@create,main@create,t1@start,t1@lock,t1@unlock,t1@account",
-     "order:main@create,main@create,"
-     "t1@start,t1@lock,t1@unlock,"
-     "t2@start,t2@lock,t2@unlock,"
-     "t1@account,t2@account"},
+     SCENARIO_FIGURE_SCHEDULE},
     {"order:main@create,main@create,t1@start,t1@lock,t1@unlock,t1@lock",
      "order:main@create,main@create,"
      "t1@start,t1@lock,t1@unlock,"

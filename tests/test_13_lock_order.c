@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "lock_order.h"
+#include "scenario.h"
 #include "scenario_test.h"
 
 /* Runs the workload under a schedule in a child process and asserts that
@@ -30,9 +31,11 @@ static void run_under(const char *schedule, int requests, int sweeps) {
 /* @snippet test_scripted */
 /* The loop thread takes its first lock and stops before its second; the
  * sweeper starts and takes its first lock. Whatever each wants next, the
- * other must not be holding it. */
+ * other must not be holding it. The script is the scenario's compare
+ * script (bugs/13-lock-order/scenario.conf, through
+ * build/gen/13-lock-order/scenario.h). */
 Test(lock_order, loop_first_then_sweeper, .timeout = 10) {
-  run_under("order:loop@create,loop@lock,t1@start,sweeper@lock", 8, 2);
+  run_under(SCENARIO_COMPARE_SCHEDULE, 8, 2);
 }
 /* @end */
 

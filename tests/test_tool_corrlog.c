@@ -339,12 +339,19 @@ __attribute__((no_sanitize_undefined)) static void crash_body(void) {
   *nowhere = 1;
 }
 
-Test(corrlog, crash_leaves_events_on_disk) {
-  int st = run_child(crash_body);
+/* Runs body in a child that must die of SIGSEGV, and returns the log it
+ * left, every line of which must follow the schema. */
+static struct lines crashed_log(void (*body)(void)) {
+  int st = run_child(body);
   cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
             "child did not die of SIGSEGV (status %#x)", st);
   struct lines l = read_log();
   cr_assert_eq(check_schema(&l), 0);
+  return l;
+}
+
+Test(corrlog, crash_leaves_events_on_disk) {
+  struct lines l = crashed_log(crash_body);
   cr_assert_eq(l.n, 12, "want 11 events + trailer, got %zu lines", l.n);
   cr_assert_str_eq(str(l.v[10], "msg"), "last words 9");
   cr_assert_eq(num(l.v[11], "signal"), SIGSEGV);
@@ -638,11 +645,7 @@ static void crash_flush_body(void) {
 }
 
 Test(corrlog, crash_flush_writes_each_event_once) {
-  int st = run_child(crash_flush_body);
-  cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
-            "child did not die of SIGSEGV (status %#x)", st);
-  struct lines l = read_log();
-  cr_assert_eq(check_schema(&l), 0);
+  struct lines l = crashed_log(crash_flush_body);
   cr_assert_eq(num(l.v[l.n - 1], "signal"), SIGSEGV);
   cr_assert_eq(check_once(&l, 1), (size_t)CR_THREADS * (CR_OPS + CR_BURST) * 4);
   cr_assert_eq(trace_check(path), 0, "build/trace --check %s failed", path);

@@ -282,6 +282,17 @@ static void run_child(void (*fn)(void *), void *arg, int timeout_ms,
     c->status = -1;
 }
 
+/* Fails the test unless the child c exited with status code (a child that
+ * hung and was killed fails too), showing what it wrote to stderr. A macro,
+ * so that the failure names the test's own line. */
+#define EXPECT_EXIT(c, code)                                                   \
+  do {                                                                         \
+    cr_assert_neq((c).status, -1, "hung; stderr:\n%s", (c).err);               \
+    cr_assert(WIFEXITED((c).status) && WEXITSTATUS((c).status) == (code),      \
+              "want exit %d, status %d; stderr:\n%s", (code), (c).status,      \
+              (c).err);                                                        \
+  } while (0)
+
 static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
 
@@ -313,9 +324,7 @@ Test(sched, lock_order_inversion_is_reported_as_deadlock) {
   struct child c;
   run_child(inversion, "order:main@create,main@lock,t1@start,t1@lock", 5000,
             &c);
-  cr_assert_neq(c.status, -1, "hung: killed after 5 s; stderr:\n%s", c.err);
-  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 1,
-            "want exit 1, got status %d; stderr:\n%s", c.status, c.err);
+  EXPECT_EXIT(c, 1);
   cr_assert_lt(c.seconds, 1.0, "the report took %.2f s", c.seconds);
   cr_assert_not_null(strstr(c.err, "sched: deadlock"), "%s", c.err);
   cr_assert_not_null(strstr(c.err, "main at lock: waits for mutex B held by t1"),
@@ -359,8 +368,7 @@ Test(sched, deadlock_hook_gets_the_cycle_and_the_schedule) {
   memset(seen_page, 0, sizeof *seen_page);
   run_child(inversion_with_hook,
             "order:main@create,main@lock,t1@start,t1@lock", 5000, &c);
-  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 1,
-            "want exit 1, got status %d; stderr:\n%s", c.status, c.err);
+  EXPECT_EXIT(c, 1);
   cr_assert_eq(seen_page->calls, 1);
   /* The same cycle and schedule the report printed, and a schedule that
    * replays: the one the report ends with. */
@@ -421,9 +429,7 @@ static void stuck(void *arg) {
 Test(sched, watchdog_reports_a_stuck_schedule) {
   struct child c;
   run_child(stuck, NULL, 5000, &c);
-  cr_assert_neq(c.status, -1, "hung; stderr:\n%s", c.err);
-  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 1,
-            "want exit 1, status %d; stderr:\n%s", c.status, c.err);
+  EXPECT_EXIT(c, 1);
   cr_assert_not_null(strstr(c.err, "sched: stuck: t1 has held the token"),
                      "%s", c.err);
   cr_assert_not_null(strstr(c.err, "main at join: waits for t1"), "%s",
@@ -447,9 +453,7 @@ Test(sched, mismatched_thread_step_exits_2, .exit_code = 2) {
 Test(sched, mismatched_thread_step_names_the_step) {
   struct child c;
   run_child(mismatched, MISFIT, 5000, &c);
-  cr_assert_neq(c.status, -1, "hung; stderr:\n%s", c.err);
-  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 2,
-            "want exit 2, status %d; stderr:\n%s", c.status, c.err);
+  EXPECT_EXIT(c, 2);
   cr_assert_not_null(strstr(c.err, "sched: schedule does not match the "
                                    "program: step 2 of the script "
                                    "(t7@nowhere) is not runnable; runnable: "
@@ -464,8 +468,7 @@ Test(sched, mismatched_thread_step_names_the_step) {
 Test(sched, mismatched_lenient_script_warns_and_continues) {
   struct child c;
   run_child(mismatched, MISFIT "+lenient", 5000, &c);
-  cr_assert_neq(c.status, -1, "hung; stderr:\n%s", c.err);
-  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "%s", c.err);
+  EXPECT_EXIT(c, 0);
   cr_assert_not_null(strstr(c.err, "step 2 of the script (t7@nowhere) is "
                                    "not runnable"),
                      "%s", c.err);
@@ -499,9 +502,7 @@ Test(sched, mismatched_request_exits_2, .exit_code = 2) {
 Test(sched, mismatched_request_names_the_step) {
   struct child c;
   run_child(two_requests, "order:work#1,main,work#5", 5000, &c);
-  cr_assert_neq(c.status, -1, "hung; stderr:\n%s", c.err);
-  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 2,
-            "want exit 2, status %d; stderr:\n%s", c.status, c.err);
+  EXPECT_EXIT(c, 2);
   cr_assert_not_null(strstr(c.err, "sched: schedule does not match the "
                                    "program: step 3 of the script (work#5) "
                                    "is not pending; pending: work#0\n"),
@@ -514,7 +515,7 @@ Test(sched, mismatched_request_names_the_step) {
 Test(sched, mismatched_lenient_request_continues) {
   struct child c;
   run_child(two_requests, "order:work#1,work#5+lenient", 5000, &c);
-  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "%s", c.err);
+  EXPECT_EXIT(c, 0);
   cr_assert_not_null(strstr(c.err, "step 2 of the script (work#5) is not "
                                    "pending; pending: work#0; continuing "
                                    "with random:0 (+lenient)\n"),
@@ -526,7 +527,7 @@ Test(sched, mismatched_lenient_request_continues) {
 Test(sched, script_prefix_runs_on_in_submission_order) {
   struct child c;
   run_child(two_requests, "order:work#1", 5000, &c);
-  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "%s", c.err);
+  EXPECT_EXIT(c, 0);
   cr_assert_str_eq(c.err, "");
 }
 
@@ -548,7 +549,7 @@ static void handshake_of(void (*fn)(void *), void *spec, char *out,
   run_child(fn, spec, 5000, &c);
   cr_assert_eq(unsetenv("SCHED_HANDSHAKE_FD"), 0);
   close(hs[1]);
-  cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "%s", c.err);
+  EXPECT_EXIT(c, 0);
   while (len + 1 < cap && (n = read(hs[0], out + len, cap - 1 - len)) > 0)
     len += (size_t)n;
   out[len] = '\0';
