@@ -9,7 +9,7 @@ set -u
 TR=${TRACE:-build/trace}
 D=tests/trace
 . "$(dirname "$0")/lib.sh"
-[ -x "$TR" ] || { echo "trace.sh: $TR is not built"; exit 3; }
+need "$TR"
 
 # expect_rc RC DESCRIPTION -- CMD...: runs CMD, output in $T/out, $T/err.
 expect_rc() {
@@ -43,15 +43,15 @@ golden ok.chrome.json --format chrome "$D/ok.jsonl"
 res=$(printf '%059d' 0 | tr 0 r)$(printf '\303\251')
 for op in a b; do
   printf '{"op":"%s","ev":"begin","attrs":{"res":"%s"}}\n' $op "$res"
-done >"$tmp/cut.jsonl"
+done >"$T/cut.jsonl"
 json_ok='import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))'
 expect_rc 1 "chrome export of a race note cut inside a character" -- \
-  "$T" -f chrome --races -o "$tmp/cut.json" "$tmp/cut.jsonl" &&
-  if python3 -c "$json_ok" "$tmp/cut.json" 2>"$tmp/err" &&
-    grep -q "r$(printf '\357\277\275') with op a" "$tmp/cut.json"; then
-    pass "chrome: a note cut inside a character is valid JSON"
+  "$TR" -f chrome --races -o "$T/cut.json" "$T/cut.jsonl" &&
+  if python3 -c "$json_ok" "$T/cut.json" 2>"$T/err" &&
+    grep -q "r$(printf '\357\277\275') with op a" "$T/cut.json"; then
+    ok "chrome: a note cut inside a character is valid JSON"
   else
-    fail "chrome: a note cut inside a character: $(tail -n 1 "$tmp/err")"
+    notok "chrome: a note cut inside a character: $(tail -n 1 "$T/err")"
   fi
 
 # No escape codes when piped (stdout is a file here), even with colours
