@@ -47,11 +47,11 @@ done >"$T/cut.jsonl"
 json_ok='import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))'
 expect_rc 1 "chrome export of a race note cut inside a character" -- \
   "$TR" -f chrome --races -o "$T/cut.json" "$T/cut.jsonl" &&
-  if python3 -c "$json_ok" "$T/cut.json" 2>"$T/err" &&
+  if python3 -c "$json_ok" "$T/cut.json" 2>"$T/pyerr" &&
     grep -q "r$(printf '\357\277\275') with op a" "$T/cut.json"; then
     ok "chrome: a note cut inside a character is valid JSON"
   else
-    notok "chrome: a note cut inside a character: $(tail -n 1 "$T/err")"
+    notok "chrome: a note cut inside a character: $(tail -n 1 "$T/pyerr")"
   fi
 
 # No escape codes when piped (stdout is a file here), even with colours
