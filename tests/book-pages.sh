@@ -16,7 +16,7 @@ need "$B/md"
 has() {
   if grep -qF -- "$2" "$T/repo/out/$1"; then ok "$3"; else
     notok "$3: no '$2' in $1"
-    show "$T/repo/out/$1" 40
+    quote "$T/repo/out/$1" 40
   fi
 }
 
@@ -59,7 +59,7 @@ then
   ok "the book builds"
 else
   notok "the book builds"
-  show "$T/build.out"
+  quote "$T/build.out"
 fi
 has 01-one.html '<title>The first one</title>' \
   "a title is the heading's text, without Markdown's marks"

@@ -9,7 +9,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 no() {
   notok "$1"
-  show "$T/why" 20
+  quote "$T/why" 20
 }
 
 # One awk pass per chapter: the exercises' items, their hints, the

@@ -13,7 +13,7 @@ cd "$T" || exit 3
 # no NAME: a failed check, with the output it saw.
 no() {
   notok "$1"
-  show out
+  quote out
 }
 # check NAME WANT_RC [GREP_PATTERN...] (this script's, in place of
 # lib.sh's): the last command's exit status must be WANT_RC and its output

@@ -14,7 +14,7 @@ need "$G"
 # no DESC: a failed check, with the stderr it saw.
 no() {
   notok "$1"
-  show "$T/err" 15
+  quote "$T/err" 15
 }
 
 refused 'choose one variant' "run 01 --bug --fix is a usage error" -- \

@@ -12,7 +12,7 @@ G=${G:-build/gallery}
 need "$G"
 no() {
   notok "$1"
-  [ -s "$T/why" ] && show "$T/why" 20
+  [ -s "$T/why" ] && quote "$T/why" 20
 }
 
 # 1. The tour's legend comes before the first scenario. Its reader stops

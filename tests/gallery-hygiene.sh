@@ -21,7 +21,7 @@ mkdir "$TD"
 # no DESC: a failed check, with what went wrong.
 no() {
   notok "$1"
-  show "$T/why" 20
+  quote "$T/why" 20
 }
 # in_session SID: the processes still in that session.
 in_session() {

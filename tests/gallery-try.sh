@@ -41,7 +41,7 @@ for nn in 01 13; do
   grep -q '"verdict": "fail"' "$dir/bug.json" || fail "$nn: --json has no failing verdict"
   # The named schedule, replayed on the learner's build, fails again.
   replay=$(sed -n 's/^ *replay: \(build\/try\/.*prog --schedule .*\)$/\1/p' "$dir/out" | head -n 1)
-  replays "$nn: the forced schedule" "$replay"
+  replay_fails "$nn: the forced schedule" "$replay"
 
   # The reference fix passes.
   cp "fixes/$slug/async.c" "$w/async.c"

@@ -23,13 +23,14 @@
 #                 and tests read it as JSON, never by matching its text
 #   need FILE...  the programs the script runs: one that is not an
 #                 executable file is a setup failure (exit 3), named
-#   show FILE [N] FILE (its first N lines), indented under the TAP line
+#   quote FILE [N]
+#                 FILE (its first N lines), indented under the TAP line
 #                 before it: what a failed check saw
 #   refused PATTERN MSG -- CMD...
 #                 CMD (under timeout 60, TMPDIR=$T) is bad input: it exits 2
 #                 and its stderr, left in $T/err, matches PATTERN (grep -E);
 #                 ok MSG, else notok MSG with that stderr
-#   replays WHAT LINE
+#   replay_fails WHAT LINE
 #                 LINE, the replay command a tool printed for its reader
 #                 to paste, is there and fails again when run (exit 1)
 #
@@ -92,7 +93,7 @@ need() {
     exit 3
   done
 }
-show() {
+quote() {
   if [ $# -gt 1 ]; then
     sed 's/^/    | /' "$1" | head -n "$2"
   else
@@ -109,10 +110,10 @@ refused() {
   else
     notok "$lib_msg"
     echo "exit $lib_rc, wanted 2 and stderr matching: $lib_pat" >>"$T/err"
-    show "$T/err" 15
+    quote "$T/err" 15
   fi
 }
-replays() {
+replay_fails() {
   if [ -z "$2" ]; then
     notok "$1: no replay line"
     return

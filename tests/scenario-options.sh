@@ -11,7 +11,7 @@ set -u
 # no DESC: a failed check, with the stderr it saw.
 no() {
   notok "$1"
-  show "$T/err" 15
+  quote "$T/err" 15
 }
 
 found=0
