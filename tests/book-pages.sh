@@ -7,27 +7,16 @@
 # answers are folded. Run from the repository root after `make`.
 # BOOK_DIR names another tools/instruments/book to test.
 set -u
+. "$(dirname "$0")/lib.sh"
 root=$(pwd)
 BOOK_DIR=${BOOK_DIR:-$root/tools/instruments/book}
 export B="$root/build"
-if [ ! -x "$B/md" ]; then
-  echo "not ok - $B/md is not built (run make first)"
-  exit 1
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/book-pages.XXXXXX") || exit 3
-trap 'rm -rf "$T"' EXIT
-trap 'exit 3' INT TERM HUP
-fails=0
-ok() { echo "ok - $1"; }
-notok() {
-  echo "not ok - $1"
-  fails=$((fails + 1))
-}
+need "$B/md"
 # has FILE TEXT NAME: FILE holds TEXT (a fixed string).
 has() {
   if grep -qF -- "$2" "$T/repo/out/$1"; then ok "$3"; else
     notok "$3: no '$2' in $1"
-    sed 's/^/    | /' "$T/repo/out/$1" | head -40
+    quote "$T/repo/out/$1" 40
   fi
 }
 
@@ -70,7 +59,7 @@ then
   ok "the book builds"
 else
   notok "the book builds"
-  sed 's/^/    | /' "$T/build.out"
+  quote "$T/build.out"
 fi
 has 01-one.html '<title>The first one</title>' \
   "a title is the heading's text, without Markdown's marks"
@@ -95,11 +84,6 @@ has 01-one.html \
 has 01-one.html \
   '<li><details class="answer"><summary>Answer 2</summary>No.</details></li>' \
   "the answers are folded"
-if [ -f out/src/src/x.c.html ]; then ok "a linked file has a page"; else
-  notok "a linked file has a page"; fi
+check "a linked file has a page" [ -f out/src/src/x.c.html ]
 
-if [ "$fails" -ne 0 ]; then
-  echo "book-pages.sh: $fails check(s) failed"
-  exit 1
-fi
-echo "book-pages.sh: all checks passed"
+finish

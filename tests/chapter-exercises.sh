@@ -9,7 +9,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 no() {
   notok "$1"
-  sed 's/^/    | /' "$T/why" | head -20
+  quote "$T/why" 20
 }
 
 # One awk pass per chapter: the exercises' items, their hints, the

@@ -4,41 +4,55 @@
 # missing regions; diff excerpts; command blocks with exit=N, norun and
 # timeouts; malformed chapters. Run from the repository root after `make`.
 set -u
+. "$(dirname "$0")/lib.sh"
 # DOCCHECK names another build to test (e.g. a deliberately broken one).
 DC=${DOCCHECK:-$(pwd)/build/doccheck}
-if [ ! -x "$DC" ]; then
-  echo "not ok - $DC is not built (run make first)"
-  exit 1
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/doccheck-test.XXXXXX") || exit 3
-trap 'rm -rf "$T"' EXIT
-trap 'exit 3' INT TERM HUP
+need "$DC"
 cd "$T" || exit 3
-fails=0
 
-ok() { echo "ok - $1"; }
-notok() {
-  echo "not ok - $1"
-  sed 's/^/    | /' out
-  fails=$((fails + 1))
+# no NAME: a failed check, with the output it saw.
+no() {
+  notok "$1"
+  quote out
 }
-# check NAME WANT_RC [GREP_PATTERN...]: the last command's exit status must
-# be WANT_RC and its output (stdout and stderr, in file out) must contain
-# every pattern as a fixed string.
+# check NAME WANT_RC [GREP_PATTERN...] (this script's, in place of
+# lib.sh's): the last command's exit status must be WANT_RC and its output
+# (stdout and stderr, in file out) must contain every pattern as a fixed
+# string.
 check() {
   name=$1 want=$2
   shift 2
   if [ "$rc" -ne "$want" ]; then
-    notok "$name (exit $rc, want $want)"
+    no "$name (exit $rc, want $want)"
     return
   fi
   for pat in "$@"; do
     if ! grep -qF -- "$pat" out; then
-      notok "$name (no '$pat' in the output)"
+      no "$name (no '$pat' in the output)"
       return
     fi
   done
   ok "$name"
+}
+# kept NAME WANT_RC FILE COPY [GREP_PATTERN...]: check, and FILE is still
+# byte for byte its COPY made before the command (--refresh left it alone).
+kept() {
+  if cmp -s "$3" "$4"; then
+    kept_name=$1 kept_rc=$2
+    shift 4
+    check "$kept_name" "$kept_rc" "$@"
+  else
+    no "$1 ($3 was rewritten, exit $rc)"
+  fi
+}
+# untouched NAME FILE INODE: the last command exited 0 and FILE is still
+# the file INODE (an up-to-date chapter is not even written again).
+untouched() {
+  if [ "$(stat -c %i "$2")" = "$3" ]; then
+    check "$1" 0
+  else
+    no "$1 ($2 was written again, exit $rc)"
+  fi
 }
 dc() {
   "$DC" "$@" >out 2>&1
@@ -78,7 +92,7 @@ dc snippets ch.md
 check "matching excerpts pass, nested markers left out" 0 \
   "doccheck: 2 passed, 0 failed"
 if [ "$(grep -c '^doccheck: ' out)" -ne 1 ]; then
-  notok "exactly one summary line"
+  no "exactly one summary line"
 else
   ok "exactly one summary line"
 fi
@@ -97,16 +111,12 @@ check "after --refresh the check passes" 0 "doccheck: 2 passed, 0 failed"
 if grep -qF '     return x << 1;' ch.md && grep -qF '# A chapter' ch.md; then
   ok "--refresh kept the prose and the list indentation"
 else
-  notok "--refresh kept the prose and the list indentation"
+  no "--refresh kept the prose and the list indentation"
 fi
 
 inode=$(stat -c %i ch.md)
 dc snippets --refresh ch.md
-if [ "$rc" -eq 0 ] && [ "$(stat -c %i ch.md)" = "$inode" ]; then
-  ok "--refresh leaves an up-to-date chapter untouched"
-else
-  notok "--refresh leaves an up-to-date chapter untouched (exit $rc)"
-fi
+untouched "--refresh leaves an up-to-date chapter untouched" ch.md "$inode"
 
 printf '\n```c snippet=src/a.c:nope\n```\n' >>ch.md
 sed -i 's/x << 1/x * 2/' src/a.c
@@ -114,11 +124,8 @@ cp ch.md before.md
 dc snippets ch.md
 check "a missing region fails" 1 "ch.md:15: no region 'nope' in src/a.c"
 dc snippets --refresh ch.md
-if [ "$rc" -eq 1 ] && cmp -s ch.md before.md; then
-  ok "--refresh does not rewrite a chapter naming a missing region"
-else
-  notok "--refresh does not rewrite a chapter naming a missing region (exit $rc)"
-fi
+kept "--refresh does not rewrite a chapter naming a missing region" 1 \
+  ch.md before.md
 
 printf '```c snippet=src/gone.c:x\n```\n' >gone.md
 dc snippets gone.md
@@ -187,7 +194,7 @@ check "a command over --timeout is reported" 1 \
   "slow.md:2: timed out after 1 s: sleep $S & sleep $S" \
   "doccheck: 0 passed, 1 failed"
 if pgrep -f "sleep $S" >/dev/null; then
-  notok "the timed-out command and its background child are gone"
+  no "the timed-out command and its background child are gone"
   kill $(pgrep -f "sleep $S") 2>/dev/null
 else
   ok "the timed-out command and its background child are gone"
@@ -346,17 +353,14 @@ if printf '1\n2\n...\n9\n' | cmp -s - got && grep -qx two drift.md &&
   grep -qx 'to stderr' drift.md; then
   ok "--refresh kept the prose and the elision's head and tail"
 else
-  notok "--refresh kept the prose and the elision's head and tail"
+  no "--refresh kept the prose and the elision's head and tail"
 fi
 dc commands drift.md
 check "after --refresh the chapter passes" 0 "doccheck: 6 passed, 0 failed"
 inode=$(stat -c %i drift.md)
 dc commands --refresh drift.md
-if [ "$rc" -eq 0 ] && [ "$(stat -c %i drift.md)" = "$inode" ]; then
-  ok "--refresh leaves matching output blocks untouched"
-else
-  notok "--refresh leaves matching output blocks untouched (exit $rc)"
-fi
+untouched "--refresh leaves matching output blocks untouched" drift.md \
+  "$inode"
 printf '```sh\necho 2 threads x 50000 events\n```\n\n' >measured.md
 printf '```text output shape measured\n2 threads x 1000000 events\n```\n' \
   >>measured.md
@@ -366,20 +370,13 @@ check "measured figures are compared by their declared shape" 0 \
 sed -i '6s/threads x/threads of/' measured.md
 cp measured.md measured.orig
 dc commands --refresh measured.md
-if [ "$rc" -eq 1 ] && cmp -s measured.md measured.orig &&
-  grep -qF 'measured.md:6: not refreshed: the block holds measured figures' out; then
-  ok "--refresh never rewrites measured figures"
-else
-  notok "--refresh never rewrites measured figures (exit $rc)"
-fi
+kept "--refresh never rewrites measured figures" 1 measured.md measured.orig \
+  'measured.md:6: not refreshed: the block holds measured figures'
 printf '```sh exit=1\necho new\n```\n\n```text output\nold\n```\n' >failed.md
 cp failed.md failed.orig
 dc commands --refresh failed.md
-if [ "$rc" -eq 1 ] && cmp -s failed.md failed.orig; then
-  ok "--refresh keeps the block of a command that did not exit as expected"
-else
-  notok "--refresh keeps the block of a command that did not exit as expected"
-fi
+kept "--refresh keeps the block of a command that did not exit as expected" \
+  1 failed.md failed.orig
 
 printf '# t\n\n```c snippet=src/a.c:outer\nint x;\n' >open.md
 dc snippets open.md
@@ -406,7 +403,7 @@ if [ "$rc" -eq 0 ] && grep -qxF "$want" quote.md &&
   grep -qx '> ```' quote.md; then
   ok "--refresh keeps a refreshed excerpt inside its block quote"
 else
-  notok "--refresh keeps a refreshed excerpt inside its block quote"
+  no "--refresh keeps a refreshed excerpt inside its block quote"
 fi
 
 dc snippets missing.md
@@ -420,8 +417,4 @@ check "commands --help" 0 "usage: doccheck commands"
 dc --help
 check "doccheck --help" 0 "usage: doccheck snippets"
 
-if [ "$fails" -ne 0 ]; then
-  echo "doccheck.sh: $fails check(s) failed"
-  exit 1
-fi
-echo "doccheck.sh: all checks passed"
+finish

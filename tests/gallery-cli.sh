@@ -9,54 +9,43 @@
 # are deterministic. Run from the repository root after `make`.
 set -u
 G=build/gallery
-[ -x "$G" ] || { echo "gallery-cli.sh: $G is missing (make)" >&2; exit 3; }
 . "$(dirname "$0")/lib.sh"
+need "$G"
+# no DESC: a failed check, with the stderr it saw.
 no() {
   notok "$1"
-  sed 's/^/    | /' "$T/err" | head -15
-}
-# expect CODE PATTERN DESC -- CMD...: CMD exits CODE and its stderr matches
-# PATTERN (grep -E).
-expect() {
-  code=$1 pat=$2 desc=$3
-  shift 4
-  TMPDIR=$T timeout 60 "$@" >"$T/out" 2>"$T/err"
-  rc=$?
-  if [ "$rc" -eq "$code" ] && grep -qE -- "$pat" "$T/err"; then
-    ok "$desc"
-  else
-    echo "exit $rc, wanted $code and stderr matching: $pat" >>"$T/err"
-    no "$desc"
-  fi
+  quote "$T/err" 15
 }
 
-expect 2 'choose one variant' "run 01 --bug --fix is a usage error" -- \
+refused 'choose one variant' "run 01 --bug --fix is a usage error" -- \
   $G run 01 --bug --fix
-expect 2 'choose one variant' "expose 01 --fix --sync is a usage error" -- \
+refused 'choose one variant' "expose 01 --fix --sync is a usage error" -- \
   $G expose 01 --fix --sync
-expect 2 "--runs .*'5x'" "tour --runs 5x is a usage error" -- \
+refused "--runs .*'5x'" "tour --runs 5x is a usage error" -- \
   $G tour --runs 5x
-expect 2 "--reps .*'5x'" "compare 01 --reps 5x is a usage error" -- \
+refused "--reps .*'5x'" "compare 01 --reps 5x is a usage error" -- \
   $G compare 01 --reps 5x
-expect 2 "$T/no-such-dir/run.jsonl" "run --log names a path it cannot write" \
+refused "$T/no-such-dir/run.jsonl" "run --log names a path it cannot write" \
   -- $G run 01 --log "$T/no-such-dir/run.jsonl"
 # One schedule grammar: the gallery refuses what the scheduler would, up
 # front (the run's own "under schedule" line is never printed).
-expect 2 "bad depth '20'" "run --schedule pct:1:20 is refused by the spec parser" \
+refused "bad depth '20'" \
+  "run --schedule pct:1:20 is refused by the spec parser" \
   -- $G run 06 --bug --schedule pct:1:20
-expect 2 "0\\.\\.9223372036854775807" "run --seed 2^63 is refused by the spec parser" \
+refused "0\\.\\.9223372036854775807" \
+  "run --seed 2^63 is refused by the spec parser" \
   -- $G run 06 --bug --seed 9223372036854775808
 # Options are read with getopt_long from one table per command: a value
 # may follow "=", a flag takes none, a name must be typed in full, every
 # command takes --help after its scenario, and an error points at the
 # command's own help.
-expect 2 "bad depth '20'" "run --schedule=SPEC is read as --schedule SPEC" \
+refused "bad depth '20'" "run --schedule=SPEC is read as --schedule SPEC" \
   -- $G run 06 --bug --schedule=pct:1:20
-expect 2 "'--sched'" "run --sched (a prefix) is an unknown option" -- \
+refused "'--sched'" "run --sched (a prefix) is an unknown option" -- \
   $G run 06 --bug --sched fifo
-expect 2 "--bug takes no value" "run --bug=1 is a usage error" -- \
+refused "--bug takes no value" "run --bug=1 is a usage error" -- \
   $G run 01 --bug=1
-expect 2 "see build/gallery compare --help" \
+refused "see build/gallery compare --help" \
   "an error names the command's help" -- $G compare 01 --bogus
 for cmd in run expose compare show play try; do
   TMPDIR=$T timeout 60 $G $cmd 01 --help >"$T/out" 2>"$T/err"
@@ -69,7 +58,7 @@ for cmd in run expose compare show play try; do
   fi
 done
 mkdir "$T/adir"
-expect 2 "$T/adir" "run --log names a directory given as the file" -- \
+refused "$T/adir" "run --log names a directory given as the file" -- \
   $G run 01 --log "$T/adir"
 
 # A closed stdout: one message on stderr, a non-zero exit, at once (the old

@@ -8,11 +8,11 @@
 # on stderr. Run from the repository root after `make`.
 set -u
 G=${G:-build/gallery}
-[ -x "$G" ] || { echo "gallery-compare.sh: $G is missing (make)" >&2; exit 3; }
 . "$(dirname "$0")/lib.sh"
+need "$G"
 no() {
   notok "$1"
-  [ -s "$T/why" ] && sed 's/^/    | /' "$T/why" | head -20
+  [ -s "$T/why" ] && quote "$T/why" 20
 }
 
 # 1. The tour's legend comes before the first scenario. Its reader stops

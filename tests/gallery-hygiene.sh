@@ -10,20 +10,18 @@
 # compared by session, untouched by other work on the machine. Run from the
 # repository root after `make`.
 set -u
+. "$(dirname "$0")/lib.sh"
 G=${GALLERY:-$PWD/build/gallery}
-[ -x "$G" ] || { echo "gallery-hygiene.sh: $G is missing (make)" >&2; exit 3; }
-command -v setsid >/dev/null || { echo "gallery-hygiene.sh: no setsid" >&2; exit 3; }
-W=$(mktemp -d "${TMPDIR:-/tmp}/gallery-hygiene.XXXXXX") || exit 3
-T=$W/tmp
-mkdir "$T"
-trap 'rm -rf "$W"' EXIT
-trap 'exit 130' INT TERM
-N=0
-FAILS=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
+need "$G"
+command -v setsid >/dev/null ||
+  { echo "gallery-hygiene.sh: no setsid" >&2; exit 3; }
+# $TD: the galleries' $TMPDIR, which must be empty after each case.
+TD=$T/tmp
+mkdir "$TD"
+# no DESC: a failed check, with what went wrong.
 no() {
-  N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"
-  sed 's/^/    | /' "$W/why" | head -20
+  notok "$1"
+  quote "$T/why" 20
 }
 # in_session SID: the processes still in that session.
 in_session() {
@@ -40,34 +38,34 @@ wait_for() {
     sleep 0.05
   done
 }
-has_file() { ls "$T" 2>/dev/null | grep -q "^$1-"; }
+has_file() { ls "$TD" 2>/dev/null | grep -q "^$1-"; }
 has_fanout() { has_file fanout; }
 has_child() { [ "$(in_session "$sid" | wc -l)" -gt 1 ]; }
 exited() { ps -o stat= -p "$sid" | grep -qv '^Z' && return 1 || return 0; }
 gone() { [ -z "$(in_session "$sid" | grep -v ' Z')" ]; }
 
-# check DESC EXPECTED-RC: the gallery $sid exited EXPECTED-RC; nothing of
+# ended DESC EXPECTED-RC: the gallery $sid exited EXPECTED-RC; nothing of
 # it is left in the process table or in $TMPDIR.
-check() {
-  : >"$W/why"
+ended() {
+  : >"$T/why"
   if ! wait_for exited; then
-    echo "did not exit within 30 s of the signal: killed" >>"$W/why"
+    echo "did not exit within 30 s of the signal: killed" >>"$T/why"
     in_session "$sid" | awk '{print $2}' | xargs -r kill -KILL 2>/dev/null
   fi
   wait "$sid"
   rc=$?
   # A SIGKILLed grandchild may take a moment to leave the table.
-  wait_for gone || { echo "left running:"; in_session "$sid"; } >>"$W/why"
-  left=$(ls -A "$T")
-  [ -n "$left" ] && echo "left in \$TMPDIR: $left" >>"$W/why"
-  [ "$rc" -ne "$2" ] && echo "exit $rc, wanted $2" >>"$W/why"
-  if [ -s "$W/why" ]; then
-    cat "$W/err" >>"$W/why" 2>/dev/null
+  wait_for gone || { echo "left running:"; in_session "$sid"; } >>"$T/why"
+  left=$(ls -A "$TD")
+  [ -n "$left" ] && echo "left in \$TMPDIR: $left" >>"$T/why"
+  [ "$rc" -ne "$2" ] && echo "exit $rc, wanted $2" >>"$T/why"
+  if [ -s "$T/why" ]; then
+    cat "$T/err" >>"$T/why" 2>/dev/null
     no "$1"
   else
     ok "$1"
   fi
-  rm -rf "${T:?}"/* "$W/err"
+  rm -rf "${TD:?}"/* "$T/err"
 }
 # A background job of a script starts with SIGINT ignored; Ctrl-C reaches
 # a gallery whose SIGINT is at its default, so the test starts it so.
@@ -75,7 +73,7 @@ DFL=
 env --default-signal=INT true 2>/dev/null && DFL="env --default-signal=INT"
 # start ARGS...: the gallery in a session of its own; its pid is the sid.
 start() {
-  TMPDIR=$T setsid $DFL "${GX:-$G}" "$@" >/dev/null 2>"$W/err" </dev/null &
+  TMPDIR=$TD setsid $DFL "${GX:-$G}" "$@" >/dev/null 2>"$T/err" </dev/null &
   sid=$!
 }
 
@@ -83,19 +81,19 @@ start() {
 start hunt 12 --fix --runs 1000
 wait_for has_fanout
 kill -INT "$sid"
-check "hunt 12 --fix stopped by SIGINT leaves no process and no file" 130
+ended "hunt 12 --fix stopped by SIGINT leaves no process and no file" 130
 
 # 2. SIGTERM during compare 12, while a run's files exist.
 start compare 12
 wait_for has_fanout
 kill -TERM "$sid"
-check "compare 12 stopped by SIGTERM leaves no process and no file" 143
+ended "compare 12 stopped by SIGTERM leaves no process and no file" 143
 
 # 3. SIGINT during expose 13, while its test runs. The real test ends in
 # a tenth of a second, before a signal could be sure to find it running, so
 # a copy of the gallery runs a stand-in test (found next to the copy) that
 # makes a file and waits until it is stopped.
-R=$W/root
+R=$T/root
 mkdir -p "$R/build/tests"
 cp "$G" "$R/build/gallery"
 for f in bugs/*/scenario.conf; do
@@ -108,32 +106,33 @@ chmod +x "$R/build/tests/13-lock-order-bug"
 GX=$R/build/gallery start expose 13
 wait_for has_file expose-standin
 kill -INT "$sid"
-check "expose 13 stopped by SIGINT leaves no process and no file" 130
+ended "expose 13 stopped by SIGINT leaves no process and no file" 130
 
 # 4. SIGTERM during the tour, while its first child runs.
 start tour --all --runs 2
 wait_for has_child
 kill -TERM "$sid"
-check "tour stopped by SIGTERM leaves no process and no file" 143
+ended "tour stopped by SIGTERM leaves no process and no file" 143
 
 # 5. The tour's reader goes away (`tour | head -1`): the gallery dies of
 # SIGPIPE at its next write, its files removed.
-TMPDIR=$T setsid sh -c '"$1" tour --all --runs 2 </dev/null | head -1 >/dev/null
-  exit $?' sh "$G" 2>"$W/err" &
+TMPDIR=$TD setsid sh -c '"$1" tour --all --runs 2 </dev/null |
+  head -1 >/dev/null
+  exit $?' sh "$G" 2>"$T/err" &
 sid=$!
-check "tour | head -1 leaves no process and no file" 0
+ended "tour | head -1 leaves no process and no file" 0
 
 # 6. Ctrl-C during play 01 while the game waits for the player's pick:
 # the program, parked at its question, is stopped too and removes its
 # file. stdin stays open (a FIFO this shell holds) and gives no answer.
-mkfifo "$W/in"
-exec 9<>"$W/in"
-TMPDIR=$T setsid $DFL "$G" play 01 >"$W/out" 2>"$W/err" <&9 &
+mkfifo "$T/in"
+exec 9<>"$T/in"
+TMPDIR=$TD setsid $DFL "$G" play 01 >"$T/out" 2>"$T/err" <&9 &
 sid=$!
-asked() { grep -q "your pick" "$W/out"; }
+asked() { grep -q "your pick" "$T/out" 2>/dev/null; }
 wait_for asked
 kill -INT "$sid"
-check "play 01 stopped by SIGINT at a question leaves no process and no file" \
+ended "play 01 stopped by SIGINT at a question leaves no process and no file" \
   130
 exec 9>&-
 
@@ -148,30 +147,29 @@ for case in "01 log-order --latency-us 300000" \
   shift 2
   start run "$s" --fix -- "$@"
   if wait_for has_file "$prefix"; then
-    check "run $s --fix makes its file under \$TMPDIR and removes it" 0
+    ended "run $s --fix makes its file under \$TMPDIR and removes it" 0
   else
     wait "$sid"
-    echo "no $prefix-* appeared in \$TMPDIR" >"$W/why"
+    echo "no $prefix-* appeared in \$TMPDIR" >"$T/why"
     no "run $s --fix makes its file under \$TMPDIR and removes it"
   fi
 done
 
 # 8. Hunts of 01's bug that stop at the first failure: the runs still in
 # flight are stopped (SIGTERM, then the grace) and remove their files.
-: >"$W/why"
+: >"$T/why"
 for i in 1 2 3 4 5 6; do
-  TMPDIR=$T "$G" hunt 01 >/dev/null 2>"$W/err" </dev/null
+  TMPDIR=$TD "$G" hunt 01 >/dev/null 2>"$T/err" </dev/null
   rc=$?
-  [ "$rc" -eq 1 ] || echo "hunt $i: exit $rc, wanted 1 (a failure)" >>"$W/why"
+  [ "$rc" -eq 1 ] || echo "hunt $i: exit $rc, wanted 1 (a failure)" >>"$T/why"
 done
-left=$(ls -A "$T")
-[ -n "$left" ] && echo "left in \$TMPDIR: $left" >>"$W/why"
-if [ -s "$W/why" ]; then
+left=$(ls -A "$TD")
+[ -n "$left" ] && echo "left in \$TMPDIR: $left" >>"$T/why"
+if [ -s "$T/why" ]; then
   no "6 hunts of 01 stopped at the first failure leave no file"
 else
   ok "6 hunts of 01 stopped at the first failure leave no file"
 fi
-rm -rf "${T:?}"/*
+rm -rf "${TD:?}"/*
 
-echo "1..$N"
-[ "$FAILS" -eq 0 ]
+finish

@@ -28,13 +28,7 @@ for d in bugs/[0-9][0-9]-*/; do
   [ "$rc" = 1 ] && grep -q "^YOU WIN" "$T/out" ||
     notok "$slug: the game does not win against the bug (exit $rc): $(tail -n 3 "$T/out")"
   replay=$(sed -n 's/^replay: \(build\/gallery run .*\)$/\1/p' "$T/out")
-  if [ -z "$replay" ]; then
-    notok "$slug: no replay line"
-  else
-    sh -c "$replay" >/dev/null 2>&1
-    rc=$?
-    [ "$rc" = 1 ] || notok "$slug: the replay exits $rc, want 1: $replay"
-  fi
+  replay_fails "$slug" "$replay"
   "$B"/gallery play "$nn" --fix --script "$game" >"$T/out" 2>&1
   rc=$?
   [ "$rc" = 1 ] && notok "$slug: the bug's game wins against the fix"

@@ -11,11 +11,15 @@
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
-dir=$(mktemp -d "${TMPDIR:-/tmp}/gallery-try.XXXXXX") || exit 3
+. tests/lib.sh
+dir=$T
 # The builds the test makes (never a learner's copy in build/try/NN-slug/).
-trap 'rm -rf "$dir" build/try/01-log-order/plain build/try/01-log-order/hunt.json build/try/13-lock-order/plain build/try/13-lock-order/hunt.json; rmdir build/try/01-log-order build/try/13-lock-order build/try 2>/dev/null' EXIT INT TERM HUP PIPE
-status=0
-fail() { echo "FAIL $*"; status=1; }
+cleanup() {
+  rm -rf build/try/01-log-order/plain build/try/01-log-order/hunt.json \
+    build/try/13-lock-order/plain build/try/13-lock-order/hunt.json
+  rmdir build/try/01-log-order build/try/13-lock-order build/try 2>/dev/null
+}
+fail() { notok "$*"; }
 
 for nn in 01 13; do
   slug=$(ls -d bugs/$nn-* | sed 's|bugs/||')
@@ -38,13 +42,7 @@ for nn in 01 13; do
     fail "$nn: --json has no failing verdict"
   # The named schedule, replayed on the learner's build, fails again.
   replay=$(sed -n 's/^ *replay: \(build\/try\/.*prog --schedule .*\)$/\1/p' "$dir/out" | head -n 1)
-  if [ -z "$replay" ]; then
-    fail "$nn: no replay line for the forced schedule"
-  else
-    sh -c "$replay" >/dev/null 2>&1
-    rc=$?
-    [ "$rc" = 1 ] || fail "$nn: the replay '$replay' exits $rc, want 1"
-  fi
+  replay_fails "$nn: the forced schedule" "$replay"
 
   # The reference fix passes.
   cp "fixes/$slug/async.c" "$w/async.c"
@@ -124,5 +122,4 @@ rc=$?
 "$B"/gallery try 01 "$dir/missing.c" >"$dir/out" 2>&1
 [ $? = 2 ] || fail "a missing file: want exit 2"
 
-[ "$status" = 0 ] && echo "gallery-try.sh: the bug fails naming its schedule, the fix passes (01, 13)"
-exit "$status"
+finish "the bug fails naming its schedule, the fix passes (01, 13)"

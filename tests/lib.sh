@@ -21,6 +21,18 @@
 #   jv FILTER FILE
 #                 a value from a JSON file (jq -r FILTER): tools talk JSON,
 #                 and tests read it as JSON, never by matching its text
+#   need FILE...  the programs the script runs: one that is not an
+#                 executable file is a setup failure (exit 3), named
+#   quote FILE [N]
+#                 FILE (its first N lines), indented under the TAP line
+#                 before it: what a failed check saw
+#   refused PATTERN MSG -- CMD...
+#                 CMD (under timeout 60, TMPDIR=$T) is bad input: it exits 2
+#                 and its stderr, left in $T/err, matches PATTERN (grep -E);
+#                 ok MSG, else notok MSG with that stderr
+#   replay_fails WHAT LINE
+#                 LINE, the replay command a tool printed for its reader
+#                 to paste, is there and fails again when run (exit 1)
 #
 # A signal ends the script with the shell's code for it (INT 130, HUP 129,
 # TERM 143, PIPE 141), through the EXIT trap, so nothing is left behind.
@@ -73,4 +85,44 @@ finish() {
 }
 jv() {
   jq -r "$1" "$2"
+}
+need() {
+  for lib_f in "$@"; do
+    [ -x "$lib_f" ] && [ -f "$lib_f" ] && continue
+    echo "$LIB_NAME: $lib_f is missing (make)" >&2
+    exit 3
+  done
+}
+quote() {
+  if [ $# -gt 1 ]; then
+    sed 's/^/    | /' "$1" | head -n "$2"
+  else
+    sed 's/^/    | /' "$1"
+  fi
+}
+refused() {
+  lib_pat=$1 lib_msg=$2
+  shift 3
+  TMPDIR=$T timeout 60 "$@" >"$T/out" 2>"$T/err"
+  lib_rc=$?
+  if [ "$lib_rc" -eq 2 ] && grep -qE -- "$lib_pat" "$T/err"; then
+    ok "$lib_msg"
+  else
+    notok "$lib_msg"
+    echo "exit $lib_rc, wanted 2 and stderr matching: $lib_pat" >>"$T/err"
+    quote "$T/err" 15
+  fi
+}
+replay_fails() {
+  if [ -z "$2" ]; then
+    notok "$1: no replay line"
+    return
+  fi
+  sh -c "$2" >/dev/null 2>&1
+  lib_rc=$?
+  if [ "$lib_rc" -eq 1 ]; then
+    ok "$1: the replay fails again"
+  else
+    notok "$1: the replay '$2' exits $lib_rc, want 1"
+  fi
 }

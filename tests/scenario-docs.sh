@@ -8,21 +8,14 @@
 # in a scratch tree: a copy of build/gallery, the scenario files, the README,
 # the chapters and the scripts. Run from the repository root after `make`.
 set -u
+. "$(dirname "$0")/lib.sh"
 G=build/gallery
 S=tools/instruments/scenario-docs.sh
-[ -x "$G" ] || { echo "scenario-docs.sh: $G is missing (make)" >&2; exit 3; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/scenario-docs.XXXXXX") || exit 3
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-N=0
-FAILS=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-no() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"; }
-check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
+need "$G"
 
 "$S" --check >"$T/out" 2>&1
 rc=$?
-check "the README and the chapters agree with the scenario files" \
+check "the README and the chapters agree with the scenario files" eval \
   '[ "$rc" -eq 0 ] || { cat "$T/out"; false; }'
 
 # The scratch tree.
@@ -44,20 +37,24 @@ sed -i "s/^title *=.*/title = $new/" "$R/$F"
 "$R/$S" --check >"$T/out" 2>&1
 rc=$?
 check "a changed title: --check exits 1 and names the README and the chapter" \
-  '[ "$rc" -eq 1 ] && grep -q "^scenario-docs: README.md differs" "$T/out" &&
+  eval '[ "$rc" -eq 1 ] &&
+   grep -q "^scenario-docs: README.md differs" "$T/out" &&
    grep -q "^scenario-docs: $C differs" "$T/out"'
 "$R/$S" --write >"$T/out" 2>&1
 rc=$?
-check "make readme's script writes them" '[ "$rc" -eq 0 ]'
-check "then --check agrees" '"$R/$S" --check >/dev/null 2>&1'
-check "the README's row shows the new title" \
+check "make readme's script writes them" eval '[ "$rc" -eq 0 ]'
+check "then --check agrees" eval '"$R/$S" --check >/dev/null 2>&1'
+check "the README's row shows the new title" eval \
   'grep -qF "| [05 $new]($C) | 05-check-then-act |" "$R/README.md"'
-check "the chapter opens with it" '[ "$(head -n 1 "$R/$C")" = "# 05 $new" ]'
-check "no other chapter changed" \
-  'for c in chapters/*.md; do [ "$c" = "$C" ] || cmp -s "$c" "$R/$c" || exit 1; done'
-check "the README changed in that row alone" \
+check "the chapter opens with it" \
+  eval '[ "$(head -n 1 "$R/$C")" = "# 05 $new" ]'
+check "no other chapter changed" eval \
+  'for c in chapters/*.md; do
+     [ "$c" = "$C" ] || cmp -s "$c" "$R/$c" || exit 1
+   done'
+check "the README changed in that row alone" eval \
   '[ "$(diff README.md "$R/README.md" | grep -c "^[<>]")" -eq 2 ]'
-check "gallery list, show and info show it" \
+check "gallery list, show and info show it" eval \
   '"$R/build/gallery" list | grep -qF "$new" &&
    "$R/build/gallery" show 05 | grep -qF "$new" &&
    [ "$("$R/build/gallery" info 05 --json | jq -r .title)" = "$new" ]'
@@ -67,16 +64,17 @@ cp build/md "$R/build/md"
 "$R/tools/instruments/book/build.sh" --no-figures -o "$R/build/book" \
   >"$T/book" 2>&1
 rc=$?
-check "the book shows it: the chapter's page and the contents" \
-  '[ "$rc" -eq 0 ] && grep -qF ">05 $new</h1>" "$R/build/book/05-check-then-act.html" &&
-   grep -qF ">05 $new</a>" "$R/build/book/index.html" || { tail -n 5 "$T/book"; false; }'
+check "the book shows it: the chapter's page and the contents" eval \
+  '[ "$rc" -eq 0 ] &&
+   grep -qF ">05 $new</h1>" "$R/build/book/05-check-then-act.html" &&
+   grep -qF ">05 $new</a>" "$R/build/book/index.html" ||
+   { tail -n 5 "$T/book"; false; }'
 
 # A title that would break the table is bad input, named.
 sed -i "s/^title *=.*/title = a | b/" "$R/$F"
 "$R/$S" --check >"$T/out" 2>&1
 rc=$?
-check "a title holding '|': exit 2, the file named" \
+check "a title holding '|': exit 2, the file named" eval \
   '[ "$rc" -eq 2 ] && grep -qF "$F" "$T/out"'
 
-echo "scenario-docs.sh: $N checks, $FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish

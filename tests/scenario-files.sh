@@ -9,33 +9,27 @@
 # a copy of build/gallery (which reads the files beside its build/).
 # Run from the repository root after `make`.
 set -u
+. "$(dirname "$0")/lib.sh"
 G=build/gallery
-[ -x "$G" ] || { echo "scenario-files.sh: $G is missing (make)" >&2; exit 3; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/scenario-files.XXXXXX") || exit 3
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-N=0
-FAILS=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
-no() { N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"; }
-check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
+need "$G"
 
 # Every folder has its file, and info --json lists each once, typed.
 $G info --json >"$T/all.json" 2>"$T/err"
 rc=$?
-check "info --json exits 0" '[ "$rc" -eq 0 ]'
+check "info --json exits 0" eval '[ "$rc" -eq 0 ]'
 dirs=$(for d in bugs/[0-9][0-9]-*/; do basename "$d"; done | tr '\n' ' ')
 names=$(jq -r '.[].name' "$T/all.json" | tr '\n' ' ')
-check "info --json lists every bugs/NN-slug folder, in order" \
+check "info --json lists every bugs/NN-slug folder, in order" eval \
   '[ -n "$dirs" ] && [ "$dirs" = "$names" ]'
-check "hunt_timeout is a number, lists are arrays, every title is set" \
+check "hunt_timeout is a number, lists are arrays, every title is set" eval \
   'jq -e "all(.[]; (.hunt_timeout | type) == \"number\" and
      (.stress_args | type) == \"array\" and (.title | length) > 0)" \
      "$T/all.json" >/dev/null'
 jq -r '.[] | select(.name == "05-check-then-act") | .title' "$T/all.json" \
   >"$T/t05"
 $G info 05 --json | jq -r .title >"$T/t05b"
-check "info NN --json is that scenario's object" 'cmp -s "$T/t05" "$T/t05b"'
+check "info NN --json is that scenario's object" \
+  eval 'cmp -s "$T/t05" "$T/t05b"'
 
 # The scratch tree.
 R=$T/root
@@ -57,7 +51,7 @@ bad() {
     grep -qF "$3" "$T/err"; then
     ok "$1: exit 2, $F:$2 named"
   else
-    no "$1: exit $rc, said: $(cat "$T/err")"
+    notok "$1: exit $rc, said: $(cat "$T/err")"
   fi
 }
 line_of() { grep -n "^$1 *=" "$F" | cut -d: -f1; }
@@ -87,18 +81,17 @@ fresh
 mkdir -p "$R/bugs/14-new-one"
 "$R/build/gallery" list >/dev/null 2>"$T/err"
 rc=$?
-check "a folder with no scenario.conf: exit 2, the file named" \
+check "a folder with no scenario.conf: exit 2, the file named" eval \
   '[ "$rc" -eq 2 ] && grep -qF "bugs/14-new-one/scenario.conf:" "$T/err"'
 
 # A value changed in the file is what the gallery shows.
 fresh
 sed -i 's/^title *=.*/title = A title changed in its file/' "$R/$F"
 sed -i 's/^hunt_timeout *=.*/hunt_timeout = 7/' "$R/$F"
-check "a changed title is what gallery list and show print" \
+check "a changed title is what gallery list and show print" eval \
   '"$R/build/gallery" list | grep -qF "A title changed in its file" &&
    "$R/build/gallery" show 05 | grep -qF "A title changed in its file"'
-check "a changed hunt_timeout is what gallery info reports" \
+check "a changed hunt_timeout is what gallery info reports" eval \
   '[ "$("$R/build/gallery" info 05 --json | jq .hunt_timeout)" = 7 ]'
 
-echo "scenario-files.sh: $N checks, $FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish

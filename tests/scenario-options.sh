@@ -7,29 +7,11 @@
 # names the option; a --log file that cannot be created is named. Run
 # from the repository root after `make`.
 set -u
-T=$(mktemp -d "${TMPDIR:-/tmp}/scenario-options.XXXXXX") || exit 3
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM
-N=0
-FAILS=0
-ok() { N=$((N + 1)); echo "ok $N - $1"; }
+. "$(dirname "$0")/lib.sh"
+# no DESC: a failed check, with the stderr it saw.
 no() {
-  N=$((N + 1)); FAILS=$((FAILS + 1)); echo "not ok $N - $1"
-  sed 's/^/    | /' "$T/err" | head -15
-}
-# expect PATTERN DESC -- CMD...: CMD exits 2 before running anything and its
-# stderr matches PATTERN (grep -E).
-expect() {
-  pat=$1 desc=$2
-  shift 3
-  TMPDIR=$T timeout 60 "$@" >"$T/out" 2>"$T/err"
-  rc=$?
-  if [ "$rc" -eq 2 ] && grep -qE -- "$pat" "$T/err"; then
-    ok "$desc"
-  else
-    echo "exit $rc, wanted 2 and stderr matching: $pat" >>"$T/err"
-    no "$desc"
-  fi
+  notok "$1"
+  quote "$T/err" 15
 }
 
 found=0
@@ -59,29 +41,28 @@ for P in build/bin/[0-9][0-9]-*-bug; do
     fi
     case $arg in
     '')
-      expect "$opt takes no value" "$n: $opt=1 is refused" -- \
+      refused "$opt takes no value" "$n: $opt=1 is refused" -- \
         "$P" "$opt=1" ;;
     N)
-      expect "$opt wants a number" "$n: $opt x is refused" -- \
+      refused "$opt wants a number" "$n: $opt x is refused" -- \
         "$P" "$opt" x
-      expect "$opt wants a number" "$n: $opt=x is refused" -- \
+      refused "$opt wants a number" "$n: $opt=x is refused" -- \
         "$P" "$opt=x" ;;
     *)
-      expect "$opt needs a value" "$n: $opt without a value" -- \
+      refused "$opt needs a value" "$n: $opt without a value" -- \
         "$P" "$opt" ;;
     esac
   done <"$T/opts"
-  expect "unknown option '--bogus'" "$n: an unknown option" -- \
+  refused "unknown option '--bogus'" "$n: an unknown option" -- \
     "$P" --bogus
-  expect "unknown option 'stray'" "$n: a stray argument" -- "$P" stray
+  refused "unknown option 'stray'" "$n: a stray argument" -- "$P" stray
 done
 # A driver whose --log is a file it creates says at once, by name, that
 # the path cannot be written: bad input, not a setup failure later.
 for n in 02-reply-mixup 03-lost-stack; do
-  expect "--log $T/no-such-dir/log: " "$n: --log in a missing directory" -- \
+  refused "--log $T/no-such-dir/log: " "$n: --log in a missing directory" -- \
     "build/bin/$n-bug" --log "$T/no-such-dir/log"
 done
 [ "$found" -eq 1 ] || { echo "scenario-options.sh: no drivers (make)" >&2
   exit 3; }
-echo "$N checks, $FAILS failed"
-[ "$FAILS" -eq 0 ]
+finish

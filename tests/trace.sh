@@ -9,7 +9,7 @@ set -u
 TR=${TRACE:-build/trace}
 D=tests/trace
 . "$(dirname "$0")/lib.sh"
-[ -x "$TR" ] || { echo "trace.sh: $TR is not built"; exit 3; }
+need "$TR"
 
 # expect_rc RC DESCRIPTION -- CMD...: runs CMD, output in $T/out, $T/err.
 expect_rc() {
