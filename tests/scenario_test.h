@@ -6,6 +6,7 @@
 #define SCENARIO_TEST_H
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +29,29 @@ static inline char *scenario_file(void) {
   return path;
 }
 
+/* A test process stopped by a signal (the gallery's tour or expose ended
+ * by Ctrl-C or SIGTERM, Criterion's timeout) runs no .fini: the file goes
+ * with it here, so that nothing is left in $TMPDIR. unlink and _exit are
+ * async-signal-safe; the exit status is the signal's, as a shell shows. */
+static inline void scenario_file_on_signal(int sig) {
+  unlink(scenario_file());
+  _exit(128 + sig);
+}
+
 static inline void scenario_file_setup(void) {
   const char *dir = getenv("TMPDIR");
   char *path = scenario_file();
+  struct sigaction sa;
   int fd;
 
   snprintf(path, 4096, "%s/test-%s-XXXXXX", dir && *dir ? dir : "/tmp",
            SCENARIO_SLUG);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = scenario_file_on_signal;
+  sigemptyset(&sa.sa_mask);
+  cr_assert_eq(sigaction(SIGTERM, &sa, NULL), 0, "sigaction failed");
+  cr_assert_eq(sigaction(SIGINT, &sa, NULL), 0, "sigaction failed");
+  cr_assert_eq(sigaction(SIGHUP, &sa, NULL), 0, "sigaction failed");
   fd = mkstemp(path);
   cr_assert_geq(fd, 0, "mkstemp %s failed", path);
   close(fd);
