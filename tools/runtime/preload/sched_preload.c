@@ -1089,17 +1089,7 @@ static void take_strategy(struct spec *sp) {
     free(spec_text);
     if ((spec_text = spec_format_alloc(sp)) == NULL)
       die("out of memory");
-    for (unsigned i = 0; i + 1 < depth; i++) {
-      unsigned c;
-      int dup;
-      do { /* d-1 distinct change points, uniform in 1..k */
-        c = 1 + (unsigned)(rnd() % pct_k);
-        dup = 0;
-        for (unsigned j = 0; j < i; j++)
-          dup |= change_at[j] == c;
-      } while (dup && pct_k >= depth - 1);
-      change_at[i] = c;
-    }
+    spec_pct_change_points(&rng, depth, pct_k, change_at);
   }
 }
 
