@@ -354,12 +354,7 @@ static struct pl_thread *highest(struct pl_thread **r, size_t n) {
 
 /* Matches "NAME" or "NAME@POINT" against a parked thread. */
 static int step_matches(const char *step, const struct pl_thread *t) {
-  size_t nl = strlen(t->name);
-  if (strncmp(step, t->name, nl) != 0)
-    return 0;
-  if (step[nl] == '\0')
-    return 1;
-  return step[nl] == '@' && strcmp(step + nl + 1, t->point) == 0;
+  return spec_step_matches(step, t->name, t->point);
 }
 
 static void print_schedule(const char *how);

@@ -281,12 +281,7 @@ static void step_name(char *buf, size_t n, const struct sthread *t) {
 
 /* Matches "NAME" or "NAME@POINT" against a parked thread. */
 static int step_matches(const char *step, const struct sthread *t) {
-  size_t nl = strlen(t->name);
-  if (strncmp(step, t->name, nl) != 0)
-    return 0;
-  if (step[nl] == '\0')
-    return 1;
-  return step[nl] == '@' && strcmp(step + nl + 1, t->point) == 0;
+  return spec_step_matches(step, t->name, t->point);
 }
 
 /* Where a parked thread stands, in words, for the player. */
