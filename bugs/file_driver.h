@@ -20,14 +20,19 @@ struct file_driver {
   const void *cfg;  /* passed to run */
 };
 
-/* Runs d (or, with check_only, only its check) and returns the exit
- * status: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
-static inline int file_driver_main(const struct file_driver *d, int check_only,
+/* Runs d (or, with check_only, only its check) under schedule (NULL: as
+ * SCHED says) and returns the exit status: 0 invariant held, 1 violated,
+ * 2 usage, 3 setup failure. */
+static inline int file_driver_main(const struct file_driver *d,
+                                   const char *schedule, int check_only,
                                    const char *argv0) {
   char tmp[4096];
   char msg[512];
   int r;
 
+  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
+      0)
+    return 2;
   if (check_only && *d->path == NULL) {
     fprintf(stderr, "%s: --check-only needs %s FILE\n", argv0, d->option);
     return 2;

@@ -48,8 +48,5 @@ int main(int argc, char **argv) {
 
   if ((r = gallery_parse(&cli, argc, argv)) >= 0)
     return r;
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
-    return 2;
-  return file_driver_main(&driver, check_only, argv[0]);
+  return file_driver_main(&driver, schedule, check_only, argv[0]);
 }
