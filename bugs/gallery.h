@@ -19,6 +19,7 @@
 #define GALLERY_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -436,6 +437,27 @@ static inline void gallery_tmp_on_signal(void (*remove)(void)) {
 static inline void gallery_tmp_forget(void) {
   gallery__tmp()->file[0] = '\0';
   gallery__tmp()->remove = NULL;
+}
+
+/* A run's output file, opened before the loop runs and closed after it,
+ * with synchronous libuv calls. gallery_fs_create opens path for writing
+ * (created, truncated; flags adds more, e.g. O_APPEND): the fd, or a
+ * negative libuv error. gallery_fs_close returns err, or when err is 0
+ * the close's own error: a failed close may have lost bytes, like a
+ * failed write. */
+static inline int gallery_fs_create(const char *path, int flags) {
+  uv_fs_t req;
+  int fd = uv_fs_open(NULL, &req, path, O_WRONLY | O_CREAT | O_TRUNC | flags,
+                      0644, NULL);
+  uv_fs_req_cleanup(&req);
+  return fd;
+}
+
+static inline int gallery_fs_close(int fd, int err) {
+  uv_fs_t req;
+  int rc = uv_fs_close(NULL, &req, fd, NULL);
+  uv_fs_req_cleanup(&req);
+  return err != 0 ? err : rc;
 }
 
 #define container_of(ptr, type, member)                                        \

@@ -77,14 +77,10 @@ static void fetch_done(uv_work_t *work, int status) {
 
 int lo_run(const struct lo_config *cfg) {
   struct app app = {.latency_us = cfg->latency_us};
-  uv_fs_t open_req, close_req;
-  int rc;
   char msg[64];
 
   CHECK_UV(uv_loop_init(&app.loop));
-  app.fd = uv_fs_open(NULL, &open_req, cfg->log_path,
-                      O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644, NULL);
-  uv_fs_req_cleanup(&open_req);
+  app.fd = gallery_fs_create(cfg->log_path, O_APPEND);
   if (app.fd < 0) {
     CHECK_UV(uv_loop_close(&app.loop));
     return app.fd;
@@ -103,12 +99,8 @@ int lo_run(const struct lo_config *cfg) {
   }
   /* @end */
   CHECK_UV(uv_run(&app.loop, UV_RUN_DEFAULT));
-  /* A failed close may have lost bytes, like a failed write: the run's
-   * error, reported as a setup failure. */
-  rc = uv_fs_close(NULL, &close_req, app.fd, NULL);
-  uv_fs_req_cleanup(&close_req);
-  if (rc < 0 && app.err == 0)
-    app.err = rc;
+  /* A failed close is the run's error too: a setup failure. */
+  app.err = gallery_fs_close(app.fd, app.err);
   CHECK_UV(uv_loop_close(&app.loop));
   return app.err;
 }

@@ -5,6 +5,7 @@
  * build/bin/07-use-after-close-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
+#include "gallery_log.h"
 #include "corrlog.h"
 #include "dsched.h"
 #include "use_after_close.h"
@@ -13,13 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The correlation log's writer: each line arrives as it is logged (calls
- * are serialised by corrlog), so the file is in the order events happened
- * and the pool's lines sit between the loop's, not in per-thread batches. */
-static void log_line(void *arg, const char *line, size_t len) {
-  fwrite(line, 1, len, arg);
-}
 
 /* The defaults make the bug latent: a client usually thinks longer than the
  * server computes, so its EOF usually comes after its reply (measured rates
@@ -74,12 +68,11 @@ int main(int argc, char **argv) {
   if (gate)
     cfg.think_us = 0;
   if (log) {
-    if ((logf = fopen(log, "w")) == NULL) {
+    if ((logf = gallery_log_open(log)) == NULL) {
       fprintf(stderr, "%s: cannot write log %s: %s\n", argv[0], log,
               strerror(errno));
       return 3;
     }
-    corrlog_set_writer(log_line, logf);
   }
   corrlog_thread_name("loop");
 
@@ -102,8 +95,7 @@ int main(int argc, char **argv) {
     printf("use-after-close: schedule taken: %s\n", dsched_taken());
   if (logf) {
     corrlog_close();
-    corrlog_set_writer(NULL, NULL);
-    if (fclose(logf) != 0) {
+    if (gallery_log_close(logf) != 0) {
       fprintf(stderr, "%s: writing log %s: %s\n", argv[0], log,
               strerror(errno));
       r = 3;

@@ -4,6 +4,7 @@
 #include "coalesced_wakeup.h"
 #include "corrlog.h"
 #include "gallery.h"
+#include "gallery_log.h"
 #include "dsched.h"
 
 #include <errno.h>
@@ -86,10 +87,6 @@ static void pump(struct run *r, uv_loop_t *loop) {
   }
 }
 
-static void log_line(void *arg, const char *line, size_t len) {
-  fwrite(line, 1, len, arg);
-}
-
 int cw_run(const struct cw_config *cfg, struct cw_sink *sink) {
   struct run r = {.cfg = cfg};
   FILE *log = NULL;
@@ -104,9 +101,8 @@ int cw_run(const struct cw_config *cfg, struct cw_sink *sink) {
   if (sink->ids == NULL)
     abort();
   if (cfg->log_path != NULL) {
-    if ((log = fopen(cfg->log_path, "w")) == NULL)
+    if ((log = gallery_log_open(cfg->log_path)) == NULL)
       return -errno;
-    corrlog_set_writer(log_line, log);
   }
   corrlog_thread_name("loop");
   CHECK_PT(pthread_mutex_init(&r.gate, NULL));
@@ -127,8 +123,7 @@ int cw_run(const struct cw_config *cfg, struct cw_sink *sink) {
   CHECK_PT(pthread_mutex_destroy(&r.gate));
   if (log != NULL) {
     corrlog_close();
-    corrlog_set_writer(NULL, NULL);
-    if (fclose(log) != 0)
+    if (gallery_log_close(log) != 0)
       return -errno;
   }
   return 0;

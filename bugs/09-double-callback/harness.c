@@ -3,6 +3,7 @@
  * the same for the sync twin, the bug and the fix. */
 #include "double_callback.h"
 #include "gallery.h"
+#include "gallery_log.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,19 +40,14 @@ static void call_done(struct dc_call *call, int status) {
 }
 /* @end */
 
-static void log_line(void *arg, const char *line, size_t len) {
-  fwrite(line, 1, len, arg);
-}
-
 int dc_run(const struct dc_config *cfg, struct dc_call *calls) {
   struct dc_client *c;
   FILE *log = NULL;
   uv_loop_t loop;
 
   if (cfg->log_path != NULL) {
-    if ((log = fopen(cfg->log_path, "w")) == NULL)
+    if ((log = gallery_log_open(cfg->log_path)) == NULL)
       return -errno;
-    corrlog_set_writer(log_line, log);
   }
   corrlog_thread_name("loop");
   CHECK_UV(uv_loop_init(&loop));
@@ -70,8 +66,7 @@ int dc_run(const struct dc_config *cfg, struct dc_call *calls) {
   dc_client_free(c);
   if (log != NULL) {
     corrlog_close();
-    corrlog_set_writer(NULL, NULL);
-    if (fclose(log) != 0)
+    if (gallery_log_close(log) != 0)
       return -errno;
   }
   return 0;

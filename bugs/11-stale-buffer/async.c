@@ -53,13 +53,9 @@ static void submit_record(struct app *app, int id) {
 
 int sb_run(const struct sb_config *cfg) {
   struct app app = {0};
-  uv_fs_t open_req, close_req;
-  int rc;
 
   CHECK_UV(uv_loop_init(&app.loop));
-  app.fd = uv_fs_open(NULL, &open_req, cfg->out_path,
-                      O_WRONLY | O_CREAT | O_TRUNC, 0644, NULL);
-  uv_fs_req_cleanup(&open_req);
+  app.fd = gallery_fs_create(cfg->out_path, 0);
   if (app.fd < 0) {
     CHECK_UV(uv_loop_close(&app.loop));
     return app.fd;
@@ -69,12 +65,8 @@ int sb_run(const struct sb_config *cfg) {
     submit_record(&app, id);
   CHECK_UV(uv_run(&app.loop, UV_RUN_DEFAULT));
   /* @end */
-  /* A failed close may have lost bytes, like a failed write: the run's
-   * error, reported as a setup failure. */
-  rc = uv_fs_close(NULL, &close_req, app.fd, NULL);
-  uv_fs_req_cleanup(&close_req);
-  if (rc < 0 && app.err == 0)
-    app.err = rc;
+  /* A failed close is the run's error too: a setup failure. */
+  app.err = gallery_fs_close(app.fd, app.err);
   CHECK_UV(uv_loop_close(&app.loop));
   return app.err;
 }

@@ -2,22 +2,17 @@
  * then checks the record file it wrote. Linked with sync.c, the bug's
  * async.c or the fix's async.c into build/bin/11-stale-buffer-{sync,bug,fix}.
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
-#include "gallery.h"
-#include "dsched.h"
+#include "file_driver.h"
 #include "stale_buffer.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+static int run(const void *cfg) {
+  return sb_run(cfg);
+}
 
 int main(int argc, char **argv) {
   struct sb_config cfg = {NULL, NULL, 8};
   const char *schedule = NULL;
   int check_only = 0;
-  char tmp[4096];
-  char msg[512];
   int r;
 
   const struct gallery_opt opts[] = {
@@ -41,45 +36,17 @@ int main(int argc, char **argv) {
       "Runs scenario 11 (stale-buffer) once and checks that slot i of the "
       "record file holds record i: every record submitted is the one written.",
       opts, GALLERY_EXIT_STATUS};
+  const struct file_driver driver = {
+      "stale-buffer",
+      "--out",
+      &cfg.out_path,
+      &cfg.records,
+      run,
+      sb_check,
+      "stale-buffer: %d records, slot i holds record i: invariant held\n",
+      &cfg};
 
   if ((r = gallery_parse(&cli, argc, argv)) >= 0)
     return r;
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
-    return 2;
-  if (check_only && cfg.out_path == NULL) {
-    fprintf(stderr, "%s: --check-only needs --out FILE\n", argv[0]);
-    return 2;
-  }
-  if (cfg.out_path == NULL) {
-    int e = gallery_tmpfile(tmp, sizeof tmp, "stale-buffer");
-    if (e < 0) {
-      fprintf(stderr, "stale-buffer: %s: %s\n", tmp, strerror(-e));
-      return 3;
-    }
-    cfg.out_path = tmp;
-  }
-
-  r = check_only ? 0 : sb_run(&cfg);
-  if (r < 0) {
-    fprintf(stderr, "stale-buffer: setup failed: %s\n", strerror(-r));
-    r = 3;
-  } else {
-    r = sb_check(cfg.out_path, cfg.records, msg, sizeof msg);
-    if (r == 0)
-      printf("stale-buffer: %d records, slot i holds record i: invariant "
-             "held\n",
-             cfg.records);
-    else if (r == 1)
-      printf("%s\n", msg);
-    else
-      fprintf(stderr, "%s\n", msg); /* a setup failure: exit 3 */
-    r = r == 0 ? 0 : r == 1 ? 1 : 3;
-  }
-  if (dsched_active())
-    printf("stale-buffer: schedule taken: %s\n", dsched_taken());
-  dsched_reset();
-  if (cfg.out_path == tmp)
-    unlink(tmp);
-  return r;
+  return file_driver_main(&driver, schedule, check_only, argv[0]);
 }

@@ -5,6 +5,7 @@
  * id. Trigger: build/gallery expose 06 --fix. See also:
  * bugs/06-lost-update/async.c, chapters/06-lost-update.md. */
 #include "gallery.h"
+#include "gallery_log.h"
 #include "lost_update.h"
 
 #include <errno.h>
@@ -35,12 +36,6 @@ void lu_done(struct lu_job *j) {
 }
 /* @end */
 
-/* The correlation log's writer: lines arrive one at a time, as they are
- * logged, from the loop and the pool threads alike. */
-static void log_line(void *arg, const char *line, size_t len) {
-  fwrite(line, 1, len, arg);
-}
-
 static void work_cb(uv_work_t *work) {
   lu_work(&container_of(work, struct request, work)->job);
 }
@@ -58,11 +53,10 @@ int lu_run(const struct lu_config *cfg, struct lu_totals *totals) {
   if (reqs == NULL)
     abort();
   if (cfg->log_path != NULL) {
-    if ((log = fopen(cfg->log_path, "w")) == NULL) {
+    if ((log = gallery_log_open(cfg->log_path)) == NULL) {
       free(reqs);
       return -errno;
     }
-    corrlog_set_writer(log_line, log);
   }
   corrlog_thread_name("loop");
   CHECK_UV(uv_loop_init(&loop));
@@ -76,7 +70,7 @@ int lu_run(const struct lu_config *cfg, struct lu_totals *totals) {
   CHECK_UV(uv_run(&loop, UV_RUN_DEFAULT));
   CHECK_UV(uv_loop_close(&loop));
   corrlog_close();
-  if (log != NULL && fclose(log) != 0) {
+  if (log != NULL && gallery_log_close(log) != 0) {
     free(reqs);
     return -errno;
   }

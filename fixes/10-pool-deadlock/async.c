@@ -8,6 +8,7 @@
 #include "gallery.h"
 #include "pool_deadlock.h"
 #include "corrlog.h"
+#include "gallery_log.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,12 +70,6 @@ static void page_done(uv_work_t *w, int status) {
 }
 /* @end */
 
-/* The correlation log's writer: lines arrive one at a time, as they are
- * logged, from the loop and the pool threads alike. */
-static void log_line(void *arg, const char *line, size_t len) {
-  fwrite(line, 1, len, arg);
-}
-
 int pd_run(const struct pd_config *cfg, struct pd_req *reqs) {
   struct app app;
   struct request *rs = calloc((size_t)cfg->requests, sizeof *rs);
@@ -83,11 +78,10 @@ int pd_run(const struct pd_config *cfg, struct pd_req *reqs) {
   if (rs == NULL)
     abort();
   if (cfg->log_path != NULL) {
-    if ((log = fopen(cfg->log_path, "w")) == NULL) {
+    if ((log = gallery_log_open(cfg->log_path)) == NULL) {
       free(rs);
       return -errno;
     }
-    corrlog_set_writer(log_line, log);
   }
   corrlog_thread_name("loop");
   CHECK_UV(uv_loop_init(&app.loop));
@@ -104,10 +98,8 @@ int pd_run(const struct pd_config *cfg, struct pd_req *reqs) {
   CHECK_UV(uv_run(&app.loop, UV_RUN_DEFAULT));
   CHECK_UV(uv_loop_close(&app.loop));
   corrlog_close();
-  if (log != NULL) {
-    corrlog_set_writer(NULL, NULL);
-    fclose(log);
-  }
+  if (log != NULL)
+    gallery_log_close(log);
   free(rs);
   return 0;
 }

@@ -7,6 +7,7 @@
 #include "gallery.h"
 #include "stale_buffer.h"
 #include "corrlog.h"
+#include "gallery_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,34 +64,23 @@ static void submit_record(struct app *app, int id) {
 }
 /* @end */
 
-/* The correlation log's writer: every event, in logging order. */
-static void log_line(void *arg, const char *line, size_t len) {
-  fwrite(line, 1, len, arg);
-}
-
 int sb_run(const struct sb_config *cfg) {
   struct app app = {0};
-  uv_fs_t open_req, close_req;
-  int rc;
   FILE *log = NULL;
 
   CHECK_UV(uv_loop_init(&app.loop));
-  app.fd = uv_fs_open(NULL, &open_req, cfg->out_path,
-                      O_WRONLY | O_CREAT | O_TRUNC, 0644, NULL);
-  uv_fs_req_cleanup(&open_req);
+  app.fd = gallery_fs_create(cfg->out_path, 0);
   if (app.fd < 0) {
     CHECK_UV(uv_loop_close(&app.loop));
     return app.fd;
   }
   if (cfg->log_path != NULL) {
-    if ((log = fopen(cfg->log_path, "w")) == NULL) {
+    if ((log = gallery_log_open(cfg->log_path)) == NULL) {
       int e = -errno;
-      CHECK_UV(uv_fs_close(NULL, &close_req, app.fd, NULL));
-      uv_fs_req_cleanup(&close_req);
+      CHECK_UV(gallery_fs_close(app.fd, 0));
       CHECK_UV(uv_loop_close(&app.loop));
       return e;
     }
-    corrlog_set_writer(log_line, log);
   }
   corrlog_thread_name("loop");
   /* @snippet loop */
@@ -100,16 +90,11 @@ int sb_run(const struct sb_config *cfg) {
   /* @end */
   corrlog_close(); /* FIX(11): the trailer: how many events were lost */
   if (log != NULL) {
-    corrlog_set_writer(NULL, NULL);
-    if (fclose(log) != 0 && app.err == 0)
+    if (gallery_log_close(log) != 0 && app.err == 0)
       app.err = -errno; /* the correlation log is incomplete */
   }
-  /* A failed close may have lost bytes, like a failed write: the run's
-   * error, reported as a setup failure. */
-  rc = uv_fs_close(NULL, &close_req, app.fd, NULL);
-  uv_fs_req_cleanup(&close_req);
-  if (rc < 0 && app.err == 0)
-    app.err = rc;
+  /* A failed close is the run's error too: a setup failure. */
+  app.err = gallery_fs_close(app.fd, app.err);
   CHECK_UV(uv_loop_close(&app.loop));
   return app.err;
 }

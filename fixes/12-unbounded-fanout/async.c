@@ -7,6 +7,7 @@
 #include "gallery.h"
 #include "unbounded_fanout.h"
 #include "corrlog.h"
+#include "gallery_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,20 +112,13 @@ static void start_more(struct app *app) {
 }
 /* @end */
 
-/* The correlation log's writer: lines arrive as they are logged, on the
- * loop thread. */
-static void log_line(void *arg, const char *line, size_t len) {
-  fwrite(line, 1, len, arg);
-}
-
 int uf_run(const struct uf_config *cfg, struct uf_totals *t) {
   struct app app = {.cfg = cfg, .t = t};
   FILE *log = NULL;
 
   if (cfg->log_path != NULL) {
-    if ((log = fopen(cfg->log_path, "w")) == NULL)
+    if ((log = gallery_log_open(cfg->log_path)) == NULL)
       return -errno;
-    corrlog_set_writer(log_line, log);
   }
   corrlog_thread_name("loop");
   CHECK_UV(uv_loop_init(&app.loop));
@@ -132,7 +126,7 @@ int uf_run(const struct uf_config *cfg, struct uf_totals *t) {
   CHECK_UV(uv_run(&app.loop, UV_RUN_DEFAULT));
   CHECK_UV(uv_loop_close(&app.loop));
   corrlog_close();
-  if (log != NULL && fclose(log) != 0)
+  if (log != NULL && gallery_log_close(log) != 0)
     return -errno;
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "gallery.h"
 #include "lock_order.h"
 #include "corrlog.h"
+#include "gallery_log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -109,12 +110,6 @@ static void *sweeper(void *arg) {
 
 static void idle_close_cb(uv_handle_t *h) { (void)h; }
 
-/* The correlation log's writer: each line arrives as it is logged, from the
- * loop thread and the sweeper alike (corrlog serialises the calls). */
-static void log_line(void *arg, const char *line, size_t len) {
-  fwrite(line, 1, len, arg);
-}
-
 /* One request per loop turn, as requests arriving one by one would be. */
 static void idle_cb(uv_idle_t *idle) {
   struct app *app = container_of(idle, struct app, idle);
@@ -133,9 +128,8 @@ int lk_run(const struct lk_config *cfg, struct lk_result *res) {
   pthread_t t;
 
   if (cfg->log_path != NULL) {
-    if ((log = fopen(cfg->log_path, "w")) == NULL)
+    if ((log = gallery_log_open(cfg->log_path)) == NULL)
       return -errno;
-    corrlog_set_writer(log_line, log);
   }
   corrlog_thread_name("loop");
   dsched_thread_name("loop");
@@ -149,7 +143,7 @@ int lk_run(const struct lk_config *cfg, struct lk_result *res) {
   CHECK_UV(uv_loop_close(&app.loop));
   lk_state_destroy(&app.st, res);
   corrlog_close();
-  if (log != NULL && fclose(log) != 0)
+  if (log != NULL && gallery_log_close(log) != 0)
     return -errno;
   return 0;
 }

@@ -27,6 +27,17 @@ static void die(const char *what, int err) {
   exit(3);
 }
 
+/* fork(2) with a pipe from the child to the parent in fds (both ends
+ * open in both). */
+static pid_t fork_piped(int fds[2]) {
+  pid_t pid;
+  if (pipe(fds) != 0)
+    die("pipe", errno);
+  if ((pid = fork()) < 0)
+    die("fork", errno);
+  return pid;
+}
+
 static void check_uv(int r, const char *what) {
   if (r < 0) {
     fprintf(stderr, "bench_faster: %s: %s\n", what, uv_strerror(r));
@@ -119,10 +130,7 @@ static void accept_cb(uv_stream_t *server, int status) {
 static pid_t start_server(void) {
   int fds[2];
   pid_t pid;
-  if (pipe(fds) != 0)
-    die("pipe", errno);
-  if ((pid = fork()) < 0)
-    die("fork", errno);
+  pid = fork_piped(fds);
   if (pid == 0) {
     uv_loop_t *loop = uv_default_loop();
     uv_tcp_t server;
@@ -333,10 +341,7 @@ static struct result measure(void (*mode)(void), long *rss_kib) {
   struct rusage ru;
   int st;
   pid_t pid;
-  if (pipe(fds) != 0)
-    die("pipe", errno);
-  if ((pid = fork()) < 0)
-    die("fork", errno);
+  pid = fork_piped(fds);
   if (pid == 0) {
     pthread_t s;
     int n = clients * trips;

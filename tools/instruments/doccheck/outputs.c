@@ -247,26 +247,25 @@ int parse_norms(const char *file, size_t line, const char *info, int *flags) {
   return 0;
 }
 
+/* Prints line n (from 0) of text after sign, or that the WHAT ends there. */
+static void show_line(const char *text, size_t n, char sign, const char *what) {
+  const char *p = text;
+  for (size_t i = 0; *p && i < n; i++)
+    p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0);
+  if (*p)
+    fprintf(stderr, "  %c%.*s\n", sign, (int)strcspn(p, "\n"), p);
+  else
+    fprintf(stderr, "  (the %s ends here)\n", what);
+}
+
 /* Shows where an output block and the command's output part ways: the
  * chapter's line (FILE:LINE, already printed by the caller) and the
  * output's, as printed. */
 static void show_output_difference(const struct block *b, size_t bad_e,
                                    const char *got, size_t bad_a) {
   fprintf(stderr, "  --- chapter\n  +++ output\n");
-  const char *p = b->f->text;
-  for (size_t i = 0; *p && i < bad_e; i++)
-    p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0);
-  if (*p)
-    fprintf(stderr, "  -%.*s\n", (int)strcspn(p, "\n"), p);
-  else
-    fprintf(stderr, "  (the block ends here)\n");
-  p = got;
-  for (size_t i = 0; *p && i < bad_a; i++)
-    p += strcspn(p, "\n") + (p[strcspn(p, "\n")] != 0);
-  if (*p)
-    fprintf(stderr, "  +%.*s\n", (int)strcspn(p, "\n"), p);
-  else
-    fprintf(stderr, "  (the output ends here)\n");
+  show_line(b->f->text, bad_e, '-', "block");
+  show_line(got, bad_a, '+', "output");
 }
 
 /* Rewrites output block b from got, the output of FILE:CMDLINE. */

@@ -145,6 +145,23 @@ static void show_difference(const char *have, const char *want) {
     fprintf(stderr, "  (the source ends here)\n");
 }
 
+/* Names in *what the excerpt KEY=SPEC, and splits SPEC at sep (within it)
+ * into two non-empty parts: the second, or NULL when there are not two
+ * (reported at FILE:LINE, with FORM the shape wanted). */
+static char *split_info(const char *file, size_t line, const char *key,
+                        char *spec, char *sep, const char *form, char *what,
+                        size_t cap) {
+  snprintf(what, cap, "%s %s", key, spec);
+  if (!sep || sep == spec || !sep[1]) {
+    fprintf(stderr, "%s:%zu: bad %s=%s (want %s=%s)\n", file, line, key, spec,
+            key, form);
+    tally.bad_input = 1;
+    return NULL;
+  }
+  *sep = '\0';
+  return sep + 1;
+}
+
 /* The text excerpt b of FILE must equal, into *want, with what it is
  * in *what; 1 when b is no excerpt, -1 (reported) when it cannot be had. */
 static int excerpt_source(const char *file, const struct block *b,
@@ -152,28 +169,14 @@ static int excerpt_source(const char *file, const struct block *b,
   size_t line = b->open + 1;
   char spec[PATH_MAX + 256];
   if (info_value(b->f->info, "snippet", spec, sizeof spec)) {
-    char *colon = strrchr(spec, ':');
-    snprintf(what, cap, "snippet %s", spec);
-    if (!colon || colon == spec || !colon[1]) {
-      fprintf(stderr, "%s:%zu: bad snippet=%s (want snippet=PATH:NAME)\n", file,
-              line, spec);
-      tally.bad_input = 1;
-      return -1;
-    }
-    *colon = '\0';
-    return load_region(file, line, spec, colon + 1, want);
+    char *name = split_info(file, line, "snippet", spec, strrchr(spec, ':'),
+                            "PATH:NAME", what, cap);
+    return name ? load_region(file, line, spec, name, want) : -1;
   }
   if (info_value(b->f->info, "diff", spec, sizeof spec)) {
-    char *comma = strchr(spec, ',');
-    snprintf(what, cap, "diff %s", spec);
-    if (!comma || comma == spec || !comma[1]) {
-      fprintf(stderr, "%s:%zu: bad diff=%s (want diff=PATH_A,PATH_B)\n", file,
-              line, spec);
-      tally.bad_input = 1;
-      return -1;
-    }
-    *comma = '\0';
-    return load_diff(file, line, spec, comma + 1, want);
+    char *b_path = split_info(file, line, "diff", spec, strchr(spec, ','),
+                              "PATH_A,PATH_B", what, cap);
+    return b_path ? load_diff(file, line, spec, b_path, want) : -1;
   }
   return 1;
 }

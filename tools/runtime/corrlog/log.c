@@ -18,6 +18,23 @@ static _Thread_local struct {
   uint64_t desc;
 } fmt_cache[FMT_SLOTS];
 
+/* The fields every record takes from its operation and call site: one
+ * place for the logging path and for corrlog_format. */
+static inline __attribute__((always_inline)) void
+rec_head(struct rec *r, const corrlog_op *op, const char *ev, int status,
+         const char *file, int line, const char *func) {
+  r->id = op->id;
+  r->parent = op->parent;
+  r->lc = op->lc;
+  r->seq = op->seq;
+  r->ev = ev;
+  r->kind = op->kind;
+  r->file = file;
+  r->func = func;
+  r->line = line;
+  r->status = status;
+}
+
 static inline __attribute__((always_inline)) void
 fill_rec(struct rec *r, corrlog_op *op, const char *ev, int status,
          const char *kv, const char *file, int line, const char *func, int lit,
@@ -25,16 +42,8 @@ fill_rec(struct rec *r, corrlog_op *op, const char *ev, int status,
   char *msg = (char *)(r + 1);
   r->t = corrlog__now_raw();
   tick(op);
-  r->id = op->id;
-  r->parent = op->parent;
-  r->lc = op->lc;
-  r->seq = op->seq++;
-  r->ev = ev;
-  r->kind = op->kind;
-  r->file = file;
-  r->func = func;
-  r->line = line;
-  r->status = status;
+  rec_head(r, op, ev, status, file, line, func);
+  op->seq++;
   r->fmt = NULL;
   if (lit) {
     /* A literal format outlives the record: keep the pointer and copy the
@@ -228,16 +237,7 @@ size_t corrlog_format(char *buf, size_t len, const corrlog_op *op,
   size_t n = strlen(msg);
 
   memset(r, 0, sizeof *r);
-  r->id = op->id;
-  r->parent = op->parent;
-  r->seq = op->seq;
-  r->lc = op->lc;
-  r->ev = ev;
-  r->kind = op->kind;
-  r->file = file;
-  r->line = line;
-  r->func = func;
-  r->status = status;
+  rec_head(r, op, ev, status, file, line, func);
   r->msglen = (uint16_t)(n < CORRLOG_MSG_MAX ? n : CORRLOG_MSG_MAX);
   memcpy(r + 1, msg, r->msglen);
   n = (size_t)(corrlog__format_rec(out, r, corrlog__mono_ns(),

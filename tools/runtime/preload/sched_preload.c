@@ -354,12 +354,7 @@ static struct pl_thread *highest(struct pl_thread **r, size_t n) {
 
 /* Matches "NAME" or "NAME@POINT" against a parked thread. */
 static int step_matches(const char *step, const struct pl_thread *t) {
-  size_t nl = strlen(t->name);
-  if (strncmp(step, t->name, nl) != 0)
-    return 0;
-  if (step[nl] == '\0')
-    return 1;
-  return step[nl] == '@' && strcmp(step + nl + 1, t->point) == 0;
+  return spec_step_matches(step, t->name, t->point);
 }
 
 static void print_schedule(const char *how);
@@ -1089,17 +1084,7 @@ static void take_strategy(struct spec *sp) {
     free(spec_text);
     if ((spec_text = spec_format_alloc(sp)) == NULL)
       die("out of memory");
-    for (unsigned i = 0; i + 1 < depth; i++) {
-      unsigned c;
-      int dup;
-      do { /* d-1 distinct change points, uniform in 1..k */
-        c = 1 + (unsigned)(rnd() % pct_k);
-        dup = 0;
-        for (unsigned j = 0; j < i; j++)
-          dup |= change_at[j] == c;
-      } while (dup && pct_k >= depth - 1);
-      change_at[i] = c;
-    }
+    spec_pct_change_points(&rng, depth, pct_k, change_at);
   }
 }
 

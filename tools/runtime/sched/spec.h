@@ -133,6 +133,17 @@ void spec_handshake(const char *via, const char *replay, const char *spec);
 void spec_rng_seed(uint64_t *state, unsigned long long seed, unsigned stream);
 uint64_t spec_rng_next(uint64_t *state);
 
+/* Whether an order: step "NAME" or "NAME@POINT" names a parked thread
+ * called name, parked at point: the one reading in both schedulers. */
+int spec_step_matches(const char *step, const char *name, const char *point);
+
+/* PCT's priority change points: change_at[0..depth-2] drawn from *state,
+ * each uniform in 1..k and distinct while k leaves room for depth-1
+ * distinct values. Both schedulers draw them the same way, so that one
+ * pct spec names one schedule in either. */
+void spec_pct_change_points(uint64_t *state, unsigned depth, unsigned k,
+                            unsigned *change_at);
+
 /* The edge of a waits-for graph: the thread t waits for, or NULL, with
  * *via set to the object in between as text (written into buf when it
  * needs room). */
