@@ -12,11 +12,8 @@ PRIMS=$B/tests/progs/preload_prims
 for f in "$SHIM" "$PRIMS"; do
   [ -f "$f" ] || { echo "preload-pin.sh: $f is missing (make all first)" >&2; exit 3; }
 done
-command -v jq >/dev/null 2>&1 ||
-  { echo "preload-pin.sh: jq is not installed (make deps)" >&2; exit 3; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/preload-pin.XXXXXX") || exit 3
-trap 'rm -rf "$T"' EXIT
-trap 'exit 130' INT TERM HUP PIPE
+# $T, removed on exit; ok and fail are this script's own.
+. tests/lib.sh
 status=0
 ok() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; status=1; }

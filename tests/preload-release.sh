@@ -19,11 +19,8 @@ for f in "$SHIM" "$PROG"; do
   [ -f "$f" ] ||
     { echo "preload-release.sh: $f is missing (make all first)" >&2; exit 3; }
 done
-command -v jq >/dev/null 2>&1 ||
-  { echo "preload-release.sh: jq is not installed (make deps)" >&2; exit 3; }
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/preload-release.XXXXXX") || exit 3
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM HUP PIPE
+# $T, removed on exit; ok and fail are this script's own.
+. tests/lib.sh
 status=0
 ok() { echo "ok   $*"; }
 fail() { echo "FAIL $*"; status=1; }
@@ -31,31 +28,31 @@ fail() { echo "FAIL $*"; status=1; }
 RELEASES='["unlock", "rwunlock", "spin_unlock", "sem_post", "signal",
   "broadcast"]'
 # run SPEC POR: preload_prims under SPEC with SCHED_POR=POR; the calls
-# its steps and switch points name, one a line, in $TMP/points, its trace
+# its steps and switch points name, one a line, in $T/points, its trace
 # in $trace and its step count in $n (from its SCHED_REPORT); 1 if it
 # failed or its run was not exact.
 run() {
-  rm -f "$TMP/report"
-  SCHED_REPORT=$TMP/report SCHED_POR=$2 SCHED=$1 LD_PRELOAD=$SHIM "$PROG" \
-    >/dev/null 2>"$TMP/err"
+  rm -f "$T/report"
+  SCHED_REPORT=$T/report SCHED_POR=$2 SCHED=$1 LD_PRELOAD=$SHIM "$PROG" \
+    >/dev/null 2>"$T/err"
   rc=$?
-  trace=$(jq -r 'select(.exact) | .trace' "$TMP/report" 2>/dev/null)
-  n=$(jq -r .steps "$TMP/report" 2>/dev/null)
+  trace=$(jq -r 'select(.exact) | .trace' "$T/report" 2>/dev/null)
+  n=$(jq -r .steps "$T/report" 2>/dev/null)
   # An order: script's steps are THREAD@CALL, comma-separated.
   jq -r '(.order // "order:" | ltrimstr("order:") | split(",")[]
       | sub("^[^@]*@"; "")),
-    (.switch_points[] | .at, .could_run[].at)' "$TMP/report" \
-    >"$TMP/points" 2>/dev/null
-  if [ $rc -ne 0 ] || [ -z "$trace" ] || [ ! -s "$TMP/points" ]; then
+    (.switch_points[] | .at, .could_run[].at)' "$T/report" \
+    >"$T/points" 2>/dev/null
+  if [ $rc -ne 0 ] || [ -z "$trace" ] || [ ! -s "$T/points" ]; then
     fail "preload_prims under $1, SCHED_POR=$2: exit $rc," \
-      "$(grep -m1 . "$TMP/err")"
+      "$(grep -m1 . "$T/err")"
     return 1
   fi
 }
 # releases: the release calls among the points, one a line.
 releases() {
   jq -R --argjson r "$RELEASES" 'select(. as $p | $r | index($p))' \
-    "$TMP/points" | sort -u | tr '\n' ' '
+    "$T/points" | sort -u | tr '\n' ' '
 }
 
 for spec in random:1 random:2 random:3 pct:1:3:200 pos:1; do
@@ -64,7 +61,7 @@ for spec in random:1 random:2 random:3 pct:1:3:200 pos:1; do
   rel=$(releases)
   if [ -n "$rel" ]; then
     fail "preload_prims under $spec, SCHED_POR=1: a release is a step: $rel"
-  elif ! grep -q -x lock "$TMP/points" || ! grep -q -x join "$TMP/points"
+  elif ! grep -q -x lock "$T/points" || ! grep -q -x join "$T/points"
   then
     fail "preload_prims under $spec, SCHED_POR=1: no lock or join step"
   else
@@ -86,11 +83,11 @@ for spec in random:1 random:2 random:3 pct:1:3:200 pos:1; do
   fi
 done
 
-SCHED_POR=2 SCHED=random:1 LD_PRELOAD=$SHIM "$PROG" >/dev/null 2>"$TMP/err"
+SCHED_POR=2 SCHED=random:1 LD_PRELOAD=$SHIM "$PROG" >/dev/null 2>"$T/err"
 rc=$?
-if [ $rc -eq 2 ] && grep -q "SCHED_POR='2'" "$TMP/err"; then
-  ok "SCHED_POR=2: exit 2, $(grep -m1 . "$TMP/err")"
+if [ $rc -eq 2 ] && grep -q "SCHED_POR='2'" "$T/err"; then
+  ok "SCHED_POR=2: exit 2, $(grep -m1 . "$T/err")"
 else
-  fail "SCHED_POR=2: exit $rc, $(grep -m1 . "$TMP/err")"
+  fail "SCHED_POR=2: exit $rc, $(grep -m1 . "$T/err")"
 fi
 exit $status

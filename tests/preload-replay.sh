@@ -286,8 +286,9 @@ left=0 bad=0 s=0
 while [ $s -lt 10 ]; do
   s=$((s + 1))
   rm -f "$T/spin.json"
-  SCHED_PRINT=1 SCHED_REPORT=$T/spin.json SCHED_SLICE_MS=20 \
-    SCHED=random:$s LD_PRELOAD=$SHIM timeout 10 $P/preload_spin \
+  # timeout outside the shim: a scheduled timeout would report too.
+  timeout 10 env SCHED_PRINT=1 SCHED_REPORT="$T/spin.json" \
+    SCHED_SLICE_MS=20 SCHED=random:$s LD_PRELOAD="$SHIM" $P/preload_spin \
     >/dev/null 2>"$T/err" || bad=$((bad + 1))
   exact=$(jv .exact "$T/spin.json")
   if grep -q '^sched-preload: warning: main ran without an interposed call for [0-9]* ms' "$T/err"; then

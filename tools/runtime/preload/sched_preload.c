@@ -49,8 +49,10 @@
  *                       null when no choice was made), order_fits_env
  *                       (bool), preempted ([{step, thread, at, next,
  *                       next_at}]) and switch_points ([{step, thread,
- *                       at, could_run: [{thread, at}]}]). A FILE that
- *                       cannot be opened for appending: exit 2.
+ *                       at, could_run: [{thread, at}]}]). Every
+ *                       process the variables reach reports (a wrapper
+ *                       such as timeout too): pid tells them apart. A
+ *                       FILE that cannot be opened for appending: exit 2.
  *
  * The model. The main thread and every thread created through pthread_create
  * are registered; exactly one of them holds the token and runs, the others
@@ -374,16 +376,6 @@ static struct pl_thread *highest(struct pl_thread **r, size_t n) {
   return r[best];
 }
 
-/* Matches "NAME" or "NAME@POINT" against a parked thread. */
-static int step_matches(const char *step, const struct pl_thread *t) {
-  size_t nl = strlen(t->name);
-  if (strncmp(step, t->name, nl) != 0)
-    return 0;
-  if (step[nl] == '\0')
-    return 1;
-  return step[nl] == '@' && strcmp(step + nl + 1, t->point) == 0;
-}
-
 static void print_schedule(const char *how);
 static void report(const char *outcome, int status);
 
@@ -393,7 +385,7 @@ static struct pl_thread *scripted(struct pl_thread **r, size_t n,
   if (script_pos < script_len) {
     const char *want = script[script_pos];
     for (size_t i = 0; i < n; i++)
-      if (step_matches(want, r[i])) {
+      if (spec_step_matches(want, r[i]->name, r[i]->point)) {
         script_pos++;
         return r[i];
       }
@@ -1302,17 +1294,7 @@ static void take_strategy(struct spec *sp) {
     free(spec_text);
     if ((spec_text = spec_format_alloc(sp)) == NULL)
       die("out of memory");
-    for (unsigned i = 0; i + 1 < depth; i++) {
-      unsigned c;
-      int dup;
-      do { /* d-1 distinct change points, uniform in 1..k */
-        c = 1 + (unsigned)(rnd() % pct_k);
-        dup = 0;
-        for (unsigned j = 0; j < i; j++)
-          dup |= change_at[j] == c;
-      } while (dup && pct_k >= depth - 1);
-      change_at[i] = c;
-    }
+    spec_pct_change_points(&rng, depth, pct_k, change_at);
   }
 }
 

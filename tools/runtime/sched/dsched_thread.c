@@ -279,16 +279,6 @@ static void step_name(char *buf, size_t n, const struct sthread *t) {
   snprintf(buf, n, "%s@%s", t->name, t->point);
 }
 
-/* Matches "NAME" or "NAME@POINT" against a parked thread. */
-static int step_matches(const char *step, const struct sthread *t) {
-  size_t nl = strlen(t->name);
-  if (strncmp(step, t->name, nl) != 0)
-    return 0;
-  if (step[nl] == '\0')
-    return 1;
-  return step[nl] == '@' && strcmp(step + nl + 1, t->point) == 0;
-}
-
 /* Where a parked thread stands, in words, for the player. */
 static void describe(char *buf, size_t len, const struct sthread *t) {
   char at[120] = "";
@@ -372,7 +362,7 @@ static struct sthread *choose(struct sthread **r, int n,
     if (script_pos < script_len) {
       const char *want = script[script_pos];
       for (int i = 0; i < n; i++)
-        if (step_matches(want, r[i])) {
+        if (spec_step_matches(want, r[i]->name, r[i]->point)) {
           script_pos++;
           return r[i];
         }
@@ -596,18 +586,9 @@ void dsched__threads_configure(enum dsched_tstrategy s, uint64_t seed,
    * programs. Never from the environment or earlier runs: the spec alone
    * must give the schedule, so that the spec a run prints replays it. */
   pct_k = k ? k : 8;
-  for (unsigned i = 0; i + 1 < depth; i++) {
-    unsigned c;
-    int dup;
-    do { /* d-1 distinct change points, uniform in 1..k */
-      c = 1 + (unsigned)(rnd() % pct_k);
-      dup = 0;
-      for (unsigned j = 0; j < i; j++)
-        dup |= change_at[j] == c;
-    } while (dup && pct_k >= depth - 1);
-    change_at[i] = c;
+  spec_pct_change_points(&trng, depth, pct_k, change_at);
+  for (unsigned i = 0; i + 1 < depth; i++)
     change_prio[i] = (int64_t)(i + 1);
-  }
   e = getenv("SCHED_WATCHDOG_MS");
   if (e)
     watchdog_ms = (unsigned)atoi(e);

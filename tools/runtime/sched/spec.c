@@ -345,6 +345,31 @@ uint64_t spec_rng_next(uint64_t *state) {
   return x * 0x2545F4914F6CDD1DULL;
 }
 
+int spec_step_matches(const char *step, const char *name,
+                      const char *point) {
+  size_t nl = strlen(name);
+  if (strncmp(step, name, nl) != 0)
+    return 0;
+  if (step[nl] == '\0')
+    return 1;
+  return step[nl] == '@' && strcmp(step + nl + 1, point) == 0;
+}
+
+void spec_pct_change_points(uint64_t *state, unsigned depth, unsigned k,
+                            unsigned *out) {
+  for (unsigned i = 0; i + 1 < depth; i++) {
+    unsigned c;
+    int dup;
+    do {
+      c = 1 + (unsigned)(spec_rng_next(state) % k);
+      dup = 0;
+      for (unsigned j = 0; j < i; j++)
+        dup |= out[j] == c;
+    } while (dup && k >= depth - 1);
+    out[i] = c;
+  }
+}
+
 static const void *edge(spec_waits_fn waits, const void *t) {
   const char *via;
   char buf[64];

@@ -133,6 +133,15 @@ void spec_handshake(const char *via, const char *replay, const char *spec);
 void spec_rng_seed(uint64_t *state, unsigned long long seed, unsigned stream);
 uint64_t spec_rng_next(uint64_t *state);
 
+/* Whether a step of an order: script, "NAME" or "NAME@POINT", names the
+ * thread name parked at point. */
+int spec_step_matches(const char *step, const char *name, const char *point);
+
+/* PCT's change points (pct:SEED:D:K): out[0..depth-2], drawn from *state,
+ * uniform in 1..k and distinct when k allows (k >= depth - 1). */
+void spec_pct_change_points(uint64_t *state, unsigned depth, unsigned k,
+                            unsigned *out);
+
 /* The edge of a waits-for graph: the thread t waits for, or NULL, with
  * *via set to the object in between as text (written into buf when it
  * needs room). */
