@@ -345,8 +345,7 @@ uint64_t spec_rng_next(uint64_t *state) {
   return x * 0x2545F4914F6CDD1DULL;
 }
 
-int spec_step_matches(const char *step, const char *name,
-                      const char *point) {
+int spec_step_matches(const char *step, const char *name, const char *point) {
   size_t nl = strlen(name);
   if (strncmp(step, name, nl) != 0)
     return 0;
