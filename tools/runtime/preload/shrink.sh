@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
   --max-preemptions) [ $# -ge 2 ] || usage; number "$2"; MAX_K=$2; shift 2 ;;
   --json) [ $# -ge 2 ] || usage; JSON=$2; shift 2 ;;
   --) shift; break ;;
-  --help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) usage ;;
   esac
 done
