@@ -29,14 +29,20 @@ if nm -D --defined-only build/libsched-preload.so |
 fi
 
 # hunt_rc STRATEGY RUNS CMD...: hunt's exit status (0 clean, 1 failed);
-# its summary is left in $T/out.
+# its output is left in $T/out, its summary in $T/out.json.
 hunt_rc() {
   s=$1 n=$2
   shift 2
+  rm -f "$T/out.json"
   build/hunt --quiet --preload --perturb "$s" --seed 1 --runs "$n" \
-    --timeout 5 -- "$@" >"$T/out" 2>&1
+    --timeout 5 --json "$T/out.json" -- "$@" >"$T/out" 2>&1
 }
-first_failure() { grep -m1 '^first failure:' "$T/out"; }
+# first_failure: hunt's first failure, from its summary.
+first_failure() {
+  jv '.first_failure // {} |
+    "\(.kind) at run \(.run): \(.stderr_first_line); replay: \(.replay)"' \
+    "$T/out.json"
+}
 
 # schedcc PROG [-DOK]: the instrumented build, into $T.
 schedcc() {

@@ -15,12 +15,17 @@
 #   record)                     tests/sched-recorder.sh, gallery play
 #                               (play_game.c: the trailer's "taken"),
 #                               gallery try (try.c: its "mismatch")
+#   SCHED_REPORT (the preload   tools/runtime/preload/shrink.sh,
+#   shim's report)              tests/preload-replay.sh,
+#                               preload-release.sh, preload-pin.sh
+#   shrink.sh --json            tests/preload-replay.sh
 # Run from the repository root after `make all`.
 set -u
 B=${B:-build}
 for f in "$B/gallery" "$B/hunt" "$B/bin/01-log-order-fix" \
   "$B/bin/02-reply-mixup-bug" "$B/bin/04-heisenbug-bug" \
-  "$B/bin/13-lock-order-bug"; do
+  "$B/bin/13-lock-order-bug" "$B/libsched-preload.so" \
+  "$B/tests/progs/preload_race" "$B/tests/progs/preload_deadlock"; do
   [ -x "$f" ] || { echo "machine-interfaces.sh: $f is missing (make)" >&2; exit 3; }
 done
 command -v jq >/dev/null 2>&1 ||
@@ -141,6 +146,50 @@ JSONL=1 shape "SCHED_LOG, a thread script that does not fit: the trailer's misma
 SCHED_LOG=$T/nat.jsonl "$B/bin/02-reply-mixup-bug" >/dev/null 2>&1
 JSONL=1 shape "SCHED_LOG without a schedule: requests as {ev: begin, kind: work} (sched-recorder.sh)" \
   "$T/nat.jsonl" 'any(.[]; .ev == "begin" and .kind == "work")'
+
+# ------------------------------------------------------------ SCHED_REPORT
+# A lost update (exit 1) and a deadlock, both reported into one file: one
+# line each.
+SHIM=$(cd "$(dirname "$B/libsched-preload.so")" && pwd)/libsched-preload.so
+SCHED=random:3 SCHED_REPORT=$T/report.jsonl LD_PRELOAD=$SHIM \
+  "$B/tests/progs/preload_race" >/dev/null 2>&1
+SCHED=random:1 SCHED_REPORT=$T/report.jsonl LD_PRELOAD=$SHIM \
+  "$B/tests/progs/preload_deadlock" >/dev/null 2>&1
+JSONL=1 shape "SCHED_REPORT: one line per process, an exit and a deadlock (shrink.sh, preload-replay.sh)" \
+  "$T/report.jsonl" 'length == 2 and .[0].outcome == "exit" and
+    .[1].outcome == "deadlock" and all(.[]; (.status | type) == "number")'
+JSONL=1 shape "SCHED_REPORT: pid, steps, preemptions numbers; spec, trace strings; exact a boolean, not_exact_why a string or null (shrink.sh, preload-replay.sh, preload-pin.sh)" \
+  "$T/report.jsonl" 'all(.[]; all(.pid, .steps, .preemptions;
+    type == "number") and (.spec | type) == "string" and
+    (.trace | test("^[0-9a-f]{16}$")) and (.exact | type) == "boolean" and
+    (.not_exact_why | type == "string" or . == null))'
+JSONL=1 shape "SCHED_REPORT: order an order: script or null, order_fits_env a boolean (shrink.sh, preload-replay.sh, preload-release.sh)" \
+  "$T/report.jsonl" 'all(.[]; (.order | . == null or (type == "string" and
+    startswith("order:"))) and (.order_fits_env | type) == "boolean") and
+    any(.[]; .order | type == "string")'
+JSONL=1 shape "SCHED_REPORT: preempted [{step, thread, at, next, next_at}] (shrink.sh)" \
+  "$T/report.jsonl" 'all(.[]; (.preempted | type) == "array" and
+    all(.preempted[]; (.step | type) == "number" and
+      all(.thread, .at, .next, .next_at; type == "string")))
+    and any(.[]; .preempted | length > 0)'
+JSONL=1 shape "SCHED_REPORT: switch_points [{step, thread, at, could_run: [{thread, at}]}] (shrink.sh, preload-release.sh)" \
+  "$T/report.jsonl" 'all(.[]; (.switch_points | type) == "array" and
+    all(.switch_points[]; (.step | type) == "number" and
+      all(.thread, .at; type == "string") and
+      all(.could_run[]; all(.thread, .at; type == "string"))))
+    and any(.[]; .switch_points | length > 0)'
+
+# ------------------------------------------------------------ shrink.sh
+SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" \
+  --json "$T/shrink.json" -- "$B/tests/progs/preload_race" >/dev/null 2>&1
+shape "shrink.sh --json: result, spec, schedule, replay strings; exit, runs, from, to numbers (preload-replay.sh)" \
+  "$T/shrink.json" '.result == "found" and all(.spec, .schedule, .replay;
+    type == "string") and all(.exit, .runs, .from, .to; type == "number")'
+shape "shrink.sh --json: preempted [{step, thread, at, next, next_at}], replay_env {SCHED, LD_PRELOAD}, replay_argv strings (preload-replay.sh)" \
+  "$T/shrink.json" 'all(.preempted[]; (.step | type) == "number" and
+    all(.thread, .at, .next, .next_at; type == "string")) and
+    all(.replay_env.SCHED, .replay_env.LD_PRELOAD; type == "string") and
+    all(.replay_argv[]; type == "string") and (.replay_argv | length) == 1'
 
 echo "1..$N"
 [ "$FAILS" -eq 0 ]

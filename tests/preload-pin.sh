@@ -12,6 +12,8 @@ PRIMS=$B/tests/progs/preload_prims
 for f in "$SHIM" "$PRIMS"; do
   [ -f "$f" ] || { echo "preload-pin.sh: $f is missing (make all first)" >&2; exit 3; }
 done
+# $T, removed on exit; ok and fail are this script's own.
+. tests/lib.sh
 status=0
 ok() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; status=1; }
@@ -44,10 +46,18 @@ SCHED_PIN=yes SCHED=random:1 LD_PRELOAD=$SHIM /bin/true 2>/dev/null
 rc=$?
 [ $rc -eq 2 ] && ok "SCHED_PIN=yes is refused (exit 2)" ||
   fail "SCHED_PIN=yes: exit $rc, want 2"
-a=$(SCHED_PRINT=1 SCHED=random:7 LD_PRELOAD=$SHIM $PRIMS 2>&1 >/dev/null | grep '^sched-preload: schedule:')
-b=$(SCHED_PIN=1 SCHED_PRINT=1 SCHED=random:7 LD_PRELOAD=$SHIM $PRIMS 2>&1 >/dev/null | grep '^sched-preload: schedule:')
+# The schedule each took, from its SCHED_REPORT: spec, steps, trace.
+took() {
+  rm -f "$T/report"
+  SCHED_REPORT=$T/report SCHED=random:7 LD_PRELOAD=$SHIM $PRIMS \
+    >/dev/null 2>&1 &&
+    jq -r 'select(.exact) | "\(.spec) (\(.steps) steps, trace \(.trace))"' \
+      "$T/report"
+}
+a=$(took)
+b=$(SCHED_PIN=1 took)
 if [ -n "$a" ] && [ "$a" = "$b" ]; then
-  ok "preload_prims random:7 takes one schedule pinned or not: ${a#sched-preload: schedule: }"
+  ok "preload_prims random:7 takes one schedule pinned or not: $a"
 else
   fail "preload_prims random:7: unpinned '$a', pinned '$b'"
 fi

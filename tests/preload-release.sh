@@ -5,7 +5,7 @@
 # point, where a waiter the release made runnable is a choice
 # (partial-order reduction; sched_preload.c's Cost). tests/progs/
 # preload_prims calls every one of them; under random, pct and pos
-# (SCHED_PRINT=steps) it must end well; with SCHED_POR=1 its steps and
+# (its SCHED_REPORT) it must end well; with SCHED_POR=1 its steps and
 # switch points name no release call, and still name lock and join
 # points, and the same spec replays the same steps; without it (the
 # default) releases are steps. SCHED_POR=2 is refused (exit 2). Exit 0
@@ -19,42 +19,52 @@ for f in "$SHIM" "$PROG"; do
   [ -f "$f" ] ||
     { echo "preload-release.sh: $f is missing (make all first)" >&2; exit 3; }
 done
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/preload-release.XXXXXX") || exit 3
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM HUP PIPE
+# $T, removed on exit; ok and fail are this script's own.
+. tests/lib.sh
 status=0
 ok() { echo "ok   $*"; }
 fail() { echo "FAIL $*"; status=1; }
 
-RELEASES='@\(unlock\|rwunlock\|spin_unlock\|sem_post\|signal\|broadcast\)\b'
-# run SPEC POR: preload_prims under SPEC with SCHED_POR=POR; its steps
-# and switch points in $TMP/steps, its trace in $trace; 1 if it failed.
+RELEASES='["unlock", "rwunlock", "spin_unlock", "sem_post", "signal",
+  "broadcast"]'
+# run SPEC POR: preload_prims under SPEC with SCHED_POR=POR; the calls
+# its steps and switch points name, one a line, in $T/points, its trace
+# in $trace and its step count in $n (from its SCHED_REPORT); 1 if it
+# failed or its run was not exact.
 run() {
-  SCHED_PRINT=steps SCHED_POR=$2 SCHED=$1 LD_PRELOAD=$SHIM "$PROG" \
-    >/dev/null 2>"$TMP/err"
+  rm -f "$T/report"
+  SCHED_REPORT=$T/report SCHED_POR=$2 SCHED=$1 LD_PRELOAD=$SHIM "$PROG" \
+    >/dev/null 2>"$T/err"
   rc=$?
-  grep -e '^sched-preload: steps: ' -e '^sched-preload: switch points: ' \
-    "$TMP/err" >"$TMP/steps"
-  trace=$(sed -n 's/.*(exact replay; .* trace \([0-9a-f]*\))$/\1/p' "$TMP/err")
-  if [ $rc -ne 0 ] || [ -z "$trace" ] ||
-    ! grep -q '^sched-preload: steps: order:.' "$TMP/steps"; then
+  trace=$(jq -r 'select(.exact) | .trace' "$T/report" 2>/dev/null)
+  n=$(jq -r .steps "$T/report" 2>/dev/null)
+  # An order: script's steps are THREAD@CALL, comma-separated.
+  jq -r '(.order // "order:" | ltrimstr("order:") | split(",")[]
+      | sub("^[^@]*@"; "")),
+    (.switch_points[] | .at, .could_run[].at)' "$T/report" \
+    >"$T/points" 2>/dev/null
+  if [ $rc -ne 0 ] || [ -z "$trace" ] || [ ! -s "$T/points" ]; then
     fail "preload_prims under $1, SCHED_POR=$2: exit $rc," \
-      "$(grep -m1 . "$TMP/err")"
+      "$(grep -m1 . "$T/err")"
     return 1
   fi
+}
+# releases: the release calls among the points, one a line.
+releases() {
+  jq -R --argjson r "$RELEASES" 'select(. as $p | $r | index($p))' \
+    "$T/points" | sort -u | tr '\n' ' '
 }
 
 for spec in random:1 random:2 random:3 pct:1:3:200 pos:1; do
   run $spec 1 || continue
   first=$trace
-  if grep -q "$RELEASES" "$TMP/steps"; then
-    fail "preload_prims under $spec, SCHED_POR=1: a release is a step:" \
-      "$(grep -o "[a-z0-9]*$RELEASES" "$TMP/steps" | sort -u | tr '\n' ' ')"
-  elif ! grep -q '@lock\b' "$TMP/steps" ||
-    ! grep -q '@join\b' "$TMP/steps"; then
+  rel=$(releases)
+  if [ -n "$rel" ]; then
+    fail "preload_prims under $spec, SCHED_POR=1: a release is a step: $rel"
+  elif ! grep -q -x lock "$T/points" || ! grep -q -x join "$T/points"
+  then
     fail "preload_prims under $spec, SCHED_POR=1: no lock or join step"
   else
-    n=$(sed -n 's/.*(exact replay; \([0-9]*\) steps.*/\1/p' "$TMP/err")
     ok "preload_prims under $spec, SCHED_POR=1: ended well, $n steps," \
       "none at a release"
   fi
@@ -66,18 +76,18 @@ for spec in random:1 random:2 random:3 pct:1:3:200 pos:1; do
     fail "preload_prims under $spec, SCHED_POR=1: trace $first, then $trace"
   fi
   run $spec 0 || continue
-  if grep -q "$RELEASES" "$TMP/steps"; then
+  if [ -n "$(releases)" ]; then
     ok "preload_prims under $spec, SCHED_POR=0: releases are steps"
   else
     fail "preload_prims under $spec, SCHED_POR=0: no release is a step"
   fi
 done
 
-SCHED_POR=2 SCHED=random:1 LD_PRELOAD=$SHIM "$PROG" >/dev/null 2>"$TMP/err"
+SCHED_POR=2 SCHED=random:1 LD_PRELOAD=$SHIM "$PROG" >/dev/null 2>"$T/err"
 rc=$?
-if [ $rc -eq 2 ] && grep -q "SCHED_POR='2'" "$TMP/err"; then
-  ok "SCHED_POR=2: exit 2, $(grep -m1 . "$TMP/err")"
+if [ $rc -eq 2 ] && grep -q "SCHED_POR='2'" "$T/err"; then
+  ok "SCHED_POR=2: exit 2, $(grep -m1 . "$T/err")"
 else
-  fail "SCHED_POR=2: exit $rc, $(grep -m1 . "$TMP/err")"
+  fail "SCHED_POR=2: exit $rc, $(grep -m1 . "$T/err")"
 fi
 exit $status

@@ -7,7 +7,7 @@
 # with a busy loop on every core, fails every time with the same schedule
 # (the shim's trace hash); the correct twin never fails; a lock-order
 # deadlock is reported at once (exit 1, the waits-for cycle) and replays;
-# the steps a run took, printed as an order: script, replay it, also a
+# the steps a run took, reported as an order: script, replay it, also a
 # script over 4 KiB (and a script that does not fit is refused, exit 2);
 # shrink.sh finds the one preemption two known bugs need;
 # a passing run of every primitive replays step for step; and a run that
@@ -32,30 +32,43 @@ cleanup() {
   for p in $busy; do kill "$p" 2>/dev/null; done
 }
 
-# replays NAME WANT-RC CMD: runs the shell command CMD REPLAYS times with
-# SCHED_PRINT=1; each must exit WANT-RC and print the same schedule line.
+# replays NAME WANT-RC CMD: runs the shell command CMD REPLAYS times; each
+# must exit WANT-RC and take the same schedule, exactly, by the shim's
+# reports (SCHED_REPORT, in $T/sched.jsonl) -- and say so in its text
+# (SCHED_PRINT=1), with the reports' trace.
 replays() {
   name=$1 want=$2 cmd=$3
-  i=0 bad=0
-  : >"$T/sched"
+  i=0 bad=0 said=0
+  : >"$T/sched.jsonl"
   while [ $i -lt "$REPLAYS" ]; do
     i=$((i + 1))
-    SCHED_PRINT=1 sh -c "$cmd" >/dev/null 2>"$T/err"
+    rm -f "$T/one.json"
+    SCHED_PRINT=1 SCHED_REPORT=$T/one.json sh -c "$cmd" >/dev/null 2>"$T/err"
     rc=$?
     if [ $rc -ne "$want" ]; then
       bad=$((bad + 1))
       [ $bad -gt 1 ] || { echo "  first bad replay: exit $rc"; sed 's/^/  | /' "$T/err"; }
     fi
-    grep '^sched-preload: schedule: ' "$T/err" >>"$T/sched"
+    cat "$T/one.json" >>"$T/sched.jsonl" 2>/dev/null
+    t=$(jv .trace "$T/one.json" 2>/dev/null)
+    grep -q "^sched-preload: schedule: .*(exact replay; .* trace $t)\$" \
+      "$T/err" && said=$((said + 1))
   done
-  distinct=$(sort -u "$T/sched" | wc -l)
-  lines=$(wc -l <"$T/sched")
-  if [ $bad -eq 0 ] && [ "$distinct" -eq 1 ] && [ "$lines" -eq "$REPLAYS" ] &&
-    grep -q '(exact replay;' "$T/sched"; then
-    ok "$name: $REPLAYS of $REPLAYS replays exit $want, one schedule: $(sort -u "$T/sched" | sed 's/^sched-preload: schedule: //')"
+  # One schedule: every report exact, one spec and trace among them all.
+  one=$(jq -rs 'if length > 0 and all(.[]; .exact) and
+    ([.[] | [.spec, .trace]] | unique | length) == 1
+    then .[0] | "\(.spec) (\(.steps) steps, \(.preemptions) preemptions, " +
+      "trace \(.trace))"
+    else empty end' "$T/sched.jsonl")
+  lines=$(wc -l <"$T/sched.jsonl")
+  if [ $bad -eq 0 ] && [ -n "$one" ] && [ "$lines" -eq "$REPLAYS" ] &&
+    [ "$said" -eq "$REPLAYS" ]; then
+    ok "$name: $REPLAYS of $REPLAYS replays exit $want, one schedule: $one"
   else
-    notok "$name: $bad of $REPLAYS replays did not exit $want; $distinct distinct schedule line(s) in $lines"
-    sort "$T/sched" | uniq -c | head -n 5
+    notok "$name: $bad of $REPLAYS replays did not exit $want;" \
+      "${one:-not one exact schedule} in $lines reports; $said said so"
+    jq -r '"\(.spec) exact=\(.exact) trace \(.trace)"' "$T/sched.jsonl" |
+      sort | uniq -c | head -n 5
   fi
 }
 
@@ -81,17 +94,19 @@ if [ $rc -ne 1 ] || [ -z "$replay" ] ||
 else
   ok "preload_race: hunt found a failure in $(jv .runs "$T/h.json") runs, replay marked exact"
   replays "preload_race replay (busy cores)" 1 "$replay"
-  # The steps the run took, printed as an order: script, replay it too:
+  # The steps the run took, reported as an order: script, replay it too:
   # the same failure, the same trace.
-  SCHED_PRINT=steps sh -c "$replay" >/dev/null 2>"$T/err"
-  order=$(sed -n 's/^sched-preload: steps: \(order:[^ ]*\) (replays the run.*/\1/p' "$T/err")
-  trace=$(sed -n 's/^sched-preload: schedule: .* trace \([0-9a-f]*\))$/\1/p' "$T/err")
-  if [ -z "$order" ] || [ -z "$trace" ]; then
-    notok "preload_race: SCHED_PRINT=steps printed no replayable order: script"
+  rm -f "$T/r.json"
+  SCHED_REPORT=$T/r.json sh -c "$replay" >/dev/null 2>"$T/err"
+  order=$(jv '.order // empty' "$T/r.json")
+  trace=$(jv '.trace // empty' "$T/r.json")
+  if [ -z "$order" ] || [ -z "$trace" ] ||
+    [ "$(jv .order_fits_env "$T/r.json")" != true ]; then
+    notok "preload_race: SCHED_REPORT gave no replayable order: script"
   else
     replays "preload_race as its order: script (busy cores)" 1 \
       "SCHED='$order' LD_PRELOAD='$SHIM' $P/preload_race"
-    if grep -q "trace $trace)\$" "$T/sched"; then
+    if jq -e --arg t "$trace" '.trace == $t' "$T/sched.jsonl" >/dev/null; then
       ok "preload_race: the order: script takes the seed's schedule (trace $trace)"
     else
       notok "preload_race: the order: script took another schedule than the seed's ($trace)"
@@ -119,19 +134,23 @@ fi
 s=0 long=
 while [ $s -lt 50 ] && [ -z "$long" ]; do
   s=$((s + 1))
-  SCHED_PRINT=steps SCHED=random:$s LD_PRELOAD=$SHIM $P/corpus_publish2 100 \
-    >/dev/null 2>"$T/err"
+  rm -f "$T/r.json"
+  SCHED_REPORT=$T/r.json SCHED=random:$s LD_PRELOAD=$SHIM \
+    $P/corpus_publish2 100 >/dev/null 2>"$T/err"
   [ $? -eq 1 ] && long=random:$s
 done
-order=$(sed -n 's/^sched-preload: steps: \(order:[^ ]*\) (replays the run.*/\1/p' "$T/err")
-trace=$(sed -n 's/^sched-preload: schedule: .* trace \([0-9a-f]*\))$/\1/p' "$T/err")
+order=$(jv '.order // empty' "$T/r.json")
+trace=$(jv '.trace // empty' "$T/r.json")
 if [ -z "$long" ] || [ ${#order} -le 4096 ] || [ -z "$trace" ]; then
   notok "corpus_publish2 100: no failing run with an order: script over 4 KiB (${long:-no failure}, ${#order} bytes)"
 else
-  SCHED_PRINT=1 SCHED=$order LD_PRELOAD=$SHIM $P/corpus_publish2 100 \
-    >/dev/null 2>"$T/err"
+  rm -f "$T/r.json"
+  SCHED_PRINT=1 SCHED_REPORT=$T/r.json SCHED=$order LD_PRELOAD=$SHIM \
+    $P/corpus_publish2 100 >/dev/null 2>"$T/err"
   rc=$?
-  if [ $rc -eq 1 ] && grep -q "(exact replay; .* trace $trace)\$" "$T/err"; then
+  if [ $rc -eq 1 ] && jq -e --arg t "$trace" '.exact and .trace == $t' \
+    "$T/r.json" >/dev/null &&
+    grep -q "(exact replay; .* trace $trace)\$" "$T/err"; then
     ok "corpus_publish2 100: the ${#order}-byte order: script of $long replays its failure (trace $trace)"
   else
     notok "corpus_publish2 100: the ${#order}-byte order: script of $long: exit $rc, $(grep -m1 . "$T/err")"
@@ -157,20 +176,30 @@ fi
 for case in "preload_race 1" "preload_deadlock 1"; do
   set -- $case
   prog=$1 want=$2
-  SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" -- $P/$prog >"$T/shrink" 2>&1
+  rm -f "$T/shrink.json"
+  SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" \
+    --json "$T/shrink.json" -- $P/$prog >"$T/shrink" 2>&1
   rc=$?
-  was=$(sed -n 's/^shrink: SCHED=random:1 fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$T/shrink")
-  now=$(sed -n 's/^shrink: SCHED=order:.* fails (exit 1) with \([0-9]*\) preemption.*/\1/p' "$T/shrink")
-  named=$(grep -c '^  step [0-9]*: t[12] preempted at its [a-z]*, t[12] runs from its [a-z]*$' "$T/shrink")
-  line=$(sed -n 's/^replay: //p' "$T/shrink")
+  was=$(jv '.from // empty' "$T/shrink.json")
+  now=$(jv 'select(.result == "found") | .to' "$T/shrink.json")
+  named=$(jv '[.preempted[]? | select(.thread | test("^t[12]$"))
+    | select(.next | test("^t[12]$"))] | length' "$T/shrink.json")
+  # The text names each preemption too, with the same threads and calls.
+  said=$(jv '.preempted[]? | "  step \(.step): \(.thread) preempted at " +
+    "its \(.at), \(.next) runs from its \(.next_at)"' "$T/shrink.json" |
+    grep -c -x -F -f - "$T/shrink")
+  line=$(jv '.replay // empty' "$T/shrink.json")
   again=none
-  if [ -n "$line" ]; then
-    SCHED_PRINT=1 sh -c "$line" >/dev/null 2>"$T/err"
+  if [ -n "$line" ] && grep -q -x -F "replay: $line" "$T/shrink"; then
+    rm -f "$T/r.json"
+    SCHED_REPORT=$T/r.json sh -c "$line" >/dev/null 2>"$T/err"
     again=$?
-    grep -q '(exact replay; .* 1 preemption,' "$T/err" || again="$again, not 1 preemption"
+    jq -e --argjson k "$want" '.exact and .preemptions == $k' "$T/r.json" \
+      >/dev/null || again="$again, not $want exact preemption(s)"
   fi
   if [ $rc -eq 0 ] && [ -n "$was" ] && [ "$was" -gt "$want" ] &&
-    [ "$now" = "$want" ] && [ "$named" = "$want" ] && [ "$again" = 1 ]; then
+    [ "$now" = "$want" ] && [ "$named" = "$want" ] &&
+    [ "$said" = "$want" ] && [ "$again" = 1 ]; then
     ok "shrink.sh: $prog's schedule went from $was preemptions to exactly $want, named, and still fails"
   else
     notok "shrink.sh: $prog: exit $rc, from '${was:-?}' to '${now:-?}' preemptions (want $want), $named named, replay exit $again"
@@ -187,10 +216,12 @@ if [ $rc -eq 2 ] && grep -q '^sched-preload: schedule does not match the program
 else
   notok "preload_race: a script that does not fit: exit $rc, $(head -n 1 "$T/err")"
 fi
-SCHED_PRINT=1 SCHED=order:t9+lenient LD_PRELOAD=$SHIM $P/preload_race_ok >/dev/null 2>"$T/err"
+SCHED_PRINT=1 SCHED_REPORT=$T/len.json SCHED=order:t9+lenient \
+  LD_PRELOAD=$SHIM $P/preload_race_ok >/dev/null 2>"$T/err"
 rc=$?
 if [ $rc -eq 0 ] && grep -q 'continuing with random:0 (+lenient)' "$T/err" &&
-  grep -q '^sched-preload: schedule: .*(not exact: ' "$T/err"; then
+  grep -q '^sched-preload: schedule: .*(not exact: ' "$T/err" &&
+  [ "$(jv .exact "$T/len.json")" = false ]; then
   ok "preload_race_ok: a lenient script that does not fit goes on, not exact"
 else
   notok "preload_race_ok: a lenient script: exit $rc, $(head -n 2 "$T/err")"
@@ -254,12 +285,16 @@ busy=
 left=0 bad=0 s=0
 while [ $s -lt 10 ]; do
   s=$((s + 1))
-  SCHED_PRINT=1 SCHED_SLICE_MS=20 SCHED=random:$s LD_PRELOAD=$SHIM \
-    timeout 10 $P/preload_spin >/dev/null 2>"$T/err" || bad=$((bad + 1))
+  rm -f "$T/spin.json"
+  # timeout outside the shim: a scheduled timeout would report too.
+  timeout 10 env SCHED_PRINT=1 SCHED_REPORT="$T/spin.json" \
+    SCHED_SLICE_MS=20 SCHED=random:$s LD_PRELOAD="$SHIM" $P/preload_spin \
+    >/dev/null 2>"$T/err" || bad=$((bad + 1))
+  exact=$(jv .exact "$T/spin.json")
   if grep -q '^sched-preload: warning: main ran without an interposed call for [0-9]* ms' "$T/err"; then
     grep -q '^sched-preload: schedule: .*(not exact: the run left the model;' "$T/err" &&
-      left=$((left + 1))
-  elif grep -q 'not exact' "$T/err"; then
+      [ "$exact" = false ] && left=$((left + 1))
+  elif [ "$exact" != true ] || grep -q 'not exact' "$T/err"; then
     bad=$((bad + 1))
   fi
 done

@@ -36,6 +36,23 @@
  *                       signal and broadcast; see Cost); 0 (the
  *                       default): a point after each
  *   SCHED_VERBOSE=1     print the configuration at start
+ *   SCHED_REPORT=FILE   the machine channel, for scripts (shrink.sh, the
+ *                       tests): when the run ends -- exit, deadlock, a
+ *                       script that does not fit, death by a signal --
+ *                       append one JSON object, on one line, in one
+ *                       write(), to FILE: pid, spec, exact (bool),
+ *                       not_exact_why (string or null), outcome
+ *                       ("exit", "deadlock", "mismatch", "signal"),
+ *                       status (the exit status or the signal number),
+ *                       steps, preemptions, trace (H below, 16 hex
+ *                       digits), order (the steps as an order: script,
+ *                       null when no choice was made), order_fits_env
+ *                       (bool), preempted ([{step, thread, at, next,
+ *                       next_at}]) and switch_points ([{step, thread,
+ *                       at, could_run: [{thread, at}]}]). Every
+ *                       process the variables reach reports (a wrapper
+ *                       such as timeout too): pid tells them apart. A
+ *                       FILE that cannot be opened for appending: exit 2.
  *
  * The model. The main thread and every thread created through pthread_create
  * are registered; exactly one of them holds the token and runs, the others
@@ -150,6 +167,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -193,10 +212,15 @@ static struct pl_thread *last_chosen;
 static uint64_t trace = 1469598103934665603ULL; /* FNV-1a over the steps */
 static unsigned preemptions; /* steps that took the token from a thread
                               * that could have gone on */
-/* SCHED_PRINT=steps: the steps as text, THREAD@POINT,... */
-static int keep_steps;
-static char *steps_buf, *pre_buf, *sw_buf;
+/* SCHED_PRINT=steps or SCHED_REPORT: the steps as text, THREAD@POINT,...,
+ * the preemptions and switch points as text (printed with SCHED_PRINT=steps)
+ * and as JSON array items (the report's). */
+static int keep_steps, print_steps;
+static char *steps_buf, *pre_buf, *sw_buf, *pre_json, *sw_json;
 static size_t steps_len, steps_cap, pre_len, pre_cap, sw_len, sw_cap;
+static size_t prej_len, prej_cap, swj_len, swj_cap;
+/* SCHED_REPORT's file, copied once before any thread exists. */
+static char *report_path;
 
 static struct pl_obj *objs;
 static size_t nobjs, cap_objs;
@@ -352,12 +376,8 @@ static struct pl_thread *highest(struct pl_thread **r, size_t n) {
   return r[best];
 }
 
-/* Matches "NAME" or "NAME@POINT" against a parked thread. */
-static int step_matches(const char *step, const struct pl_thread *t) {
-  return spec_step_matches(step, t->name, t->point);
-}
-
 static void print_schedule(const char *how);
+static void report(const char *outcome, int status);
 
 /* order: the script's next step, which must be runnable. */
 static struct pl_thread *scripted(struct pl_thread **r, size_t n,
@@ -365,7 +385,7 @@ static struct pl_thread *scripted(struct pl_thread **r, size_t n,
   if (script_pos < script_len) {
     const char *want = script[script_pos];
     for (size_t i = 0; i < n; i++)
-      if (step_matches(want, r[i])) {
+      if (spec_step_matches(want, r[i]->name, r[i]->point)) {
         script_pos++;
         return r[i];
       }
@@ -379,6 +399,7 @@ static struct pl_thread *scripted(struct pl_thread **r, size_t n,
        * verdict; _exit, as for a deadlock: the others are parked. */
       fputc('\n', stderr);
       print_schedule("schedule taken so far");
+      report("mismatch", 2);
       fflush(stdout);
       _exit(2);
     }
@@ -447,7 +468,7 @@ static void print_schedule(const char *how) {
           "trace %016llx)\n", how, spec_text, replay_word(), steps,
           steps == 1 ? "" : "s", preemptions, preemptions == 1 ? "" : "s",
           (unsigned long long)trace);
-  if (keep_steps)
+  if (print_steps)
     fprintf(stderr, "sched-preload: steps: order:%s (%s)\n",
             steps_len ? steps_buf : "",
             steps_len == 0 ? "none: no choice was made"
@@ -455,14 +476,197 @@ static void print_schedule(const char *how) {
                 ? "longer than one environment variable may be: replay "
                   "with the spec above"
                 : "replays the run as SCHED=order:...");
-  if (keep_steps && pre_len)
+  if (print_steps && pre_len)
     fprintf(stderr, "sched-preload: preemptions: %s (STEP:THREAD@POINT>"
             "THREAD@POINT, who was preempted at which call, and who ran)\n",
             pre_buf);
-  if (keep_steps && sw_len)
+  if (print_steps && sw_len)
     fprintf(stderr, "sched-preload: switch points: %s (STEP:THREAD@POINT>"
             "THREAD@POINT|..., where a preemption could have been, and "
             "who could have run)\n", sw_buf);
+}
+
+/* ---- SCHED_REPORT: one JSON object per process ---- */
+
+/* A writer that only counts when p is NULL: each text is produced twice,
+ * once to size its buffer and once to fill it, with no stdio and no
+ * malloc, so that the fatal signal handler can write a report too. */
+struct out {
+  char *p;
+  size_t n;
+};
+
+static void put(struct out *o, const char *s, size_t k) {
+  if (o->p)
+    memcpy(o->p + o->n, s, k);
+  o->n += k;
+}
+
+static void put_s(struct out *o, const char *s) {
+  put(o, s, strlen(s));
+}
+
+/* s as a JSON string. The shim's strings are ASCII (a canonical spec,
+ * thread names, call names); a byte outside it would make the line
+ * invalid UTF-8, so it is written as '?' rather than passed on. */
+static void put_str(struct out *o, const char *s) {
+  static const char hex[] = "0123456789abcdef";
+  put(o, "\"", 1);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    if (c == '"' || c == '\\') {
+      e[1] = (char)c;
+      put(o, e, 2);
+    } else if (c < 0x20) {
+      put(o, e, 6);
+    } else {
+      put(o, c < 0x80 ? s : "?", 1);
+    }
+  }
+  put(o, "\"", 1);
+}
+
+/* v in base 10 or 16 (then zero-padded to 16 digits). */
+static void put_u(struct out *o, unsigned long long v, unsigned base) {
+  char d[24];
+  size_t i = sizeof d;
+  do {
+    d[--i] = "0123456789abcdef"[v % base];
+    v /= base;
+  } while (v != 0 || (base == 16 && i > sizeof d - 16));
+  put(o, d + i, sizeof d - i);
+}
+
+static void put_key(struct out *o, const char *key) {
+  put(o, ",", 1);
+  put_str(o, key);
+  put(o, ":", 1);
+}
+
+/* A thread and its call, as the members "KEY":"NAME","KEY_at":"POINT". */
+static void put_at(struct out *o, const char *key, const char *key_at,
+                   const struct pl_thread *t) {
+  put_key(o, key);
+  put_str(o, t->name);
+  put_key(o, key_at);
+  put_str(o, t->point);
+}
+
+/* The step being decided: prev could go on, next was chosen among r[n]. */
+struct step_view {
+  const struct pl_thread *prev, *next;
+  struct pl_thread **r;
+  size_t n;
+};
+
+static void put_preempted(struct out *o, const struct step_view *v) {
+  put_s(o, "{\"step\":");
+  put_u(o, steps, 10);
+  put_at(o, "thread", "at", v->prev);
+  put_at(o, "next", "next_at", v->next);
+  put(o, "}", 1);
+}
+
+static void put_switch(struct out *o, const struct step_view *v) {
+  put_s(o, "{\"step\":");
+  put_u(o, steps, 10);
+  put_at(o, "thread", "at", v->prev);
+  put_s(o, ",\"could_run\":[");
+  for (size_t i = 0, first = 1; i < v->n; i++) {
+    if (v->r[i] == v->prev)
+      continue;
+    put_s(o, first ? "{\"thread\":" : ",{\"thread\":");
+    put_str(o, v->r[i]->name);
+    put_key(o, "at");
+    put_str(o, v->r[i]->point);
+    put(o, "}", 1);
+    first = 0;
+  }
+  put_s(o, "]}");
+}
+
+/* Appends one item, put(v), to a comma-separated list of JSON items. */
+static void jlist_add(char **buf, size_t *len, size_t *cap,
+                      void (*put_item)(struct out *, const struct step_view *),
+                      const struct step_view *v) {
+  struct out o = {NULL, 0};
+  put_item(&o, v);
+  *buf = grow(*buf, cap, *len + o.n + 2, 1);
+  if (*len)
+    (*buf)[(*len)++] = ',';
+  o.p = *buf + *len;
+  o.n = 0;
+  put_item(&o, v);
+  *len += o.n;
+}
+
+static void put_report(struct out *o, const char *outcome, int status) {
+  put_s(o, "{\"pid\":");
+  put_u(o, (unsigned long long)getpid(), 10);
+  put_key(o, "spec");
+  put_str(o, spec_text);
+  put_s(o, left_model ? ",\"exact\":false" : ",\"exact\":true");
+  put_key(o, "not_exact_why");
+  if (left_model)
+    put_str(o, left_why);
+  else
+    put_s(o, "null");
+  put_key(o, "outcome");
+  put_str(o, outcome);
+  put_key(o, "status");
+  put_u(o, (unsigned long long)status, 10);
+  put_key(o, "steps");
+  put_u(o, steps, 10);
+  put_key(o, "preemptions");
+  put_u(o, preemptions, 10);
+  put_s(o, ",\"trace\":\"");
+  put_u(o, trace, 16);
+  put_s(o, "\",\"order\":");
+  if (steps_len) {
+    put_s(o, "\"order:");
+    put(o, steps_buf, steps_len); /* names and calls: nothing to escape */
+    put(o, "\"", 1);
+  } else {
+    put_s(o, "null");
+  }
+  put_s(o, steps_len + sizeof "SCHED=order:" > PL_ENV_MAX
+               ? ",\"order_fits_env\":false"
+               : ",\"order_fits_env\":true");
+  put_s(o, ",\"preempted\":[");
+  put(o, pre_json ? pre_json : "", prej_len);
+  put_s(o, "],\"switch_points\":[");
+  put(o, sw_json ? sw_json : "", swj_len);
+  put_s(o, "]}\n");
+}
+
+/* Appends the report to SCHED_REPORT's file in one write(), so that the
+ * lines of several processes appending to one file do not interleave. Only
+ * async-signal-safe calls: the fatal signal handler calls it too. */
+static void report(const char *outcome, int status) {
+  struct out o = {NULL, 0};
+  if (report_path == NULL)
+    return;
+  put_report(&o, outcome, status);
+  size_t size = o.n;
+  void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  int fd = open(report_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (m == MAP_FAILED || fd < 0) {
+    say("sched-preload: SCHED_REPORT: cannot write the report to ");
+    say(report_path);
+    say("\n");
+  } else {
+    o.p = m;
+    o.n = 0;
+    put_report(&o, outcome, status);
+    if (write(fd, m, size) != (ssize_t)size)
+      say("sched-preload: SCHED_REPORT: a short write\n");
+  }
+  if (fd >= 0)
+    close(fd);
+  if (m != MAP_FAILED)
+    munmap(m, size);
 }
 
 /* ---- reports ---- */
@@ -550,6 +754,7 @@ static void deadlock(void) {
     print_waits(live[i]);
   print_cycle();
   print_schedule("schedule");
+  report("deadlock", 1);
   fflush(stdout);
   /* _exit: the other threads are parked for good; atexit handlers that
    * reach an interposed call would wait for them. */
@@ -574,6 +779,7 @@ static void list_add(char **buf, size_t *len, size_t *cap, const char *text) {
 static void note_step(struct pl_thread *prev, struct pl_thread *next,
                       struct pl_thread **r, size_t n) {
   char one[128];
+  const struct step_view v = {prev, next, r, n};
   if (prev == NULL || !runnable(prev) || prev->wait == W_YIELD)
     return;
   if (next != prev) {
@@ -582,10 +788,12 @@ static void note_step(struct pl_thread *prev, struct pl_thread *next,
       snprintf(one, sizeof one, "%u:%s@%s>%s@%s", steps, prev->name,
                prev->point, next->name, next->point);
       list_add(&pre_buf, &pre_len, &pre_cap, one);
+      jlist_add(&pre_json, &prej_len, &prej_cap, put_preempted, &v);
     }
   }
   if (!keep_steps)
     return;
+  jlist_add(&sw_json, &swj_len, &swj_cap, put_switch, &v);
   snprintf(one, sizeof one, "%u:%s@%s>", steps, prev->name, prev->point);
   list_add(&sw_buf, &sw_len, &sw_cap, one);
   for (size_t i = 0, first = 1; i < n; i++) {
@@ -933,6 +1141,7 @@ static void say_failed(const char *why) {
 
 static void on_fatal(int sig) {
   say_failed("died of a signal");
+  report("signal", sig);
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -947,6 +1156,7 @@ static void on_exit_cb(int status, void *arg) {
     say_failed("failed");
   if (p && *p && strcmp(p, "0") != 0)
     print_schedule("schedule");
+  report("exit", status);
 }
 
 static void atfork_prepare(void) {
@@ -1129,6 +1339,24 @@ static void pin(void) {
   }
 }
 
+/* SCHED_REPORT=FILE: opened once here, so that a path that cannot be
+ * written is bad input now rather than a lost report at the end. */
+static void take_report(void) {
+  const char *e = getenv("SCHED_REPORT");
+  int fd;
+  if (e == NULL || *e == '\0')
+    return;
+  fd = open(e, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    fprintf(stderr, "sched-preload: SCHED_REPORT='%s': cannot open it for "
+            "appending: %s\n", e, strerror(errno));
+    _exit(2);
+  }
+  close(fd);
+  if ((report_path = strdup(e)) == NULL)
+    die("out of memory");
+}
+
 __attribute__((constructor)) static void init(void) {
   const char *s = getenv("SCHED"), *e;
   struct spec sp;
@@ -1187,7 +1415,9 @@ __attribute__((constructor)) static void init(void) {
   if (pthread_atfork(atfork_prepare, atfork_parent, atfork_child) != 0)
     die("pthread_atfork failed");
   e = getenv("SCHED_PRINT");
-  keep_steps = e != NULL && strcmp(e, "steps") == 0;
+  print_steps = e != NULL && strcmp(e, "steps") == 0;
+  take_report();
+  keep_steps = print_steps || report_path != NULL;
   e = getenv("SCHED_VERBOSE");
   if (e && *e && strcmp(e, "0") != 0)
     fprintf(stderr, "sched-preload: scheduling under SCHED=%s (slice %u "

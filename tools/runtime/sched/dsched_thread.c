@@ -279,11 +279,6 @@ static void step_name(char *buf, size_t n, const struct sthread *t) {
   snprintf(buf, n, "%s@%s", t->name, t->point);
 }
 
-/* Matches "NAME" or "NAME@POINT" against a parked thread. */
-static int step_matches(const char *step, const struct sthread *t) {
-  return spec_step_matches(step, t->name, t->point);
-}
-
 /* Where a parked thread stands, in words, for the player. */
 static void describe(char *buf, size_t len, const struct sthread *t) {
   char at[120] = "";
@@ -367,7 +362,7 @@ static struct sthread *choose(struct sthread **r, int n,
     if (script_pos < script_len) {
       const char *want = script[script_pos];
       for (int i = 0; i < n; i++)
-        if (step_matches(want, r[i])) {
+        if (spec_step_matches(want, r[i]->name, r[i]->point)) {
           script_pos++;
           return r[i];
         }
