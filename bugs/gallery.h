@@ -113,9 +113,11 @@ struct gallery_opt {
     .name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
     .lo = 1, .arg = (a), .help = (h)                                           \
   }
-#define GALLERY_OPT_OUTFILE(n, p, a, h)                                         \
-  {.name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
-   .lo = 1, .arg = (a), .help = (h), .creates = 1}
+#define GALLERY_OPT_OUTFILE(n, p, a, h)                                        \
+  {                                                                            \
+    .name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
+    .lo = 1, .arg = (a), .help = (h), .creates = 1                             \
+  }
 #define GALLERY_OPT_CHOICE(n, p, words, a, h)                                  \
   {                                                                            \
     .name = (n), .type = GALLERY_STRING, .ptr = (1 ? (p) : (const char **)0),  \
@@ -264,8 +266,7 @@ static inline int gallery__opt_set(const struct gallery_opt *o,
     if (o->creates) {
       FILE *f = fopen(v, "w");
       if (f == NULL) {
-        fprintf(stderr, "%s: --%s %s: %s\n", prog, o->name, v,
-                strerror(errno));
+        fprintf(stderr, "%s: --%s %s: %s\n", prog, o->name, v, strerror(errno));
         return -1;
       }
       fclose(f);

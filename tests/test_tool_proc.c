@@ -31,9 +31,8 @@ Test(proc, exec_failure_is_an_error_not_a_run) {
 
 Test(proc, captures_output_and_status) {
   struct proc_run r = {.capture = 1};
-  cr_assert_eq(proc_run((char **)sh("echo out; echo err >&2; exit 7"), NULL,
-                        &r),
-               0);
+  cr_assert_eq(
+      proc_run((char **)sh("echo out; echo err >&2; exit 7"), NULL, &r), 0);
   cr_assert_eq(proc_shell_status(r.status), 7);
   cr_assert_not_null(r.out);
   cr_assert(strstr(r.out, "out\n") && strstr(r.out, "err\n"), "got '%s'",
@@ -46,7 +45,8 @@ Test(proc, captures_output_and_status) {
 Test(proc, timeout_sends_sigterm_first) {
   char path[512], script[1024];
   const char *tmp = getenv("TMPDIR");
-  snprintf(path, sizeof path, "%s/proc-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  snprintf(path, sizeof path, "%s/proc-test-XXXXXX",
+           tmp && *tmp ? tmp : "/tmp");
   int fd = mkstemp(path);
   cr_assert_geq(fd, 0);
   close(fd);

@@ -61,8 +61,8 @@ static int run_lost_update(const char *spec, int locked) {
 Test(sched, scripted_schedule_exposes_lost_update_every_time) {
   for (int i = 0; i < 100; i++) {
     int c = run_lost_update(LOST_UPDATE_SCRIPT, 0);
-    cr_assert_eq(c, 1, "run %d: count %d under %s, want the lost update (1)",
-                 i, c, LOST_UPDATE_SCRIPT);
+    cr_assert_eq(c, 1, "run %d: count %d under %s, want the lost update (1)", i,
+                 c, LOST_UPDATE_SCRIPT);
     cr_assert_str_eq(dsched_taken(), LOST_UPDATE_SCRIPT);
   }
   dsched_reset();
@@ -122,8 +122,7 @@ Test(sched, pct_depth_2_exposes_lost_update) {
          "(%.1f%%); bound 1/(n*k^(d-1)) with n=%u, k=%u, d=2: %.1f%% "
          "(steps per run: at most %u)\n",
          lost, lost / 10.0, st.threads, st.pct_k, 100 * bound, st.steps);
-  cr_assert_geq(lost, 250, "PCT exposed the lost update in only %d/1000",
-                lost);
+  cr_assert_geq(lost, 250, "PCT exposed the lost update in only %d/1000", lost);
   cr_assert_geq(lost / 1000.0, bound, "observed rate below the PCT bound");
 }
 
@@ -169,9 +168,8 @@ static const char *run_bank(const char *spec, char *taken, size_t n) {
   trace[0] = '\0';
   cr_assert_eq(dsched_configure(spec), 0);
   for (int i = 0; i < 3; i++)
-    cr_assert_eq(dsched_pthread_create(&t[i], NULL, depositor,
-                                      (void *)names[i]),
-                 0);
+    cr_assert_eq(
+        dsched_pthread_create(&t[i], NULL, depositor, (void *)names[i]), 0);
   cr_assert_eq(dsched_mutex_lock(&bank_mu), 0);
   while (ready < 9)
     cr_assert_eq(dsched_cond_wait(&bank_cv, &bank_mu), 0);
@@ -277,7 +275,8 @@ static void run_child(void (*fn)(void *), void *arg, int timeout_ms,
   close(fd[0]);
   cr_assert_eq(waitpid(pid, &c->status, 0), pid);
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  c->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  c->seconds =
+      (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
   if (WIFSIGNALED(c->status) && WTERMSIG(c->status) == SIGKILL)
     c->status = -1;
 }
@@ -327,10 +326,10 @@ Test(sched, lock_order_inversion_is_reported_as_deadlock) {
   EXPECT_EXIT(c, 1);
   cr_assert_lt(c.seconds, 1.0, "the report took %.2f s", c.seconds);
   cr_assert_not_null(strstr(c.err, "sched: deadlock"), "%s", c.err);
-  cr_assert_not_null(strstr(c.err, "main at lock: waits for mutex B held by t1"),
-                     "%s", c.err);
-  cr_assert_not_null(strstr(c.err, "t1 at lock: waits for mutex A held by main"),
-                     "%s", c.err);
+  cr_assert_not_null(
+      strstr(c.err, "main at lock: waits for mutex B held by t1"), "%s", c.err);
+  cr_assert_not_null(
+      strstr(c.err, "t1 at lock: waits for mutex A held by main"), "%s", c.err);
   cr_assert(strstr(c.err, "waits-for cycle: main -> mutex B -> t1 -> mutex A "
                           "-> main") ||
                 strstr(c.err, "waits-for cycle: t1 -> mutex A -> main -> "
@@ -366,8 +365,8 @@ Test(sched, deadlock_hook_gets_the_cycle_and_the_schedule) {
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   cr_assert_neq(seen_page, MAP_FAILED);
   memset(seen_page, 0, sizeof *seen_page);
-  run_child(inversion_with_hook,
-            "order:main@create,main@lock,t1@start,t1@lock", 5000, &c);
+  run_child(inversion_with_hook, "order:main@create,main@lock,t1@start,t1@lock",
+            5000, &c);
   EXPECT_EXIT(c, 1);
   cr_assert_eq(seen_page->calls, 1);
   /* The same cycle and schedule the report printed, and a schedule that
@@ -430,10 +429,9 @@ Test(sched, watchdog_reports_a_stuck_schedule) {
   struct child c;
   run_child(stuck, NULL, 5000, &c);
   EXPECT_EXIT(c, 1);
-  cr_assert_not_null(strstr(c.err, "sched: stuck: t1 has held the token"),
-                     "%s", c.err);
-  cr_assert_not_null(strstr(c.err, "main at join: waits for t1"), "%s",
+  cr_assert_not_null(strstr(c.err, "sched: stuck: t1 has held the token"), "%s",
                      c.err);
+  cr_assert_not_null(strstr(c.err, "main at join: waits for t1"), "%s", c.err);
   cr_assert_lt(c.seconds, 2.0);
 }
 
@@ -761,11 +759,11 @@ Test(sched, held_work_leaves_the_request_alone) {
   cr_assert_eq(uv_loop_init(&loop), 0);
   cr_assert_eq(dsched_configure("fifo"), 0);
   cr_assert_eq(
-      dsched_uv_queue_work(&loop, &req, look_at_reserved_cb, after_look_cb),
-      0);
+      dsched_uv_queue_work(&loop, &req, look_at_reserved_cb, after_look_cb), 0);
   cr_assert_eq(dsched_uv_run(&loop, UV_RUN_DEFAULT), 0);
-  cr_assert_eq(reserved_clean, 1, "the work callback ran with libuv's "
-                                  "reserved fields in use");
+  cr_assert_eq(reserved_clean, 1,
+               "the work callback ran with libuv's "
+               "reserved fields in use");
   dsched_reset();
   cr_assert_eq(uv_loop_close(&loop), 0);
 }

@@ -19,14 +19,12 @@ static FILE *open_table(void) {
   snprintf(path, sizeof path, "%.*sspec-table.txt",
            slash ? (int)(slash - __FILE__ + 1) : 0, __FILE__);
   FILE *f = fopen(path, "r");
-  cr_assert_not_null(f, "cannot open %s (run from the repository root)",
-                     path);
+  cr_assert_not_null(f, "cannot open %s (run from the repository root)", path);
   return f;
 }
 
 /* Reads the next "accept|reject [SPEC]" line; 0 at the end. */
-static int next_row(FILE *f, int *accept, char *spec, size_t cap,
-                    int *lineno) {
+static int next_row(FILE *f, int *accept, char *spec, size_t cap, int *lineno) {
   char line[4096];
   while (fgets(line, sizeof line, f)) {
     size_t n = strlen(line);
@@ -40,8 +38,8 @@ static int next_row(FILE *f, int *accept, char *spec, size_t cap,
     else if (strncmp(line, "reject", 6) == 0)
       *accept = 0;
     else
-      cr_assert_fail("spec-table.txt:%d: want accept or reject: %s",
-                     *lineno, line);
+      cr_assert_fail("spec-table.txt:%d: want accept or reject: %s", *lineno,
+                     line);
     cr_assert(line[6] == '\0' || line[6] == ' ',
               "spec-table.txt:%d: bad row %s", *lineno, line);
     snprintf(spec, cap, "%s", line[6] ? line + 7 : "");
@@ -74,13 +72,13 @@ Test(spec, the_table_accepts_and_rejects) {
     int r = spec_parse(spec, &sp, err, sizeof err);
     rows++;
     if (accept) {
-      cr_assert_eq(r, 0, "spec-table.txt:%d: '%s' rejected: %s", lineno,
-                   spec, err);
+      cr_assert_eq(r, 0, "spec-table.txt:%d: '%s' rejected: %s", lineno, spec,
+                   err);
     } else {
       rejects++;
       cr_assert_eq(r, -1, "spec-table.txt:%d: '%s' accepted", lineno, spec);
-      cr_assert_neq(err[0], '\0', "spec-table.txt:%d: '%s': no reason",
-                    lineno, spec);
+      cr_assert_neq(err[0], '\0', "spec-table.txt:%d: '%s': no reason", lineno,
+                    spec);
       cr_assert_null(strchr(err, '\n'), "'%s': %s", spec, err);
     }
   }
@@ -108,8 +106,7 @@ Test(spec, canonical_text_parses_to_the_same_spec) {
                  err);
     assert_same(&a, &b, text);
     spec_format(&b, text2, sizeof text2);
-    cr_assert_str_eq(text, text2, "'%s': canonical text is not stable",
-                     spec);
+    cr_assert_str_eq(text, text2, "'%s': canonical text is not stable", spec);
   }
   fclose(f);
 }
@@ -133,8 +130,7 @@ Test(spec, canonical_forms) {
   char text[128], err[256];
   struct spec sp;
   for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-    cr_assert_eq(spec_parse(pairs[i][0], &sp, err, sizeof err), 0, "%s",
-                 err);
+    cr_assert_eq(spec_parse(pairs[i][0], &sp, err, sizeof err), 0, "%s", err);
     spec_format(&sp, text, sizeof text);
     cr_assert_str_eq(text, pairs[i][1], "'%s'", pairs[i][0]);
   }
@@ -166,8 +162,7 @@ Test(spec, reasons_name_the_part) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     cr_assert_eq(spec_parse(cases[i][0], &sp, err, sizeof err), -1, "%s",
                  cases[i][0]);
-    cr_assert_not_null(strstr(err, cases[i][1]), "'%s': %s", cases[i][0],
-                       err);
+    cr_assert_not_null(strstr(err, cases[i][1]), "'%s': %s", cases[i][0], err);
   }
 }
 
@@ -178,8 +173,8 @@ Test(spec, items_walk_in_order) {
   const char *it, *want[] = {"work#1", "t1@start", "close#0"};
   int kind, k = 0;
   unsigned num;
-  cr_assert_eq(spec_parse("order:work#1,t1@start,close#0", &sp, err,
-                          sizeof err), 0);
+  cr_assert_eq(
+      spec_parse("order:work#1,t1@start,close#0", &sp, err, sizeof err), 0);
   while ((it = spec_next_item(&sp, &pos, &n)) != NULL) {
     cr_assert_lt(k, 3);
     cr_assert_eq(n, strlen(want[k]));
@@ -203,8 +198,8 @@ Test(spec, long_order_scripts_have_no_limit) {
   char *text = malloc(cap), err[256];
   size_t len = (size_t)snprintf(text, cap, "order:");
   for (unsigned i = 0; i < STEPS; i++)
-    len += (size_t)snprintf(text + len, cap - len, "%st%u@lock",
-                            i ? "," : "", i % 7);
+    len += (size_t)snprintf(text + len, cap - len, "%st%u@lock", i ? "," : "",
+                            i % 7);
   struct spec sp;
   cr_assert_eq(spec_parse(text, &sp, err, sizeof err), 0, "%s", err);
   size_t pos = 0, n, items = 0;

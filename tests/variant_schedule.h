@@ -2,8 +2,9 @@
  * the variant the test is linked with (the sync twin, the bug or the fix).
  *
  * Each tests/test_NN_slug.c is built three times, and order: scripts are
- * strict (tools/runtime/sched/dsched.h): a script written for the bug's requests and
- * schedule points stops a variant whose structure differs, with exit status
+ * strict (tools/runtime/sched/dsched.h): a script written for the bug's
+ * requests and schedule points stops a variant whose structure differs, with
+ * exit status
  * 2. Such a variant gets its own script for the same interleaving. Which
  * script fits is read off the program itself: the workload runs once under
  * fifo, and the schedule it took (the requests it held and the steps it
@@ -27,9 +28,9 @@ struct variant_schedule {
 
 /* Runs probe(arg) under fifo and returns the schedule of the first row of
  * rows[0..n) whose prefix the run took. */
-static inline const char *
-variant_schedule(const struct variant_schedule *rows, size_t n,
-                 void (*probe)(void *), void *arg) {
+static inline const char *variant_schedule(const struct variant_schedule *rows,
+                                           size_t n, void (*probe)(void *),
+                                           void *arg) {
   char taken[2048];
 
   cr_assert_eq(dsched_configure("fifo"), 0);

@@ -47,15 +47,17 @@ static void log_line(struct app *app, int req, const char *ev,
 
   if (w == NULL)
     abort();
-  buf = uv_buf_init(w->line, (unsigned)snprintf(
-                                 w->line, sizeof w->line,
-                                 "{\"op\":\"req-%d\",\"ev\":\"%s\",\"msg\":\"%s\"}\n",
-                                 req, ev, msg));
+  buf = uv_buf_init(
+      w->line,
+      (unsigned)snprintf(w->line, sizeof w->line,
+                         "{\"op\":\"req-%d\",\"ev\":\"%s\",\"msg\":\"%s\"}\n",
+                         req, ev, msg));
   w->req.data = app;
   /* BUG(01): fire-and-forget append. Each line is its own threadpool
    * request, and requests in flight together reach the file in whatever
    * order the pool happens to run them -- not the order they were logged. */
-  CHECK_UV(uv_fs_write(&app->loop, &w->req, app->fd, &buf, 1, -1, log_write_cb));
+  CHECK_UV(
+      uv_fs_write(&app->loop, &w->req, app->fd, &buf, 1, -1, log_write_cb));
 }
 /* @end */
 

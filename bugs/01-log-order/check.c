@@ -35,7 +35,7 @@ int lo_check(const char *log_path, int requests, char *msg, size_t msglen) {
     char name[32];
     int stage; /* last stage seen: -1 none, 0 begin, 1 step, 2 end */
     int line;  /* line of that stage */
-  } *ops;
+  } * ops;
   char line[4096], op[32], ev[16];
   int nops = 0, lineno = 0, rc = 0;
   FILE *f = fopen(log_path, "r");
@@ -94,8 +94,7 @@ int lo_check(const char *log_path, int requests, char *msg, size_t msglen) {
                  "log-order invariant violated: line %d of %s shows '%s' "
                  "of %s after its '%s' (line %d); the file does not tell "
                  "the order things happened in",
-                 lineno, log_path, ev, op, stages[ops[i].stage],
-                 ops[i].line);
+                 lineno, log_path, ev, op, stages[ops[i].stage], ops[i].line);
       rc = 1;
     }
     ops[i].stage = s;
@@ -117,8 +116,8 @@ int lo_check(const char *log_path, int requests, char *msg, size_t msglen) {
   }
   if (rc == 0 && nops != requests) {
     snprintf(msg, msglen,
-             "log-order invariant violated: %d requests logged, want %d",
-             nops, requests);
+             "log-order invariant violated: %d requests logged, want %d", nops,
+             requests);
     rc = 1;
   }
   free(ops);

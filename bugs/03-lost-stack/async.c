@@ -52,8 +52,8 @@ static void resize_done(uv_work_t *work, int status) {
     char what[512];
     /* BUG(03): the error surfaces here, in a callback the loop called. The
      * stack under us is uv_run's, and nothing in the job says who asked. */
-    snprintf(what, sizeof what, "resize of %s to %dx%d: %s", j->image,
-             j->width, j->height, strerror(-j->status));
+    snprintf(what, sizeof what, "resize of %s to %dx%d: %s", j->image, j->width,
+             j->height, strerror(-j->status));
     ls_fatal(what);
   }
   j->r->done++;

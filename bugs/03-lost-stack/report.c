@@ -77,4 +77,3 @@ int ls_capture(const struct ls_config *cfg, char *report, size_t len,
       return -1;
   return 0;
 }
-

@@ -24,10 +24,10 @@ struct hb_config {
 
 /* The lazily loaded config, shared by the workers. */
 struct hb_cache {
-  int ready;    /* 0 until the config is loaded */
-  int loads;    /* how many times it was loaded */
-  long value;   /* the loaded config */
-  int work;     /* see hb_config.work */
+  int ready;          /* 0 until the config is loaded */
+  int loads;          /* how many times it was loaded */
+  long value;         /* the loaded config */
+  int work;           /* see hb_config.work */
   pthread_mutex_t mu; /* used by the fix */
 };
 

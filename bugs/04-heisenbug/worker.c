@@ -89,4 +89,3 @@ void *hb_worker_main(void *arg) {
   return NULL;
 }
 /* @end */
-

@@ -22,8 +22,8 @@ struct app {
 
 struct page {
   struct app *app;
-  int key;        /* the page's item: item-KEY */
-  int served;     /* parts served so far; the page ends at 2 */
+  int key;    /* the page's item: item-KEY */
+  int served; /* parts served so far; the page ends at 2 */
   uv_work_t render;
   corrlog_op op;
 };
@@ -106,8 +106,7 @@ static void lookup(struct page *p, enum cta_part part) {
   }
   /* BUG(05): the check. A miss here says nothing about a fetch of the same
    * item already in flight, so a second lookup starts a second fetch. */
-  corrlog_step(&p->op, "%s: miss item-%d, fetching", part_names[part],
-               p->key);
+  corrlog_step(&p->op, "%s: miss item-%d, fetching", part_names[part], p->key);
   start_fetch(p, part);
 }
 /* @end */

@@ -9,15 +9,21 @@
 
 static struct cta_item items[CTA_MAX_PAGES];
 
-void cta_reset(void) { memset(items, 0, sizeof items); }
+void cta_reset(void) {
+  memset(items, 0, sizeof items);
+}
 
 const struct cta_item *cta_item(int key) {
   return &items[key];
 }
 
-int cta_origin_fetch(int key) { return ++items[key].fetches; }
+int cta_origin_fetch(int key) {
+  return ++items[key].fetches;
+}
 
-int cta_cache_get(int key) { return items[key].cached; }
+int cta_cache_get(int key) {
+  return items[key].cached;
+}
 
 int cta_cache_put(int key, int version) {
   struct cta_item *it = &items[key];

@@ -3,8 +3,8 @@
  * and, on a miss, fetches and stores in the same step, with nothing else
  * running in between, so the footer's lookup always finds the header's
  * fetch in the cache. Slow: every fetch and render is paid in sequence.
- * Trigger: build/gallery run 05 --sync. See also: bugs/05-check-then-act/async.c,
- * chapters/05-check-then-act.md. */
+ * Trigger: build/gallery run 05 --sync. See also:
+ * bugs/05-check-then-act/async.c, chapters/05-check-then-act.md. */
 #include "check_then_act.h"
 
 #include <errno.h>

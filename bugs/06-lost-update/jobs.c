@@ -6,10 +6,11 @@
 
 #include <pthread.h>
 
-size_t lu_job_size(int id) { return 1000 + 37 * (size_t)id; }
+size_t lu_job_size(int id) {
+  return 1000 + 37 * (size_t)id;
+}
 
-void lu_job_init(struct lu_job *j, int id, struct lu_totals *totals,
-                 int spin) {
+void lu_job_init(struct lu_job *j, int id, struct lu_totals *totals, int spin) {
   memset(j, 0, sizeof *j);
   j->id = id;
   j->size = lu_job_size(id);
@@ -85,4 +86,3 @@ int lu_run_threads(const struct lu_config *cfg, struct lu_totals *totals,
   free(p.jobs);
   return 0;
 }
-

@@ -65,8 +65,8 @@ int lu_run_threads(const struct lu_config *cfg, struct lu_totals *totals,
 
 /* Checks the invariant. Returns 0 when it holds, 1 when it is violated
  * (msg then starts with "lost-update invariant violated:"). */
-int lu_check(const struct lu_config *cfg, const struct lu_totals *t,
-             char *msg, size_t msglen);
+int lu_check(const struct lu_config *cfg, const struct lu_totals *t, char *msg,
+             size_t msglen);
 
 /* ---- per variant (sync.c, async.c) ---- */
 

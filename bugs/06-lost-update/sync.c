@@ -6,9 +6,13 @@
 #include "gallery.h"
 #include "lost_update.h"
 
-void lu_work(struct lu_job *j) { lu_scan(j); }
+void lu_work(struct lu_job *j) {
+  lu_scan(j);
+}
 
-void lu_done(struct lu_job *j) { lu_account(j->totals, j->bytes, j->spin); }
+void lu_done(struct lu_job *j) {
+  lu_account(j->totals, j->bytes, j->spin);
+}
 
 /* @snippet sync_run */
 int lu_run(const struct lu_config *cfg, struct lu_totals *totals) {

@@ -69,7 +69,9 @@ int uac_live(const void *p, const char *where) {
   return 0;
 }
 
-void uac_reply(int ok) { ok ? good_replies++ : bad_replies++; }
+void uac_reply(int ok) {
+  ok ? good_replies++ : bad_replies++;
+}
 
 void uac_reset(void) {
   while (quarantine) {

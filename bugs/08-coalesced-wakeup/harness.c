@@ -141,4 +141,3 @@ int cw_handle(struct cw_sink *sink, int id) {
   pause_us(sink->work_us);
   return id == sink->messages - 1;
 }
-

@@ -71,4 +71,3 @@ int dc_run(const struct dc_config *cfg, struct dc_call *calls) {
   }
   return 0;
 }
-

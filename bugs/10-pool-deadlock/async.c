@@ -14,10 +14,10 @@
 
 struct app {
   uv_loop_t loop;
-  uv_async_t wake;      /* pool threads ask the loop to queue lookups */
-  uv_mutex_t mu;        /* guards wanted */
+  uv_async_t wake;        /* pool threads ask the loop to queue lookups */
+  uv_mutex_t mu;          /* guards wanted */
   struct request *wanted; /* lookups asked for, not yet queued */
-  int pending;          /* callbacks still to run before closing wake */
+  int pending;            /* callbacks still to run before closing wake */
 };
 
 struct request {
@@ -55,8 +55,8 @@ static void wake_cb(uv_async_t *a) {
   for (; r != NULL; r = next) {
     next = r->next;
     pd_lookup_queued(r->pr);
-    CHECK_UV(uv_queue_work(&app->loop, &r->lookup_work, lookup_work,
-                           lookup_done));
+    CHECK_UV(
+        uv_queue_work(&app->loop, &r->lookup_work, lookup_work, lookup_done));
   }
 }
 
@@ -98,8 +98,7 @@ int pd_run(const struct pd_config *cfg, struct pd_req *reqs) {
   for (int i = 0; i < cfg->requests; i++) {
     rs[i].app = &app;
     rs[i].pr = &reqs[i];
-    CHECK_UV(uv_queue_work(&app.loop, &rs[i].page_work, page_work,
-                           page_done));
+    CHECK_UV(uv_queue_work(&app.loop, &rs[i].page_work, page_work, page_done));
   }
   /* @end */
   CHECK_UV(uv_run(&app.loop, UV_RUN_DEFAULT));

@@ -42,13 +42,16 @@ static const char *const stage_names[] = {
     "parsed, pool thread given back",
     "finished",
     "abandoned by the watchdog"};
-static const char *const lookup_names[] = {"not queued yet",
-                                           "queued behind, not started",
-                                           "running", "done"};
+static const char *const lookup_names[] = {
+    "not queued yet", "queued behind, not started", "running", "done"};
 
 /* The page a request should render: what the sync twin computes. */
-static long page_of(int id, long lookup) { return lookup * 31 + id; }
-static long lookup_of(int id) { return (long)id * 7919 % 1000 + 1; }
+static long page_of(int id, long lookup) {
+  return lookup * 31 + id;
+}
+static long lookup_of(int id) {
+  return (long)id * 7919 % 1000 + 1;
+}
 
 /* The pool size libuv 1.44 uses (src/threadpool.c, init_threads): read
  * once, default 4, clamped to 1..1024. For the report only. */
@@ -85,7 +88,9 @@ void pd_parse(struct pd_req *r) {
   set_stage(r, PD_PARSED);
 }
 
-void pd_lookup_queued(struct pd_req *r) { set_lookup(r, PD_L_QUEUED); }
+void pd_lookup_queued(struct pd_req *r) {
+  set_lookup(r, PD_L_QUEUED);
+}
 
 void pd_lookup(struct pd_req *r) {
   set_lookup(r, PD_L_RUNNING);
@@ -135,8 +140,7 @@ static void report_hang(void) {
           "pool-deadlock watchdog: no progress for %u ms; %d requests, "
           "pool of %d threads%s:\n",
           mon.watchdog_ms, mon.n, pool_size(),
-          dsched_active() ? " (the scheduler runs one request at a time)"
-                         : "");
+          dsched_active() ? " (the scheduler runs one request at a time)" : "");
   for (int i = 0; i < mon.n; i++) {
     struct pd_req *r = &mon.reqs[i];
     fprintf(stderr, "  req %d: page %s; lookup %s\n", r->id,

@@ -36,8 +36,8 @@ struct pd_req {
   int id;
   enum pd_stage stage;
   enum pd_lookup_state lookup_state;
-  long lookup;  /* the lookup's value, valid once lookup_state is DONE */
-  long page;    /* the rendered page's checksum, valid once FINISHED */
+  long lookup;        /* the lookup's value, valid once lookup_state is DONE */
+  long page;          /* the rendered page's checksum, valid once FINISHED */
   int lookup_us_hint; /* the configured lookup latency */
 };
 

@@ -30,8 +30,7 @@ static int parse_slot(const char *slot) {
   char want[SB_RECORD_LEN + 1];
   int id;
 
-  if (sscanf(slot, "record %6d:", &id) != 1 || id < 0 ||
-      id >= SB_MAX_RECORDS)
+  if (sscanf(slot, "record %6d:", &id) != 1 || id < 0 || id >= SB_MAX_RECORDS)
     return -1;
   sb_format(want, sizeof want, id);
   return memcmp(slot, want, SB_RECORD_LEN) == 0 ? id : -1;
@@ -65,9 +64,10 @@ int sb_check(const char *out_path, int records, char *msg, size_t msglen) {
     abort();
   size = (long)st.st_size;
   if (size != (long)records * SB_RECORD_LEN) {
-    snprintf(msg, msglen, "stale-buffer invariant violated: %s holds %ld "
-             "bytes, want %d records of %d bytes", out_path, size, records,
-             SB_RECORD_LEN);
+    snprintf(msg, msglen,
+             "stale-buffer invariant violated: %s holds %ld "
+             "bytes, want %d records of %d bytes",
+             out_path, size, records, SB_RECORD_LEN);
     fclose(f);
     free(seen);
     return 1;
@@ -98,17 +98,19 @@ int sb_check(const char *out_path, int records, char *msg, size_t msglen) {
   free(seen);
   if (first_bad >= 0) {
     if (first_id < 0)
-      snprintf(msg, msglen, "stale-buffer invariant violated: slot %d of %s "
+      snprintf(msg, msglen,
+               "stale-buffer invariant violated: slot %d of %s "
                "is garbled (%d of %d slots garbled, %d records missing): a "
                "write read its buffer while the loop was overwriting it",
                first_bad, out_path, garbled, records, missing);
     else
-      snprintf(msg, msglen, "stale-buffer invariant violated: slot %d of %s "
+      snprintf(msg, msglen,
+               "stale-buffer invariant violated: slot %d of %s "
                "holds record %d, not record %d (record %d written %d times, "
                "%d of %d records missing, %d garbled): the write read its "
                "buffer after the loop had reused it",
-               first_bad, out_path, first_id, first_bad, most_id, most,
-               missing, records, garbled);
+               first_bad, out_path, first_id, first_bad, most_id, most, missing,
+               records, garbled);
     rc = 1;
   }
   return rc;

@@ -17,8 +17,8 @@ struct app {
   uv_loop_t loop;
   const struct uf_config *cfg;
   struct uf_totals *t;
-  int next;    /* the next file to open */
-  int in_use;  /* files opened and not yet closed */
+  int next;   /* the next file to open */
+  int in_use; /* files opened and not yet closed */
 };
 
 struct file_read {

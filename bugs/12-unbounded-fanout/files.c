@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 /* The value of record r of file i; the check recomputes the total. */
-long uf_value(int i, int r) { return (long)i * 10 + r + 1; }
+long uf_value(int i, int r) {
+  return (long)i * 10 + r + 1;
+}
 
 void uf_path(char *buf, size_t len, const char *dir, int i) {
   snprintf(buf, len, "%s/f%06d", dir, i);

@@ -21,14 +21,12 @@ int uf_run(const struct uf_config *cfg, struct uf_totals *t) {
     int fd;
     uf_path(path, sizeof path, cfg->dir, i);
     if ((fd = open(path, O_RDONLY)) < 0) {
-      fprintf(stderr, "unbounded-fanout: open %s: %s\n", path,
-              strerror(errno));
+      fprintf(stderr, "unbounded-fanout: open %s: %s\n", path, strerror(errno));
       t->errors++;
       continue;
     }
     if ((n = read(fd, buf, sizeof buf)) < 0) {
-      fprintf(stderr, "unbounded-fanout: read %s: %s\n", path,
-              strerror(errno));
+      fprintf(stderr, "unbounded-fanout: read %s: %s\n", path, strerror(errno));
       t->errors++;
     } else {
       uf_parse(t, buf, (size_t)n);

@@ -36,11 +36,12 @@ void lk_state_destroy(struct lk_state *st, struct lk_result *res) {
   CHECK_PT(pthread_mutex_destroy(&st->stats_mu));
 }
 
-int lk_key(int i) { return (i * 7) % LK_KEYS; }
+int lk_key(int i) {
+  return (i * 7) % LK_KEYS;
+}
 
 void lk_hold(const struct lk_state *st) {
-  struct timespec ts = {st->hold_us / 1000000,
-                        (st->hold_us % 1000000) * 1000L};
+  struct timespec ts = {st->hold_us / 1000000, (st->hold_us % 1000000) * 1000L};
   if (st->hold_us > 0)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
       ;

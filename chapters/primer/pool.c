@@ -10,14 +10,14 @@
 #include <stdlib.h>
 #include <uv.h>
 
-#define CHECK(call)                                                          \
-  do {                                                                       \
-    int rc_ = (call);                                                        \
-    if (rc_ < 0) {                                                           \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,          \
-              uv_strerror(rc_));                                             \
-      exit(3);                                                               \
-    }                                                                        \
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    int rc_ = (call);                                                          \
+    if (rc_ < 0) {                                                             \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,            \
+              uv_strerror(rc_));                                               \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 static uv_thread_t loop_thread;

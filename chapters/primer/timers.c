@@ -9,14 +9,14 @@
 #include <uv.h>
 
 /* Every libuv call is checked: a negative result is an error code. */
-#define CHECK(call)                                                          \
-  do {                                                                       \
-    int rc_ = (call);                                                        \
-    if (rc_ < 0) {                                                           \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,          \
-              uv_strerror(rc_));                                             \
-      exit(3);                                                               \
-    }                                                                        \
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    int rc_ = (call);                                                          \
+    if (rc_ < 0) {                                                             \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,            \
+              uv_strerror(rc_));                                               \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 /* @snippet primer_timer_cb */

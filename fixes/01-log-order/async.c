@@ -16,7 +16,7 @@ struct app {
   uv_loop_t loop;
   uv_file fd;
   int latency_us;
-  int err; /* first failed write, reported by lo_run */
+  int err;                       /* first failed write, reported by lo_run */
   struct log_write *head, *tail; /* FIX(01): lines waiting to be written */
   int writing;                   /* FIX(01): one write in flight at most */
 };
@@ -65,7 +65,8 @@ static void write_next(struct app *app) {
   app->writing = 1;
   buf = uv_buf_init(w->line, (unsigned)w->len);
   w->req.data = app;
-  CHECK_UV(uv_fs_write(&app->loop, &w->req, app->fd, &buf, 1, -1, log_write_cb));
+  CHECK_UV(
+      uv_fs_write(&app->loop, &w->req, app->fd, &buf, 1, -1, log_write_cb));
 }
 
 /* The correlation logger's writer: called on the loop thread for every

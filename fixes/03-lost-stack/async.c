@@ -60,8 +60,8 @@ static void resize_done(uv_work_t *work, int status) {
   CHECK_UV(status);
   if (j->status < 0) {
     char what[512];
-    snprintf(what, sizeof what, "resize of %s to %dx%d: %s", j->image,
-             j->width, j->height, strerror(-j->status));
+    snprintf(what, sizeof what, "resize of %s to %dx%d: %s", j->image, j->width,
+             j->height, strerror(-j->status));
     corrlog_error(&j->op, j->status, "%s", what);
     /* FIX(03): the stack under us is still uv_run's, but the op knows who
      * asked: report that first, then the backtrace. */

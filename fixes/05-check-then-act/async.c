@@ -23,8 +23,8 @@ struct app {
 
 struct page {
   struct app *app;
-  int key;        /* the page's item: item-KEY */
-  int served;     /* parts served so far; the page ends at 2 */
+  int key;    /* the page's item: item-KEY */
+  int served; /* parts served so far; the page ends at 2 */
   uv_work_t render;
   corrlog_op op;
 };
@@ -115,8 +115,7 @@ static void lookup(struct page *p, enum cta_part part) {
                  part_names[part], p->key, (unsigned long long)f->op.id);
     return;
   }
-  corrlog_step(&p->op, "%s: miss item-%d, fetching", part_names[part],
-               p->key);
+  corrlog_step(&p->op, "%s: miss item-%d, fetching", part_names[part], p->key);
   start_fetch(p, part);
 }
 /* @end */

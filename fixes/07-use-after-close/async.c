@@ -30,8 +30,8 @@ struct conn {
   uint32_t magic; /* UAC_LIVE while the connection's memory is live */
   struct app *app;
   uv_tcp_t *tcp;
-  int pending; /* replies being computed or written */
-  int eof;     /* the client has shut down its side */
+  int pending;   /* replies being computed or written */
+  int eof;       /* the client has shut down its side */
   corrlog_op op; /* FIX(07): the connection, from accept to close */
 };
 
@@ -238,8 +238,7 @@ static void client_wrote(uv_write_t *req, int status) {
 
   CHECK_UV(status);
   if (cl->app->cfg->think_us == 0)
-    CHECK_UV(uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->tcp,
-                         client_shut));
+    CHECK_UV(uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->tcp, client_shut));
   else
     CHECK_UV(uv_queue_work(&cl->app->loop, &cl->think, client_think,
                            client_thought));
@@ -251,8 +250,8 @@ static void client_connected(uv_connect_t *req, int status) {
   uv_buf_t buf = uv_buf_init(cl->msg, (unsigned)strlen(cl->msg));
 
   CHECK_UV(status);
-  CHECK_UV(uv_write(&cl->write, (uv_stream_t *)&cl->tcp, &buf, 1,
-                    client_wrote));
+  CHECK_UV(
+      uv_write(&cl->write, (uv_stream_t *)&cl->tcp, &buf, 1, client_wrote));
   CHECK_UV(uv_read_start((uv_stream_t *)&cl->tcp, alloc_cb, client_read));
 }
 
@@ -283,8 +282,7 @@ int uac_run(const struct uac_config *cfg) {
     snprintf(cl->msg, sizeof cl->msg, "hello from client %d", i);
     CHECK_UV(uv_tcp_init(&app.loop, &cl->tcp));
     CHECK_UV(uv_tcp_connect(&cl->connect, &cl->tcp,
-                            (const struct sockaddr *)&bound,
-                            client_connected));
+                            (const struct sockaddr *)&bound, client_connected));
   }
   CHECK_UV(uv_run(&app.loop, UV_RUN_DEFAULT));
   CHECK_UV(uv_loop_close(&app.loop));

@@ -65,8 +65,8 @@ static void page_done(uv_work_t *w, int status) {
   pd_lookup_queued(r->pr);
   corrlog_step(&r->op, "lookup queued");
   corrlog_handoff(&r->op);
-  CHECK_UV(uv_queue_work(&r->app->loop, &r->lookup_work, lookup_work,
-                         lookup_done));
+  CHECK_UV(
+      uv_queue_work(&r->app->loop, &r->lookup_work, lookup_work, lookup_done));
 }
 /* @end */
 
@@ -91,8 +91,7 @@ int pd_run(const struct pd_config *cfg, struct pd_req *reqs) {
     rs[i].pr = &reqs[i];
     corrlog_begin(&rs[i].op, NULL, "page", "render page %d", i);
     corrlog_handoff(&rs[i].op); /* stage 1 happens-after this */
-    CHECK_UV(uv_queue_work(&app.loop, &rs[i].page_work, page_work,
-                           page_done));
+    CHECK_UV(uv_queue_work(&app.loop, &rs[i].page_work, page_work, page_done));
   }
   /* @end */
   CHECK_UV(uv_run(&app.loop, UV_RUN_DEFAULT));

@@ -22,8 +22,8 @@ struct app {
 struct record_write {
   uv_fs_t req;
   int id;
-  corrlog_op op;                     /* FIX(11): the write's correlation id */
-  char record[SB_RECORD_LEN + 1];    /* FIX(11): owned until write_cb */
+  corrlog_op op;                  /* FIX(11): the write's correlation id */
+  char record[SB_RECORD_LEN + 1]; /* FIX(11): owned until write_cb */
 };
 
 static void write_cb(uv_fs_t *req) {

@@ -108,7 +108,9 @@ static void *sweeper(void *arg) {
 }
 /* @end */
 
-static void idle_close_cb(uv_handle_t *h) { (void)h; }
+static void idle_close_cb(uv_handle_t *h) {
+  (void)h;
+}
 
 /* One request per loop turn, as requests arriving one by one would be. */
 static void idle_cb(uv_idle_t *idle) {

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(x)                                                             \
-  do {                                                                       \
-    int e_ = (x);                                                            \
-    if (e_ != 0) {                                                           \
-      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                         \
-      exit(3);                                                               \
-    }                                                                        \
+#define CHECK(x)                                                               \
+  do {                                                                         \
+    int e_ = (x);                                                              \
+    if (e_ != 0) {                                                             \
+      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                           \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 static volatile int result;
@@ -44,8 +44,10 @@ int main(void) {
   CHECK(pthread_join(t, NULL));
 #endif
   if (r != 42) {
-    fprintf(stderr, "corpus_before_join: result %d read before the worker "
-                    "wrote it\n", r);
+    fprintf(stderr,
+            "corpus_before_join: result %d read before the worker "
+            "wrote it\n",
+            r);
     return 1;
   }
   return 0;

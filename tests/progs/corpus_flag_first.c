@@ -11,13 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(x)                                                             \
-  do {                                                                       \
-    int e_ = (x);                                                            \
-    if (e_ != 0) {                                                           \
-      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                         \
-      exit(3);                                                               \
-    }                                                                        \
+#define CHECK(x)                                                               \
+  do {                                                                         \
+    int e_ = (x);                                                              \
+    if (e_ != 0) {                                                             \
+      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                           \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 static int data;
@@ -52,8 +52,10 @@ int main(void) {
   d = *(volatile int *)&data;
   CHECK(pthread_join(t, NULL));
   if (d != 42) {
-    fprintf(stderr, "corpus_flag_first: read %d before the data was "
-                    "written\n", d);
+    fprintf(stderr,
+            "corpus_flag_first: read %d before the data was "
+            "written\n",
+            d);
     return 1;
   }
   return 0;

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(x)                                                             \
-  do {                                                                       \
-    int e_ = (x);                                                            \
-    if (e_ != 0) {                                                           \
-      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                         \
-      exit(3);                                                               \
-    }                                                                        \
+#define CHECK(x)                                                               \
+  do {                                                                         \
+    int e_ = (x);                                                              \
+    if (e_ != 0) {                                                             \
+      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                           \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 static pthread_mutex_t locks[16];

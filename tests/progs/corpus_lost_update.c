@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(x)                                                             \
-  do {                                                                       \
-    int e_ = (x);                                                            \
-    if (e_ != 0) {                                                           \
-      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                         \
-      exit(3);                                                               \
-    }                                                                        \
+#define CHECK(x)                                                               \
+  do {                                                                         \
+    int e_ = (x);                                                              \
+    if (e_ != 0) {                                                             \
+      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                           \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 #define ROUNDS 3

@@ -9,24 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(x)                                                             \
-  do {                                                                       \
-    int e_ = (x);                                                            \
-    if (e_ != 0) {                                                           \
-      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                         \
-      exit(3);                                                               \
-    }                                                                        \
+#define CHECK(x)                                                               \
+  do {                                                                         \
+    int e_ = (x);                                                              \
+    if (e_ != 0) {                                                             \
+      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                           \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 static sem_t full;
 static volatile int slot;
 
-#define SEM(x)                                                               \
-  do {                                                                       \
-    if ((x) != 0) {                                                          \
-      perror(#x);                                                            \
-      exit(3);                                                               \
-    }                                                                        \
+#define SEM(x)                                                                 \
+  do {                                                                         \
+    if ((x) != 0) {                                                            \
+      perror(#x);                                                              \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 static void *producer(void *arg) {

@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(x)                                                             \
-  do {                                                                       \
-    int e_ = (x);                                                            \
-    if (e_ != 0) {                                                           \
-      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                         \
-      exit(3);                                                               \
-    }                                                                        \
+#define CHECK(x)                                                               \
+  do {                                                                         \
+    int e_ = (x);                                                              \
+    if (e_ != 0) {                                                             \
+      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                           \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -64,7 +64,7 @@ int main(void) {
     if (r != 0 && r != ETIMEDOUT)
       CHECK(r);
     if (r == 0 || ready)
-      break; /* woken, or timed out after the signal: lost */
+      break;        /* woken, or timed out after the signal: lost */
     until.tv_sec++; /* late, not lost: the signal is still to come */
   }
 #endif

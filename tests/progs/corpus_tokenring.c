@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(x)                                                             \
-  do {                                                                       \
-    int e_ = (x);                                                            \
-    if (e_ != 0) {                                                           \
-      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                         \
-      exit(3);                                                               \
-    }                                                                        \
+#define CHECK(x)                                                               \
+  do {                                                                         \
+    int e_ = (x);                                                              \
+    if (e_ != 0) {                                                             \
+      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                           \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 #define N 3
@@ -52,8 +52,7 @@ int main(void) {
     CHECK(pthread_join(t[i], NULL));
   for (int i = 0; i < N * ROUNDS; i++)
     if (order[i] != i % N) {
-      fprintf(stderr, "corpus_tokenring: turn %d taken by %d\n", i,
-              order[i]);
+      fprintf(stderr, "corpus_tokenring: turn %d taken by %d\n", i, order[i]);
       return 1;
     }
   return 0;

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(x)                                                             \
-  do {                                                                       \
-    int e_ = (x);                                                            \
-    if (e_ != 0) {                                                           \
-      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                         \
-      exit(3);                                                               \
-    }                                                                        \
+#define CHECK(x)                                                               \
+  do {                                                                         \
+    int e_ = (x);                                                              \
+    if (e_ != 0) {                                                             \
+      fprintf(stderr, "%s: %s\n", #x, strerror(e_));                           \
+      exit(3);                                                                 \
+    }                                                                          \
   } while (0)
 
 #define ROUNDS 3
@@ -43,8 +43,7 @@ int main(void) {
   CHECK(pthread_join(t1, NULL));
   CHECK(pthread_join(t2, NULL));
   if (count != 2 * ROUNDS) {
-    fprintf(stderr, "corpus_twomutex: count %d, want %d\n", count,
-            2 * ROUNDS);
+    fprintf(stderr, "corpus_twomutex: count %d, want %d\n", count, 2 * ROUNDS);
     return 1;
   }
   return 0;

@@ -42,8 +42,10 @@ static long arg(int argc, char **argv, int i, long def) {
     return def;
   v = strtol(argv[i], &end, 10);
   if (*end != '\0' || v < 0 || v > 100000000) {
-    fprintf(stderr, "preload_bench: argument %d: want a number, 0..1e8, "
-            "not '%s'\n", i, argv[i]);
+    fprintf(stderr,
+            "preload_bench: argument %d: want a number, 0..1e8, "
+            "not '%s'\n",
+            i, argv[i]);
     exit(2);
   }
   return v;

@@ -124,17 +124,20 @@ int main(void) {
   if (r1 != PTHREAD_CANCELED || r2 != PTHREAD_CANCELED ||
       r3 != PTHREAD_CANCELED || r4 != PTHREAD_CANCELED ||
       r5 != PTHREAD_CANCELED || r6 != PTHREAD_CANCELED || cleaned > 1) {
-    fprintf(stderr, "preload_cancel: a thread did not end by cancellation "
-            "(%p %p %p %p %p %p, cleaned %d)\n", r1, r2, r3, r4, r5, r6,
-            cleaned);
+    fprintf(stderr,
+            "preload_cancel: a thread did not end by cancellation "
+            "(%p %p %p %p %p %p, cleaned %d)\n",
+            r1, r2, r3, r4, r5, r6, cleaned);
     return 1;
   }
   /* The mutexes must be free: the handler gave one back, the locker was
    * cancelled outside its lock and unlock. */
   if (pthread_mutex_trylock(&mu) != 0 || pthread_mutex_trylock(&mu2) != 0 ||
       held) {
-    fprintf(stderr, "preload_cancel: a mutex is still held, or the locker "
-            "was cancelled inside lock or unlock (held %d)\n", held);
+    fprintf(stderr,
+            "preload_cancel: a mutex is still held, or the locker "
+            "was cancelled inside lock or unlock (held %d)\n",
+            held);
     return 1;
   }
   check(pthread_mutex_unlock(&mu), "unlock");

@@ -71,7 +71,7 @@ static pthread_mutex_t ec;
 static void *ec_stranger(void *a) {
   (void)a;
   want(pthread_mutex_unlock(&ec) == EPERM, "errorcheck: unlock by another "
-       "thread is not EPERM");
+                                           "thread is not EPERM");
   return NULL;
 }
 
@@ -119,8 +119,8 @@ static void *rw_fn(void *a) {
       writers--;
       check(pthread_rwlock_unlock(&rw), "rwlock unlock");
     } else {
-      int r = (i % 2) ? pthread_rwlock_tryrdlock(&rw)
-                      : pthread_rwlock_rdlock(&rw);
+      int r =
+          (i % 2) ? pthread_rwlock_tryrdlock(&rw) : pthread_rwlock_rdlock(&rw);
       if (r == EBUSY)
         continue;
       check(r, "rdlock");

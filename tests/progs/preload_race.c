@@ -46,8 +46,10 @@ int main(void) {
   for (int i = 0; i < 2; i++)
     check(pthread_join(t[i], NULL), "pthread_join");
   if (counter != 2 * ROUNDS) {
-    fprintf(stderr, "preload_race: counter %ld, want %d: an update was "
-            "lost\n", counter, 2 * ROUNDS);
+    fprintf(stderr,
+            "preload_race: counter %ld, want %d: an update was "
+            "lost\n",
+            counter, 2 * ROUNDS);
     return 1;
   }
   return 0;

@@ -56,8 +56,7 @@ int main(void) {
   pthread_join(t, NULL);
 #endif
   if (r != 42) {
-    fprintf(stderr, "%s: read result %d before the worker set it\n", NAME,
-            r);
+    fprintf(stderr, "%s: read result %d before the worker set it\n", NAME, r);
     return 1;
   }
   return 0;

@@ -277,9 +277,9 @@ static void run_libuv(void) {
     c->id = i;
     check_uv(uv_tcp_init(&loop, &c->tcp), "uv_tcp_init");
     c->tcp.data = c->conn.data = c;
-    check_uv(uv_tcp_connect(&c->conn, &c->tcp, (struct sockaddr *)&a,
-                            uc_connect_cb),
-             "uv_tcp_connect");
+    check_uv(
+        uv_tcp_connect(&c->conn, &c->tcp, (struct sockaddr *)&a, uc_connect_cb),
+        "uv_tcp_connect");
   }
   check_uv(uv_run(&loop, UV_RUN_DEFAULT), "uv_run");
   check_uv(uv_loop_close(&loop), "uv_loop_close");
@@ -290,9 +290,9 @@ static void run_libuv(void) {
 
 struct result {
   double wall, p50, p90, p99;
-  int threads;   /* peak threads of the measured process */
-  long vm_peak;  /* peak virtual memory, KiB (thread stacks are reserved
-                    here long before they are touched) */
+  int threads;  /* peak threads of the measured process */
+  long vm_peak; /* peak virtual memory, KiB (thread stacks are reserved
+                   here long before they are touched) */
 };
 
 static int cmp_double(const void *a, const void *b) {
@@ -369,8 +369,7 @@ static struct result measure(void (*mode)(void), long *rss_kib) {
   if (read(fds[0], &r, sizeof r) != sizeof r)
     die("a measured mode failed", EIO);
   close(fds[0]);
-  if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) ||
-      WEXITSTATUS(st) != 0)
+  if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
     die("a measured mode failed", EIO);
   *rss_kib = ru.ru_maxrss;
   return r;
@@ -404,12 +403,13 @@ int main(int argc, char **argv) {
                                 strcmp(argv[i], "--delay-ms") == 0)) {
       int v = atoi(argv[i + 1]);
       if (v < 1 || v > 100000) {
-        fprintf(stderr, "bench_faster: %s wants 1..100000, got '%s'\n",
-                argv[i], argv[i + 1]);
+        fprintf(stderr, "bench_faster: %s wants 1..100000, got '%s'\n", argv[i],
+                argv[i + 1]);
         return 2;
       }
-      *(argv[i][2] == 'c' ? &clients : argv[i][2] == 't' ? &trips
-                                                         : &delay_ms) = v;
+      *(argv[i][2] == 'c'   ? &clients
+        : argv[i][2] == 't' ? &trips
+                            : &delay_ms) = v;
       i++;
     } else {
       fprintf(stderr, "bench_faster: unknown argument '%s' (try --help)\n",
@@ -427,9 +427,8 @@ int main(int argc, char **argv) {
   printf("why it feels faster: %d clients x %d round trips, server delay %d "
          "ms, %ld cores\n",
          clients, trips, delay_ms, sysconf(_SC_NPROCESSORS_ONLN));
-  printf("%-18s %8s %8s %7s %7s %7s %9s %10s %7s\n", "mode", "wall s",
-         "req/s", "p50 ms", "p90 ms", "p99 ms", "peak RSS", "peak virt",
-         "threads");
+  printf("%-18s %8s %8s %7s %7s %7s %9s %10s %7s\n", "mode", "wall s", "req/s",
+         "p50 ms", "p90 ms", "p99 ms", "peak RSS", "peak virt", "threads");
   for (int m = 0; m < 3; m++) {
     res[m] = measure(modes[m].fn, &rss[m]);
     printf("%-18s %8.3f %8.0f %7.2f %7.2f %7.2f %6.1f MB %7.0f MB %7d\n",

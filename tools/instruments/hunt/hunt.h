@@ -76,11 +76,11 @@ struct hunt_opts {
   const char *schedule;    /* --schedule: the same spec every run, or NULL */
   int preload;             /* add libsched-preload.so to LD_PRELOAD */
   unsigned char setup_code[256]; /* 1: this exit code is a setup failure */
-  double max_time_s;       /* stop after this long; 0 = no limit */
-  double grace_s;          /* SIGTERM to SIGKILL; 0 = the runner's default */
-  int quiet;               /* no progress lines (the summary still prints) */
-  FILE *out;               /* where the summary goes; NULL: stdout */
-  const char *progname;    /* prefix of messages; default "hunt" */
+  double max_time_s;             /* stop after this long; 0 = no limit */
+  double grace_s;       /* SIGTERM to SIGKILL; 0 = the runner's default */
+  int quiet;            /* no progress lines (the summary still prints) */
+  FILE *out;            /* where the summary goes; NULL: stdout */
+  const char *progname; /* prefix of messages; default "hunt" */
 };
 
 /* What hunt_run() saw; all counts are of completed runs. Runs that were

@@ -117,8 +117,7 @@ void hunt__finish(struct hunt *h, struct slot *s);
 
 /* what hunt prints (summary.c) and writes (json.c) */
 void hunt__progress(struct hunt *h, double now, int final);
-const char *hunt__schedule_text(const struct hunt *h, char *buf,
-                                size_t cap);
+const char *hunt__schedule_text(const struct hunt *h, char *buf, size_t cap);
 const char *hunt__via_text(const struct hunt *h);
 void hunt__print_summary(struct hunt *h, FILE *f);
 void hunt__dir_of(const char *path, char *buf, size_t cap);

@@ -36,8 +36,7 @@ void hunt__progress(struct hunt *h, double now, int final) {
 
 /* The schedule in effect: o->schedule itself, or "pct:SEED:3" (a seed
  * per run) written in buf. */
-const char *hunt__schedule_text(const struct hunt *h, char *buf,
-                                size_t cap) {
+const char *hunt__schedule_text(const struct hunt *h, char *buf, size_t cap) {
   const struct hunt_opts *o = h->o;
   if (o->schedule)
     return o->schedule;

@@ -173,8 +173,7 @@ int corrlog_open(const char *path) {
    * a half-full buffer, or exit, or a crash) writes them. */
   if (!atomic_load(&corrlog__flusher_off))
     atomic_store(&corrlog__flusher_due,
-                 corrlog__now_raw() +
-                     FLUSHER_DELAY_MS * corrlog__raw_per_ms);
+                 corrlog__now_raw() + FLUSHER_DELAY_MS * corrlog__raw_per_ms);
   return 0;
 }
 

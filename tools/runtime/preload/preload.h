@@ -68,8 +68,7 @@ extern __thread struct pl_thread *pl_self
 
 /* The real functions, found with dlsym(RTLD_NEXT). */
 struct pl_real {
-  int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
-                void *);
+  int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
   int (*join)(pthread_t, void **);
   int (*detach)(pthread_t);
   void (*exit)(void *) __attribute__((noreturn));

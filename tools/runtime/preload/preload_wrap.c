@@ -64,9 +64,7 @@ static int try_op(enum op op, void *o) {
   case OP_SPIN:
     return pl_real.spin_trylock(o);
   case OP_SEM:
-    return pl_real.sem_trywait(o) == 0 ? 0
-           : errno == EAGAIN           ? EBUSY
-                                       : errno;
+    return pl_real.sem_trywait(o) == 0 ? 0 : errno == EAGAIN ? EBUSY : errno;
   }
   return EINVAL;
 }
@@ -94,8 +92,8 @@ static void took(struct pl_thread *me, enum op op, void *obj) {
  * Returns 0 (or EOWNERDEAD), the operation's error, ETIMEDOUT for a timed
  * wait that timed out, or ECANCELED when a cancellation point (cancellable)
  * was cancelled while cancellation was enabled (cs). */
-static int acquire(struct pl_thread *me, enum op op, void *obj,
-                   const char *pt, int timed, int cancellable, int cs) {
+static int acquire(struct pl_thread *me, enum op op, void *obj, const char *pt,
+                   int timed, int cancellable, int cs) {
   pl_park(pt, W_NONE, obj, 0);
   for (;;) {
     struct pl_obj *o;
@@ -718,8 +716,8 @@ static int sem_take(sem_t *s, const struct timespec *abs) {
   pl_lock();
   if (abs)
     pl_due_in(ns);
-  r = acquire(me, OP_SEM, s, abs ? "sem_timedwait" : "sem_wait", abs != NULL,
-              1, cs);
+  r = acquire(me, OP_SEM, s, abs ? "sem_timedwait" : "sem_wait", abs != NULL, 1,
+              cs);
   pl_unlock();
   cs_on(cs);
   if (me->cancel_pending)

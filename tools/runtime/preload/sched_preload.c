@@ -175,7 +175,7 @@
 #include "../sched/spec.h"
 #include "preload.h"
 
-#define PL_PCT_K 16 /* pct's default K: about the steps of a small program */
+#define PL_PCT_K 16  /* pct's default K: about the steps of a small program */
 #define PL_FAIR 1000 /* steps in a row one thread may run while others wait */
 /* Linux's limit on one environment string (MAX_ARG_STRLEN), NUL included. */
 #define PL_ENV_MAX (32u * 4096u)
@@ -305,8 +305,8 @@ static size_t hash_ptr(const void *p) {
 
 struct pl_obj *pl_obj(const void *key, enum pl_kind kind, int create) {
   if (cap_objs) {
-    for (size_t i = hash_ptr(key) & (cap_objs - 1);; i = (i + 1) &
-                                                         (cap_objs - 1)) {
+    for (size_t i = hash_ptr(key) & (cap_objs - 1);;
+         i = (i + 1) & (cap_objs - 1)) {
       if (objs[i].key == key)
         return &objs[i];
       if (objs[i].key == NULL)
@@ -342,7 +342,7 @@ struct pl_obj *pl_obj(const void *key, enum pl_kind kind, int create) {
 }
 
 static const char *kind_name(const void *key) {
-  static const char *const names[] = {"mutex",     "rwlock", "spinlock",
+  static const char *const names[] = {"mutex",     "rwlock",    "spinlock",
                                       "semaphore", "condition", "barrier"};
   struct pl_obj *o = pl_obj(key, K_MUTEX, 0);
   return o ? names[o->kind] : "object";
@@ -389,7 +389,8 @@ static struct pl_thread *scripted(struct pl_thread **r, size_t n,
         script_pos++;
         return r[i];
       }
-    fprintf(stderr, "sched-preload: schedule does not match the program: "
+    fprintf(stderr,
+            "sched-preload: schedule does not match the program: "
             "step %zu of the script (%s) is not runnable; runnable:",
             script_pos + 1, want);
     for (size_t i = 0; i < n; i++)
@@ -407,8 +408,10 @@ static struct pl_thread *scripted(struct pl_thread **r, size_t n,
     strategy = ST_RANDOM;
     spec_rng_seed(&rng, 0, 7);
     left_model = 1;
-    snprintf(left_why, sizeof left_why, "the script stopped matching at "
-             "step %zu (+lenient)", script_pos + 1);
+    snprintf(left_why, sizeof left_why,
+             "the script stopped matching at "
+             "step %zu (+lenient)",
+             script_pos + 1);
     return r[rnd() % n];
   }
   /* A script is a prefix: past its end the run goes on without
@@ -451,8 +454,8 @@ static void trace_add(const struct pl_thread *t) {
   trace = h * 1099511628211ULL;
   if (keep_steps) {
     char one[64];
-    int n = snprintf(one, sizeof one, "%s%s@%s", steps_len ? "," : "",
-                     t->name, t->point);
+    int n = snprintf(one, sizeof one, "%s%s@%s", steps_len ? "," : "", t->name,
+                     t->point);
     steps_buf = grow(steps_buf, &steps_cap, steps_len + (size_t)n + 1, 1);
     memcpy(steps_buf + steps_len, one, (size_t)n + 1);
     steps_len += (size_t)n;
@@ -464,10 +467,11 @@ static const char *replay_word(void) {
 }
 
 static void print_schedule(const char *how) {
-  fprintf(stderr, "sched-preload: %s: %s (%s; %u step%s, %u preemption%s, "
-          "trace %016llx)\n", how, spec_text, replay_word(), steps,
-          steps == 1 ? "" : "s", preemptions, preemptions == 1 ? "" : "s",
-          (unsigned long long)trace);
+  fprintf(stderr,
+          "sched-preload: %s: %s (%s; %u step%s, %u preemption%s, "
+          "trace %016llx)\n",
+          how, spec_text, replay_word(), steps, steps == 1 ? "" : "s",
+          preemptions, preemptions == 1 ? "" : "s", (unsigned long long)trace);
   if (print_steps)
     fprintf(stderr, "sched-preload: steps: order:%s (%s)\n",
             steps_len ? steps_buf : "",
@@ -477,13 +481,16 @@ static void print_schedule(const char *how) {
                   "with the spec above"
                 : "replays the run as SCHED=order:...");
   if (print_steps && pre_len)
-    fprintf(stderr, "sched-preload: preemptions: %s (STEP:THREAD@POINT>"
+    fprintf(stderr,
+            "sched-preload: preemptions: %s (STEP:THREAD@POINT>"
             "THREAD@POINT, who was preempted at which call, and who ran)\n",
             pre_buf);
   if (print_steps && sw_len)
-    fprintf(stderr, "sched-preload: switch points: %s (STEP:THREAD@POINT>"
+    fprintf(stderr,
+            "sched-preload: switch points: %s (STEP:THREAD@POINT>"
             "THREAD@POINT|..., where a preemption could have been, and "
-            "who could have run)\n", sw_buf);
+            "who could have run)\n",
+            sw_buf);
 }
 
 /* ---- SCHED_REPORT: one JSON object per process ---- */
@@ -700,32 +707,35 @@ static void print_waits(const struct pl_thread *t) {
   case W_OBJ:
     o = waits_for(t, &via, buf, sizeof buf);
     if (o != NULL)
-      fprintf(stderr, "sched-preload:   %s at %s: waits for mutex %p held "
-              "by %s\n", t->name, t->point, t->obj, o->name);
+      fprintf(stderr,
+              "sched-preload:   %s at %s: waits for mutex %p held "
+              "by %s\n",
+              t->name, t->point, t->obj, o->name);
     else
-      fprintf(stderr, "sched-preload:   %s at %s: waits for %s %p\n",
-              t->name, t->point, kind_name(t->obj), t->obj);
+      fprintf(stderr, "sched-preload:   %s at %s: waits for %s %p\n", t->name,
+              t->point, kind_name(t->obj), t->obj);
     break;
   case W_JOIN:
     o = t->obj;
-    fprintf(stderr, "sched-preload:   %s at %s: waits for %s to end\n",
-            t->name, t->point, o->name);
+    fprintf(stderr, "sched-preload:   %s at %s: waits for %s to end\n", t->name,
+            t->point, o->name);
     break;
   case W_COND:
-    fprintf(stderr, "sched-preload:   %s at %s: waits for condition %p; no "
-            "thread that can run is left to signal it\n", t->name, t->point,
-            t->obj);
+    fprintf(stderr,
+            "sched-preload:   %s at %s: waits for condition %p; no "
+            "thread that can run is left to signal it\n",
+            t->name, t->point, t->obj);
     break;
   case W_BARRIER: {
     struct pl_obj *b = pl_obj(t->obj, K_BARRIER, 0);
-    fprintf(stderr, "sched-preload:   %s at %s: waits at barrier %p (%u of "
-            "%u arrived)\n", t->name, t->point, t->obj, b ? b->arrived : 0,
-            b ? b->count : 0);
+    fprintf(stderr,
+            "sched-preload:   %s at %s: waits at barrier %p (%u of "
+            "%u arrived)\n",
+            t->name, t->point, t->obj, b ? b->arrived : 0, b ? b->count : 0);
     break;
   }
   default:
-    fprintf(stderr, "sched-preload:   %s at %s: runnable\n", t->name,
-            t->point);
+    fprintf(stderr, "sched-preload:   %s at %s: runnable\n", t->name, t->point);
   }
 }
 
@@ -739,8 +749,8 @@ static void print_cycle(void) {
     die("out of memory");
   for (size_t i = 0; i < nlive; i++)
     ts[i] = live[i];
-  spec_print_cycle(stderr, "sched-preload", ts, nlive, waits_for,
-                   thread_name, "a thread waits for something no thread "
+  spec_print_cycle(stderr, "sched-preload", ts, nlive, waits_for, thread_name,
+                   "a thread waits for something no thread "
                    "that can run will give");
   free(ts);
 }
@@ -799,8 +809,8 @@ static void note_step(struct pl_thread *prev, struct pl_thread *next,
   for (size_t i = 0, first = 1; i < n; i++) {
     if (r[i] == prev)
       continue;
-    int k = snprintf(one, sizeof one, "%s%s@%s", first ? "" : "|",
-                     r[i]->name, r[i]->point);
+    int k = snprintf(one, sizeof one, "%s%s@%s", first ? "" : "|", r[i]->name,
+                     r[i]->point);
     sw_buf = grow(sw_buf, &sw_cap, sw_len + (size_t)k + 1, 1);
     memcpy(sw_buf + sw_len, one, (size_t)k + 1);
     sw_len += (size_t)k;
@@ -1074,16 +1084,19 @@ static void *monitor(void *arg) {
       uint64_t cpu = cpu_ns(t) - c0, wall = wall_ns() - w0;
       if (cpu >= slice || wall >= 10 * slice) {
         char why[160];
-        snprintf(why, sizeof why, "%s ran without an interposed call for "
+        snprintf(why, sizeof why,
+                 "%s ran without an interposed call for "
                  "%llu ms (%llu ms of CPU time: a spin on plain memory, or a "
-                 "call the shim does not see)", t->name,
-                 (unsigned long long)(wall / 1000000),
+                 "call the shim does not see)",
+                 t->name, (unsigned long long)(wall / 1000000),
                  (unsigned long long)(cpu / 1000000));
         if (!left_model)
           snprintf(left_why, sizeof left_why, "%s", why);
         left_model = 1;
-        fprintf(stderr, "sched-preload: warning: %s; the token was handed "
-                "on: this run is not exact replay\n", why);
+        fprintf(stderr,
+                "sched-preload: warning: %s; the token was handed "
+                "on: this run is not exact replay\n",
+                why);
         t->state = T_ESCAPED;
         nescaped++;
         current = NULL;
@@ -1210,11 +1223,9 @@ void pl_find_real(void) {
   *(void **)&r->unlock = sym("pthread_mutex_unlock");
   *(void **)&r->timedlock = sym("pthread_mutex_timedlock");
   *(void **)&r->cond_wait = symv("pthread_cond_wait", "GLIBC_2.3.2");
-  *(void **)&r->cond_timedwait = symv("pthread_cond_timedwait",
-                                      "GLIBC_2.3.2");
+  *(void **)&r->cond_timedwait = symv("pthread_cond_timedwait", "GLIBC_2.3.2");
   *(void **)&r->cond_signal = symv("pthread_cond_signal", "GLIBC_2.3.2");
-  *(void **)&r->cond_broadcast = symv("pthread_cond_broadcast",
-                                      "GLIBC_2.3.2");
+  *(void **)&r->cond_broadcast = symv("pthread_cond_broadcast", "GLIBC_2.3.2");
   *(void **)&r->rd = sym("pthread_rwlock_rdlock");
   *(void **)&r->wr = sym("pthread_rwlock_wrlock");
   *(void **)&r->tryrd = sym("pthread_rwlock_tryrdlock");
@@ -1271,7 +1282,7 @@ static void take_strategy(struct spec *sp) {
   strategy = sp->kind == SPEC_PCT     ? ST_PCT
              : sp->kind == SPEC_POS   ? ST_POS
              : sp->kind == SPEC_ORDER ? ST_ORDER
-                                     : ST_RANDOM;
+                                      : ST_RANDOM;
   if (strategy == ST_ORDER) {
     size_t pos = 0, n;
     const char *it;
@@ -1306,8 +1317,10 @@ static void take_por(void) {
   const char *e = getenv("SCHED_POR");
   unsigned long v = 0;
   if (e != NULL && parse_u(e, 1, &v) != 0) {
-    fprintf(stderr, "sched-preload: SCHED_POR='%s': want 0 (a point after "
-            "each release, the default) or 1 (none)\n", e);
+    fprintf(stderr,
+            "sched-preload: SCHED_POR='%s': want 0 (a point after "
+            "each release, the default) or 1 (none)\n",
+            e);
     _exit(2);
   }
   pl_por = (int)v;
@@ -1320,8 +1333,10 @@ static void pin(void) {
   cpu_set_t one;
   int cpu;
   if (e != NULL && parse_u(e, 1, &v) != 0) {
-    fprintf(stderr, "sched-preload: SCHED_PIN='%s': want 0 (the CPUs the "
-            "process was given, the default) or 1 (one CPU)\n", e);
+    fprintf(stderr,
+            "sched-preload: SCHED_PIN='%s': want 0 (the CPUs the "
+            "process was given, the default) or 1 (one CPU)\n",
+            e);
     _exit(2);
   }
   if (v == 0 || sched_getaffinity(0, sizeof saved_cpus, &saved_cpus) != 0)
@@ -1348,8 +1363,10 @@ static void take_report(void) {
     return;
   fd = open(e, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    fprintf(stderr, "sched-preload: SCHED_REPORT='%s': cannot open it for "
-            "appending: %s\n", e, strerror(errno));
+    fprintf(stderr,
+            "sched-preload: SCHED_REPORT='%s': cannot open it for "
+            "appending: %s\n",
+            e, strerror(errno));
     _exit(2);
   }
   close(fd);
@@ -1378,16 +1395,17 @@ __attribute__((constructor)) static void init(void) {
    * and it announces itself when it does. The shim stays out of the way,
    * silently, and says so to hunt alone. */
   if (dlsym(RTLD_DEFAULT, "dsched__on") != NULL ||
-      (sp.kind != SPEC_RANDOM && sp.kind != SPEC_PCT &&
-       sp.kind != SPEC_POS &&
+      (sp.kind != SPEC_RANDOM && sp.kind != SPEC_PCT && sp.kind != SPEC_POS &&
        (sp.kind != SPEC_ORDER || !thread_steps_only(&sp)))) {
     spec_handshake("preload", "none", spec_text);
     return;
   }
   if ((e = getenv("SCHED_SLICE_MS")) != NULL) {
     if (parse_u(e, 600000, &v) != 0) {
-      fprintf(stderr, "sched-preload: SCHED_SLICE_MS='%s': want a number of "
-              "milliseconds, 0..600000 (0: no watchdog)\n", e);
+      fprintf(stderr,
+              "sched-preload: SCHED_SLICE_MS='%s': want a number of "
+              "milliseconds, 0..600000 (0: no watchdog)\n",
+              e);
       _exit(2);
     }
     slice_ms = (unsigned)v;
@@ -1420,7 +1438,9 @@ __attribute__((constructor)) static void init(void) {
   keep_steps = print_steps || report_path != NULL;
   e = getenv("SCHED_VERBOSE");
   if (e && *e && strcmp(e, "0") != 0)
-    fprintf(stderr, "sched-preload: scheduling under SCHED=%s (slice %u "
-            "ms)\n", spec_text, slice_ms);
+    fprintf(stderr,
+            "sched-preload: scheduling under SCHED=%s (slice %u "
+            "ms)\n",
+            spec_text, slice_ms);
   pl_on = 1;
 }

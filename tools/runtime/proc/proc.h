@@ -44,11 +44,11 @@ enum proc_io {
 #define PROC_GRACE_S 1.0
 
 struct proc_opts {
-  char *const *envp; /* the child's environment; NULL: the caller's */
-  int in;            /* PROC_INHERIT or PROC_NULL */
-  int out, err;      /* enum proc_io; err may also be PROC_MERGE */
+  char *const *envp;          /* the child's environment; NULL: the caller's */
+  int in;                     /* PROC_INHERIT or PROC_NULL */
+  int out, err;               /* enum proc_io; err may also be PROC_MERGE */
   int out_target, err_target; /* for PROC_FD */
-  int handshake;     /* 1: a handshake pipe, read end in proc.hs_fd */
+  int handshake;              /* 1: a handshake pipe, read end in proc.hs_fd */
   /* 1: stay in the caller's process group, for a helper process that must
    * go with its parent when a terminal's Ctrl-C reaches the group;
    * proc_kill then signals the leader alone. */
@@ -66,9 +66,9 @@ struct proc {
   int out_fd; /* read ends (non-blocking, close-on-exec), or -1 */
   int err_fd;
   int hs_fd;
-  int reaped; /* the leader has been waited for; status is valid */
+  int reaped;    /* the leader has been waited for; status is valid */
   int own_group; /* pid is also a process group id */
-  int status; /* its wait status */
+  int status;    /* its wait status */
 };
 
 /* Starts argv[0] (looked up in PATH) in a new process group. Returns 0, or
@@ -98,21 +98,21 @@ void proc_close(struct proc *p);
 
 /* The one-shot runner. */
 struct proc_run {
-  double timeout_s; /* 0: no limit. Then SIGTERM, the grace, SIGKILL */
-  double grace_s;   /* 0: PROC_GRACE_S */
-  int capture;      /* 1: keep the child's stdout (and its stderr, unless
-                       o->err says otherwise) in out/out_len; 2: keep it and
-                       also write it through to the caller's stdout */
+  double timeout_s;   /* 0: no limit. Then SIGTERM, the grace, SIGKILL */
+  double grace_s;     /* 0: PROC_GRACE_S */
+  int capture;        /* 1: keep the child's stdout (and its stderr, unless
+                         o->err says otherwise) in out/out_len; 2: keep it and
+                         also write it through to the caller's stdout */
   size_t capture_max; /* bytes kept (the first ones); 0: 1 MiB */
   /* Results. */
-  char *out;          /* malloc'd, NUL-terminated, or NULL; caller frees */
+  char *out; /* malloc'd, NUL-terminated, or NULL; caller frees */
   size_t out_len;
-  size_t out_total;   /* bytes the child wrote, kept or not */
-  int status;         /* the wait status */
-  int timed_out;      /* stopped by timeout_s */
-  int interrupted;    /* the signal (SIGINT, SIGTERM, SIGHUP) that made the
-                         caller stop the child, or 0 */
-  int spawn_errno;    /* nonzero: the child never ran (exec or fork) */
+  size_t out_total; /* bytes the child wrote, kept or not */
+  int status;       /* the wait status */
+  int timed_out;    /* stopped by timeout_s */
+  int interrupted;  /* the signal (SIGINT, SIGTERM, SIGHUP) that made the
+                       caller stop the child, or 0 */
+  int spawn_errno;  /* nonzero: the child never ran (exec or fork) */
   double elapsed_s;
 };
 
@@ -122,8 +122,7 @@ struct proc_run {
  * runs, SIGINT, SIGTERM and SIGHUP are caught and forwarded to the child
  * (the caller's dispositions are restored before it returns) and SIGPIPE
  * is ignored. */
-int proc_run(char *const argv[], const struct proc_opts *o,
-             struct proc_run *r);
+int proc_run(char *const argv[], const struct proc_opts *o, struct proc_run *r);
 
 /* The wait status as a shell would show it: the exit code, or 128 plus
  * the signal number. */

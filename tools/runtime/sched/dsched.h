@@ -166,10 +166,10 @@ typedef void dsched_deadlock_fn(const char *cycle, const char *taken,
 void dsched_on_deadlock(dsched_deadlock_fn *fn, void *arg);
 
 int dsched_uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file,
-                      const uv_buf_t bufs[], unsigned int nbufs,
-                      int64_t offset, uv_fs_cb cb);
+                       const uv_buf_t bufs[], unsigned int nbufs,
+                       int64_t offset, uv_fs_cb cb);
 int dsched_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb,
-                        uv_after_work_cb after_work_cb);
+                         uv_after_work_cb after_work_cb);
 
 /* Timer firings and close callbacks as choices. Only when the schedule asks
  * for them -- a spec ending in "+timers" and/or "+close" (e.g.
@@ -181,19 +181,19 @@ int dsched_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb,
  * that firing, as it would with plain libuv. Otherwise these are the plain
  * calls. */
 int dsched_uv_timer_start(uv_timer_t *t, uv_timer_cb cb, uint64_t timeout,
-                         uint64_t repeat);
+                          uint64_t repeat);
 int dsched_uv_timer_stop(uv_timer_t *t);
 void dsched_uv_close(uv_handle_t *h, uv_close_cb cb);
 
 /* Recorded, never held: the plain calls, whose begin and completion (with
  * its result) the recorder writes when SCHED_LOG is set. */
 int dsched_uv_fs_open(uv_loop_t *loop, uv_fs_t *req, const char *path,
-                     int flags, int mode, uv_fs_cb cb);
+                      int flags, int mode, uv_fs_cb cb);
 int dsched_uv_fs_read(uv_loop_t *loop, uv_fs_t *req, uv_file file,
-                     const uv_buf_t bufs[], unsigned int nbufs,
-                     int64_t offset, uv_fs_cb cb);
-int dsched_uv_fs_close(uv_loop_t *loop, uv_fs_t *req, uv_file file,
+                      const uv_buf_t bufs[], unsigned int nbufs, int64_t offset,
                       uv_fs_cb cb);
+int dsched_uv_fs_close(uv_loop_t *loop, uv_fs_t *req, uv_file file,
+                       uv_fs_cb cb);
 
 /* ---- threads ---- */
 
@@ -204,12 +204,12 @@ extern int dsched__rec;
 
 /* A named schedule point. Without a schedule or a recorder it costs one
  * well-predicted branch. */
-#define DSCHED_POINT(name)                                                    \
-  do {                                                                       \
+#define DSCHED_POINT(name)                                                     \
+  do {                                                                         \
     if (__builtin_expect(dsched__on | dsched__rec, 0)) {                       \
-      dsched__at(__FILE__, __LINE__);                                         \
-      dsched_point(name);                                                     \
-    }                                                                        \
+      dsched__at(__FILE__, __LINE__);                                          \
+      dsched_point(name);                                                      \
+    }                                                                          \
   } while (0)
 
 /* Where the calling thread last entered the scheduler (a wrapped call or
@@ -243,7 +243,7 @@ void dsched_get_stats(struct dsched_stats *st);
 /* The pthread calls as schedule points; the plain calls when no schedule
  * is active or the caller is not registered. Same contracts as pthreads. */
 int dsched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
-                         void *(*fn)(void *), void *arg);
+                          void *(*fn)(void *), void *arg);
 int dsched_pthread_join(pthread_t t, void **ret);
 int dsched_mutex_lock(pthread_mutex_t *m);
 int dsched_mutex_trylock(pthread_mutex_t *m);

@@ -16,7 +16,8 @@ struct dsched__mutex {
   pthread_mutex_t mu;
   _Atomic(const char *) owner; /* the holder's tag, or NULL */
 };
-#define DSCHED__MUTEX_INIT {PTHREAD_MUTEX_INITIALIZER, NULL}
+#define DSCHED__MUTEX_INIT                                                     \
+  { PTHREAD_MUTEX_INITIALIZER, NULL }
 void dsched__lock(struct dsched__mutex *m);
 void dsched__unlock(struct dsched__mutex *m);
 /* pthread_cond_wait on m, keeping the record right across the wait. */
@@ -48,13 +49,11 @@ int dsched__thread_infos(char (*buf)[160], int max);
 int dsched__held_infos(char (*buf)[160], int max);
 
 int dsched__ask(const char *kind, int n, const char *const *items,
-               const char *const *whats, int ninfo,
-               const char *const *infos);
+                const char *const *whats, int ninfo, const char *const *infos);
 
 void dsched__record(const char *step);
 void dsched__threads_configure(enum dsched_tstrategy s, uint64_t seed,
-                              unsigned depth, unsigned pct_steps,
-                              int lenient);
+                               unsigned depth, unsigned pct_steps, int lenient);
 void dsched__threads_reset(void);
 /* Appends a "NAME" or "NAME@POINT" step (checked by spec_parse()) to the
  * thread script; step is its place in the whole order: list, counted from
@@ -72,7 +71,7 @@ void dsched__rec_thread(const char *ev, const char *fmt, ...)
 unsigned long dsched__rec_begin(const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void dsched__rec_event(unsigned long op, const char *kind, const char *ev,
-                      int status, const char *fmt, ...)
+                       int status, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void dsched__rec_choice(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

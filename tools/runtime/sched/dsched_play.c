@@ -48,8 +48,7 @@ static void open_channel(void) {
 }
 
 int dsched__ask(const char *kind, int n, const char *const *items,
-               const char *const *whats, int ninfo,
-               const char *const *infos) {
+                const char *const *whats, int ninfo, const char *const *infos) {
   char line[256];
   int pick = -1;
 
@@ -74,8 +73,10 @@ int dsched__ask(const char *kind, int n, const char *const *items,
     if (strcmp(line, items[i]) == 0)
       pick = i;
   if (pick < 0) {
-    fprintf(stderr, "sched: interactive: the answer '%s' is not one of the "
-                    "%d options\n", line, n);
+    fprintf(stderr,
+            "sched: interactive: the answer '%s' is not one of the "
+            "%d options\n",
+            line, n);
     no_player("a choice nobody made is no verdict");
   }
   pthread_mutex_unlock(&play_mu);

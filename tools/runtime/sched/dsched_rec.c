@@ -2,8 +2,8 @@
  * environment, every call the scheduler wraps (threadpool requests, timer
  * firings, closes, thread starts and exits, locks and schedule points) and
  * every choice it makes is written to FILE as JSON Lines in corrlog's
- * schema (tools/runtime/corrlog/corrlog.h), so that build/trace can draw a timeline
- * of a program that logs nothing of its own -- the bug variants. The
+ * schema (tools/runtime/corrlog/corrlog.h), so that build/trace can draw a
+ * timeline of a program that logs nothing of its own -- the bug variants. The
  * trailer says "recorder":"sched": what the timeline shows was seen by the
  * scheduler, not logged by the program.
  *
@@ -66,7 +66,7 @@ static struct kept {
   int taken_ok;
   char taken[32768];
   char mismatch[1024];
-} *kept;
+} * kept;
 
 static void setup_failure(const char *what, int err) {
   fprintf(stderr, "sched: SCHED_LOG: %s: %s\n", what, strerror(err));
@@ -180,9 +180,8 @@ static unsigned long new_op_locked(void) {
   return id;
 }
 
-static void emit_locked(unsigned long op, unsigned long parent,
-                        const char *ev, const char *kind, int status,
-                        const char *msg) {
+static void emit_locked(unsigned long op, unsigned long parent, const char *ev,
+                        const char *kind, int status, const char *msg) {
   char b[1024];
   struct timespec ts;
   size_t at;
@@ -190,17 +189,15 @@ static void emit_locked(unsigned long op, unsigned long parent,
   assert(dsched__held(&rec_mu));
 
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  at = (size_t)snprintf(
-      b, sizeof b,
-      "{\"ts\":%lld,\"thread\":\"", (long long)ts.tv_sec * 1000000000LL +
-                                        ts.tv_nsec);
+  at = (size_t)snprintf(b, sizeof b, "{\"ts\":%lld,\"thread\":\"",
+                        (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
   at = json_esc(b, at, sizeof b - 300, me.name[0] ? me.name : "?");
   at += (size_t)snprintf(b + at, sizeof b - at,
                          "\",\"op\":\"%016lx\",\"parent\":\"%016lx\","
                          "\"seq\":%u,\"lc\":%llu,\"ev\":\"%s\",\"kind\":\"%s\","
                          "\"status\":%d,\"msg\":\"",
-                         op, parent, seqs[op]++,
-                         (unsigned long long)++lamport, ev, kind, status);
+                         op, parent, seqs[op]++, (unsigned long long)++lamport,
+                         ev, kind, status);
   at = json_esc(b, at, sizeof b - 4, msg);
   memcpy(b + at, "\"}\n", 4);
   at += 3;
@@ -217,8 +214,7 @@ static unsigned long thread_op_locked(void) {
   assert(dsched__held(&rec_mu));
   if (me.op == 0) {
     if (me.name[0] == '\0')
-      snprintf(me.name, sizeof me.name, "%s",
-               main_named ? "thread" : "main");
+      snprintf(me.name, sizeof me.name, "%s", main_named ? "thread" : "main");
     main_named = 1;
     me.op = new_op_locked();
     emit_locked(me.op, 0, "begin", "thread", 0, me.name);
@@ -278,7 +274,7 @@ unsigned long dsched__rec_begin(const char *kind, const char *fmt, ...) {
 }
 
 void dsched__rec_event(unsigned long op, const char *kind, const char *ev,
-                      int status, const char *fmt, ...) {
+                       int status, const char *fmt, ...) {
   char msg[256];
   va_list ap;
 
@@ -313,8 +309,7 @@ void dsched__rec_choice(const char *fmt, ...) {
   lock_rec();
   if (dsched_op == 0) {
     dsched_op = new_op_locked();
-    emit_locked(dsched_op, 0, "begin", "sched", 0,
-                "the scheduler's choices");
+    emit_locked(dsched_op, 0, "begin", "sched", 0, "the scheduler's choices");
   }
   emit_locked(dsched_op, 0, "step", "sched", 0, msg);
   unlock_rec();

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXT 64   /* registered threads per run */
+#define MAXT 64    /* registered threads per run */
 #define MAXOBJ 256 /* mutexes and named objects per run */
 
 /* What a parked thread waits for before it may run again. */
@@ -65,10 +65,10 @@ static unsigned depth = 3;
 static char **script;
 static unsigned *script_step; /* each step's place in the order: list */
 static size_t script_len, script_pos;
-static unsigned steps;      /* decisions with >= 2 runnable threads */
-static unsigned decisions;  /* all decisions */
+static unsigned steps;     /* decisions with >= 2 runnable threads */
+static unsigned decisions; /* all decisions */
 static unsigned max_threads;
-static unsigned pct_k;      /* the step count change points are drawn from */
+static unsigned pct_k; /* the step count change points are drawn from */
 static unsigned change_at[SPEC_DEPTH_MAX];
 static int64_t change_prio[SPEC_DEPTH_MAX];
 /* +lenient: a script that stops matching goes on as random:0. */
@@ -137,8 +137,10 @@ static struct obj *obj_find(const void *o, int create) {
   if (!create)
     return NULL;
   if (nobjs == MAXOBJ) {
-    fprintf(stderr, "sched: more than %d mutexes and named objects in one "
-                    "run\n", MAXOBJ);
+    fprintf(stderr,
+            "sched: more than %d mutexes and named objects in one "
+            "run\n",
+            MAXOBJ);
     exit(3);
   }
   objs[nobjs].obj = o;
@@ -199,8 +201,7 @@ static void print_waits(const struct sthread *t) {
     fprintf(stderr,
             "sched:   %s at %s: waits for condition %s (mutex %s); no "
             "runnable thread is left to signal it\n",
-            t->name, t->point, obj_name(t->wait_obj),
-            obj_name(t->cond_mutex));
+            t->name, t->point, obj_name(t->wait_obj), obj_name(t->cond_mutex));
     break;
   case W_NONE:
     fprintf(stderr, "sched:   %s at %s: runnable\n", t->name,
@@ -291,8 +292,8 @@ static void describe(char *buf, size_t len, const struct sthread *t) {
              owner_of(t->wait_obj) ? "held" : "free", at);
     break;
   case W_JOIN:
-    snprintf(buf, len, "joins %s%s", ((const struct sthread *)t->wait_obj)
-                                         ->name, at);
+    snprintf(buf, len, "joins %s%s",
+             ((const struct sthread *)t->wait_obj)->name, at);
     break;
   case W_COND:
     snprintf(buf, len, "waits on condition %s%s", obj_name(t->wait_obj), at);
@@ -344,16 +345,15 @@ static struct sthread *ask_player(struct sthread **r, int n) {
     if (in || t->state != T_PARKED)
       continue;
     describe(d, sizeof d, t);
-    snprintf(nb[ninfo], sizeof nb[ninfo], "thread %.31s (cannot run now): %.100s",
-             t->name, d);
+    snprintf(nb[ninfo], sizeof nb[ninfo],
+             "thread %.31s (cannot run now): %.100s", t->name, d);
     infos[ninfo] = nb[ninfo];
     ninfo++;
   }
   return r[dsched__ask("threads", n, items, whats, ninfo, infos)];
 }
 
-static struct sthread *choose(struct sthread **r, int n,
-                              struct sthread *prev) {
+static struct sthread *choose(struct sthread **r, int n, struct sthread *prev) {
   int best;
   switch (tstrat) {
   case DSCHED_T_INTERACTIVE:
@@ -385,8 +385,7 @@ static struct sthread *choose(struct sthread **r, int n,
          * that reach a schedule point would wait forever. stdio is flushed
          * first; no registered thread is inside it (they park only in the
          * scheduler), so the flush cannot block on one. */
-        fprintf(stderr, "\nsched: schedule taken so far: %s\n",
-                dsched_taken());
+        fprintf(stderr, "\nsched: schedule taken so far: %s\n", dsched_taken());
         dsched__rec_close();
         fflush(NULL);
         _exit(2);
@@ -579,7 +578,7 @@ static void print_at_exit(void) {
 }
 
 void dsched__threads_configure(enum dsched_tstrategy s, uint64_t seed,
-                              unsigned d, unsigned k, int lenient_script) {
+                               unsigned d, unsigned k, int lenient_script) {
   static int atexit_done;
   const char *e;
 
@@ -726,7 +725,7 @@ static void *rec_trampoline(void *arg) {
 }
 
 int dsched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
-                         void *(*fn)(void *), void *arg) {
+                          void *(*fn)(void *), void *arg) {
   struct sthread *nt;
   int r;
 
@@ -905,7 +904,7 @@ static int signal_common(pthread_cond_t *c, int all) {
   if (dsched__rec) {
     char nm[32];
     dsched__rec_thread("step", "%s %s", all ? "broadcast" : "signal",
-                      rec_obj(c, nm, sizeof nm));
+                       rec_obj(c, nm, sizeof nm));
   }
   r = all ? pthread_cond_broadcast(c) : pthread_cond_signal(c);
   if (!dsched__on || r != 0)

@@ -42,14 +42,14 @@ struct item {
   unsigned long rec; /* its op in the recorder (dsched_rec.c), or 0 */
   const char *file;  /* where it was submitted (dsched__at), for the player */
   int line;
-  int repeat;        /* a repeating timer's firing: its op goes on */
+  int repeat; /* a repeating timer's firing: its op goes on */
   struct item *next;
   struct item *pool_next; /* K_WORK in flight: the pool list (below) */
 };
 
 static enum strategy strategy = S_NONE;
 static uint64_t rng_state;
-static unsigned *script;  /* S_ORDER: encoded (kind << 24 | num) */
+static unsigned *script;      /* S_ORDER: encoded (kind << 24 | num) */
 static unsigned *script_step; /* each one's place in the order: list, from 1 */
 static size_t script_len, script_pos;
 static struct item *held; /* singly linked, in submission order */
@@ -66,7 +66,7 @@ struct cbent {
   void *h;
   enum kind kind;
   void (*cb)(void);
-  unsigned num; /* close: the number of its uv_close() call */
+  unsigned num;      /* close: the number of its uv_close() call */
   unsigned long rec; /* its op in the recorder, or 0 */
   int repeat;        /* timer: a repeating one */
 };
@@ -217,10 +217,12 @@ int dsched_configure(const char *spec_in) {
      * race with the one just run: events on the same object. This
      * scheduler's points are names without an object, so it has no race
      * relation to sample from; the shim's points are calls on objects. */
-    fprintf(stderr, "sched: SCHED=pos:%llu is carried out by the preload "
+    fprintf(stderr,
+            "sched: SCHED=pos:%llu is carried out by the preload "
             "shim only (LD_PRELOAD=build/libsched-preload.so, on a program "
             "not linked with this scheduler); this program takes random:, "
-            "pct:, fifo, lifo, order: or interactive\n", sp.seed);
+            "pct:, fifo, lifo, order: or interactive\n",
+            sp.seed);
     return -EINVAL;
   case SPEC_INTERACTIVE:
     strategy = S_INTERACTIVE;
@@ -315,8 +317,9 @@ static struct item *unlink_req(struct item **list, void *req) {
 static void fs_done_cb(uv_fs_t *req) {
   struct item *it = unlink_req(&inflight, req);
   uv_fs_cb cb = it->u.fs.cb;
-  dsched__rec_event(it->rec, "fs_write", "end", req->result < 0 ? (int)req->result : 0,
-                   "fs_write#%u: callback, result %zd", it->num, req->result);
+  dsched__rec_event(it->rec, "fs_write", "end",
+                    req->result < 0 ? (int)req->result : 0,
+                    "fs_write#%u: callback, result %zd", it->num, req->result);
   free(it->u.fs.bufs);
   free(it);
   if (cb)
@@ -330,8 +333,10 @@ static void work_cb(uv_work_t *req) {
   unsigned long rec = it->rec;
   unsigned num = it->num;
   dsched__rec_thread_named("pool");
-  dsched__rec_event(rec, "work", "step", 0, "work#%u: work_cb starts on a "
-                   "pool thread", num);
+  dsched__rec_event(rec, "work", "step", 0,
+                    "work#%u: work_cb starts on a "
+                    "pool thread",
+                    num);
   it->u.work.work(req);
   dsched__rec_event(rec, "work", "step", 0, "work#%u: work_cb returns", num);
 }
@@ -341,15 +346,15 @@ static void after_work_cb(uv_work_t *req, int status) {
   pool_find(req, 1);
   uv_after_work_cb after = it->u.work.after;
   dsched__rec_event(it->rec, "work", "end", status,
-                   "work#%u: after_work_cb on the loop thread", it->num);
+                    "work#%u: after_work_cb on the loop thread", it->num);
   free(it);
   if (after)
     after(req, status);
 }
 
 int dsched_uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file,
-                      const uv_buf_t bufs[], unsigned int nbufs,
-                      int64_t offset, uv_fs_cb cb) {
+                       const uv_buf_t bufs[], unsigned int nbufs,
+                       int64_t offset, uv_fs_cb cb) {
   struct item *it;
 
   if ((strategy == S_NONE && !dsched__rec) || cb == NULL)
@@ -358,7 +363,7 @@ int dsched_uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file,
     return UV_EINVAL;
   it = new_item(K_FS_WRITE, loop, req);
   it->rec = dsched__rec_begin("fs_write", "fs_write#%u: submitted%s", it->num,
-                             strategy == S_NONE ? "" : ", held");
+                              strategy == S_NONE ? "" : ", held");
   it->u.fs.file = file;
   it->u.fs.nbufs = nbufs;
   it->u.fs.offset = offset;
@@ -373,7 +378,7 @@ int dsched_uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file,
 }
 
 int dsched_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work,
-                        uv_after_work_cb after) {
+                         uv_after_work_cb after) {
   struct item *it;
 
   if (strategy == S_NONE && !dsched__rec)
@@ -384,7 +389,7 @@ int dsched_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work,
   it->u.work.work = work;
   it->u.work.after = after;
   it->rec = dsched__rec_begin("work", "work#%u: queued%s", it->num,
-                             strategy == S_NONE ? "" : ", held");
+                              strategy == S_NONE ? "" : ", held");
   if (strategy == S_NONE)
     submit(it); /* recording only: nothing is held */
   return 0;
@@ -471,8 +476,7 @@ static struct item *pick(void) {
       fprintf(stderr,
               "sched: schedule does not match the program: step %u of the "
               "script (%s#%u) is not pending; pending:",
-              script_step[script_pos], kind_names[code >> 24],
-              code & 0xffffff);
+              script_step[script_pos], kind_names[code >> 24], code & 0xffffff);
       if (!lenient) /* the run stops: the recorder's trailer says why */
         dsched__rec_mismatch("step %u of the script (%s#%u) is not pending; "
                              "pending:",
@@ -487,8 +491,7 @@ static struct item *pick(void) {
          * verdict: the interleaving it names was not run. exit(), not
          * _exit(): this is the loop thread between callbacks, so the
          * program's atexit handlers (a correlation log's flush) can run. */
-        fprintf(stderr, "\nsched: schedule taken so far: %s\n",
-                dsched_taken());
+        fprintf(stderr, "\nsched: schedule taken so far: %s\n", dsched_taken());
         exit(2);
       }
       fprintf(stderr, "; continuing with random:0 (+lenient)\n");
@@ -544,7 +547,7 @@ static void release(struct item *it) {
 
   record(it);
   dsched__rec_choice("release %s#%u (of %u held)", kind_names[it->kind],
-                    it->num, n);
+                     it->num, n);
   if (it->kind == K_TIMER || it->kind == K_CLOSE) {
     /* The event already happened in libuv; releasing it runs the user's
      * callback now, on the loop thread. */
@@ -553,8 +556,8 @@ static void release(struct item *it) {
     uv_close_cb ccb = it->u.close;
     enum kind k = it->kind;
     dsched__rec_event(it->rec, kind_names[k], it->repeat ? "step" : "end", 0,
-                     "%s#%u: released, its callback runs", kind_names[k],
-                     it->num);
+                      "%s#%u: released, its callback runs", kind_names[k],
+                      it->num);
     unlink_item(&held, it);
     free(it);
     if (k == K_TIMER)
@@ -564,8 +567,8 @@ static void release(struct item *it) {
     return;
   }
   dsched__rec_event(it->rec, kind_names[it->kind], "step", 0,
-                   "%s#%u: released by the scheduler", kind_names[it->kind],
-                   it->num);
+                    "%s#%u: released by the scheduler", kind_names[it->kind],
+                    it->num);
   submit(it);
 }
 
@@ -666,17 +669,17 @@ static void timer_tramp(uv_timer_t *t) {
     it->rec = rec;
     it->repeat = repeat;
     dsched__rec_event(rec, "timer", "step", 0, "fires; held as timer#%u",
-                     it->num);
+                      it->num);
     return;
   }
   /* Recording only: the callback runs now, as libuv would run it. */
   dsched__rec_event(rec, "timer", repeat ? "step" : "end", 0,
-                   "fires, its callback runs");
+                    "fires, its callback runs");
   cb(t);
 }
 
 int dsched_uv_timer_start(uv_timer_t *t, uv_timer_cb cb, uint64_t timeout,
-                         uint64_t repeat) {
+                          uint64_t repeat) {
   int r;
   if ((!hold_timers && !dsched__rec) || cb == NULL)
     return uv_timer_start(t, cb, timeout, repeat);
@@ -686,8 +689,8 @@ int dsched_uv_timer_start(uv_timer_t *t, uv_timer_cb cb, uint64_t timeout,
     if (e->rec)
       dsched__rec_event(e->rec, "timer", "end", 0, "restarted");
     e->rec = dsched__rec_begin("timer", "timer started: %llu ms%s",
-                              (unsigned long long)timeout,
-                              repeat ? ", repeating" : "");
+                               (unsigned long long)timeout,
+                               repeat ? ", repeating" : "");
     e->repeat = repeat != 0;
   }
   return r;
@@ -720,7 +723,7 @@ static void close_tramp(uv_handle_t *h) {
   if (!hold_close) {
     /* Recording only: the callback runs now. */
     dsched__rec_event(rec, "close", "end", 0, "close#%u: closed, %s", num,
-                     cb ? "its callback runs" : "no callback");
+                      cb ? "its callback runs" : "no callback");
     if (cb)
       cb(h);
     return;
@@ -729,8 +732,10 @@ static void close_tramp(uv_handle_t *h) {
   it->u.close = cb;
   it->num = num;
   it->rec = rec;
-  dsched__rec_event(rec, "close", "step", 0, "close#%u: closed, callback "
-                   "held", num);
+  dsched__rec_event(rec, "close", "step", 0,
+                    "close#%u: closed, callback "
+                    "held",
+                    num);
 }
 
 void dsched_uv_close(uv_handle_t *h, uv_close_cb cb) {
@@ -748,7 +753,7 @@ void dsched_uv_close(uv_handle_t *h, uv_close_cb cb) {
   e = cb_set(h, K_CLOSE, (void (*)(void))cb);
   e->num = closes_called++;
   e->rec = dsched__rec_begin("close", "close#%u: uv_close(%s)", e->num,
-                            uv_handle_type_name(h->type));
+                             uv_handle_type_name(h->type));
   uv_close(h, close_tramp);
 }
 
@@ -780,16 +785,15 @@ static void fsrec_take(uv_fs_t *req, uv_fs_cb *cb, unsigned long *rec) {
 static void rec_fs_cb(uv_fs_t *req) {
   uv_fs_cb cb;
   unsigned long rec;
-  const char *what = uv_fs_get_type(req) == UV_FS_OPEN    ? "open"
-                     : uv_fs_get_type(req) == UV_FS_READ  ? "read"
-                                                          : "close";
+  const char *what = uv_fs_get_type(req) == UV_FS_OPEN   ? "open"
+                     : uv_fs_get_type(req) == UV_FS_READ ? "read"
+                                                         : "close";
   fsrec_take(req, &cb, &rec);
   if (req->result < 0)
-    dsched__rec_event(rec, "fs", "end", (int)req->result, "%s failed: %s",
-                     what, uv_err_name((int)req->result));
+    dsched__rec_event(rec, "fs", "end", (int)req->result, "%s failed: %s", what,
+                      uv_err_name((int)req->result));
   else
-    dsched__rec_event(rec, "fs", "end", 0, "%s done: %zd", what,
-                     req->result);
+    dsched__rec_event(rec, "fs", "end", 0, "%s done: %zd", what, req->result);
   cb(req);
 }
 
@@ -801,32 +805,32 @@ static int fs_submitted(uv_fs_t *req, int r, const char *what) {
   if (r < 0) {
     fsrec_take(req, &cb, &rec);
     dsched__rec_event(rec, "fs", "end", r, "%s refused: %s", what,
-                     uv_err_name(r));
+                      uv_err_name(r));
   }
   return r;
 }
 
 int dsched_uv_fs_open(uv_loop_t *loop, uv_fs_t *req, const char *path,
-                     int flags, int mode, uv_fs_cb cb) {
+                      int flags, int mode, uv_fs_cb cb) {
   if (!dsched__rec || cb == NULL)
     return uv_fs_open(loop, req, path, flags, mode, cb);
   fsrec_add(req, cb, dsched__rec_begin("fs", "open %s", path));
-  return fs_submitted(req, uv_fs_open(loop, req, path, flags, mode,
-                                      rec_fs_cb), "open");
+  return fs_submitted(req, uv_fs_open(loop, req, path, flags, mode, rec_fs_cb),
+                      "open");
 }
 
 int dsched_uv_fs_read(uv_loop_t *loop, uv_fs_t *req, uv_file file,
-                     const uv_buf_t bufs[], unsigned int nbufs,
-                     int64_t offset, uv_fs_cb cb) {
+                      const uv_buf_t bufs[], unsigned int nbufs, int64_t offset,
+                      uv_fs_cb cb) {
   if (!dsched__rec || cb == NULL)
     return uv_fs_read(loop, req, file, bufs, nbufs, offset, cb);
   fsrec_add(req, cb, dsched__rec_begin("fs", "read fd %d", file));
-  return fs_submitted(req, uv_fs_read(loop, req, file, bufs, nbufs, offset,
-                                      rec_fs_cb), "read");
+  return fs_submitted(
+      req, uv_fs_read(loop, req, file, bufs, nbufs, offset, rec_fs_cb), "read");
 }
 
 int dsched_uv_fs_close(uv_loop_t *loop, uv_fs_t *req, uv_file file,
-                      uv_fs_cb cb) {
+                       uv_fs_cb cb) {
   if (!dsched__rec || cb == NULL)
     return uv_fs_close(loop, req, file, cb);
   fsrec_add(req, cb, dsched__rec_begin("fs", "close fd %d", file));

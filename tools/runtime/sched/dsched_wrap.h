@@ -31,6 +31,7 @@
 #define pthread_mutex_unlock(...) DSCHED__AT(dsched_mutex_unlock(__VA_ARGS__))
 #define pthread_cond_wait(...) DSCHED__AT(dsched_cond_wait(__VA_ARGS__))
 #define pthread_cond_signal(...) DSCHED__AT(dsched_cond_signal(__VA_ARGS__))
-#define pthread_cond_broadcast(...) DSCHED__AT(dsched_cond_broadcast(__VA_ARGS__))
+#define pthread_cond_broadcast(...)                                            \
+  DSCHED__AT(dsched_cond_broadcast(__VA_ARGS__))
 
 #endif

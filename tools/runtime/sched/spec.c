@@ -135,16 +135,18 @@ static int fields(const char *s, size_t n, const char *f[3], size_t fl[3]) {
 }
 
 /* pct:SEED[:DEPTH[:STEPS]], text[0..len) being the whole base. */
-static int parse_pct(const char *text, size_t len, struct spec *sp,
-                     char *err, size_t cap) {
+static int parse_pct(const char *text, size_t len, struct spec *sp, char *err,
+                     size_t cap) {
   const char *f[3];
   size_t fl[3];
   unsigned long long v;
   int k = fields(text + 4, len - 4, f, fl);
   sp->kind = SPEC_PCT;
   if (k < 0 || number(f[0], fl[0], SPEC_SEED_MAX, &sp->seed) != 0)
-    return fail(err, cap, "bad '%.*s' (want pct:SEED, pct:SEED:DEPTH or "
-                "pct:SEED:DEPTH:STEPS)", (int)len, text);
+    return fail(err, cap,
+                "bad '%.*s' (want pct:SEED, pct:SEED:DEPTH or "
+                "pct:SEED:DEPTH:STEPS)",
+                (int)len, text);
   if (k >= 2) {
     if (number(f[1], fl[1], SPEC_DEPTH_MAX, &v) != 0 || v < 1)
       return fail(err, cap, "bad depth '%.*s' in '%.*s' (want 1..%d)",
@@ -161,8 +163,8 @@ static int parse_pct(const char *text, size_t len, struct spec *sp,
 }
 
 /* order:ITEM,..., text[0..len) being the whole base. */
-static int parse_order(const char *text, size_t len, struct spec *sp,
-                       char *err, size_t cap) {
+static int parse_order(const char *text, size_t len, struct spec *sp, char *err,
+                       size_t cap) {
   sp->kind = SPEC_ORDER;
   sp->list = text + 6;
   sp->list_len = len - 6;
@@ -203,7 +205,7 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
   if (flags(text, &len, sp, err, cap) != 0)
     return -1;
 #define IS(word) (len == sizeof(word) - 1 && memcmp(text, word, len) == 0)
-#define STARTS(word)                                                         \
+#define STARTS(word)                                                           \
   (len >= sizeof(word) - 1 && memcmp(text, word, sizeof(word) - 1) == 0)
   if (len == 0 || IS("none")) {
     sp->kind = SPEC_NONE;
@@ -216,13 +218,17 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
   } else if (STARTS("random:")) {
     sp->kind = SPEC_RANDOM;
     if (number(text + 7, len - 7, SPEC_SEED_MAX, &sp->seed) != 0)
-      return fail(err, cap, "bad seed in '%.*s' (want random:SEED, SEED a "
-                  "number 0..%llu)", (int)len, text, SPEC_SEED_MAX);
+      return fail(err, cap,
+                  "bad seed in '%.*s' (want random:SEED, SEED a "
+                  "number 0..%llu)",
+                  (int)len, text, SPEC_SEED_MAX);
   } else if (STARTS("pos:")) {
     sp->kind = SPEC_POS;
     if (number(text + 4, len - 4, SPEC_SEED_MAX, &sp->seed) != 0)
-      return fail(err, cap, "bad seed in '%.*s' (want pos:SEED, SEED a "
-                  "number 0..%llu)", (int)len, text, SPEC_SEED_MAX);
+      return fail(err, cap,
+                  "bad seed in '%.*s' (want pos:SEED, SEED a "
+                  "number 0..%llu)",
+                  (int)len, text, SPEC_SEED_MAX);
   } else if (STARTS("pct:")) {
     if (parse_pct(text, len, sp, err, cap) != 0)
       return -1;
@@ -230,7 +236,8 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
     if (parse_order(text, len, sp, err, cap) != 0)
       return -1;
   } else {
-    return fail(err, cap, "unknown schedule '%.*s' (want none, fifo, lifo, "
+    return fail(err, cap,
+                "unknown schedule '%.*s' (want none, fifo, lifo, "
                 "random:SEED, pct:SEED[:DEPTH[:STEPS]], pos:SEED, order:LIST "
                 "or interactive)",
                 (int)len, text);
@@ -314,8 +321,10 @@ void spec_handshake(const char *via, const char *replay, const char *spec) {
    * never interleave. A spec too long for that (an order: script) is
    * announced by its first bytes and "...": the line says which scheduler
    * carries out the run; the spec itself is what the caller passed. */
-  int n = snprintf(line, sizeof line, "sched-handshake via=%s replay=%s "
-                   "spec=%s\n", via, replay, spec);
+  int n = snprintf(line, sizeof line,
+                   "sched-handshake via=%s replay=%s "
+                   "spec=%s\n",
+                   via, replay, spec);
   if (n <= 0)
     return;
   if ((size_t)n >= sizeof line) {
@@ -402,8 +411,8 @@ int spec_format_cycle(char *buf, size_t cap, const void *const *threads,
       char vbuf[64];
       const void *next = waits(u, &via, vbuf, sizeof vbuf);
       if (k < cap)
-        k += (size_t)snprintf(buf + k, cap - k, " -> %s -> %s", via,
-                              name(next));
+        k +=
+            (size_t)snprintf(buf + k, cap - k, " -> %s -> %s", via, name(next));
       u = next;
     } while (u != slow);
     return 1;

@@ -147,8 +147,8 @@ void spec_pct_change_points(uint64_t *state, unsigned depth, unsigned k,
 /* The edge of a waits-for graph: the thread t waits for, or NULL, with
  * *via set to the object in between as text (written into buf when it
  * needs room). */
-typedef const void *(*spec_waits_fn)(const void *t, const char **via,
-                                     char *buf, size_t cap);
+typedef const void *(*spec_waits_fn)(const void *t, const char **via, char *buf,
+                                     size_t cap);
 
 /* Writes into buf the first waits-for cycle reached from threads[0..n) in
  * order, starting at the first thread met twice: "A -> VIA -> B -> VIA ->

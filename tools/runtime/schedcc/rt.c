@@ -96,11 +96,17 @@ void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop) {
   (void)start;
   (void)stop;
 }
-void __sanitizer_cov_trace_pc_guard(uint32_t *guard) { (void)guard; }
+void __sanitizer_cov_trace_pc_guard(uint32_t *guard) {
+  (void)guard;
+}
 
-#define SANCOV(n, t)                                                       \
-  void __sanitizer_cov_load##n(t *addr) { access_point("load" #n, addr); } \
-  void __sanitizer_cov_store##n(t *addr) { access_point("store" #n, addr); }
+#define SANCOV(n, t)                                                           \
+  void __sanitizer_cov_load##n(t *addr) {                                      \
+    access_point("load" #n, addr);                                             \
+  }                                                                            \
+  void __sanitizer_cov_store##n(t *addr) {                                     \
+    access_point("store" #n, addr);                                            \
+  }
 SANCOV(1, uint8_t)
 SANCOV(2, uint16_t)
 SANCOV(4, uint32_t)
@@ -108,14 +114,20 @@ SANCOV(8, uint64_t)
 SANCOV(16, __int128)
 
 /* ------------------------------------------------------------ tsan route */
-void __tsan_init(void) {}
-void __tsan_func_entry(void *pc) { (void)pc; }
-void __tsan_func_exit(void) {}
+void __tsan_init(void) {
+}
+void __tsan_func_entry(void *pc) {
+  (void)pc;
+}
+void __tsan_func_exit(void) {
+}
 void __tsan_vptr_update(void **vptr, void *val) {
   (void)val;
   access_point("vptr", vptr);
 }
-void __tsan_vptr_read(void **vptr) { access_point("vptr", vptr); }
+void __tsan_vptr_read(void **vptr) {
+  access_point("vptr", vptr);
+}
 void __tsan_read_range(void *addr, size_t size) {
   (void)size;
   access_point("load", addr);
@@ -125,13 +137,25 @@ void __tsan_write_range(void *addr, size_t size) {
   access_point("store", addr);
 }
 
-#define TSAN_ACCESS(n)                                                     \
-  void __tsan_read##n(void *a) { access_point("load" #n, a); }             \
-  void __tsan_write##n(void *a) { access_point("store" #n, a); }           \
-  void __tsan_unaligned_read##n(void *a) { access_point("load" #n, a); }   \
-  void __tsan_unaligned_write##n(void *a) { access_point("store" #n, a); } \
-  void __tsan_volatile_read##n(void *a) { access_point("load" #n, a); }    \
-  void __tsan_volatile_write##n(void *a) { access_point("store" #n, a); }
+#define TSAN_ACCESS(n)                                                         \
+  void __tsan_read##n(void *a) {                                               \
+    access_point("load" #n, a);                                                \
+  }                                                                            \
+  void __tsan_write##n(void *a) {                                              \
+    access_point("store" #n, a);                                               \
+  }                                                                            \
+  void __tsan_unaligned_read##n(void *a) {                                     \
+    access_point("load" #n, a);                                                \
+  }                                                                            \
+  void __tsan_unaligned_write##n(void *a) {                                    \
+    access_point("store" #n, a);                                               \
+  }                                                                            \
+  void __tsan_volatile_read##n(void *a) {                                      \
+    access_point("load" #n, a);                                                \
+  }                                                                            \
+  void __tsan_volatile_write##n(void *a) {                                     \
+    access_point("store" #n, a);                                               \
+  }
 TSAN_ACCESS(1)
 TSAN_ACCESS(2)
 TSAN_ACCESS(4)
@@ -141,45 +165,45 @@ TSAN_ACCESS(16)
 /* The atomics are carried out here, sequentially consistent whatever order
  * was asked for (stronger is always allowed), each one a schedule point. */
 #define SC __ATOMIC_SEQ_CST
-#define TSAN_ATOMIC(n, t)                                                   \
-  t __tsan_atomic##n##_load(const volatile t *a, int mo) {                  \
-    (void)mo;                                                               \
-    access_point("atomic", (const void *)a);                                \
-    return __atomic_load_n(a, SC);                                          \
-  }                                                                         \
-  void __tsan_atomic##n##_store(volatile t *a, t v, int mo) {               \
-    (void)mo;                                                               \
-    access_point("atomic", (const void *)a);                                \
-    __atomic_store_n(a, v, SC);                                             \
-  }                                                                         \
-  TSAN_RMW(n, t, exchange, __atomic_exchange_n)                             \
-  TSAN_RMW(n, t, fetch_add, __atomic_fetch_add)                             \
-  TSAN_RMW(n, t, fetch_sub, __atomic_fetch_sub)                             \
-  TSAN_RMW(n, t, fetch_and, __atomic_fetch_and)                             \
-  TSAN_RMW(n, t, fetch_or, __atomic_fetch_or)                               \
-  TSAN_RMW(n, t, fetch_xor, __atomic_fetch_xor)                             \
-  TSAN_RMW(n, t, fetch_nand, __atomic_fetch_nand)                           \
-  int __tsan_atomic##n##_compare_exchange_strong(volatile t *a, t *c, t v,  \
-                                                 int mo, int fmo) {         \
-    (void)mo;                                                               \
-    (void)fmo;                                                              \
-    access_point("atomic", (const void *)a);                                \
-    return __atomic_compare_exchange_n(a, c, v, 0, SC, SC);                 \
-  }                                                                         \
-  int __tsan_atomic##n##_compare_exchange_weak(volatile t *a, t *c, t v,    \
-                                               int mo, int fmo) {           \
-    return __tsan_atomic##n##_compare_exchange_strong(a, c, v, mo, fmo);    \
-  }                                                                         \
-  t __tsan_atomic##n##_compare_exchange_val(volatile t *a, t c, t v,        \
-                                            int mo, int fmo) {              \
-    __tsan_atomic##n##_compare_exchange_strong(a, &c, v, mo, fmo);          \
-    return c;                                                               \
+#define TSAN_ATOMIC(n, t)                                                      \
+  t __tsan_atomic##n##_load(const volatile t *a, int mo) {                     \
+    (void)mo;                                                                  \
+    access_point("atomic", (const void *)a);                                   \
+    return __atomic_load_n(a, SC);                                             \
+  }                                                                            \
+  void __tsan_atomic##n##_store(volatile t *a, t v, int mo) {                  \
+    (void)mo;                                                                  \
+    access_point("atomic", (const void *)a);                                   \
+    __atomic_store_n(a, v, SC);                                                \
+  }                                                                            \
+  TSAN_RMW(n, t, exchange, __atomic_exchange_n)                                \
+  TSAN_RMW(n, t, fetch_add, __atomic_fetch_add)                                \
+  TSAN_RMW(n, t, fetch_sub, __atomic_fetch_sub)                                \
+  TSAN_RMW(n, t, fetch_and, __atomic_fetch_and)                                \
+  TSAN_RMW(n, t, fetch_or, __atomic_fetch_or)                                  \
+  TSAN_RMW(n, t, fetch_xor, __atomic_fetch_xor)                                \
+  TSAN_RMW(n, t, fetch_nand, __atomic_fetch_nand)                              \
+  int __tsan_atomic##n##_compare_exchange_strong(volatile t *a, t *c, t v,     \
+                                                 int mo, int fmo) {            \
+    (void)mo;                                                                  \
+    (void)fmo;                                                                 \
+    access_point("atomic", (const void *)a);                                   \
+    return __atomic_compare_exchange_n(a, c, v, 0, SC, SC);                    \
+  }                                                                            \
+  int __tsan_atomic##n##_compare_exchange_weak(volatile t *a, t *c, t v,       \
+                                               int mo, int fmo) {              \
+    return __tsan_atomic##n##_compare_exchange_strong(a, c, v, mo, fmo);       \
+  }                                                                            \
+  t __tsan_atomic##n##_compare_exchange_val(volatile t *a, t c, t v, int mo,   \
+                                            int fmo) {                         \
+    __tsan_atomic##n##_compare_exchange_strong(a, &c, v, mo, fmo);             \
+    return c;                                                                  \
   }
-#define TSAN_RMW(n, t, op, builtin)                                         \
-  t __tsan_atomic##n##_##op(volatile t *a, t v, int mo) {                   \
-    (void)mo;                                                               \
-    access_point("atomic", (const void *)a);                                \
-    return builtin(a, v, SC);                                               \
+#define TSAN_RMW(n, t, op, builtin)                                            \
+  t __tsan_atomic##n##_##op(volatile t *a, t v, int mo) {                      \
+    (void)mo;                                                                  \
+    access_point("atomic", (const void *)a);                                   \
+    return builtin(a, v, SC);                                                  \
   }
 TSAN_ATOMIC(8, uint8_t)
 TSAN_ATOMIC(16, uint16_t)
