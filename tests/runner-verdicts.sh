@@ -5,7 +5,9 @@
 # program doing one thing. Only the bug build that fails naming its
 # invariant may pass the runner; one that passes, one that fails naming
 # something else, one whose test crashes, one that dies without a report
-# must each fail it. The runner's exit status is the verdict: nothing else
+# must each fail it. In a sanitizer build (SANITIZED=1) a sanitizer's
+# report counts as the bug exposed, and fails a build that must pass.
+# The runner's exit status is the verdict: nothing else
 # runs in the scratch tree. Also: doccheck's counts reach the runner
 # through its --json report, and no report is a failure. Run from the
 # repository root.
@@ -41,18 +43,26 @@ for m in HOLDS NAMES OTHER CRASH; do
     { notok "cannot build the fake Criterion program ($m)"; finish; }
 done
 printf '#!/bin/sh\nkill -KILL $$\n' >"$T/DIES"
-chmod +x "$T/DIES"
+# A sanitizer's report, as one writes it to stderr, after a clean run.
+printf '#!/bin/sh\necho "==1==ERROR: AddressSanitizer: %s" >&2\nexit %s\n' \
+  heap-use-after-free 1 >"$T/ASAN"
+printf '#!/bin/sh\necho "WARNING: ThreadSanitizer: %s" >&2\nexit %s\n' \
+  "data race" 0 >"$T/TSAN0"
+chmod +x "$T/DIES" "$T/ASAN" "$T/TSAN0"
 
-# runner BUG: the runner's exit status on a tree whose 98-fake bug build
-# is $T/BUG (sync and fix hold), doc checks left out.
+# runner BUG [SYNC [SANITIZED]]: the runner's exit status on a tree whose
+# 98-fake bug build is $T/BUG, its sync build $T/SYNC (default HOLDS), its
+# fix build $T/HOLDS; doc checks left out.
 runner() {
   rm -rf "$T/rt"
-  mkdir -p "$T/rt/b/tests"
-  cp "$T/HOLDS" "$T/rt/b/tests/98-fake-sync"
+  mkdir -p "$T/rt/b/tests" "$T/rt/tools"
+  # The runner reads the sanitizer patterns from the root it runs in.
+  ln -s "$root/tools/sanitizer-report.pat" "$T/rt/tools/"
+  cp "$T/${2:-HOLDS}" "$T/rt/b/tests/98-fake-sync"
   cp "$T/HOLDS" "$T/rt/b/tests/98-fake-fix"
   cp "$T/$1" "$T/rt/b/tests/98-fake-bug"
-  (cd "$T/rt" && B=b SKIP_DOCS=1 sh "$root/tools/run-tests.sh") \
-    >"$T/out" 2>&1
+  (cd "$T/rt" && B=b SKIP_DOCS=1 SANITIZED=${3:-0} \
+    sh "$root/tools/run-tests.sh") >"$T/out" 2>&1
 }
 
 runner NAMES
@@ -68,6 +78,15 @@ for m in HOLDS OTHER CRASH DIES; do
   runner $m
   check "a bug build that $what fails the runner" [ $? -ne 0 ]
 done
+runner ASAN HOLDS 1
+check "SANITIZED=1: a bug build failing with a sanitizer report passes" \
+  [ $? -eq 0 ]
+runner ASAN
+check "a bug build failing with a sanitizer report alone fails the runner" \
+  [ $? -ne 0 ]
+runner NAMES TSAN0 1
+check "SANITIZED=1: a sync build that exits 0 with a report fails the runner" \
+  [ $? -ne 0 ]
 
 # doccheck: a fake one writing the report given; the runner must count
 # what the report says, and fail a run that writes none.
