@@ -206,7 +206,8 @@ $(B)/libsched-preload.so: $(PRELOAD_SRC)
 # exercises and the benchmarks run libuv under the scheduler (LESSON_LIBS;
 # gallery try's try.mk links a learner's lesson with it too); of the tools
 # only the scheduler's own test does. hunt, gallery and trace read or write
-# JSON, and so do the tests of hunt, trace and corrlog. cmark-gfm only where
+# JSON, and so do the tests of hunt, trace and corrlog and corrlog's bench
+# (it reads the log's trailer). cmark-gfm only where
 # Markdown is read: doccheck, build/md (the book) and md's test.
 LESSON_LIBS = $(UV_LIBS)
 $(SCENARIO_BINS) $(SCENARIO_TESTS): PROG_LIBS = $(LESSON_LIBS)
@@ -215,6 +216,7 @@ $(B)/tests/tool-sched: PROG_LIBS = $(UV_LIBS)
 $(B)/hunt $(B)/gallery $(B)/trace: PROG_LIBS = $(JS_LIBS)
 $(B)/tests/tool-hunt $(B)/tests/tool-trace: PROG_LIBS = $(JS_LIBS)
 $(B)/tests/tool-corrlog: PROG_LIBS = $(JS_LIBS)
+$(B)/bench/bench_corrlog: PROG_LIBS = $(LESSON_LIBS) $(JS_LIBS)
 $(B)/doccheck $(B)/md $(B)/tests/tool-md: PROG_LIBS = $(MD_LIBS)
 
 # libFuzzer targets: tests/fuzz/fuzz_X.c fuzzes tool X's library (its .c

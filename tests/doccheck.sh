@@ -96,6 +96,18 @@ if [ "$(grep -c '^doccheck: ' out)" -ne 1 ]; then
 else
   ok "exactly one summary line"
 fi
+# --json FILE: the same counts as data, the printed line kept.
+dc snippets --json sum.json ch.md
+check "--json keeps the summary line" 0 "doccheck: 2 passed, 0 failed"
+if jq -e '. == {"passed": 2, "failed": 0, "skipped": 0}' sum.json >/dev/null
+then
+  ok "--json writes passed, failed and skipped"
+else
+  notok "--json writes passed, failed and skipped: $(cat sum.json)"
+fi
+dc snippets --json "$T/no/such/dir/sum.json" ch.md
+check "a --json file that cannot be written is a usage error" 2 \
+  "doccheck: --json $T/no/such/dir/sum.json: No such file or directory"
 
 sed -i 's/2 \* x/x << 1/' src/a.c
 dc snippets ch.md

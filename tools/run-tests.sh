@@ -5,6 +5,14 @@
 # and ends with "N passed, M failed". Run from the repository root after
 # `make all`.
 #
+# Verdicts come from what the programs report as data, read by a parser:
+# Criterion's XML report (--xml=FILE: per test its status and messages;
+# not its --json, which Criterion 2.4.1 writes without escaping the quotes
+# in a message, so that a message with one makes it invalid) and doccheck's
+# JSON (--json FILE: passed, failed, skipped), read with jq. The one text
+# match is a sanitizer's report, which is the process's stderr in the
+# sanitizer's own format, not a summary a tool prints.
+#
 # Environment: B (build directory, default build), SKIP_DOCS=1 (no doc
 # checks), SANITIZED=1 (a sanitizer build: any sanitizer report fails a
 # check that must pass, a report counts as exposing a bug, and the shell
@@ -15,10 +23,14 @@ SKIP_DOCS=${SKIP_DOCS:-0}
 SANITIZED=${SANITIZED:-0}
 pass=0
 fail=0
-out=$(mktemp "${TMPDIR:-/tmp}/run-tests.XXXXXX")
-# A signal ends the run (a trap that only removed the file would let the
-# shell go on to the next test), and the EXIT trap removes the file.
-trap 'rm -f "$out"' EXIT
+out=$(mktemp "${TMPDIR:-/tmp}/run-tests.XXXXXX") || exit 3
+js=$(mktemp "${TMPDIR:-/tmp}/run-tests-report.XXXXXX") || {
+  rm -f "$out"
+  exit 3
+}
+# A signal ends the run (a trap that only removed the files would let the
+# shell go on to the next test), and the EXIT trap removes the files.
+trap 'rm -f "$out" "$js"' EXIT
 trap 'exit 130' INT HUP
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
@@ -35,7 +47,8 @@ bad() {
 # run CMD...: runs it with its output in $out; sets rc. In a sanitizer
 # build, a report in the output of a run that exited 0 makes rc 99; what a
 # report looks like is written once, in tools/sanitizer-report.pat (check.sh
-# reads it too).
+# reads it too). A sanitizer writes its report to the process's stderr, as
+# text in its own format and nowhere else, so that is matched as text.
 report=tools/sanitizer-report.pat
 run() {
   "$@" >"$out" 2>&1
@@ -43,6 +56,27 @@ run() {
   if [ "$SANITIZED" = 1 ] && [ "$rc" -eq 0 ] && grep -qEf "$report" "$out"; then
     rc=99
   fi
+}
+
+# verdict SLUG: what the bug build's Criterion report in $js says. "named N"
+# when a test's message names the SLUG invariant (N tests failed), unless a
+# test crashed ("crashed": it died instead of reporting); "unnamed" when no
+# message names it; nothing when there is no report (the program died, or
+# it is not a Criterion program).
+verdict() {
+  python3 - "$1 invariant violated" "$js" 2>/dev/null <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+
+inv, path = sys.argv[1:]
+cases = list(ET.parse(path).iter("testcase"))
+if not any(inv in "".join(c.itertext()) for c in cases):
+    print("unnamed")
+elif any(c.get("status") == "ERRORED" for c in cases):
+    print("crashed")
+else:
+    print("named", sum(c.get("status") == "FAILED" for c in cases))
+EOF
 }
 
 for t in "$B"/tests/[0-9][0-9]-*-bug; do
@@ -56,17 +90,23 @@ for t in "$B"/tests/[0-9][0-9]-*-bug; do
   done
   # The bug build must fail, and fail for the right reason: a passing bug
   # build means the test cannot see the bug, which is itself a failure.
-  run "$t"
+  : >"$js"
+  run "$t" --xml="$js"
+  v=$(verdict "$slug")
   if [ "$rc" -eq 0 ]; then
     bad "$scen bug" "the test PASSED against the bug: it does not expose it"
-  elif [ "$SANITIZED" = 1 ] && grep -qE "$report" "$out"; then
-    ok "$scen bug: fails with a sanitizer report ($(grep -oE "$report" "$out" | head -n 1))"
-  elif ! grep -q "$slug invariant violated" "$out"; then
+  elif [ "$SANITIZED" = 1 ] && grep -qEf "$report" "$out"; then
+    first=$(grep -oEf "$report" "$out" | head -n 1)
+    ok "$scen bug: fails with a sanitizer report ($first)"
+  elif [ -z "$v" ]; then
+    bad "$scen bug" "failed (exit $rc) without a Criterion report"
+  elif [ "$v" = unnamed ]; then
     bad "$scen bug" "failed (exit $rc) without naming the '$slug' invariant"
-  elif grep -q "Crashing: [1-9]" "$out"; then
+  elif [ "$v" = crashed ]; then
     bad "$scen bug" "a test crashed instead of reporting the invariant"
   else
-    ok "$scen bug: fails as it must ($(grep -c '^\[FAIL\]' "$out") failing, '$slug invariant violated')"
+    why="${v#named } failing, '$slug invariant violated'"
+    ok "$scen bug: fails as it must ($why)"
   fi
 done
 
@@ -98,21 +138,24 @@ if [ "$SKIP_DOCS" = 1 ]; then
   echo "SKIP  doc checks (SKIP_DOCS=1)"
 elif [ -x "$B/doccheck" ]; then
   for mode in snippets commands; do
-    run "$B/doccheck" "$mode" chapters/*.md
-    line=$(grep '^doccheck: ' "$out" | tail -n 1)
-    p=$(echo "$line" | sed -n 's/^doccheck: \([0-9]*\) passed.*/\1/p')
-    f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-    if [ -z "$p" ] || [ -z "$f" ]; then
-      bad "doccheck $mode" "no summary line (exit $rc)"
+    : >"$js"
+    run "$B/doccheck" "$mode" --json "$js" chapters/*.md
+    p=$(jq -er '.passed | numbers' "$js" 2>/dev/null)
+    f=$(jq -er '.failed | numbers' "$js" 2>/dev/null)
+    k=$(jq -er '.skipped | numbers' "$js" 2>/dev/null)
+    if [ -z "$p" ] || [ -z "$f" ] || [ -z "$k" ]; then
+      bad "doccheck $mode" \
+        "no summary in $B/doccheck's --json report (exit $rc)"
       continue
     fi
     pass=$((pass + p))
     fail=$((fail + f))
+    line="$p passed, $f failed, $k skipped"
     if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]; then
       printf 'PASS  doccheck %s: %s\n' "$mode" "$line"
     else
       printf 'FAIL  doccheck %s: %s (exit %s)\n' "$mode" "$line" "$rc"
-      grep -v '^doccheck: ' "$out" | tail -n 25 | sed 's/^/      | /'
+      tail -n 25 "$out" | sed 's/^/      | /'
       [ "$f" -eq 0 ] && fail=$((fail + 1))
     fi
   done

@@ -5,6 +5,7 @@
 #include "corrlog.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,10 +118,11 @@ static void *fprintf_thread(void *arg) {
 }
 
 /* Nothing lost: the trailer of the log at path must count every event
- * the threads logged (begin, the steps, end) as written, none dropped. */
+ * the threads logged (begin, the steps, end) as written, none dropped.
+ * The trailer is the log's last line, a JSON object read as JSON. */
 static void check_trailer(const char *path, long want) {
   char tail[256];
-  long long ev = -1, dr = -1;
+  json_int_t ev = -1, dr = -1;
   FILE *f = fopen(path, "r");
   if (!f)
     die(path);
@@ -128,15 +130,23 @@ static void check_trailer(const char *path, long want) {
     rewind(f);
   size_t n = fread(tail, 1, sizeof tail - 1, f);
   fclose(f);
+  if (n > 0 && tail[n - 1] == '\n')
+    n--;
   tail[n] = '\0';
-  const char *t = strstr(tail, "{\"ev\":\"trailer\"");
-  if (t)
-    sscanf(t, "{\"ev\":\"trailer\",\"dropped\":%lld,\"events\":%lld", &dr, &ev);
+  const char *line = strrchr(tail, '\n');
+  json_t *t = json_loads(line ? line + 1 : tail, 0, NULL);
+  const char *kind = NULL;
+  if (!t ||
+      json_unpack(t, "{s:s, s:I, s:I}", "ev", &kind, "dropped", &dr, "events",
+                  &ev) != 0 ||
+      strcmp(kind, "trailer") != 0)
+    ev = dr = -1; /* no trailer, or not the last line: nothing counted */
+  json_decref(t);
   if (ev != want || dr != 0) {
     fprintf(stderr,
             "bench_corrlog: the trailer counts %lld events and %lld "
             "dropped, want %ld and 0\n",
-            ev, dr, want);
+            (long long)ev, (long long)dr, want);
     leave(1);
   }
 }

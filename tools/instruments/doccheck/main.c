@@ -1,6 +1,7 @@
 /* main.c -- doccheck keeps the chapters true to the code: code excerpts must
  * equal the labelled source regions they name, and every command in a ```sh
  * block must run and exit as the chapter says. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,9 @@ struct tally tally;
 /* ---------------------------------------------------------------- main */
 
 static const char usage_main[] =
-    "usage: doccheck snippets [--refresh] [-v] FILE.md...\n"
-    "       doccheck commands [--refresh] [--timeout SEC] [-v] FILE.md...\n"
+    "usage: doccheck snippets [--refresh] [--json FILE] [-v] FILE.md...\n"
+    "       doccheck commands [--refresh] [--timeout SEC] [--json FILE] [-v]\n"
+    "                         FILE.md...\n"
     "\n"
     "Keeps the workbook's chapters true to the code.\n"
     "  snippets  every excerpt ```LANG snippet=PATH:NAME and ```diff diff=A,B\n"
@@ -22,12 +24,15 @@ static const char usage_main[] =
     "            and every output block must show what its command prints\n"
     "\n"
     "Each run ends with one line 'doccheck: N passed, M failed[, K skipped]'.\n"
+    "--json FILE also writes those counts as {\"passed\":N,\"failed\":M,\n"
+    "\"skipped\":K} to FILE, for a program to read (run-tests.sh does); a\n"
+    "FILE that cannot be written is a usage error.\n"
     "Exit status: 0 every check passed, 1 a check failed, 2 usage error or a\n"
     "chapter that cannot be read or parsed, 3 internal failure.\n"
     "See 'doccheck snippets --help' and 'doccheck commands --help'.\n";
 
 static const char usage_snippets[] =
-    "usage: doccheck snippets [--refresh] [-v] FILE.md...\n"
+    "usage: doccheck snippets [--refresh] [--json FILE] [-v] FILE.md...\n"
     "\n"
     "A source file marks a region with a line containing '@snippet NAME' and "
     "a\n"
@@ -43,10 +48,12 @@ static const char usage_snippets[] =
     "\n"
     "  --refresh  rewrite the excerpts from the source instead of checking;\n"
     "             a chapter naming a missing region is left untouched\n"
+    "  --json FILE  also write the counts to FILE (see doccheck --help)\n"
     "  -v         also list the excerpts that match\n";
 
 static const char usage_commands[] =
-    "usage: doccheck commands [--refresh] [--timeout SEC] [-v] FILE.md...\n"
+    "usage: doccheck commands [--refresh] [--timeout SEC] [--json FILE] [-v]\n"
+    "                         FILE.md...\n"
     "\n"
     "Runs every command of every fenced block whose info string starts with\n"
     "the word 'sh': each non-empty line not starting with '#' is one command\n"
@@ -90,6 +97,7 @@ static const char usage_commands[] =
     "                 fails leaves its block as it is\n"
     "  --timeout SEC  kill a command (and its children) after SEC seconds\n"
     "                 (default 120)\n"
+    "  --json FILE    also write the counts to FILE (see doccheck --help)\n"
     "  -v             show each command as it starts and each check that\n"
     "                 passes (commands are shown anyway when stderr is a\n"
     "                 terminal)\n";
@@ -99,6 +107,22 @@ static int usage_error(const char *fmt, const char *arg, const char *sub) {
   fprintf(stderr, fmt, arg);
   fprintf(stderr, " (see doccheck %s--help)\n", sub);
   return 2;
+}
+
+/* Writes the tally as one JSON object to path: the machine-readable twin
+ * of the summary line, so that a runner reads counts, not prose. Returns
+ * 0, or -1 (after naming the file and why) when it cannot be written. */
+static int write_summary(const char *path) {
+  FILE *f = fopen(path, "w");
+  if (f)
+    fprintf(f, "{\"passed\":%d,\"failed\":%d,\"skipped\":%d}\n", tally.npass,
+            tally.nfail, tally.nskip);
+  /* | not ||: the file is closed even after a write error. */
+  if (!f || ferror(f) | fclose(f)) {
+    fprintf(stderr, "doccheck: --json %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -116,6 +140,7 @@ int main(int argc, char **argv) {
     return usage_error("unknown command '%s'", sub, "");
   const char *subhelp = snippets ? "snippets " : "commands ";
   int refresh = 0, timeout = 120, nfiles = 0, opts = 1;
+  const char *json = NULL;
   char **files = calloc((size_t)argc, sizeof *files);
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
@@ -130,6 +155,10 @@ int main(int argc, char **argv) {
       tally.verbose = 1;
     } else if (!strcmp(a, "--refresh")) {
       refresh = 1;
+    } else if (!strcmp(a, "--json") || !strncmp(a, "--json=", 7)) {
+      json = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
+      if (!json || !*json)
+        return usage_error("--json wants a file name%s", "", subhelp);
     } else if (!snippets &&
                (!strcmp(a, "--timeout") || !strncmp(a, "--timeout=", 10))) {
       const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
@@ -160,5 +189,7 @@ int main(int argc, char **argv) {
     printf(", %d skipped", tally.nskip);
   printf("\n");
   free(files);
+  if (json && write_summary(json) != 0)
+    return 2;
   return tally.bad_input ? 2 : tally.nfail ? 1 : 0;
 }
