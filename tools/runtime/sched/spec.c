@@ -215,20 +215,15 @@ int spec_parse(const char *text, struct spec *sp, char *err, size_t cap) {
     sp->kind = SPEC_LIFO;
   } else if (IS("interactive")) {
     sp->kind = SPEC_INTERACTIVE;
-  } else if (STARTS("random:")) {
-    sp->kind = SPEC_RANDOM;
-    if (number(text + 7, len - 7, SPEC_SEED_MAX, &sp->seed) != 0)
+  } else if (STARTS("random:") || STARTS("pos:")) {
+    /* KIND:SEED, the seed the only parameter. */
+    size_t n = STARTS("pos:") ? 4 : 7;
+    sp->kind = n == 4 ? SPEC_POS : SPEC_RANDOM;
+    if (number(text + n, len - n, SPEC_SEED_MAX, &sp->seed) != 0)
       return fail(err, cap,
-                  "bad seed in '%.*s' (want random:SEED, SEED a "
+                  "bad seed in '%.*s' (want %.*sSEED, SEED a "
                   "number 0..%llu)",
-                  (int)len, text, SPEC_SEED_MAX);
-  } else if (STARTS("pos:")) {
-    sp->kind = SPEC_POS;
-    if (number(text + 4, len - 4, SPEC_SEED_MAX, &sp->seed) != 0)
-      return fail(err, cap,
-                  "bad seed in '%.*s' (want pos:SEED, SEED a "
-                  "number 0..%llu)",
-                  (int)len, text, SPEC_SEED_MAX);
+                  (int)len, text, (int)n, text, SPEC_SEED_MAX);
   } else if (STARTS("pct:")) {
     if (parse_pct(text, len, sp, err, cap) != 0)
       return -1;
