@@ -48,7 +48,16 @@ static void locate(void) {
     if (slash)
       *slash = '\0';
   }
+  /* The root is the first directory above the build directory that holds
+   * bugs/: build/gallery, and a sanitizer build's build/asan/gallery. */
   snprintf(root_dir, sizeof root_dir, "%s/..", build_dir);
+  for (int up = 0; up < 3; up++) {
+    char probe[sizeof root_dir + 8];
+    snprintf(probe, sizeof probe, "%s/bugs", root_dir);
+    if (access(probe, F_OK) == 0 || strlen(root_dir) + 4 >= sizeof root_dir)
+      break;
+    strcat(root_dir, "/..");
+  }
   if (chdir(root_dir) != 0) {
     fprintf(stderr, "gallery: cannot enter %s: %s\n", root_dir,
             strerror(errno));
