@@ -377,6 +377,121 @@ Test(corrlog, normal_exit_flushes) {
 
 /* ------------------------------------------------ hostile strings */
 
+/* The escaper, the hex and the timestamp digits against plain references,
+ * on random input: the encoder works 8 bytes and several digits at a time,
+ * and every block boundary must give what one byte at a time gives. */
+static size_t ref_esc(char *p, const unsigned char *s, size_t n) {
+  char *o = p;
+  for (size_t i = 0; i < n;) {
+    unsigned c = s[i];
+    size_t k;
+    if (c == '"' || c == '\\') {
+      *p++ = '\\';
+      *p++ = (char)c;
+      i++;
+    } else if (c < 0x20) {
+      p += sprintf(p, "\\u%04x", c);
+      i++;
+    } else if (c < 0x80) {
+      *p++ = (char)c;
+      i++;
+    } else if ((k = corrlog__utf8_len(s + i, n - i)) != 0) {
+      memcpy(p, s + i, k);
+      p += k;
+      i += k;
+    } else {
+      memcpy(p, "\xef\xbf\xbd", 3);
+      p += 3;
+      i++;
+    }
+  }
+  return (size_t)(p - o);
+}
+
+static uint64_t xs_state = 0x9e3779b97f4a7c15ull;
+static uint64_t xs(void) {
+  xs_state ^= xs_state << 13;
+  xs_state ^= xs_state >> 7;
+  xs_state ^= xs_state << 17;
+  return xs_state;
+}
+
+Test(corrlog, encoder_matches_a_byte_at_a_time_reference) {
+  static const unsigned char pool[] = {'a',  'Z',  ' ',  '~',  0x7f, '"',  '\\',
+                                       0,    1,    0x1f, 0x80, 0xc3, 0xa9, 0xe2,
+                                       0x82, 0xac, 0xed, 0xf0, 0xff};
+  unsigned char in[48];
+  char got[6 * sizeof in + 64], want[6 * sizeof in + 64];
+  for (int t = 0; t < 200000; t++) {
+    size_t n = xs() % sizeof in;
+    int plain = t & 1; /* half of the cases mostly plain text */
+    for (size_t i = 0; i < n; i++)
+      in[i] = plain && xs() % 16 ? (unsigned char)('a' + xs() % 26)
+                                 : pool[xs() % sizeof pool];
+    size_t g = (size_t)(corrlog__put_esc(got, (const char *)in, n) - got);
+    size_t w = ref_esc(want, in, n);
+    cr_assert(g == w && memcmp(got, want, w) == 0,
+              "escape of %zu bytes (case %d): got %.*s want %.*s", n, t, (int)g,
+              got, (int)w, want);
+    /* The same text as a %s argument, rendered into a line. */
+    uint64_t rbuf[REC_MAX / 8 + 1] = {0};
+    struct rec *rec = (struct rec *)rbuf;
+    char line[LINE_MAX_ALL], th[16] = "t";
+    uint16_t n16 = (uint16_t)n;
+    rec->ev = "step";
+    rec->file = "f.c";
+    rec->func = "fn";
+    rec->fmt = "%s";
+    memcpy(rec + 1, &n16, 2);
+    memcpy((char *)(rec + 1) + 2, in, n);
+    rec->msglen = (uint16_t)(n + 2);
+    *corrlog__format_rec(line, rec, 1, th) = '\0';
+    const char *m = strstr(line, ",\"msg\":\"");
+    cr_assert(m && memcmp(m + 8, want, w) == 0 &&
+                  strncmp(m + 8 + w, "\",\"site\"", 8) == 0,
+              "rendered %zu bytes (case %d): %s", n, t, line);
+    uint64_t v = xs() >> (xs() % 64);
+    char h[17], r[17];
+    corrlog__put_hex16(h, v);
+    snprintf(r, sizeof r, "%016llx", (unsigned long long)v);
+    cr_assert(memcmp(h, r, 16) == 0, "hex of %llx: %.16s",
+              (unsigned long long)v, h);
+  }
+}
+
+Test(corrlog, timestamps_print_whole) {
+  static const uint64_t ts[] = {0,
+                                7,
+                                99999999,
+                                100000000,
+                                100000001,
+                                123456789012345ull,
+                                199999999,
+                                200000000,
+                                UINT64_MAX,
+                                1000000000000000000ull,
+                                100000000ull * 99999};
+  uint64_t rbuf[REC_MAX / 8 + 1] = {0};
+  struct rec *r = (struct rec *)rbuf;
+  char line[LINE_MAX_ALL], want[32], th[16] = "t";
+  r->ev = "step";
+  r->file = "f.c";
+  r->func = "fn";
+  for (size_t k = 0; k < 2 * sizeof ts / sizeof ts[0]; k++) {
+    /* Each twice in a row, and each after a different one. */
+    uint64_t v = ts[k % (sizeof ts / sizeof ts[0])];
+    char *end = corrlog__format_rec(line, r, v, th);
+    *end = '\0';
+    snprintf(want, sizeof want, "{\"ts\":%llu,", (unsigned long long)v);
+    cr_assert(strncmp(line, want, strlen(want)) == 0, "ts %llu: %s",
+              (unsigned long long)v, line);
+    end = corrlog__format_rec(line, r, v, th);
+    *end = '\0';
+    cr_assert(strncmp(line, want, strlen(want)) == 0, "ts %llu again: %s",
+              (unsigned long long)v, line);
+  }
+}
+
 Test(corrlog, hostile_strings_make_valid_json) {
   corrlog_op op;
   const char *msg = "q\"b\\s\n\t\x01\x1f end \xc3\xa9";

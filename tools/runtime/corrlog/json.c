@@ -60,54 +60,114 @@ char *corrlog__put_i64(char *p, int64_t v) {
   return corrlog__put_u64(p, (uint64_t)v);
 }
 
+/* Eight bytes' worth of nibbles, most significant first, as lower-case
+ * hex digits: each nibble spread to a byte, then '0' or 'a' - 10 added by
+ * a mask, eight digits at a time. */
+static uint64_t hex8(uint32_t v) {
+  uint64_t x = v;
+  x = (x | x << 16) & 0x0000ffff0000ffffull;
+  x = (x | x << 8) & 0x00ff00ff00ff00ffull;
+  x = (x | x << 4) & 0x0f0f0f0f0f0f0f0full;
+  /* Now nibble k of v (k = 0 lowest) is byte 7 - k of a big-endian read;
+   * little-endian memory wants it the other way round. */
+  uint64_t letters = ((x + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
+  x += 0x3030303030303030ull + letters * ('a' - '0' - 10);
+  return __builtin_bswap64(x);
+}
+
+/* Ids and parents are counters: their upper half is mostly zero, and a
+ * parent often is. */
 char *corrlog__put_hex16(char *p, uint64_t v) {
-  static const char hex[] = "0123456789abcdef";
-  for (int i = 15; i >= 0; i -= 2) {
-    unsigned b = (unsigned)(v & 0xff);
-    p[i] = hex[b & 15];
-    p[i - 1] = hex[b >> 4];
-    v >>= 8;
-  }
+  static const uint64_t zeros = 0x3030303030303030ull; /* "00000000" */
+  uint64_t hi = v >> 32 ? hex8((uint32_t)(v >> 32)) : zeros;
+  uint64_t lo = (uint32_t)v ? hex8((uint32_t)v) : zeros;
+  memcpy(p, &hi, 8);
+  memcpy(p + 8, &lo, 8);
   return p + 16;
+}
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Nonzero when one of the 8 bytes of x needs escaping or checking: a
+ * control byte (below 0x20), a byte of 0x80 or more (UTF-8, checked), a
+ * quote or a backslash. Each test is the exact "some byte is below n"
+ * form ((x - n * ONES) & ~x & HIGHS), so no plain block is sent the slow
+ * way. */
+static inline uint64_t block_special(uint64_t x) {
+  uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+  return (((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b) |
+          x) &
+         HIGHS;
+}
+
+/* Whether none of the n bytes at s needs escaping. */
+static int all_plain(const char *s, size_t n) {
+  size_t i = 0;
+  uint64_t x;
+  if (n >= 8) {
+    /* Whole blocks, the last one overlapping the one before. */
+    for (; i + 8 < n; i += 8) {
+      memcpy(&x, s + i, 8);
+      if (block_special(x))
+        return 0;
+    }
+    memcpy(&x, s + n - 8, 8);
+    return !block_special(x);
+  }
+  for (; i < n; i++) {
+    unsigned c = (unsigned char)s[i];
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+      return 0;
+  }
+  return 1;
+}
+
+/* One byte or UTF-8 sequence at s[i] that is not plain, escaped; returns
+ * how many input bytes it took. */
+static size_t esc_one(char **pp, const unsigned char *s, size_t i, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  unsigned c = s[i];
+  char *p = *pp;
+  size_t k = 1;
+  if (c == '"' || c == '\\') {
+    *p++ = '\\';
+    *p++ = (char)c;
+  } else if (c < 0x20) {
+    p = corrlog__put_lit(p, "\\u00");
+    *p++ = hex[c >> 4];
+    *p++ = hex[c & 15];
+  } else if (c < 0x80) {
+    *p++ = (char)c;
+  } else if ((k = corrlog__utf8_len(s + i, n - i)) != 0) {
+    for (size_t j = 0; j < k; j++)
+      *p++ = (char)s[i + j];
+  } else {
+    p = corrlog__put_lit(p, "\xef\xbf\xbd");
+    k = 1;
+  }
+  *pp = p;
+  return k;
 }
 
 /* Appends n bytes of s as JSON string content: quotes, backslashes and
  * control bytes escaped, invalid UTF-8 replaced by U+FFFD. Writes at most
- * 6 bytes per input byte. */
+ * 6 bytes per input byte. Plain text goes 8 bytes at a time. */
 char *corrlog__put_esc(char *p, const char *str, size_t n) {
-  static const char hex[] = "0123456789abcdef";
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
   while (i < n) {
-    unsigned c = s[i];
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      size_t j = i + 1;
-      while (j < n && s[j] >= 0x20 && s[j] < 0x80 && s[j] != '"' &&
-             s[j] != '\\')
-        j++;
-      memcpy(p, s + i, j - i);
-      p += j - i;
-      i = j;
-    } else if (c == '"' || c == '\\') {
-      *p++ = '\\';
-      *p++ = (char)c;
-      i++;
-    } else if (c < 0x20) {
-      p = corrlog__put_lit(p, "\\u00");
-      *p++ = hex[c >> 4];
-      *p++ = hex[c & 15];
-      i++;
-    } else {
-      size_t k = corrlog__utf8_len(s + i, n - i);
-      if (k) {
-        for (size_t j = 0; j < k; j++)
-          *p++ = (char)s[i + j];
-        i += k;
-      } else {
-        p = corrlog__put_lit(p, "\xef\xbf\xbd");
-        i++;
+    uint64_t x;
+    if (i + 8 <= n) {
+      memcpy(&x, s + i, 8);
+      if (!block_special(x)) {
+        memcpy(p, &x, 8);
+        p += 8;
+        i += 8;
+        continue;
       }
     }
+    i += esc_one(&p, s, i, n);
   }
   return p;
 }
@@ -245,17 +305,79 @@ static char *put_site(char *p, const char *file, int line, const char *func) {
   return p;
 }
 
-/* Writes the JSON line of r (with ts_ns and thread name) at p; returns the
- * end. The caller guarantees LINE_MAX_FOR(r) bytes of room. */
+/* `,"thread":"NAME","op":"` for one 16-byte thread name, kept per
+ * flushing thread: a flush formats many lines of one thread in a row. */
+static _Thread_local struct {
+  char name[16];
+  uint16_t len;
+  char text[FRAG_MAX];
+} thread_frag;
+
+static char *put_thread(char *p, const char name[16]) {
+  char *s = p;
+  if (thread_frag.len && memcmp(thread_frag.name, name, 16) == 0) {
+    for (size_t i = 0; i < thread_frag.len; i += FRAG_BLOCK)
+      memcpy(p + i, thread_frag.text + i, FRAG_BLOCK);
+    return p + thread_frag.len;
+  }
+  p = corrlog__put_lit(p, ",\"thread\":\"");
+  p = name[0] ? corrlog__put_esc(p, name, strnlen(name, 16))
+              : corrlog__put_lit(p, "main");
+  p = corrlog__put_lit(p, "\",\"op\":\"");
+  thread_frag.len = 0;
+  if ((size_t)(p - s) <= FRAG_MAX) {
+    memcpy(thread_frag.name, name, 16);
+    memcpy(thread_frag.text, s, (size_t)(p - s));
+    thread_frag.len = (uint16_t)(p - s);
+  }
+  return p;
+}
+
+/* A timestamp: its digits above the last eight change seldom between the
+ * lines of a flush, so they are kept per flushing thread. */
+static _Thread_local struct {
+  uint64_t hi;
+  unsigned len;
+  char text[24];
+} ts_high = {UINT64_MAX, 0, ""};
+
+static char *put_ts(char *p, uint64_t ns) {
+  uint64_t hi = ns / 100000000;
+  if (hi == 0)
+    return corrlog__put_u64(p, ns);
+  if (hi != ts_high.hi) {
+    ts_high.len = (unsigned)(corrlog__put_u64(ts_high.text, hi) - ts_high.text);
+    ts_high.hi = hi;
+  }
+  memcpy(p, ts_high.text, 16);
+  memcpy(p + 16, ts_high.text + 16, 8);
+  p += ts_high.len;
+  return corrlog__put8_rtl(p + 8, (uint32_t)(ns % 100000000)) + 8;
+}
+
+/* The message of a record whose format is a literal, rendered from the
+ * arguments the logging thread copied straight into the line; its text is
+ * escaped only when it holds something to escape (LINE_MAX_FOR leaves room
+ * for the raw text first). */
+static char *put_rendered(char *p, const struct rec *r) {
+  size_t n = corrlog__render(p, CORRLOG_MSG_MAX, r->fmt, (const char *)(r + 1));
+  if (all_plain(p, n))
+    return p + n;
+  char text[CORRLOG_MSG_MAX];
+  memcpy(text, p, n);
+  return corrlog__put_esc(p, text, n);
+}
+
+/* Writes the JSON line of r (with ts_ns and its thread's 16-byte name) at
+ * p; returns the end. The caller guarantees LINE_MAX_FOR(r) bytes of
+ * room. */
 /* @snippet format */
 char *corrlog__format_rec(char *p, const struct rec *r, uint64_t ts_ns,
                           const char *thread) {
   const char *msg = (const char *)(r + 1);
   p = corrlog__put_lit(p, "{\"ts\":");
-  p = corrlog__put_u64(p, ts_ns);
-  p = corrlog__put_lit(p, ",\"thread\":\"");
-  p = put_cstr(p, thread[0] ? thread : "main");
-  p = corrlog__put_lit(p, "\",\"op\":\"");
+  p = put_ts(p, ts_ns);
+  p = put_thread(p, thread);
   p = corrlog__put_hex16(p, r->id);
   p = corrlog__put_lit(p, "\",\"parent\":\"");
   p = corrlog__put_hex16(p, r->parent);
@@ -266,14 +388,10 @@ char *corrlog__format_rec(char *p, const struct rec *r, uint64_t ts_ns,
   p = put_ev_kind(p, r->ev, r->kind);
   p = corrlog__put_i64(p, r->status);
   p = corrlog__put_lit(p, ",\"msg\":\"");
-  if (r->fmt) {
-    /* Rendered now, from the arguments the logging thread copied. */
-    char text[CORRLOG_MSG_MAX];
-    size_t n = corrlog__render(text, sizeof text, r->fmt, msg);
-    p = corrlog__put_esc(p, text, n);
-  } else {
+  if (r->fmt)
+    p = put_rendered(p, r);
+  else
     p = corrlog__put_esc(p, msg, r->msglen);
-  }
   p = put_site(p, r->file, r->line, r->func);
   if (r->attrlen) {
     p = corrlog__put_lit(p, ",\"attrs\":");

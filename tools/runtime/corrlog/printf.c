@@ -151,9 +151,15 @@ size_t corrlog__render(char *dst, size_t cap, const char *fmt,
   char *p = dst, *end = dst + cap;
   for (const char *f = fmt; *f; f++) {
     if (*f != '%' || f[1] == '%') {
-      f += *f == '%';
-      if (p < end)
-        *p++ = *f;
+      /* A run of literal text up to the next conversion, at once. */
+      const char *q = f + (*f == '%'), *e = q + 1;
+      while (*e && *e != '%')
+        e++;
+      size_t k = (size_t)(e - q) < (size_t)(end - p) ? (size_t)(e - q)
+                                                     : (size_t)(end - p);
+      memcpy(p, q, k);
+      p += k;
+      f = e - 1;
       continue;
     }
     f++;
