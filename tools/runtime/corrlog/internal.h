@@ -260,8 +260,8 @@ static inline size_t corrlog__rec_size(const struct rec *r) {
 uint64_t corrlog__compile(const char *fmt);
 #define DESC_LIBC UINT64_MAX
 size_t corrlog__capture(char *dst, uint64_t desc, va_list ap);
-size_t corrlog__render(char *dst, size_t cap, const char *fmt,
-                       const char *args);
+size_t corrlog__render(char *dst, size_t cap, const char *fmt, const char *args,
+                       int *plain);
 size_t corrlog__fmt_msg(char *dst, size_t cap, const char *fmt, va_list in);
 
 /* ---------------------------------------------------------------- flush.c */

@@ -360,8 +360,10 @@ static char *put_ts(char *p, uint64_t ns) {
  * escaped only when it holds something to escape (LINE_MAX_FOR leaves room
  * for the raw text first). */
 static char *put_rendered(char *p, const struct rec *r) {
-  size_t n = corrlog__render(p, CORRLOG_MSG_MAX, r->fmt, (const char *)(r + 1));
-  if (all_plain(p, n))
+  int plain;
+  size_t n = corrlog__render(p, CORRLOG_MSG_MAX, r->fmt, (const char *)(r + 1),
+                             &plain);
+  if (plain || all_plain(p, n))
     return p + n;
   char text[CORRLOG_MSG_MAX];
   memcpy(text, p, n);

@@ -143,11 +143,158 @@ static uint64_t next_num(const char **args) {
   return v;
 }
 
-/* The text of fmt with the captured args, as printf would write it. Writes
- * at most cap bytes (no terminator); returns the length. Only for formats
- * corrlog__compile accepted. */
-size_t corrlog__render(char *dst, size_t cap, const char *fmt,
-                       const char *args) {
+/* One conversion (f at its letter, len its length modifier) of the next
+ * captured argument, at p (at most end - p bytes); returns the new end. */
+static char *convert(char *p, char *end, char f, int len, const char **args) {
+  char num[24], *q = num + sizeof num;
+  const char *s = NULL;
+  size_t sn = 0;
+  if ((f == 'd' || f == 'i') && end - p > 20) {
+    /* Room for any decimal: written in place. */
+    uint64_t raw = next_num(args);
+    long long v = len == L_CHAR    ? (signed char)raw
+                  : len == L_SHORT ? (short)raw
+                  : len == L_INT   ? (int)(unsigned)raw
+                                   : (long long)raw;
+    return corrlog__put_i64(p, v);
+  }
+  if (f == 's') {
+    uint16_t n;
+    memcpy(&n, *args, 2);
+    s = *args + 2;
+    sn = n;
+    *args += 2 + n;
+  } else if (f == 'c') {
+    *--q = (char)next_num(args);
+  } else if (f == 'd' || f == 'i') {
+    uint64_t raw = next_num(args);
+    long long v = len == L_CHAR    ? (signed char)raw
+                  : len == L_SHORT ? (short)raw
+                  : len == L_INT   ? (int)(unsigned)raw
+                                   : (long long)raw;
+    unsigned long long u =
+        v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    q = corrlog__u64_rtl(q, u);
+    if (v < 0)
+      *--q = '-';
+  } else { /* u x X p */
+    const char *dig = f == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
+    unsigned base = f == 'u' ? 10 : 16;
+    unsigned long long u = next_num(args);
+    if (f != 'p')
+      u = len == L_CHAR    ? (unsigned char)u
+          : len == L_SHORT ? (unsigned short)u
+          : len == L_INT   ? (unsigned)u
+          : len == L_LONG  ? (unsigned long)u
+                           : u;
+    if (f == 'p' && !u) {
+      s = "(nil)";
+      sn = 5;
+    } else if (base == 10) {
+      q = corrlog__u64_rtl(q, u);
+    } else {
+      do {
+        *--q = dig[u % base];
+        u /= base;
+      } while (u);
+      if (f == 'p') {
+        *--q = 'x';
+        *--q = '0';
+      }
+    }
+  }
+  if (!s) {
+    s = q;
+    sn = (size_t)(num + sizeof num - q);
+  }
+  if (sn > (size_t)(end - p))
+    sn = (size_t)(end - p);
+  memcpy(p, s, sn);
+  return p + sn;
+}
+
+/* Copies n bytes of literal text from s to p, cut at end. Runs between
+ * conversions are short: a loop costs less than a call to memcpy. */
+static char *put_text(char *p, char *end, const char *s, size_t n) {
+  if (n > (size_t)(end - p))
+    n = (size_t)(end - p);
+  if (n > 16) {
+    memcpy(p, s, n);
+    return p + n;
+  }
+  for (size_t i = 0; i < n; i++)
+    p[i] = s[i];
+  return p + n;
+}
+
+/* A format as its flusher renders it: literal runs, each followed by a
+ * conversion, then a last run. Parsed once per flushing thread and format
+ * (formats are literals, so the pointer is the key); a format with "%%"
+ * or more than PLAN_CONVS conversions is rendered by the general loop. */
+#define PLAN_SLOTS 64
+#define PLAN_CONVS 6
+struct plan {
+  const char *fmt;
+  uint8_t n;     /* conversions */
+  uint8_t plain; /* no literal byte and no conversion needs escaping */
+  uint16_t tail_off, tail_len;
+  struct {
+    uint16_t off, len; /* the literal run before it */
+    char f;
+    uint8_t mod;
+  } c[PLAN_CONVS];
+};
+static _Thread_local struct plan plans[PLAN_SLOTS];
+
+static int literal_plain(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+      return 0;
+  }
+  return 1;
+}
+
+#define PLAN_GENERAL UINT8_MAX /* n of a format the general loop renders */
+
+/* Parses fmt into pl; returns 0 when the general loop must render it. */
+static int plan_parse(struct plan *pl, const char *fmt) {
+  const char *run = fmt;
+  pl->n = 0;
+  pl->plain = 1;
+  for (const char *f = fmt; *f; f++) {
+    if (*f != '%')
+      continue;
+    if (f[1] == '%' || pl->n == PLAN_CONVS || f - fmt > UINT16_MAX)
+      return 0;
+    pl->c[pl->n].off = (uint16_t)(run - fmt);
+    pl->c[pl->n].len = (uint16_t)(f - run);
+    pl->plain &= (uint8_t)literal_plain(run, (size_t)(f - run));
+    f++;
+    pl->c[pl->n].mod = (uint8_t)length_mod(&f);
+    pl->c[pl->n].f = *f;
+    pl->plain &= (uint8_t)(*f != 's' && *f != 'c');
+    pl->n++;
+    run = f + 1;
+  }
+  size_t tail = strlen(run);
+  if (run - fmt > UINT16_MAX || tail > UINT16_MAX)
+    return 0;
+  pl->tail_off = (uint16_t)(run - fmt);
+  pl->tail_len = (uint16_t)tail;
+  pl->plain &= (uint8_t)literal_plain(run, tail);
+  return 1;
+}
+
+static void plan_make(struct plan *pl, const char *fmt) {
+  if (!plan_parse(pl, fmt))
+    pl->n = PLAN_GENERAL;
+  pl->fmt = fmt;
+}
+
+/* The general loop: any format corrlog__compile accepted. */
+static size_t render_loop(char *dst, size_t cap, const char *fmt,
+                          const char *args) {
   char *p = dst, *end = dst + cap;
   for (const char *f = fmt; *f; f++) {
     if (*f != '%' || f[1] == '%') {
@@ -155,72 +302,37 @@ size_t corrlog__render(char *dst, size_t cap, const char *fmt,
       const char *q = f + (*f == '%'), *e = q + 1;
       while (*e && *e != '%')
         e++;
-      size_t k = (size_t)(e - q) < (size_t)(end - p) ? (size_t)(e - q)
-                                                     : (size_t)(end - p);
-      memcpy(p, q, k);
-      p += k;
+      p = put_text(p, end, q, (size_t)(e - q));
       f = e - 1;
       continue;
     }
     f++;
     int len = length_mod(&f);
-    char num[24], *q = num + sizeof num;
-    const char *s = NULL;
-    size_t sn = 0;
-    if (*f == 's') {
-      uint16_t n;
-      memcpy(&n, args, 2);
-      s = args + 2;
-      sn = n;
-      args += 2 + n;
-    } else if (*f == 'c') {
-      *--q = (char)next_num(&args);
-    } else if (*f == 'd' || *f == 'i') {
-      uint64_t raw = next_num(&args);
-      long long v = len == L_CHAR    ? (signed char)raw
-                    : len == L_SHORT ? (short)raw
-                    : len == L_INT   ? (int)(unsigned)raw
-                                     : (long long)raw;
-      unsigned long long u =
-          v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-      q = corrlog__u64_rtl(q, u);
-      if (v < 0)
-        *--q = '-';
-    } else { /* u x X p */
-      const char *dig = *f == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-      unsigned base = *f == 'u' ? 10 : 16;
-      unsigned long long u = next_num(&args);
-      if (*f != 'p')
-        u = len == L_CHAR    ? (unsigned char)u
-            : len == L_SHORT ? (unsigned short)u
-            : len == L_INT   ? (unsigned)u
-            : len == L_LONG  ? (unsigned long)u
-                             : u;
-      if (*f == 'p' && !u) {
-        s = "(nil)";
-        sn = 5;
-      } else if (base == 10) {
-        q = corrlog__u64_rtl(q, u);
-      } else {
-        do {
-          *--q = dig[u % base];
-          u /= base;
-        } while (u);
-        if (*f == 'p') {
-          *--q = 'x';
-          *--q = '0';
-        }
-      }
-    }
-    if (!s) {
-      s = q;
-      sn = (size_t)(num + sizeof num - q);
-    }
-    if (sn > (size_t)(end - p))
-      sn = (size_t)(end - p);
-    memcpy(p, s, sn);
-    p += sn;
+    p = convert(p, end, *f, len, &args);
   }
+  return (size_t)(p - dst);
+}
+
+/* The text of fmt with the captured args, as printf would write it. Writes
+ * at most cap bytes (no terminator); returns the length. *plain is set
+ * when the text cannot hold a byte JSON escapes. Only for formats
+ * corrlog__compile accepted. */
+size_t corrlog__render(char *dst, size_t cap, const char *fmt, const char *args,
+                       int *plain) {
+  struct plan *pl = &plans[((uintptr_t)fmt >> 3) & (PLAN_SLOTS - 1)];
+  char *p = dst, *end = dst + cap;
+  if (pl->fmt != fmt)
+    plan_make(pl, fmt);
+  if (pl->n == PLAN_GENERAL) {
+    *plain = 0;
+    return render_loop(dst, cap, fmt, args);
+  }
+  for (unsigned i = 0; i < pl->n; i++) {
+    p = put_text(p, end, fmt + pl->c[i].off, pl->c[i].len);
+    p = convert(p, end, pl->c[i].f, pl->c[i].mod, &args);
+  }
+  p = put_text(p, end, fmt + pl->tail_off, pl->tail_len);
+  *plain = pl->plain;
   return (size_t)(p - dst);
 }
 
@@ -242,7 +354,8 @@ size_t corrlog__fmt_msg(char *dst, size_t cap, const char *fmt, va_list in) {
   } else {
     char args[CAPTURE_MAX];
     corrlog__capture(args, desc, ap);
-    n = corrlog__render(dst, cap, fmt, args);
+    int plain;
+    n = corrlog__render(dst, cap, fmt, args, &plain);
   }
   va_end(ap);
   return n;
