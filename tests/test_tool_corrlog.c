@@ -148,6 +148,42 @@ static long long check_schema(struct lines *l) {
   return num(t, "dropped");
 }
 
+/* The logging thread copies one int or long argument inline, and any
+ * other list through the general capture: each must log what printf
+ * prints, extremes included. */
+Test(corrlog, logged_numbers_print_as_printf_does) {
+  corrlog_op op;
+  char want[12][64];
+  int k = 0;
+  cr_assert_eq(corrlog_open(path), 0);
+  corrlog_begin(&op, NULL, "nums", "no arguments");
+#define NUM_STEP(...)                                                          \
+  do {                                                                         \
+    corrlog_step(&op, __VA_ARGS__);                                            \
+    snprintf(want[k++], sizeof want[0], __VA_ARGS__);                          \
+  } while (0)
+  NUM_STEP("int %d", INT_MIN);
+  NUM_STEP("uint %u", UINT_MAX);
+  NUM_STEP("hex %x", 0xdeadbeefu);
+  NUM_STEP("long %ld", LONG_MIN);
+  NUM_STEP("ulong %lu", ULONG_MAX);
+  NUM_STEP("char %c", 'q');
+  NUM_STEP("short %hd", (short)-3);
+  NUM_STEP("size %zu", (size_t)42);
+  NUM_STEP("two %d %ld", -1, 2L);
+  NUM_STEP("plain");
+#undef NUM_STEP
+  corrlog_end(&op, 0, "done");
+  corrlog_close();
+
+  struct lines l = read_log();
+  cr_assert_eq(l.n, (size_t)k + 3);
+  cr_assert_str_eq(str(l.v[0], "msg"), "no arguments");
+  for (int i = 0; i < k; i++)
+    cr_assert_str_eq(str(l.v[i + 1], "msg"), want[i]);
+  free_log(&l);
+}
+
 Test(corrlog, schema_of_every_line) {
   corrlog_op req, sub;
   cr_assert_eq(corrlog_open(path), 0);

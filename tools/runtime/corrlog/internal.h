@@ -259,7 +259,37 @@ static inline size_t corrlog__rec_size(const struct rec *r) {
 /* ---------------------------------------------------------------- printf.c */
 uint64_t corrlog__compile(const char *fmt);
 #define DESC_LIBC UINT64_MAX
+/* How a format's arguments are read, one nibble per argument, lowest
+ * first; 0 ends the list. A format is "compiled" once per thread and call
+ * site (see the cache in corrlog__capture). */
+enum {
+  A_END,
+  A_INT,   /* int, unsigned, char, short (promoted) */
+  A_LONG,  /* long, unsigned long */
+  A_LLONG, /* long long */
+  A_SIZE,  /* size_t, ssize_t */
+  A_MAX,   /* intmax_t, uintmax_t */
+  A_PTRD,  /* ptrdiff_t */
+  A_PTR,   /* void * */
+  A_STR    /* const char *: copied */
+};
 size_t corrlog__capture(char *dst, uint64_t desc, va_list ap);
+/* corrlog__capture for the commonest argument lists, inline on the
+ * logging thread: none, or one int or long (%d, %u, %x, %ld, %lu, ...). */
+static inline size_t corrlog__capture_fast(char *dst, uint64_t desc,
+                                           va_list ap) {
+  uint64_t v;
+  if (desc == A_END)
+    return 0;
+  if (desc == A_INT)
+    v = (unsigned)va_arg(ap, int);
+  else if (desc == A_LONG)
+    v = (unsigned long)va_arg(ap, long);
+  else
+    return corrlog__capture(dst, desc, ap);
+  memcpy(dst, &v, 8);
+  return 8;
+}
 size_t corrlog__render(char *dst, size_t cap, const char *fmt, const char *args,
                        int *plain);
 size_t corrlog__fmt_msg(char *dst, size_t cap, const char *fmt, va_list in);

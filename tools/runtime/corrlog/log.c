@@ -55,7 +55,7 @@ fill_rec(struct rec *r, corrlog_op *op, const char *ev, int status,
     }
     if (fmt_cache[k].desc != DESC_LIBC) {
       r->fmt = fmt;
-      r->msglen = (uint16_t)corrlog__capture(msg, fmt_cache[k].desc, ap);
+      r->msglen = (uint16_t)corrlog__capture_fast(msg, fmt_cache[k].desc, ap);
     }
   }
   if (!r->fmt)

@@ -4,20 +4,6 @@
  * messages use, without locale or stdio. */
 #include "internal.h"
 
-/* How a format's arguments are read, one nibble per argument, lowest
- * first; 0 ends the list. A format is "compiled" once per thread and call
- * site (see the cache in corrlog__capture). */
-enum {
-  A_END,
-  A_INT,   /* int, unsigned, char, short (promoted) */
-  A_LONG,  /* long, unsigned long */
-  A_LLONG, /* long long */
-  A_SIZE,  /* size_t, ssize_t */
-  A_MAX,   /* intmax_t, uintmax_t */
-  A_PTRD,  /* ptrdiff_t */
-  A_PTR,   /* void * */
-  A_STR    /* const char *: copied */
-};
 #define MAX_ARGS 15
 
 /* Length modifiers: each is read as the type it names. */
