@@ -221,14 +221,13 @@ static inline char *corrlog__u64_rtl(char *end, uint64_t v) {
   }
   uint32_t w = (uint32_t)v;
   while (w >= 100) {
-    unsigned d = (w % 100) * 2;
+    q -= 2;
+    memcpy(q, corrlog__digits2 + 2 * (w % 100), 2);
     w /= 100;
-    *--q = corrlog__digits2[d + 1];
-    *--q = corrlog__digits2[d];
   }
   if (w >= 10) {
-    *--q = corrlog__digits2[w * 2 + 1];
-    *--q = corrlog__digits2[w * 2];
+    q -= 2;
+    memcpy(q, corrlog__digits2 + 2 * w, 2);
   } else {
     *--q = (char)('0' + w);
   }
