@@ -30,6 +30,7 @@
 #include <uv.h>
 
 #include "dsched.h"
+#include "proc.h"
 
 /* Aborts with file:line and the call's text when a libuv call (negative
  * error) or a pthread call (positive errno) fails. Never hides a side effect
@@ -447,10 +448,7 @@ static inline void gallery__tmp_on_signal(int sig) {
     unlink(t->file);
   if (t->remove)
     t->remove();
-  /* Dies of the signal, so the exit says it: raised while blocked, it
-   * is delivered, with its default action, when the handler returns. */
-  signal(sig, SIG_DFL);
-  raise(sig);
+  proc_die_of(sig); /* so that the exit says it */
 }
 
 /* Holds those signals (block = 1) while a file is made and recorded, then
@@ -464,18 +462,11 @@ static inline void gallery_tmp_hold(int block) {
   pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
+/* A second signal (a SIGTERM after a SIGINT) waits until the files are
+ * gone. */
 static inline void gallery__tmp_catch(void) {
-  struct sigaction sa;
-  int sigs[] = {SIGTERM, SIGINT, SIGHUP};
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = gallery__tmp_on_signal;
-  /* A second signal (a SIGTERM after a SIGINT) waits until the files are
-   * gone. */
-  sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-    sigaddset(&sa.sa_mask, sigs[i]);
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-    sigaction(sigs[i], &sa, NULL);
+  static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+  proc_catch(sigs, sizeof sigs / sizeof sigs[0], gallery__tmp_on_signal);
 }
 
 /* Makes an empty file "$TMPDIR/PREFIX-XXXXXX", its name in buf, removed on
