@@ -9,11 +9,9 @@ cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
 SHIM=$PWD/$B/libsched-preload.so
 PRIMS=$B/tests/progs/preload_prims
-for f in "$SHIM" "$PRIMS"; do
-  [ -f "$f" ] || { echo "preload-pin.sh: $f is missing (make all first)" >&2; exit 3; }
-done
 # $T, removed on exit; ok and fail are this script's own.
 . tests/lib.sh
+need "$SHIM" "$PRIMS"
 status=0
 ok() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; status=1; }

@@ -15,12 +15,9 @@ cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
 SHIM=$PWD/$B/libsched-preload.so
 PROG=$B/tests/progs/preload_prims
-for f in "$SHIM" "$PROG"; do
-  [ -f "$f" ] ||
-    { echo "preload-release.sh: $f is missing (make all first)" >&2; exit 3; }
-done
 # $T, removed on exit; ok and fail are this script's own.
 . tests/lib.sh
+need "$SHIM" "$PROG"
 status=0
 ok() { echo "ok   $*"; }
 fail() { echo "FAIL $*"; status=1; }
