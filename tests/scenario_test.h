@@ -121,6 +121,24 @@ static inline void scenario_unreadable_is_setup_failure(
  * SCENARIO_ID: "build/gallery run 09". */
 #define SCENARIO_REPLAY "build/gallery run %02d"
 
+/* For a scenario whose variant writes scenario_file() and whose check
+ * reads it back, check(path, n, msg, len) (01's log, 11's records):
+ * configures schedule, makes the call run (0, or a setup failure), and
+ * asserts as SCENARIO_ASSERT_HELD that check finds the invariant held for
+ * n; the rest are the driver options that replay it (a printf format and
+ * its values). */
+#define SCENARIO_FILE_HELD(schedule, run, check, n, ...)                       \
+  do {                                                                         \
+    char scenario_msg_[512];                                                   \
+    int scenario_r_;                                                           \
+    SCENARIO_SCHEDULE(schedule);                                               \
+    cr_assert_eq((run), 0, SCENARIO_SLUG " setup failed");                     \
+    scenario_r_ =                                                              \
+        check(scenario_file(), (n), scenario_msg_, sizeof scenario_msg_);      \
+    SCENARIO_ASSERT_HELD(scenario_r_, scenario_msg_, (schedule),               \
+                         dsched_taken(), __VA_ARGS__);                         \
+  } while (0)
+
 /* The number option --NAME has in args, a driver's options as one string
  * (SCENARIO_FIGURE_ARGS: the scenario.conf key the book's figures run);
  * fails the test when args does not give it one. */

@@ -17,14 +17,9 @@
  * schedule actually taken so a failure can be replayed by hand. */
 static void run_under(const char *schedule, int requests) {
   struct lo_config cfg = {scenario_file(), requests, 0};
-  char msg[512];
-  int r;
 
-  SCENARIO_SCHEDULE(schedule);
-  cr_assert_eq(lo_run(&cfg), 0, "log-order setup failed");
-  r = lo_check(scenario_file(), requests, msg, sizeof msg);
-  SCENARIO_ASSERT_HELD(r, msg, schedule, dsched_taken(), "--requests %d",
-                       requests);
+  SCENARIO_FILE_HELD(schedule, lo_run(&cfg), lo_check, requests,
+                     "--requests %d", requests);
 }
 
 static void probe(void *requests) {

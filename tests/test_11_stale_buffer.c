@@ -17,14 +17,9 @@
  * schedule taken so a failure can be replayed by hand. */
 static void run_under(const char *schedule, int records) {
   struct sb_config cfg = {scenario_file(), NULL, records};
-  char msg[512];
-  int r;
 
-  SCENARIO_SCHEDULE(schedule);
-  cr_assert_eq(sb_run(&cfg), 0, "stale-buffer setup failed");
-  r = sb_check(scenario_file(), records, msg, sizeof msg);
-  SCENARIO_ASSERT_HELD(r, msg, schedule, dsched_taken(), "--records %d",
-                       records);
+  SCENARIO_FILE_HELD(schedule, sb_run(&cfg), sb_check, records, "--records %d",
+                     records);
 }
 
 /* @snippet test_held */
