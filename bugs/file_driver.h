@@ -30,8 +30,7 @@ static inline int file_driver_main(const struct file_driver *d,
   char msg[512];
   int r;
 
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
+  if (gallery_schedule(schedule) != 0)
     return 2;
   if (check_only && *d->path == NULL) {
     fprintf(stderr, "%s: --check-only needs %s FILE\n", argv0, d->option);
@@ -47,8 +46,7 @@ static inline int file_driver_main(const struct file_driver *d,
   }
   r = check_only ? 0 : d->run(d->cfg);
   if (r < 0) {
-    fprintf(stderr, "%s: setup failed: %s\n", d->name, strerror(-r));
-    r = 3;
+    r = gallery_setup_failed(d->name, r);
   } else {
     r = d->check(*d->path, *d->count, msg, sizeof msg);
     if (r == 0)
@@ -59,8 +57,7 @@ static inline int file_driver_main(const struct file_driver *d,
       fprintf(stderr, "%s\n", msg); /* a setup failure: exit 3 */
     r = r == 0 ? 0 : r == 1 ? 1 : 3;
   }
-  if (dsched_active())
-    printf("%s: schedule taken: %s\n", d->name, dsched_taken());
+  gallery_schedule_taken(d->name);
   dsched_reset();
   if (*d->path == tmp) {
     unlink(tmp);

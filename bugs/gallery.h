@@ -29,6 +29,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "dsched.h"
+#include "proc.h"
+
 /* Aborts with file:line and the call's text when a libuv call (negative
  * error) or a pthread call (positive errno) fails. Never hides a side effect
  * in assert(): the call always runs. */
@@ -133,6 +136,25 @@ struct gallery_opt {
 #define GALLERY_OPT_END                                                        \
   { .name = NULL }
 
+/* The rows most drivers share, each worded once; more is what the scenario
+ * adds to the sentence ("" for nothing). The log's FILE is a correlation
+ * log; GALLERY_FIX_LOGS says that only the fix writes one. A schedule
+ * either holds the threadpool's work and releases it in an order, or runs
+ * registered threads under the deterministic scheduler. */
+#define GALLERY_OPT_LOG(p, more)                                               \
+  GALLERY_OPT_STRING("log", p, "FILE",                                         \
+                     "write the correlation log (JSON Lines) to FILE" more)
+#define GALLERY_FIX_LOGS " (the fix logs; the sync twin and the bug do not)"
+#define GALLERY_OPT_HOLD_SCHEDULE(p, more)                                     \
+  GALLERY_OPT_STRING("schedule", p, "SPEC",                                    \
+                     "hold threadpool work and release it by SPEC (fifo, "     \
+                     "lifo, random:SEED, order:...; also env SCHED)" more)
+#define GALLERY_OPT_RUN_SCHEDULE(p, more)                                      \
+  GALLERY_OPT_STRING(                                                          \
+      "schedule", p, "SPEC",                                                   \
+      "run under the deterministic scheduler (fifo, lifo, "                    \
+      "random:SEED, pct:SEED:D, order:...; also env SCHED)" more)
+
 struct gallery_cli {
   const char *about; /* what one run does, after the usage line */
   const struct gallery_opt *opts;
@@ -196,6 +218,13 @@ static inline void gallery__expand(const struct gallery_opt *o, long def,
   buf[k] = '\0';
 }
 
+/* Option o as typed: "--NAME ARG", or "--NAME" when it takes no value.
+ * Returns snprintf's count. */
+static inline int gallery__opt_words(const struct gallery_opt *o, char *buf,
+                                     size_t len) {
+  return snprintf(buf, len, o->arg ? "--%s %s" : "--%s", o->name, o->arg);
+}
+
 /* The usage line, wrapped at GALLERY_WIDTH columns, then the about text, one
  * row per documented option or note, and the epilogue. defs[i] is opts[i]'s
  * default. */
@@ -206,28 +235,24 @@ static inline void gallery__help(const struct gallery_cli *cli,
   int col = printf("usage: %s", prog);
   for (o = cli->opts; o->name; o++) {
     char word[128];
-    int n;
     if (o->type == GALLERY_NOTE)
       continue;
-    n = snprintf(word, sizeof word, o->arg ? "[--%s %s]" : "[--%s]", o->name,
-                 o->arg);
-    if (col + 1 + n > GALLERY_WIDTH)
+    /* " [WORDS]": three columns more than the words. */
+    if (col + 3 + gallery__opt_words(o, word, sizeof word) > GALLERY_WIDTH)
       col = printf("\n%*s", 9, "") - 1;
-    col += printf(" %s", word);
+    col += printf(" [%s]", word);
   }
   putchar('\n');
   gallery__wrap(cli->about, 0, 0);
   for (o = cli->opts; o->name; o++) {
-    char left[128];
-    int n;
+    char word[128];
     if (o->help == NULL)
       continue;
-    n = snprintf(left, sizeof left, o->arg ? "  --%s %s" : "  --%s", o->name,
-                 o->arg);
-    if (n + 2 > GALLERY_HELP_COL)
-      printf("%s\n%*s", left, GALLERY_HELP_COL, "");
+    /* "  WORDS", and at least two spaces before the help column. */
+    if (2 + gallery__opt_words(o, word, sizeof word) + 2 > GALLERY_HELP_COL)
+      printf("  %s\n%*s", word, GALLERY_HELP_COL, "");
     else
-      printf("%-*s", GALLERY_HELP_COL, left);
+      printf("  %-*s", GALLERY_HELP_COL - 2, word);
     gallery__expand(o, defs[o - cli->opts], text, sizeof text);
     gallery__wrap(text, GALLERY_HELP_COL, GALLERY_HELP_COL);
   }
@@ -353,6 +378,54 @@ static inline int gallery_parse(const struct gallery_cli *cli, int argc,
   return -1;
 }
 
+/* The steps every driver takes around its run, each written once. NAME is
+ * the scenario's slug, which starts each line the driver prints. */
+
+/* Configures the scheduler by --schedule's value, or by env SCHED when the
+ * option was not given. 0, or -1 after a message naming what is wrong with
+ * the spec: the driver exits 2. */
+static inline int gallery_schedule(const char *schedule) {
+  return schedule ? dsched_configure(schedule) : dsched_configure_from_env();
+}
+
+/* A driver's start: gallery_parse, then gallery_schedule with the value
+ * the table parsed into *schedule. Returns -1 when the driver should run,
+ * else the exit status: 0 after --help, 2 after a bad option or spec. */
+static inline int gallery_start(const struct gallery_cli *cli, int argc,
+                                char **argv, const char *const *schedule) {
+  int r = gallery_parse(cli, argc, argv);
+  if (r >= 0)
+    return r;
+  return gallery_schedule(*schedule) != 0 ? 2 : -1;
+}
+
+/* "NAME: schedule taken: ..." when a schedule ran: what replays the run. */
+static inline void gallery_schedule_taken(const char *name) {
+  if (dsched_active())
+    printf("%s: schedule taken: %s\n", name, dsched_taken());
+}
+
+/* A run that returned r < 0 could not be set up: says so and returns the
+ * exit status, 3. */
+static inline int gallery_setup_failed(const char *name, int r) {
+  fprintf(stderr, "%s: setup failed: %s\n", name, strerror(-r));
+  return 3;
+}
+
+/* The verdict of a run: r < 0, the run's error, is a setup failure (see
+ * gallery_setup_failed); else r is the check's, 0 printed as held (a printf
+ * format for n), 1 as the check's msg. Returns the exit status. */
+static inline int gallery_verdict(const char *name, int r, const char *msg,
+                                  const char *held, int n) {
+  if (r < 0)
+    return gallery_setup_failed(name, r);
+  if (r == 0)
+    printf(held, n);
+  else
+    printf("%s\n", msg);
+  return r;
+}
+
 /* A run's temporary files go under $TMPDIR (default /tmp), and a run
  * stopped by SIGTERM, SIGINT or SIGHUP (hunt's time limit, Ctrl-C in the
  * gallery) removes them before it dies of the signal. The handler calls
@@ -375,10 +448,7 @@ static inline void gallery__tmp_on_signal(int sig) {
     unlink(t->file);
   if (t->remove)
     t->remove();
-  /* Dies of the signal, so the exit says it: raised while blocked, it
-   * is delivered, with its default action, when the handler returns. */
-  signal(sig, SIG_DFL);
-  raise(sig);
+  proc_die_of(sig); /* so that the exit says it */
 }
 
 /* Holds those signals (block = 1) while a file is made and recorded, then
@@ -392,18 +462,11 @@ static inline void gallery_tmp_hold(int block) {
   pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
+/* A second signal (a SIGTERM after a SIGINT) waits until the files are
+ * gone. */
 static inline void gallery__tmp_catch(void) {
-  struct sigaction sa;
-  int sigs[] = {SIGTERM, SIGINT, SIGHUP};
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = gallery__tmp_on_signal;
-  /* A second signal (a SIGTERM after a SIGINT) waits until the files are
-   * gone. */
-  sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-    sigaddset(&sa.sa_mask, sigs[i]);
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-    sigaction(sigs[i], &sa, NULL);
+  static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+  proc_catch(sigs, sizeof sigs / sizeof sigs[0], gallery__tmp_on_signal);
 }
 
 /* Makes an empty file "$TMPDIR/PREFIX-XXXXXX", its name in buf, removed on

@@ -7,6 +7,7 @@
 
 #include "corrlog.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 static inline void gallery__log_line(void *arg, const char *line, size_t len) {
@@ -20,6 +21,17 @@ static inline FILE *gallery_log_open(const char *path) {
   if (log != NULL)
     corrlog_set_writer(gallery__log_line, log);
   return log;
+}
+
+/* A run's correlation log: opens path (when it is set; else *log is NULL)
+ * with gallery_log_open into *log, then names the calling thread "loop"
+ * in the log. Returns 0, or -errno when the file cannot be made. */
+static inline int gallery_log_start(const char *path, FILE **log) {
+  *log = NULL;
+  if (path != NULL && (*log = gallery_log_open(path)) == NULL)
+    return -errno;
+  corrlog_thread_name("loop");
+  return 0;
 }
 
 /* Stops sending lines to log and closes it: fclose's result and errno (a

@@ -23,10 +23,8 @@ ROUNDS=${ROUNDS:-7}
 MODES="random pct pos"
 [ "${PINNED:-0}" = 1 ] && MODES="$MODES random-pinned pct-pinned"
 [ "${POR:-0}" = 1 ] && MODES="$MODES random-por pct-por pos-por"
-for f in "$SHIM" "$PROG"; do
-  [ -f "$f" ] || { echo "check-preload-cost.sh: $f is missing (make all first)" >&2; exit 3; }
-done
 . tests/lib.sh
+need "$SHIM" "$PROG"
 
 # now_ns: a monotonic clock in nanoseconds (GNU date).
 now_ns() { date +%s%N; }

@@ -25,14 +25,10 @@ if ! gdb -nx -batch -ex 'python import gdb' >/dev/null 2>&1; then
   echo "SKIP gdb-sessions.sh: this gdb has no Python (Debian's gdb has it)"
   exit 0
 fi
-for f in 03-lost-stack-bug 03-lost-stack-fix 05-check-then-act-fix \
-  04-heisenbug-fix 06-lost-update-bug; do
-  [ -x "$B/bin/$f" ] || {
-    echo "gdb-sessions.sh: $B/bin/$f is missing (make all first)" >&2
-    exit 3
-  }
-done
 . tests/lib.sh
+need "$B/bin/03-lost-stack-bug" "$B/bin/03-lost-stack-fix" \
+  "$B/bin/05-check-then-act-fix" "$B/bin/04-heisenbug-fix" \
+  "$B/bin/06-lost-update-bug"
 out=$T/out
 
 fail() {

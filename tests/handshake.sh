@@ -10,10 +10,9 @@ set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
 SHIM=$PWD/$B/libsched-preload.so
-for f in "$SHIM" "$B/bin/06-lost-update-bug" "$B/bin/06-lost-update-fix" "$B/bin/13-lock-order-fix"; do
-  [ -f "$f" ] || { echo "handshake.sh: $f is missing (make all first)" >&2; exit 3; }
-done
 . tests/lib.sh
+need "$SHIM" "$B/bin/06-lost-update-bug" "$B/bin/06-lost-update-fix" \
+  "$B/bin/13-lock-order-fix"
 hs=$T/hs
 err=$T/err
 status=0

@@ -9,14 +9,9 @@ cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
 SHIM=$PWD/$B/libsched-preload.so
 PRIMS=$B/tests/progs/preload_prims
-for f in "$SHIM" "$PRIMS"; do
-  [ -f "$f" ] || { echo "preload-pin.sh: $f is missing (make all first)" >&2; exit 3; }
-done
-# $T, removed on exit; ok and fail are this script's own.
+# $T, removed on exit; ok, notok, skip and finish.
 . tests/lib.sh
-status=0
-ok() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; status=1; }
+need "$SHIM" "$PRIMS"
 
 # cpus_of WHO: the CPU list and policy a shell process reports for itself
 # (WHO=self) and for a subshell it forks (WHO=child), under the shim.
@@ -28,24 +23,24 @@ policy=$(grep "^policy" /proc/self/sched | tr -dc 0-9)
 out=$(SCHED_PIN=1 SCHED=random:1 LD_PRELOAD=$SHIM sh -c "$probe") || out=
 set -- $out
 if [ "$(getconf _NPROCESSORS_ONLN)" -lt 2 ]; then
-  echo "skip SCHED_PIN=1: one CPU, nothing to pin"
+  skip "SCHED_PIN=1: one CPU, nothing to pin"
 elif [ $# -eq 3 ] && [ "$1" != "$given" ] && [ "${1#*[,-]}" = "$1" ] &&
   [ "$2" = 3 ] && [ "$3" = "$given" ]; then
   ok "SCHED_PIN=1: the process runs on CPU $1 as SCHED_BATCH; its forked child on $3 again"
 else
-  fail "SCHED_PIN=1: want one CPU (of $given), policy 3, child on $given; got '$out'"
+  notok "SCHED_PIN=1: want one CPU (of $given), policy 3, child on $given; got '$out'"
 fi
 out=$(SCHED=random:1 LD_PRELOAD=$SHIM sh -c "$probe") || out=
 set -- $out
 if [ $# -eq 3 ] && [ "$1" = "$given" ] && [ "$2" = "$policy" ]; then
   ok "SCHED_PIN unset: the process keeps CPUs $given and policy $policy"
 else
-  fail "SCHED_PIN unset: want CPUs $given, policy $policy; got '$out'"
+  notok "SCHED_PIN unset: want CPUs $given, policy $policy; got '$out'"
 fi
 SCHED_PIN=yes SCHED=random:1 LD_PRELOAD=$SHIM /bin/true 2>/dev/null
 rc=$?
 [ $rc -eq 2 ] && ok "SCHED_PIN=yes is refused (exit 2)" ||
-  fail "SCHED_PIN=yes: exit $rc, want 2"
+  notok "SCHED_PIN=yes: exit $rc, want 2"
 # The schedule each took, from its SCHED_REPORT: spec, steps, trace.
 took() {
   rm -f "$T/report"
@@ -59,6 +54,6 @@ b=$(SCHED_PIN=1 took)
 if [ -n "$a" ] && [ "$a" = "$b" ]; then
   ok "preload_prims random:7 takes one schedule pinned or not: $a"
 else
-  fail "preload_prims random:7: unpinned '$a', pinned '$b'"
+  notok "preload_prims random:7: unpinned '$a', pinned '$b'"
 fi
-exit $status
+finish

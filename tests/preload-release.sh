@@ -15,15 +15,9 @@ cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
 SHIM=$PWD/$B/libsched-preload.so
 PROG=$B/tests/progs/preload_prims
-for f in "$SHIM" "$PROG"; do
-  [ -f "$f" ] ||
-    { echo "preload-release.sh: $f is missing (make all first)" >&2; exit 3; }
-done
-# $T, removed on exit; ok and fail are this script's own.
+# $T, removed on exit; ok, notok and finish.
 . tests/lib.sh
-status=0
-ok() { echo "ok   $*"; }
-fail() { echo "FAIL $*"; status=1; }
+need "$SHIM" "$PROG"
 
 RELEASES='["unlock", "rwunlock", "spin_unlock", "sem_post", "signal",
   "broadcast"]'
@@ -44,8 +38,7 @@ run() {
     (.switch_points[] | .at, .could_run[].at)' "$T/report" \
     >"$T/points" 2>/dev/null
   if [ $rc -ne 0 ] || [ -z "$trace" ] || [ ! -s "$T/points" ]; then
-    fail "preload_prims under $1, SCHED_POR=$2: exit $rc," \
-      "$(grep -m1 . "$T/err")"
+    notok "preload_prims under $1, SCHED_POR=$2: exit $rc, $(grep -m1 . "$T/err")"
     return 1
   fi
 }
@@ -60,10 +53,10 @@ for spec in random:1 random:2 random:3 pct:1:3:200 pos:1; do
   first=$trace
   rel=$(releases)
   if [ -n "$rel" ]; then
-    fail "preload_prims under $spec, SCHED_POR=1: a release is a step: $rel"
+    notok "preload_prims under $spec, SCHED_POR=1: a release is a step: $rel"
   elif ! grep -q -x lock "$T/points" || ! grep -q -x join "$T/points"
   then
-    fail "preload_prims under $spec, SCHED_POR=1: no lock or join step"
+    notok "preload_prims under $spec, SCHED_POR=1: no lock or join step"
   else
     ok "preload_prims under $spec, SCHED_POR=1: ended well, $n steps," \
       "none at a release"
@@ -73,13 +66,13 @@ for spec in random:1 random:2 random:3 pct:1:3:200 pos:1; do
     ok "preload_prims under $spec, SCHED_POR=1: the same steps again" \
       "(trace $trace)"
   else
-    fail "preload_prims under $spec, SCHED_POR=1: trace $first, then $trace"
+    notok "preload_prims under $spec, SCHED_POR=1: trace $first, then $trace"
   fi
   run $spec 0 || continue
   if [ -n "$(releases)" ]; then
     ok "preload_prims under $spec, SCHED_POR=0: releases are steps"
   else
-    fail "preload_prims under $spec, SCHED_POR=0: no release is a step"
+    notok "preload_prims under $spec, SCHED_POR=0: no release is a step"
   fi
 done
 
@@ -88,6 +81,6 @@ rc=$?
 if [ $rc -eq 2 ] && grep -q "SCHED_POR='2'" "$T/err"; then
   ok "SCHED_POR=2: exit 2, $(grep -m1 . "$T/err")"
 else
-  fail "SCHED_POR=2: exit $rc, $(grep -m1 . "$T/err")"
+  notok "SCHED_POR=2: exit $rc, $(grep -m1 . "$T/err")"
 fi
-exit $status
+finish

@@ -22,11 +22,9 @@ SHIM=$PWD/$B/libsched-preload.so
 P=$B/tests/progs
 REPLAYS=${REPLAYS:-20}
 TWIN_RUNS=${TWIN_RUNS:-200}
-for f in "$HUNT" "$SHIM" $P/preload_race $P/preload_race_ok $P/preload_deadlock \
-  $P/preload_deadlock_ok $P/preload_prims $P/preload_spin $P/corpus_publish2; do
-  [ -f "$f" ] || { echo "preload-replay.sh: $f is missing (make all first)" >&2; exit 3; }
-done
 . tests/lib.sh
+need "$HUNT" "$SHIM" $P/preload_race $P/preload_race_ok $P/preload_deadlock \
+  $P/preload_deadlock_ok $P/preload_prims $P/preload_spin $P/corpus_publish2
 busy=
 cleanup() {
   for p in $busy; do kill "$p" 2>/dev/null; done

@@ -91,17 +91,74 @@ static inline void scenario_unreadable_is_setup_failure(
 /* Fails the test unless r is 0 (the check found the invariant held), with
  * the check's msg, the schedule asked for, and the command that replays
  * the schedule taken: build/gallery run NN --schedule 'TAKEN' -- ARGS,
- * where ARGS (a printf format and its values) are the driver options that
- * give the test's workload. A macro, so that the failure names the test's
- * own file and line. */
-#define SCENARIO_ASSERT_HELD(r, msg, nn, schedule, taken, ...)                 \
+ * where NN is the scenario's (SCENARIO_ID) and ARGS (a printf format and
+ * its values) are the driver options that give the test's workload. A
+ * macro, so that the failure names the test's own file and line. */
+#define SCENARIO_ASSERT_HELD(r, msg, schedule, taken, ...)                     \
   do {                                                                         \
     char scenario_args_[256];                                                  \
     snprintf(scenario_args_, sizeof scenario_args_, __VA_ARGS__);              \
     cr_assert_eq((r), 0,                                                       \
-                 "%s\n  schedule: %s\n  replay: build/gallery run " nn         \
+                 "%s\n  schedule: %s\n  replay: " SCENARIO_REPLAY              \
                  " --schedule '%s' -- %s",                                     \
-                 (msg), (schedule), (taken), scenario_args_);                  \
+                 (msg), (schedule), SCENARIO_ID, (taken), scenario_args_);     \
   } while (0)
+
+/* ---- a test's declaration and the scenario's facts ---- */
+
+/* How long a scenario test may take before Criterion fails it as a hang. */
+#define SCENARIO_TIMEOUT 10
+
+/* A scenario test whose fixture only makes the scheduler forget its run,
+ * and one whose workload writes the scratch file (scenario_file()). */
+#define SCENARIO_TEST(suite, name)                                             \
+  Test(suite, name, .fini = scenario_teardown, .timeout = SCENARIO_TIMEOUT)
+#define SCENARIO_FILE_TEST(suite, name)                                        \
+  Test(suite, name, .init = scenario_file_setup,                               \
+       .fini = scenario_file_teardown, .timeout = SCENARIO_TIMEOUT)
+
+/* The start of the command that replays a run, a printf format for
+ * SCENARIO_ID: "build/gallery run 09". */
+#define SCENARIO_REPLAY "build/gallery run %02d"
+
+/* For a scenario whose variant writes scenario_file() and whose check
+ * reads it back, check(path, n, msg, len) (01's log, 11's records):
+ * configures schedule, makes the call run (0, or a setup failure), and
+ * asserts as SCENARIO_ASSERT_HELD that check finds the invariant held for
+ * n; the rest are the driver options that replay it (a printf format and
+ * its values). */
+#define SCENARIO_FILE_HELD(schedule, run, check, n, ...)                       \
+  do {                                                                         \
+    char scenario_msg_[512];                                                   \
+    int scenario_r_;                                                           \
+    SCENARIO_SCHEDULE(schedule);                                               \
+    cr_assert_eq((run), 0, SCENARIO_SLUG " setup failed");                     \
+    scenario_r_ =                                                              \
+        check(scenario_file(), (n), scenario_msg_, sizeof scenario_msg_);      \
+    SCENARIO_ASSERT_HELD(scenario_r_, scenario_msg_, (schedule),               \
+                         dsched_taken(), __VA_ARGS__);                         \
+  } while (0)
+
+/* The number option --NAME has in args, a driver's options as one string
+ * (SCENARIO_FIGURE_ARGS: the scenario.conf key the book's figures run);
+ * fails the test when args does not give it one. */
+static inline int scenario_arg(const char *args, const char *name) {
+  size_t n = strlen(name);
+  const char *s = args;
+  char *end;
+  long v;
+
+  while ((s = strstr(s, "--")) != NULL) {
+    s += 2;
+    if (strncmp(s, name, n) == 0 && s[n] == ' ') {
+      v = strtol(s + n + 1, &end, 10);
+      cr_assert(end != s + n + 1 && (*end == ' ' || *end == '\0'),
+                "'%s': --%s is no number", args, name);
+      return (int)v;
+    }
+  }
+  cr_assert_fail("'%s' has no --%s", args, name);
+  return 0;
+}
 
 #endif

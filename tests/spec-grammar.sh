@@ -12,10 +12,9 @@ B=${B:-build}
 SHIM=$PWD/$B/libsched-preload.so
 PROG=$B/bin/06-lost-update-fix
 TABLE=tests/spec-table.txt
-for f in "$SHIM" "$PROG" "$TABLE"; do
-  [ -f "$f" ] || { echo "spec-grammar.sh: $f is missing (make all first)" >&2; exit 3; }
-done
 . tests/lib.sh
+need "$SHIM" "$PROG"
+[ -f "$TABLE" ] || { echo "spec-grammar.sh: $TABLE is missing" >&2; exit 3; }
 err=$T/err
 
 status=0 rows=0

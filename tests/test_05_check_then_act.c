@@ -22,36 +22,31 @@ static void run_under(const char *schedule, int pages) {
   cta_reset();
   cr_assert_eq(cta_run(&cfg), 0, "check-then-act setup failed");
   r = cta_check(pages, msg, sizeof msg);
-  SCENARIO_ASSERT_HELD(r, msg, "05", schedule, dsched_taken(), "--pages %d",
-                       pages);
+  SCENARIO_ASSERT_HELD(r, msg, schedule, dsched_taken(), "--pages %d", pages);
 }
 
 /* @snippet test_scripted */
 /* The body is rendered before the header's fetch returns, so the footer's
  * lookup misses while that fetch is in flight: the bug fetches again. */
-Test(check_then_act, footer_lookup_while_fetch_in_flight,
-     .fini = scenario_teardown, .timeout = 10) {
+SCENARIO_TEST(check_then_act, footer_lookup_while_fetch_in_flight) {
   run_under("order:work#1,work#0,work#2", 1);
 }
 
 /* As above, and then the second fetch (newer version) returns before the
  * first: the bug's first fetch overwrites the newer version. */
-Test(check_then_act, older_fetch_returns_last, .fini = scenario_teardown,
-     .timeout = 10) {
+SCENARIO_TEST(check_then_act, older_fetch_returns_last) {
   run_under("lifo", 1);
 }
 /* @end */
 
 /* Four pages, the pool always finishing the newest work first. */
-Test(check_then_act, pool_finishes_newest_first, .fini = scenario_teardown,
-     .timeout = 10) {
+SCENARIO_TEST(check_then_act, pool_finishes_newest_first) {
   run_under("lifo", 4);
 }
 
 /* Control: each fetch returns before its page's body is rendered, so every
  * footer hits the cache; all variants pass (a variant that serves a part
  * twice or never, or never fetches, fails here). */
-Test(check_then_act, fetch_returns_before_render, .fini = scenario_teardown,
-     .timeout = 10) {
+SCENARIO_TEST(check_then_act, fetch_returns_before_render) {
   run_under("fifo", 4);
 }

@@ -25,7 +25,7 @@ static void run_under(const char *schedule, int messages) {
   cr_assert_eq(cw_run(&cfg, &sink), 0, "coalesced-wakeup setup failed");
   r = cw_check(&sink, msg, sizeof msg);
   free(sink.ids);
-  SCENARIO_ASSERT_HELD(r, msg, "08", schedule, dsched_taken(),
+  SCENARIO_ASSERT_HELD(r, msg, schedule, dsched_taken(),
                        "--messages %d --interval-us 0", messages);
 }
 
@@ -57,8 +57,7 @@ static const struct variant_schedule send_twice_first[] = {
      "producer@unlock,producer@sent"},
 };
 
-Test(coalesced_wakeup, producer_sends_twice_before_the_loop_wakes,
-     .fini = scenario_teardown, .timeout = 10) {
+SCENARIO_TEST(coalesced_wakeup, producer_sends_twice_before_the_loop_wakes) {
   int messages = 3;
   run_under(variant_schedule(send_twice_first, 2, probe, &messages), messages);
 }
@@ -66,8 +65,7 @@ Test(coalesced_wakeup, producer_sends_twice_before_the_loop_wakes,
 
 /* Eight messages, the producer never preempted: every send happens before
  * the loop thread's first wakeup. */
-Test(coalesced_wakeup, producer_sends_all_before_the_loop_wakes,
-     .fini = scenario_teardown, .timeout = 10) {
+SCENARIO_TEST(coalesced_wakeup, producer_sends_all_before_the_loop_wakes) {
   run_under("fifo", 8);
 }
 
@@ -75,7 +73,6 @@ Test(coalesced_wakeup, producer_sends_all_before_the_loop_wakes,
  * producer sends message 1 (the script gives it the token; fifo does the
  * rest). One wakeup per send: every variant must handle both, in order; a
  * variant that loses or repeats messages without any coalescing fails. */
-Test(coalesced_wakeup, one_wakeup_per_send, .fini = scenario_teardown,
-     .timeout = 10) {
+SCENARIO_TEST(coalesced_wakeup, one_wakeup_per_send) {
   run_under("order:main@create,main@lock,main@wait", 2);
 }

@@ -28,8 +28,8 @@ static void run_on_pool(int pool, int requests) {
   cr_assert_eq(pd_run(&cfg, reqs), 0, "pool-deadlock setup failed");
   cr_assert_eq(pd_monitor_stop(msg, sizeof msg), 0,
                "%s\n  load: %d requests on a pool of %d threads\n  replay: "
-               "UV_THREADPOOL_SIZE=%d build/gallery run 10 -- --requests %d",
-               msg, requests, pool, pool, requests);
+               "UV_THREADPOOL_SIZE=%d " SCENARIO_REPLAY " -- --requests %d",
+               msg, requests, pool, pool, SCENARIO_ID, requests);
 }
 
 /* @snippet test_load */

@@ -17,45 +17,34 @@
  * schedule taken so a failure can be replayed by hand. */
 static void run_under(const char *schedule, int records) {
   struct sb_config cfg = {scenario_file(), NULL, records};
-  char msg[512];
-  int r;
 
-  SCENARIO_SCHEDULE(schedule);
-  cr_assert_eq(sb_run(&cfg), 0, "stale-buffer setup failed");
-  r = sb_check(scenario_file(), records, msg, sizeof msg);
-  SCENARIO_ASSERT_HELD(r, msg, "11", schedule, dsched_taken(), "--records %d",
-                       records);
+  SCENARIO_FILE_HELD(schedule, sb_run(&cfg), sb_check, records, "--records %d",
+                     records);
 }
 
 /* @snippet test_held */
 /* Two records. Both writes are held at submission and released in
  * submission order, one at a time: the earliest a pool thread can read
  * record 0's buffer is after the loop has formatted record 1. */
-Test(stale_buffer, write_released_after_next_record_formatted,
-     .init = scenario_file_setup, .fini = scenario_file_teardown,
-     .timeout = 10) {
+SCENARIO_FILE_TEST(stale_buffer, write_released_after_next_record_formatted) {
   run_under("order:fs_write#0,fs_write#1", 2);
 }
 /* @end */
 
 /* Eight records, the newest write released first: the order of the writes
  * does not matter, only that they run after the loop moved on. */
-Test(stale_buffer, newest_write_first, .init = scenario_file_setup,
-     .fini = scenario_file_teardown, .timeout = 10) {
+SCENARIO_FILE_TEST(stale_buffer, newest_write_first) {
   run_under("lifo", 8);
 }
 
 /* Control: one record. Nothing is formatted after it, so even a shared
  * buffer holds the right bytes when the held write runs; every variant
  * passes, and a variant that loses or mangles records fails here. */
-Test(stale_buffer, single_record, .init = scenario_file_setup,
-     .fini = scenario_file_teardown, .timeout = 10) {
+SCENARIO_FILE_TEST(stale_buffer, single_record) {
   run_under("fifo", 1);
 }
 
 /* A record file that cannot be read is a setup failure, not the bug. */
-Test(stale_buffer, unreadable_file_is_a_setup_failure,
-     .init = scenario_file_setup, .fini = scenario_file_teardown,
-     .timeout = 10) {
+SCENARIO_FILE_TEST(stale_buffer, unreadable_file_is_a_setup_failure) {
   scenario_unreadable_is_setup_failure(sb_check, scenario_file());
 }

@@ -5,10 +5,10 @@
  * queued before any read or close (libuv's pool takes work in submission
  * order), so an unbounded reader needs far more descriptors than it may
  * have, on every run. */
-#include <criterion/criterion.h>
 #include <sys/resource.h>
 
 #include "unbounded_fanout.h"
+#include "scenario_test.h"
 
 static char dir[4096];
 static int nfiles;
@@ -32,10 +32,11 @@ static void read_files(int n, int nofile) {
   nfiles = n;
   cr_assert_eq(uf_set_nofile(nofile), 0, "setrlimit(%d) failed", nofile);
   cr_assert_eq(uf_run(&cfg, &t), 0, "unbounded-fanout setup failed");
-  cr_assert_eq(uf_check(&cfg, &t, msg, sizeof msg), 0,
-               "%s\n  load: %d files, RLIMIT_NOFILE %d\n  replay: "
-               "build/gallery run 12 -- --files %d --nofile %d",
-               msg, n, nofile, n, nofile);
+  cr_assert_eq(
+      uf_check(&cfg, &t, msg, sizeof msg), 0,
+      "%s\n  load: %d files, RLIMIT_NOFILE %d\n  replay: " SCENARIO_REPLAY
+      " -- --files %d --nofile %d",
+      msg, n, nofile, SCENARIO_ID, n, nofile);
 }
 
 /* @snippet test_load */

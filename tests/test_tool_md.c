@@ -19,6 +19,16 @@ static struct md_doc *parse(const char *text) {
   return doc;
 }
 
+/* Asserts where fence f stands (the lines of its opening and closing fence
+ * lines, its indent) and what it holds. */
+static void expect_fence(const struct md_fence *f, int open, int close,
+                         int indent, const char *text) {
+  cr_assert_eq(f->open, open);
+  cr_assert_eq(f->close, close);
+  cr_assert_eq(f->indent, indent);
+  cr_assert_str_eq(f->text, text);
+}
+
 Test(md, fences_have_their_fence_lines_and_content) {
   struct md_doc *doc = parse("# t\n"
                              "\n"
@@ -34,17 +44,11 @@ Test(md, fences_have_their_fence_lines_and_content) {
   size_t n;
   const struct md_fence *f = md_fences(doc, &n);
   cr_assert_eq(n, 2);
-  cr_assert_eq(f[0].open, 3);
-  cr_assert_eq(f[0].close, 5);
-  cr_assert_eq(f[0].indent, 0);
+  expect_fence(&f[0], 3, 5, 0, "int x;\n");
   cr_assert_str_eq(f[0].info, "c snippet=a.c:x");
-  cr_assert_str_eq(f[0].text, "int x;\n");
-  cr_assert_eq(f[1].open, 9);
-  cr_assert_eq(f[1].close, 11);
-  cr_assert_eq(f[1].indent, 3);
+  expect_fence(&f[1], 9, 11, 3, "false\n");
   cr_assert_eq(f[1].fence, '~');
   cr_assert_eq(f[1].fence_len, 4);
-  cr_assert_str_eq(f[1].text, "false\n");
   md_free(doc);
 }
 
@@ -69,10 +73,7 @@ Test(md, fences_are_what_commonmark_reads) {
   size_t n;
   const struct md_fence *f = md_fences(doc, &n);
   cr_assert_eq(n, 1);
-  cr_assert_eq(f[0].open, 1);
-  cr_assert_eq(f[0].close, 3);
-  cr_assert_eq(f[0].indent, 2);
-  cr_assert_str_eq(f[0].text, "true\n");
+  expect_fence(&f[0], 1, 3, 2, "true\n");
   md_free(doc);
 }
 

@@ -292,6 +292,10 @@ static void run_child(void (*fn)(void *), void *arg, int timeout_ms,
               (c).err);                                                        \
   } while (0)
 
+/* Fails unless the child's stderr holds text (showing all of it). */
+#define EXPECT_ERR(c, text)                                                    \
+  cr_assert_not_null(strstr((c).err, (text)), "%s", (c).err)
+
 static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
 
@@ -325,11 +329,9 @@ Test(sched, lock_order_inversion_is_reported_as_deadlock) {
             &c);
   EXPECT_EXIT(c, 1);
   cr_assert_lt(c.seconds, 1.0, "the report took %.2f s", c.seconds);
-  cr_assert_not_null(strstr(c.err, "sched: deadlock"), "%s", c.err);
-  cr_assert_not_null(
-      strstr(c.err, "main at lock: waits for mutex B held by t1"), "%s", c.err);
-  cr_assert_not_null(
-      strstr(c.err, "t1 at lock: waits for mutex A held by main"), "%s", c.err);
+  EXPECT_ERR(c, "sched: deadlock");
+  EXPECT_ERR(c, "main at lock: waits for mutex B held by t1");
+  EXPECT_ERR(c, "t1 at lock: waits for mutex A held by main");
   cr_assert(strstr(c.err, "waits-for cycle: main -> mutex B -> t1 -> mutex A "
                           "-> main") ||
                 strstr(c.err, "waits-for cycle: t1 -> mutex A -> main -> "
@@ -391,7 +393,7 @@ Test(sched, random_schedules_of_the_inversion_never_hang) {
     cr_assert_neq(c.status, -1, "%s hung; stderr:\n%s", spec, c.err);
     cr_assert(WIFEXITED(c.status), "%s: status %d", spec, c.status);
     if (WEXITSTATUS(c.status) == 1) {
-      cr_assert_not_null(strstr(c.err, "waits-for cycle"), "%s", c.err);
+      EXPECT_ERR(c, "waits-for cycle");
       deadlocks++;
     } else {
       cr_assert_eq(WEXITSTATUS(c.status), 0, "%s:\n%s", spec, c.err);
@@ -429,9 +431,8 @@ Test(sched, watchdog_reports_a_stuck_schedule) {
   struct child c;
   run_child(stuck, NULL, 5000, &c);
   EXPECT_EXIT(c, 1);
-  cr_assert_not_null(strstr(c.err, "sched: stuck: t1 has held the token"), "%s",
-                     c.err);
-  cr_assert_not_null(strstr(c.err, "main at join: waits for t1"), "%s", c.err);
+  EXPECT_ERR(c, "sched: stuck: t1 has held the token");
+  EXPECT_ERR(c, "main at join: waits for t1");
   cr_assert_lt(c.seconds, 2.0);
 }
 
@@ -452,14 +453,10 @@ Test(sched, mismatched_thread_step_names_the_step) {
   struct child c;
   run_child(mismatched, MISFIT, 5000, &c);
   EXPECT_EXIT(c, 2);
-  cr_assert_not_null(strstr(c.err, "sched: schedule does not match the "
-                                   "program: step 2 of the script "
-                                   "(t7@nowhere) is not runnable; runnable: "
-                                   "main@after_load t1@start\n"),
-                     "%s", c.err);
-  cr_assert_not_null(strstr(c.err, "sched: schedule taken so far: "
-                                   "order:main@create\n"),
-                     "%s", c.err);
+  EXPECT_ERR(
+      c, "sched: schedule does not match the program: step 2 of the script "
+         "(t7@nowhere) is not runnable; runnable: main@after_load t1@start\n");
+  EXPECT_ERR(c, "sched: schedule taken so far: order:main@create\n");
   cr_assert_null(strstr(c.err, "continuing"), "%s", c.err);
 }
 
@@ -467,11 +464,8 @@ Test(sched, mismatched_lenient_script_warns_and_continues) {
   struct child c;
   run_child(mismatched, MISFIT "+lenient", 5000, &c);
   EXPECT_EXIT(c, 0);
-  cr_assert_not_null(strstr(c.err, "step 2 of the script (t7@nowhere) is "
-                                   "not runnable"),
-                     "%s", c.err);
-  cr_assert_not_null(strstr(c.err, "; continuing with random:0 (+lenient)"),
-                     "%s", c.err);
+  EXPECT_ERR(c, "step 2 of the script (t7@nowhere) is not runnable");
+  EXPECT_ERR(c, "; continuing with random:0 (+lenient)");
 }
 
 static void noop_work(uv_work_t *req) {
@@ -501,23 +495,17 @@ Test(sched, mismatched_request_names_the_step) {
   struct child c;
   run_child(two_requests, "order:work#1,main,work#5", 5000, &c);
   EXPECT_EXIT(c, 2);
-  cr_assert_not_null(strstr(c.err, "sched: schedule does not match the "
-                                   "program: step 3 of the script (work#5) "
-                                   "is not pending; pending: work#0\n"),
-                     "%s", c.err);
-  cr_assert_not_null(strstr(c.err, "sched: schedule taken so far: "
-                                   "order:work#1\n"),
-                     "%s", c.err);
+  EXPECT_ERR(c, "sched: schedule does not match the program: step 3 of the "
+                "script (work#5) is not pending; pending: work#0\n");
+  EXPECT_ERR(c, "sched: schedule taken so far: order:work#1\n");
 }
 
 Test(sched, mismatched_lenient_request_continues) {
   struct child c;
   run_child(two_requests, "order:work#1,work#5+lenient", 5000, &c);
   EXPECT_EXIT(c, 0);
-  cr_assert_not_null(strstr(c.err, "step 2 of the script (work#5) is not "
-                                   "pending; pending: work#0; continuing "
-                                   "with random:0 (+lenient)\n"),
-                     "%s", c.err);
+  EXPECT_ERR(c, "step 2 of the script (work#5) is not pending; pending: "
+                "work#0; continuing with random:0 (+lenient)\n");
 }
 
 /* A script is a prefix: past its end the run goes on deterministically

@@ -33,6 +33,15 @@ record() {
   [ "$3" -eq 0 ] || total_fail=$((total_fail + 1))
 }
 now() { date +%s; }
+# begin HEADING: a check starts: its clock (t0), its counts (runs, fails)
+# and its heading line "== HEADING".
+begin() {
+  t0=$(now)
+  runs=0 fails=0
+  echo "== $1"
+}
+# finish NAME: the check's row in the table, from its counts and clock.
+finish() { record "$1" "$runs" "$fails" $(($(now) - t0)); }
 
 # Every scenario's facts come from its bugs/NN-slug/scenario.conf, read
 # through the gallery (build/gallery info --keys says what each key means).
@@ -65,10 +74,8 @@ clean() {
 }
 
 check_asan() {
-  t0=$(now)
-  runs=0 fails=0
   B=build/asan
-  echo "== asan: building with -fsanitize=address,undefined into $B"
+  begin "asan: building with -fsanitize=address,undefined into $B"
   if ! make --no-print-directory B=$B OPT=-O1 \
       SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
       all >"$tmp/asan-build" 2>&1; then
@@ -110,7 +117,7 @@ check_asan() {
     fi
   done
   unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
-  record "asan+ubsan (suite, sync, fix)" "$runs" "$fails" $(($(now) - t0))
+  finish "asan+ubsan (suite, sync, fix)"
 }
 
 # tsan_extra NN-slug VARIANT: TSan options for one program, with a leading
@@ -123,12 +130,10 @@ tsan_extra() {
 }
 
 check_tsan() {
-  t0=$(now)
-  runs=0 fails=0
   B=build/tsan
   bins=""
   for s in $(scenarios); do bins="$bins $B/bin/$s-sync $B/bin/$s-bug $B/bin/$s-fix"; done
-  echo "== tsan: building scenario programs with -fsanitize=thread into $B"
+  begin "tsan: building scenario programs with -fsanitize=thread into $B"
   if ! make --no-print-directory B=$B OPT=-O1 SAN="-fsanitize=thread" \
       $bins >"$tmp/tsan-build" 2>&1; then
     tail -n 30 "$tmp/tsan-build"
@@ -167,44 +172,50 @@ check_tsan() {
     fi
   done
   unset TSAN_OPTIONS
-  record "tsan (sync, fix, tools)" "$runs" "$fails" $(($(now) - t0))
+  finish "tsan (sync, fix, tools)"
+}
+
+# memcheck BAD NAME CMD...: one run of CMD under memcheck (exit 99: its
+# errors), counted; a failure, with the end of its output, when it exits
+# BAD, or with any status but 0 when BAD is "any".
+memcheck() {
+  bad=$1 name=$2
+  shift 2
+  runs=$((runs + 1))
+  valgrind -q --error-exitcode=99 --leak-check=full \
+    --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+    "$@" >"$tmp/out" 2>&1
+  rc=$?
+  [ "$rc" -ne 0 ] && { [ "$bad" = any ] || [ "$rc" -eq "$bad" ]; } || return 0
+  fails=$((fails + 1))
+  if [ "$rc" -eq 99 ]; then
+    echo "valgrind: $name: memcheck errors"
+  else
+    echo "valgrind: $name: exit $rc"
+  fi
+  tail -n 25 "$tmp/out"
 }
 
 check_valgrind() {
-  t0=$(now)
-  runs=0 fails=0
-  echo "== valgrind: memcheck on every sync twin, fix and tool"
-  vg="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
-  set --
+  begin "valgrind: memcheck on every sync twin, fix and tool"
   for s in $(scenarios); do
     for v in sync fix; do
-      runs=$((runs + 1))
-      $vg "build/bin/$s-$v" >"$tmp/out" 2>&1
-      rc=$?
-      if [ "$rc" -ne 0 ]; then
-        fails=$((fails + 1)); echo "valgrind: $s-$v: exit $rc"; tail -n 25 "$tmp/out"
-      fi
+      memcheck any "$s-$v" "build/bin/$s-$v"
     done
   done
+  # The tools may exit 1 (a verdict); only memcheck's errors fail them.
   for cmd in "build/gallery list" "build/doccheck snippets chapters/01-log-order.md" \
       "build/hunt --runs 5 --quiet -- true" \
       "build/trace tests/trace/ok.jsonl"; do
     set -- $cmd
     [ -x "$1" ] || continue
-    runs=$((runs + 1))
-    $vg "$@" >"$tmp/out" 2>&1
-    rc=$?
-    if [ "$rc" -eq 99 ]; then
-      fails=$((fails + 1)); echo "valgrind: $cmd: memcheck errors"; tail -n 25 "$tmp/out"
-    fi
+    memcheck 99 "$cmd" "$@"
   done
-  record "valgrind memcheck" "$runs" "$fails" $(($(now) - t0))
+  finish "valgrind memcheck"
 }
 
 check_stress() {
-  t0=$(now)
-  runs=0 fails=0
-  echo "== stress: every fix under hunt --perturb pct --runs $STRESS_RUNS"
+  begin "stress: every fix under hunt --perturb pct --runs $STRESS_RUNS"
   for s in $(scenarios); do
     # The fix's stress_args: a smaller workload where one default run
     # takes most of a second (the race is the same at any size).
@@ -226,13 +237,11 @@ check_stress() {
       if .failures == 0 and .zero_fail_bound95 then "    no failure: the rate is below \(.zero_fail_bound95 | pct) at 95% confidence" else empty end' \
       "$tmp/hunt.json" 2>/dev/null
   done
-  record "stress: fixes, pct, $STRESS_RUNS each" "$runs" "$fails" $(($(now) - t0))
+  finish "stress: fixes, pct, $STRESS_RUNS each"
 }
 
 check_fuzz() {
-  t0=$(now)
-  runs=0 fails=0
-  echo "== fuzz: libFuzzer targets, $FUZZ_SECONDS s each"
+  begin "fuzz: libFuzzer targets, $FUZZ_SECONDS s each"
   for src in tests/fuzz/fuzz_*.c; do
     [ -f "$src" ] || continue
     name=$(basename "$src" .c)
@@ -256,13 +265,11 @@ check_fuzz() {
       echo "fuzz: $name: $(grep -o '#[0-9]*.*DONE.*' "$tmp/out" | tail -n 1)"
     fi
   done
-  record "fuzz (${FUZZ_SECONDS}s per target)" "$runs" "$fails" $(($(now) - t0))
+  finish "fuzz (${FUZZ_SECONDS}s per target)"
 }
 
 check_determinism() {
-  t0=$(now)
-  runs=0 fails=0
-  echo "== determinism: every expose $DETERMINISM_RUNS times, one core busy"
+  begin "determinism: every expose $DETERMINISM_RUNS times, one core busy"
   sh -c 'while :; do :; done' &
   hog=$!
   for s in $(scenarios); do
@@ -284,31 +291,27 @@ check_determinism() {
   done
   kill "$hog" 2>/dev/null
   hog=""
-  record "determinism: expose, core busy" "$runs" "$fails" $(($(now) - t0))
+  finish "determinism: expose, core busy"
 }
 
 # The tour (make run) with a busy loop on every core: every hunt stops
 # within its time budget, no row is a verdict from zero runs, nothing is
 # left behind (tests/check-tour-load.sh).
 check_tourload() {
-  t0=$(now)
-  echo "== tour under load: a busy loop on every core"
-  if tests/check-tour-load.sh >"$tmp/tour.out" 2>&1; then
-    f=0
-  else
-    f=1
+  begin "tour under load: a busy loop on every core"
+  runs=1
+  if ! tests/check-tour-load.sh >"$tmp/tour.out" 2>&1; then
+    fails=1
     tail -n 25 "$tmp/tour.out" | sed 's/^/    /'
   fi
-  record "tour, busy loop on every core" 1 "$f" $(($(now) - t0))
+  finish "tour, busy loop on every core"
 }
 
 # The preload shim at length: exact replay 100 times in 100 with a busy
 # loop on every core, correct programs under every strategy, and its cost
 # against native runs (pct within 5x; tests/check-preload-*.sh).
 check_preload() {
-  t0=$(now)
-  runs=0 fails=0
-  echo "== the preload shim: replay, correct programs, cost"
+  begin "the preload shim: replay, correct programs, cost"
   for t in "tests/check-preload-long.sh" "tests/check-preload-cost.sh"; do
     runs=$((runs + 1))
     if MAX_PCT=5 "$t" >"$tmp/preload.out" 2>&1; then
@@ -319,7 +322,7 @@ check_preload() {
       tail -n 25 "$tmp/preload.out" | sed 's/^/    /'
     fi
   done
-  record "preload shim: replay, programs, cost" "$runs" "$fails" $(($(now) - t0))
+  finish "preload shim: replay, programs, cost"
 }
 
 start=$(now)

@@ -22,10 +22,7 @@ int main(int argc, char **argv) {
       GALLERY_OPT_INT(
           "latency-us", &cfg.latency_us, 0, 1000000,
           "simulated fetch latency in microseconds (default {default})"),
-      GALLERY_OPT_STRING(
-          "schedule", &schedule, "SPEC",
-          "hold threadpool requests and release them by SPEC (fifo, lifo, "
-          "random:SEED, order:...; also env SCHED)"),
+      GALLERY_OPT_HOLD_SCHEDULE(&schedule, ""),
       GALLERY_OPT_FLAG("check-only", &check_only,
                        "run nothing: check the log --log FILE names (kept from "
                        "an earlier run, or edited) for --requests N"),

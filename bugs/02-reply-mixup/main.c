@@ -30,22 +30,15 @@ int main(int argc, char **argv) {
           "unit-us", &cfg.unit_us, 0, 100000,
           "simulated work per unit of a request's argument, in microseconds "
           "(default {default}); request i costs i+2 units"),
-      GALLERY_OPT_STRING(
-          "schedule", &schedule, "SPEC",
-          "hold threadpool requests and release them by SPEC (fifo, lifo, "
-          "random:SEED, order:work#N,...; also env SCHED)"),
-      GALLERY_OPT_END};
+      GALLERY_OPT_HOLD_SCHEDULE(&schedule, ""), GALLERY_OPT_END};
   const struct gallery_cli cli = {
       "Runs scenario 02 (reply-mixup) once: a client pipelines N requests on "
       "one TCP connection to a server in the same loop, and checks that every "
       "reply it accepts answers the request it pairs it with.",
       opts, GALLERY_EXIT_STATUS};
 
-  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+  if ((r = gallery_start(&cli, argc, argv, &schedule)) >= 0)
     return r;
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
-    return 2;
   res = calloc(1, sizeof *res);
   if (res == NULL) {
     fprintf(stderr, "reply-mixup: out of memory\n");
@@ -53,19 +46,13 @@ int main(int argc, char **argv) {
   }
 
   r = rm_run(&cfg, res);
-  if (r < 0) {
-    fprintf(stderr, "reply-mixup: setup failed: %s\n", strerror(-r));
-    r = 3;
-  } else if ((r = rm_check(&cfg, res, msg, sizeof msg)) == 0) {
-    printf("reply-mixup: %d pipelined requests, every accepted reply answers "
-           "its request: invariant held\n",
-           cfg.requests);
-  } else {
-    printf("%s\n", msg);
-    r = 1;
-  }
-  if (dsched_active())
-    printf("reply-mixup: schedule taken: %s\n", dsched_taken());
+  if (r >= 0)
+    r = rm_check(&cfg, res, msg, sizeof msg);
+  r = gallery_verdict("reply-mixup", r, msg,
+                      "reply-mixup: %d pipelined requests, every accepted "
+                      "reply answers its request: invariant held\n",
+                      cfg.requests);
+  gallery_schedule_taken("reply-mixup");
   dsched_reset();
   free(res);
   return r;

@@ -49,10 +49,8 @@ int main(int argc, char **argv) {
       GALLERY_OPT_INT(
           "work-us", &cfg.work_us, 0, 1000000,
           "simulated resize time in microseconds (default {default})"),
-      GALLERY_OPT_STRING("schedule", &schedule, "SPEC",
-                         "hold threadpool requests and release them by SPEC "
-                         "(fifo, lifo, random:SEED, order:work#N,...; also env "
-                         "SCHED); the outcome does not depend on it"),
+      GALLERY_OPT_HOLD_SCHEDULE(&schedule,
+                                "; the outcome does not depend on it"),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
       "Runs scenario 03 (lost-stack) once: three callers submit resizes and "

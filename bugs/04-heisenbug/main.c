@@ -44,7 +44,7 @@ int main(int argc, char **argv) {
       "need a lazily loaded config; checks that it was loaded exactly once.",
       opts, GALLERY_EXIT_STATUS};
 
-  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+  if ((r = gallery_start(&cli, argc, argv, &schedule)) >= 0)
     return r;
   if (strcmp(log, "none") == 0) {
     cfg.mode = HB_LOG_NONE;
@@ -54,9 +54,6 @@ int main(int argc, char **argv) {
     cfg.mode = HB_LOG_CORRLOG;
     cfg.log_path = strcmp(log, "corrlog") == 0 ? NULL : log;
   }
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
-    return 2;
   if (cfg.mode == HB_LOG_CORRLOG) {
     if (cfg.log_path == NULL) {
       int e = gallery_tmpfile(tmp, sizeof tmp, "heisenbug");
@@ -80,8 +77,7 @@ int main(int argc, char **argv) {
   corrlog_close();
   if (cfg.mode == HB_LOG_CORRLOG && cfg.log_path == NULL)
     unlink(tmp);
-  if (dsched_active())
-    printf("heisenbug: schedule taken: %s\n", dsched_taken());
+  gallery_schedule_taken("heisenbug");
   r = hb_check(&c, w, msg, sizeof msg);
   printf("%s\n", msg);
   dsched_reset();

@@ -20,8 +20,7 @@ int main(int argc, char **argv) {
   int r;
 
   const struct gallery_opt opts[] = {
-      GALLERY_OPT_STRING("log", &log, "FILE",
-                         "write the correlation log (JSON Lines) to FILE"),
+      GALLERY_OPT_LOG(&log, ""),
       GALLERY_OPT_INT("pages", &cfg.pages, 1, CTA_MAX_PAGES,
                       "concurrent page views (default {default}, {range})"),
       GALLERY_OPT_INT(
@@ -31,9 +30,7 @@ int main(int argc, char **argv) {
           "render-us", &cfg.render_us, 0, 1000000,
           "simulated body rendering time in microseconds (default {default}); "
           "the closer to --fetch-us, the wider the bug's window"),
-      GALLERY_OPT_STRING("schedule", &schedule, "SPEC",
-                         "hold threadpool work and release it by SPEC (fifo, "
-                         "lifo, random:SEED, order:...; also env SCHED)"),
+      GALLERY_OPT_HOLD_SCHEDULE(&schedule, ""),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
       "Runs scenario 05 (check-then-act) once: N page views, each looking up "
@@ -42,11 +39,8 @@ int main(int argc, char **argv) {
       "went down.",
       opts, GALLERY_EXIT_STATUS};
 
-  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+  if ((r = gallery_start(&cli, argc, argv, &schedule)) >= 0)
     return r;
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
-    return 2;
   if (log != NULL && (r = corrlog_open(log)) != 0) {
     fprintf(stderr, "check-then-act: cannot write log %s: %s\n", log,
             strerror(-r));
@@ -57,20 +51,13 @@ int main(int argc, char **argv) {
   r = cta_run(&cfg);
   if (log != NULL)
     corrlog_close();
-  if (r < 0) {
-    fprintf(stderr, "check-then-act: setup failed: %s\n", strerror(-r));
-    r = 3;
-  } else {
+  if (r >= 0)
     r = cta_check(cfg.pages, msg, sizeof msg);
-    if (r == 0)
-      printf("check-then-act: %d pages, every item fetched once, no stale "
-             "overwrite: invariant held\n",
-             cfg.pages);
-    else
-      printf("%s\n", msg);
-  }
-  if (dsched_active())
-    printf("check-then-act: schedule taken: %s\n", dsched_taken());
+  r = gallery_verdict("check-then-act", r, msg,
+                      "check-then-act: %d pages, every item fetched once, "
+                      "no stale overwrite: invariant held\n",
+                      cfg.pages);
+  gallery_schedule_taken("check-then-act");
   dsched_reset();
   return r;
 }

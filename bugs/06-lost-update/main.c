@@ -20,9 +20,7 @@ int main(int argc, char **argv) {
   static const char *const pools[] = {"uv", "threads", NULL};
 
   const struct gallery_opt opts[] = {
-      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
-                         "write the correlation log (JSON Lines) to FILE (the "
-                         "fix logs; the sync twin and the bug do not)"),
+      GALLERY_OPT_LOG(&cfg.log_path, GALLERY_FIX_LOGS),
       GALLERY_OPT_INT("jobs", &cfg.jobs, 1, 4096,
                       "how many jobs (default {default}, {range})"),
       GALLERY_OPT_INT(
@@ -39,24 +37,19 @@ int main(int argc, char **argv) {
       GALLERY_OPT_INT("workers", &workers, 1, 16,
                       "how many plain threads for --pool threads (default "
                       "{default}, libuv's default pool size; {range})"),
-      GALLERY_OPT_STRING(
-          "schedule", &schedule, "SPEC",
-          "run under the deterministic scheduler (fifo, lifo, random:SEED, "
-          "pct:SEED:D, order:...; also env SCHED). libuv's pool threads are "
-          "not registered with the scheduler and it runs held work one request "
-          "at a time, so under a schedule the jobs run on the plain threads "
-          "unless --pool uv is given."),
+      GALLERY_OPT_RUN_SCHEDULE(
+          &schedule,
+          ". libuv's pool threads are not registered with the scheduler and it "
+          "runs held work one request at a time, so under a schedule the jobs "
+          "run on the plain threads unless --pool uv is given."),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
       "Runs scenario 06 (lost-update) once: N jobs scan their bytes and are "
       "counted into shared totals; checks that no job's count vanished.",
       opts, GALLERY_EXIT_STATUS};
 
-  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+  if ((r = gallery_start(&cli, argc, argv, &schedule)) >= 0)
     return r;
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
-    return 2;
   if (pool == NULL)
     pool = dsched_active() ? "threads" : "uv";
 
@@ -64,11 +57,9 @@ int main(int argc, char **argv) {
                               : lu_run_threads(&cfg, &totals, workers);
   /* The schedule first: the verdict is the last line, for readers and for
    * build/gallery compare. */
-  if (dsched_active())
-    printf("lost-update: schedule taken: %s\n", dsched_taken());
+  gallery_schedule_taken("lost-update");
   if (r < 0) {
-    fprintf(stderr, "lost-update: setup failed: %s\n", strerror(-r));
-    r = 3;
+    r = gallery_setup_failed("lost-update", r);
   } else {
     r = lu_check(&cfg, &totals, msg, sizeof msg);
     printf("%s (pool: %s)\n", msg, pool);

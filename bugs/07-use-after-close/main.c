@@ -44,12 +44,8 @@ int main(int argc, char **argv) {
                        "clients shut down at once (--think-us 0) and every "
                        "reply's computation waits until the server has read "
                        "EOF from every client (the forced order)"),
-      GALLERY_OPT_STRING("schedule", &schedule, "SPEC",
-                         "hold threadpool work and release it by SPEC (fifo, "
-                         "lifo, random:SEED, ...; also env SCHED)"),
-      GALLERY_OPT_STRING("log", &log, "FILE",
-                         "write the correlation log (JSON Lines) to FILE; only "
-                         "the fix logs (the bug and sync leave it empty)"),
+      GALLERY_OPT_HOLD_SCHEDULE(&schedule, ""),
+      GALLERY_OPT_LOG(&log, GALLERY_FIX_LOGS),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
       "Runs scenario 07 (use-after-close) once: N clients send a message to an "
@@ -58,11 +54,8 @@ int main(int argc, char **argv) {
       "connection memory and that every client got its reply.",
       opts, GALLERY_EXIT_STATUS};
 
-  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+  if ((r = gallery_start(&cli, argc, argv, &schedule)) >= 0)
     return r;
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
-    return 2;
   /* Gated replies wait on pool threads for every client's EOF; a client
    * thinking on the pool could then wait for a pool thread forever. */
   if (gate)
@@ -79,20 +72,13 @@ int main(int argc, char **argv) {
   uac_reset();
   uac_gate(gate, cfg.clients);
   r = uac_run(&cfg);
-  if (r < 0) {
-    fprintf(stderr, "use-after-close: setup failed: %s\n", strerror(-r));
-    r = 3;
-  } else {
+  if (r >= 0)
     r = uac_check(cfg.clients, msg, sizeof msg);
-    if (r == 0)
-      printf("use-after-close: %d clients, every reply delivered, no callback "
-             "on freed memory: invariant held\n",
-             cfg.clients);
-    else
-      printf("%s\n", msg);
-  }
-  if (dsched_active())
-    printf("use-after-close: schedule taken: %s\n", dsched_taken());
+  r = gallery_verdict("use-after-close", r, msg,
+                      "use-after-close: %d clients, every reply delivered, "
+                      "no callback on freed memory: invariant held\n",
+                      cfg.clients);
+  gallery_schedule_taken("use-after-close");
   if (logf) {
     corrlog_close();
     if (gallery_log_close(logf) != 0) {

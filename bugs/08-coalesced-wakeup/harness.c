@@ -89,7 +89,8 @@ static void pump(struct run *r, uv_loop_t *loop) {
 
 int cw_run(const struct cw_config *cfg, struct cw_sink *sink) {
   struct run r = {.cfg = cfg};
-  FILE *log = NULL;
+  FILE *log;
+  int e;
   pthread_t t;
   uv_loop_t loop;
 
@@ -100,11 +101,8 @@ int cw_run(const struct cw_config *cfg, struct cw_sink *sink) {
   sink->ids = malloc((size_t)cfg->messages * sizeof *sink->ids);
   if (sink->ids == NULL)
     abort();
-  if (cfg->log_path != NULL) {
-    if ((log = gallery_log_open(cfg->log_path)) == NULL)
-      return -errno;
-  }
-  corrlog_thread_name("loop");
+  if ((e = gallery_log_start(cfg->log_path, &log)) != 0)
+    return e;
   CHECK_PT(pthread_mutex_init(&r.gate, NULL));
   CHECK_PT(pthread_cond_init(&r.wake, NULL));
   CHECK_UV(uv_loop_init(&loop));

@@ -21,9 +21,7 @@ int main(int argc, char **argv) {
   int r;
 
   const struct gallery_opt opts[] = {
-      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
-                         "write the correlation log (JSON Lines) to FILE (the "
-                         "fix logs; the sync twin and the bug do not)"),
+      GALLERY_OPT_LOG(&cfg.log_path, GALLERY_FIX_LOGS),
       GALLERY_OPT_INT("messages", &cfg.messages, 1, 100000,
                       "how many messages (default {default}, {range})"),
       GALLERY_OPT_INT("interval-us", &cfg.interval_us, 0, 1000000,
@@ -33,11 +31,9 @@ int main(int argc, char **argv) {
       GALLERY_OPT_INT("work-us", &cfg.work_us, 0, 1000000,
                       "simulated cost of handling one message on the loop "
                       "thread, in microseconds (default {default}, {range})"),
-      GALLERY_OPT_STRING(
-          "schedule", &schedule, "SPEC",
-          "run under the deterministic scheduler (fifo, random:SEED, "
-          "pct:SEED:D, order:...; also env SCHED); the producer is a "
-          "registered thread with a point \"sent\" after every send"),
+      GALLERY_OPT_RUN_SCHEDULE(&schedule,
+                               "; the producer is a registered thread with a "
+                               "point \"sent\" after every send"),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
       "Runs scenario 08 (coalesced-wakeup) once: a producer thread sends N "
@@ -45,17 +41,13 @@ int main(int argc, char **argv) {
       "loop handled every one, once, in order.",
       opts, GALLERY_EXIT_STATUS};
 
-  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+  if ((r = gallery_start(&cli, argc, argv, &schedule)) >= 0)
     return r;
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
-    return 2;
 
   r = cw_run(&cfg, &sink);
   /* The schedule first: the verdict is the last line, for readers and for
    * build/gallery compare. */
-  if (dsched_active())
-    printf("coalesced-wakeup: schedule taken: %s\n", dsched_taken());
+  gallery_schedule_taken("coalesced-wakeup");
   if (r < 0) {
     fprintf(stderr, "coalesced-wakeup: setup failed: %s: %s\n",
             cfg.log_path ? cfg.log_path : "run", strerror(-r));

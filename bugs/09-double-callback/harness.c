@@ -42,14 +42,12 @@ static void call_done(struct dc_call *call, int status) {
 
 int dc_run(const struct dc_config *cfg, struct dc_call *calls) {
   struct dc_client *c;
-  FILE *log = NULL;
+  FILE *log;
+  int e;
   uv_loop_t loop;
 
-  if (cfg->log_path != NULL) {
-    if ((log = gallery_log_open(cfg->log_path)) == NULL)
-      return -errno;
-  }
-  corrlog_thread_name("loop");
+  if ((e = gallery_log_start(cfg->log_path, &log)) != 0)
+    return e;
   CHECK_UV(uv_loop_init(&loop));
   c = dc_client_new(&loop, cfg);
   for (int i = 0; i < cfg->requests; i++) {

@@ -20,9 +20,8 @@ int main(int argc, char **argv) {
   int r;
 
   const struct gallery_opt opts[] = {
-      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
-                         "write the correlation log (JSON Lines) to FILE; "
-                         "every run of a callback logs an \"end\" of its call"),
+      GALLERY_OPT_LOG(&cfg.log_path, "; every run of a callback logs an "
+                                     "\"end\" of its call"),
       GALLERY_OPT_INT("requests", &cfg.requests, 1, 1024,
                       "how many calls, started together (default {default}, "
                       "{range}); libuv's pool runs 4 replies at a time"),
@@ -34,10 +33,7 @@ int main(int argc, char **argv) {
       GALLERY_OPT_INT(
           "jitter-us", &cfg.jitter_us, 0, 10000000,
           "up to this much more per call (default {default}, {range})"),
-      GALLERY_OPT_STRING("schedule", &schedule, "SPEC",
-                         "hold threadpool work and release it by SPEC (fifo, "
-                         "lifo, random:SEED, order:work#0,...; also env "
-                         "SCHED); timers are not held"),
+      GALLERY_OPT_HOLD_SCHEDULE(&schedule, "; timers are not held"),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
       "Runs scenario 09 (double-callback) once: N calls, each racing the "
@@ -45,11 +41,8 @@ int main(int argc, char **argv) {
       "ran exactly once.",
       opts, GALLERY_EXIT_STATUS};
 
-  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+  if ((r = gallery_start(&cli, argc, argv, &schedule)) >= 0)
     return r;
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
-    return 2;
   if ((calls = calloc((size_t)cfg.requests, sizeof *calls)) == NULL) {
     fputs("double-callback: out of memory\n", stderr);
     return 3;
@@ -58,8 +51,7 @@ int main(int argc, char **argv) {
   r = dc_run(&cfg, calls);
   /* The schedule first: the verdict is the last line, for readers and for
    * build/gallery compare. */
-  if (dsched_active())
-    printf("double-callback: schedule taken: %s\n", dsched_taken());
+  gallery_schedule_taken("double-callback");
   if (r < 0) {
     fprintf(stderr, "double-callback: setup failed: %s: %s\n",
             cfg.log_path ? cfg.log_path : "run", strerror(-r));

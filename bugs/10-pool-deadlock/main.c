@@ -18,7 +18,7 @@ int main(int argc, char **argv) {
   const char *schedule = NULL;
   struct pd_req *reqs;
   char msg[1024];
-  int r;
+  int r, stopped;
 
   const struct gallery_opt opts[] = {
       GALLERY_OPT_INT("requests", &cfg.requests, 1, 4096,
@@ -32,13 +32,8 @@ int main(int argc, char **argv) {
           "watchdog-ms", &cfg.watchdog_ms, 0, 3600000,
           "report a hang after N ms without progress (default {default}); 0 "
           "turns the watchdog off, and a hang hangs"),
-      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
-                         "write the correlation log (JSON Lines) to FILE (the "
-                         "fix logs; the sync twin and the bug do not)"),
-      GALLERY_OPT_STRING(
-          "schedule", &schedule, "SPEC",
-          "hold threadpool requests and release them by SPEC (fifo, lifo, "
-          "random:SEED, order:...; also env SCHED)"),
+      GALLERY_OPT_LOG(&cfg.log_path, GALLERY_FIX_LOGS),
+      GALLERY_OPT_HOLD_SCHEDULE(&schedule, ""),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
       "Runs scenario 10 (pool-deadlock) once: N page renders arrive at once, "
@@ -46,32 +41,24 @@ int main(int argc, char **argv) {
       "request stays blocked on work queued behind it.",
       opts, GALLERY_EXIT_STATUS};
 
-  if ((r = gallery_parse(&cli, argc, argv)) >= 0)
+  if ((r = gallery_start(&cli, argc, argv, &schedule)) >= 0)
     return r;
-  if ((schedule ? dsched_configure(schedule) : dsched_configure_from_env()) !=
-      0)
-    return 2;
 
   if ((reqs = pd_monitor_start(&cfg)) == NULL) {
     fprintf(stderr, "pool-deadlock: setup failed: out of memory\n");
     return 3;
   }
   r = pd_run(&cfg, reqs);
-  if (r < 0) {
-    pd_monitor_stop(msg, sizeof msg);
-    fprintf(stderr, "pool-deadlock: setup failed: %s\n", strerror(-r));
-    r = 3;
-  } else {
-    r = pd_monitor_stop(msg, sizeof msg);
-    if (r == 0)
-      printf("pool-deadlock: %d requests, every page rendered: invariant "
-             "held\n",
-             cfg.requests);
-    else
-      printf("%s\n", msg);
-  }
-  if (dsched_active())
-    printf("pool-deadlock: schedule taken: %s\n", dsched_taken());
+  /* The monitor stops either way; its verdict counts when the run was set
+   * up. */
+  stopped = pd_monitor_stop(msg, sizeof msg);
+  if (r >= 0)
+    r = stopped;
+  r = gallery_verdict(
+      "pool-deadlock", r, msg,
+      "pool-deadlock: %d requests, every page rendered: invariant held\n",
+      cfg.requests);
+  gallery_schedule_taken("pool-deadlock");
   dsched_reset();
   return r;
 }

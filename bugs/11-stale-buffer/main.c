@@ -21,13 +21,8 @@ int main(int argc, char **argv) {
       GALLERY_OPT_STRING("out", &cfg.out_path, "FILE",
                          "keep the record file in FILE (default: a temporary "
                          "file, removed afterwards)"),
-      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
-                         "write the correlation log (JSON Lines) to FILE (the "
-                         "fix logs; the sync twin and the bug do not)"),
-      GALLERY_OPT_STRING(
-          "schedule", &schedule, "SPEC",
-          "hold threadpool requests and release them by SPEC (fifo, lifo, "
-          "random:SEED, order:...; also env SCHED)"),
+      GALLERY_OPT_LOG(&cfg.log_path, GALLERY_FIX_LOGS),
+      GALLERY_OPT_HOLD_SCHEDULE(&schedule, ""),
       GALLERY_OPT_FLAG("check-only", &check_only,
                        "run nothing: check the record file --out FILE names "
                        "(kept from an earlier run) for --records N"),

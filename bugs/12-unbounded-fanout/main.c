@@ -20,9 +20,7 @@ int main(int argc, char **argv) {
   int nofile = 0, r;
 
   const struct gallery_opt opts[] = {
-      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
-                         "write the correlation log (JSON Lines) to FILE (the "
-                         "fix logs; the sync twin and the bug do not)"),
+      GALLERY_OPT_LOG(&cfg.log_path, GALLERY_FIX_LOGS),
       GALLERY_OPT_INT("files", &cfg.files, 1, 100000,
                       "how many files (default {default}, {range})"),
       GALLERY_OPT_INT("nofile", &nofile, 16, 1048576,
@@ -60,10 +58,8 @@ int main(int argc, char **argv) {
   }
   r = uf_run(&cfg, &t);
   uf_remove_files(dir, cfg.files);
-  if (r < 0) {
-    fprintf(stderr, "unbounded-fanout: setup failed: %s\n", strerror(-r));
-    return 3;
-  }
+  if (r < 0)
+    return gallery_setup_failed("unbounded-fanout", r);
   r = uf_check(&cfg, &t, msg, sizeof msg);
   printf("%s\n", msg);
   dsched_reset();

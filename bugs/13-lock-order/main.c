@@ -19,9 +19,7 @@ int main(int argc, char **argv) {
   int r;
 
   const struct gallery_opt opts[] = {
-      GALLERY_OPT_STRING("log", &cfg.log_path, "FILE",
-                         "write the correlation log (JSON Lines) to FILE (the "
-                         "fix logs; the sync twin and the bug do not)"),
+      GALLERY_OPT_LOG(&cfg.log_path, GALLERY_FIX_LOGS),
       GALLERY_OPT_INT(
           "requests", &cfg.requests, 1, 1000000,
           "lookups on the loop thread (default {default}, {range})"),
@@ -30,10 +28,9 @@ int main(int argc, char **argv) {
       GALLERY_OPT_INT("hold-us", &cfg.hold_us, 0, 1000000,
                       "simulated latency: sleep N microseconds between taking "
                       "the first lock and the second (default {default})"),
-      GALLERY_OPT_STRING(
-          "schedule", &schedule, "SPEC",
-          "run under the deterministic scheduler (fifo, random:SEED, "
-          "pct:SEED:D, order:...; also env SCHED); a deadlock is then detected "
+      GALLERY_OPT_RUN_SCHEDULE(
+          &schedule,
+          "; a deadlock is then detected "
           "and reported with its waits-for cycle. Without a schedule a "
           "deadlock hangs: use build/gallery hunt 13 (it has a per-run "
           "timeout)."),

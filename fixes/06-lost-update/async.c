@@ -47,18 +47,16 @@ static void after_work_cb(uv_work_t *work, int status) {
 
 int lu_run(const struct lu_config *cfg, struct lu_totals *totals) {
   struct request *reqs = calloc((size_t)cfg->jobs, sizeof *reqs);
-  FILE *log = NULL;
+  FILE *log;
+  int e;
   uv_loop_t loop;
 
   if (reqs == NULL)
     abort();
-  if (cfg->log_path != NULL) {
-    if ((log = gallery_log_open(cfg->log_path)) == NULL) {
-      free(reqs);
-      return -errno;
-    }
+  if ((e = gallery_log_start(cfg->log_path, &log)) != 0) {
+    free(reqs);
+    return e;
   }
-  corrlog_thread_name("loop");
   CHECK_UV(uv_loop_init(&loop));
   for (int i = 0; i < cfg->jobs; i++) {
     lu_job_init(&reqs[i].job, i, totals, cfg->spin);

@@ -73,17 +73,15 @@ static void page_done(uv_work_t *w, int status) {
 int pd_run(const struct pd_config *cfg, struct pd_req *reqs) {
   struct app app;
   struct request *rs = calloc((size_t)cfg->requests, sizeof *rs);
-  FILE *log = NULL;
+  FILE *log;
+  int e;
 
   if (rs == NULL)
     abort();
-  if (cfg->log_path != NULL) {
-    if ((log = gallery_log_open(cfg->log_path)) == NULL) {
-      free(rs);
-      return -errno;
-    }
+  if ((e = gallery_log_start(cfg->log_path, &log)) != 0) {
+    free(rs);
+    return e;
   }
-  corrlog_thread_name("loop");
   CHECK_UV(uv_loop_init(&app.loop));
   /* @snippet submit */
   for (int i = 0; i < cfg->requests; i++) {

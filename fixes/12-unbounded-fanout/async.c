@@ -114,13 +114,11 @@ static void start_more(struct app *app) {
 
 int uf_run(const struct uf_config *cfg, struct uf_totals *t) {
   struct app app = {.cfg = cfg, .t = t};
-  FILE *log = NULL;
+  FILE *log;
+  int e;
 
-  if (cfg->log_path != NULL) {
-    if ((log = gallery_log_open(cfg->log_path)) == NULL)
-      return -errno;
-  }
-  corrlog_thread_name("loop");
+  if ((e = gallery_log_start(cfg->log_path, &log)) != 0)
+    return e;
   CHECK_UV(uv_loop_init(&app.loop));
   start_more(&app);
   CHECK_UV(uv_run(&app.loop, UV_RUN_DEFAULT));

@@ -126,14 +126,12 @@ static void idle_cb(uv_idle_t *idle) {
 
 int lk_run(const struct lk_config *cfg, struct lk_result *res) {
   struct app app = {.requests = cfg->requests, .sweeps = cfg->sweeps};
-  FILE *log = NULL;
+  FILE *log;
+  int e;
   pthread_t t;
 
-  if (cfg->log_path != NULL) {
-    if ((log = gallery_log_open(cfg->log_path)) == NULL)
-      return -errno;
-  }
-  corrlog_thread_name("loop");
+  if ((e = gallery_log_start(cfg->log_path, &log)) != 0)
+    return e;
   dsched_thread_name("loop");
   lk_state_init(&app.st, cfg);
   CHECK_UV(uv_loop_init(&app.loop));

@@ -12,19 +12,9 @@ NATURAL_RUNS=${NATURAL_RUNS:-2000}
 NATURAL_SECONDS=${NATURAL_SECONDS:-60}
 PERTURBED_RUNS=${PERTURBED_RUNS:-200}
 CHAPTER=chapters/21-testing-time.md
-write=0
-case ${1:-} in
---write) write=1 ;;
---help | -h)
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
-  exit 0 ;;
-"") ;;
-*) echo "gallery-table.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
-esac
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gallery-table.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/table-lib.sh"
+table_args gallery-table.sh "$@"
+table_tmp gallery-table
 
 # hunt_rate MODE RUNS SECONDS TIMEOUT PROGRAM: prints "rate% [lo–hi%] (f/n)",
 # from hunt's JSON summary.
@@ -77,14 +67,10 @@ done
 cat "$table"
 
 if [ "$write" = 1 ]; then
-  if ! grep -q '<!-- gallery-table:begin -->' "$CHAPTER" ||
-     ! grep -q '<!-- gallery-table:end -->' "$CHAPTER"; then
+  if ! table_write "$CHAPTER" '<!-- gallery-table:begin -->' \
+    '<!-- gallery-table:end -->' "$table"; then
     echo "gallery-table.sh: $CHAPTER has no gallery-table markers; table not written" >&2
     exit 1
   fi
-  awk -v t="$table" '
-    /<!-- gallery-table:begin -->/ { print; while ((getline l < t) > 0) print l; skip = 1; next }
-    /<!-- gallery-table:end -->/ { skip = 0 }
-    !skip { print }' "$CHAPTER" >"$tmp/chapter" && cat "$tmp/chapter" >"$CHAPTER"
   echo "gallery-table: written into $CHAPTER" >&2
 fi

@@ -18,15 +18,8 @@ RUNS=${RUNS:-2000}
 ROUNDS=${ROUNDS:-20}
 CHAPTER=chapters/04-heisenbug.md
 BIN=build/bin/04-heisenbug-bug
-write=0
-case ${1:-} in
---write) write=1 ;;
---help | -h)
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
-  exit 0 ;;
-"") ;;
-*) echo "heisenbug-table.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
-esac
+. "$(dirname "$0")/table-lib.sh"
+table_args heisenbug-table.sh "$@"
 case $RUNS$ROUNDS in
 *[!0-9]*) echo "heisenbug-table.sh: RUNS and ROUNDS must be numbers" >&2
   exit 2 ;;
@@ -40,11 +33,7 @@ fi
   exit 3
 }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/heisenbug-table.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 141' PIPE
+table_tmp heisenbug-table
 
 per=$((RUNS / ROUNDS))
 r=1
@@ -110,13 +99,9 @@ echo "heisenbug-table: corrlog's and no logging's intervals $overlap" \
 if [ "$write" -eq 1 ]; then
   begin='<!-- heisenbug-table: tools/instruments/heisenbug-table.sh --write -->'
   end='<!-- /heisenbug-table -->'
-  grep -qF "$begin" "$CHAPTER" && grep -qF "$end" "$CHAPTER" || {
+  table_write "$CHAPTER" "$begin" "$end" "$tmp/table" || {
     echo "heisenbug-table.sh: $CHAPTER has no heisenbug-table markers" >&2
     exit 3
   }
-  awk -v b="$begin" -v e="$end" -v t="$tmp/table" '
-    $0 == b { print; while ((getline l < t) > 0) print l; skip = 1; next }
-    $0 == e { skip = 0 }
-    !skip' "$CHAPTER" >"$tmp/chapter" && cat "$tmp/chapter" >"$CHAPTER"
   echo "heisenbug-table: wrote the table into $CHAPTER" >&2
 fi

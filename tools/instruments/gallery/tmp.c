@@ -4,6 +4,7 @@
  * handler can remove them: unlink and rmdir are async-signal-safe,
  * walking a directory is not. */
 #include "gallery_ext.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -72,23 +73,13 @@ static void on_signal(int sig) {
   if (on_signal_first)
     on_signal_first();
   gallery_remove_tmp();
-  /* Raised while blocked: delivered, with its default action, when the
-   * handler returns. */
-  signal(sig, SIG_DFL);
-  raise(sig);
+  proc_die_of(sig);
 }
 
 void gallery_catch_signals(void) {
-  struct sigaction sa;
-  int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
   /* A second signal waits until the files are gone. */
-  sigemptyset(&sa.sa_mask);
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-    sigaddset(&sa.sa_mask, sigs[i]);
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-    sigaction(sigs[i], &sa, NULL);
+  proc_catch(sigs, sizeof sigs / sizeof sigs[0], on_signal);
   atexit(gallery_remove_tmp);
 }

@@ -336,6 +336,25 @@ void proc_wake_close(void) {
   wake_pipe[0] = wake_pipe[1] = -1;
 }
 
+/* ------------------------------------------------------------ cleanup */
+
+void proc_catch(const int *sigs, size_t n, void (*handler)(int)) {
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sigemptyset(&sa.sa_mask);
+  for (size_t i = 0; i < n; i++)
+    sigaddset(&sa.sa_mask, sigs[i]);
+  for (size_t i = 0; i < n; i++)
+    sigaction(sigs[i], &sa, NULL);
+}
+
+void proc_die_of(int sig) {
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 double proc_now_s(void) {
   return now_s();
 }

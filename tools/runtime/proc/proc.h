@@ -141,6 +141,16 @@ int proc_wake_signal(void);
 void proc_wake_drain(void);
 void proc_wake_close(void);
 
+/* Cleanup on a signal, for a program that removes what it made before it
+ * dies of one (its temporary files). proc_catch() installs handler for
+ * each of the n signals in sigs, with all n blocked while it runs, so that
+ * a second signal waits until the first one's cleanup is done. The
+ * handler ends with proc_die_of(sig): the signal's default action comes
+ * back and the signal is raised again, delivered when the handler
+ * returns, so that the process dies of it and its parent sees which. */
+void proc_catch(const int *sigs, size_t n, void (*handler)(int));
+void proc_die_of(int sig);
+
 /* CLOCK_MONOTONIC in seconds, the clock of every deadline here. */
 double proc_now_s(void);
 

@@ -237,16 +237,24 @@ void dsched__rec_name(const char *name) {
   unlock_rec();
 }
 
+/* Formats the message of a variadic entry point below, from its fmt and
+ * arguments, into buf (an array). A macro: va_start must run in the
+ * variadic function itself. */
+#define REC_FORMAT(buf, fmt)                                                   \
+  do {                                                                         \
+    va_list ap_;                                                               \
+    va_start(ap_, fmt);                                                        \
+    vsnprintf(buf, sizeof buf, fmt, ap_);                                      \
+    va_end(ap_);                                                               \
+  } while (0)
+
 void dsched__rec_thread(const char *ev, const char *fmt, ...) {
   char msg[256];
-  va_list ap;
   unsigned long op;
 
   if (!dsched__rec)
     return;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
+  REC_FORMAT(msg, fmt);
   lock_rec();
   op = thread_op_locked();
   emit_locked(op, 0, ev, "thread", 0, msg);
@@ -257,14 +265,11 @@ void dsched__rec_thread(const char *ev, const char *fmt, ...) {
 
 unsigned long dsched__rec_begin(const char *kind, const char *fmt, ...) {
   char msg[256];
-  va_list ap;
   unsigned long op, parent;
 
   if (!dsched__rec)
     return 0;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
+  REC_FORMAT(msg, fmt);
   lock_rec();
   parent = thread_op_locked();
   op = new_op_locked();
@@ -276,13 +281,10 @@ unsigned long dsched__rec_begin(const char *kind, const char *fmt, ...) {
 void dsched__rec_event(unsigned long op, const char *kind, const char *ev,
                        int status, const char *fmt, ...) {
   char msg[256];
-  va_list ap;
 
   if (!dsched__rec || op == 0)
     return;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
+  REC_FORMAT(msg, fmt);
   lock_rec();
   emit_locked(op, 0, ev, kind, status, msg);
   unlock_rec();
@@ -299,13 +301,10 @@ void dsched__rec_thread_named(const char *name) {
 
 void dsched__rec_choice(const char *fmt, ...) {
   char msg[256];
-  va_list ap;
 
   if (!dsched__rec)
     return;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
+  REC_FORMAT(msg, fmt);
   lock_rec();
   if (dsched_op == 0) {
     dsched_op = new_op_locked();
