@@ -184,6 +184,18 @@ Test(corrlog, logged_numbers_print_as_printf_does) {
   free_log(&l);
 }
 
+/* "Caller holds the lock" is checked, not only written: flushing or
+ * discarding a buffer without its flush lock aborts. */
+Test(corrlog, lock_preconditions_are_asserted, .signal = SIGABRT) {
+  corrlog_op op;
+  cr_assert_eq(corrlog_open(path), 0);
+  corrlog_begin(&op, NULL, "k", "one event, so this thread has a buffer");
+  corrlog__lock(&corrlog__my_buf->flush_lock);
+  corrlog__discard(corrlog__my_buf); /* held: fine */
+  corrlog__unlock(&corrlog__my_buf->flush_lock);
+  corrlog__discard(corrlog__my_buf); /* not held */
+}
+
 Test(corrlog, schema_of_every_line) {
   corrlog_op req, sub;
   cr_assert_eq(corrlog_open(path), 0);

@@ -16,18 +16,18 @@ __attribute__((noinline)) int corrlog__make_room(struct tbuf *b, size_t h,
   b->room = atomic_load_explicit(&b->tail, memory_order_acquire) + b->cap;
   if (need <= b->room - h)
     return 1;
-  corrlog__lock_or_die(&b->flush_lock, 0);
+  corrlog__lock(&b->flush_lock);
   corrlog__clockconv_init(&cc);
   corrlog__flush_locked(b, atomic_load(&corrlog__sink_fd), &cc);
-  corrlog__lock_or_die(&b->flush_lock, 1);
+  corrlog__unlock(&b->flush_lock);
   b->room = atomic_load_explicit(&b->tail, memory_order_acquire) + b->cap;
   return need <= b->room - h;
 }
 
 /* Forgets what b holds: events logged while no sink was open, or those of
- * another process (fork), belong to no log. Caller holds b->flush_lock or
- * is the only thread. */
+ * another process (fork), belong to no log. Caller holds b->flush_lock. */
 void corrlog__discard(struct tbuf *b) {
+  assert(corrlog__held(&b->flush_lock));
   size_t h = atomic_load(&b->head);
   atomic_store(&b->claim, h);
   atomic_store(&b->tail, h);
@@ -93,7 +93,7 @@ static struct tbuf *new_buf(int in_use) {
   }
   touch_first(b);
   atomic_init(&b->in_use, in_use);
-  pthread_mutex_init(&b->flush_lock, NULL);
+  corrlog__mutex_reset(&b->flush_lock);
   b->next = atomic_load(&corrlog__registry);
   while (!atomic_compare_exchange_weak(&corrlog__registry, &b->next, b))
     ;
@@ -124,10 +124,10 @@ struct tbuf *corrlog__get_buf(void) {
     return NULL;
   /* A recycled buffer may hold events its last owner logged after the sink
    * closed; they belong to no log. */
-  corrlog__lock_or_die(&b->flush_lock, 0);
+  corrlog__lock(&b->flush_lock);
   corrlog__discard(b);
   memcpy(b->name, corrlog__thread_name, sizeof b->name);
-  corrlog__lock_or_die(&b->flush_lock, 1);
+  corrlog__unlock(&b->flush_lock);
   b->room = atomic_load(&b->tail) + b->cap;
   pthread_setspecific(corrlog__exit_key, b);
   corrlog__my_buf = b;

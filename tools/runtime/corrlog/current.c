@@ -9,13 +9,24 @@ _Thread_local corrlog_op *corrlog__current;
 /* Fuller than this, probes grow long: further ops are counted in missed. */
 #define LIVE_LIMIT (CORRLOG_LIVE_SLOTS * 3 / 4)
 
+/* Who holds the table's spin lock (corrlog__self()), for assertions. */
+static _Atomic(const void *) live_owner;
+
 static void live_lock(void) {
   while (__atomic_exchange_n(&corrlog__live_ops.lock, 1, __ATOMIC_ACQUIRE))
     while (__atomic_load_n(&corrlog__live_ops.lock, __ATOMIC_RELAXED))
       ;
+  atomic_store_explicit(&live_owner, corrlog__self(), memory_order_relaxed);
+}
+
+static int live_held(void) {
+  return atomic_load_explicit(&live_owner, memory_order_relaxed) ==
+         corrlog__self();
 }
 
 static void live_unlock(void) {
+  assert(live_held());
+  atomic_store_explicit(&live_owner, NULL, memory_order_relaxed);
   __atomic_store_n(&corrlog__live_ops.lock, 0, __ATOMIC_RELEASE);
 }
 
@@ -39,6 +50,7 @@ static void live_set(size_t i, corrlog_op *op) {
  * go. Caller holds the lock; the table is never full (LIVE_LIMIT). */
 static size_t live_find(const corrlog_op *op) {
   size_t i = live_hash(op);
+  assert(live_held());
   while (live_get(i) && live_get(i) != op)
     i = (i + 1) & LIVE_MASK;
   return i;

@@ -104,6 +104,7 @@ static void fatal_sigset(sigset_t *set) {
  * the flush would fault on the same record anyway.) */
 int corrlog__flush_locked(struct tbuf *b, int fd,
                           const struct corrlog__clockconv *cc) {
+  assert(corrlog__held(&b->flush_lock));
   char small[CHUNK];
   char *out = kept_chunk ? kept_chunk : malloc(BIG_CHUNK);
   size_t cap = out ? BIG_CHUNK : CHUNK;
@@ -130,9 +131,9 @@ int corrlog__flush_locked(struct tbuf *b, int fd,
       rc = -1;
       break;
     }
-    corrlog__lock_or_die(&corrlog__write_lock, 0);
+    corrlog__lock(&corrlog__write_lock);
     k = corrlog__write_lines(fd, out, (size_t)(p - out), nrec);
-    corrlog__lock_or_die(&corrlog__write_lock, 1);
+    corrlog__unlock(&corrlog__write_lock);
     atomic_fetch_add(&corrlog__written, k);
     atomic_fetch_add(&corrlog__dropped, nrec - k);
     atomic_store_explicit(&b->tail, e, memory_order_release);
@@ -147,6 +148,7 @@ int corrlog__flush_locked(struct tbuf *b, int fd,
 /* Flushes b, whose flush_lock the caller holds. */
 static void flush_held(struct tbuf *b, int fd) {
   struct corrlog__clockconv cc;
+  assert(corrlog__held(&b->flush_lock));
   if (atomic_load(&b->head) != atomic_load(&b->claim)) {
     corrlog__clockconv_init(&cc);
     corrlog__flush_locked(b, fd, &cc);
@@ -154,9 +156,9 @@ static void flush_held(struct tbuf *b, int fd) {
 }
 
 void corrlog__flush_one(struct tbuf *b, int fd) {
-  corrlog__lock_or_die(&b->flush_lock, 0);
+  corrlog__lock(&b->flush_lock);
   flush_held(b, fd);
-  corrlog__lock_or_die(&b->flush_lock, 1);
+  corrlog__unlock(&b->flush_lock);
 }
 
 /* Two passes: the first skips buffers another thread is flushing, so that
@@ -170,13 +172,10 @@ void corrlog_flush(void) {
   for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next) {
     if (!atomic_load(&b->in_use))
       continue;
-    int rc = pthread_mutex_trylock(&b->flush_lock);
-    if (rc == EBUSY)
+    if (corrlog__trylock(&b->flush_lock) == EBUSY)
       continue;
-    if (rc != 0)
-      corrlog__lock_or_die(&b->flush_lock, 0); /* reports and aborts */
     flush_held(b, fd);
-    corrlog__lock_or_die(&b->flush_lock, 1);
+    corrlog__unlock(&b->flush_lock);
   }
   for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next)
     if (atomic_load(&b->in_use))
@@ -211,9 +210,9 @@ static void *flusher_main(void *arg) {
       ;
     if (atomic_load(&corrlog__flusher_stop))
       break;
-    corrlog__lock_or_die(&corrlog__sink_lock, 0);
+    corrlog__lock(&corrlog__sink_lock);
     corrlog_flush();
-    corrlog__lock_or_die(&corrlog__sink_lock, 1);
+    corrlog__unlock(&corrlog__sink_lock);
   }
   free(kept_chunk);
   kept_chunk = kept_chunk_ref = NULL;

@@ -11,6 +11,7 @@
 #endif
 #include "corrlog.h"
 
+#include <assert.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +62,27 @@
 #define CHUNK 16384
 #define BIG_CHUNK (256 * 1024)
 
+/* A mutex that knows which thread holds it, so that a function's "caller
+ * holds the lock" is an assertion, assert(corrlog__held(&m)) (SQLite's
+ * assert(mutex_held(m)) habit), not a comment. Lock and unlock abort on
+ * an error: a logger that cannot lock cannot keep its promises (sink.c). */
+struct corrlog__mutex {
+  pthread_mutex_t mu;
+  _Atomic(const void *) owner; /* the holder's corrlog__self(), or NULL */
+};
+#define CORRLOG__MUTEX_INIT                                                    \
+  { PTHREAD_MUTEX_INITIALIZER, NULL }
+void corrlog__lock(struct corrlog__mutex *m);
+void corrlog__unlock(struct corrlog__mutex *m);
+/* 0 when taken, EBUSY when another thread holds it. */
+int corrlog__trylock(struct corrlog__mutex *m);
+/* Made anew, unheld: in a fork child, for locks of threads it lacks. */
+void corrlog__mutex_reset(struct corrlog__mutex *m);
+int corrlog__held(const struct corrlog__mutex *m);
+/* The calling thread's identity for corrlog__held and the live-ops lock:
+ * the address of a thread-local byte, unique among live threads. */
+const void *corrlog__self(void);
+
 /* One event as stored in a thread buffer: fixed part, then msglen bytes of
  * message and attrlen bytes of attributes, padded to 8 bytes. The message
  * is either the arguments of fmt as corrlog__capture copied them, to be
@@ -100,7 +122,7 @@ struct rec {
 struct tbuf {
   struct tbuf *next; /* registry link, immutable once published */
   atomic_int in_use;
-  pthread_mutex_t flush_lock;
+  struct corrlog__mutex flush_lock;
   atomic_size_t tail, claim;
   size_t crash_from, crash_to; /* the crash handler's range, its own use */
   atomic_size_t touched;       /* data[0, touched) has its pages mapped */
@@ -123,12 +145,12 @@ struct corrlog__clockconv {
 
 /* ---------------------------------------------------------------- state
  * Defined in sink.c unless noted. */
-extern pthread_mutex_t corrlog__sink_lock;
+extern struct corrlog__mutex corrlog__sink_lock;
 /* Serialises writes to the file sink, so that a write cut short by a full
  * disk can cut its partial line off again (see write_lines) without cutting
  * another thread's line. The crash handler does not take it: by the time it
  * writes, no other flusher can (see struct tbuf). */
-extern pthread_mutex_t corrlog__write_lock;
+extern struct corrlog__mutex corrlog__write_lock;
 extern atomic_size_t corrlog__buf_kb;
 /* The background flusher (flush.c): formats and writes buffers so that
  * logging threads rarely have to. Two states of flusher_pid: 0 = none
@@ -319,7 +341,6 @@ void corrlog__crash_handler(int sig);
 
 /* ---------------------------------------------------------------- sink.c */
 size_t corrlog__trailer(char *p, int sig);
-void corrlog__lock_or_die(pthread_mutex_t *m, int unlock);
 void corrlog__init(void);
 
 /* ---------------------------------------------------------------- current.c */

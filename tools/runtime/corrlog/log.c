@@ -79,7 +79,7 @@ emit_writer(corrlog_op *op, const char *ev, int status, const char *kv,
   uint64_t rbuf[REC_MAX / 8 + 1];
   struct rec *r = (struct rec *)rbuf;
   char out[LINE_MAX_ALL];
-  corrlog__lock_or_die(&corrlog__sink_lock, 0);
+  corrlog__lock(&corrlog__sink_lock);
   fill_rec(r, op, ev, status, kv, file, line, func, lit, fmt, ap);
   if (corrlog__writer) {
     char *end =
@@ -87,7 +87,7 @@ emit_writer(corrlog_op *op, const char *ev, int status, const char *kv,
     corrlog__writer(corrlog__writer_arg, out, (size_t)(end - out));
     atomic_fetch_add(&corrlog__written, 1);
   }
-  corrlog__lock_or_die(&corrlog__sink_lock, 1);
+  corrlog__unlock(&corrlog__sink_lock);
 }
 
 /* @snippet hotpath */

@@ -2,12 +2,12 @@
  * the trailer, set-up (atexit, fork, signals) and the settings. */
 #include "internal.h"
 
-pthread_mutex_t corrlog__sink_lock = PTHREAD_MUTEX_INITIALIZER;
+struct corrlog__mutex corrlog__sink_lock = CORRLOG__MUTEX_INIT;
 /* Serialises writes to the file sink, so that a write cut short by a full
  * disk can cut its partial line off again (see write_lines) without cutting
  * another thread's line. The crash handler does not take it: by the time it
  * writes, no other flusher can (see struct tbuf). */
-pthread_mutex_t corrlog__write_lock = PTHREAD_MUTEX_INITIALIZER;
+struct corrlog__mutex corrlog__write_lock = CORRLOG__MUTEX_INIT;
 atomic_size_t corrlog__buf_kb;
 /* The background flusher: formats and writes buffers so that logging
  * threads rarely have to. Two states of flusher_pid: 0 = none running in
@@ -41,13 +41,49 @@ struct sigaction corrlog__old_act[3];
 const int corrlog__fatal_sigs[3] = {SIGSEGV, SIGABRT, SIGBUS};
 
 /* Locks or unlocks m; a failure is a broken program, so it aborts. */
-void corrlog__lock_or_die(pthread_mutex_t *m, int unlock) {
-  int rc = unlock ? pthread_mutex_unlock(m) : pthread_mutex_lock(m);
+static void lock_check(int rc, const char *what) {
   if (rc != 0) {
-    fprintf(stderr, "corrlog: pthread_mutex_%s: %s\n",
-            unlock ? "unlock" : "lock", strerror(rc));
+    fprintf(stderr, "corrlog: pthread_mutex_%s: %s\n", what, strerror(rc));
     abort();
   }
+}
+
+static _Thread_local char self_tag;
+
+const void *corrlog__self(void) {
+  return &self_tag;
+}
+
+void corrlog__lock(struct corrlog__mutex *m) {
+  lock_check(pthread_mutex_lock(&m->mu), "lock");
+  atomic_store_explicit(&m->owner, corrlog__self(), memory_order_relaxed);
+}
+
+void corrlog__unlock(struct corrlog__mutex *m) {
+  assert(corrlog__held(m));
+  atomic_store_explicit(&m->owner, NULL, memory_order_relaxed);
+  lock_check(pthread_mutex_unlock(&m->mu), "unlock");
+}
+
+int corrlog__trylock(struct corrlog__mutex *m) {
+  int rc = pthread_mutex_trylock(&m->mu);
+  if (rc == EBUSY)
+    return rc;
+  lock_check(rc, "trylock");
+  atomic_store_explicit(&m->owner, corrlog__self(), memory_order_relaxed);
+  return 0;
+}
+
+void corrlog__mutex_reset(struct corrlog__mutex *m) {
+  pthread_mutex_init(&m->mu, NULL);
+  atomic_store_explicit(&m->owner, NULL, memory_order_relaxed);
+}
+
+/* Relaxed is enough: only the calling thread stores its own identity, so
+ * it reads it exactly when its lock is not yet undone by its unlock. */
+int corrlog__held(const struct corrlog__mutex *m) {
+  return atomic_load_explicit(&m->owner, memory_order_relaxed) ==
+         corrlog__self();
 }
 
 size_t corrlog__trailer(char *p, int sig) {
@@ -75,15 +111,17 @@ static void at_exit(void) {
  * that vanished threads held are made anew. */
 static void atfork_child(void) {
   int fd = atomic_load(&corrlog__sink_fd);
-  pthread_mutex_init(&corrlog__sink_lock, NULL);
-  pthread_mutex_init(&corrlog__write_lock, NULL);
+  corrlog__mutex_reset(&corrlog__sink_lock);
+  corrlog__mutex_reset(&corrlog__write_lock);
   atomic_store(&corrlog__flusher_due, UINT64_MAX);
   sem_destroy(&corrlog__flusher_sem);
   if (sem_init(&corrlog__flusher_sem, 0, 0) != 0)
     abort(); /* cannot fail: the semaphore existed a moment ago */
   for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next) {
-    pthread_mutex_init(&b->flush_lock, NULL);
+    corrlog__mutex_reset(&b->flush_lock);
+    corrlog__lock(&b->flush_lock); /* discard's precondition */
     corrlog__discard(b);
+    corrlog__unlock(&b->flush_lock);
     if (b == corrlog__my_buf) {
       b->room = atomic_load(&b->tail) + b->cap;
     } else {
@@ -146,9 +184,9 @@ int corrlog_open(const char *path) {
   /* Events left in buffers by threads that raced the last close belong to
    * no log. */
   for (struct tbuf *b = atomic_load(&corrlog__registry); b; b = b->next) {
-    corrlog__lock_or_die(&b->flush_lock, 0);
+    corrlog__lock(&b->flush_lock);
     corrlog__discard(b);
-    corrlog__lock_or_die(&b->flush_lock, 1);
+    corrlog__unlock(&b->flush_lock);
   }
   /* The buffers are for threads to come; the opening thread, which
    * usually logs too (it names itself, begins the first operations), takes
@@ -157,14 +195,14 @@ int corrlog_open(const char *path) {
    * for it at their start line. */
   const char *pre = getenv("CORRLOG_PREALLOC");
   corrlog__prealloc((pre ? atoi(pre) : PREALLOC_DEFAULT) + !corrlog__my_buf);
-  corrlog__lock_or_die(&corrlog__sink_lock, 0);
+  corrlog__lock(&corrlog__sink_lock);
   corrlog__clock_setup();
   atomic_store(&corrlog__dropped, 0);
   atomic_store(&corrlog__written, 0);
   corrlog__sink_owned = fd != STDOUT_FILENO;
   atomic_store(&corrlog__sink_fd, fd);
   atomic_store(&corrlog__enabled, 1);
-  corrlog__lock_or_die(&corrlog__sink_lock, 1);
+  corrlog__unlock(&corrlog__sink_lock);
   /* The flusher thread starts FLUSHER_DELAY_MS after open, at the first
    * event logged then, not now: a program opens its log as it starts its
    * own threads, and one more runnable thread at that moment changes
@@ -182,7 +220,7 @@ void corrlog_set_writer(corrlog_writer_fn fn, void *arg) {
   /* Events already buffered for the file go to the file first, so the
    * switch does not reorder anything. */
   corrlog_flush();
-  corrlog__lock_or_die(&corrlog__sink_lock, 0);
+  corrlog__lock(&corrlog__sink_lock);
   if (fn && atomic_load(&corrlog__sink_fd) < 0 && !corrlog__writer) {
     atomic_store(&corrlog__dropped, 0);
     atomic_store(&corrlog__written, 0);
@@ -192,7 +230,7 @@ void corrlog_set_writer(corrlog_writer_fn fn, void *arg) {
   atomic_store(&corrlog__writer_on, fn != NULL);
   atomic_store(&corrlog__enabled,
                fn != NULL || atomic_load(&corrlog__sink_fd) >= 0);
-  corrlog__lock_or_die(&corrlog__sink_lock, 1);
+  corrlog__unlock(&corrlog__sink_lock);
 }
 
 void corrlog_close(void) {
@@ -208,7 +246,7 @@ void corrlog_close(void) {
   corrlog_flush();
   corrlog__flusher_join();
   corrlog_flush();
-  corrlog__lock_or_die(&corrlog__sink_lock, 0);
+  corrlog__lock(&corrlog__sink_lock);
   int fd = atomic_load(&corrlog__sink_fd);
   if (corrlog__writer || fd >= 0) {
     n = corrlog__trailer(line, 0);
@@ -223,7 +261,7 @@ void corrlog_close(void) {
   atomic_store(&corrlog__sink_fd, -1);
   if (fd >= 0 && corrlog__sink_owned)
     close(fd);
-  corrlog__lock_or_die(&corrlog__sink_lock, 1);
+  corrlog__unlock(&corrlog__sink_lock);
 }
 
 void corrlog_thread_name(const char *name) {
@@ -235,9 +273,9 @@ void corrlog_thread_name(const char *name) {
     corrlog__flush_one(b, fd);
   snprintf(corrlog__thread_name, sizeof corrlog__thread_name, "%s", name);
   if (b) {
-    corrlog__lock_or_die(&b->flush_lock, 0);
+    corrlog__lock(&b->flush_lock);
     memcpy(b->name, corrlog__thread_name, sizeof b->name);
-    corrlog__lock_or_die(&b->flush_lock, 1);
+    corrlog__unlock(&b->flush_lock);
   } else if (atomic_load(&corrlog__enabled)) {
     /* Registers the thread now, so that its first event costs what the
      * others do: naming a thread is its set-up. */

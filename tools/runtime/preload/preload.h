@@ -119,6 +119,9 @@ void pl_find_real(void);
  * pl_* structure below. */
 void pl_lock(void);
 void pl_unlock(void);
+/* Nonzero when the calling thread holds the shim's lock: each "with the
+ * lock held" below is asserted with it. */
+int pl_held(void);
 
 /* With the lock held, by the token holder: parks it at point waiting for
  * w/obj (timed: the wait may time out), lets the strategy choose who runs,

@@ -8,6 +8,7 @@
  * decision; the wrappers that are cancellation points check for a pending
  * cancellation on entry and after they are done, with the state the
  * program had set. */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -94,6 +95,7 @@ static void took(struct pl_thread *me, enum op op, void *obj) {
  * was cancelled while cancellation was enabled (cs). */
 static int acquire(struct pl_thread *me, enum op op, void *obj, const char *pt,
                    int timed, int cancellable, int cs) {
+  assert(pl_held());
   pl_park(pt, W_NONE, obj, 0);
   for (;;) {
     struct pl_obj *o;
@@ -135,6 +137,7 @@ static int unlock_op(enum op op, void *obj) {
 
 /* With the lock held: the real release, then the model's. */
 static int release_locked(struct pl_thread *me, enum op op, void *obj) {
+  assert(pl_held());
   int r = unlock_op(op, obj);
   if (r != 0)
     return r;

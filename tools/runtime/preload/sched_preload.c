@@ -162,6 +162,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
+#include <assert.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -263,14 +264,26 @@ static void futex_wake(atomic_int *w) {
  * woken earlier, it would find S still held and sleep a second time. */
 static struct pl_thread *to_wake;
 
+/* Who holds S: "with the lock held" is asserted (pl_held), not only
+ * written. A thread's identity is the address of a thread-local byte. */
+static _Thread_local char self_tag;
+static _Atomic(const void *) S_owner;
+
+int pl_held(void) {
+  return atomic_load_explicit(&S_owner, memory_order_relaxed) == &self_tag;
+}
+
 void pl_lock(void) {
   if (pl_real.lock(&S) != 0)
     die("cannot take the shim's lock");
+  atomic_store_explicit(&S_owner, &self_tag, memory_order_relaxed);
 }
 
 void pl_unlock(void) {
   struct pl_thread *w = to_wake;
+  assert(pl_held());
   to_wake = NULL;
+  atomic_store_explicit(&S_owner, NULL, memory_order_relaxed);
   pl_real.unlock(&S);
   if (w != NULL)
     futex_wake(&w->go);
@@ -304,6 +317,7 @@ static size_t hash_ptr(const void *p) {
 }
 
 struct pl_obj *pl_obj(const void *key, enum pl_kind kind, int create) {
+  assert(pl_held());
   if (cap_objs) {
     for (size_t i = hash_ptr(key) & (cap_objs - 1);;
          i = (i + 1) & (cap_objs - 1)) {
@@ -758,6 +772,7 @@ static void print_cycle(void) {
 /* With S held, when no registered thread can run and none runs outside
  * the model: the run can never go on. */
 static void deadlock(void) {
+  assert(pl_held());
   pl_on = 0;
   fprintf(stderr, "sched-preload: deadlock: no thread can run\n");
   for (size_t i = 0; i < nlive; i++)
@@ -821,6 +836,7 @@ static void note_step(struct pl_thread *prev, struct pl_thread *next,
 /* Gives the token to the next thread, with S held, after the caller
  * (prev, or NULL) parked, ended or was moved aside. */
 static void decide(struct pl_thread *prev) {
+  assert(pl_held());
   size_t n = 0, busy = 0;
   struct pl_thread *next, *timed = NULL, *sleeper = NULL;
 
@@ -886,6 +902,7 @@ static void decide(struct pl_thread *prev) {
 }
 
 void pl_wait_token(struct pl_thread *me) {
+  assert(pl_held());
   while (current != me) {
     pl_unlock();
     while (atomic_load_explicit(&me->go, memory_order_acquire) == 0)
@@ -898,6 +915,7 @@ void pl_wait_token(struct pl_thread *me) {
 }
 
 int pl_park(const char *point, enum pl_wait w, const void *obj, int timed) {
+  assert(pl_held());
   struct pl_thread *me = pl_self;
   int escaped = me->state == T_ESCAPED;
   me->state = T_PARKED;
@@ -929,16 +947,19 @@ int pl_park(const char *point, enum pl_wait w, const void *obj, int timed) {
 }
 
 void pl_due_in(uint64_t ns) {
+  assert(pl_held());
   pl_self->due = vnow + ns < vnow ? UINT64_MAX : vnow + ns;
 }
 
 void pl_release(const void *obj) {
+  assert(pl_held());
   for (size_t i = 0; i < nlive; i++)
     if (live[i]->wait == W_OBJ && live[i]->obj == obj)
       live[i]->wait = W_NONE;
 }
 
 void pl_cond_wake(const void *c, int all_waiters) {
+  assert(pl_held());
   for (;;) {
     struct pl_thread *w = NULL;
     for (size_t i = 0; i < nlive; i++) {
@@ -956,6 +977,7 @@ void pl_cond_wake(const void *c, int all_waiters) {
 }
 
 void pl_barrier_open(const void *b) {
+  assert(pl_held());
   for (size_t i = 0; i < nlive; i++)
     if (live[i]->wait == W_BARRIER && live[i]->obj == b)
       live[i]->wait = W_NONE;
@@ -983,6 +1005,7 @@ static struct pl_thread *record(void) {
 }
 
 struct pl_thread *pl_thread_new(void *(*fn)(void *), void *arg) {
+  assert(pl_held());
   struct pl_thread *t = record();
   t->state = T_PARKED;
   t->point = "start";
@@ -1003,12 +1026,14 @@ static void unlive(struct pl_thread *t) {
 
 /* A thread that could not be created: forget it (S held). */
 void pl_thread_drop(struct pl_thread *t) {
+  assert(pl_held());
   unlive(t);
   t->state = T_DONE;
   t->joined = 1;
 }
 
 void pl_thread_end(struct pl_thread *t) {
+  assert(!pl_held());
   pl_lock();
   if (t->state != T_DONE) {
     int had = current == t || current == NULL;
@@ -1112,6 +1137,7 @@ static void *monitor(void *arg) {
 }
 
 void pl_monitor_start(void) {
+  assert(!pl_held());
   pthread_t m;
   pthread_attr_t a;
   if (monitor_started || slice_ms == 0)
@@ -1125,6 +1151,7 @@ void pl_monitor_start(void) {
 }
 
 int pl_alone(void) {
+  assert(pl_held());
   return nlive == 1;
 }
 
