@@ -3,8 +3,7 @@
 # ways (the bug build must FAIL reporting its invariant violated; the sync
 # and fix builds must pass), the tools' tests, and the doc checks. Prints
 # one line per check and ends with "N passed, M failed". Run from the
-# repository root after
-# `make all`.
+# repository root after `make all`.
 #
 # Verdicts come from what the programs report as data, read with jq: the
 # scenario tests' report (SCENARIO_REPORT=FILE, tests/scenario_report.h:
