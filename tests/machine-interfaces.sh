@@ -9,7 +9,8 @@
 #                               gallery-table.sh, scenario-docs.sh,
 #                               tests/sched-recorder.sh
 #   build/hunt --json           tools/check.sh (stress), gallery-table.sh,
-#                               tests/check-hunt-memory.sh
+#                               tests/check-hunt-memory.sh, gallery try
+#                               (try.c: first_failure.schedule)
 #   build/hunt --merge --json   heisenbug-table.sh
 #   SCHED_LOG (the scheduler's  tests/sched-determinism.sh,
 #   record)                     tests/sched-recorder.sh, gallery play
@@ -88,6 +89,16 @@ shape "hunt --json: max_rss_kib a number (check-hunt-memory.sh)" \
   "$T/pass.json" '(.max_rss_kib | type) == "number"'
 shape "hunt --json: failures counted in the same fields (check.sh, gallery-table.sh)" \
   "$T/fail.json" "$fields and .runs == 4 and .failures == 4"
+shape "hunt --json: first_failure.schedule null without a schedule (gallery try)" \
+  "$T/fail.json" '.first_failure | has("schedule") and .schedule == null'
+# A perturbed hunt of a bug that fails: its first failure's schedule is
+# the SCHED its replay sets (gallery try names it as the one that breaks
+# a learner's fix).
+"$B/hunt" --runs 200 --quiet --perturb pct --json "$T/pct.json" \
+  -- "$B/bin/02-reply-mixup-bug" >/dev/null 2>&1
+shape "hunt --json: first_failure.schedule the pct: spec its replay runs under (gallery try)" \
+  "$T/pct.json" '.first_failure | .schedule as $s |
+    ($s | test("^pct:[0-9]+:[0-9]+$")) and (.replay | startswith("SCHED=\($s) "))'
 "$B/hunt" --merge --json "$T/merged.json" "$T/pass.json" "$T/pass2.json" \
   >/dev/null 2>&1
 shape "hunt --merge --json: runs, failures, rate, ci95 of both (heisenbug-table.sh)" \
