@@ -15,7 +15,9 @@
 #   SCHED_LOG (the scheduler's  tests/sched-determinism.sh,
 #   record)                     tests/sched-recorder.sh, gallery play
 #                               (play_game.c: the trailer's "taken"),
-#                               gallery try (try.c: its "mismatch")
+#                               gallery try (try.c: its "mismatch"),
+#                               tests/strict-schedules.sh ("mismatch",
+#                               "lenient")
 #   SCHED_REPORT (the preload   tools/runtime/preload/shrink.sh,
 #   shim's report)              tests/preload-replay.sh,
 #                               preload-release.sh, preload-pin.sh
@@ -154,6 +156,20 @@ SCHED=order:nobody@nowhere SCHED_LOG=$T/unfit-t.jsonl \
 JSONL=1 shape "SCHED_LOG, a thread script that does not fit: the trailer's mismatch (gallery try)" \
   "$T/unfit-t.jsonl" 'last | .ev == "trailer" and
     (.mismatch | test("^step 1 of the script \\(nobody@nowhere\\) is not runnable; runnable: "))'
+# A +lenient script that does not fit goes on as random:0; the trailer
+# says so, both sides.
+SCHED=order:work#99+lenient SCHED_LOG=$T/len.jsonl "$B/bin/01-log-order-fix" \
+  >/dev/null 2>&1
+SCHED=order:nobody@nowhere+lenient SCHED_LOG=$T/len-t.jsonl \
+  "$B/bin/04-heisenbug-bug" >/dev/null 2>&1
+JSONL=1 shape "SCHED_LOG, a +lenient script that does not fit: the trailer's mismatch and lenient true (strict-schedules.sh)" \
+  "$T/len.jsonl" 'last | .ev == "trailer" and .lenient == true and
+    (.mismatch | test("^step 1 of the script \\(work#99\\) is not pending"))'
+JSONL=1 shape "SCHED_LOG, a +lenient thread script that does not fit: mismatch and lenient true (strict-schedules.sh)" \
+  "$T/len-t.jsonl" 'last | .ev == "trailer" and .lenient == true and
+    (.mismatch | test("^step 1 of the script \\(nobody@nowhere\\) is not runnable"))'
+JSONL=1 shape "SCHED_LOG, a strict script that does not fit: no lenient (gallery try)" \
+  "$T/unfit.jsonl" 'last | has("lenient") == false'
 SCHED_LOG=$T/nat.jsonl "$B/bin/02-reply-mixup-bug" >/dev/null 2>&1
 JSONL=1 shape "SCHED_LOG without a schedule: requests as {ev: begin, kind: work} (sched-recorder.sh)" \
   "$T/nat.jsonl" 'any(.[]; .ev == "begin" and .kind == "work")'
