@@ -56,8 +56,8 @@ struct card {
 
 /* Runs argv with stdout and stderr captured together; SCHED, SCHED_LOG and
  * SCENARIO_REPORT are taken out of the environment (extra, a NULL-ended
- * list of NAME=VALUE, if not NULL, is added). Returns
- * the shell-style status, or -1 when it could not start. */
+ * list of NAME=VALUE, if not NULL, is added). Returns the shell-style
+ * status, or -1 when it could not start. */
 static int run_capture(char *const argv[], char *const *extra, double timeout_s,
                        char **out) {
   struct proc_opts o;
