@@ -22,12 +22,17 @@
 #   shim's report)              tests/preload-replay.sh,
 #                               preload-release.sh, preload-pin.sh
 #   shrink.sh --json            tests/preload-replay.sh
+#   SCENARIO_REPORT (the        tools/run-tests.sh, gallery try (try.c),
+#   scenario tests' report,     tests/strict-schedules.sh
+#   tests/scenario_report.h)
+#   build/trace --json          gallery compare --svg (pairsvg.c)
 # Run from the repository root after `make all`.
 set -u
 B=${B:-build}
 for f in "$B/gallery" "$B/hunt" "$B/bin/01-log-order-fix" \
   "$B/bin/02-reply-mixup-bug" "$B/bin/04-heisenbug-bug" \
-  "$B/bin/13-lock-order-bug" "$B/libsched-preload.so" \
+  "$B/bin/13-lock-order-bug" "$B/libsched-preload.so" "$B/trace" \
+  "$B/tests/02-reply-mixup-bug" "$B/tests/10-pool-deadlock-bug" \
   "$B/tests/progs/preload_race" "$B/tests/progs/preload_deadlock"; do
   [ -x "$f" ] || { echo "machine-interfaces.sh: $f is missing (make)" >&2; exit 3; }
 done
@@ -205,6 +210,38 @@ JSONL=1 shape "SCHED_REPORT: switch_points [{step, thread, at, could_run: [{thre
       all(.thread, .at; type == "string") and
       all(.could_run[]; all(.thread, .at; type == "string"))))
     and any(.[]; .switch_points | length > 0)'
+
+# ------------------------------------------------------------ SCENARIO_REPORT
+# A bug's test: a line per violated check, and Criterion's counts last.
+# 02's messages hold quotes; 10's replay sets the pool's size and takes no
+# schedule.
+for t in 02-reply-mixup 10-pool-deadlock; do
+  SCENARIO_REPORT=$T/rep-$t.jsonl "$B/tests/$t-bug" >/dev/null 2>&1
+done
+JSONL=1 shape "SCENARIO_REPORT: violations {record, test, invariant, message}, then a summary (run-tests.sh, gallery try)" \
+  "$T/rep-02-reply-mixup.jsonl" 'any(.[]; .record == "violation") and
+    all(.[] | select(.record == "violation");
+      .invariant == "reply-mixup" and all(.test, .message; type == "string"))
+    and (last | .record == "summary")'
+JSONL=1 shape "SCENARIO_REPORT: the summary's tests, passed, failed, crashed, skipped numbers (run-tests.sh, gallery try)" \
+  "$T/rep-02-reply-mixup.jsonl" 'last | all(.tests, .passed, .failed, .crashed,
+    .skipped; type == "number") and .failed > 0 and .tests == .passed + .failed + .skipped'
+JSONL=1 shape "SCENARIO_REPORT: schedule, and replay {scenario, schedule, env, args} (gallery try)" \
+  "$T/rep-02-reply-mixup.jsonl" 'all(.[] | select(.record == "violation");
+    (.schedule | type) == "string" and .replay.scenario == 2 and
+    (.replay.schedule | startswith("order:")) and
+    all(.replay.env, .replay.args; type == "array" and all(.[]; type == "string")))'
+JSONL=1 shape "SCENARIO_REPORT: a replay without a schedule: schedule null, env NAME=VALUE (gallery try)" \
+  "$T/rep-10-pool-deadlock.jsonl" 'any(.[]; .record == "violation" and
+    .schedule == null and .replay.schedule == null and
+    all(.replay.env[]; test("^[A-Z_]+=")))'
+
+# ------------------------------------------------------------ trace --json
+"$B/trace" --format svg -o "$T/t.svg" --json "$T/t.json" \
+  tests/trace/log-order-bug.jsonl >/dev/null 2>&1
+shape "trace --json: svg {width, height} numbers, events and operations numbers (gallery compare --svg)" \
+  "$T/t.json" 'all(.svg.width, .svg.height, .events, .operations;
+    type == "number" and . > 0)'
 
 # ------------------------------------------------------------ shrink.sh
 SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" \
