@@ -11,8 +11,9 @@
  *   {"record": "summary", "tests": N, "passed": N, "failed": N,
  *    "crashed": N, "skipped": N}
  *
- * "replay" is the run again: SCHED... build/gallery run NN --schedule
- * TAKEN -- ARGS, with ENV set. "failed" counts crashed tests too. The
+ * "replay" is the command that runs it again: ENV build/gallery run NN
+ * --schedule TAKEN -- ARGS (no --schedule when TAKEN is null). "failed"
+ * counts crashed tests too. The
  * including file defines SCENARIO_SLUG and SCENARIO_ID (build/gen's
  * scenario.h) and links jansson. */
 #ifndef SCENARIO_REPORT_H
