@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
 . tests/lib.sh
 dir=$T
+# The tests' scratch files go there too: a test process that the scheduler
+# stops (a script that does not fit, below) leaves its file behind.
+export TMPDIR="$T"
 # The builds the test makes (never a learner's copy in build/try/NN-slug/).
 cleanup() {
   rm -rf build/try/01-log-order/plain build/try/01-log-order/hunt.json \
