@@ -206,11 +206,13 @@ $(B)/libsched-preload.so: $(PRELOAD_SRC)
 # exercises and the benchmarks run libuv under the scheduler (LESSON_LIBS;
 # gallery try's try.mk links a learner's lesson with it too); of the tools
 # only the scheduler's own test does. hunt, gallery and trace read or write
-# JSON, and so do the tests of hunt, trace and corrlog and corrlog's bench
-# (it reads the log's trailer). cmark-gfm only where
+# JSON, and so do the tests of hunt, trace and corrlog, corrlog's bench
+# (it reads the log's trailer) and the scenario tests (their report,
+# tests/scenario_report.h). cmark-gfm only where
 # Markdown is read: doccheck, build/md (the book) and md's test.
 LESSON_LIBS = $(UV_LIBS)
-$(SCENARIO_BINS) $(SCENARIO_TESTS): PROG_LIBS = $(LESSON_LIBS)
+$(SCENARIO_BINS): PROG_LIBS = $(LESSON_LIBS)
+$(SCENARIO_TESTS): PROG_LIBS = $(LESSON_LIBS) $(JS_LIBS)
 $(EXERCISE_PROGS) $(BENCH_PROGS): PROG_LIBS = $(LESSON_LIBS)
 $(B)/tests/tool-sched: PROG_LIBS = $(UV_LIBS)
 $(B)/hunt $(B)/gallery $(B)/trace: PROG_LIBS = $(JS_LIBS)

@@ -82,7 +82,47 @@ for dir in bugs/[0-9][0-9]-*/; do
     no "compare $nn shows the lesson first"; fi
 done
 
-# 3. A reader that goes away: nothing on stderr, every time. Before, the
+# 3. compare --svg: bug above fix, each timeline trace's own picture,
+# whole: a well-formed SVG whose two nested pictures stand 70 px apart
+# below the heading, and whose size holds both. Read with an XML parser;
+# a nested picture's place is its y, or the translate of the group that
+# holds it.
+: >"$T/why"
+if ! TMPDIR=$T timeout 120 $G compare 01 --reps 1 --svg "$T/pair.svg" \
+  >"$T/out" 2>"$T/err"; then
+  { echo "compare 01 --svg: exit $?"; cat "$T/err"; } >>"$T/why"
+fi
+python3 - "$T/pair.svg" >>"$T/why" 2>&1 <<'EOF'
+import re, sys
+import xml.etree.ElementTree as ET
+
+NS = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+placed = []
+def walk(el, dy):
+    for ch in el:
+        m = re.fullmatch(r"translate\(0[ ,]+(\d+)\)", ch.get("transform", ""))
+        y = dy + (int(m.group(1)) if m else 0)
+        if ch.tag == NS + "svg":
+            placed.append((y + int(ch.get("y", "0")), int(ch.get("width")),
+                           int(ch.get("height"))))
+        else:
+            walk(ch, y)
+walk(root, 0)
+if len(placed) != 2:
+    sys.exit("want 2 nested pictures, got %d" % len(placed))
+(yb, wb, hb), (yf, wf, hf) = placed
+want = {"bug at": (yb, 110), "fix at": (yf, 110 + hb + 70),
+        "width": (int(root.get("width")), max(600, wb, wf)),
+        "height": (int(root.get("height")), 110 + hb + 70 + hf + 10)}
+for what, (got, exp) in want.items():
+    if got != exp:
+        print("compare 01 --svg: %s %d, want %d" % (what, got, exp))
+EOF
+if [ ! -s "$T/why" ]; then ok "compare 01 --svg: bug above fix, both whole, in a picture that holds them"; else
+  no "compare 01 --svg: bug above fix in one picture"; fi
+
+# 4. A reader that goes away: nothing on stderr, every time. Before, the
 # diff ran as a child writing to the pipe, and when the reader left while
 # it wrote, the gallery said "diff failed: killed by PIPE". A reader that
 # leaves right after the heading before the diff loses that race most

@@ -5,19 +5,25 @@
 # replays the failure on the learner's build; the reference fix passes
 # (forced schedules k of k, a PCT hunt without failure); a file that does
 # not compile is bad input (exit 2) with the compiler's file:line; --json
-# writes the card; the forced schedules' verdict comes from Criterion's
-# JSON report, whatever its text says. Sanitizers are left out here
-# (--no-san: their builds take minutes); `gallery try NN` runs them.
+# writes the card; the forced schedules' verdict comes from the test's
+# report (tests/scenario_report.h), whatever its text says. Sanitizers are
+# left out here (--no-san: their builds take minutes); `gallery try NN`
+# runs them.
 set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
 . tests/lib.sh
 dir=$T
+# The tests' scratch files go there too: a test process that the scheduler
+# stops (a script that does not fit, below) leaves its file behind.
+export TMPDIR="$T"
 # The builds the test makes (never a learner's copy in build/try/NN-slug/).
 cleanup() {
   rm -rf build/try/01-log-order/plain build/try/01-log-order/hunt.json \
+    build/try/02-reply-mixup/plain build/try/02-reply-mixup/hunt.json \
     build/try/13-lock-order/plain build/try/13-lock-order/hunt.json
-  rmdir build/try/01-log-order build/try/13-lock-order build/try 2>/dev/null
+  rmdir build/try/01-log-order build/try/02-reply-mixup \
+    build/try/13-lock-order build/try 2>/dev/null
 }
 fail() { notok "$*"; }
 
@@ -59,6 +65,20 @@ for nn in 01 13; do
     fail "$nn: the reference fix differs from itself"
 done
 
+# The forced schedules' verdict, the schedule and the replay come from the
+# test's own report (tests/scenario_report.h), which carries any message:
+# 02's quote the requests ("square 2"), which Criterion's --json writes
+# unescaped. The card counts the tests, names the schedule that breaks the
+# bug, and gives the replay in its JSON as argv, which fails again.
+"$B"/gallery try 02 bugs/02-reply-mixup/async.c --runs 1 --no-san \
+  --json "$dir/02.json" >"$dir/out" 2>&1
+jq -e '.forced.tested > 0 and .forced.passed < .forced.tested and
+  (.breaks_under | startswith("order:")) and
+  .forced.replay[2] == .breaks_under' "$dir/02.json" >/dev/null ||
+  fail "02, whose messages hold quotes: $(grep -A3 forced "$dir/out")"
+replay_fails "02: the card's JSON replay" \
+  "$(jq -r '.forced.replay // empty | @sh' "$dir/02.json")"
+
 # A file older than the last try's build is built again, not graded by the
 # program left from that try (make's timestamps alone would keep it): a
 # fresh copy of the bug, then the reference fix itself, untouched.
@@ -68,7 +88,7 @@ cp bugs/01-log-order/async.c "$dir/newer.c"
 grep -q "^VERDICT: PASS" "$dir/out" ||
   fail "the reference fix tried after a newer file: $(tail -n 1 "$dir/out")"
 
-# The test's verdict is read from Criterion's JSON report, not from its
+# The test's verdict is read from its report, not from Criterion's
 # text: a Criterion told to print nothing (verbosity 3: no summary, no
 # assertion) grades the same, k of k with k > 0, and names the schedule
 # that breaks the bug.

@@ -9,22 +9,30 @@
 #                               gallery-table.sh, scenario-docs.sh,
 #                               tests/sched-recorder.sh
 #   build/hunt --json           tools/check.sh (stress), gallery-table.sh,
-#                               tests/check-hunt-memory.sh
+#                               tests/check-hunt-memory.sh, gallery try
+#                               (try.c: first_failure.schedule)
 #   build/hunt --merge --json   heisenbug-table.sh
 #   SCHED_LOG (the scheduler's  tests/sched-determinism.sh,
 #   record)                     tests/sched-recorder.sh, gallery play
 #                               (play_game.c: the trailer's "taken"),
-#                               gallery try (try.c: its "mismatch")
+#                               gallery try (try.c: its "mismatch"),
+#                               tests/strict-schedules.sh ("mismatch",
+#                               "lenient")
 #   SCHED_REPORT (the preload   tools/runtime/preload/shrink.sh,
 #   shim's report)              tests/preload-replay.sh,
 #                               preload-release.sh, preload-pin.sh
 #   shrink.sh --json            tests/preload-replay.sh
+#   SCENARIO_REPORT (the        tools/run-tests.sh, gallery try (try.c),
+#   scenario tests' report,     tests/strict-schedules.sh
+#   tests/scenario_report.h)
+#   build/trace --json          gallery compare --svg (pairsvg.c)
 # Run from the repository root after `make all`.
 set -u
 B=${B:-build}
 for f in "$B/gallery" "$B/hunt" "$B/bin/01-log-order-fix" \
   "$B/bin/02-reply-mixup-bug" "$B/bin/04-heisenbug-bug" \
-  "$B/bin/13-lock-order-bug" "$B/libsched-preload.so" \
+  "$B/bin/13-lock-order-bug" "$B/libsched-preload.so" "$B/trace" \
+  "$B/tests/02-reply-mixup-bug" "$B/tests/10-pool-deadlock-bug" \
   "$B/tests/progs/preload_race" "$B/tests/progs/preload_deadlock"; do
   [ -x "$f" ] || { echo "machine-interfaces.sh: $f is missing (make)" >&2; exit 3; }
 done
@@ -32,6 +40,9 @@ command -v jq >/dev/null 2>&1 ||
   { echo "machine-interfaces.sh: jq is not installed (make deps)" >&2; exit 3; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/machine-interfaces.XXXXXX") || exit 3
 trap 'rm -rf "$T"' EXIT
+# The programs' own scratch files go there too: 01's driver leaves its log
+# file behind when the scheduler ends the run (a script that does not fit).
+export TMPDIR="$T"
 trap 'exit 130' INT HUP
 trap 'exit 143' TERM
 trap 'exit 141' PIPE
@@ -88,6 +99,16 @@ shape "hunt --json: max_rss_kib a number (check-hunt-memory.sh)" \
   "$T/pass.json" '(.max_rss_kib | type) == "number"'
 shape "hunt --json: failures counted in the same fields (check.sh, gallery-table.sh)" \
   "$T/fail.json" "$fields and .runs == 4 and .failures == 4"
+shape "hunt --json: first_failure.schedule null without a schedule (gallery try)" \
+  "$T/fail.json" '.first_failure | has("schedule") and .schedule == null'
+# A perturbed hunt of a bug that fails: its first failure's schedule is
+# the SCHED its replay sets (gallery try names it as the one that breaks
+# a learner's fix).
+"$B/hunt" --runs 200 --quiet --perturb pct --json "$T/pct.json" \
+  -- "$B/bin/02-reply-mixup-bug" >/dev/null 2>&1
+shape "hunt --json: first_failure.schedule the pct: spec its replay runs under (gallery try)" \
+  "$T/pct.json" '.first_failure | .schedule as $s |
+    ($s | test("^pct:[0-9]+:[0-9]+$")) and (.replay | startswith("SCHED=\($s) "))'
 "$B/hunt" --merge --json "$T/merged.json" "$T/pass.json" "$T/pass2.json" \
   >/dev/null 2>&1
 shape "hunt --merge --json: runs, failures, rate, ci95 of both (heisenbug-table.sh)" \
@@ -143,6 +164,20 @@ SCHED=order:nobody@nowhere SCHED_LOG=$T/unfit-t.jsonl \
 JSONL=1 shape "SCHED_LOG, a thread script that does not fit: the trailer's mismatch (gallery try)" \
   "$T/unfit-t.jsonl" 'last | .ev == "trailer" and
     (.mismatch | test("^step 1 of the script \\(nobody@nowhere\\) is not runnable; runnable: "))'
+# A +lenient script that does not fit goes on as random:0; the trailer
+# says so, both sides.
+SCHED=order:work#99+lenient SCHED_LOG=$T/len.jsonl "$B/bin/01-log-order-fix" \
+  >/dev/null 2>&1
+SCHED=order:nobody@nowhere+lenient SCHED_LOG=$T/len-t.jsonl \
+  "$B/bin/04-heisenbug-bug" >/dev/null 2>&1
+JSONL=1 shape "SCHED_LOG, a +lenient script that does not fit: the trailer's mismatch and lenient true (strict-schedules.sh)" \
+  "$T/len.jsonl" 'last | .ev == "trailer" and .lenient == true and
+    (.mismatch | test("^step 1 of the script \\(work#99\\) is not pending"))'
+JSONL=1 shape "SCHED_LOG, a +lenient thread script that does not fit: mismatch and lenient true (strict-schedules.sh)" \
+  "$T/len-t.jsonl" 'last | .ev == "trailer" and .lenient == true and
+    (.mismatch | test("^step 1 of the script \\(nobody@nowhere\\) is not runnable"))'
+JSONL=1 shape "SCHED_LOG, a strict script that does not fit: no lenient (gallery try)" \
+  "$T/unfit.jsonl" 'last | has("lenient") == false'
 SCHED_LOG=$T/nat.jsonl "$B/bin/02-reply-mixup-bug" >/dev/null 2>&1
 JSONL=1 shape "SCHED_LOG without a schedule: requests as {ev: begin, kind: work} (sched-recorder.sh)" \
   "$T/nat.jsonl" 'any(.[]; .ev == "begin" and .kind == "work")'
@@ -178,6 +213,38 @@ JSONL=1 shape "SCHED_REPORT: switch_points [{step, thread, at, could_run: [{thre
       all(.thread, .at; type == "string") and
       all(.could_run[]; all(.thread, .at; type == "string"))))
     and any(.[]; .switch_points | length > 0)'
+
+# ------------------------------------------------------------ SCENARIO_REPORT
+# A bug's test: a line per violated check, and Criterion's counts last.
+# 02's messages hold quotes; 10's replay sets the pool's size and takes no
+# schedule.
+for t in 02-reply-mixup 10-pool-deadlock; do
+  SCENARIO_REPORT=$T/rep-$t.jsonl "$B/tests/$t-bug" >/dev/null 2>&1
+done
+JSONL=1 shape "SCENARIO_REPORT: violations {record, test, invariant, message}, then a summary (run-tests.sh, gallery try)" \
+  "$T/rep-02-reply-mixup.jsonl" 'any(.[]; .record == "violation") and
+    all(.[] | select(.record == "violation");
+      .invariant == "reply-mixup" and all(.test, .message; type == "string"))
+    and (last | .record == "summary")'
+JSONL=1 shape "SCENARIO_REPORT: the summary's tests, passed, failed, crashed, skipped numbers (run-tests.sh, gallery try)" \
+  "$T/rep-02-reply-mixup.jsonl" 'last | all(.tests, .passed, .failed, .crashed,
+    .skipped; type == "number") and .failed > 0 and .tests == .passed + .failed + .skipped'
+JSONL=1 shape "SCENARIO_REPORT: schedule, and replay {scenario, schedule, env, args} (gallery try)" \
+  "$T/rep-02-reply-mixup.jsonl" 'all(.[] | select(.record == "violation");
+    (.schedule | type) == "string" and .replay.scenario == 2 and
+    (.replay.schedule | startswith("order:")) and
+    all(.replay.env, .replay.args; type == "array" and all(.[]; type == "string")))'
+JSONL=1 shape "SCENARIO_REPORT: a replay without a schedule: schedule null, env NAME=VALUE (gallery try)" \
+  "$T/rep-10-pool-deadlock.jsonl" 'any(.[]; .record == "violation" and
+    .schedule == null and .replay.schedule == null and
+    all(.replay.env[]; test("^[A-Z_]+=")))'
+
+# ------------------------------------------------------------ trace --json
+"$B/trace" --format svg -o "$T/t.svg" --json "$T/t.json" \
+  tests/trace/log-order-bug.jsonl >/dev/null 2>&1
+shape "trace --json: svg {width, height} numbers, events and operations numbers (gallery compare --svg)" \
+  "$T/t.json" 'all(.svg.width, .svg.height, .events, .operations;
+    type == "number" and . > 0)'
 
 # ------------------------------------------------------------ shrink.sh
 SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" \

@@ -105,8 +105,9 @@ fi
 
 # ---------------------------------------------------------------- sanitizer reports
 # What a sanitizer report looks like is written once, in
-# tools/sanitizer-report.pat, and both runners read it: it matches each
-# kind of report and not a clean line, and neither runner keeps a copy.
+# tools/sanitizer-report.pat, and both runners and gallery try read it: it
+# matches each kind of report and not a clean line, and none of the three
+# keeps a copy (a string of a report's words in try.c).
 pat=tools/sanitizer-report.pat
 missed=""
 for l in "==1==ERROR: AddressSanitizer: heap-use-after-free" \
@@ -115,17 +116,19 @@ for l in "==1==ERROR: AddressSanitizer: heap-use-after-free" \
   "a.c:3:5: runtime error: signed integer overflow"; do
   printf '%s\n' "$l" | grep -qEf "$pat" || missed="$missed [$l]"
 done
+try=tools/instruments/gallery/try.c
 copies=$(grep -lE "Sanitizer\|WARNING: ThreadSanitizer" tools/check.sh \
   tools/run-tests.sh 2>/dev/null)
+copies="$copies$(grep -lE '"[^"]*(Sanitizer|runtime error|ERROR: )' "$try")"
 if [ -n "$missed" ]; then
   notok "sanitizer reports: $pat misses$missed"
 elif echo "all 3 runs passed" | grep -qEf "$pat"; then
   notok "sanitizer reports: $pat matches a clean line"
 elif [ -n "$copies" ] || ! grep -q "$pat" tools/check.sh ||
-  ! grep -q "$pat" tools/run-tests.sh; then
+  ! grep -q "$pat" tools/run-tests.sh || ! grep -q "\"$pat\"" "$try"; then
   notok "sanitizer reports: a runner keeps its own pattern ($copies)"
 else
-  ok "sanitizer reports: one pattern ($pat), read by check.sh and run-tests.sh"
+  ok "sanitizer reports: one pattern ($pat), read by check.sh, run-tests.sh and gallery try"
 fi
 
 # ---------------------------------------------------------------- make deps

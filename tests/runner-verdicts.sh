@@ -2,10 +2,13 @@
 # runner-verdicts.sh -- tools/run-tests.sh fails a scenario when it must.
 # Each case is one scenario, 98-fake, in a scratch build directory: sync
 # and fix builds that pass, and a bug build that is a real Criterion
-# program doing one thing. Only the bug build that fails naming its
-# invariant may pass the runner; one that passes, one that fails naming
-# something else, one whose test crashes, one that dies without a report
-# must each fail it. In a sanitizer build (SANITIZED=1) a sanitizer's
+# program doing one thing, with the scenario tests' report
+# (tests/scenario_report.h). Only the bug build that fails reporting its
+# invariant violated may pass the runner; one that passes, one that fails
+# naming something else, one that reports another invariant, one whose
+# message names the invariant but that reports nothing (the runner reads
+# the report, not the words), one whose test crashes, one that dies
+# without a report must each fail it. In a sanitizer build (SANITIZED=1) a sanitizer's
 # report counts as the bug exposed, and fails a build that must pass.
 # The runner's exit status is the verdict: nothing else
 # runs in the scratch tree. Also: doccheck's counts reach the runner
@@ -17,16 +20,30 @@ root=$(pwd)
 
 # One Criterion program per behaviour, chosen at compile time.
 cat >"$T/fake.c" <<'EOF'
+#define SCENARIO_ID 98
+#ifndef SCENARIO_SLUG
+#define SCENARIO_SLUG "fake"
+#endif
 #include <criterion/criterion.h>
 #include <signal.h>
+
+#include "scenario_report.h"
 
 Test(fake, runs) {
 #if defined NAMES
   /* Quotes: a report that cannot carry them loses the verdict. */
+  scenario_report(1, "fake invariant violated: \"on\" purpose", "lifo",
+                  "order:work#1,work#0", NULL, "--requests 2");
   cr_assert(0, "fake invariant violated: \"on\" purpose");
 #elif defined OTHER
   cr_assert(0, "bad schedule: on purpose");
+#elif defined ANOTHER
+  scenario_report(1, "fake invariant violated", NULL, NULL, NULL, NULL);
+  cr_assert(0, "fake invariant violated: on purpose");
+#elif defined TEXT
+  cr_assert(0, "fake invariant violated: on purpose");
 #elif defined CRASH
+  scenario_report(1, "fake invariant violated", NULL, NULL, NULL, NULL);
   cr_assert(0, "fake invariant violated: on purpose");
 #endif
 }
@@ -37,10 +54,15 @@ Test(fake, crashes) {
 }
 #endif
 EOF
-cr_libs=$(pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
-for m in HOLDS NAMES OTHER CRASH; do
+cr_libs=$(pkg-config --libs criterion jansson 2>/dev/null ||
+  echo -lcriterion -ljansson)
+for m in HOLDS NAMES OTHER ANOTHER TEXT CRASH; do
+  # ANOTHER: the report names an invariant that is not the scenario's.
+  slug=
+  [ $m = ANOTHER ] && slug='-DSCENARIO_SLUG="other"'
   # shellcheck disable=SC2086 # cr_libs is a list of flags
-  cc -std=c11 -D$m -o "$T/$m" "$T/fake.c" $cr_libs ||
+  cc -std=c11 -D_GNU_SOURCE -D$m $slug -iquote "$root/tests" -o "$T/$m" \
+    "$T/fake.c" $cr_libs ||
     { notok "cannot build the fake Criterion program ($m)"; finish; }
 done
 printf '#!/bin/sh\nkill -KILL $$\n' >"$T/DIES"
@@ -69,10 +91,12 @@ runner() {
 runner NAMES
 check "a bug build that fails naming its invariant passes the runner" \
   [ $? -eq 0 ]
-for m in HOLDS OTHER CRASH DIES; do
+for m in HOLDS OTHER ANOTHER TEXT CRASH DIES; do
   case $m in
   HOLDS) what="passes" ;;
   OTHER) what="fails naming another message" ;;
+  ANOTHER) what="fails reporting another invariant" ;;
+  TEXT) what="names its invariant in a message but reports nothing" ;;
   CRASH) what="names its invariant but has a test that crashes" ;;
   DIES) what="dies without a Criterion report" ;;
   esac

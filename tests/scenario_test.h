@@ -14,6 +14,7 @@
 
 #include "dsched.h"
 #include "scenario.h"
+#include "scenario_report.h"
 
 /* .fini of a test that only needs the scheduler to forget its run. */
 static inline void scenario_teardown(void) {
@@ -98,6 +99,7 @@ static inline void scenario_unreadable_is_setup_failure(
   do {                                                                         \
     char scenario_args_[256];                                                  \
     snprintf(scenario_args_, sizeof scenario_args_, __VA_ARGS__);              \
+    scenario_report((r), (msg), (schedule), (taken), NULL, scenario_args_);    \
     cr_assert_eq((r), 0,                                                       \
                  "%s\n  schedule: %s\n  replay: " SCENARIO_REPLAY              \
                  " --schedule '%s' -- %s",                                     \

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "lost_stack.h"
+#include "scenario_test.h"
 
 static char report[65536];
 
@@ -17,15 +18,16 @@ static char report[65536];
 static void expect_named(enum ls_caller culprit, const char *schedule) {
   struct ls_config cfg = {NULL, culprit, 0, schedule};
   char msg[512];
-  int st;
+  int st, r;
 
   cr_assert_eq(ls_capture(&cfg, report, sizeof report, &st), 0,
                "could not start the child");
   cr_assert_eq(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, 1,
                "the bad width from %s did not abort (status %d):\n%s",
                ls_caller_name(culprit), st, report);
-  cr_assert_eq(ls_check(report, culprit, msg, sizeof msg), 0,
-               "%s\n  the report was:\n%s", msg, report);
+  r = ls_check(report, culprit, msg, sizeof msg);
+  scenario_report(r, msg, schedule, NULL, NULL, NULL);
+  cr_assert_eq(r, 0, "%s\n  the report was:\n%s", msg, report);
 }
 /* @end */
 
@@ -48,10 +50,12 @@ Test(lost_stack, gallery_passes_negative_width_newest_first, .timeout = 10) {
 Test(lost_stack, no_bad_argument_no_report, .timeout = 10) {
   struct ls_config cfg = {NULL, LS_NONE, 0, NULL};
   char msg[512];
-  int st;
+  int st, r;
 
   cr_assert_eq(ls_capture(&cfg, report, sizeof report, &st), 0);
   cr_assert_eq(WIFEXITED(st) && WEXITSTATUS(st) == 0, 1,
                "a clean run failed (status %d):\n%s", st, report);
-  cr_assert_eq(ls_check(report, LS_NONE, msg, sizeof msg), 0, "%s", msg);
+  r = ls_check(report, LS_NONE, msg, sizeof msg);
+  scenario_report(r, msg, NULL, NULL, NULL, NULL);
+  cr_assert_eq(r, 0, "%s", msg);
 }

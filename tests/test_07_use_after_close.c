@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "dsched.h"
+#include "scenario_test.h"
 #include "use_after_close.h"
 
 static void teardown(void) {
@@ -22,11 +23,14 @@ static void teardown(void) {
 static void run(int gated, int clients) {
   struct uac_config cfg = {clients, 0, 0}; /* no computing, no think time */
   char msg[512];
+  int r;
 
   uac_reset();
   uac_gate(gated, clients);
   cr_assert_eq(uac_run(&cfg), 0, "use-after-close setup failed");
-  cr_assert_eq(uac_check(clients, msg, sizeof msg), 0, "%s", msg);
+  r = uac_check(clients, msg, sizeof msg);
+  scenario_report(r, msg, NULL, NULL, NULL, NULL);
+  cr_assert_eq(r, 0, "%s", msg);
 }
 
 /* @snippet test_gated */

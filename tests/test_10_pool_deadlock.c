@@ -19,17 +19,22 @@
 static void run_on_pool(int pool, int requests) {
   struct pd_config cfg = {NULL, requests, 0, 500};
   struct pd_req *reqs;
-  char msg[1024], size[16];
+  char msg[1024], size[16], env[64], args[64];
+  int r;
 
   snprintf(size, sizeof size, "%d", pool);
   cr_assert_eq(setenv("UV_THREADPOOL_SIZE", size, 1), 0);
   reqs = pd_monitor_start(&cfg);
   cr_assert_not_null(reqs, "pool-deadlock setup failed");
   cr_assert_eq(pd_run(&cfg, reqs), 0, "pool-deadlock setup failed");
-  cr_assert_eq(pd_monitor_stop(msg, sizeof msg), 0,
+  r = pd_monitor_stop(msg, sizeof msg);
+  snprintf(env, sizeof env, "UV_THREADPOOL_SIZE=%d", pool);
+  snprintf(args, sizeof args, "--requests %d", requests);
+  scenario_report(r, msg, NULL, NULL, env, args);
+  cr_assert_eq(r, 0,
                "%s\n  load: %d requests on a pool of %d threads\n  replay: "
-               "UV_THREADPOOL_SIZE=%d " SCENARIO_REPLAY " -- --requests %d",
-               msg, requests, pool, pool, SCENARIO_ID, requests);
+               "%s " SCENARIO_REPLAY " -- %s",
+               msg, requests, pool, env, SCENARIO_ID, args);
 }
 
 /* @snippet test_load */

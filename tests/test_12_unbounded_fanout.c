@@ -7,8 +7,8 @@
  * have, on every run. */
 #include <sys/resource.h>
 
-#include "unbounded_fanout.h"
 #include "scenario_test.h"
+#include "unbounded_fanout.h"
 
 static char dir[4096];
 static int nfiles;
@@ -25,18 +25,22 @@ static void teardown(void) {
 static void read_files(int n, int nofile) {
   struct uf_config cfg = {NULL, dir, n, 32};
   struct uf_totals t = {0, 0, 0, 0};
-  char msg[512];
+  char msg[512], args[64];
+  int r;
 
   cr_assert_eq(getrlimit(RLIMIT_NOFILE, &saved), 0, "getrlimit failed");
   cr_assert_eq(uf_make_files(dir, sizeof dir, n), 0, "cannot create files");
   nfiles = n;
   cr_assert_eq(uf_set_nofile(nofile), 0, "setrlimit(%d) failed", nofile);
   cr_assert_eq(uf_run(&cfg, &t), 0, "unbounded-fanout setup failed");
+  r = uf_check(&cfg, &t, msg, sizeof msg);
+  snprintf(args, sizeof args, "--files %d --nofile %d", n, nofile);
+  scenario_report(r, msg, NULL, NULL, NULL, args);
   cr_assert_eq(
-      uf_check(&cfg, &t, msg, sizeof msg), 0,
+      r, 0,
       "%s\n  load: %d files, RLIMIT_NOFILE %d\n  replay: " SCENARIO_REPLAY
-      " -- --files %d --nofile %d",
-      msg, n, nofile, SCENARIO_ID, n, nofile);
+      " -- %s",
+      msg, n, nofile, SCENARIO_ID, args);
 }
 
 /* @snippet test_load */

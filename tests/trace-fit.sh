@@ -9,7 +9,12 @@ set -u
 cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
 . tests/lib.sh
-attr() { sed -n "s/.*<svg[^>]* $1=\"\([0-9]*\)\".*/\1/p" "$2" | head -n 1; }
+# attr NAME FILE: an attribute of the picture's root element, read by an
+# XML parser (the SVG's text is not matched).
+attr() {
+  python3 -c 'import sys, xml.etree.ElementTree as E
+print(E.parse(sys.argv[2]).getroot().get(sys.argv[1], ""))' "$1" "$2" 2>/dev/null
+}
 
 # 30 operations all in flight at once, then 5 one after another; one that
 # never ends keeps its lane.

@@ -286,6 +286,45 @@ grep -q '^    4 .*fetch 3 · …b1 *begin  fetch k1' "$T/lab" &&
   ok "lane label: kind, number, end of id (fetch 3 · …b1)" ||
   notok "lane label of op 00000000000000b1 is not 'fetch 3 · …b1'"
 
+# --json FILE: what the run found, for programs that read it (gallery
+# compare --svg nests trace's pictures by the size it gives, and never
+# reads their text). The size is the picture's own (its root's width and
+# height, read by an XML parser), in both layouts; violations and races
+# are counted when asked for and null otherwise; bad input writes nothing.
+for lay in "" "--width 800"; do
+  rm -f "$T/pic.json"
+  # shellcheck disable=SC2086 # lay is an option and its value, or nothing
+  "$TR" --format svg $lay -o "$T/pic.svg" --json "$T/pic.json" \
+    "$D/log-order-bug.jsonl" 2>/dev/null
+  size=$(python3 -c 'import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+print(r.get("width"), r.get("height"))' "$T/pic.svg" 2>/dev/null)
+  got=$(jq -r '"\(.svg.width) \(.svg.height)"' "$T/pic.json" 2>/dev/null)
+  if [ -n "$size" ] && [ "$got" = "$size" ]; then
+    ok "--json: the SVG's size${lay:+ ($lay)}, $got"
+  else
+    notok "--json: the SVG's size${lay:+ ($lay)}: '$got', the picture says '$size'"
+  fi
+done
+"$TR" --check --races --json "$T/chk.json" "$D/log-order-bug.jsonl" \
+  >/dev/null 2>&1
+"$TR" --json "$T/plain.json" "$D/ok.jsonl" >/dev/null 2>&1
+if jq -e '.violations > 0 and .races == 0 and .svg == null and
+    .events > 0 and .operations > 0' "$T/chk.json" >/dev/null 2>&1 &&
+  jq -e '.violations == null and .races == null and .svg == null and
+    .log == "tests/trace/ok.jsonl"' "$T/plain.json" >/dev/null 2>&1; then
+  ok "--json: violations and races counted when asked for, else null"
+else
+  notok "--json: $(cat "$T/chk.json" "$T/plain.json" 2>&1 | tr -s ' \n' ' ')"
+fi
+rm -f "$T/bad.json"
+bad=$(ls "$D"/bad/* | head -n 1)
+if expect_rc 2 "--json on bad input" -- "$TR" --json "$T/bad.json" "$bad"; then
+  [ ! -e "$T/bad.json" ] && ok "--json on bad input writes nothing" ||
+    notok "--json on bad input wrote $T/bad.json"
+fi
+expect_rc 2 "--json without a file" -- "$TR" "$D/ok.jsonl" --json
+
 # Usage errors.
 expect_rc 2 "no file" -- "$TR"
 expect_rc 2 "unknown option" -- "$TR" --bogus "$D/ok.jsonl"

@@ -91,7 +91,7 @@ check_asan() {
   runs=$((runs + 1))
   if ! B=$B SKIP_DOCS=1 SANITIZED=1 tools/run-tests.sh >"$tmp/asan-tests" 2>&1; then
     fails=$((fails + 1))
-    grep -E '^FAIL|Sanitizer|runtime error' "$tmp/asan-tests" | head -n 30
+    grep -E -e '^FAIL' -f "$SAN_REPORT" "$tmp/asan-tests" | head -n 30
   fi
   tail -n 1 "$tmp/asan-tests"
   # Every sync twin and fix, run as a program: no report at all.

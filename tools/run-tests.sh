@@ -1,15 +1,16 @@
 #!/bin/sh
 # run-tests.sh -- the runner behind `make test`: every scenario test both
-# ways (the bug build must FAIL naming its invariant; the sync and fix builds
-# must pass), the tools' tests, and the doc checks. Prints one line per check
-# and ends with "N passed, M failed". Run from the repository root after
-# `make all`.
+# ways (the bug build must FAIL reporting its invariant violated; the sync
+# and fix builds must pass), the tools' tests, and the doc checks. Prints
+# one line per check and ends with "N passed, M failed". Run from the
+# repository root after `make all`.
 #
-# Verdicts come from what the programs report as data, read by a parser:
-# Criterion's XML report (--xml=FILE: per test its status and messages;
-# not its --json, which Criterion 2.4.1 writes without escaping the quotes
-# in a message, so that a message with one makes it invalid) and doccheck's
-# JSON (--json FILE: passed, failed, skipped), read with jq. The one text
+# Verdicts come from what the programs report as data, read with jq: the
+# scenario tests' report (SCENARIO_REPORT=FILE, tests/scenario_report.h:
+# a JSON line per violated invariant, naming it, and Criterion's counts;
+# not Criterion's --json, which 2.4.1 writes without escaping the quotes
+# in a message, so that a message with one makes it invalid) and
+# doccheck's JSON (--json FILE: passed, failed, skipped). The one text
 # match is a sanitizer's report, which is the process's stderr in the
 # sanitizer's own format, not a summary a tool prints.
 #
@@ -58,25 +59,19 @@ run() {
   fi
 }
 
-# verdict SLUG: what the bug build's Criterion report in $js says. "named N"
-# when a test's message names the SLUG invariant (N tests failed), unless a
-# test crashed ("crashed": it died instead of reporting); "unnamed" when no
-# message names it; nothing when there is no report (the program died, or
-# it is not a Criterion program).
+# verdict SLUG: what the bug build's report in $js says. "named N" when a
+# test reported the SLUG invariant violated (N tests failed), unless a test
+# crashed or timed out ("crashed": it died instead of reporting);
+# "unnamed" when none reported it; nothing when the report has no summary
+# (the program died, or it is not a scenario test).
 verdict() {
-  python3 - "$1 invariant violated" "$js" 2>/dev/null <<'EOF'
-import sys
-import xml.etree.ElementTree as ET
-
-inv, path = sys.argv[1:]
-cases = list(ET.parse(path).iter("testcase"))
-if not any(inv in "".join(c.itertext()) for c in cases):
-    print("unnamed")
-elif any(c.get("status") == "ERRORED" for c in cases):
-    print("crashed")
-else:
-    print("named", sum(c.get("status") == "FAILED" for c in cases))
-EOF
+  jq -rs --arg inv "$1" '
+    (map(select(.record == "summary")) | last) as $s
+    | if $s == null then empty
+      elif any(.[]; .record == "violation" and .invariant == $inv) | not
+      then "unnamed"
+      elif $s.crashed > 0 then "crashed"
+      else "named \($s.failed)" end' "$js" 2>/dev/null
 }
 
 for t in "$B"/tests/[0-9][0-9]-*-bug; do
@@ -91,7 +86,7 @@ for t in "$B"/tests/[0-9][0-9]-*-bug; do
   # The bug build must fail, and fail for the right reason: a passing bug
   # build means the test cannot see the bug, which is itself a failure.
   : >"$js"
-  run "$t" --xml="$js"
+  run env SCENARIO_REPORT="$js" "$t"
   v=$(verdict "$slug")
   if [ "$rc" -eq 0 ]; then
     bad "$scen bug" "the test PASSED against the bug: it does not expose it"
@@ -105,7 +100,7 @@ for t in "$B"/tests/[0-9][0-9]-*-bug; do
   elif [ "$v" = crashed ]; then
     bad "$scen bug" "a test crashed instead of reporting the invariant"
   else
-    why="${v#named } failing, '$slug invariant violated'"
+    why="${v#named } failing, the '$slug' invariant reported violated"
     ok "$scen bug: fails as it must ($why)"
   fi
 done

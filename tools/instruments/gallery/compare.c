@@ -213,10 +213,11 @@ static int compare_table(const struct scenario *s, int reps) {
 }
 
 /* One timeline (k 0: the bug, 1: the fix) under its forced schedule:
- * shown, and written as SVG to svg when that is set. Returns 3 when no
- * temporary file could be made, 1 when the SVG could not be, else 0. */
+ * shown, and written as SVG to svg when that is set, with trace's report
+ * of it (--json: the picture's size) in json. Returns 3 when no temporary
+ * file could be made, 1 when the SVG could not be, else 0. */
 static int compare_timeline(const struct scenario *s, int k, const char *svg,
-                            char *log, size_t loglen) {
+                            const char *json, char *log, size_t loglen) {
   char name[64], *targv[] = {"build/trace", log, NULL};
   int rc;
 
@@ -237,8 +238,8 @@ static int compare_timeline(const struct scenario *s, int k, const char *svg,
              gallery_outcome(rc));
   }
   if (svg) {
-    char *sargv[] = {"build/trace", "--format", "svg", "-o",
-                     (char *)svg,   log,        NULL};
+    char *sargv[] = {"build/trace", "--format",   "svg", "-o", (char *)svg,
+                     "--json",      (char *)json, log,   NULL};
     struct child c = {0};
     c.keep_env = 1;
     c.quiet = 1;
@@ -254,7 +255,7 @@ int gallery_cmd_compare(int argc, char **argv) {
   const struct scenario *s;
   char a_path[PATH_MAX], b_path[PATH_MAX];
   /* The logs are named for what they are: the timeline shows the name. */
-  char logs[2][PATH_MAX], svgs[2][PATH_MAX], name[64];
+  char logs[2][PATH_MAX], svgs[2][PATH_MAX], jsons[2][PATH_MAX], name[64];
   int bad, rc;
 
   if ((rc = compare_parse(&a, argc, argv)) != 0)
@@ -270,7 +271,10 @@ int gallery_cmd_compare(int argc, char **argv) {
     snprintf(name, sizeof name, "%02d-%s.svg", s->id, k ? "fix" : "bug");
     if (gallery_tmp_path(svgs[k], sizeof svgs[k], name) != 0)
       return 3;
-    rc = compare_timeline(s, k, a.svg_out ? svgs[k] : NULL, logs[k],
+    snprintf(name, sizeof name, "%02d-%s.svg.json", s->id, k ? "fix" : "bug");
+    if (gallery_tmp_path(jsons[k], sizeof jsons[k], name) != 0)
+      return 3;
+    rc = compare_timeline(s, k, a.svg_out ? svgs[k] : NULL, jsons[k], logs[k],
                           sizeof logs[k]);
     if (rc == 3)
       return 3;
@@ -278,7 +282,9 @@ int gallery_cmd_compare(int argc, char **argv) {
       a.svg_out = NULL;
   }
   if (a.svg_out) {
-    if (gallery_pair_svg(a.svg_out, s, svgs[0], svgs[1]) != 0) {
+    const char *const sv[2] = {svgs[0], svgs[1]};
+    const char *const js[2] = {jsons[0], jsons[1]};
+    if (gallery_pair_svg(a.svg_out, s, sv, js) != 0) {
       fprintf(stderr, "gallery: cannot write %s\n", a.svg_arg);
       bad = 1;
     } else {

@@ -190,6 +190,6 @@ int gallery_cmd_try(int argc, char **argv);
  * they could not be made. */
 int gallery_fix_diff(const struct scenario *s, const char *a, const char *b);
 int gallery_pair_svg(const char *out_path, const struct scenario *s,
-                     const char *bug_svg, const char *fix_svg);
+                     const char *const svg[2], const char *const json[2]);
 
 #endif

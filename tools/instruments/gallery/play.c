@@ -13,6 +13,7 @@
  * does not fit, 3 setup failure. */
 #include "play.h"
 #include "proc.h"
+#include "spec.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -61,6 +62,15 @@ static int won(const struct game *g) {
   return g->rc == 1 || (g->rc > 128 && g->rc < 256);
 }
 
+/* Whether the game's schedule holds timer firings (+timers), as the
+ * schedule grammar reads it. */
+static int holds_timers(const struct game *g) {
+  struct spec sp;
+  char err[160];
+
+  return spec_parse(g->spec, &sp, err, sizeof err) == 0 && sp.timers;
+}
+
 static void show_ending(struct game *g, int timeline) {
   char cmd[8192];
   int win = won(g);
@@ -103,9 +113,9 @@ static void show_ending(struct game *g, int timeline) {
            "(pool requests, file writes, threads at schedule points%s) was "
            "ever pending twice at once. Try a bigger run (-- ARGS) or "
            "--flags +timers+close.\n",
-           strstr(g->spec, "+timers") ? ""
-                                      : "; timers and closes are held "
-                                        "only with --flags");
+           holds_timers(g) ? ""
+                           : "; timers and closes are held only with "
+                             "--flags");
   else if (!win)
     printf("\nno win this time. Play again, or let the search find one:\n"
            "  build/gallery play %02d --search\n",

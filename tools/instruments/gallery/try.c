@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,15 +54,18 @@ struct card {
   json_t *j;
 };
 
-/* Runs argv with stdout and stderr captured together; SCHED and SCHED_LOG
- * are taken out of the environment (extra, if not NULL, is added). Returns
- * the shell-style status, or -1 when it could not start. */
-static int run_capture(char *const argv[], const char *extra, double timeout_s,
+/* Runs argv with stdout and stderr captured together; SCHED, SCHED_LOG and
+ * SCENARIO_REPORT are taken out of the environment (extra, a NULL-ended
+ * list of NAME=VALUE, if not NULL, is added). Returns the shell-style
+ * status, or -1 when it could not start. */
+static int run_capture(char *const argv[], char *const *extra, double timeout_s,
                        char **out) {
   struct proc_opts o;
   struct proc_run r;
-  static const char *const drop[] = {"SCHED=", "SCHED_LOG=", NULL};
-  char *add[] = {(char *)extra, NULL};
+  static const char *const drop[] = {
+      "SCHED=", "SCHED_LOG=", "SCENARIO_REPORT=", NULL};
+  char *const none[] = {NULL};
+  char *const *add = extra ? extra : none;
   char **env;
   int rc;
 
@@ -177,90 +181,97 @@ static int threaded(const struct card *c) {
   return system(cmd) == 0;
 }
 
-/* What the deterministic test's run said, read from Criterion's JSON
- * report (--json=FILE; one format, one parser: jansson). */
+/* What the deterministic test's run said, read from its report
+ * (SCENARIO_REPORT=FILE, tests/scenario_report.h: a JSON line per violated
+ * invariant, and Criterion's counts; one format, one parser: jansson).
+ * Not Criterion's own --json: 2.4.1 writes a message's quotes unescaped,
+ * and 02's messages quote the requests. */
 struct forced_result {
   int tested, passed;
-  char msg[400];    /* the first failing test's invariant message */
-  char replay[600]; /* its replay line, after "replay: build/gallery run " */
-  char sched[400];  /* its "schedule:" line */
+  json_t *first; /* the violation of the first test by name, or NULL: the
+                    test processes run at once and report in any order */
 };
 
-/* The first failing test's messages: the assertion, then the lines the
- * tests add (tests/variant_schedule.h): "schedule: ..." and "replay:
- * build/gallery run NN --schedule 'S' -- ARGS". */
-static void failing_messages(json_t *test, struct forced_result *f) {
-  static const char rk[] = "replay: build/gallery run ";
-  static const char sk[] = "schedule: order:";
-  static const char mk[] = "invariant violated: ";
-  size_t i;
-  json_t *m;
-
-  json_array_foreach(json_object_get(test, "messages"), i, m) {
-    const char *t = json_string_value(m), *p;
-    if (t == NULL)
-      continue;
-    t += strspn(t, " ");
-    if (!f->msg[0] && (p = strstr(t, mk)) != NULL)
-      snprintf(f->msg, sizeof f->msg, "%s", p + strlen(mk));
-    if (!f->replay[0] && strncmp(t, rk, strlen(rk)) == 0)
-      snprintf(f->replay, sizeof f->replay, "%s", t + strlen(rk));
-    if (!f->sched[0] && strncmp(t, sk, strlen(sk)) == 0)
-      snprintf(f->sched, sizeof f->sched, "%s", t + strlen(sk));
-  }
+/* A violation's "SUITE/NAME". */
+static const char *test_name(json_t *v) {
+  const char *t = json_string_value(json_object_get(v, "test"));
+  return t ? t : "";
 }
 
-/* Reads Criterion's report at path into *f. Returns 0, or -1 when there
- * is none. */
-static int read_criterion_json(const char *path, struct forced_result *f) {
-  json_t *j = json_load_file(path, 0, NULL), *suite, *test;
-  size_t i, k;
+/* Reads the report at path into *f (f->first to be freed by the caller).
+ * Returns 0, or -1 when it has no summary: the test did not run to its
+ * end. */
+static int read_report(const char *path, struct forced_result *f) {
+  FILE *in = fopen(path, "r");
+  char *line = NULL;
+  size_t cap = 0;
+  int summary = 0;
 
   memset(f, 0, sizeof *f);
-  if (j == NULL)
+  if (in == NULL)
     return -1;
-  f->passed = (int)json_integer_value(json_object_get(j, "passed"));
-  f->tested = f->passed +
-              (int)json_integer_value(json_object_get(j, "failed")) +
-              (int)json_integer_value(json_object_get(j, "errored"));
-  json_array_foreach(json_object_get(j, "test_suites"), i, suite) {
-    json_array_foreach(json_object_get(suite, "tests"), k, test) {
-      const char *st = json_string_value(json_object_get(test, "status"));
-      if (st && strcmp(st, "PASSED") != 0 && strcmp(st, "SKIPPED") != 0 &&
-          !f->replay[0])
-        failing_messages(test, f);
+  while (getline(&line, &cap, in) > 0) {
+    json_t *j = json_loads(line, 0, NULL);
+    const char *rec = json_string_value(json_object_get(j, "record"));
+    if (rec && strcmp(rec, "summary") == 0) {
+      f->tested = (int)json_integer_value(json_object_get(j, "tests"));
+      f->passed = (int)json_integer_value(json_object_get(j, "passed"));
+      summary = 1;
+    } else if (rec && strcmp(rec, "violation") == 0 &&
+               (f->first == NULL ||
+                strcmp(test_name(j), test_name(f->first)) < 0)) {
+      json_decref(f->first);
+      f->first = json_incref(j);
     }
+    json_decref(j);
   }
-  json_decref(j);
-  return 0;
+  free(line);
+  fclose(in);
+  return summary ? 0 : -1;
+}
+
+/* The schedule that breaks the program, from a violation's record: the
+ * schedule its run took (the replay's), else the script it asked for. */
+static const char *breaking_schedule(json_t *v) {
+  const char *taken = json_string_value(
+      json_object_get(json_object_get(v, "replay"), "schedule"));
+  const char *asked = json_string_value(json_object_get(v, "schedule"));
+
+  if (taken)
+    return taken;
+  return asked && strncmp(asked, "order:", 6) == 0 ? asked : NULL;
 }
 
 /* The card's rows for a test run that failed: the schedule that breaks
- * the learner's program, with the command that replays it. */
+ * the learner's program, with the command that replays it (in the card's
+ * JSON as forced.replay: its argv). */
 static void forced_failed(struct card *c, const struct forced_result *f,
-                          const char *out) {
-  char sched[400];
-  /* Schedule and arguments from the same replay line. */
-  const char *args = strstr(f->replay, " -- ");
-  const char *q = strstr(f->replay, "--schedule '");
+                          const char *out, json_t *jf) {
+  const char *sched = breaking_schedule(f->first);
+  const char *msg = json_string_value(json_object_get(f->first, "message"));
+  json_t *args = json_object_get(json_object_get(f->first, "replay"), "args");
+  char prog[PATH_MAX + 16], words[400] = "";
+  size_t i, at = 0;
+  json_t *w, *argv;
 
-  snprintf(sched, sizeof sched, "%s", f->sched);
-  if (q) {
-    q += 12;
-    snprintf(sched, sizeof sched, "%.*s", (int)strcspn(q, "'"), q);
-    if (strncmp(sched, "order:", 6) == 0)
-      memmove(sched, sched + 6, strlen(sched + 6) + 1);
-  }
   row("forced schedules (strict)", "%d of %d passed%s", f->passed, f->tested,
       f->tested ? "" : " (the test did not run: see below)");
-  if (sched[0]) {
-    snprintf(c->breaker, sizeof c->breaker, "order:%s", sched);
+  if (sched) {
+    snprintf(c->breaker, sizeof c->breaker, "%s", sched);
+    snprintf(prog, sizeof prog, "%s/plain/prog", c->out);
+    argv = json_pack("[s,s,s]", prog, "--schedule", c->breaker);
+    json_array_foreach(args, i, w) {
+      json_array_append(argv, w);
+      if (at < sizeof words)
+        at += (size_t)snprintf(words + at, sizeof words - at, " %s",
+                               json_string_value(w));
+    }
     row("", "FAILS under schedule %s", c->breaker);
-    row("", "replay: %s/plain/prog --schedule '%s'%s", c->out, c->breaker,
-        args ? args + 3 : "");
+    row("", "replay: %s --schedule '%s'%s", prog, c->breaker, words);
+    json_object_set_new(jf, "replay", argv);
   }
-  if (f->msg[0])
-    row("", "invariant violated: %.160s", f->msg);
+  if (msg)
+    row("", "%.180s", msg);
   if (!f->tested && out)
     fprintf(stderr, "%s", out);
   c->fail = 1;
@@ -296,25 +307,26 @@ static int script_mismatch(const char *path, char *why, size_t len) {
 }
 
 static void forced(struct card *c) {
-  char test[PATH_MAX + 16], json[PATH_MAX + 32], opt[PATH_MAX + 48];
+  char test[PATH_MAX + 16], json[PATH_MAX + 32], renv[PATH_MAX + 48];
   char log[PATH_MAX + 32], env[PATH_MAX + 48], why[300] = "";
-  char *argv[3] = {test, opt, NULL}, *out = NULL;
+  char *argv[2] = {test, NULL}, *out = NULL, *extra[] = {env, renv, NULL};
   struct forced_result f;
+  json_t *jf;
   int rc;
 
   snprintf(test, sizeof test, "%s/plain/test", c->out);
-  snprintf(json, sizeof json, "%s/plain/criterion.json", c->out);
-  snprintf(opt, sizeof opt, "--json=%s", json);
+  snprintf(json, sizeof json, "%s/plain/report.jsonl", c->out);
+  snprintf(renv, sizeof renv, "SCENARIO_REPORT=%s", json);
   snprintf(log, sizeof log, "%s/plain/sched.jsonl", c->out);
   snprintf(env, sizeof env, "SCHED_LOG=%s", log);
-  unlink(json); /* never read an earlier try's report */
-  unlink(log);  /* the recorder appends */
-  rc = run_capture(argv, env, 300, &out);
-  read_criterion_json(json, &f);
+  unlink(json); /* both are appended to: never read an earlier try's */
+  unlink(log);
+  rc = run_capture(argv, extra, 300, &out);
+  read_report(json, &f);
   unlink(json);
-  json_object_set_new(c->j, "forced",
-                      json_pack("{s:i,s:i,s:i}", "tested", f.tested, "passed",
-                                f.passed, "exit", rc));
+  jf = json_pack("{s:i,s:i,s:i}", "tested", f.tested, "passed", f.passed,
+                 "exit", rc);
+  json_object_set_new(c->j, "forced", jf);
   /* The scheduler refuses a script that does not fit the program before
    * any assertion (its trailer says why): no verdict, not a failure. */
   if (script_mismatch(log, why, sizeof why)) {
@@ -325,8 +337,9 @@ static void forced(struct card *c) {
   } else if (rc == 0 && f.tested > 0 && f.passed == f.tested) {
     row("forced schedules (strict)", "%d of %d passed", f.passed, f.tested);
   } else {
-    forced_failed(c, &f, out);
+    forced_failed(c, &f, out, jf);
   }
+  json_decref(f.first);
   unlink(log);
   free(out);
 }
@@ -370,12 +383,12 @@ static void pct_hunt(struct card *c) {
     json_t *b = json_object_get(h, "zero_fail_bound95");
     if (f > 0) {
       const char *rep = json_string_value(json_object_get(ff, "replay"));
+      const char *sched = json_string_value(json_object_get(ff, "schedule"));
       row("PCT hunt", "FAILED at run %lld of %ld",
           json_integer_value(json_object_get(ff, "run")) + 1, (long)c->runs);
       row("", "replay: %s", rep ? rep : "(none)");
-      if (!c->breaker[0] && rep)
-        snprintf(c->breaker, sizeof c->breaker, "%.*s", (int)strcspn(rep, " "),
-                 rep);
+      if (!c->breaker[0] && sched)
+        snprintf(c->breaker, sizeof c->breaker, "%s", sched);
       c->fail = 1;
     } else if (r > 0 && json_is_real(b)) {
       row("PCT hunt", "%ld runs, 0 failures: rate below %.2g%% at 95%%", r,
@@ -390,13 +403,62 @@ static void pct_hunt(struct card *c) {
   free(out);
 }
 
+/* The first sanitizer report in out, from where it starts to the end of
+ * its line, into first. A sanitizer's report is the only interface it
+ * offers: text in its own format on the process's stderr. So this is the
+ * one place the gallery matches a program's text, with the one pattern the
+ * tree has for it, tools/sanitizer-report.pat (an extended regular
+ * expression a line; run-tests.sh and check.sh read it with grep -Ef).
+ * Returns 1 when there is a report, 0 when there is none, -1 when the
+ * patterns cannot be read (said on stderr). */
+static int sanitizer_report(const char *out, char *first, size_t len) {
+  static const char pat[] = "tools/sanitizer-report.pat";
+  FILE *f = fopen(pat, "r");
+  const char *best = NULL;
+  char *line = NULL;
+  size_t cap = 0;
+  long no = 0;
+  ssize_t n;
+  int rc = 0;
+
+  if (f == NULL) {
+    fprintf(stderr, "gallery: try: %s: %s\n", pat, strerror(errno));
+    return -1;
+  }
+  while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
+    regex_t re;
+    regmatch_t m;
+    no++;
+    if (line[n - 1] == '\n')
+      line[--n] = '\0';
+    if (n == 0)
+      continue;
+    if (regcomp(&re, line, REG_EXTENDED | REG_NEWLINE) != 0) {
+      fprintf(stderr, "gallery: try: %s:%ld: not a regular expression\n", pat,
+              no);
+      rc = -1;
+      break;
+    }
+    if (out && regexec(&re, out, 1, &m, 0) == 0 &&
+        (best == NULL || out + m.rm_so < best))
+      best = out + m.rm_so;
+    regfree(&re);
+  }
+  free(line);
+  fclose(f);
+  if (rc < 0 || best == NULL)
+    return rc;
+  snprintf(first, len, "%.*s", (int)strcspn(best, "\n"), best);
+  return 1;
+}
+
 /* One sanitizer: builds the program with it and runs it naturally and
  * under the scenario's forced schedule. */
 static void sanitizer(struct card *c, const char *name, const char *b,
                       const char *flags, const char *env) {
-  char *out = NULL, prog[PATH_MAX + 16], sched[600];
+  char *out = NULL, prog[PATH_MAX + 16], sched[600], first[300];
   char *argv[4];
-  int rc, bad = 0, runs = 0, unfit = 0;
+  int rc, bad = 0, runs = 0, unfit = 0, found;
   json_t *js = json_object();
 
   rc = build(c, b, flags, name, "try-prog", &out);
@@ -424,16 +486,17 @@ static void sanitizer(struct card *c, const char *name, const char *b,
       argv[3] = NULL;
     }
     out = NULL;
-    rc = run_capture(argv, env, (double)c->s->hunt_timeout * 4, &out);
+    rc = run_capture(argv, (char *[]){(char *)env, NULL},
+                     (double)c->s->hunt_timeout * 4, &out);
     runs++;
-    if (out && (strstr(out, "Sanitizer") || strstr(out, "runtime error"))) {
-      char first[300] = "";
-      const char *p = strstr(out, "ERROR: ");
-      if (!p)
-        p = strstr(out, "WARNING: ");
-      if (!p)
-        p = strstr(out, "runtime error");
-      snprintf(first, sizeof first, "%.*s", (int)strcspn(p, "\n"), p);
+    if ((found = sanitizer_report(out, first, sizeof first)) < 0) {
+      row(name, "no verdict: the sanitizer patterns cannot be read");
+      c->noverdict = 1;
+      bad = -1;
+      free(out);
+      break;
+    }
+    if (found) {
       snprintf(sched, sizeof sched, "%s", sc ? sc : "natural");
       row(name, "REPORTS (%s run): %s", sched, first);
       bad = 1;

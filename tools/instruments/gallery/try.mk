@@ -7,7 +7,8 @@
 #   TRY_SCEN  NN-slug    TRY_SRC  the learner's async.c (absolute path)
 #   TRY_OUT   a directory for async.o, prog and test
 TRY_OBJ := $(TRY_OUT)/async.o
-$(TRY_OUT)/prog $(TRY_OUT)/test: PROG_LIBS = $(LESSON_LIBS)
+$(TRY_OUT)/prog: PROG_LIBS = $(LESSON_LIBS)
+$(TRY_OUT)/test: PROG_LIBS = $(LESSON_LIBS) $(JS_LIBS)
 $(TRY_OBJ): $(TRY_SRC)
 	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(ALL_CFLAGS) -include tools/runtime/sched/dsched_wrap.h -iquote bugs -iquote bugs/$(TRY_SCEN) -c -o $@ $<
 $(TRY_OUT)/prog: $(B)/obj/bugs/$(TRY_SCEN)/main.o $(TRY_OBJ) $($(TRY_SCEN)_SHARED) $(LINK_LIBS)

@@ -314,6 +314,7 @@ static void release(struct hunt *h) {
   free(h->env_preload);
   free(h->env_sched);
   free(h->first_replay);
+  free(h->first_sched);
   free(h->preload_path);
   if (h->have_re)
     regfree(&h->re);

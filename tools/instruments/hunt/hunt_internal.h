@@ -78,6 +78,7 @@ struct hunt {
   int fatal; /* exit code to return instead (2 or 3), 0 if none */
   char first_kind[48];
   char *first_replay;
+  char *first_sched;    /* the first failure's SCHED, or NULL: not perturbed */
   char first_err1[200]; /* the first failure's first stderr line */
   char same_kind[48];   /* the failure every run so far had ... */
   char same_err1[200];  /* ... with this first stderr line */

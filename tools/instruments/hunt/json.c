@@ -83,11 +83,12 @@ static void json_verdict(const struct hunt *h, json_t *j) {
   if (r->first_fail_run >= 0)
     json_object_set_new(
         j, "first_failure",
-        json_pack("{s:I,s:I,s:s,s:s,s:b,s:s,s:s}", "run",
+        json_pack("{s:I,s:I,s:s,s:s?,s:s,s:b,s:s,s:s}", "run",
                   (json_int_t)r->first_fail_run, "seed",
                   (json_int_t)r->first_fail_seed, "kind", h->first_kind,
-                  "replay", h->first_replay ? h->first_replay : "",
-                  "replay_exact", r->first_fail_exact, "replay_kind",
+                  "schedule", h->first_sched, "replay",
+                  h->first_replay ? h->first_replay : "", "replay_exact",
+                  r->first_fail_exact, "replay_kind",
                   hunt__replay_kind(h, r->first_fail_exact, r->first_fail_via),
                   "stderr_first_line", h->first_err1));
   else

@@ -200,6 +200,9 @@ static void failed(struct hunt *h, struct slot *s, const char *kind, int level,
     snprintf(h->first_err1, sizeof h->first_err1, "%s", s->err1);
     free(h->first_replay);
     h->first_replay = hunt__replay_command(h, s->run, s->seed);
+    free(h->first_sched); /* the command above set env_sched for this run */
+    h->first_sched =
+        hunt__perturbed(h->o) ? strdup(strchr(h->env_sched, '=') + 1) : NULL;
   }
   if (h->o->keep_dir)
     write_keep(h, s, kind, level == 2, by);

@@ -3,6 +3,8 @@
  * end of a run (trace_main, see trace.h). */
 #include "trace_ctx.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,13 @@ static void usage(FILE *f, const char *prog) {
       "                         FILE is replaced only when the run succeeds\n"
       "                         (exit 0 or 1): on bad input, an error or a\n"
       "                         signal it is left as it was\n"
+      "      --json FILE        also write what the run found to FILE, as\n"
+      "                         one JSON object (replaced as -o is): log,\n"
+      "                         events, operations, skipped, dropped;\n"
+      "                         violations (with --check) and races (with\n"
+      "                         --races), else null; svg {width, height},\n"
+      "                         the picture's size in pixels, with --format\n"
+      "                         svg, else null\n"
       "      --by op|thread     one lane per operation (default) or thread\n"
       "      --width PX         SVG: drawn for a page PX pixels wide, to be\n"
       "                         read at 100%%: 12 px text, each op's messages\n"
@@ -78,7 +87,7 @@ static void usage(FILE *f, const char *prog) {
 
 /* What the command line asks for beyond the context's own fields. */
 struct cli {
-  const char *format, *output, *color;
+  const char *format, *output, *color, *json;
   int help;
 };
 
@@ -139,6 +148,8 @@ static int take_option(struct trace_ctx *c, struct cli *o, int argc,
     return (o->format = needs_arg(c->prog, argc, argv, i)) ? 0 : -1;
   if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
     return (o->output = needs_arg(c->prog, argc, argv, i)) ? 0 : -1;
+  if (strcmp(a, "--json") == 0)
+    return (o->json = needs_arg(c->prog, argc, argv, i)) ? 0 : -1;
   if (strcmp(a, "--color") == 0)
     return (o->color = needs_arg(c->prog, argc, argv, i)) ? 0 : -1;
   if (strcmp(a, "--width") == 0)
@@ -296,9 +307,51 @@ static int run_to(struct trace_ctx *c, const char *output) {
   return rc;
 }
 
+/* --json FILE: what a run that went through found (see usage), written
+ * through trace_output.c as -o is. Returns 0, or 3 after saying why it
+ * could not be written. */
+static int write_json(struct trace_ctx *c, const char *path) {
+  struct trace_output out;
+  json_t *j;
+  int k, bad;
+
+  j = json_pack("{s:s,s:I,s:I,s:I,s:I}", "log", c->path, "events",
+                (json_int_t)c->events, "operations", (json_int_t)c->ops.n,
+                "skipped", (json_int_t)c->skipped, "dropped",
+                (json_int_t)c->dropped);
+  if (j == NULL)
+    return fprintf(stderr, "%s: --json: out of memory\n", c->prog), 3;
+  json_object_set_new(j, "violations",
+                      c->check ? json_integer(c->violations) : json_null());
+  json_object_set_new(j, "races",
+                      c->races ? json_integer(c->race_count) : json_null());
+  json_object_set_new(j, "svg",
+                      c->pic_w > 0 ? json_pack("{s:i,s:i}", "width", c->pic_w,
+                                               "height", c->pic_h)
+                                   : json_null());
+  if ((k = trace__output_open(&out, path)) < 0) {
+    fprintf(stderr, "%s: %s: %s\n", c->prog, path, strerror(-k));
+    json_decref(j);
+    return 3;
+  }
+  bad = json_dumpf(j, out.f, JSON_INDENT(2)) != 0 || fputc('\n', out.f) == EOF;
+  json_decref(j);
+  if (bad) {
+    trace__output_abort(&out);
+    k = -EIO;
+  } else {
+    k = trace__output_commit(&out);
+  }
+  if (k < 0) {
+    fprintf(stderr, "%s: %s: write error: %s\n", c->prog, path, strerror(-k));
+    return 3;
+  }
+  return 0;
+}
+
 int trace_main(int argc, char **argv) {
   struct trace_ctx c;
-  struct cli o = {NULL, NULL, "auto", 0};
+  struct cli o = {NULL, NULL, "auto", NULL, 0};
   int rc;
 
   trace__ctx_init(&c, argc > 0 && argv[0] ? argv[0] : "trace");
@@ -309,6 +362,8 @@ int trace_main(int argc, char **argv) {
     rc = 0;
   } else
     rc = configure(&c, &o) < 0 ? 2 : run_to(&c, o.output);
+  if (o.json && rc < 2 && write_json(&c, o.json) != 0)
+    rc = 3;
   trace__ctx_free(&c);
   return rc;
 }

@@ -205,6 +205,10 @@ int trace__by_thread(struct trace_ctx *c) {
 int trace__fit_width(struct trace_ctx *c) {
   return c->fit_width;
 }
+void trace__picture_size(struct trace_ctx *c, int w, int h) {
+  c->pic_w = w;
+  c->pic_h = h;
+}
 const char *trace__recorder(struct trace_ctx *c) {
   return c->recorder;
 }

@@ -40,6 +40,7 @@ struct trace_ctx {
   void *render_state;
   int check, races, lenient, color, by_thread;
   int fit_width;    /* --width: the SVG drawn to fit this many pixels, or 0 */
+  int pic_w, pic_h; /* the SVG picture's size once it is drawn, else 0 */
   int jansson_only; /* TRACE_PARSER=jansson: no fast parser */
   int have_expect;
   struct expect exp[2];

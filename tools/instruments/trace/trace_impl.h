@@ -128,6 +128,8 @@ const char *trace__path(struct trace_ctx *c);
 const char *trace__recorder(struct trace_ctx *c);
 /* --width: the SVG is laid out to fit this width at 100%, or 0. */
 int trace__fit_width(struct trace_ctx *c);
+/* The size of the picture drawn, in pixels, for --json's "svg". */
+void trace__picture_size(struct trace_ctx *c, int w, int h);
 /* The caption a timeline of such a log carries. */
 #define TRACE_SCHED_CAPTION "recorded by the scheduler, not by the program"
 

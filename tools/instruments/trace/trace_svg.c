@@ -33,8 +33,9 @@ size_t trace__svg_op_last(const struct svg_state *st, size_t i, int *ended) {
   return last;
 }
 
-void trace__svg_open(FILE *f, int w, int h, const char *attrs,
-                     const char *defs) {
+void trace__svg_open(struct trace_ctx *c, FILE *f, int w, int h,
+                     const char *attrs, const char *defs) {
+  trace__picture_size(c, w, h);
   fprintf(f,
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
           "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\"%s>"
@@ -139,7 +140,7 @@ static void svg_head(struct trace_ctx *c, FILE *f, int w, int h,
       "class=\"caption\" x=\"20\" y=\"110\" font-size=\"20\"", 80};
   char desc[128];
 
-  trace__svg_open(f, w, h, "",
+  trace__svg_open(c, f, w, h, "",
                   "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" "
                   "refX=\"9\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" "
                   "orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "

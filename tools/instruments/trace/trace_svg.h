@@ -27,9 +27,9 @@ extern const char *const trace__svg_fill[];
  * *ended whether the op has an end. */
 size_t trace__svg_op_last(const struct svg_state *st, size_t i, int *ended);
 /* Opens the picture: the <svg> element with attrs added to it, defs, and
- * the white background. */
-void trace__svg_open(FILE *f, int w, int h, const char *attrs,
-                     const char *defs);
+ * the white background; the size is kept for --json. */
+void trace__svg_open(struct trace_ctx *c, FILE *f, int w, int h,
+                     const char *attrs, const char *defs);
 /* The heading: the log's path as the title (cut at title_max bytes), the
  * description desc, and for a log the scheduler recorded the caption that
  * says so; each a <text> element with its attrs. */

@@ -138,7 +138,7 @@ static void fit_head(struct trace_ctx *c, FILE *f, const struct fit *L, int w,
   snprintf(attrs, sizeof attrs,
            " font-size=\"%d\" data-lanes=\"%d\" data-events=\"%zu\"", FIT_FONT,
            L->nl, L->n);
-  trace__svg_open(f, w, h, attrs, "");
+  trace__svg_open(c, f, w, h, attrs, "");
   snprintf(desc, sizeof desc,
            "file order left to right; a lane per %s in flight (reused once "
            "it is done); dots: begin, step, end%s",

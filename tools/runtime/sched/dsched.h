@@ -115,9 +115,11 @@
  * was recorded by the scheduler, not by the program (dsched_rec.c);
  * "taken": the schedule taken, the string dsched_taken() returns (also
  * after a deadlock, and when a driver resets the scheduler before it
- * exits: the last run's); and, only when a strict script stopped the run,
- * "mismatch": "step K of the script (ITEM) is not pending|runnable;
- * pending|runnable: ..." (the scheduler's message, without its prefix).
+ * exits: the last run's); and, only when a script did not fit the
+ * program, "mismatch": "step K of the script (ITEM) is not
+ * pending|runnable; pending|runnable: ..." (the scheduler's message,
+ * without its prefix): a strict script stopped the run there; a +lenient
+ * one went on as random:0, and the trailer has "lenient": true too.
  *
  * After a run, dsched_taken() returns the requests released and the steps
  * taken, in order, as an "order:..." spec that replays the run; with the

@@ -78,11 +78,13 @@ void dsched__rec_choice(const char *fmt, ...)
 /* Keeps taken (a run's dsched_taken()) for the trailer: called when the
  * scheduler is reset, which forgets the schedule taken. */
 void dsched__rec_taken(const char *taken);
-/* Why a strict script stopped the run, for the trailer's "mismatch":
+/* Why a script did not fit the program, for the trailer's "mismatch":
  * dsched__rec_mismatch() sets it, dsched__rec_mismatch_add() appends to it
- * (no-op while it is unset, as for a lenient script, which goes on). */
-void dsched__rec_mismatch(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+ * (no-op while it is unset). lenient: the script is a +lenient one, and
+ * the run goes on as random:0 (the trailer's "lenient": true) instead of
+ * stopping. */
+void dsched__rec_mismatch(int lenient, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void dsched__rec_mismatch_add(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 /* Writes the trailer and closes FILE; called at exit and before the

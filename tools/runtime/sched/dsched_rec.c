@@ -24,8 +24,9 @@
  * The trailer is also the run's machine-readable result for tools that
  * run a program under a schedule (gallery play): "taken" is the schedule
  * taken, as dsched_taken() returns it ("order:..."; after a deadlock too),
- * and "mismatch", present only when a strict script did not fit the
- * program, says which step and why. */
+ * and "mismatch", present only when a script did not fit the program,
+ * says which step and why: a strict script's stopped the run; with
+ * "lenient": true, a +lenient script's went on as random:0. */
 #include "dsched.h"
 #include "dsched_internal.h"
 
@@ -66,6 +67,7 @@ static struct kept {
   int taken_ok;
   char taken[32768];
   char mismatch[1024];
+  int lenient; /* the mismatch was a +lenient script's: the run went on */
 } * kept;
 
 static void setup_failure(const char *what, int err) {
@@ -324,12 +326,13 @@ void dsched__rec_taken(const char *taken) {
   unlock_kept();
 }
 
-void dsched__rec_mismatch(const char *fmt, ...) {
+void dsched__rec_mismatch(int lenient, const char *fmt, ...) {
   va_list ap;
 
   if (!dsched__rec)
     return;
   lock_kept();
+  kept->lenient = lenient;
   va_start(ap, fmt);
   vsnprintf(kept->mismatch, sizeof kept->mismatch, fmt, ap);
   va_end(ap);
@@ -354,7 +357,7 @@ void dsched__rec_mismatch_add(const char *fmt, ...) {
 
 /* The trailer line: the totals, the schedule taken (the run's as
  * dsched_taken() has it, or the one kept at the last reset) and, when a
- * strict script did not fit, why. Returns its length; *out is malloc'ed
+ * script did not fit, why. Returns its length; *out is malloc'ed
  * (NULL and 0 when out of memory). */
 static size_t trailer_locked(char **out) {
   const char *taken = dsched_taken();
@@ -379,8 +382,11 @@ static size_t trailer_locked(char **out) {
     at += (size_t)snprintf(b + at, cap - at, "\",\"mismatch\":\"");
     at = json_esc(b, at, cap, kept->mismatch);
   }
+  at += (size_t)snprintf(b + at, cap - at, "\"");
+  if (kept->mismatch[0] && kept->lenient)
+    at += (size_t)snprintf(b + at, cap - at, ",\"lenient\":true");
   unlock_kept();
-  at += (size_t)snprintf(b + at, cap - at, "\"}\n");
+  at += (size_t)snprintf(b + at, cap - at, "}\n");
   return at;
 }
 

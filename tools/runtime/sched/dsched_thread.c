@@ -370,10 +370,11 @@ static struct sthread *choose(struct sthread **r, int n, struct sthread *prev) {
               "sched: schedule does not match the program: step %u of the "
               "script (%s) is not runnable; runnable:",
               script_step[script_pos], want);
-      if (!lenient) /* the run stops: the recorder's trailer says why */
-        dsched__rec_mismatch("step %u of the script (%s) is not runnable; "
-                             "runnable:",
-                             script_step[script_pos], want);
+      /* The recorder's trailer says why (and whether the run went on). */
+      dsched__rec_mismatch(lenient,
+                           "step %u of the script (%s) is not runnable; "
+                           "runnable:",
+                           script_step[script_pos], want);
       for (int i = 0; i < n; i++) {
         fprintf(stderr, " %s@%s", r[i]->name, r[i]->point);
         dsched__rec_mismatch_add(" %s@%s", r[i]->name, r[i]->point);

@@ -477,11 +477,12 @@ static struct item *pick(void) {
               "sched: schedule does not match the program: step %u of the "
               "script (%s#%u) is not pending; pending:",
               script_step[script_pos], kind_names[code >> 24], code & 0xffffff);
-      if (!lenient) /* the run stops: the recorder's trailer says why */
-        dsched__rec_mismatch("step %u of the script (%s#%u) is not pending; "
-                             "pending:",
-                             script_step[script_pos], kind_names[code >> 24],
-                             code & 0xffffff);
+      /* The recorder's trailer says why (and whether the run went on). */
+      dsched__rec_mismatch(lenient,
+                           "step %u of the script (%s#%u) is not pending; "
+                           "pending:",
+                           script_step[script_pos], kind_names[code >> 24],
+                           code & 0xffffff);
       for (it = held; it; it = it->next) {
         fprintf(stderr, " %s#%u", kind_names[it->kind], it->num);
         dsched__rec_mismatch_add(" %s#%u", kind_names[it->kind], it->num);
