@@ -26,10 +26,14 @@
  * TLS segments of all loaded objects, measured once at start). Two
  * comparisons per access; heap and global memory are always points. */
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 typedef void (*point_fn)(const char *what, const void *addr);
 
@@ -56,21 +60,54 @@ __attribute__((constructor)) static void schedcc_rt_init(void) {
   point = (point_fn)dlsym(RTLD_DEFAULT, "dsched_preload_point");
 }
 
-/* Reads the calling thread's stack bounds; the main thread's come from
- * /proc/self/maps inside glibc, once. A thread whose bounds cannot be read
- * gets an empty range: all its accesses are points (safe, just slower). */
+/* The end of the mapping of /proc/self/maps that holds addr, or 0. */
+static uintptr_t mapping_end(uintptr_t addr) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  unsigned long lo, hi;
+  uintptr_t end = 0;
+  int c;
+  if (f == NULL)
+    return 0;
+  while (end == 0 && fscanf(f, "%lx-%lx", &lo, &hi) == 2) {
+    if (addr >= lo && addr < hi)
+      end = (uintptr_t)hi;
+    while ((c = getc(f)) != EOF && c != '\n')
+      ;
+  }
+  fclose(f);
+  return end;
+}
+
+/* Reads the calling thread's stack bounds. A thread whose bounds cannot be
+ * read gets an empty range: all its accesses are points (safe, just
+ * slower). The main thread's, as glibc reports them, end at the page
+ * above __libc_stack_end, which leaves argv and the environment above it
+ * now inside and now outside the range, as address-space randomisation
+ * moves that page boundary: argv[1] was a point in some runs and not in
+ * others, and a run did not replay. So the main thread's range goes on to
+ * the end of its stack's mapping, in every run. */
 static void learn_stack(void) {
   pthread_attr_t a;
   void *base;
   size_t size;
+  /* The program's next instruction may read errno: it sees its own. */
+  int saved_errno = errno;
   stack_known = 1;
-  if (pthread_getattr_np(pthread_self(), &a) != 0)
+  if (pthread_getattr_np(pthread_self(), &a) != 0) {
+    errno = saved_errno;
     return;
+  }
   if (pthread_attr_getstack(&a, &base, &size) == 0) {
     stack_lo = (uintptr_t)base;
     stack_hi = (uintptr_t)base + size;
   }
   pthread_attr_destroy(&a);
+  if (stack_hi != 0 && getpid() == (pid_t)syscall(SYS_gettid)) {
+    uintptr_t end = mapping_end(stack_hi - 1);
+    if (end > stack_hi)
+      stack_hi = end;
+  }
+  errno = saved_errno;
 }
 
 static inline int thread_private(const void *addr) {
