@@ -324,6 +324,13 @@ if expect_rc 2 "--json on bad input" -- "$TR" --json "$T/bad.json" "$bad"; then
     notok "--json on bad input wrote $T/bad.json"
 fi
 expect_rc 2 "--json without a file" -- "$TR" "$D/ok.jsonl" --json
+# A target that cannot be written is refused before the log is read, as
+# -o's is: nothing rendered, exit 2.
+if expect_rc 2 "--json to a directory that does not exist" -- \
+  "$TR" --json "$T/no/such/dir/x.json" "$D/ok.jsonl"; then
+  [ ! -s "$T/out" ] && ok "--json to a bad path renders nothing first" ||
+    notok "--json to a bad path rendered $(wc -c <"$T/out") bytes first"
+fi
 
 # Usage errors.
 expect_rc 2 "no file" -- "$TR"

@@ -307,20 +307,27 @@ static int run_to(struct trace_ctx *c, const char *output) {
   return rc;
 }
 
-/* --json FILE: what a run that went through found (see usage), written
- * through trace_output.c as -o is. Returns 0, or 3 after saying why it
- * could not be written. */
-static int write_json(struct trace_ctx *c, const char *path) {
-  struct trace_output out;
+/* --json FILE: what a run that went through found (see usage), into out,
+ * opened (as -o's target is) before the log was read. Commits it when the
+ * run went through (rc 0 or 1), else leaves FILE as it was. Returns rc, or
+ * 3 after saying why FILE could not be written. */
+static int write_json(struct trace_ctx *c, struct trace_output *out,
+                      const char *path, int rc) {
   json_t *j;
   int k, bad;
 
+  if (rc >= 2) {
+    trace__output_abort(out);
+    return rc;
+  }
   j = json_pack("{s:s,s:I,s:I,s:I,s:I}", "log", c->path, "events",
                 (json_int_t)c->events, "operations", (json_int_t)c->ops.n,
                 "skipped", (json_int_t)c->skipped, "dropped",
                 (json_int_t)c->dropped);
-  if (j == NULL)
+  if (j == NULL) {
+    trace__output_abort(out);
     return fprintf(stderr, "%s: --json: out of memory\n", c->prog), 3;
+  }
   json_object_set_new(j, "violations",
                       c->check ? json_integer(c->violations) : json_null());
   json_object_set_new(j, "races",
@@ -329,22 +336,31 @@ static int write_json(struct trace_ctx *c, const char *path) {
                       c->pic_w > 0 ? json_pack("{s:i,s:i}", "width", c->pic_w,
                                                "height", c->pic_h)
                                    : json_null());
-  if ((k = trace__output_open(&out, path)) < 0) {
-    fprintf(stderr, "%s: %s: %s\n", c->prog, path, strerror(-k));
-    json_decref(j);
-    return 3;
-  }
-  bad = json_dumpf(j, out.f, JSON_INDENT(2)) != 0 || fputc('\n', out.f) == EOF;
+  bad =
+      json_dumpf(j, out->f, JSON_INDENT(2)) != 0 || fputc('\n', out->f) == EOF;
   json_decref(j);
   if (bad) {
-    trace__output_abort(&out);
+    trace__output_abort(out);
     k = -EIO;
   } else {
-    k = trace__output_commit(&out);
+    k = trace__output_commit(out);
   }
   if (k < 0) {
     fprintf(stderr, "%s: %s: write error: %s\n", c->prog, path, strerror(-k));
     return 3;
+  }
+  return rc;
+}
+
+/* Opens --json's target before anything is read, as -o's: a path that
+ * cannot be written is a usage error (exit 2), found before any work.
+ * Returns 0, or 2 after saying why. */
+static int open_json(struct trace_ctx *c, struct trace_output *out,
+                     const char *path) {
+  int k = trace__output_open(out, path);
+  if (k < 0) {
+    fprintf(stderr, "%s: %s: %s\n", c->prog, path, strerror(-k));
+    return 2;
   }
   return 0;
 }
@@ -352,6 +368,7 @@ static int write_json(struct trace_ctx *c, const char *path) {
 int trace_main(int argc, char **argv) {
   struct trace_ctx c;
   struct cli o = {NULL, NULL, "auto", NULL, 0};
+  struct trace_output jout;
   int rc;
 
   trace__ctx_init(&c, argc > 0 && argv[0] ? argv[0] : "trace");
@@ -360,10 +377,15 @@ int trace_main(int argc, char **argv) {
   else if (o.help) {
     usage(stdout, c.prog);
     rc = 0;
-  } else
-    rc = configure(&c, &o) < 0 ? 2 : run_to(&c, o.output);
-  if (o.json && rc < 2 && write_json(&c, o.json) != 0)
-    rc = 3;
+  } else if (configure(&c, &o) < 0) {
+    rc = 2;
+  } else if (o.json && open_json(&c, &jout, o.json) != 0) {
+    rc = 2;
+  } else {
+    rc = run_to(&c, o.output);
+    if (o.json)
+      rc = write_json(&c, &jout, o.json, rc);
+  }
   trace__ctx_free(&c);
   return rc;
 }
