@@ -184,18 +184,6 @@ Test(corrlog, logged_numbers_print_as_printf_does) {
   free_log(&l);
 }
 
-/* "Caller holds the lock" is checked, not only written: flushing or
- * discarding a buffer without its flush lock aborts. */
-Test(corrlog, lock_preconditions_are_asserted, .signal = SIGABRT) {
-  corrlog_op op;
-  cr_assert_eq(corrlog_open(path), 0);
-  corrlog_begin(&op, NULL, "k", "one event, so this thread has a buffer");
-  corrlog__lock(&corrlog__my_buf->flush_lock);
-  corrlog__discard(corrlog__my_buf); /* held: fine */
-  corrlog__unlock(&corrlog__my_buf->flush_lock);
-  corrlog__discard(corrlog__my_buf); /* not held */
-}
-
 Test(corrlog, schema_of_every_line) {
   corrlog_op req, sub;
   cr_assert_eq(corrlog_open(path), 0);
@@ -367,6 +355,28 @@ static int run_child(void (*body)(void)) {
   int st;
   cr_assert_eq(waitpid(pid, &st, 0), pid);
   return st;
+}
+
+/* "Caller holds the lock" is checked, not only written: discarding a
+ * buffer without its flush lock aborts. In a child, so that the log file
+ * is removed by this process's teardown. */
+static void unlocked_discard_body(void) {
+  corrlog__lock(&corrlog__my_buf->flush_lock);
+  corrlog__discard(corrlog__my_buf); /* held: fine */
+  corrlog__unlock(&corrlog__my_buf->flush_lock);
+  corrlog__discard(corrlog__my_buf); /* not held */
+}
+
+Test(corrlog, lock_preconditions_are_asserted) {
+  corrlog_op op;
+  cr_assert_eq(corrlog_open(path), 0);
+  /* One event, so that this thread, and the forked child, has a buffer. */
+  corrlog_begin(&op, NULL, "k", "before the fork");
+  int st = run_child(unlocked_discard_body);
+  cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+            "an unlocked discard did not abort (status %#x)", st);
+  corrlog_end(&op, 0, "done");
+  corrlog_close();
 }
 
 /* A real fault, on purpose: UBSan (in the sanitizer build of make check)
