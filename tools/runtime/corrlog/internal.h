@@ -260,6 +260,8 @@ char *corrlog__put_u64(char *p, uint64_t v);
 char *corrlog__put_i64(char *p, int64_t v);
 char *corrlog__put_hex16(char *p, uint64_t v);
 char *corrlog__put_esc(char *p, const char *str, size_t n);
+/* Whether none of the n bytes at s needs escaping (json.c). */
+int corrlog__all_plain(const char *s, size_t n);
 char *corrlog__format_rec(char *p, const struct rec *r, uint64_t ts_ns,
                           const char *thread);
 /* utf8.c */

@@ -102,7 +102,7 @@ static inline uint64_t block_special(uint64_t x) {
 }
 
 /* Whether none of the n bytes at s needs escaping. */
-static int all_plain(const char *s, size_t n) {
+int corrlog__all_plain(const char *s, size_t n) {
   size_t i = 0;
   uint64_t x;
   if (n >= 8) {
@@ -247,17 +247,22 @@ static size_t frag_slot(const void *a, const void *b, int line) {
   return (size_t)(x >> 58) & (FRAG_SLOTS - 1);
 }
 
+/* Copies len bytes of kept text to p; returns p + len. Whole blocks, a
+ * constant size the compiler copies in a few vector moves; the bytes past
+ * len are overwritten by what follows, and a line's room (LINE_MAX_FOR)
+ * has far more slack than a block. */
+static inline char *frag_copy(char *p, const char *text, size_t len) {
+  for (size_t i = 0; i < len; i += FRAG_BLOCK)
+    memcpy(p + i, text + i, FRAG_BLOCK);
+  return p + len;
+}
+
 /* Copies the cached text of f to *p when f is for a, b, line. */
 static inline int frag_hit(const struct frag *f, const void *a, const void *b,
                            int line, char **p) {
   if (f->a != a || f->b != b || f->line != line || !f->len)
     return 0;
-  /* Whole blocks, a constant size the compiler copies in a few vector
-   * moves; the bytes past len are overwritten by what follows, and a
-   * line's room (LINE_MAX_FOR) has far more slack than a block. */
-  for (size_t i = 0; i < f->len; i += FRAG_BLOCK)
-    memcpy(*p + i, f->text + i, FRAG_BLOCK);
-  *p += f->len;
+  *p = frag_copy(*p, f->text, f->len);
   return 1;
 }
 
@@ -315,11 +320,8 @@ static _Thread_local struct {
 
 static char *put_thread(char *p, const char name[16]) {
   char *s = p;
-  if (thread_frag.len && memcmp(thread_frag.name, name, 16) == 0) {
-    for (size_t i = 0; i < thread_frag.len; i += FRAG_BLOCK)
-      memcpy(p + i, thread_frag.text + i, FRAG_BLOCK);
-    return p + thread_frag.len;
-  }
+  if (thread_frag.len && memcmp(thread_frag.name, name, 16) == 0)
+    return frag_copy(p, thread_frag.text, thread_frag.len);
   p = corrlog__put_lit(p, ",\"thread\":\"");
   p = name[0] ? corrlog__put_esc(p, name, strnlen(name, 16))
               : corrlog__put_lit(p, "main");
@@ -363,7 +365,7 @@ static char *put_rendered(char *p, const struct rec *r) {
   int plain;
   size_t n = corrlog__render(p, CORRLOG_MSG_MAX, r->fmt, (const char *)(r + 1),
                              &plain);
-  if (plain || all_plain(p, n))
+  if (plain || corrlog__all_plain(p, n))
     return p + n;
   char text[CORRLOG_MSG_MAX];
   memcpy(text, p, n);

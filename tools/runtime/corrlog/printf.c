@@ -232,15 +232,6 @@ struct plan {
 };
 static _Thread_local struct plan plans[PLAN_SLOTS];
 
-static int literal_plain(const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-      return 0;
-  }
-  return 1;
-}
-
 #define PLAN_GENERAL UINT8_MAX /* n of a format the general loop renders */
 
 /* Parses fmt into pl; returns 0 when the general loop must render it. */
@@ -255,7 +246,7 @@ static int plan_parse(struct plan *pl, const char *fmt) {
       return 0;
     pl->c[pl->n].off = (uint16_t)(run - fmt);
     pl->c[pl->n].len = (uint16_t)(f - run);
-    pl->plain &= (uint8_t)literal_plain(run, (size_t)(f - run));
+    pl->plain &= (uint8_t)corrlog__all_plain(run, (size_t)(f - run));
     f++;
     pl->c[pl->n].mod = (uint8_t)length_mod(&f);
     pl->c[pl->n].f = *f;
@@ -268,7 +259,7 @@ static int plan_parse(struct plan *pl, const char *fmt) {
     return 0;
   pl->tail_off = (uint16_t)(run - fmt);
   pl->tail_len = (uint16_t)tail;
-  pl->plain &= (uint8_t)literal_plain(run, tail);
+  pl->plain &= (uint8_t)corrlog__all_plain(run, tail);
   return 1;
 }
 
