@@ -61,6 +61,7 @@ static inline int file_driver_main(const struct file_driver *d,
   dsched_reset();
   if (*d->path == tmp) {
     unlink(tmp);
+    gallery_tmp_forget();
     *d->path = NULL; /* tmp dies with this frame */
   }
   return r;

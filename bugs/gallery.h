@@ -428,7 +428,8 @@ static inline int gallery_verdict(const char *name, int r, const char *msg,
 
 /* A run's temporary files go under $TMPDIR (default /tmp), and a run
  * stopped by SIGTERM, SIGINT or SIGHUP (hunt's time limit, Ctrl-C in the
- * gallery) removes them before it dies of the signal. The handler calls
+ * gallery), or ended by the scheduler (a script that does not fit, a
+ * deadlock: dsched_on_stop), removes them before it ends. The handler calls
  * only unlink, rmdir and the scenario's own remove function, which must
  * be async-signal-safe too. State lives in one translation unit: the one
  * that registers is the one whose handler runs. */
@@ -442,12 +443,16 @@ static inline struct gallery_tmp *gallery__tmp(void) {
   return &t;
 }
 
-static inline void gallery__tmp_on_signal(int sig) {
+static inline void gallery__tmp_remove(void) {
   struct gallery_tmp *t = gallery__tmp();
   if (t->file[0])
     unlink(t->file);
   if (t->remove)
     t->remove();
+}
+
+static inline void gallery__tmp_on_signal(int sig) {
+  gallery__tmp_remove();
   proc_die_of(sig); /* so that the exit says it */
 }
 
@@ -467,6 +472,7 @@ static inline void gallery_tmp_hold(int block) {
 static inline void gallery__tmp_catch(void) {
   static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
   proc_catch(sigs, sizeof sigs / sizeof sigs[0], gallery__tmp_on_signal);
+  dsched_on_stop(gallery__tmp_remove);
 }
 
 /* Makes an empty file "$TMPDIR/PREFIX-XXXXXX", its name in buf, removed on
@@ -501,6 +507,7 @@ static inline void gallery_tmp_on_signal(void (*remove)(void)) {
 static inline void gallery_tmp_forget(void) {
   gallery__tmp()->file[0] = '\0';
   gallery__tmp()->remove = NULL;
+  dsched_on_stop(NULL);
 }
 
 /* A run's output file, opened before the loop runs and closed after it,

@@ -172,4 +172,30 @@ else
 fi
 rm -rf "${TD:?}"/*
 
+# 9. Runs the scheduler ends itself (a script that does not fit: exit 2)
+# remove their files too (dsched_on_stop): 01's driver on the loop's
+# side, 11's likewise, 04's on the threads' side. Each makes its file
+# before the run, and the script's first step names nothing pending.
+for case in "01-log-order order:work#5 --requests 3" \
+  "11-stale-buffer order:work#99" \
+  "04-heisenbug order:nobody --log corrlog"; do
+  set -- $case
+  name=$1 prog=build/bin/$1-fix sched=$2
+  shift 2
+  : >"$T/why"
+  TMPDIR=$TD "$prog" --schedule "$sched" "$@" >/dev/null 2>"$T/err" </dev/null
+  rc=$?
+  [ "$rc" -eq 2 ] || echo "$prog --schedule $sched: exit $rc, wanted 2" >>"$T/why"
+  grep -q 'does not match the program' "$T/err" ||
+    { echo "no mismatch report:"; cat "$T/err"; } >>"$T/why"
+  left=$(ls -A "$TD")
+  [ -n "$left" ] && echo "left in \$TMPDIR: $left" >>"$T/why"
+  if [ -s "$T/why" ]; then
+    no "$name: a run the scheduler ends leaves no file"
+  else
+    ok "$name: a run the scheduler ends leaves no file"
+  fi
+  rm -rf "${TD:?}"/*
+done
+
 finish

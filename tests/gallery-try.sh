@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.." || exit 3
 B=${B:-build}
 . tests/lib.sh
 dir=$T
-# The tests' scratch files go there too: a test process that the scheduler
-# stops (a script that does not fit, below) leaves its file behind.
+# The tests' scratch files go there too, where the check below can see
+# that a test process the scheduler stops (a script that does not fit)
+# removes its file (dsched_on_stop, tests/scenario_test.h).
 export TMPDIR="$T"
 # The builds the test makes (never a learner's copy in build/try/NN-slug/).
 cleanup() {
@@ -132,6 +133,8 @@ rc=$?
   grep -Eq "a script does not fit your program: step [0-9]+ of the script \([^)]*\) is not (pending|runnable); (pending|runnable):( [^ ]+)+\$" \
     "$dir/out" ||
   fail "a fix the scripts do not fit: exit $rc: $(grep forced "$dir/out")"
+left=$(ls -A "$T" | grep '^test-')
+[ -z "$left" ] || fail "the stopped test processes left their files: $left"
 
 # A file that does not build: exit 2, with the compiler's file:line.
 printf 'int broken(void) { return }\n' >"$dir/broken.c"

@@ -40,8 +40,7 @@ command -v jq >/dev/null 2>&1 ||
   { echo "machine-interfaces.sh: jq is not installed (make deps)" >&2; exit 3; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/machine-interfaces.XXXXXX") || exit 3
 trap 'rm -rf "$T"' EXIT
-# The programs' own scratch files go there too: 01's driver leaves its log
-# file behind when the scheduler ends the run (a script that does not fit).
+# The programs' own scratch files go there too.
 export TMPDIR="$T"
 trap 'exit 130' INT HUP
 trap 'exit 143' TERM

@@ -39,6 +39,12 @@ static inline void scenario_file_on_signal(int sig) {
   _exit(128 + sig);
 }
 
+/* The scheduler ended the run itself (a script that does not fit: exit
+ * 2, a deadlock): the file goes with it, as on a signal. */
+static inline void scenario_file_on_stop(void) {
+  unlink(scenario_file());
+}
+
 static inline void scenario_file_setup(void) {
   const char *dir = getenv("TMPDIR");
   char *path = scenario_file();
@@ -56,9 +62,11 @@ static inline void scenario_file_setup(void) {
   fd = mkstemp(path);
   cr_assert_geq(fd, 0, "mkstemp %s failed", path);
   close(fd);
+  dsched_on_stop(scenario_file_on_stop);
 }
 
 static inline void scenario_file_teardown(void) {
+  dsched_on_stop(NULL);
   unlink(scenario_file());
   scenario_teardown();
 }

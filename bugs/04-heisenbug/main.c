@@ -75,8 +75,10 @@ int main(int argc, char **argv) {
   hb_run(w);
   hb_fini(&c, w);
   corrlog_close();
-  if (cfg.mode == HB_LOG_CORRLOG && cfg.log_path == NULL)
+  if (cfg.mode == HB_LOG_CORRLOG && cfg.log_path == NULL) {
     unlink(tmp);
+    gallery_tmp_forget();
+  }
   gallery_schedule_taken("heisenbug");
   r = hb_check(&c, w, msg, sizeof msg);
   printf("%s\n", msg);

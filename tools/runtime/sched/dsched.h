@@ -167,6 +167,15 @@ typedef void dsched_deadlock_fn(const char *cycle, const char *taken,
  * parent process shares, say). NULL: no call. Set before the run. */
 void dsched_on_deadlock(dsched_deadlock_fn *fn, void *arg);
 
+/* Calls fn() when the scheduler ends the process itself -- a deadlock, a
+ * token held too long, a script that does not fit, an interactive run
+ * with no player, more threads or objects than it can track -- after its
+ * report and just before the exit: what the program made for the run
+ * (a scratch file) goes with it. fn may run with the scheduler's lock
+ * held and other threads parked: async-signal-safe calls only (unlink).
+ * NULL: no call. */
+void dsched_on_stop(void (*fn)(void));
+
 int dsched_uv_fs_write(uv_loop_t *loop, uv_fs_t *req, uv_file file,
                        const uv_buf_t bufs[], unsigned int nbufs,
                        int64_t offset, uv_fs_cb cb);

@@ -52,6 +52,9 @@ int dsched__ask(const char *kind, int n, const char *const *items,
                 const char *const *whats, int ninfo, const char *const *infos);
 
 void dsched__record(const char *step);
+/* The dsched_on_stop() hook, if any: call just before each exit the
+ * scheduler takes on its own. */
+void dsched__stopping(void);
 void dsched__threads_configure(enum dsched_tstrategy s, uint64_t seed,
                                unsigned depth, unsigned pct_steps, int lenient);
 void dsched__threads_reset(void);

@@ -23,6 +23,7 @@ static void no_player(const char *why) {
   fprintf(stderr, "sched: interactive: %s\n", why);
   dsched__rec_close();
   fflush(NULL);
+  dsched__stopping();
   /* _exit: the other registered threads are parked for good. */
   _exit(2);
 }

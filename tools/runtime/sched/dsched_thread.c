@@ -141,6 +141,7 @@ static struct obj *obj_find(const void *o, int create) {
             "sched: more than %d mutexes and named objects in one "
             "run\n",
             MAXOBJ);
+    dsched__stopping();
     exit(3);
   }
   objs[nobjs].obj = o;
@@ -271,6 +272,7 @@ static void deadlock(void) {
   dsched__rec_close();
   fflush(stdout);
   fflush(stderr);
+  dsched__stopping();
   /* _exit: the other threads are parked for good, and atexit handlers
    * (ours included) would wait on them. */
   _exit(1);
@@ -389,6 +391,7 @@ static struct sthread *choose(struct sthread **r, int n, struct sthread *prev) {
         fprintf(stderr, "\nsched: schedule taken so far: %s\n", dsched_taken());
         dsched__rec_close();
         fflush(NULL);
+        dsched__stopping();
         _exit(2);
       }
       fprintf(stderr, "; continuing with random:0 (+lenient)\n");
@@ -511,6 +514,7 @@ static void *watchdog(void *arg) {
         dsched__rec_close();
         fflush(stdout);
         fflush(stderr);
+        dsched__stopping();
         _exit(1);
       }
     }
@@ -751,6 +755,7 @@ int dsched_pthread_create(pthread_t *t, const pthread_attr_t *attr,
   if (nthreads == MAXT) {
     dsched__unlock(&S_mu);
     fprintf(stderr, "sched: more than %d threads in one run\n", MAXT);
+    dsched__stopping();
     exit(3);
   }
   nt = &threads[nthreads];

@@ -249,6 +249,17 @@ int dsched_configure_from_env(void) {
   return s ? dsched_configure(s) : 0;
 }
 
+static void (*on_stop)(void);
+
+void dsched_on_stop(void (*fn)(void)) {
+  on_stop = fn;
+}
+
+void dsched__stopping(void) {
+  if (on_stop)
+    on_stop();
+}
+
 int dsched_active(void) {
   return strategy != S_NONE;
 }
@@ -493,6 +504,7 @@ static struct item *pick(void) {
          * _exit(): this is the loop thread between callbacks, so the
          * program's atexit handlers (a correlation log's flush) can run. */
         fprintf(stderr, "\nsched: schedule taken so far: %s\n", dsched_taken());
+        dsched__stopping();
         exit(2);
       }
       fprintf(stderr, "; continuing with random:0 (+lenient)\n");
