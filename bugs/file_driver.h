@@ -50,9 +50,9 @@ static inline int file_driver_main(const struct file_driver *d,
   } else {
     r = d->check(*d->path, *d->count, msg, sizeof msg);
     if (r == 0)
-      printf(d->held, *d->count);
+      gallery_say(d->held, *d->count);
     else if (r == 1)
-      printf("%s\n", msg);
+      gallery_say("%s", msg);
     else
       fprintf(stderr, "%s\n", msg); /* a setup failure: exit 3 */
     r = r == 0 ? 0 : r == 1 ? 1 : 3;

@@ -76,6 +76,14 @@ for dir in bugs/[0-9][0-9]-*/; do
          END { exit !(l && r && l < r) }' "$T/out" ||
       echo "compare $nn: the rest is not after the lesson" >>"$T/why"
   fi
+  # Each row's "last:" is the verdict its driver wrote (GALLERY_VERDICT);
+  # the natural runs of sync and fix end with one.
+  if grep -q '^ *last: no verdict' "$T/out" && sed -n '1,/^$/p' "$T/out" |
+    awk '/^  (sync|fix) +natural/ { getline; if (/last: no verdict/) f = 1 }
+         END { exit !f }'; then
+    echo "compare $nn: a natural sync or fix run shows no verdict:" >>"$T/why"
+    grep -A1 -E '^  (sync|fix) +natural' "$T/out" >>"$T/why"
+  fi
   # The table's rows and messages: 80 columns.
   sed -n '1,/^$/p' "$T/out" | grep -E '^  (variant|sync|bug|fix) |^ +last: |^                ' | awk -v n="$nn" 'length > 80 { print "compare " n ": table line over 80 columns: " $0 }' >>"$T/why"
   if [ ! -s "$T/why" ]; then ok "compare $nn shows the lesson first"; else

@@ -26,6 +26,9 @@
 #   scenario tests' report,     tests/strict-schedules.sh
 #   tests/scenario_report.h)
 #   build/trace --json          gallery compare --svg (pairsvg.c)
+#   GALLERY_VERDICT (the        gallery compare (compare.c: a row's
+#   drivers' verdict, one       "last:")
+#   message, bugs/gallery.h)
 # Run from the repository root after `make all`.
 set -u
 B=${B:-build}
@@ -244,6 +247,35 @@ JSONL=1 shape "SCENARIO_REPORT: a replay without a schedule: schedule null, env 
 shape "trace --json: svg {width, height} numbers, events and operations numbers (gallery compare --svg)" \
   "$T/t.json" 'all(.svg.width, .svg.height, .events, .operations;
     type == "number" and . > 0)'
+
+# ------------------------------------------------------------ GALLERY_VERDICT
+# Every driver writes its verdict, the very line it prints, to the file;
+# a file it cannot write is a setup failure (exit 3), not a verdict.
+: >"$T/why"
+for prog in "$B"/bin/[0-9][0-9]-*-sync "$B"/bin/[0-9][0-9]-*-bug; do
+  rm -f "$T/verdict"
+  GALLERY_VERDICT=$T/verdict timeout 60 "$prog" >"$T/vout" 2>/dev/null
+  rc=$?
+  if [ ! -s "$T/verdict" ]; then
+    echo "${prog##*/} (exit $rc) wrote no verdict" >>"$T/why"
+  elif [ "$(wc -l <"$T/verdict")" -ne 0 ] ||
+    ! grep -qxF -f "$T/verdict" "$T/vout"; then
+    echo "${prog##*/}: the verdict is not one line it printed: $(cat "$T/verdict")" >>"$T/why"
+  fi
+done
+if [ -s "$T/why" ]; then
+  no "GALLERY_VERDICT: every driver writes the verdict line it prints (gallery compare)"
+  sed 's/^/    | /' "$T/why" | head -n 5
+else
+  ok "GALLERY_VERDICT: every driver writes the verdict line it prints (gallery compare)"
+fi
+GALLERY_VERDICT=$T/no/such/dir/v "$B/bin/01-log-order-fix" >/dev/null 2>"$T/verr"
+rc=$?
+if [ "$rc" -eq 3 ] && grep -q "GALLERY_VERDICT=$T/no/such/dir/v" "$T/verr"; then
+  ok "GALLERY_VERDICT that cannot be written: exit 3, naming it"
+else
+  no "GALLERY_VERDICT that cannot be written: exit 3, naming it (got $rc)"
+fi
 
 # ------------------------------------------------------------ shrink.sh
 SCHED=random:1 tools/runtime/preload/shrink.sh --shim "$SHIM" \

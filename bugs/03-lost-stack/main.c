@@ -73,22 +73,23 @@ int main(int argc, char **argv) {
   if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
     r = 2; /* a bad schedule: the child said what is wrong with it */
   } else if (cfg.bad == LS_NONE && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-    printf("lost-stack: the run failed with no bad argument (status %d)\n", st);
+    gallery_say("lost-stack: the run failed with no bad argument (status %d)",
+                st);
     r = 3;
   } else if (cfg.bad != LS_NONE &&
              !(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT)) {
-    printf("lost-stack: the bad argument did not abort the run (status "
-           "%d)\n",
-           st);
+    gallery_say("lost-stack: the bad argument did not abort the run (status "
+                "%d)",
+                st);
     r = 3;
   } else if ((r = ls_check(report, cfg.bad, msg, sizeof msg)) != 0) {
-    printf("%s\n", msg);
+    gallery_say("%s", msg);
   } else if (cfg.bad == LS_NONE) {
-    printf("lost-stack: no bad argument, no crash, nothing to report\n");
+    gallery_say("lost-stack: no bad argument, no crash, nothing to report");
   } else {
-    printf("lost-stack: the report names %s, the caller that passed the bad "
-           "argument: invariant held\n",
-           ls_caller_name(cfg.bad));
+    gallery_say("lost-stack: the report names %s, the caller that passed the "
+                "bad argument: invariant held",
+                ls_caller_name(cfg.bad));
   }
   return r;
 }

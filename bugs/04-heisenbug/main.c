@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
   }
   gallery_schedule_taken("heisenbug");
   r = hb_check(&c, w, msg, sizeof msg);
-  printf("%s\n", msg);
+  gallery_say("%s", msg);
   dsched_reset();
   return r;
 }

@@ -55,14 +55,13 @@ int main(int argc, char **argv) {
 
   r = strcmp(pool, "uv") == 0 ? lu_run(&cfg, &totals)
                               : lu_run_threads(&cfg, &totals, workers);
-  /* The schedule first: the verdict is the last line, for readers and for
-   * build/gallery compare. */
+  /* The schedule first: the verdict is the last line, for readers. */
   gallery_schedule_taken("lost-update");
   if (r < 0) {
     r = gallery_setup_failed("lost-update", r);
   } else {
     r = lu_check(&cfg, &totals, msg, sizeof msg);
-    printf("%s (pool: %s)\n", msg, pool);
+    gallery_say("%s (pool: %s)", msg, pool);
   }
   dsched_reset();
   return r;

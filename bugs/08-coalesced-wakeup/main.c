@@ -54,7 +54,7 @@ int main(int argc, char **argv) {
     r = 3;
   } else {
     r = cw_check(&sink, msg, sizeof msg);
-    printf("%s\n", msg);
+    gallery_say("%s", msg);
   }
   free(sink.ids);
   dsched_reset();

@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
     r = 3;
   } else {
     r = dc_check(&cfg, calls, msg, sizeof msg);
-    printf("%s\n", msg);
+    gallery_say("%s", msg);
   }
   free(calls);
   dsched_reset();

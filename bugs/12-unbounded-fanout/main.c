@@ -61,7 +61,7 @@ int main(int argc, char **argv) {
   if (r < 0)
     return gallery_setup_failed("unbounded-fanout", r);
   r = uf_check(&cfg, &t, msg, sizeof msg);
-  printf("%s\n", msg);
+  gallery_say("%s", msg);
   dsched_reset();
   return r;
 }

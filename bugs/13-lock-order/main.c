@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
     schedule = NULL;
 
   lk_run_isolated(&cfg, schedule, &out);
-  printf("%s\n", out.msg);
+  gallery_say("%s", out.msg);
   if (out.taken[0] != '\0')
     printf("lock-order: schedule taken: %s\n", out.taken);
   return out.status;

@@ -48,15 +48,23 @@ char **gallery_env(const char *const *drop, char *const *add) {
   return v;
 }
 
-/* The caller's environment with SCHED replaced (or removed). */
-static char **env_with_sched(const char *sched) {
-  static const char *const drop[] = {"SCHED=", NULL};
-  static char entry[512];
-  char *add[] = {entry, NULL};
+/* The caller's environment with SCHED and GALLERY_VERDICT replaced (or
+ * removed). */
+static char **env_of(const struct child *c) {
+  static const char *const drop[] = {"SCHED=", "GALLERY_VERDICT=", NULL};
+  static char sched[512], verdict[4200];
+  char *add[3] = {NULL, NULL, NULL};
+  int n = 0;
 
-  if (sched)
-    snprintf(entry, sizeof entry, "SCHED=%s", sched);
-  return gallery_env(drop, sched ? add : NULL);
+  if (c->sched) {
+    snprintf(sched, sizeof sched, "SCHED=%s", c->sched);
+    add[n++] = sched;
+  }
+  if (c->verdict) {
+    snprintf(verdict, sizeof verdict, "GALLERY_VERDICT=%s", c->verdict);
+    add[n++] = verdict;
+  }
+  return gallery_env(drop, add);
 }
 
 /* The gallery was interrupted while the child ran (proc_run stopped it):
@@ -82,7 +90,7 @@ int gallery_run(char *const argv[], struct child *c) {
   fflush(stdout);
   memset(&o, 0, sizeof o);
   memset(&r, 0, sizeof r);
-  if (!c->keep_env && (envp = env_with_sched(c->sched)) == NULL) {
+  if (!c->keep_env && (envp = env_of(c)) == NULL) {
     fprintf(stderr, "gallery: out of memory\n");
     return RC_NORUN;
   }

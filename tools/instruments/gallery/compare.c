@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char compare_help[] =
     "usage: gallery compare NN [--reps N] [--svg FILE]\n"
@@ -34,19 +35,21 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* The last line of a run's output that is the program's own (not the
- * scheduler's), into last. */
-static void last_line(const char *out, char *last, size_t len) {
-  const char *p = out;
+/* The verdict the run's driver wrote to path (GALLERY_VERDICT,
+ * bugs/gallery.h), into last, and the file removed; a run that wrote none
+ * (it crashed, or was stopped) is said by its status. */
+static void run_verdict(const char *path, int rc, char *last, size_t len) {
+  FILE *f = fopen(path, "r");
+  size_t n = 0;
 
-  while (p && *p) {
-    const char *nl = strchr(p, '\n');
-    size_t n = nl ? (size_t)(nl - p) : strlen(p);
-    if (n > 0 && strncmp(p, "sched:", 6) != 0 &&
-        !memmem(p, n, "schedule taken", 14))
-      snprintf(last, len, "%.*s", (int)n, p);
-    p = nl ? nl + 1 : NULL;
+  if (f) {
+    n = fread(last, 1, len - 1, f);
+    fclose(f);
+    unlink(path);
   }
+  last[n] = '\0';
+  if (n == 0)
+    snprintf(last, len, "no verdict: %s", gallery_outcome(rc));
 }
 
 /* Runs one variant `reps` times under sched; prints a row with the outcome
@@ -55,19 +58,22 @@ static void last_line(const char *out, char *last, size_t len) {
  * failure. */
 static int compare_row(const struct scenario *s, int variant, const char *sched,
                        int reps) {
-  char prog[PATH_MAX], last[512] = "";
+  char prog[PATH_MAX], verdict[PATH_MAX], last[512] = "";
   char *cargv[2] = {prog, NULL};
   double t[16];
   int bugs = 0, other = 0;
 
   gallery_path_of(prog, sizeof prog, "bin", s, gallery_variants[variant]);
-  if (gallery_need_file(prog) != 0)
+  if (gallery_need_file(prog) != 0 ||
+      gallery_tmp_path(verdict, sizeof verdict, "verdict.txt") != 0)
     return -1;
   for (int r = 0; r < reps; r++) {
     struct child c = {0};
     c.sched = sched;
-    c.quiet = 2;
+    c.verdict = verdict;
+    c.quiet = 1;
     c.timeout_s = (double)s->hunt_timeout;
+    unlink(verdict);
     int rc = gallery_run(cargv, &c);
     t[r] = c.elapsed_s;
     bugs += gallery_exit(rc) == 1;
@@ -76,8 +82,7 @@ static int compare_row(const struct scenario *s, int variant, const char *sched,
       snprintf(last, sizeof last, "no progress for %d s: stopped",
                s->hunt_timeout);
     else
-      last_line(c.out, last, sizeof last);
-    free(c.out);
+      run_verdict(verdict, rc, last, sizeof last);
   }
   qsort(t, (size_t)reps, sizeof t[0], cmp_double);
   {

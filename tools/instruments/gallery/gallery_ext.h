@@ -48,13 +48,16 @@ void gallery_tmp_hook(void (*fn)(void));
 #define RC_NORUN 127 /* could not be started (a message was printed) */
 
 struct child {
-  const char *sched; /* SCHED for the child; NULL: unset */
-  int keep_env;      /* 1: the caller's environment as it is */
-  int quiet;         /* 0: output inherited, 1: discarded, 2: captured */
-  int keep_stdin;    /* 1: stdin inherited; 0: /dev/null */
-  double timeout_s;  /* 0: no limit */
-  double grace_s;    /* between SIGTERM and SIGKILL; 0: proc's default */
-  char *out;         /* quiet == 2: the output (malloc'd), or NULL */
+  const char *sched;   /* SCHED for the child; NULL: unset */
+  const char *verdict; /* GALLERY_VERDICT for the child (bugs/gallery.h:
+                          the file its driver writes its verdict to);
+                          NULL: unset */
+  int keep_env;        /* 1: the caller's environment as it is */
+  int quiet;           /* 0: output inherited, 1: discarded, 2: captured */
+  int keep_stdin;      /* 1: stdin inherited; 0: /dev/null */
+  double timeout_s;    /* 0: no limit */
+  double grace_s;      /* between SIGTERM and SIGKILL; 0: proc's default */
+  char *out;           /* quiet == 2: the output (malloc'd), or NULL */
   double elapsed_s;
 };
 
