@@ -2,8 +2,8 @@
  * bug's async.c to a work place; `try NN [FILE]` builds FILE with the
  * scenario's driver and deterministic test (tools/instruments/gallery/try.mk:
  * the Makefile's own flags and objects) and prints a verdict card: the forced
- * schedules (strict scripts, k of k), a PCT hunt, ASan+UBSan, TSan for
- * threaded scenarios, and the diff against the bug and the reference fix.
+ * schedules (strict scripts, k of k), a PCT hunt, ASan+UBSan, TSan, and
+ * the diff against the bug and the reference fix.
  * Exit: 0 every check passed, 1 one failed (the card names the schedule
  * that breaks it), 2 usage or a file that does not build, 3 setup. */
 #include "gallery_ext.h"
@@ -35,7 +35,7 @@ static const char try_help[] =
     "                    bounds the rate at 1-0.05^(1/N), 0.3% for 1000)\n"
     "  ASan+UBSan        the program built with both, run naturally and\n"
     "                    under the scenario's forced schedule\n"
-    "  TSan              for scenarios whose code runs on several threads\n"
+    "  TSan              the same two runs, built with TSan\n"
     "  diffs             against the bug and against the reference fix\n"
     "--no-san skips the sanitizer builds (the verdict then says \"PASS,\n"
     "sanitizers not run\"). --json OUT also writes the card as JSON, for "
@@ -169,16 +169,6 @@ static void diff_count(const char *a, const char *b, int *plus, int *minus) {
     p = nl ? nl + 1 : NULL;
   }
   free(out);
-}
-
-/* Whether the scenario's code runs on more than the loop thread. */
-static int threaded(const struct card *c) {
-  char cmd[PATH_MAX * 2 + 128];
-  snprintf(cmd, sizeof cmd,
-           "grep -qE 'pthread_create|uv_queue_work|uv_thread_create' "
-           "bugs/%s/*.c '%s' 2>/dev/null",
-           c->scen, c->src);
-  return system(cmd) == 0;
 }
 
 /* What the deterministic test's run said, read from its report
@@ -654,12 +644,11 @@ static void try_checks(struct card *c) {
               "-fsanitize=address,undefined -fno-sanitize-recover=undefined "
               "-fno-omit-frame-pointer",
               "ASAN_OPTIONS=detect_leaks=1:handle_segv=0:abort_on_error=0");
-    if (threaded(c))
-      sanitizer(c, "tsan", "build/tsan", "-fsanitize=thread",
-                "TSAN_OPTIONS=halt_on_error=0 exitcode=66 "
-                "suppressions=tools/tsan.supp");
-    else
-      row("tsan", "not run: the scenario's code runs on one thread");
+    /* On every scenario, whatever threads the file starts: a fix may
+     * bring in the pool or a thread of its own. */
+    sanitizer(c, "tsan", "build/tsan", "-fsanitize=thread",
+              "TSAN_OPTIONS=halt_on_error=0 exitcode=66 "
+              "suppressions=tools/tsan.supp");
   } else {
     row("asan, tsan", "not run (--no-san)");
   }
