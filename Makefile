@@ -123,12 +123,13 @@ $(B)/bin/$(1)-fix:  $(B)/obj/bugs/$(1)/main.o $(B)/obj/fixes/$(1)/async.o $$($(1
 $(B)/tests/$(1)-sync: $$($(1)_TEST) $(B)/obj/bugs/$(1)/sync.o $$($(1)_SHARED) $(LINK_LIBS)
 $(B)/tests/$(1)-bug:  $$($(1)_TEST) $(B)/obj/bugs/$(1)/async.o $$($(1)_SHARED) $(LINK_LIBS)
 $(B)/tests/$(1)-fix:  $$($(1)_TEST) $(B)/obj/fixes/$(1)/async.o $$($(1)_SHARED) $(LINK_LIBS)
-$$($(1)_TEST): $(B)/gen/$(1)/scenario.h
-$$($(1)_TEST): GALLERY_CFLAGS = -include tools/runtime/sched/dsched_wrap.h -iquote bugs -iquote bugs/$(1) -iquote $(B)/gen/$(1)
+$$($(1)_TEST) $(B)/obj/bugs/$(1)/main.o: $(B)/gen/$(1)/scenario.h
+$$($(1)_TEST) $(B)/obj/bugs/$(1)/main.o: GALLERY_CFLAGS = -include tools/runtime/sched/dsched_wrap.h -iquote bugs -iquote bugs/$(1) -iquote $(B)/gen/$(1)
 endef
 $(foreach s,$(SCENARIOS),$(eval $(call scenario,$(s))))
 
-# A scenario test reads its scenario's facts (schedules, workloads) from
+# A scenario test, and its driver's help, read the scenario's facts
+# (name, schedules, workloads) from
 # bugs/NN-slug/scenario.conf, as the header build/gen/NN-slug/scenario.h
 # (#define SCENARIO_COMPARE_SCHEDULE "...", ...), never from a copy.
 $(B)/gen/%/scenario.h: bugs/%/scenario.conf $(B)/gallery tools/instruments/scenario-header.sh

@@ -4,6 +4,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "file_driver.h"
 #include "log_order.h"
+#include "scenario.h"
 
 static int run(const void *cfg) {
   return lo_run(cfg);
@@ -27,10 +28,10 @@ int main(int argc, char **argv) {
                        "run nothing: check the log --log FILE names (kept from "
                        "an earlier run, or edited) for --requests N"),
       GALLERY_OPT_END};
-  const struct gallery_cli cli = {
-      "Runs scenario 01 (log-order) once and checks that every request's log "
-      "lines appear as begin < step < end.",
-      opts, GALLERY_EXIT_STATUS};
+  const struct gallery_cli cli = {"Runs scenario " SCENARIO_NAME
+                                  " once and checks that every request's log "
+                                  "lines appear as begin < step < end.",
+                                  opts, GALLERY_EXIT_STATUS};
   const struct file_driver driver = {
       "log-order",
       "--log",

@@ -6,6 +6,7 @@
 #include "gallery.h"
 #include "reply_mixup.h"
 #include "dsched.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ int main(int argc, char **argv) {
           "(default {default}); request i costs i+2 units"),
       GALLERY_OPT_HOLD_SCHEDULE(&schedule, ""), GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 02 (reply-mixup) once: a client pipelines N requests on "
+      "Runs scenario " SCENARIO_NAME " once: a client pipelines N requests on "
       "one TCP connection to a server in the same loop, and checks that every "
       "reply it accepts answers the request it pairs it with.",
       opts, GALLERY_EXIT_STATUS};

@@ -6,6 +6,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "lost_stack.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -53,7 +54,7 @@ int main(int argc, char **argv) {
                                 "; the outcome does not depend on it"),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 03 (lost-stack) once: three callers submit resizes and "
+      "Runs scenario " SCENARIO_NAME " once: three callers submit resizes and "
       "one passes a negative width. The run aborts with a crash report, which "
       "is shown on stderr and must name the caller (function, file:line).",
       opts, GALLERY_EXIT_STATUS};

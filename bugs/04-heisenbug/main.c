@@ -6,6 +6,7 @@
 #include "gallery.h"
 #include "heisenbug.h"
 #include "dsched.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,7 +41,8 @@ int main(int argc, char **argv) {
           "pct:SEED:D, order:...; also env SCHED)"),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 04 (heisenbug) once: two workers start together and both "
+      "Runs scenario " SCENARIO_NAME
+      " once: two workers start together and both "
       "need a lazily loaded config; checks that it was loaded exactly once.",
       opts, GALLERY_EXIT_STATUS};
 

@@ -7,6 +7,7 @@
 #include "corrlog.h"
 #include "check_then_act.h"
 #include "dsched.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +34,7 @@ int main(int argc, char **argv) {
       GALLERY_OPT_HOLD_SCHEDULE(&schedule, ""),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 05 (check-then-act) once: N page views, each looking up "
+      "Runs scenario " SCENARIO_NAME " once: N page views, each looking up "
       "its item in a cache twice (header at once, footer after rendering), and "
       "checks that each item was fetched once and its cached version never "
       "went down.",

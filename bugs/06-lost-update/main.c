@@ -5,6 +5,7 @@
 #include "gallery.h"
 #include "lost_update.h"
 #include "dsched.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,7 +45,7 @@ int main(int argc, char **argv) {
           "run on the plain threads unless --pool uv is given."),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 06 (lost-update) once: N jobs scan their bytes and are "
+      "Runs scenario " SCENARIO_NAME " once: N jobs scan their bytes and are "
       "counted into shared totals; checks that no job's count vanished.",
       opts, GALLERY_EXIT_STATUS};
 

@@ -9,6 +9,7 @@
 #include "corrlog.h"
 #include "dsched.h"
 #include "use_after_close.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,7 +49,7 @@ int main(int argc, char **argv) {
       GALLERY_OPT_LOG(&log, GALLERY_FIX_LOGS),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 07 (use-after-close) once: N clients send a message to an "
+      "Runs scenario " SCENARIO_NAME " once: N clients send a message to an "
       "echo server on 127.0.0.1, think, and shut down; the server computes "
       "each reply on the threadpool. Checks that no callback ran on freed "
       "connection memory and that every client got its reply.",

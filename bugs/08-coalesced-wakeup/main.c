@@ -7,6 +7,7 @@
 #include "gallery.h"
 #include "coalesced_wakeup.h"
 #include "dsched.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ int main(int argc, char **argv) {
                                "point \"sent\" after every send"),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 08 (coalesced-wakeup) once: a producer thread sends N "
+      "Runs scenario " SCENARIO_NAME " once: a producer thread sends N "
       "numbered messages to the event loop (uv_async_send); checks that the "
       "loop handled every one, once, in order.",
       opts, GALLERY_EXIT_STATUS};

@@ -6,6 +6,7 @@
 #include "gallery.h"
 #include "double_callback.h"
 #include "dsched.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ int main(int argc, char **argv) {
       GALLERY_OPT_HOLD_SCHEDULE(&schedule, "; timers are not held"),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 09 (double-callback) once: N calls, each racing the "
+      "Runs scenario " SCENARIO_NAME " once: N calls, each racing the "
       "server's reply against a deadline; checks that every call's callback "
       "ran exactly once.",
       opts, GALLERY_EXIT_STATUS};

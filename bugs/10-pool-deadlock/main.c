@@ -7,6 +7,7 @@
 #include "gallery.h"
 #include "pool_deadlock.h"
 #include "dsched.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ int main(int argc, char **argv) {
       GALLERY_OPT_HOLD_SCHEDULE(&schedule, ""),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 10 (pool-deadlock) once: N page renders arrive at once, "
+      "Runs scenario " SCENARIO_NAME " once: N page renders arrive at once, "
       "each needing a lookup. Checks that every page is rendered and that no "
       "request stays blocked on work queued behind it.",
       opts, GALLERY_EXIT_STATUS};

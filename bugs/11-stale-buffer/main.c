@@ -4,6 +4,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "file_driver.h"
 #include "stale_buffer.h"
+#include "scenario.h"
 
 static int run(const void *cfg) {
   return sb_run(cfg);
@@ -28,7 +29,7 @@ int main(int argc, char **argv) {
                        "(kept from an earlier run) for --records N"),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 11 (stale-buffer) once and checks that slot i of the "
+      "Runs scenario " SCENARIO_NAME " once and checks that slot i of the "
       "record file holds record i: every record submitted is the one written.",
       opts, GALLERY_EXIT_STATUS};
   const struct file_driver driver = {

@@ -7,6 +7,7 @@
 #include "gallery.h"
 #include "unbounded_fanout.h"
 #include "dsched.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ int main(int argc, char **argv) {
           "the sync twin and the bug ignore it)"),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 12 (unbounded-fanout) once: N small files, each with 4 "
+      "Runs scenario " SCENARIO_NAME " once: N small files, each with 4 "
       "records, are read concurrently; checks that every record was read.",
       opts,
       "The files go in a fresh directory under $TMPDIR (default /tmp) and are "

@@ -6,6 +6,7 @@
  * Exit: 0 invariant held, 1 violated, 2 usage, 3 setup failure. */
 #include "gallery.h"
 #include "lock_order.h"
+#include "scenario.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ int main(int argc, char **argv) {
           "timeout)."),
       GALLERY_OPT_END};
   const struct gallery_cli cli = {
-      "Runs scenario 13 (lock-order) once: the loop thread handles N cache "
+      "Runs scenario " SCENARIO_NAME " once: the loop thread handles N cache "
       "lookups while a sweeper thread evicts the cache; checks that both "
       "finish and that every request and eviction is counted.",
       opts,
