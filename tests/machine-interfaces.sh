@@ -249,10 +249,11 @@ shape "trace --json: svg {width, height} numbers, events and operations numbers 
     type == "number" and . > 0)'
 
 # ------------------------------------------------------------ GALLERY_VERDICT
-# Every driver writes its verdict, the very line it prints, to the file;
+# Every driver writes its verdict, the very line it prints, to the file
+# (sync twins and fixes: runs that end by themselves);
 # a file it cannot write is a setup failure (exit 3), not a verdict.
 : >"$T/why"
-for prog in "$B"/bin/[0-9][0-9]-*-sync "$B"/bin/[0-9][0-9]-*-bug; do
+for prog in "$B"/bin/[0-9][0-9]-*-sync "$B"/bin/[0-9][0-9]-*-fix; do
   rm -f "$T/verdict"
   GALLERY_VERDICT=$T/verdict timeout 60 "$prog" >"$T/vout" 2>/dev/null
   rc=$?
