@@ -72,6 +72,15 @@ ended() {
 DFL=
 env --default-signal=INT true 2>/dev/null && DFL="env --default-signal=INT"
 # start ARGS...: the gallery in a session of its own; its pid is the sid.
+# verdict_empty DESC: ok when nothing went wrong ($T/why is empty) and
+# nothing is left in $TMPDIR; then $TMPDIR is emptied for the next case.
+verdict_empty() {
+  left=$(ls -A "$TD")
+  [ -n "$left" ] && echo "left in \$TMPDIR: $left" >>"$T/why"
+  if [ -s "$T/why" ]; then no "$1"; else ok "$1"; fi
+  rm -rf "${TD:?}"/*
+}
+
 start() {
   TMPDIR=$TD setsid $DFL "${GX:-$G}" "$@" >/dev/null 2>"$T/err" </dev/null &
   sid=$!
@@ -163,14 +172,7 @@ for i in 1 2 3 4 5 6; do
   rc=$?
   [ "$rc" -eq 1 ] || echo "hunt $i: exit $rc, wanted 1 (a failure)" >>"$T/why"
 done
-left=$(ls -A "$TD")
-[ -n "$left" ] && echo "left in \$TMPDIR: $left" >>"$T/why"
-if [ -s "$T/why" ]; then
-  no "6 hunts of 01 stopped at the first failure leave no file"
-else
-  ok "6 hunts of 01 stopped at the first failure leave no file"
-fi
-rm -rf "${TD:?}"/*
+verdict_empty "6 hunts of 01 stopped at the first failure leave no file"
 
 # 9. Runs the scheduler ends itself (a script that does not fit: exit 2)
 # remove their files too (dsched_on_stop): 01's driver on the loop's
@@ -188,14 +190,7 @@ for case in "01-log-order order:work#5 --requests 3" \
   [ "$rc" -eq 2 ] || echo "$prog --schedule $sched: exit $rc, wanted 2" >>"$T/why"
   grep -q 'does not match the program' "$T/err" ||
     { echo "no mismatch report:"; cat "$T/err"; } >>"$T/why"
-  left=$(ls -A "$TD")
-  [ -n "$left" ] && echo "left in \$TMPDIR: $left" >>"$T/why"
-  if [ -s "$T/why" ]; then
-    no "$name: a run the scheduler ends leaves no file"
-  else
-    ok "$name: a run the scheduler ends leaves no file"
-  fi
-  rm -rf "${TD:?}"/*
+  verdict_empty "$name: a run the scheduler ends leaves no file"
 done
 
 finish
