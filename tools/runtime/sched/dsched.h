@@ -96,7 +96,14 @@
  * and goes on as random:0 (for exploring, never for tests). Past the end of
  * a script, requests are released in submission order and threads run
  * without preemption: a script may be a prefix, and the rest of the run is
- * still deterministic.
+ * still deterministic. The other way round, a run that ends before its
+ * script does (a fix that makes fewer requests than the bug whose script
+ * it runs) keeps its status; dsched_reset() says on stderr where the run
+ * ended. But when the run was scheduled and took no step of the script at
+ * all (thread steps for a program of requests, requests for a program of
+ * threads), the script named nothing the program does: dsched_reset()
+ * says so, as a mismatch, and ends the process with status 2 (+lenient:
+ * recorded, the status stands).
  *
  * The handshake (spec.h): when SCHED_HANDSHAKE_FD is set, the first
  * dsched_configure() with a schedule other than none in a process writes
@@ -117,8 +124,9 @@
  * after a deadlock, and when a driver resets the scheduler before it
  * exits: the last run's); and, only when a script did not fit the
  * program, "mismatch": "step K of the script (ITEM) is not
- * pending|runnable; pending|runnable: ..." (the scheduler's message,
- * without its prefix): a strict script stopped the run there; a +lenient
+ * pending|runnable; pending|runnable: ..." or "the run ended and no step
+ * of the script was taken; ..." (the scheduler's message, without its
+ * prefix): a strict script stopped the run there; a +lenient
  * one went on as random:0, and the trailer has "lenient": true too.
  *
  * After a run, dsched_taken() returns the requests released and the steps

@@ -52,6 +52,11 @@ int dsched__ask(const char *kind, int n, const char *const *items,
                 const char *const *whats, int ninfo, const char *const *infos);
 
 void dsched__record(const char *step);
+/* The thread script's first step not taken yet: its place in the order:
+ * list (0: none is left), its text in *want. */
+unsigned dsched__script_left(const char **want);
+/* How many steps of the thread script were taken. */
+size_t dsched__script_taken(void);
 /* The dsched_on_stop() hook, if any: call just before each exit the
  * scheduler takes on its own. */
 void dsched__stopping(void);

@@ -555,6 +555,17 @@ void dsched__script_add(const char *s, size_t n, unsigned step) {
   script_step[script_len++] = step;
 }
 
+size_t dsched__script_taken(void) {
+  return script_pos;
+}
+
+unsigned dsched__script_left(const char **want) {
+  if (script_pos >= script_len)
+    return 0;
+  *want = script[script_pos];
+  return script_step[script_pos];
+}
+
 void dsched__threads_reset(void) {
   dsched__lock(&S_mu);
   dsched__on = 0;

@@ -264,7 +264,58 @@ int dsched_active(void) {
   return strategy != S_NONE;
 }
 
-void dsched_reset(void) {
+/* A run that ended before its script did. A script is a prefix: a fix
+ * that makes fewer requests than the bug ends before the bug's script
+ * does, and the steps it took are still the interleaving the script
+ * names; that is said on stderr, and the status stands. But a script
+ * none of whose steps was taken named nothing this program does (thread
+ * steps for a program whose threads are not registered, say): a run
+ * under it claims a schedule that was never in force. That is bad input,
+ * exit 2, as a step that does not fit (a +lenient one: recorded, its
+ * status stands). Nothing is said when nothing was scheduled: no run
+ * since the script was set. */
+static void check_script_end(void) {
+  const char *want = NULL;
+  char item[40];
+  unsigned ts = dsched__script_left(&want), step, first;
+
+  if (strcmp(dsched_taken(), "order:") == 0)
+    return;
+  if (script_pos < script_len && (ts == 0 || script_step[script_pos] < ts)) {
+    unsigned code = script[script_pos];
+    snprintf(item, sizeof item, "%s#%u", kind_names[code >> 24],
+             code & 0xffffff);
+    want = item;
+    step = script_step[script_pos];
+  } else if ((step = ts) == 0) {
+    return;
+  }
+  first = dsched__script_taken() == 0 && script_pos == 0;
+  if (!first) {
+    fprintf(stderr,
+            "sched: the run ended before step %u of the script (%s); the "
+            "steps from there were not taken\n",
+            step, want);
+    return;
+  }
+  fprintf(stderr,
+          "sched: schedule does not match the program: the run ended and no "
+          "step of the script was taken; step 1 (%s) names nothing it "
+          "did%s\n",
+          want, lenient ? " (+lenient: its status stands)" : "");
+  dsched__rec_mismatch(lenient,
+                       "the run ended and no step of the script was taken; "
+                       "step 1 (%s) names nothing it did",
+                       want);
+  if (lenient)
+    return;
+  fprintf(stderr, "sched: schedule taken: %s\n", dsched_taken());
+  dsched__stopping();
+  exit(2);
+}
+
+/* Forgets the run. */
+static void reset_state(void) {
   free(script);
   free(script_step);
   script = NULL;
@@ -278,6 +329,11 @@ void dsched_reset(void) {
   memset(submitted, 0, sizeof submitted);
   strategy = S_NONE;
   dsched__threads_reset();
+}
+
+void dsched_reset(void) {
+  check_script_end();
+  reset_state();
 }
 
 static void submit(struct item *it);
