@@ -16,7 +16,7 @@ B=${B:-build}
 dir=$T
 # The tests' scratch files go there too, where the check below can see
 # that a test process the scheduler stops (a script that does not fit)
-# removes its file (dsched_on_stop, tests/scenario_test.h).
+# leaves none (tests/scenario_test.h: unlinked as soon as it is made).
 export TMPDIR="$T"
 # The builds the test makes (never a learner's copy in build/try/NN-slug/).
 cleanup() {

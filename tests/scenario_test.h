@@ -6,7 +6,6 @@
 #define SCENARIO_TEST_H
 
 #include <criterion/criterion.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,52 +21,40 @@ static inline void scenario_teardown(void) {
 }
 
 /* The scratch file of a test whose workload writes one (its log, its
- * records): an empty file "$TMPDIR/test-SLUG-XXXXXX" (default /tmp) that
- * .init = scenario_file_setup makes and .fini = scenario_file_teardown
- * unlinks. One per test process: Criterion runs each test in its own. */
+ * records), by a name the workload opens as any path:
+ * "/proc/self/fd/N", a file that .init = scenario_file_setup makes as
+ * "$TMPDIR/test-SLUG-XXXXXX" (default /tmp) and unlinks at once, keeping
+ * it open as fd N. Nothing is left in $TMPDIR however the process ends:
+ * Criterion's runner, stopped by a signal, SIGKILLs its test processes
+ * (each in a session of its own, out of reach of the group's signal),
+ * and no handler of theirs could run. .fini = scenario_file_teardown
+ * closes it. One per test process: Criterion runs each test in its own. */
 static inline char *scenario_file(void) {
-  static char path[4096];
+  static char path[64];
   return path;
 }
 
-/* A test process stopped by a signal (the gallery's tour or expose ended
- * by Ctrl-C or SIGTERM, Criterion's timeout) runs no .fini: the file goes
- * with it here, so that nothing is left in $TMPDIR. unlink and _exit are
- * async-signal-safe; the exit status is the signal's, as a shell shows. */
-static inline void scenario_file_on_signal(int sig) {
-  unlink(scenario_file());
-  _exit(128 + sig);
-}
-
-/* The scheduler ended the run itself (a script that does not fit: exit
- * 2, a deadlock): the file goes with it, as on a signal. */
-static inline void scenario_file_on_stop(void) {
-  unlink(scenario_file());
+static inline int *scenario_file_fd(void) {
+  static int fd = -1;
+  return &fd;
 }
 
 static inline void scenario_file_setup(void) {
   const char *dir = getenv("TMPDIR");
-  char *path = scenario_file();
-  struct sigaction sa;
+  char made[4096];
   int fd;
 
-  snprintf(path, 4096, "%s/test-%s-XXXXXX", dir && *dir ? dir : "/tmp",
+  snprintf(made, sizeof made, "%s/test-%s-XXXXXX", dir && *dir ? dir : "/tmp",
            SCENARIO_SLUG);
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = scenario_file_on_signal;
-  sigemptyset(&sa.sa_mask);
-  cr_assert_eq(sigaction(SIGTERM, &sa, NULL), 0, "sigaction failed");
-  cr_assert_eq(sigaction(SIGINT, &sa, NULL), 0, "sigaction failed");
-  cr_assert_eq(sigaction(SIGHUP, &sa, NULL), 0, "sigaction failed");
-  fd = mkstemp(path);
-  cr_assert_geq(fd, 0, "mkstemp %s failed", path);
-  close(fd);
-  dsched_on_stop(scenario_file_on_stop);
+  fd = mkstemp(made);
+  cr_assert_geq(fd, 0, "mkstemp %s failed", made);
+  cr_assert_eq(unlink(made), 0, "unlink %s failed", made);
+  *scenario_file_fd() = fd;
+  snprintf(scenario_file(), 64, "/proc/self/fd/%d", fd);
 }
 
 static inline void scenario_file_teardown(void) {
-  dsched_on_stop(NULL);
-  unlink(scenario_file());
+  close(*scenario_file_fd());
   scenario_teardown();
 }
 
