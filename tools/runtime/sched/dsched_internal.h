@@ -53,7 +53,8 @@ int dsched__ask(const char *kind, int n, const char *const *items,
 
 void dsched__record(const char *step);
 /* The thread script's first step not taken yet: its place in the order:
- * list (0: none is left), its text in *want. */
+ * list (0: none is left, or a +lenient script stopped fitting), its text
+ * in *want. */
 unsigned dsched__script_left(const char **want);
 /* How many steps of the thread script were taken. */
 size_t dsched__script_taken(void);

@@ -560,7 +560,9 @@ size_t dsched__script_taken(void) {
 }
 
 unsigned dsched__script_left(const char **want) {
-  if (script_pos >= script_len)
+  /* tstrat is no longer the script's after a +lenient mismatch (random:0
+   * took over, and the mismatch is recorded). */
+  if (script_pos >= script_len || tstrat != DSCHED_T_SCRIPT)
     return 0;
   *want = script[script_pos];
   return script_step[script_pos];
