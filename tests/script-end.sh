@@ -33,53 +33,49 @@ trailer() {
     (.[0] | $1)" "$T/log.jsonl" >/dev/null 2>&1
 }
 
+# expect DESC RC PATTERN FILTER SPEC PROG ARGS...: runs PROG under SPEC and
+# wants exit RC, a line matching PATTERN on stderr (or none from the
+# scheduler when PATTERN is -), and FILTER true of the trailer.
+expect() {
+  desc=$1 want=$2 pat=$3 filter=$4
+  shift 4
+  run "$@"
+  if [ "$pat" = - ]; then
+    ! grep -q 'sched:' "$T/err"
+  else
+    grep -q "$pat" "$T/err"
+  fi
+  seen=$?
+  if [ "$rc" -eq "$want" ] && [ "$seen" -eq 0 ] && trailer "$filter"; then
+    ok "$desc"
+  else
+    notok "$desc (exit $rc, wanted $want)"
+    quote "$T/err" 3
+  fi
+}
+
 # 1. Thread steps for 01, whose work is requests: nothing was taken.
-run 'order:req9' "$B/bin/01-log-order-fix" --requests 3
-if [ "$rc" -eq 2 ] && grep -q 'no step of the script was taken; step 1 (req9)' "$T/err" &&
-  trailer 'has("mismatch") and (.lenient | not)'; then
-  ok "01 under thread steps only: exit 2, no step taken, the trailer's mismatch"
-else
-  notok "01 under thread steps only: exit $rc, wanted 2 and a mismatch"
-  quote "$T/err" 3
-fi
-
+expect "01 under thread steps only: exit 2, no step taken, the trailer's mismatch" \
+  2 'no step of the script was taken; step 1 (req9)' \
+  'has("mismatch") and (.lenient | not)' \
+  'order:req9' "$B/bin/01-log-order-fix" --requests 3
 # 2. Requests for 06's fix, whose pool is threads.
-run 'order:work#0' "$B/bin/06-lost-update-fix" --jobs 2
-if [ "$rc" -eq 2 ] && grep -q 'no step of the script was taken; step 1 (work#0)' "$T/err" &&
-  trailer 'has("mismatch")'; then
-  ok "06 under requests only: exit 2, no step taken, the trailer's mismatch"
-else
-  notok "06 under requests only: exit $rc, wanted 2 and a mismatch"
-  quote "$T/err" 3
-fi
-
+expect "06 under requests only: exit 2, no step taken, the trailer's mismatch" \
+  2 'no step of the script was taken; step 1 (work#0)' 'has("mismatch")' \
+  'order:work#0' "$B/bin/06-lost-update-fix" --jobs 2
 # 3. The same with +lenient: recorded, the run's own status kept.
-run 'order:req9+lenient' "$B/bin/01-log-order-fix" --requests 3
-if [ "$rc" -eq 0 ] && trailer 'has("mismatch") and .lenient == true'; then
-  ok "+lenient: the status stands (0), the trailer has the mismatch, lenient"
-else
-  notok "+lenient: exit $rc, wanted 0 with mismatch and lenient in the trailer"
-  quote "$T/err" 3
-fi
-
+expect "+lenient: the status stands (0), the trailer has the mismatch, lenient" \
+  0 'no step of the script was taken' 'has("mismatch") and .lenient == true' \
+  'order:req9+lenient' "$B/bin/01-log-order-fix" --requests 3
 # 4. The bug's script on 05's fix, which never makes the duplicate fetch
 # (work#2): the run ends before the script does; its verdict stands.
-run 'order:work#1,work#0,work#2' "$B/bin/05-check-then-act-fix" --pages 1
-if [ "$rc" -eq 0 ] && grep -q 'the run ended before step 3 of the script (work#2)' "$T/err" &&
-  trailer 'has("mismatch") | not'; then
-  ok "05's fix under the bug's script: exit 0, the end of the run said on stderr"
-else
-  notok "05's fix under the bug's script: exit $rc, wanted 0 and the note"
-  quote "$T/err" 3
-fi
-
+expect "05's fix under the bug's script: exit 0, the end of the run said on stderr" \
+  0 'the run ended before step 3 of the script (work#2)' \
+  'has("mismatch") | not' \
+  'order:work#1,work#0,work#2' "$B/bin/05-check-then-act-fix" --pages 1
 # 5. A script taken whole says nothing more.
-run 'order:work#1,work#0' "$B/bin/05-check-then-act-fix" --pages 1
-if [ "$rc" -eq 0 ] && ! grep -q 'sched:' "$T/err"; then
-  ok "a script taken whole: exit 0, nothing on stderr"
-else
-  notok "a script taken whole: exit $rc"
-  quote "$T/err" 3
-fi
+expect "a script taken whole: exit 0, nothing from the scheduler on stderr" \
+  0 - 'has("mismatch") | not' \
+  'order:work#1,work#0' "$B/bin/05-check-then-act-fix" --pages 1
 
 finish

@@ -46,8 +46,7 @@ int main(int argc, char **argv) {
     return r;
 
   r = cw_run(&cfg, &sink);
-  /* The schedule first: the verdict is the last line, for readers and for
-   * build/gallery compare. */
+  /* The schedule first: the verdict is the last line, for readers. */
   gallery_schedule_taken("coalesced-wakeup");
   if (r < 0) {
     fprintf(stderr, "coalesced-wakeup: setup failed: %s: %s\n",

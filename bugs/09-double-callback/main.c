@@ -50,8 +50,7 @@ int main(int argc, char **argv) {
   }
 
   r = dc_run(&cfg, calls);
-  /* The schedule first: the verdict is the last line, for readers and for
-   * build/gallery compare. */
+  /* The schedule first: the verdict is the last line, for readers. */
   gallery_schedule_taken("double-callback");
   if (r < 0) {
     fprintf(stderr, "double-callback: setup failed: %s: %s\n",
