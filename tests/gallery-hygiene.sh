@@ -44,8 +44,22 @@ has_child() { [ "$(in_session "$sid" | wc -l)" -gt 1 ]; }
 exited() { ps -o stat= -p "$sid" | grep -qv '^Z' && return 1 || return 0; }
 gone() { [ -z "$(in_session "$sid" | grep -v ' Z')" ]; }
 
+# Criterion's runner keeps a socket /tmp/criterion_PID.sock (in /tmp,
+# whatever $TMPDIR says) while it runs; one whose process is gone was left
+# behind. Those already there when this test started are not its own.
+ls /tmp/criterion_*.sock >"$T/socks.before" 2>/dev/null
+stale_socks() {
+  for f in /tmp/criterion_*.sock; do
+    [ -e "$f" ] || continue
+    pid=${f#/tmp/criterion_}
+    pid=${pid%.sock}
+    kill -0 "$pid" 2>/dev/null && continue
+    grep -qxF "$f" "$T/socks.before" || echo "$f"
+  done
+}
+
 # ended DESC EXPECTED-RC: the gallery $sid exited EXPECTED-RC; nothing of
-# it is left in the process table or in $TMPDIR.
+# it is left in the process table, in $TMPDIR or as a runner's socket.
 ended() {
   : >"$T/why"
   if ! wait_for exited; then
@@ -58,6 +72,11 @@ ended() {
   wait_for gone || { echo "left running:"; in_session "$sid"; } >>"$T/why"
   left=$(ls -A "$TD")
   [ -n "$left" ] && echo "left in \$TMPDIR: $left" >>"$T/why"
+  socks=$(stale_socks)
+  if [ -n "$socks" ]; then
+    echo "a test runner's socket left: $socks" >>"$T/why"
+    echo "$socks" >>"$T/socks.before" # said once, in the case that left it
+  fi
   [ "$rc" -ne "$2" ] && echo "exit $rc, wanted $2" >>"$T/why"
   if [ -s "$T/why" ]; then
     cat "$T/err" >>"$T/why" 2>/dev/null

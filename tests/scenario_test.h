@@ -6,6 +6,8 @@
 #define SCENARIO_TEST_H
 
 #include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,26 @@
 #include "dsched.h"
 #include "scenario.h"
 #include "scenario_report.h"
+
+/* Criterion's runner (2.4.1) ends on SIGTERM or SIGHUP without removing
+ * its socket, /tmp/criterion_PID.sock, and on SIGINT removes it. The
+ * gallery and hunt stop a run with SIGTERM (a hang, a Ctrl-C, a tour
+ * stopped), so the runner takes SIGTERM and SIGHUP as SIGINT: nothing is
+ * left in /tmp. kill is async-signal-safe. */
+static inline void scenario__stop_as_int(int sig) {
+  (void)sig;
+  kill(getpid(), SIGINT);
+}
+
+ReportHook(PRE_ALL)(struct criterion_test_set *set) {
+  struct sigaction sa;
+  (void)set;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = scenario__stop_as_int;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+}
 
 /* .fini of a test that only needs the scheduler to forget its run. */
 static inline void scenario_teardown(void) {
