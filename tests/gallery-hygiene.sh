@@ -90,7 +90,6 @@ ended() {
 # a gallery whose SIGINT is at its default, so the test starts it so.
 DFL=
 env --default-signal=INT true 2>/dev/null && DFL="env --default-signal=INT"
-# start ARGS...: the gallery in a session of its own; its pid is the sid.
 # verdict_empty DESC: ok when nothing went wrong ($T/why is empty) and
 # nothing is left in $TMPDIR; then $TMPDIR is emptied for the next case.
 verdict_empty() {
@@ -100,6 +99,7 @@ verdict_empty() {
   rm -rf "${TD:?}"/*
 }
 
+# start ARGS...: the gallery in a session of its own; its pid is the sid.
 start() {
   TMPDIR=$TD setsid $DFL "${GX:-$G}" "$@" >/dev/null 2>"$T/err" </dev/null &
   sid=$!

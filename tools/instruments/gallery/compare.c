@@ -73,16 +73,14 @@ static int compare_row(const struct scenario *s, int variant, const char *sched,
     c.verdict = verdict;
     c.quiet = 1;
     c.timeout_s = (double)s->hunt_timeout;
-    unlink(verdict);
     int rc = gallery_run(cargv, &c);
     t[r] = c.elapsed_s;
     bugs += gallery_exit(rc) == 1;
     other += gallery_exit(rc) > 1;
+    run_verdict(verdict, rc, last, sizeof last); /* and the file removed */
     if (rc == RC_HANG)
       snprintf(last, sizeof last, "no progress for %d s: stopped",
                s->hunt_timeout);
-    else
-      run_verdict(verdict, rc, last, sizeof last);
   }
   qsort(t, (size_t)reps, sizeof t[0], cmp_double);
   {

@@ -277,7 +277,7 @@ int dsched_active(void) {
 static void check_script_end(void) {
   const char *want = NULL;
   char item[40];
-  unsigned ts = dsched__script_left(&want), step, first;
+  unsigned ts = dsched__script_left(&want), step;
 
   if (strcmp(dsched_taken(), "order:") == 0)
     return;
@@ -294,8 +294,7 @@ static void check_script_end(void) {
   } else if ((step = ts) == 0) {
     return;
   }
-  first = dsched__script_taken() == 0 && script_pos == 0;
-  if (!first) {
+  if (script_pos > 0 || dsched__script_taken() > 0) {
     fprintf(stderr,
             "sched: the run ended before step %u of the script (%s); the "
             "steps from there were not taken\n",
@@ -304,13 +303,13 @@ static void check_script_end(void) {
   }
   fprintf(stderr,
           "sched: schedule does not match the program: the run ended and no "
-          "step of the script was taken; step 1 (%s) names nothing it "
+          "step of the script was taken; step %u (%s) names nothing it "
           "did%s\n",
-          want, lenient ? " (+lenient: its status stands)" : "");
+          step, want, lenient ? " (+lenient: its status stands)" : "");
   dsched__rec_mismatch(lenient,
                        "the run ended and no step of the script was taken; "
-                       "step 1 (%s) names nothing it did",
-                       want);
+                       "step %u (%s) names nothing it did",
+                       step, want);
   if (lenient)
     return;
   fprintf(stderr, "sched: schedule taken: %s\n", dsched_taken());
