@@ -47,7 +47,14 @@ uint64_t corrlog__clockconv_ns(const struct corrlog__clockconv *cc,
   return cc->ns0 + (uint64_t)((double)(raw - cc->tsc0) * cc->ns_per_tick);
 }
 
-/* Decides once, before any event, which clock the hot path reads. */
+/* How long the opening thread watches both clocks to learn the tick rate:
+ * the two readings at each end are some 30 ns apart, so the rate is good to
+ * about 1e-3 (a microsecond over the millisecond it is used for). */
+#define CAL_SPAN_NS 100000u
+static int rate_measured;
+
+/* Decides, at each open and before any event, which clock the hot path
+ * reads. */
 void corrlog__clock_choose(void) {
   const char *e = getenv("CORRLOG_CLOCK");
   corrlog__use_tsc = 0;
@@ -58,17 +65,23 @@ void corrlog__clock_choose(void) {
   if (__get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8)) &&
       !(e && strcmp(e, "mono") == 0))
     corrlog__use_tsc = 1;
-  if (corrlog__use_tsc) {
+  if (corrlog__use_tsc && !rate_measured) {
     /* The tick rate, roughly, for deadlines on the hot path (see
-     * flusher_due); exact conversions interpolate at flush time. */
-    struct timespec ms = {0, 1000000};
+     * flusher_due) and for flushes soon after open; exact conversions
+     * interpolate at flush time. Measured once per process, by watching
+     * both clocks for CAL_SPAN_NS on the opening thread without letting go
+     * of its core. A sleep here would deschedule the opening thread and
+     * wake it again just as a program starts its threads, which is enough
+     * to change how often scenario 04's race shows (chapters/04-heisenbug.md
+     * measures it). */
     uint64_t n0 = corrlog__mono_ns(), t0 = __rdtsc(), n1, t1;
-    while (nanosleep(&ms, &ms) != 0 && errno == EINTR)
-      ;
-    n1 = corrlog__mono_ns();
+    do
+      n1 = corrlog__mono_ns();
+    while (n1 - n0 < CAL_SPAN_NS);
     t1 = __rdtsc();
-    if (n1 > n0 && t1 > t0)
+    if (t1 > t0)
       corrlog__raw_per_ms = (t1 - t0) * 1000000 / (n1 - n0);
+    rate_measured = 1;
   }
 #endif
   (void)e;
