@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -181,6 +182,62 @@ Test(corrlog, logged_numbers_print_as_printf_does) {
   cr_assert_str_eq(str(l.v[0], "msg"), "no arguments");
   for (int i = 0; i < k; i++)
     cr_assert_str_eq(str(l.v[i + 1], "msg"), want[i]);
+  free_log(&l);
+}
+
+/* The thread that opens the log keeps its core: opening learns the clock's
+ * rate without sleeping, since a sleep there, just before a program starts
+ * its threads, changes how they are scheduled (chapter 04 measures it). A
+ * voluntary context switch is what any sleep or blocking wait costs. Twice:
+ * the first open in a process measures the clock's rate, every open takes
+ * a calibration pair. */
+Test(corrlog, open_does_not_give_up_the_core) {
+  for (int round = 0; round < 2; round++) {
+    struct rusage r0, r1;
+    /* A file made afresh: truncating the last round's file would wait for
+     * the writeback that ext4 starts when a file truncated to zero and
+     * written again is closed (its auto_da_alloc rule). */
+    unlink(path);
+    cr_assert_eq(getrusage(RUSAGE_THREAD, &r0), 0);
+    cr_assert_eq(corrlog_open(path), 0);
+    cr_assert_eq(getrusage(RUSAGE_THREAD, &r1), 0);
+    corrlog_close();
+    cr_assert_eq(r1.ru_nvcsw - r0.ru_nvcsw, 0,
+                 "open %d: %ld voluntary context switches", round + 1,
+                 r1.ru_nvcsw - r0.ru_nvcsw);
+  }
+}
+
+static long long mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* An event's ts is CLOCK_MONOTONIC when it was logged, also in a log closed
+ * well within the millisecond after open, whose flush converts ticks with
+ * the rate measured at open rather than over its own span. Within 20 us:
+ * the rate is good to about 1e-3 over at most a millisecond here. */
+Test(corrlog, timestamps_are_the_monotonic_clock) {
+  long long before[3], after[3];
+  corrlog_op op;
+  cr_assert_eq(corrlog_open(path), 0);
+  corrlog_begin(&op, NULL, "clock", "start");
+  for (int i = 0; i < 3; i++) {
+    before[i] = mono_ns();
+    corrlog_step(&op, "step %d", i);
+    after[i] = mono_ns();
+  }
+  corrlog_end(&op, 0, "done");
+  corrlog_close();
+  struct lines l = read_log();
+  cr_assert_eq(l.n, 6, "want 5 events + trailer, got %zu lines", l.n);
+  for (int i = 0; i < 3; i++) {
+    long long ts = num(l.v[i + 1], "ts");
+    cr_assert(ts >= before[i] - 20000 && ts <= after[i] + 20000,
+              "step %d: ts %lld, logged between %lld and %lld", i, ts,
+              before[i], after[i]);
+  }
   free_log(&l);
 }
 
