@@ -10,7 +10,10 @@
 # with SCHED_PIN=1 (the process on one CPU: what pinning saves, or costs,
 # on this machine). With POR=1 it also measures random, pct and pos with
 # SCHED_POR=1 (no point at a release: what the reduction saves; the bounds
-# apply to the default modes only). Not part of make test (timing
+# apply to the default modes only). Then, per mode, its hand-offs (thread
+# switches, from SCHED_REPORT) and what that many futex hand-offs cost at
+# this machine's floor (build/bench/bench_handoff, measured in the same
+# run). Not part of make test (timing
 # depends on the machine's load): run it by hand or from make check.
 # Settings: THREADS=13 ITERS=2000 WORK=1000 ROUNDS=7.
 set -u
@@ -24,32 +27,38 @@ MODES="random pct pos"
 [ "${PINNED:-0}" = 1 ] && MODES="$MODES random-pinned pct-pinned"
 [ "${POR:-0}" = 1 ] && MODES="$MODES random-por pct-por pos-por"
 . tests/lib.sh
-need "$SHIM" "$PROG"
+HANDOFF=$B/bench/bench_handoff
+need "$SHIM" "$PROG" "$HANDOFF"
 
 # now_ns: a monotonic clock in nanoseconds (GNU date).
 now_ns() { date +%s%N; }
+
+# settings MODE: the environment that runs MODE under the shim (none for
+# native), seed $r.
+settings() {
+  case $1 in
+  native) ;;
+  random) echo "SCHED=random:$r" ;;
+  pct) echo "SCHED=pct:$r:3" ;;
+  pos) echo "SCHED=pos:$r" ;;
+  random-pinned) echo "SCHED_PIN=1 SCHED=random:$r" ;;
+  pct-pinned) echo "SCHED_PIN=1 SCHED=pct:$r:3" ;;
+  random-por) echo "SCHED_POR=1 SCHED=random:$r" ;;
+  pct-por) echo "SCHED_POR=1 SCHED=pct:$r:3" ;;
+  pos-por) echo "SCHED_POR=1 SCHED=pos:$r" ;;
+  esac
+}
 
 # once MODE: runs the program once in MODE, appends its seconds to
 # $T/MODE; any failure is a setup failure (exit 3).
 once() {
   mode=$1
   t0=$(now_ns)
-  case $mode in
-  native) "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
-  random) SCHED=random:$r LD_PRELOAD=$SHIM "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
-  pct) SCHED=pct:$r:3 LD_PRELOAD=$SHIM "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
-  pos) SCHED=pos:$r LD_PRELOAD=$SHIM "$PROG" "$THREADS" "$ITERS" "$WORK" ;;
-  random-pinned) SCHED_PIN=1 SCHED=random:$r LD_PRELOAD=$SHIM "$PROG" \
-    "$THREADS" "$ITERS" "$WORK" ;;
-  pct-pinned) SCHED_PIN=1 SCHED=pct:$r:3 LD_PRELOAD=$SHIM "$PROG" \
-    "$THREADS" "$ITERS" "$WORK" ;;
-  random-por) SCHED_POR=1 SCHED=random:$r LD_PRELOAD=$SHIM "$PROG" \
-    "$THREADS" "$ITERS" "$WORK" ;;
-  pct-por) SCHED_POR=1 SCHED=pct:$r:3 LD_PRELOAD=$SHIM "$PROG" \
-    "$THREADS" "$ITERS" "$WORK" ;;
-  pos-por) SCHED_POR=1 SCHED=pos:$r LD_PRELOAD=$SHIM "$PROG" \
-    "$THREADS" "$ITERS" "$WORK" ;;
-  esac
+  if [ $mode = native ]; then
+    "$PROG" "$THREADS" "$ITERS" "$WORK"
+  else
+    env $(settings $mode) LD_PRELOAD="$SHIM" "$PROG" "$THREADS" "$ITERS" "$WORK"
+  fi
   rc=$?
   t1=$(now_ns)
   if [ $rc -ne 0 ]; then
@@ -90,5 +99,41 @@ for mode in $MODES; do
     echo "$mode: ${ratio}x native is above the bound ${bound}x"
     status=1
   fi
+done
+
+# What the switches cost: each mode's hand-offs (thread switches) in one
+# run reported through SCHED_REPORT (seed 1; a timed run does not report,
+# which costs), its time above native per hand-off, and what as many
+# hand-offs of bench_handoff's two-thread ping-pong take on this machine
+# now, at the cheaper of its two figures (free or pinned): each of the
+# shim's hand-offs is such a futex wake and wait, whatever the shim does
+# around it, so no shim built on them costs less.
+"$HANDOFF" --reps 5 --json "$T/floor.json" >"$T/floor.out" 2>&1 || {
+  echo "check-preload-cost.sh: $HANDOFF failed:" >&2
+  cat "$T/floor.out" >&2
+  exit 3
+}
+ffree=$(jv .free_us.median "$T/floor.json")
+fpin=$(jv .pinned_us.median "$T/floor.json")
+floor=$(awk -v a="$ffree" -v b="$fpin" 'BEGIN { print (a < b) ? a : b }')
+printf 'a futex hand-off between two threads here: %.2f us free, %.2f us pinned (bench_handoff, medians)\n' \
+  "$ffree" "$fpin"
+r=1
+for mode in $MODES; do
+  rm -f "$T/report.jsonl"
+  env $(settings $mode) SCHED_REPORT="$T/report.jsonl" LD_PRELOAD="$SHIM" \
+    "$PROG" "$THREADS" "$ITERS" "$WORK" >/dev/null || {
+    echo "check-preload-cost.sh: $PROG failed in mode $mode, reporting" >&2
+    exit 3
+  }
+  h=$(jq -e -s 'map(.handoffs) | add' "$T/report.jsonl") || {
+    echo "check-preload-cost.sh: no SCHED_REPORT from mode $mode" >&2
+    exit 3
+  }
+  set -- $(stats $mode)
+  awk -v m="$mode" -v h="$h" -v t="$1" -v n="$nmed" -v f="$floor" 'BEGIN {
+    printf "%-15s %6d hand-offs; %.4f s above native (%.2f us a hand-off); as many at %.2f us: %.4f s, %.2fx native\n",
+      m, h, t - n, (h > 0 ? (t - n) * 1e6 / h : 0), f, h * f * 1e-6,
+      h * f * 1e-6 / n }'
 done
 exit $status

@@ -195,11 +195,13 @@ SCHED=random:1 SCHED_REPORT=$T/report.jsonl LD_PRELOAD=$SHIM \
 JSONL=1 shape "SCHED_REPORT: one line per process, an exit and a deadlock (shrink.sh, preload-replay.sh)" \
   "$T/report.jsonl" 'length == 2 and .[0].outcome == "exit" and
     .[1].outcome == "deadlock" and all(.[]; (.status | type) == "number")'
-JSONL=1 shape "SCHED_REPORT: pid, steps, preemptions numbers; spec, trace strings; exact a boolean, not_exact_why a string or null (shrink.sh, preload-replay.sh, preload-pin.sh)" \
-  "$T/report.jsonl" 'all(.[]; all(.pid, .steps, .preemptions;
+JSONL=1 shape "SCHED_REPORT: pid, steps, preemptions, handoffs numbers; spec, trace strings; exact a boolean, not_exact_why a string or null (shrink.sh, preload-replay.sh, preload-pin.sh, check-preload-cost.sh)" \
+  "$T/report.jsonl" 'all(.[]; all(.pid, .steps, .preemptions, .handoffs;
     type == "number") and (.spec | type) == "string" and
     (.trace | test("^[0-9a-f]{16}$")) and (.exact | type) == "boolean" and
     (.not_exact_why | type == "string" or . == null))'
+JSONL=1 shape "SCHED_REPORT: every preemption is a hand-off, and the lost update's two threads took turns (check-preload-cost.sh)" \
+  "$T/report.jsonl" 'all(.[]; .handoffs >= .preemptions) and .[0].handoffs > 0'
 JSONL=1 shape "SCHED_REPORT: order an order: script or null, order_fits_env a boolean (shrink.sh, preload-replay.sh, preload-release.sh)" \
   "$T/report.jsonl" 'all(.[]; (.order | . == null or (type == "string" and
     startswith("order:"))) and (.order_fits_env | type) == "boolean") and

@@ -44,7 +44,9 @@
  *                       not_exact_why (string or null), outcome
  *                       ("exit", "deadlock", "mismatch", "signal"),
  *                       status (the exit status or the signal number),
- *                       steps, preemptions, trace (H below, 16 hex
+ *                       steps, preemptions, handoffs (decisions
+ *                       that gave the token to another thread: each
+ *                       a thread switch, see Cost), trace (H below, 16 hex
  *                       digits), order (the steps as an order: script,
  *                       null when no choice was made), order_fits_env
  *                       (bool), preempted ([{step, thread, at, next,
@@ -211,8 +213,9 @@ static uint64_t vnow;
 static unsigned steps, decisions, run_len, nescaped;
 static struct pl_thread *last_chosen;
 static uint64_t trace = 1469598103934665603ULL; /* FNV-1a over the steps */
-static unsigned preemptions; /* steps that took the token from a thread
-                              * that could have gone on */
+static unsigned preemptions;   /* steps that took the token from a thread
+                                * that could have gone on */
+static unsigned long handoffs; /* decisions that woke another thread */
 /* SCHED_PRINT=steps or SCHED_REPORT: the steps as text, THREAD@POINT,...,
  * the preemptions and switch points as text (printed with SCHED_PRINT=steps)
  * and as JSON array items (the report's). */
@@ -641,6 +644,8 @@ static void put_report(struct out *o, const char *outcome, int status) {
   put_u(o, steps, 10);
   put_key(o, "preemptions");
   put_u(o, preemptions, 10);
+  put_key(o, "handoffs");
+  put_u(o, handoffs, 10);
   put_s(o, ",\"trace\":\"");
   put_u(o, trace, 16);
   put_s(o, "\",\"order\":");
@@ -894,6 +899,7 @@ static void decide(struct pl_thread *prev) {
   current = next;
   gen++;
   if (next != prev) {
+    handoffs++;
     atomic_store_explicit(&next->go, 1, memory_order_release);
     if (to_wake != NULL && to_wake != next)
       futex_wake(&to_wake->go); /* not expected: one decision per unlock */
