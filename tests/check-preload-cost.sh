@@ -11,8 +11,8 @@
 # on this machine). With POR=1 it also measures random, pct and pos with
 # SCHED_POR=1 (no point at a release: what the reduction saves; the bounds
 # apply to the default modes only). Then, per mode, its hand-offs (thread
-# switches, from SCHED_REPORT) and what that many futex hand-offs cost at
-# this machine's floor (build/bench/bench_handoff, measured in the same
+# switches, from SCHED_REPORT) and what as many bare futex hand-offs
+# take on this machine (build/bench/bench_handoff, measured in the same
 # run). Not part of make test (timing
 # depends on the machine's load): run it by hand or from make check.
 # Settings: THREADS=13 ITERS=2000 WORK=1000 ROUNDS=7.
@@ -104,10 +104,11 @@ done
 # What the switches cost: each mode's hand-offs (thread switches) in one
 # run reported through SCHED_REPORT (seed 1; a timed run does not report,
 # which costs), its time above native per hand-off, and what as many
-# hand-offs of bench_handoff's two-thread ping-pong take on this machine
-# now, at the cheaper of its two figures (free or pinned): each of the
-# shim's hand-offs is such a futex wake and wait, whatever the shim does
-# around it, so no shim built on them costs less.
+# hand-offs of bench_handoff's bare two-thread ping-pong take on this
+# machine now, at the cheaper of its two figures (free or pinned). Each of
+# the shim's hand-offs wakes a thread asleep on its futex word and puts
+# the caller to sleep, as the ping-pong does, so the shim's bookkeeping is
+# what lies above that line.
 "$HANDOFF" --reps 5 --json "$T/floor.json" >"$T/floor.out" 2>&1 || {
   echo "check-preload-cost.sh: $HANDOFF failed:" >&2
   cat "$T/floor.out" >&2
