@@ -20,7 +20,10 @@
 #                               "lenient")
 #   SCHED_REPORT (the preload   tools/runtime/preload/shrink.sh,
 #   shim's report)              tests/preload-replay.sh,
-#                               preload-release.sh, preload-pin.sh
+#                               preload-release.sh, preload-pin.sh,
+#                               check-preload-cost.sh ("handoffs")
+#   build/bench/bench_handoff   tests/check-preload-cost.sh,
+#   --json                      tests/bench-handoff.sh
 #   shrink.sh --json            tests/preload-replay.sh
 #   SCENARIO_REPORT (the        tools/run-tests.sh, gallery try (try.c),
 #   scenario tests' report,     tests/strict-schedules.sh

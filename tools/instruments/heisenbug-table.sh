@@ -4,7 +4,8 @@
 # Wilson interval, and corrlog's and printf's rates as shares of the
 # no-logging rate.
 # The hunts run interleaved (ROUNDS rounds of RUNS/ROUNDS runs of each mode
-# in turn), so that the machine's load weighs on all modes alike -- on a
+# in turn, the order rotated each round), so that the machine's load, and
+# whatever one mode leaves for the next, weighs on all modes alike -- on a
 # shared machine one mode's rate moved from 19 % to 1 % between rounds
 # minutes apart, hence many short rounds; each mode's rounds are added up
 # by `hunt --merge`. Prints the table (Markdown) and, with --write, puts it
@@ -38,7 +39,15 @@ table_tmp heisenbug-table
 per=$((RUNS / ROUNDS))
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-  for m in none printf corrlog; do
+  # Each mode goes first, second and third in turn: what one mode's runs
+  # leave behind (corrlog's mode makes and removes a file each run) weighs
+  # on the next one, and so on each mode alike.
+  case $((r % 3)) in
+  1) order="none printf corrlog" ;;
+  2) order="printf corrlog none" ;;
+  0) order="corrlog none printf" ;;
+  esac
+  for m in $order; do
     printf 'heisenbug-table: round %d of %d, --log %s (%d runs)\n' \
       "$r" "$ROUNDS" "$m" "$per" >&2
     build/hunt --runs "$per" --count-all --setup-codes 2,3 --quiet \
