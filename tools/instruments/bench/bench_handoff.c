@@ -3,10 +3,12 @@
  * the preload shim (tools/runtime/preload) passes it, each parked on its
  * own futex word, woken by exactly one FUTEX_WAKE. Measured with the two
  * threads free to run on any CPU, then with both pinned to the CPU the
- * program started on. A scheduler that runs one thread at a time and
- * switches threads at a point pays at least this much per switch; the
- * shim's cost script (tests/check-preload-cost.sh) sets it beside what a
- * switch costs the shim. */
+ * program started on. Pinned, each hand-over is one context switch: a
+ * scheduler that wakes a sleeping thread at each switch pays about that
+ * much per switch whatever else it does. (Free, the kernel may place the
+ * threads better or worse than a scheduler's threads, so that figure is
+ * no bound.) The shim's cost script (tests/check-preload-cost.sh) sets the
+ * cheaper one beside what a switch costs the shim. */
 #include "bench.h"
 
 #include <errno.h>
@@ -23,6 +25,12 @@
 #include <unistd.h>
 
 #define MAX_REPS 51
+
+/* One series of repetitions: microseconds per hand-over (median, min, max) and
+ * the median context switches per hand-over. */
+struct figures {
+  double median, min, max, switches;
+};
 
 struct side {
   _Atomic int go; /* 1: this side holds the token */
@@ -129,11 +137,10 @@ static long number(const char *opt, const char *s, long lo, long hi) {
   return v;
 }
 
-/* The median of reps measurements, their min and max, and the median
- * switches per hand-over; 0, or -1 when a measurement could not run
- * (said on stderr). */
+/* Measures reps times into *out; 0, or -1 when a measurement could not
+ * run (said on stderr). */
 static int series(const char *what, long rounds, int reps, int cpu,
-                  double out[4]) {
+                  struct figures *out) {
   double v[MAX_REPS], sw[MAX_REPS];
   for (int i = 0; i < reps; i++) {
     v[i] = measure(rounds, cpu, &sw[i]);
@@ -142,13 +149,13 @@ static int series(const char *what, long rounds, int reps, int cpu,
       return -1;
     }
   }
-  out[0] = bench_median(v, reps);
-  out[1] = v[0];
-  out[2] = v[reps - 1];
-  out[3] = bench_median(sw, reps);
+  out->median = bench_median(v, reps);
+  out->min = v[0];
+  out->max = v[reps - 1];
+  out->switches = bench_median(sw, reps);
   printf("  %-8s median %7.2f  min %7.2f  max %7.2f us/hand-over, %.2f "
          "context switches/hand-over\n",
-         what, out[0], out[1], out[2], out[3]);
+         what, out->median, out->min, out->max, out->switches);
   return 0;
 }
 
@@ -195,12 +202,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_handoff: --json %s: %s\n", json, strerror(errno));
     return 2;
   }
-  double free_us[4], pinned_us[4];
+  struct figures fr, pin;
   printf("token hand-over between two threads by futex, %ld x 2 per "
          "repetition, %d repetitions:\n",
          rounds, reps);
-  if (series("free", rounds, reps, -1, free_us) != 0 ||
-      series("pinned", rounds, reps, cpu, pinned_us) != 0) {
+  if (series("free", rounds, reps, -1, &fr) != 0 ||
+      series("pinned", rounds, reps, cpu, &pin) != 0) {
     if (jf) { /* no half-made report */
       fclose(jf);
       unlink(json);
@@ -209,17 +216,18 @@ int main(int argc, char **argv) {
   }
   printf("handoff bench: free %.2f us/hand-over, pinned to cpu %d %.2f "
          "us/hand-over (medians)\n",
-         free_us[0], cpu, pinned_us[0]);
+         fr.median, cpu, pin.median);
   if (jf) {
     fprintf(jf,
             "{\"rounds\":%ld,\"reps\":%d,\"cpu\":%d,"
             "\"free_us\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},"
             "\"pinned_us\":{\"median\":%.4f,\"min\":%.4f,\"max\":%.4f},"
             "\"free_switches\":%.4f,\"pinned_switches\":%.4f}\n",
-            rounds, reps, cpu, free_us[0], free_us[1], free_us[2], pinned_us[0],
-            pinned_us[1], pinned_us[2], free_us[3], pinned_us[3]);
+            rounds, reps, cpu, fr.median, fr.min, fr.max, pin.median, pin.min,
+            pin.max, fr.switches, pin.switches);
     if (fclose(jf) != 0) {
       fprintf(stderr, "bench_handoff: %s: %s\n", json, strerror(errno));
+      unlink(json); /* no half-made report */
       return 3;
     }
   }
