@@ -42,7 +42,7 @@ table_tmp heisenbug-table
 per=$((RUNS / ROUNDS))
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-  # Each mode goes first, second and third in turn: what one mode's runs
+  # Each mode takes each place in the order in turn: what one mode's runs
   # leave behind (corrlog's mode makes and removes a file each run) weighs
   # on the next one, and so on each mode alike.
   case $((r % 4)) in
