@@ -69,3 +69,19 @@ SCENARIO_TEST(heisenbug, printf_does_not_hide_it_when_forced) {
 SCENARIO_TEST(heisenbug, one_after_the_other) {
   run_under("fifo", HB_LOG_NONE);
 }
+
+/* The two workers' records sit on main's stack side by side, and each
+ * worker writes its own (its correlation op, in corrlog mode) inside the
+ * race window. Sharing a cache line, one worker's write made the other
+ * wait for the line, which shifted the race (chapters/04-heisenbug.md,
+ * "False sharing"); each record and the cache start on a line of their
+ * own. */
+Test(heisenbug_layout, no_two_workers_share_a_cache_line) {
+  struct hb_cache c;
+  struct hb_worker w[2];
+  cr_assert_geq(_Alignof(struct hb_worker), 64);
+  cr_assert_eq(sizeof(struct hb_worker) % 64, 0);
+  cr_assert_geq(_Alignof(struct hb_cache), 64);
+  cr_assert_eq((uintptr_t)&w[1] % 64, 0);
+  cr_assert_eq((uintptr_t)&c % 64, 0);
+}

@@ -22,17 +22,22 @@ struct hb_config {
   int work;             /* bytes the config load parses (its duration) */
 };
 
-/* The lazily loaded config, shared by the workers. */
+/* The lazily loaded config, shared by the workers. It and each worker's
+ * record start on a cache line of their own (64 bytes on x86-64): laid
+ * side by side on main's stack, the tail of one worker's record shared a
+ * line with the head of the other's, and corrlog's writes to each worker's
+ * op inside the race made the other worker wait for that line
+ * (chapters/04-heisenbug.md, "False sharing"). */
 struct hb_cache {
-  int ready;          /* 0 until the config is loaded */
-  int loads;          /* how many times it was loaded */
-  long value;         /* the loaded config */
-  int work;           /* see hb_config.work */
-  pthread_mutex_t mu; /* used by the fix */
+  _Alignas(64) int ready; /* 0 until the config is loaded */
+  int loads;              /* how many times it was loaded */
+  long value;             /* the loaded config */
+  int work;               /* see hb_config.work */
+  pthread_mutex_t mu;     /* used by the fix */
 };
 
 struct hb_worker {
-  int id;
+  _Alignas(64) int id;
   enum hb_log_mode mode;
   struct hb_cache *cache;
   long seen;     /* the config value this worker used */

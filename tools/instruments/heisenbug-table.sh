@@ -3,23 +3,27 @@
 # bug fails with no logging, with printf, with corrlog writing a temporary
 # file (the scenario's `--log corrlog`) and with corrlog writing to
 # /dev/null (the logger without the file system), each with its 95 %
-# Wilson interval and as a share of the no-logging rate. The two corrlog
-# rows differ by what a file made and removed on the disk in each run does
-# to the race, which chapter 04 measures.
+# Wilson interval and as a share of the no-logging rate, under two loads:
+# one run at a time (`hunt --jobs 1`: the program has the machine to
+# itself) and two at once (`--jobs 2`, hunt's default on two cores: each
+# run's threads compete with the other run's). The race's rate, and how
+# much logging moves it, depend on the load; chapter 04 measures why.
 # The hunts run interleaved (ROUNDS rounds of RUNS/ROUNDS runs of each mode
-# in turn, the order rotated each round), so that the machine's load, and
-# whatever one mode leaves for the next, weighs on all modes alike -- on a
-# shared machine one mode's rate moved from 19 % to 1 % between rounds
-# minutes apart, hence many short rounds; each mode's rounds are added up
-# by `hunt --merge`. Prints the table (Markdown) and, with --write, puts it
-# into chapters/04-heisenbug.md between the heisenbug-table markers. Run by
-# `make bench`.
+# under each load in turn, the order rotated each round), so that the
+# machine's state, and whatever one mode leaves for the next, weighs on all
+# modes alike -- on a shared machine one mode's rate moved from 19 % to 1 %
+# between rounds minutes apart, hence many short rounds; each mode's rounds
+# are added up by `hunt --merge`. Prints the table (Markdown) and, with
+# --write, puts it into chapters/04-heisenbug.md between the
+# heisenbug-table markers. Run by `make bench`.
 #
-# Knobs (environment): RUNS per mode (default 2000), ROUNDS (default 20).
+# Knobs (environment): RUNS per mode and load (default 2000), ROUNDS
+# (default 20), LOADS (default "1 2": the --jobs values measured).
 # Exit: 0 measured; 2 usage; 3 a hunt could not run.
 set -u
 RUNS=${RUNS:-2000}
 ROUNDS=${ROUNDS:-20}
+LOADS=${LOADS:-1 2}
 CHAPTER=chapters/04-heisenbug.md
 BIN=build/bin/04-heisenbug-bug
 . "$(dirname "$0")/table-lib.sh"
@@ -28,6 +32,14 @@ case $RUNS$ROUNDS in
 *[!0-9]*) echo "heisenbug-table.sh: RUNS and ROUNDS must be numbers" >&2
   exit 2 ;;
 esac
+for j in $LOADS; do
+  case $j in
+  1 | 2) ;;
+  *) echo "heisenbug-table.sh: LOADS takes 1 and 2 (runs at once), not '$j'" >&2
+    exit 2 ;;
+  esac
+done
+[ -n "$LOADS" ] || { echo "heisenbug-table.sh: LOADS is empty" >&2; exit 2; }
 if [ "$ROUNDS" -lt 1 ] || [ "$RUNS" -lt "$ROUNDS" ]; then
   echo "heisenbug-table.sh: need 1 <= ROUNDS <= RUNS" >&2
   exit 2
@@ -54,16 +66,19 @@ while [ "$r" -le "$ROUNDS" ]; do
   for m in $order; do
     arg=$m
     [ "$m" = null ] && arg=/dev/null
-    printf 'heisenbug-table: round %d of %d, --log %s (%d runs)\n' \
-      "$r" "$ROUNDS" "$arg" "$per" >&2
-    build/hunt --runs "$per" --count-all --setup-codes 2,3 --quiet \
-      --json "$tmp/$m-$r.json" -- "$BIN" --log "$arg" >"$tmp/out" 2>&1
-    rc=$?
-    if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
-      echo "heisenbug-table.sh: hunt --log $arg failed (exit $rc):" >&2
-      cat "$tmp/out" >&2
-      exit 3
-    fi
+    for j in $LOADS; do
+      printf 'heisenbug-table: round %d of %d, --log %s, %d at once (%d runs)\n' \
+        "$r" "$ROUNDS" "$arg" "$j" "$per" >&2
+      build/hunt --jobs "$j" --runs "$per" --count-all --setup-codes 2,3 \
+        --quiet --json "$tmp/$m.$j-$r.json" -- "$BIN" --log "$arg" \
+        >"$tmp/out" 2>&1
+      rc=$?
+      if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
+        echo "heisenbug-table.sh: hunt --jobs $j --log $arg failed (exit $rc):" >&2
+        cat "$tmp/out" >&2
+        exit 3
+      fi
+    done
   done
   r=$((r + 1))
 done
@@ -79,44 +94,49 @@ merged() {
     { echo "heisenbug-table.sh: $1's merged summary has no runs, failures or ci95" >&2; exit 3; }
 }
 
-res=$(merged none) || exit 3
-set -- $res
-nf=$1 nn=$2 nlo=$3 nhi=$4
-res=$(merged printf) || exit 3
-set -- $res
-pf=$1 pn=$2 plo=$3 phi=$4
-res=$(merged corrlog) || exit 3
-set -- $res
-cf=$1 cn=$2 clo=$3 chi=$4
-res=$(merged null) || exit 3
-set -- $res
-df=$1 dn=$2 dlo=$3 dhi=$4
-
-row() { # MODE F N LO HI
-  awk -v m="$1" -v f="$2" -v n="$3" -v lo="$4" -v hi="$5" -v nf="$nf" \
-    -v nn="$nn" 'BEGIN {
+row() { # LOAD MODE F N LO HI NF NN
+  awk -v j="$1" -v m="$2" -v f="$3" -v n="$4" -v lo="$5" -v hi="$6" \
+    -v nf="$7" -v nn="$8" 'BEGIN {
       share = nf > 0 ? sprintf("%.0f %%", 100 * (f / n) / (nf / nn)) : "-"
-      printf "| `%s` | %d/%d | %.2f %% (%.2f %% .. %.2f %%) | %s |\n",
-        m, f, n, 100 * f / n, 100 * lo, 100 * hi, share }'
+      printf "| %s | `%s` | %d/%d | %.2f %% (%.2f %% .. %.2f %%) | %s |\n",
+        j == 1 ? "one" : "two", m, f, n, 100 * f / n, 100 * lo, 100 * hi,
+        share }'
 }
-
-{
-  printf '| `--log` | failures | rate (95 %% Wilson interval) |'
-  echo ' share of no-logging rate |'
-  echo "|---|---|---|---|"
-  row none "$nf" "$nn" "$nlo" "$nhi"
-  row printf "$pf" "$pn" "$plo" "$phi"
-  row corrlog "$cf" "$cn" "$clo" "$chi"
-  row /dev/null "$df" "$dn" "$dlo" "$dhi"
-} >"$tmp/table"
-cat "$tmp/table"
-overlap() { # LO HI: whether [LO, HI] meets no logging's interval
-  awk -v a="$1" -v b="$2" -v c="$nlo" -v d="$nhi" \
+overlap() { # LO HI NLO NHI: whether [LO, HI] meets [NLO, NHI]
+  awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" \
     'BEGIN { print (a <= d && c <= b) ? "overlap" : "do not overlap" }'
 }
-echo "heisenbug-table: no logging's interval and corrlog's $(overlap "$clo" "$chi")," \
-  "/dev/null's $(overlap "$dlo" "$dhi")" \
-  "($RUNS runs per mode, $ROUNDS interleaved rounds)"
+
+printf '| runs at once | `--log` | failures | rate (95 %% Wilson interval) |' \
+  >"$tmp/table"
+echo ' share of no-logging rate |' >>"$tmp/table"
+echo "|---|---|---|---|---|" >>"$tmp/table"
+verdicts=
+for j in $LOADS; do
+  res=$(merged none.$j) || exit 3
+  set -- $res
+  nf=$1 nn=$2 nlo=$3 nhi=$4
+  for m in none printf corrlog null; do
+    res=$(merged "$m.$j") || exit 3
+    set -- $res
+    name=$m
+    [ "$m" = null ] && name=/dev/null
+    row "$j" "$name" "$1" "$2" "$3" "$4" "$nf" "$nn" >>"$tmp/table"
+    case $m in
+    corrlog) vc=$(overlap "$3" "$4" "$nlo" "$nhi") ;;
+    null) vd=$(overlap "$3" "$4" "$nlo" "$nhi") ;;
+    esac
+  done
+  verdicts="$verdicts$j $vc|$vd
+"
+done
+cat "$tmp/table"
+printf '%s' "$verdicts" | while IFS='|' read -r jv vd; do
+  j=${jv%% *} vc=${jv#* }
+  [ "$j" -eq 1 ] && at="one run at a time" || at="two runs at once"
+  echo "heisenbug-table: $at: no logging's interval and corrlog's $vc," \
+    "/dev/null's $vd ($RUNS runs per mode, $ROUNDS interleaved rounds)"
+done
 
 if [ "$write" -eq 1 ]; then
   begin='<!-- heisenbug-table: tools/instruments/heisenbug-table.sh --write -->'
