@@ -185,6 +185,44 @@ Test(corrlog, logged_numbers_print_as_printf_does) {
   free_log(&l);
 }
 
+/* A lone %s is copied inline on the logging thread too (internal.h,
+ * corrlog__capture_fast); beside another argument it goes through the
+ * general capture. Both must log what printf prints, a null pointer as
+ * glibc prints it, and a string longer than a message cut where the
+ * message is. */
+Test(corrlog, logged_strings_print_as_printf_does) {
+  corrlog_op op;
+  char longs[CORRLOG_MSG_MAX + 100];
+  const char *volatile null_str = NULL;
+  char want[8][sizeof longs];
+  int k = 0;
+  memset(longs, 'L', sizeof longs - 1);
+  longs[sizeof longs - 1] = '\0';
+  cr_assert_eq(corrlog_open(path), 0);
+  corrlog_begin(&op, NULL, "strs", "begin");
+#define STR_STEP(...)                                                          \
+  do {                                                                         \
+    corrlog_step(&op, __VA_ARGS__);                                            \
+    snprintf(want[k], sizeof want[0], __VA_ARGS__);                            \
+    want[k++][CORRLOG_MSG_MAX] = '\0'; /* where a message is cut */            \
+  } while (0)
+  STR_STEP("%s", "");
+  STR_STEP("%s", "need the config");
+  STR_STEP("%s", "caf\xc3\xa9 \"quoted\"");
+  STR_STEP("%s", null_str);
+  STR_STEP("%s", longs);
+  STR_STEP("%s %d", "and a number", 7);
+#undef STR_STEP
+  corrlog_end(&op, 0, "done");
+  corrlog_close();
+
+  struct lines l = read_log();
+  cr_assert_eq(l.n, (size_t)k + 3);
+  for (int i = 0; i < k; i++)
+    cr_assert_str_eq(str(l.v[i + 1], "msg"), want[i], "step %d", i + 1);
+  free_log(&l);
+}
+
 /* The thread that opens the log keeps its core: opening learns the clock's
  * rate without sleeping, since a sleep there, just before a program starts
  * its threads, changes how they are scheduled (chapter 04 measures it). A

@@ -298,7 +298,8 @@ enum {
 };
 size_t corrlog__capture(char *dst, uint64_t desc, va_list ap);
 /* corrlog__capture for the commonest argument lists, inline on the
- * logging thread: none, or one int or long (%d, %u, %x, %ld, %lu, ...). */
+ * logging thread: none, one int or long (%d, %u, %x, %ld, %lu, ...), or
+ * one string (%s). */
 static inline size_t corrlog__capture_fast(char *dst, uint64_t desc,
                                            va_list ap) {
   uint64_t v;
@@ -308,7 +309,21 @@ static inline size_t corrlog__capture_fast(char *dst, uint64_t desc,
     v = (unsigned)va_arg(ap, int);
   else if (desc == A_LONG)
     v = (unsigned long)va_arg(ap, long);
-  else
+  else if (desc == A_STR) {
+    /* One string ("%s"): copied here, byte by byte, as corrlog__capture
+     * would, without the call into printf.c and libc's memcpy -- code the
+     * calling thread may not have run for a while. */
+    const char *s = va_arg(ap, const char *);
+    uint16_t n = 0;
+    if (!s)
+      s = "(null)";
+    while (n < CORRLOG_MSG_MAX && s[n]) {
+      dst[2 + n] = s[n];
+      n++;
+    }
+    memcpy(dst, &n, 2);
+    return 2 + (size_t)n;
+  } else
     return corrlog__capture(dst, desc, ap);
   memcpy(dst, &v, 8);
   return 8;
