@@ -32,14 +32,11 @@ case $RUNS$ROUNDS in
 *[!0-9]*) echo "heisenbug-table.sh: RUNS and ROUNDS must be numbers" >&2
   exit 2 ;;
 esac
-for j in $LOADS; do
-  case $j in
-  1 | 2) ;;
-  *) echo "heisenbug-table.sh: LOADS takes 1 and 2 (runs at once), not '$j'" >&2
-    exit 2 ;;
-  esac
-done
-[ -n "$LOADS" ] || { echo "heisenbug-table.sh: LOADS is empty" >&2; exit 2; }
+case $LOADS in
+1 | 2 | "1 2" | "2 1") ;;
+*) echo "heisenbug-table.sh: LOADS is 1, 2 or \"1 2\" (runs at once), not '$LOADS'" >&2
+  exit 2 ;;
+esac
 if [ "$ROUNDS" -lt 1 ] || [ "$RUNS" -lt "$ROUNDS" ]; then
   echo "heisenbug-table.sh: need 1 <= ROUNDS <= RUNS" >&2
   exit 2
