@@ -108,32 +108,25 @@ printf '| runs at once | `--log` | failures | rate (95 %% Wilson interval) |' \
   >"$tmp/table"
 echo ' share of no-logging rate |' >>"$tmp/table"
 echo "|---|---|---|---|---|" >>"$tmp/table"
-verdicts=
 for j in $LOADS; do
-  res=$(merged none.$j) || exit 3
-  set -- $res
-  nf=$1 nn=$2 nlo=$3 nhi=$4
+  [ "$j" -eq 1 ] && at="one run at a time" || at="two runs at once"
   for m in none printf corrlog null; do
     res=$(merged "$m.$j") || exit 3
     set -- $res
-    name=$m
-    [ "$m" = null ] && name=/dev/null
-    row "$j" "$name" "$1" "$2" "$3" "$4" "$nf" "$nn" >>"$tmp/table"
     case $m in
+    none) nf=$1 nn=$2 nlo=$3 nhi=$4 ;;
     corrlog) vc=$(overlap "$3" "$4" "$nlo" "$nhi") ;;
     null) vd=$(overlap "$3" "$4" "$nlo" "$nhi") ;;
     esac
+    name=$m
+    [ "$m" = null ] && name=/dev/null
+    row "$j" "$name" "$1" "$2" "$3" "$4" "$nf" "$nn" >>"$tmp/table"
   done
-  verdicts="$verdicts$j $vc|$vd
-"
-done
-cat "$tmp/table"
-printf '%s' "$verdicts" | while IFS='|' read -r jv vd; do
-  j=${jv%% *} vc=${jv#* }
-  [ "$j" -eq 1 ] && at="one run at a time" || at="two runs at once"
   echo "heisenbug-table: $at: no logging's interval and corrlog's $vc," \
-    "/dev/null's $vd ($RUNS runs per mode, $ROUNDS interleaved rounds)"
+    "/dev/null's $vd ($RUNS runs per mode, $ROUNDS interleaved rounds)" \
+    >>"$tmp/verdicts"
 done
+cat "$tmp/table" "$tmp/verdicts"
 
 if [ "$write" -eq 1 ]; then
   begin='<!-- heisenbug-table: tools/instruments/heisenbug-table.sh --write -->'

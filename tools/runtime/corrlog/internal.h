@@ -297,6 +297,22 @@ enum {
   A_STR    /* const char *: copied */
 };
 size_t corrlog__capture(char *dst, uint64_t desc, va_list ap);
+/* One captured string: a 2-byte length, then at most max bytes of s (a
+ * null pointer as glibc prints it), copied byte by byte rather than by a
+ * call into libc -- code a thread that waited a while may find cold.
+ * Returns the bytes of s taken. */
+static inline uint16_t corrlog__capture_str(char *dst, const char *s,
+                                            size_t max) {
+  uint16_t n = 0;
+  if (!s)
+    s = "(null)";
+  while (n < max && s[n]) {
+    dst[2 + n] = s[n];
+    n++;
+  }
+  memcpy(dst, &n, 2);
+  return n;
+}
 /* corrlog__capture for the commonest argument lists, inline on the
  * logging thread: none, one int or long (%d, %u, %x, %ld, %lu, ...), or
  * one string (%s). */
@@ -309,21 +325,10 @@ static inline size_t corrlog__capture_fast(char *dst, uint64_t desc,
     v = (unsigned)va_arg(ap, int);
   else if (desc == A_LONG)
     v = (unsigned long)va_arg(ap, long);
-  else if (desc == A_STR) {
-    /* One string ("%s"): copied here, byte by byte, as corrlog__capture
-     * would, without the call into printf.c and libc's memcpy -- code the
-     * calling thread may not have run for a while. */
-    const char *s = va_arg(ap, const char *);
-    uint16_t n = 0;
-    if (!s)
-      s = "(null)";
-    while (n < CORRLOG_MSG_MAX && s[n]) {
-      dst[2 + n] = s[n];
-      n++;
-    }
-    memcpy(dst, &n, 2);
-    return 2 + (size_t)n;
-  } else
+  else if (desc == A_STR)
+    return 2 + (size_t)corrlog__capture_str(dst, va_arg(ap, const char *),
+                                            CORRLOG_MSG_MAX);
+  else
     return corrlog__capture(dst, desc, ap);
   memcpy(dst, &v, 8);
   return 8;

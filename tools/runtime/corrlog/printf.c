@@ -102,15 +102,8 @@ size_t corrlog__capture(char *dst, uint64_t desc, va_list ap) {
       v = (uint64_t)(uintptr_t)va_arg(ap, void *);
       break;
     default: { /* A_STR */
-      const char *s = va_arg(ap, const char *);
-      uint16_t n = 0;
-      if (!s)
-        s = "(null)";
-      while (n < budget && s[n])
-        n++;
+      uint16_t n = corrlog__capture_str(p, va_arg(ap, const char *), budget);
       budget -= n;
-      memcpy(p, &n, 2);
-      memcpy(p + 2, s, n);
       p += 2 + n;
       continue;
     }
