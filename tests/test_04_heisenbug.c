@@ -5,6 +5,7 @@
  * config is loaded twice on every run against the bug, whatever the
  * logging mode. */
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 
 #include "heisenbug.h"
 #include "dsched.h"
@@ -84,4 +85,13 @@ Test(heisenbug_layout, no_two_workers_share_a_cache_line) {
   cr_assert_geq(_Alignof(struct hb_cache), 64);
   cr_assert_eq((uintptr_t)&w[1] % 64, 0);
   cr_assert_eq((uintptr_t)&c % 64, 0);
+}
+
+/* The count of loads is what the check reads: an increment lost between
+ * the two workers would make a double load look like one. Its type says
+ * the add is atomic (an lvalue of atomic type keeps _Atomic through &). */
+Test(heisenbug_layout, loads_are_counted_without_a_race) {
+  struct hb_cache c;
+  cr_assert(_Generic(&c.loads, atomic_int * : 1, default : 0),
+            "hb_cache.loads must be an atomic_int");
 }

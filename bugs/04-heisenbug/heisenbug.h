@@ -11,6 +11,7 @@
 #define HEISENBUG_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "corrlog.h"
 
@@ -30,10 +31,16 @@ struct hb_config {
  * (chapters/04-heisenbug.md, "False sharing"). */
 struct hb_cache {
   _Alignas(64) int ready; /* 0 until the config is loaded */
-  int loads;              /* how many times it was loaded */
-  long value;             /* the loaded config */
-  int work;               /* see hb_config.work */
-  pthread_mutex_t mu;     /* used by the fix */
+  /* How many times it was loaded: the scenario's witness, not part of the
+   * bug, so it is counted atomically (`c->loads++` on an atomic_int is one
+   * indivisible add). As a plain int, the two workers' increments, which
+   * come at the same moment when both load, lost one another: on one
+   * machine the check called half the double loads clean
+   * (chapters/04-heisenbug.md, "The witness raced too"). */
+  atomic_int loads;
+  long value;         /* the loaded config */
+  int work;           /* see hb_config.work */
+  pthread_mutex_t mu; /* used by the fix */
 };
 
 struct hb_worker {
