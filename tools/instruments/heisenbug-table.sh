@@ -77,8 +77,9 @@ while [ "$r" -le "$ROUNDS" ]; do
     [ "$m" = null ] && arg=/dev/null
     [ "$m" = again ] && arg=none
     for j in $LOADS; do
-      printf 'heisenbug-table: round %d of %d, --log %s, %d at once (%d runs)\n' \
-        "$r" "$ROUNDS" "$arg" "$j" "$per" >&2
+      printf 'heisenbug-table: round %d of %d, --log %s%s, %d at once (%d runs)\n' \
+        "$r" "$ROUNDS" "$arg" "$([ "$m" = again ] && echo ' (the control)')" \
+        "$j" "$per" >&2
       build/hunt --jobs "$j" --runs "$per" --count-all --setup-codes 2,3 \
         --quiet --json "$tmp/$m.$j-$r.json" -- "$BIN" --log "$arg" \
         >"$tmp/out" 2>&1
